@@ -1,0 +1,13 @@
+// Ambient module declarations for assets Bun bundles as files.
+declare module "*.wasm" {
+  const path: string;
+  export default path;
+}
+declare module "*.html" {
+  const bundle: import("bun").HTMLBundle;
+  export default bundle;
+}
+declare module "*.py" {
+  const path: string;
+  export default path;
+}
