@@ -1,0 +1,6 @@
+// The render module's public face: notebook source (+ run results) to HTML fragment, page or Markdown.
+
+export { renderFragment } from "./render-fragment.ts";
+export { renderHtmlPage, PAGE_CSP } from "./render-html-page.ts";
+export { renderMarkdown, renderMarkdownOnly, type MarkdownExportOptions } from "./render-markdown.ts";
+export type { NotebookHastOptions as RenderFragmentOptions } from "./notebook-hast.ts";

@@ -1,0 +1,57 @@
+// Turns one Markdown text (a document run, printed stdout, a text/markdown display) into an
+// unsanitized HTML tree: CommonMark + GFM, raw HTML parsed in isolation, slug ids on headings.
+
+import type { ElementContent, Root } from "hast";
+import { fromHtml } from "hast-util-from-html";
+import { toText } from "hast-util-to-text";
+import rehypeRaw from "rehype-raw";
+import remarkGfm from "remark-gfm";
+import remarkParse from "remark-parse";
+import remarkRehype from "remark-rehype";
+import { unified } from "unified";
+
+const markdownProcessor = unified()
+  .use(remarkParse)
+  .use(remarkGfm)
+  .use(remarkRehype, { allowDangerousHtml: true })
+  .use(rehypeRaw)
+  .freeze();
+
+/** Slug ids shared across one render so that two "Results" headings get distinct ids. */
+export class HeadingSlugger {
+  private readonly seen = new Map<string, number>();
+
+  slug(text: string): string {
+    const base =
+      text
+        .toLowerCase()
+        .trim()
+        .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+        .replace(/\s+/g, "-") || "section";
+    const n = this.seen.get(base) ?? 0;
+    this.seen.set(base, n + 1);
+    return n === 0 ? base : `${base}-${n}`;
+  }
+}
+
+function addHeadingIds(nodes: ElementContent[] | Root["children"], slugger: HeadingSlugger): void {
+  for (const node of nodes) {
+    if (node.type !== "element") continue;
+    if (/^h[1-6]$/.test(node.tagName) && node.properties.id === undefined) {
+      node.properties.id = slugger.slug(toText(node));
+    }
+    addHeadingIds(node.children, slugger);
+  }
+}
+
+/** Parses Markdown to a hast tree. Raw HTML inside it is parsed here, so malformed tags cannot reach past this text. */
+export function markdownToHast(text: string, slugger: HeadingSlugger): Root {
+  const tree = markdownProcessor.runSync(markdownProcessor.parse(text)) as Root;
+  addHeadingIds(tree.children, slugger);
+  return tree;
+}
+
+/** Parses an HTML fragment (e.g. a pandas table) on its own, so unbalanced tags stay inside it. */
+export function htmlToHast(html: string): Root {
+  return fromHtml(html, { fragment: true });
+}

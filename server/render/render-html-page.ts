@@ -1,0 +1,37 @@
+// renderHtmlPage: a self-contained, script-free HTML document of an executed notebook.
+
+import type { BlockResult } from "../../protocol/run-frames.ts";
+import { pageStyle } from "./page-style.ts";
+import { renderFragment } from "./render-fragment.ts";
+
+/** Scripts, frames, plugins, forms and remote styles are all refused; images may be inline or remote. */
+export const PAGE_CSP = "default-src 'none'; script-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'; style-src 'unsafe-inline'; img-src data: https: http:";
+
+const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+export async function renderHtmlPage(
+  source: string,
+  results: ReadonlyMap<number, BlockResult> | undefined,
+  opts: { title: string; showCode?: boolean },
+): Promise<string> {
+  const body = await renderFragment(source, results, { showCode: opts.showCode });
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(PAGE_CSP)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<meta name="generator" content="pymd">
+<title>${escapeHtml(opts.title)}</title>
+<style>${pageStyle}</style>
+</head>
+<body>
+<main class="pymd-notebook">
+${body}
+</main>
+</body>
+</html>
+`;
+}
