@@ -1,0 +1,90 @@
+// The composition root: the only place that wires concrete parts together into a running server.
+import type { Database } from "bun:sqlite";
+import type { Config } from "./config/config.ts";
+import type { Logger } from "./log/logger.ts";
+import { openDatabase } from "./store/database.ts";
+import { UsersStore } from "./store/users-store.ts";
+import { SessionsStore } from "./store/sessions-store.ts";
+import { DocumentsStore } from "./store/documents-store.ts";
+import { SessionManager } from "./auth/sessions.ts";
+import { Accounts } from "./auth/accounts.ts";
+import { DocumentsService } from "./documents/documents-service.ts";
+import { createHttpApp } from "./http/http-app.ts";
+import { Metrics } from "./http/metrics.ts";
+import { registerAuthRoutes, FIRST_RUN_HINT } from "./http/auth-routes.ts";
+import { registerDocumentRoutes } from "./http/document-routes.ts";
+import { registerOpsRoutes } from "./http/ops-routes.ts";
+import { registerClientRoutes } from "./http/client-routes.ts";
+
+export interface Services {
+  db: Database;
+  users: UsersStore;
+  sessionsStore: SessionsStore;
+  documentsStore: DocumentsStore;
+  sessions: SessionManager;
+  accounts: Accounts;
+  documents: DocumentsService;
+}
+
+/** Opens the data directory and builds the domain services on it (used by the server and the CLI). */
+export function openServices(dataDir: string): Services {
+  const db = openDatabase(dataDir);
+  const users = new UsersStore(db);
+  const sessionsStore = new SessionsStore(db);
+  const documentsStore = new DocumentsStore(db);
+  const sessions = new SessionManager(sessionsStore, users);
+  const accounts = new Accounts(users, documentsStore, sessions);
+  const documents = new DocumentsService(documentsStore, users);
+  return { db, users, sessionsStore, documentsStore, sessions, accounts, documents };
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  services: Services;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  const services = openServices(config.dataDir);
+  const metrics = new Metrics();
+  metrics.addGauge("pymd_users", "User accounts.", () => services.users.count());
+  metrics.addGauge("pymd_documents", "Documents not in the trash.", () => services.documentsStore.count());
+  const https = config.baseUrl?.protocol === "https:";
+
+  const { app, router } = createHttpApp({ log, metrics, sessions: services.sessions, baseUrl: config.baseUrl });
+  registerOpsRoutes(router, { db: services.db, metrics });
+  registerAuthRoutes(router, { accounts: services.accounts, sessions: services.sessions, sessionsStore: services.sessionsStore, https });
+  registerDocumentRoutes(router, { documents: services.documents });
+  await registerClientRoutes(router);
+
+  const housekeeping = () => {
+    try {
+      const purged = services.documents.purgeTrash();
+      const expired = services.sessionsStore.deleteExpired();
+      if (purged || expired) log.info("housekeeping", { purgedDocuments: purged, expiredSessions: expired });
+    } catch (e) {
+      log.error("housekeeping failed", { err: e instanceof Error ? e.message : String(e) });
+    }
+  };
+  housekeeping();
+  const timer = setInterval(housekeeping, 3600_000);
+  timer.unref?.();
+
+  app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: 16 * 1024 * 1024 });
+  const server = app.server!;
+  const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${server.port}`;
+  log.info("pymd listening", { url, dataDir: config.dataDir });
+  if (services.users.count() === 0) log.warn(FIRST_RUN_HINT);
+
+  return {
+    url,
+    port: server.port ?? config.port,
+    services,
+    async stop() {
+      clearInterval(timer);
+      await app.stop(true);
+      services.db.close();
+    },
+  };
+}

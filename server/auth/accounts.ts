@@ -1,0 +1,224 @@
+// Account rules: creating and managing users, logging in, per-user settings.
+// Used alike by the HTTP API and the admin command line.
+import { AppError, conflict, invalid, notFound } from "../errors.ts";
+import { newId } from "../store/ids.ts";
+import { ROLES, type Role, type UserRow, type UsersStore } from "../store/users-store.ts";
+import type { DocumentsStore } from "../store/documents-store.ts";
+import { checkPasswordPolicy, hashPassword, verifyAgainstDummy, verifyPassword } from "./passwords.ts";
+import { RateLimiter } from "./rate-limiter.ts";
+import type { SessionManager } from "./sessions.ts";
+
+export const USERNAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,31}$/;
+
+export interface PublicUser {
+  id: string;
+  username: string;
+  role: Role;
+  disabled: boolean;
+  createdAt: string;
+}
+
+export const toPublicUser = (u: UserRow): PublicUser => ({
+  id: u.id,
+  username: u.username,
+  role: u.role,
+  disabled: u.disabled,
+  createdAt: new Date(u.createdAt).toISOString(),
+});
+
+export interface Settings {
+  theme: "light" | "dark" | "system";
+  editorFontSize: number;
+  tabSize: number;
+  wordWrap: boolean;
+  lineNumbers: boolean;
+}
+
+export const DEFAULT_SETTINGS: Settings = { theme: "system", editorFontSize: 14, tabSize: 4, wordWrap: true, lineNumbers: true };
+
+export function checkUsername(name: unknown): string {
+  if (typeof name !== "string" || !USERNAME_PATTERN.test(name)) {
+    throw invalid("username must be 1–32 characters: letters, digits, '_', '.', '-', starting with a letter or digit");
+  }
+  return name;
+}
+
+export function checkRole(role: unknown): Role {
+  if (typeof role !== "string" || !(ROLES as readonly string[]).includes(role)) {
+    throw invalid(`role must be one of ${ROLES.join(", ")}`);
+  }
+  return role as Role;
+}
+
+/** Validates a partial settings object; unknown keys are refused so typos do not pass silently. */
+export function checkSettingsPatch(patch: unknown): Partial<Settings> {
+  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) throw invalid("settings must be a JSON object");
+  const out: Partial<Settings> = {};
+  for (const [k, v] of Object.entries(patch)) {
+    switch (k) {
+      case "theme":
+        if (v !== "light" && v !== "dark" && v !== "system") throw invalid("theme must be light, dark or system", { theme: "invalid" });
+        out.theme = v;
+        break;
+      case "editorFontSize":
+        if (!Number.isInteger(v) || (v as number) < 8 || (v as number) > 40) throw invalid("editorFontSize must be a whole number from 8 to 40", { editorFontSize: "invalid" });
+        out.editorFontSize = v as number;
+        break;
+      case "tabSize":
+        if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 8) throw invalid("tabSize must be a whole number from 1 to 8", { tabSize: "invalid" });
+        out.tabSize = v as number;
+        break;
+      case "wordWrap":
+      case "lineNumbers":
+        if (typeof v !== "boolean") throw invalid(`${k} must be true or false`, { [k]: "invalid" });
+        out[k] = v;
+        break;
+      default:
+        throw invalid(`unknown setting: ${k}`, { [k]: "unknown" });
+    }
+  }
+  return out;
+}
+
+export function parseSettings(json: string): Settings {
+  try {
+    const stored = JSON.parse(json) as unknown;
+    return { ...DEFAULT_SETTINGS, ...checkSettingsPatch(stored) };
+  } catch {
+    return { ...DEFAULT_SETTINGS };
+  }
+}
+
+const LOGIN_FAILED = "Wrong username or password";
+
+export class Accounts {
+  /** Failed logins per account: 10 per 15 minutes. */
+  readonly perAccount = new RateLimiter(10, 15 * 60_000);
+  /** Login attempts per client address: 30 per 15 minutes. */
+  readonly perAddress = new RateLimiter(30, 15 * 60_000);
+
+  constructor(
+    private readonly users: UsersStore,
+    private readonly documents: DocumentsStore,
+    private readonly sessions: SessionManager,
+  ) {}
+
+  async addUser(username: unknown, password: unknown, role: unknown = "user"): Promise<UserRow> {
+    const name = checkUsername(username);
+    const r = checkRole(role);
+    const pw = checkPasswordPolicy(password);
+    if (this.users.byUsername(name)) throw conflict(`user ${name} already exists`);
+    const id = newId();
+    try {
+      this.users.insert({ id, username: name, passwordHash: await hashPassword(pw), role: r });
+    } catch (e) {
+      if (String(e).includes("UNIQUE")) throw conflict(`user ${name} already exists`);
+      throw e;
+    }
+    return this.users.byId(id)!;
+  }
+
+  get(username: string): UserRow {
+    const u = this.users.byUsername(username);
+    if (!u) throw notFound(`no user named ${username}`);
+    return u;
+  }
+
+  list(prefix?: string): UserRow[] {
+    return this.users.list({ prefix });
+  }
+
+  count(): number {
+    return this.users.count();
+  }
+
+  async setPassword(username: string, password: unknown): Promise<void> {
+    const u = this.get(username);
+    const pw = checkPasswordPolicy(password);
+    this.users.setPassword(u.id, await hashPassword(pw));
+    // A new password ends every existing session: that is usually why it was changed.
+    this.sessions.invalidateUser(u.id);
+  }
+
+  setRole(username: string, role: unknown): UserRow {
+    const u = this.get(username);
+    const r = checkRole(role);
+    if (u.role === "admin" && r !== "admin" && !u.disabled && this.users.countAdmins() <= 1) {
+      throw conflict(`${username} is the last admin; make someone else admin first`);
+    }
+    this.users.setRole(u.id, r);
+    return this.users.byId(u.id)!;
+  }
+
+  setDisabled(username: string, disabled: boolean): { user: UserRow; sessionsEnded: number } {
+    const u = this.get(username);
+    if (disabled && u.role === "admin" && !u.disabled && this.users.countAdmins() <= 1) {
+      throw conflict(`${username} is the last admin; make someone else admin first`);
+    }
+    this.users.setDisabled(u.id, disabled);
+    const sessionsEnded = disabled ? this.sessions.invalidateUser(u.id) : 0;
+    return { user: this.users.byId(u.id)!, sessionsEnded };
+  }
+
+  delete(username: string, transferTo?: string): { transferred: number } {
+    const u = this.get(username);
+    if (u.role === "admin" && !u.disabled && this.users.countAdmins() <= 1) {
+      throw conflict(`${username} is the last admin; make someone else admin first`);
+    }
+    const owned = this.documents.countOwnedBy(u.id);
+    let transferred = 0;
+    if (owned > 0) {
+      if (!transferTo) throw conflict(`${username} owns ${owned} document(s); pass --transfer-to OTHER to give them to another user`);
+      const target = this.get(transferTo);
+      if (target.id === u.id) throw invalid("cannot transfer documents to the user being deleted");
+      transferred = this.documents.transferOwnership(u.id, target.id);
+    }
+    this.sessions.invalidateUser(u.id);
+    this.users.delete(u.id);
+    return { transferred };
+  }
+
+  /** Checks credentials under the rate limits; the failure message never says whether the user exists. */
+  async login(username: unknown, password: unknown, address: string): Promise<UserRow> {
+    if (typeof username !== "string" || typeof password !== "string" || username.length > 64 || password.length > 1024) {
+      throw invalid("username and password are required strings");
+    }
+    const accountKey = username.toLowerCase();
+    for (const [limiter, key] of [
+      [this.perAddress, address],
+      [this.perAccount, accountKey],
+    ] as const) {
+      const c = limiter.check(key);
+      if (!c.allowed) {
+        throw new AppError("rate_limited", "Too many login attempts; try again later", { retryAfterSeconds: c.retryAfterSeconds });
+      }
+    }
+    this.perAddress.record(address);
+    const user = this.users.byUsername(username);
+    if (!user) {
+      await verifyAgainstDummy(password);
+      this.perAccount.record(accountKey);
+      throw new AppError("unauthenticated", LOGIN_FAILED);
+    }
+    const ok = await verifyPassword(password, user.passwordHash);
+    if (!ok || user.disabled) {
+      this.perAccount.record(accountKey);
+      throw new AppError("unauthenticated", LOGIN_FAILED);
+    }
+    this.perAccount.reset(accountKey);
+    return user;
+  }
+
+  settings(userId: string): Settings {
+    const u = this.users.byId(userId);
+    if (!u) throw notFound("no such user");
+    return parseSettings(u.settings);
+  }
+
+  updateSettings(userId: string, patch: unknown): Settings {
+    const p = checkSettingsPatch(patch);
+    const next = { ...this.settings(userId), ...p };
+    this.users.setSettings(userId, JSON.stringify(next));
+    return next;
+  }
+}

@@ -1,0 +1,83 @@
+// Sessions and API tokens: random tokens given to the client, only their SHA-256 stored,
+// sliding expiry. The design follows the Lucia guide's session chapter.
+import type { SessionsStore } from "../store/sessions-store.ts";
+import type { UsersStore, UserRow } from "../store/users-store.ts";
+import { hashSecret, newId, newSecret } from "../store/ids.ts";
+
+export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
+/** A session used within this long of its expiry is extended to a full TTL again. */
+export const SESSION_REFRESH_MS = 15 * 24 * 3600 * 1000;
+export const API_TOKEN_PREFIX = "pymd_";
+
+export interface Authenticated {
+  user: UserRow;
+  sessionId: string | null;
+  tokenId: string | null;
+  /** Set when the session's expiry moved: the cookie must be re-sent. */
+  refreshedExpiresAt: number | null;
+}
+
+export class SessionManager {
+  constructor(
+    private readonly sessions: SessionsStore,
+    private readonly users: UsersStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  create(userId: string): { token: string; expiresAt: number } {
+    const token = newSecret();
+    const expiresAt = this.now() + SESSION_TTL_MS;
+    this.sessions.insert({ id: hashSecret(token), userId, expiresAt });
+    return { token, expiresAt };
+  }
+
+  validateSession(token: string): Authenticated | null {
+    if (!/^[a-z2-7]{32}$/.test(token)) return null;
+    const id = hashSecret(token);
+    const s = this.sessions.byId(id);
+    if (!s) return null;
+    const t = this.now();
+    if (s.expiresAt <= t) {
+      this.sessions.delete(id);
+      return null;
+    }
+    const user = this.users.byId(s.userId);
+    if (!user || user.disabled) {
+      this.sessions.delete(id);
+      return null;
+    }
+    let refreshed: number | null = null;
+    if (s.expiresAt - t < SESSION_REFRESH_MS) {
+      refreshed = t + SESSION_TTL_MS;
+      this.sessions.extend(id, refreshed);
+    }
+    return { user, sessionId: id, tokenId: null, refreshedExpiresAt: refreshed };
+  }
+
+  invalidate(sessionId: string): void {
+    this.sessions.delete(sessionId);
+  }
+
+  invalidateUser(userId: string): number {
+    return this.sessions.deleteForUser(userId);
+  }
+
+  createApiToken(userId: string, name: string): { id: string; token: string } {
+    const token = API_TOKEN_PREFIX + newSecret();
+    const id = newId();
+    this.sessions.insertToken({ id, userId, name, tokenHash: hashSecret(token) });
+    return { id, token };
+  }
+
+  validateApiToken(token: string): Authenticated | null {
+    if (!token.startsWith(API_TOKEN_PREFIX) || token.length > 100) return null;
+    const row = this.sessions.tokenByHash(hashSecret(token));
+    if (!row) return null;
+    const user = this.users.byId(row.userId);
+    if (!user || user.disabled) return null;
+    const t = this.now();
+    // Last-used is informative; writing it at most once a minute keeps reads cheap.
+    if (!row.lastUsedAt || t - row.lastUsedAt > 60_000) this.sessions.touchToken(row.id, t);
+    return { user, sessionId: null, tokenId: row.id, refreshedExpiresAt: null };
+  }
+}

@@ -1,0 +1,7 @@
+// The list of CLI commands; main.ts dispatches over it.
+import type { Command } from "./command.ts";
+import { serveCommand } from "./serve-command.ts";
+import { userCommand } from "./user-command.ts";
+import { backupCommand } from "./backup-command.ts";
+
+export const COMMANDS: Command[] = [serveCommand, userCommand, backupCommand];

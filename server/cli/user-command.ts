@@ -1,0 +1,147 @@
+// `pymd user …`: manage accounts in the data directory, also while the server runs.
+import { openServices } from "../app.ts";
+import { AppError } from "../errors.ts";
+import { toPublicUser } from "../auth/accounts.ts";
+import { loadDataDir, ConfigError } from "../config/config.ts";
+import { CommandError, UsageError, expectPositionals, type ParsedArgs } from "./args.ts";
+import { COMMON_FLAGS, type Command } from "./command.ts";
+import { readNewPassword } from "./password-input.ts";
+
+const SUB_USAGE = `pymd user add NAME [--admin | --role admin|user|viewer] [--password-stdin]
+       pymd user list [--json]
+       pymd user passwd NAME [--password-stdin]
+       pymd user role NAME admin|user|viewer
+       pymd user disable NAME
+       pymd user enable NAME
+       pymd user delete NAME [--transfer-to OTHER]
+
+Common options:
+  --data-dir DIR   PYMD_DATA_DIR   the server's data directory (default ./pymd-data)`;
+
+function services(args: ParsedArgs) {
+  try {
+    return openServices(loadDataDir(args.flags));
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** Domain errors become command failures with their message. */
+async function domain<T>(f: () => Promise<T> | T): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof AppError) throw new CommandError(e.message);
+    throw e;
+  }
+}
+
+export const userCommand: Command = {
+  name: "user",
+  summary: "add, list and manage user accounts",
+  usage: SUB_USAGE,
+  flags: { ...COMMON_FLAGS, "data-dir": "value", admin: "boolean", role: "value", "password-stdin": "boolean", json: "boolean", "transfer-to": "value" },
+  async run(args) {
+    const [sub, ...rest] = args.positionals;
+    const sa: ParsedArgs = { positionals: rest, flags: args.flags };
+    const allowed: Record<string, string[]> = {
+      add: ["admin", "role", "password-stdin"],
+      list: ["json"],
+      passwd: ["password-stdin"],
+      role: [],
+      disable: [],
+      enable: [],
+      delete: ["transfer-to"],
+    };
+    if (!sub) throw new UsageError("missing subcommand (add, list, passwd, role, disable, enable, delete)");
+    if (!(sub in allowed)) throw new UsageError(`unknown subcommand ${sub}`);
+    for (const f of Object.keys(args.flags)) {
+      if (f !== "data-dir" && !allowed[sub]!.includes(f)) throw new UsageError(`--${f} does not apply to 'user ${sub}'`);
+    }
+    switch (sub) {
+      case "add": {
+        const [name] = expectPositionals(sa, ["NAME"]);
+        if (args.flags.admin && args.flags.role !== undefined) throw new UsageError("give either --admin or --role, not both");
+        const role = args.flags.admin ? "admin" : (args.flags.role ?? "user");
+        if (!["admin", "user", "viewer"].includes(String(role))) throw new UsageError("--role must be admin, user or viewer");
+        const s = services(args);
+        try {
+          if (s.users.byUsername(name!)) throw new CommandError(`user ${name} already exists`);
+          const password = await readNewPassword(args.flags["password-stdin"] === true);
+          const u = await domain(() => s.accounts.addUser(name, password, role));
+          console.log(`created ${u.role} ${u.username}`);
+        } finally {
+          s.db.close();
+        }
+        return 0;
+      }
+      case "list": {
+        expectPositionals(sa, []);
+        const s = services(args);
+        try {
+          const users = s.accounts.list().map(toPublicUser);
+          if (args.flags.json) console.log(JSON.stringify(users, null, 2));
+          else if (users.length === 0) console.log("no users yet; create the first admin with: pymd user add NAME --admin");
+          else {
+            console.log(`${"USERNAME".padEnd(24)} ${"ROLE".padEnd(8)} ${"STATUS".padEnd(9)} CREATED`);
+            for (const u of users) console.log(`${u.username.padEnd(24)} ${u.role.padEnd(8)} ${(u.disabled ? "disabled" : "active").padEnd(9)} ${u.createdAt}`);
+          }
+        } finally {
+          s.db.close();
+        }
+        return 0;
+      }
+      case "passwd": {
+        const [name] = expectPositionals(sa, ["NAME"]);
+        const s = services(args);
+        try {
+          await domain(() => s.accounts.get(name!));
+          const password = await readNewPassword(args.flags["password-stdin"] === true);
+          await domain(() => s.accounts.setPassword(name!, password));
+          console.log(`password changed for ${name}; their sessions were ended`);
+        } finally {
+          s.db.close();
+        }
+        return 0;
+      }
+      case "role": {
+        const [name, role] = expectPositionals(sa, ["NAME", "ROLE"]);
+        if (!["admin", "user", "viewer"].includes(role!)) throw new UsageError("ROLE must be admin, user or viewer");
+        const s = services(args);
+        try {
+          const u = await domain(() => s.accounts.setRole(name!, role));
+          console.log(`${u.username} is now ${u.role}`);
+        } finally {
+          s.db.close();
+        }
+        return 0;
+      }
+      case "disable":
+      case "enable": {
+        const [name] = expectPositionals(sa, ["NAME"]);
+        const s = services(args);
+        try {
+          const r = await domain(() => s.accounts.setDisabled(name!, sub === "disable"));
+          console.log(sub === "disable" ? `disabled ${r.user.username}; ended ${r.sessionsEnded} session(s)` : `enabled ${r.user.username}`);
+        } finally {
+          s.db.close();
+        }
+        return 0;
+      }
+      case "delete": {
+        const [name] = expectPositionals(sa, ["NAME"]);
+        const to = args.flags["transfer-to"];
+        const s = services(args);
+        try {
+          const r = await domain(() => s.accounts.delete(name!, typeof to === "string" ? to : undefined));
+          console.log(`deleted ${name}${r.transferred ? `; ${r.transferred} document(s) now belong to ${to}` : ""}`);
+        } finally {
+          s.db.close();
+        }
+        return 0;
+      }
+    }
+    return 2;
+  },
+};

@@ -1,0 +1,142 @@
+// Server configuration: flags > PYMD_* environment variables > defaults, validated once at start-up.
+// A bad value is reported naming both the flag and the variable.
+import { resolve } from "node:path";
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export type LogFormat = "text" | "json";
+export type SandboxPreference = "auto" | "nsjail" | "bwrap";
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  /** Public origin + path prefix, e.g. https://notes.example.org; null = derive from the request. */
+  baseUrl: URL | null;
+  sandbox: SandboxPreference;
+  unsafeNoSandbox: boolean;
+  /** Executions a user may start per day (document renders and runs). */
+  execPerDay: number;
+  /** Executions a user may have running at once. */
+  execConcurrent: number;
+  /** Wall-clock limit of one run, seconds. */
+  runTimeoutSeconds: number;
+  /** Memory limit of one run, MiB. */
+  runMemoryMb: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+type Parsed<T> = { value: T } | { error: string };
+type Parser<T> = (raw: string) => Parsed<T>;
+const ok = <T>(value: T): Parsed<T> => ({ value });
+const bad = (error: string): { error: string } => ({ error });
+
+interface OptionSpec<K extends keyof Config> {
+  key: K;
+  flag: string;
+  env: string;
+  boolean?: boolean;
+  parse: Parser<Config[K]>;
+  defaultValue: () => Config[K];
+  help: string;
+}
+
+const intIn = (min: number, max: number): Parser<number> => (raw) => {
+  if (!/^\d+$/.test(raw.trim())) return bad(`must be a whole number between ${min} and ${max}`);
+  const n = Number(raw);
+  return n >= min && n <= max ? ok(n) : bad(`must be between ${min} and ${max}`);
+};
+const oneOf = <T extends string>(...values: T[]): Parser<T> => (raw) =>
+  (values as string[]).includes(raw) ? ok(raw as T) : bad(`must be one of ${values.join(", ")}`);
+const bool: Parser<boolean> = (raw) => {
+  const v = raw.toLowerCase();
+  if (["1", "true", "yes", "on"].includes(v)) return ok(true);
+  if (["0", "false", "no", "off"].includes(v)) return ok(false);
+  return bad("must be true or false");
+};
+
+function spec<K extends keyof Config>(s: OptionSpec<K>): OptionSpec<K> {
+  return s;
+}
+
+export const SERVE_OPTIONS = [
+  spec({ key: "port", flag: "--port", env: "PYMD_PORT", parse: intIn(0, 65535), defaultValue: () => 8080, help: "TCP port to listen on (default 8080)" }),
+  spec({
+    key: "host", flag: "--host", env: "PYMD_HOST",
+    parse: (raw) => (/^[A-Za-z0-9.:\-\[\]]+$/.test(raw) ? ok(raw) : bad("must be a host name or IP address")),
+    defaultValue: () => "0.0.0.0", help: "address to bind (default 0.0.0.0)",
+  }),
+  spec({
+    key: "dataDir", flag: "--data-dir", env: "PYMD_DATA_DIR",
+    parse: (raw) => (raw.trim() === "" ? bad("must not be empty") : ok(resolve(raw))),
+    defaultValue: () => resolve("pymd-data"), help: "directory holding the database (default ./pymd-data)",
+  }),
+  spec({ key: "logLevel", flag: "--log-level", env: "PYMD_LOG_LEVEL", parse: oneOf("debug", "info", "warn", "error"), defaultValue: () => "info" as LogLevel, help: "debug | info | warn | error (default info)" }),
+  spec({ key: "logFormat", flag: "--log-format", env: "PYMD_LOG_FORMAT", parse: oneOf("text", "json"), defaultValue: () => "text" as LogFormat, help: "text | json (default text)" }),
+  spec({
+    key: "baseUrl", flag: "--base-url", env: "PYMD_BASE_URL",
+    parse: (raw) => {
+      try {
+        const u = new URL(raw);
+        if (u.protocol !== "http:" && u.protocol !== "https:") return bad("must be an http:// or https:// URL");
+        if (u.search || u.hash) return bad("must not contain a query or fragment");
+        return ok(u);
+      } catch {
+        return bad("must be an absolute URL such as https://pymd.example.org");
+      }
+    },
+    defaultValue: () => null, help: "public URL of the server; https makes cookies Secure",
+  }),
+  spec({ key: "sandbox", flag: "--sandbox", env: "PYMD_SANDBOX", parse: oneOf("auto", "nsjail", "bwrap"), defaultValue: () => "auto" as SandboxPreference, help: "auto | nsjail | bwrap (default auto)" }),
+  spec({ key: "unsafeNoSandbox", flag: "--unsafe-no-sandbox", env: "PYMD_UNSAFE_NO_SANDBOX", boolean: true, parse: bool, defaultValue: () => false, help: "run Python WITHOUT a jail (dangerous; logs a warning on every run)" }),
+  spec({ key: "execPerDay", flag: "--exec-per-day", env: "PYMD_EXEC_PER_DAY", parse: intIn(0, 1_000_000), defaultValue: () => 500, help: "executions one user may start per day (default 500)" }),
+  spec({ key: "execConcurrent", flag: "--exec-concurrent", env: "PYMD_EXEC_CONCURRENT", parse: intIn(1, 64), defaultValue: () => 2, help: "executions one user may run at once (default 2)" }),
+  spec({ key: "runTimeoutSeconds", flag: "--run-timeout", env: "PYMD_RUN_TIMEOUT", parse: intIn(1, 3600), defaultValue: () => 30, help: "wall-clock seconds one run may take (default 30)" }),
+  spec({ key: "runMemoryMb", flag: "--run-memory", env: "PYMD_RUN_MEMORY", parse: intIn(32, 65536), defaultValue: () => 512, help: "memory one run may use, MiB (default 512)" }),
+] as const;
+
+export type FlagValues = Record<string, string | true | undefined>;
+
+/** Builds the config from parsed flags and an environment; throws ConfigError naming flag and variable. */
+export function loadConfig(flags: FlagValues, env: Record<string, string | undefined> = process.env): Config {
+  const out: Partial<Record<keyof Config, unknown>> = {};
+  for (const opt of SERVE_OPTIONS) {
+    const fromFlag = flags[opt.flag.slice(2)];
+    const fromEnv = env[opt.env];
+    let raw: string | undefined;
+    let source: string;
+    if (fromFlag !== undefined) {
+      raw = fromFlag === true ? (opt.boolean ? "true" : undefined) : fromFlag;
+      source = `flag ${opt.flag}`;
+      if (raw === undefined) throw new ConfigError(`${opt.flag} (${opt.env}) needs a value`);
+    } else if (fromEnv !== undefined && fromEnv !== "") {
+      raw = fromEnv;
+      source = `environment ${opt.env}`;
+    } else {
+      out[opt.key] = opt.defaultValue();
+      continue;
+    }
+    const parsed = (opt.parse as Parser<unknown>)(raw);
+    if ("error" in parsed) {
+      throw new ConfigError(`invalid ${opt.flag} / ${opt.env} = ${JSON.stringify(raw)} (from ${source}): ${parsed.error}`);
+    }
+    out[opt.key] = parsed.value;
+  }
+  return out as Config;
+}
+
+/** Only the data directory, for admin commands that share the server's database. */
+export function loadDataDir(flags: FlagValues, env: Record<string, string | undefined> = process.env): string {
+  const raw = typeof flags["data-dir"] === "string" ? flags["data-dir"] : env.PYMD_DATA_DIR;
+  if (flags["data-dir"] === true) throw new ConfigError("--data-dir (PYMD_DATA_DIR) needs a value");
+  if (raw === undefined || raw === "") return resolve("pymd-data");
+  if (raw.trim() === "") throw new ConfigError("invalid --data-dir / PYMD_DATA_DIR: must not be empty");
+  return resolve(raw);
+}

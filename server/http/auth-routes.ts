@@ -1,0 +1,96 @@
+// HTTP routes for signing in and out, the current user, settings, user search and API tokens.
+import { invalid, notFound } from "../errors.ts";
+import { toPublicUser, type Accounts } from "../auth/accounts.ts";
+import type { SessionManager } from "../auth/sessions.ts";
+import type { SessionsStore } from "../store/sessions-store.ts";
+import { clearSessionCookie, sessionCookie } from "./http-app.ts";
+import { reply } from "./request-context.ts";
+import type { Router } from "./router.ts";
+
+export interface AuthRouteDeps {
+  accounts: Accounts;
+  sessions: SessionManager;
+  sessionsStore: SessionsStore;
+  https: boolean;
+}
+
+export const FIRST_RUN_HINT = "No users exist yet. Create the first admin on the server with: pymd user add NAME --admin";
+
+export function registerAuthRoutes(r: Router, d: AuthRouteDeps): void {
+  r.get("/api/v1/auth/status", "Whether the server still needs its first admin", "none", () => {
+    const needsSetup = d.accounts.count() === 0;
+    return { needsSetup, hint: needsSetup ? FIRST_RUN_HINT : null };
+  });
+
+  r.post("/api/v1/auth/login", "Sign in with username and password; sets the session cookie", "none", async (c) => {
+    const body = await c.json();
+    if (typeof body !== "object" || body === null) throw invalid("body must be {username, password}");
+    const { username, password } = body as Record<string, unknown>;
+    const user = await d.accounts.login(username, password, c.ip);
+    const { token, expiresAt } = d.sessions.create(user.id);
+    c.setCookie(sessionCookie(token, expiresAt, d.https));
+    c.log.info("login", { user: user.username });
+    return { user: toPublicUser(user), expiresAt: new Date(expiresAt).toISOString() };
+  });
+
+  r.post("/api/v1/auth/logout", "End the current session", "optional", (c) => {
+    if (c.auth?.sessionId) d.sessions.invalidate(c.auth.sessionId);
+    c.setCookie(clearSessionCookie(d.https));
+    return reply(204, null);
+  });
+
+  r.get("/api/v1/auth/me", "The signed-in user", "user", (c) => {
+    const u = c.user();
+    return { user: toPublicUser(u), settings: d.accounts.settings(u.id) };
+  });
+
+  r.get("/api/v1/users/me/settings", "The signed-in user's settings", "user", (c) => d.accounts.settings(c.user().id));
+
+  r.patch("/api/v1/users/me/settings", "Change settings: theme, editorFontSize, tabSize, wordWrap, lineNumbers", "user", async (c) => {
+    const u = c.user();
+    return d.accounts.updateSettings(u.id, await c.json());
+  });
+
+  r.get("/api/v1/users", "List users (admins); ?q= prefix search of usernames (any user)", "user", (c) => {
+    const u = c.user();
+    const q = c.query.q;
+    if (q === undefined) {
+      c.admin();
+      return { users: d.accounts.list().map(toPublicUser) };
+    }
+    if (q.length > 32) throw invalid("q must be at most 32 characters");
+    // Non-admins see only names, for picking people to share with.
+    const found = d.accounts.list(q).filter((x) => !x.disabled).slice(0, 20);
+    return {
+      users: u.role === "admin" ? found.map(toPublicUser) : found.map((x) => ({ id: x.id, username: x.username })),
+    };
+  });
+
+  r.post("/api/v1/tokens", "Create an API token (shown once)", "user", async (c) => {
+    const u = c.user();
+    const body = (await c.json()) as Record<string, unknown> | null;
+    const name = body?.name;
+    if (typeof name !== "string" || name.trim().length < 1 || name.length > 100) throw invalid("name must be 1–100 characters");
+    if (d.sessionsStore.tokensForUser(u.id).length >= 50) throw invalid("at most 50 tokens per user; delete one first");
+    const t = d.sessions.createApiToken(u.id, name.trim());
+    return reply(201, { id: t.id, name: name.trim(), token: t.token });
+  });
+
+  r.get("/api/v1/tokens", "List your API tokens (never the secrets)", "user", (c) => {
+    const u = c.user();
+    return {
+      tokens: d.sessionsStore.tokensForUser(u.id).map((t) => ({
+        id: t.id,
+        name: t.name,
+        createdAt: new Date(t.createdAt).toISOString(),
+        lastUsedAt: t.lastUsedAt ? new Date(t.lastUsedAt).toISOString() : null,
+      })),
+    };
+  });
+
+  r.delete("/api/v1/tokens/:id", "Revoke an API token", "user", (c) => {
+    const u = c.user();
+    if (!d.sessionsStore.deleteToken(c.params.id!, u.id)) throw notFound("Token not found");
+    return reply(204, null);
+  });
+}

@@ -1,0 +1,85 @@
+// HTTP routes for documents: list and search, CRUD, trash, duplicate, sharing, import and export.
+import { AppError, invalid } from "../errors.ts";
+import type { DocumentsService } from "../documents/documents-service.ts";
+import { CONTENT_MAX_BYTES, safeFileName } from "../documents/document-rules.ts";
+import { reply, type Ctx } from "./request-context.ts";
+import type { Router } from "./router.ts";
+
+export type ExportFormat = "pymd" | "html" | "md";
+
+export interface DocumentRouteDeps {
+  documents: DocumentsService;
+  /** Renders a document the caller may read to HTML or Markdown (runs it in the sandbox). */
+  exportRendered?: (c: Ctx, id: string, format: "html" | "md") => Promise<Response>;
+}
+
+export function contentDisposition(fileName: string): string {
+  return `attachment; filename="${fileName}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}
+
+export function registerDocumentRoutes(r: Router, d: DocumentRouteDeps): void {
+  const S = d.documents;
+  r.get("/api/v1/documents", "List and search documents you can read (?q=&tag=&sort=&order=&page=&limit=)", "user", (c) => S.list(c.user(), c.query));
+  r.post("/api/v1/documents", "Create a document {title?, content?, tags?}", "user", async (c) => reply(201, S.create(c.user(), await c.json())));
+  r.post("/api/v1/documents/import", "Import a .pymd file (multipart field 'file', or a text/plain body with ?filename=)", "user", async (c) => {
+    const user = c.user();
+    const type = (c.request.headers.get("content-type") ?? "").toLowerCase();
+    let text: string;
+    let name: string | null = c.query.filename ?? null;
+    if (type.startsWith("multipart/form-data")) {
+      const declared = Number(c.request.headers.get("content-length") ?? "0");
+      if (declared > CONTENT_MAX_BYTES + 64 * 1024) throw new AppError("too_large", `the file must be at most ${CONTENT_MAX_BYTES} bytes`);
+      let form: FormData;
+      try {
+        form = await c.request.formData();
+      } catch {
+        throw invalid("malformed multipart body");
+      }
+      const file = form.get("file");
+      if (!(file instanceof Blob)) throw invalid("multipart field 'file' is required");
+      if (file.size > CONTENT_MAX_BYTES) throw new AppError("too_large", `the file must be at most ${CONTENT_MAX_BYTES} bytes`);
+      text = await file.text();
+      name = (file as File).name ?? name;
+    } else if (type.startsWith("text/plain") || type.startsWith("application/octet-stream") || type.startsWith("text/x-python")) {
+      text = await c.text(CONTENT_MAX_BYTES);
+    } else {
+      throw new AppError("unsupported_media_type", "send the file as multipart/form-data (field 'file') or text/plain");
+    }
+    return reply(201, S.importPymd(user, text, name));
+  });
+  r.get("/api/v1/documents/:id", "Get a document", "user", (c) => S.get(c.user(), c.params.id!));
+  r.patch("/api/v1/documents/:id", "Change title, content, tags or isPublic", "user", async (c) => S.update(c.user(), c.params.id!, await c.json()));
+  r.delete("/api/v1/documents/:id", "Move a document to the trash (owner)", "user", (c) => {
+    S.trash(c.user(), c.params.id!);
+    return reply(204, null);
+  });
+  r.post("/api/v1/documents/:id/restore", "Restore a document from the trash (owner)", "user", (c) => S.restore(c.user(), c.params.id!));
+  r.post("/api/v1/documents/:id/duplicate", "Copy a document you can read into a new one you own", "user", (c) => reply(201, S.duplicate(c.user(), c.params.id!)));
+  r.get("/api/v1/documents/:id/members", "Who has access to a document", "user", (c) => ({ members: S.members(c.user(), c.params.id!) }));
+  r.put("/api/v1/documents/:id/members", "Replace a document's members {members: [{username, role}]} (owner)", "user", async (c) => ({
+    members: S.setMembers(c.user(), c.params.id!, await c.json()),
+  }));
+  r.get("/api/v1/documents/:id/export", "Download a document (?format=pymd|html|md)", "user", async (c) => {
+    const format = c.query.format ?? "pymd";
+    if (format !== "pymd" && format !== "html" && format !== "md" && format !== "markdown") {
+      throw invalid("format must be pymd, html or md");
+    }
+    if (format === "pymd") {
+      const doc = S.get(c.user(), c.params.id!);
+      return exportPymd(doc.title, doc.content);
+    }
+    if (!d.exportRendered) throw new AppError("unavailable", "rendering is not available on this server");
+    return d.exportRendered(c, c.params.id!, format === "markdown" ? "md" : format);
+  });
+  r.get("/api/v1/trash", "Your documents in the trash (emptied after 30 days)", "user", (c) => S.list(c.user(), c.query, { trash: true }));
+}
+
+/** The export of the source only; other formats are added by the render routes. */
+export function exportPymd(title: string, content: string): Response {
+  return new Response(content, {
+    headers: {
+      "content-type": "text/x-python; charset=utf-8",
+      "content-disposition": contentDisposition(safeFileName(title, "pymd")),
+    },
+  });
+}

@@ -1,0 +1,33 @@
+// The one table mapping domain error codes to HTTP statuses and the JSON error body.
+import { AppError, type ErrorCode } from "../errors.ts";
+
+export const STATUS_OF: Record<ErrorCode, number> = {
+  bad_request: 400,
+  validation_failed: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: Record<string, string>; requestId?: string };
+}
+
+export function errorResponseParts(err: unknown, requestId: string): { status: number; body: ErrorBody; headers: Record<string, string> } {
+  if (err instanceof AppError) {
+    const headers: Record<string, string> = {};
+    if (err.retryAfterSeconds !== undefined) headers["retry-after"] = String(err.retryAfterSeconds);
+    return {
+      status: STATUS_OF[err.code],
+      body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}), requestId } },
+      headers,
+    };
+  }
+  return { status: 500, body: { error: { code: "internal", message: "Internal server error", requestId } }, headers: {} };
+}

@@ -1,0 +1,194 @@
+// Builds the Elysia application: request ids, logging, metrics, authentication, CSRF checks,
+// security headers and error mapping around every route. The only module that knows Elysia's HTTP side.
+import { Elysia } from "elysia";
+import { AppError } from "../errors.ts";
+import type { Logger } from "../log/logger.ts";
+import type { SessionManager, Authenticated } from "../auth/sessions.ts";
+import { errorResponseParts } from "./error-status.ts";
+import { applySecurityHeaders } from "./security-headers.ts";
+import type { Metrics } from "./metrics.ts";
+import { readBodyText, readJsonBody, Reply, MAX_BODY_BYTES, type Ctx } from "./request-context.ts";
+import type { Handler, RouteInfo, Router } from "./router.ts";
+
+export const SESSION_COOKIE = "pymd_session";
+
+export interface HttpAppDeps {
+  log: Logger;
+  metrics: Metrics;
+  sessions: SessionManager;
+  baseUrl: URL | null;
+}
+
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export function parseCookies(header: string | null): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!header) return out;
+  for (const part of header.split(";")) {
+    const i = part.indexOf("=");
+    if (i < 0) continue;
+    const k = part.slice(0, i).trim();
+    if (!out.has(k)) out.set(k, part.slice(i + 1).trim());
+  }
+  return out;
+}
+
+/** The origin this server is reached at: the configured base URL, else what the request's Host says. */
+export function expectedOrigin(request: Request, url: URL, baseUrl: URL | null): string {
+  if (baseUrl) return baseUrl.origin;
+  const host = request.headers.get("host") ?? url.host;
+  return `${url.protocol}//${host}`;
+}
+
+export function sessionCookie(token: string, expiresAt: number, secure: boolean): string {
+  const maxAge = Math.max(0, Math.floor((expiresAt - Date.now()) / 1000));
+  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure ? "; Secure" : ""}`;
+}
+
+export function clearSessionCookie(secure: boolean): string {
+  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure ? "; Secure" : ""}`;
+}
+
+let requestCounter = 0;
+const requestPrefix = Math.random().toString(36).slice(2, 8);
+const nextRequestId = () => `${requestPrefix}-${(++requestCounter).toString(36)}`;
+
+export function createHttpApp(deps: HttpAppDeps) {
+  const https = deps.baseUrl?.protocol === "https:";
+  const app = new Elysia({ normalize: false });
+  const routes: RouteInfo[] = [];
+
+  const authenticate = (request: Request): Authenticated | null => {
+    const authz = request.headers.get("authorization");
+    if (authz !== null) {
+      const m = /^Bearer\s+(\S+)$/i.exec(authz);
+      const a = m ? deps.sessions.validateApiToken(m[1]!) : null;
+      if (!a) throw new AppError("unauthenticated", "Invalid API token");
+      return a;
+    }
+    const token = parseCookies(request.headers.get("cookie")).get(SESSION_COOKIE);
+    return token ? deps.sessions.validateSession(token) : null;
+  };
+
+  const finish = (res: Response, started: number, method: string, route: string, requestId: string, log: Logger) => {
+    applySecurityHeaders(res.headers, { https });
+    res.headers.set("x-request-id", requestId);
+    const seconds = (performance.now() - started) / 1000;
+    deps.metrics.observeRequest(method, route, res.status, seconds);
+    if (res.status >= 500) log.error("request failed", { status: res.status, ms: Math.round(seconds * 1000) });
+    else log.debug("request", { status: res.status, ms: +(seconds * 1000).toFixed(2) });
+    return res;
+  };
+
+  const toResponse = (out: unknown, cookies: string[]): Response => {
+    let res: Response;
+    if (out instanceof Response) res = out;
+    else if (out instanceof Reply) {
+      res =
+        out.body === null || out.body === undefined
+          ? new Response(null, { status: out.status, headers: out.headers })
+          : Response.json(out.body, { status: out.status, headers: out.headers });
+    } else if (out === undefined || out === null) res = new Response(null, { status: 204 });
+    else res = Response.json(out);
+    for (const c of cookies) res.headers.append("set-cookie", c);
+    return res;
+  };
+
+  const wrap = (method: string, path: string, auth: RouteInfo["auth"], handler: Handler) =>
+    async ({ request, params, server }: { request: Request; params: Record<string, string>; server: { requestIP(r: Request): { address: string } | null } | null }) => {
+      const started = performance.now();
+      const requestId = request.headers.get("x-request-id")?.match(/^[\w.-]{1,64}$/)?.[0] ?? nextRequestId();
+      const url = new URL(request.url);
+      const log = deps.log.child({ requestId, method, path: url.pathname });
+      const cookies: string[] = [];
+      try {
+        let a: Authenticated | null = null;
+        a = authenticate(request);
+        if (UNSAFE.has(method) && !(a && a.tokenId)) {
+          // Bearer-token calls carry no ambient credentials, so only cookie or anonymous requests need the check.
+          const origin = request.headers.get("origin");
+          const fetchSite = request.headers.get("sec-fetch-site");
+          if (origin !== null ? origin !== expectedOrigin(request, url, deps.baseUrl) : fetchSite === "cross-site") {
+            throw new AppError("forbidden", "Cross-origin request refused");
+          }
+        }
+        if (a?.refreshedExpiresAt && a.sessionId) {
+          const token = parseCookies(request.headers.get("cookie")).get(SESSION_COOKIE)!;
+          cookies.push(sessionCookie(token, a.refreshedExpiresAt, https));
+        }
+        const query: Record<string, string | undefined> = {};
+        for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
+        const ctx: Ctx = {
+          request,
+          url,
+          params: decodeParams(params),
+          query,
+          requestId,
+          ip: server?.requestIP(request)?.address ?? "unknown",
+          log,
+          auth: a,
+          user() {
+            if (!a) throw new AppError("unauthenticated", "Sign in first");
+            return a.user;
+          },
+          admin() {
+            const u = this.user();
+            if (u.role !== "admin") throw new AppError("forbidden", "Only admins can do that");
+            return u;
+          },
+          json: () => readJsonBody(request),
+          text: (max = MAX_BODY_BYTES) => readBodyText(request, max),
+          setCookie: (c) => cookies.push(c),
+          cookies,
+        };
+        if (auth === "user") ctx.user();
+        if (auth === "admin") ctx.admin();
+        const out = await handler(ctx);
+        return finish(toResponse(out, cookies), started, method, path, requestId, log);
+      } catch (err) {
+        if (!(err instanceof AppError)) log.error("unhandled error", { err: err instanceof Error ? err.stack ?? err.message : String(err) });
+        const p = errorResponseParts(err, requestId);
+        return finish(toResponse(Response.json(p.body, { status: p.status, headers: p.headers }), cookies), started, method, path, requestId, log);
+      }
+    };
+
+  const add = (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE") => (path: string, summary: string, auth: RouteInfo["auth"], h: Handler) => {
+    routes.push({ method, path, summary, auth });
+    app.route(method, path, wrap(method, path, auth, h) as never, { parse: "none" } as never);
+  };
+
+  const router: Router = {
+    get: add("GET"),
+    post: add("POST"),
+    put: add("PUT"),
+    patch: add("PATCH"),
+    delete: add("DELETE"),
+    routes,
+  };
+
+  const notFoundHandler = wrap("ANY", "unmatched", "none", (c) => {
+    throw new AppError("not_found", `No route for ${c.request.method} ${c.url.pathname}`);
+  });
+
+  app.onError(({ code, request, server }) => {
+    if (code === "NOT_FOUND") return notFoundHandler({ request, params: {}, server: server as never });
+    const p = errorResponseParts(new AppError("bad_request", "Malformed request"), "none");
+    const res = Response.json(p.body, { status: 400 });
+    applySecurityHeaders(res.headers, { https });
+    return res;
+  });
+
+  return { app, router };
+}
+
+function decodeParams(params: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params ?? {})) {
+    try {
+      out[k] = decodeURIComponent(v);
+    } catch {
+      throw new AppError("bad_request", `malformed path parameter ${k}`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,224 @@
+// Documents, their tags, members and full-text index in SQLite.
+import type { Database } from "bun:sqlite";
+
+export type MemberRole = "editor" | "viewer";
+export type AccessRole = "owner" | MemberRole;
+
+export interface DocumentRow {
+  id: string;
+  rowid: number;
+  title: string;
+  content: string;
+  ownerId: string;
+  isPublic: boolean;
+  publicSlug: string | null;
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
+  tags: string[];
+}
+
+export interface DocumentSummaryRow extends Omit<DocumentRow, "content"> {
+  excerpt: string;
+  memberRole: MemberRole | null;
+}
+
+export type SortKey = "updated" | "created" | "title";
+
+export interface ListQuery {
+  userId: string;
+  q?: string;
+  tag?: string;
+  sort: SortKey;
+  order: "asc" | "desc";
+  offset: number;
+  limit: number;
+  trash?: boolean;
+}
+
+interface RawDoc {
+  id: string;
+  rowid: number;
+  title: string;
+  content?: string;
+  excerpt?: string;
+  owner_id: string;
+  is_public: number;
+  public_slug: string | null;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+  tags: string | null;
+  member_role?: MemberRole | null;
+}
+
+const base = (r: RawDoc) => ({
+  id: r.id,
+  rowid: r.rowid,
+  title: r.title,
+  ownerId: r.owner_id,
+  isPublic: r.is_public !== 0,
+  publicSlug: r.public_slug,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  deletedAt: r.deleted_at,
+  tags: r.tags ? (JSON.parse(r.tags) as string[]).sort() : [],
+});
+
+const TAGS_SQL = "(SELECT json_group_array(tag) FROM document_tags t WHERE t.document_id = d.id) AS tags";
+const SORT_SQL: Record<SortKey, string> = { updated: "d.updated_at", created: "d.created_at", title: "d.title COLLATE NOCASE" };
+
+/** Turns free text into an FTS5 query of quoted terms, the last one a prefix, so no input is FTS syntax. */
+export function ftsQuery(text: string): string | null {
+  const terms = text
+    .normalize("NFKC")
+    .split(/[^\p{L}\p{N}_]+/u)
+    .filter((t) => t.length > 0)
+    .slice(0, 16);
+  if (terms.length === 0) return null;
+  return terms.map((t, i) => `"${t.replace(/"/g, '""')}"${i === terms.length - 1 ? "*" : ""}`).join(" ");
+}
+
+export class DocumentsStore {
+  constructor(private readonly db: Database) {}
+
+  insert(d: { id: string; title: string; content: string; ownerId: string; tags: string[] }, now = Date.now()): void {
+    this.db.transaction(() => {
+      this.db
+        .query("INSERT INTO documents (id, title, content, owner_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .run(d.id, d.title, d.content, d.ownerId, now, now);
+      this.replaceTags(d.id, d.tags);
+    })();
+  }
+
+  byId(id: string): DocumentRow | null {
+    const r = this.db.query<RawDoc, [string]>(`SELECT d.rowid, d.*, ${TAGS_SQL} FROM documents d WHERE d.id = ?`).get(id);
+    return r ? { ...base(r), content: r.content ?? "" } : null;
+  }
+
+  bySlug(slug: string): DocumentRow | null {
+    const r = this.db
+      .query<RawDoc, [string]>(`SELECT d.rowid, d.*, ${TAGS_SQL} FROM documents d WHERE d.public_slug = ? AND d.is_public = 1 AND d.deleted_at IS NULL`)
+      .get(slug);
+    return r ? { ...base(r), content: r.content ?? "" } : null;
+  }
+
+  memberRole(documentId: string, userId: string): MemberRole | null {
+    const r = this.db
+      .query<{ role: MemberRole }, [string, string]>("SELECT role FROM document_members WHERE document_id = ? AND user_id = ?")
+      .get(documentId, userId);
+    return r?.role ?? null;
+  }
+
+  update(
+    id: string,
+    patch: { title?: string; content?: string; tags?: string[]; isPublic?: boolean; publicSlug?: string | null },
+    now = Date.now(),
+  ): void {
+    this.db.transaction(() => {
+      const sets: string[] = [];
+      const args: (string | number | null)[] = [];
+      if (patch.title !== undefined) (sets.push("title = ?"), args.push(patch.title));
+      if (patch.content !== undefined) (sets.push("content = ?"), args.push(patch.content));
+      if (patch.isPublic !== undefined) (sets.push("is_public = ?"), args.push(patch.isPublic ? 1 : 0));
+      if (patch.publicSlug !== undefined) (sets.push("public_slug = ?"), args.push(patch.publicSlug));
+      sets.push("updated_at = ?");
+      args.push(now);
+      this.db.query(`UPDATE documents SET ${sets.join(", ")} WHERE id = ?`).run(...args, id);
+      if (patch.tags !== undefined) this.replaceTags(id, patch.tags);
+    })();
+  }
+
+  private replaceTags(id: string, tags: string[]): void {
+    this.db.query("DELETE FROM document_tags WHERE document_id = ?").run(id);
+    const ins = this.db.query("INSERT OR IGNORE INTO document_tags (document_id, tag) VALUES (?, ?)");
+    for (const t of tags) ins.run(id, t);
+  }
+
+  setDeleted(id: string, deletedAt: number | null): void {
+    this.db.query("UPDATE documents SET deleted_at = ? WHERE id = ?").run(deletedAt, id);
+  }
+
+  purgeDeletedBefore(cutoff: number): number {
+    return this.db.query("DELETE FROM documents WHERE deleted_at IS NOT NULL AND deleted_at < ?").run(cutoff).changes;
+  }
+
+  hardDelete(id: string): void {
+    this.db.query("DELETE FROM documents WHERE id = ?").run(id);
+  }
+
+  list(q: ListQuery): { rows: DocumentSummaryRow[]; total: number } {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (q.trash) {
+      where.push("d.owner_id = ? AND d.deleted_at IS NOT NULL");
+      args.push(q.userId);
+    } else {
+      where.push("(d.owner_id = ? OR m.user_id IS NOT NULL) AND d.deleted_at IS NULL");
+      args.push(q.userId);
+    }
+    let from = "documents d LEFT JOIN document_members m ON m.document_id = d.id AND m.user_id = ?";
+    const fromArgs: (string | number)[] = [q.userId];
+    const match = q.q ? ftsQuery(q.q) : null;
+    if (q.q && !match) return { rows: [], total: 0 };
+    if (match) {
+      from += " JOIN documents_fts f ON f.rowid = d.rowid AND documents_fts MATCH ?";
+      fromArgs.push(match);
+    }
+    if (q.tag) {
+      where.push("EXISTS (SELECT 1 FROM document_tags t WHERE t.document_id = d.id AND t.tag = ?)");
+      args.push(q.tag);
+    }
+    const whereSql = where.join(" AND ");
+    const total =
+      this.db.query<{ n: number }, (string | number)[]>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${whereSql}`).get(...fromArgs, ...args)?.n ?? 0;
+    const order = `${SORT_SQL[q.sort]} ${q.order === "asc" ? "ASC" : "DESC"}, d.id ${q.order === "asc" ? "ASC" : "DESC"}`;
+    const rows = this.db
+      .query<RawDoc, (string | number)[]>(
+        `SELECT d.rowid, d.id, d.title, substr(d.content, 1, 280) AS excerpt, d.owner_id, d.is_public, d.public_slug,
+                d.created_at, d.updated_at, d.deleted_at, m.role AS member_role, ${TAGS_SQL}
+         FROM ${from} WHERE ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`,
+      )
+      .all(...fromArgs, ...args, q.limit, q.offset);
+    return {
+      rows: rows.map((r) => ({ ...base(r), excerpt: r.excerpt ?? "", memberRole: r.member_role ?? null })),
+      total,
+    };
+  }
+
+  members(documentId: string): { userId: string; username: string; role: MemberRole }[] {
+    return this.db
+      .query<{ userId: string; username: string; role: MemberRole }, [string]>(
+        `SELECT m.user_id AS userId, u.username, m.role FROM document_members m JOIN users u ON u.id = m.user_id
+         WHERE m.document_id = ? ORDER BY u.username`,
+      )
+      .all(documentId);
+  }
+
+  replaceMembers(documentId: string, members: { userId: string; role: MemberRole }[]): void {
+    this.db.transaction(() => {
+      this.db.query("DELETE FROM document_members WHERE document_id = ?").run(documentId);
+      const ins = this.db.query("INSERT INTO document_members (document_id, user_id, role, created_at) VALUES (?, ?, ?, ?)");
+      const now = Date.now();
+      for (const m of members) ins.run(documentId, m.userId, m.role, now);
+    })();
+  }
+
+  countOwnedBy(userId: string): number {
+    return this.db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM documents WHERE owner_id = ?").get(userId)?.n ?? 0;
+  }
+
+  transferOwnership(fromUserId: string, toUserId: string): number {
+    return this.db.transaction(() => {
+      // The new owner no longer needs a membership on documents they now own.
+      this.db
+        .query("DELETE FROM document_members WHERE user_id = ? AND document_id IN (SELECT id FROM documents WHERE owner_id = ?)")
+        .run(toUserId, fromUserId);
+      return this.db.query("UPDATE documents SET owner_id = ? WHERE owner_id = ?").run(toUserId, fromUserId).changes;
+    })();
+  }
+
+  count(): number {
+    return this.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM documents WHERE deleted_at IS NULL").get()?.n ?? 0;
+  }
+}

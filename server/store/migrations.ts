@@ -1,0 +1,103 @@
+// The numbered schema migrations. Each runs once, in order, inside a transaction, and is
+// recorded in schema_migrations; never edit a released migration, add a new one.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: "accounts",
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin','user','viewer')),
+        disabled INTEGER NOT NULL DEFAULT 0,
+        settings TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,              -- hex SHA-256 of the token; the token itself is never stored
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        expires_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX sessions_user ON sessions(user_id);
+      CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER
+      );
+      CREATE INDEX api_tokens_user ON api_tokens(user_id);
+    `,
+  },
+  {
+    version: 2,
+    name: "documents",
+    sql: `
+      CREATE TABLE documents (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        content TEXT NOT NULL DEFAULT '',
+        owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE RESTRICT,
+        is_public INTEGER NOT NULL DEFAULT 0,
+        public_slug TEXT UNIQUE,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        deleted_at INTEGER
+      );
+      CREATE INDEX documents_owner ON documents(owner_id, deleted_at);
+      CREATE INDEX documents_updated ON documents(updated_at);
+      CREATE INDEX documents_created ON documents(created_at);
+      CREATE INDEX documents_deleted ON documents(deleted_at) WHERE deleted_at IS NOT NULL;
+      CREATE TABLE document_tags (
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        tag TEXT NOT NULL,
+        PRIMARY KEY (document_id, tag)
+      );
+      CREATE INDEX document_tags_tag ON document_tags(tag);
+      CREATE TABLE document_members (
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('editor','viewer')),
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (document_id, user_id)
+      );
+      CREATE INDEX document_members_user ON document_members(user_id);
+      CREATE VIRTUAL TABLE documents_fts USING fts5(
+        title, content, content='documents', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+      );
+      CREATE TRIGGER documents_ai AFTER INSERT ON documents BEGIN
+        INSERT INTO documents_fts(rowid, title, content) VALUES (new.rowid, new.title, new.content);
+      END;
+      CREATE TRIGGER documents_ad AFTER DELETE ON documents BEGIN
+        INSERT INTO documents_fts(documents_fts, rowid, title, content) VALUES ('delete', old.rowid, old.title, old.content);
+      END;
+      CREATE TRIGGER documents_au AFTER UPDATE OF title, content ON documents BEGIN
+        INSERT INTO documents_fts(documents_fts, rowid, title, content) VALUES ('delete', old.rowid, old.title, old.content);
+        INSERT INTO documents_fts(rowid, title, content) VALUES (new.rowid, new.title, new.content);
+      END;
+    `,
+  },
+  {
+    version: 3,
+    name: "execution-quota",
+    sql: `
+      CREATE TABLE execution_counts (
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        day TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (user_id, day)
+      );
+    `,
+  },
+];

@@ -1,0 +1,76 @@
+// Login sessions and API tokens in SQLite; only hashes of the secrets are stored.
+import type { Database } from "bun:sqlite";
+
+export interface SessionRow {
+  id: string;
+  userId: string;
+  expiresAt: number;
+}
+
+export interface ApiTokenRow {
+  id: string;
+  userId: string;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export class SessionsStore {
+  constructor(private readonly db: Database) {}
+
+  insert(s: SessionRow): void {
+    this.db.query("INSERT INTO sessions (id, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)").run(s.id, s.userId, s.expiresAt, Date.now());
+  }
+
+  byId(id: string): SessionRow | null {
+    return this.db
+      .query<SessionRow, [string]>("SELECT id, user_id AS userId, expires_at AS expiresAt FROM sessions WHERE id = ?")
+      .get(id);
+  }
+
+  extend(id: string, expiresAt: number): void {
+    this.db.query("UPDATE sessions SET expires_at = ? WHERE id = ?").run(expiresAt, id);
+  }
+
+  delete(id: string): void {
+    this.db.query("DELETE FROM sessions WHERE id = ?").run(id);
+  }
+
+  deleteForUser(userId: string): number {
+    return this.db.query("DELETE FROM sessions WHERE user_id = ?").run(userId).changes;
+  }
+
+  deleteExpired(now = Date.now()): number {
+    return this.db.query("DELETE FROM sessions WHERE expires_at <= ?").run(now).changes;
+  }
+
+  insertToken(t: { id: string; userId: string; name: string; tokenHash: string }): void {
+    this.db
+      .query("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)")
+      .run(t.id, t.userId, t.name, t.tokenHash, Date.now());
+  }
+
+  tokenByHash(hash: string): ApiTokenRow | null {
+    return this.db
+      .query<ApiTokenRow, [string]>(
+        "SELECT id, user_id AS userId, name, created_at AS createdAt, last_used_at AS lastUsedAt FROM api_tokens WHERE token_hash = ?",
+      )
+      .get(hash);
+  }
+
+  touchToken(id: string, now = Date.now()): void {
+    this.db.query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").run(now, id);
+  }
+
+  tokensForUser(userId: string): ApiTokenRow[] {
+    return this.db
+      .query<ApiTokenRow, [string]>(
+        "SELECT id, user_id AS userId, name, created_at AS createdAt, last_used_at AS lastUsedAt FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC",
+      )
+      .all(userId);
+  }
+
+  deleteToken(id: string, userId: string): boolean {
+    return this.db.query("DELETE FROM api_tokens WHERE id = ? AND user_id = ?").run(id, userId).changes > 0;
+  }
+}
