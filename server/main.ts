@@ -45,6 +45,10 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd.run(args);
   } catch (e) {
     if (e instanceof UsageError) {
+      if (e.oneLine) {
+        console.error(`error: ${e.message}`);
+        return 2;
+      }
       console.error(`error: ${e.message}\nusage: ${cmd.usage.split("\n")[0]}\n(see 'pymd ${cmd.name} --help')`);
       return 2;
     }

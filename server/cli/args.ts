@@ -1,8 +1,11 @@
 // Command-line parsing shared by every command: flags, positionals, usage errors (exit 2).
 
 export class UsageError extends Error {
-  constructor(message: string) {
+  /** Print only the message, without the usage reminder (configuration errors are one line). */
+  readonly oneLine: boolean;
+  constructor(message: string, opts: { oneLine?: boolean } = {}) {
     super(message);
+    this.oneLine = opts.oneLine ?? false;
     this.name = "UsageError";
   }
 }

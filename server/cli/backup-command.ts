@@ -22,7 +22,7 @@ DIR/pymd.db-shm if present), start the server.`,
     try {
       dataDir = loadDataDir(args.flags);
     } catch (e) {
-      if (e instanceof ConfigError) throw new UsageError(e.message);
+      if (e instanceof ConfigError) throw new UsageError(e.message, { oneLine: true });
       throw e;
     }
     const src = databasePath(dataDir);

@@ -22,7 +22,7 @@ ${SERVE_OPTIONS.map((o) => `  ${(o.flag + ("boolean" in o && o.boolean ? "" : " 
     try {
       config = loadConfig(args.flags);
     } catch (e) {
-      if (e instanceof ConfigError) throw new UsageError(e.message);
+      if (e instanceof ConfigError) throw new UsageError(e.message, { oneLine: true });
       throw e;
     }
     const log = createLogger({ level: config.logLevel, format: config.logFormat });

@@ -22,7 +22,7 @@ function services(args: ParsedArgs) {
   try {
     return openServices(loadDataDir(args.flags));
   } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(e.message);
+    if (e instanceof ConfigError) throw new UsageError(e.message, { oneLine: true });
     throw e;
   }
 }

@@ -1,0 +1,65 @@
+// The sign-in form, with the first-run hint when the server has no users yet.
+import { createSignal, onMount, Show } from "solid-js";
+import type { SettingsJson, UserJson } from "../protocol/api-types.ts";
+import { api } from "./api.ts";
+
+export function LoginPage(props: { onLogin: (u: UserJson, s: SettingsJson) => void }) {
+  const [username, setUsername] = createSignal("");
+  const [password, setPassword] = createSignal("");
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  const [hint, setHint] = createSignal<string | null>(null);
+
+  onMount(async () => {
+    try {
+      const s = await api<{ needsSetup: boolean; hint: string | null }>("GET", "/api/v1/auth/status");
+      setHint(s.needsSetup ? s.hint : null);
+    } catch {
+      // The form still works without the hint.
+    }
+  });
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api("POST", "/api/v1/auth/login", { username: username(), password: password() });
+      const me = await api<{ user: UserJson; settings: SettingsJson }>("GET", "/api/v1/auth/me");
+      props.onLogin(me.user, me.settings);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main class="center">
+      <form class="card login" onSubmit={submit} aria-labelledby="login-title">
+        <h1 id="login-title">Sign in to pymd</h1>
+        <Show when={hint()}>
+          <p class="notice" data-testid="first-run-hint">
+            {hint()}
+          </p>
+        </Show>
+        <label>
+          Username
+          <input name="username" autocomplete="username" required value={username()} onInput={(e) => setUsername(e.currentTarget.value)} />
+        </label>
+        <label>
+          Password
+          <input name="password" type="password" autocomplete="current-password" required value={password()} onInput={(e) => setPassword(e.currentTarget.value)} />
+        </label>
+        <Show when={error()}>
+          <p role="alert" class="error">
+            {error()}
+          </p>
+        </Show>
+        <button type="submit" disabled={busy()}>
+          {busy() ? "Signing in…" : "Sign in"}
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,43 @@
+// JSON shapes of the HTTP API that the client reads; the server produces them.
+
+export type AccessRole = "owner" | "editor" | "viewer";
+export type UserRole = "admin" | "user" | "viewer";
+
+export interface UserJson {
+  id: string;
+  username: string;
+  role: UserRole;
+  disabled: boolean;
+  createdAt: string;
+}
+
+export interface SettingsJson {
+  theme: "light" | "dark" | "system";
+  editorFontSize: number;
+  tabSize: number;
+  wordWrap: boolean;
+  lineNumbers: boolean;
+}
+
+export interface DocumentSummaryJson {
+  id: string;
+  title: string;
+  excerpt: string;
+  ownerId: string;
+  isPublic: boolean;
+  publicSlug: string | null;
+  tags: string[];
+  createdAt: string;
+  updatedAt: string;
+  deletedAt: string | null;
+  role: AccessRole;
+}
+
+export interface DocumentListJson {
+  documents: DocumentSummaryJson[];
+  pagination: { page: number; limit: number; total: number };
+}
+
+export interface ApiErrorJson {
+  error: { code: string; message: string; details?: Record<string, string>; requestId?: string };
+}

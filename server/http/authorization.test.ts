@@ -1,0 +1,131 @@
+// Walks every API route as each kind of caller and asserts the exact status code.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startTestServer, type TestClient, type TestServer } from "../testing/test-server.ts";
+
+type Actor = "anonymous" | "viewer" | "editor" | "owner" | "other" | "admin" | "globalViewer";
+const ACTORS: Actor[] = ["anonymous", "viewer", "editor", "owner", "other", "admin", "globalViewer"];
+
+let srv: TestServer;
+const clients = {} as Record<Actor, TestClient>;
+
+beforeAll(async () => {
+  srv = await startTestServer();
+  clients.anonymous = srv.anonymous();
+  clients.owner = await srv.userClient("owner");
+  clients.editor = await srv.userClient("editor");
+  clients.viewer = await srv.userClient("viewer");
+  clients.other = await srv.userClient("other");
+  clients.admin = await srv.userClient("admin", "admin");
+  // A global viewer who is an *editor* member: the global role caps them at reading.
+  clients.globalViewer = await srv.userClient("gviewer", "viewer");
+});
+afterAll(() => srv.close());
+
+/** A fresh document owned by `owner`, shared with editor, viewer and the global viewer. */
+function freshDoc(opts: { trashed?: boolean } = {}): string {
+  const svc = srv.services;
+  const owner = svc.users.byUsername("owner")!;
+  const doc = svc.documents.create(owner, { title: "Shared notebook", content: "# # Hello\nprint('hi')\n", tags: ["t"] });
+  svc.documents.setMembers(owner, doc.id, {
+    members: [
+      { username: "editor", role: "editor" },
+      { username: "viewer", role: "viewer" },
+      { username: "gviewer", role: "editor" },
+    ],
+  });
+  if (opts.trashed) svc.documents.trash(owner, doc.id);
+  return doc.id;
+}
+
+function tokenOf(actor: Actor): string | null {
+  if (actor === "anonymous") return null;
+  const u = srv.services.users.byUsername(actor === "globalViewer" ? "gviewer" : actor)!;
+  return srv.services.sessions.createApiToken(u.id, "matrix").id;
+}
+
+interface Case {
+  name: string;
+  method: string;
+  path: (doc: string, tokenId: string | null) => string;
+  body?: unknown;
+  doc?: "fresh" | "trashed" | "none";
+  expect: Record<Actor, number>;
+}
+
+const row = (anonymous: number, viewer: number, editor: number, owner: number, other: number, admin: number, globalViewer: number) =>
+  ({ anonymous, viewer, editor, owner, other, admin, globalViewer }) as Record<Actor, number>;
+
+const CASES: Case[] = [
+  { name: "health", method: "GET", path: () => "/api/v1/health", doc: "none", expect: row(200, 200, 200, 200, 200, 200, 200) },
+  { name: "ready", method: "GET", path: () => "/api/v1/ready", doc: "none", expect: row(200, 200, 200, 200, 200, 200, 200) },
+  { name: "metrics", method: "GET", path: () => "/metrics", doc: "none", expect: row(200, 200, 200, 200, 200, 200, 200) },
+  { name: "openapi", method: "GET", path: () => "/api/v1/openapi.json", doc: "none", expect: row(200, 200, 200, 200, 200, 200, 200) },
+  { name: "auth status", method: "GET", path: () => "/api/v1/auth/status", doc: "none", expect: row(200, 200, 200, 200, 200, 200, 200) },
+  { name: "me", method: "GET", path: () => "/api/v1/auth/me", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
+  { name: "get settings", method: "GET", path: () => "/api/v1/users/me/settings", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
+  { name: "patch settings", method: "PATCH", path: () => "/api/v1/users/me/settings", body: { theme: "dark" }, doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
+  { name: "list users", method: "GET", path: () => "/api/v1/users", doc: "none", expect: row(401, 403, 403, 403, 403, 200, 403) },
+  { name: "search users", method: "GET", path: () => "/api/v1/users?q=ow", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
+  { name: "create token", method: "POST", path: () => "/api/v1/tokens", body: { name: "ci" }, doc: "none", expect: row(401, 201, 201, 201, 201, 201, 201) },
+  { name: "list tokens", method: "GET", path: () => "/api/v1/tokens", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
+  { name: "delete own token", method: "DELETE", path: (_d, t) => `/api/v1/tokens/${t ?? "aaaaaaaaaaaaaaaa"}`, doc: "none", expect: row(401, 204, 204, 204, 204, 204, 204) },
+  { name: "list documents", method: "GET", path: () => "/api/v1/documents", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
+  { name: "search documents", method: "GET", path: () => "/api/v1/documents?q=hello&sort=title", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
+  { name: "create document", method: "POST", path: () => "/api/v1/documents", body: { title: "Mine" }, doc: "none", expect: row(401, 201, 201, 201, 201, 201, 403) },
+  { name: "import document", method: "POST", path: () => "/api/v1/documents/import?filename=x.pymd", body: "# # Imported\n", doc: "none", expect: row(401, 201, 201, 201, 201, 201, 403) },
+  { name: "trash list", method: "GET", path: () => "/api/v1/trash", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
+  { name: "get document", method: "GET", path: (d) => `/api/v1/documents/${d}`, expect: row(401, 200, 200, 200, 404, 404, 200) },
+  { name: "rename", method: "PATCH", path: (d) => `/api/v1/documents/${d}`, body: { title: "Renamed" }, expect: row(401, 403, 200, 200, 404, 404, 403) },
+  { name: "edit content", method: "PATCH", path: (d) => `/api/v1/documents/${d}`, body: { content: "# changed" }, expect: row(401, 403, 200, 200, 404, 404, 403) },
+  { name: "publish", method: "PATCH", path: (d) => `/api/v1/documents/${d}`, body: { isPublic: true }, expect: row(401, 403, 403, 200, 404, 404, 403) },
+  { name: "members", method: "GET", path: (d) => `/api/v1/documents/${d}/members`, expect: row(401, 200, 200, 200, 404, 404, 200) },
+  { name: "set members", method: "PUT", path: (d) => `/api/v1/documents/${d}/members`, body: { members: [{ username: "other", role: "viewer" }] }, expect: row(401, 403, 403, 200, 404, 404, 403) },
+  { name: "duplicate", method: "POST", path: (d) => `/api/v1/documents/${d}/duplicate`, expect: row(401, 201, 201, 201, 404, 404, 403) },
+  { name: "export pymd", method: "GET", path: (d) => `/api/v1/documents/${d}/export?format=pymd`, expect: row(401, 200, 200, 200, 404, 404, 200) },
+  { name: "delete", method: "DELETE", path: (d) => `/api/v1/documents/${d}`, expect: row(401, 403, 403, 204, 404, 404, 403) },
+  { name: "get trashed", method: "GET", path: (d) => `/api/v1/documents/${d}`, doc: "trashed", expect: row(401, 404, 404, 404, 404, 404, 404) },
+  { name: "restore", method: "POST", path: (d) => `/api/v1/documents/${d}/restore`, doc: "trashed", expect: row(401, 404, 404, 200, 404, 404, 404) },
+  { name: "missing document", method: "GET", path: () => "/api/v1/documents/aaaaaaaaaaaaaaaa", doc: "none", expect: row(401, 404, 404, 404, 404, 404, 404) },
+  { name: "logout", method: "POST", path: () => "/api/v1/auth/logout", doc: "none", expect: row(204, 204, 204, 204, 204, 204, 204) },
+];
+
+describe("authorization details", () => {
+  test("a viewer's forbidden write leaves the document unchanged", async () => {
+    const doc = freshDoc();
+    const res = await clients.viewer.req("PATCH", `/api/v1/documents/${doc}`, { content: "vandalised" });
+    expect(res.status).toBe(403);
+    expect(srv.services.documentsStore.byId(doc)!.content).toBe("# # Hello\nprint('hi')\n");
+  });
+
+  test("another user's token cannot be deleted", async () => {
+    const t = tokenOf("owner")!;
+    const res = await clients.other.req("DELETE", `/api/v1/tokens/${t}`);
+    expect(res.status).toBe(404);
+    expect(srv.services.sessionsStore.tokensForUser(srv.services.users.byUsername("owner")!.id).some((x) => x.id === t)).toBe(true);
+  });
+});
+
+// Runs last: the matrix ends with every caller logging out.
+describe("authorization matrix", () => {
+  for (const c of CASES) {
+    for (const actor of ACTORS) {
+      test(`${c.name} as ${actor} → ${c.expect[actor]}`, async () => {
+        const doc = c.doc === "none" ? "" : freshDoc({ trashed: c.doc === "trashed" });
+        const tokenId = c.name === "delete own token" ? tokenOf(actor) : null;
+        const cl = clients[actor];
+        const isText = typeof c.body === "string";
+        const res = await cl.req(c.method, c.path(doc, tokenId), c.body, isText ? { "content-type": "text/plain" } : {});
+        if (res.status !== c.expect[actor]) {
+          throw new Error(`${c.method} ${c.path(doc, tokenId)} as ${actor}: expected ${c.expect[actor]}, got ${res.status}: ${await res.text()}`);
+        }
+        expect(res.status).toBe(c.expect[actor]);
+        if (res.status >= 400) {
+          const body = (await res.json()) as { error: { code: string; message: string } };
+          expect(typeof body.error.code).toBe("string");
+          expect(body.error.message.length).toBeGreaterThan(0);
+        }
+      });
+    }
+  }
+
+});
