@@ -1,0 +1,56 @@
+// Configuration precedence and validation.
+import { describe, expect, test } from "bun:test";
+import { resolve } from "node:path";
+import { ConfigError, loadConfig } from "./config.ts";
+
+describe("config", () => {
+  test("defaults", () => {
+    const c = loadConfig({}, {});
+    expect(c.port).toBe(8080);
+    expect(c.host).toBe("0.0.0.0");
+    expect(c.dataDir).toBe(resolve("pymd-data"));
+    expect(c.logLevel).toBe("info");
+    expect(c.logFormat).toBe("text");
+    expect(c.baseUrl).toBeNull();
+    expect(c.unsafeNoSandbox).toBe(false);
+  });
+
+  test("flags win over the environment, which wins over defaults", () => {
+    const env = { PYMD_PORT: "9000", PYMD_LOG_LEVEL: "debug", PYMD_DATA_DIR: "/srv/pymd" };
+    const c = loadConfig({ port: "9100" }, env);
+    expect(c.port).toBe(9100);
+    expect(c.logLevel).toBe("debug");
+    expect(c.dataDir).toBe("/srv/pymd");
+  });
+
+  test("every bad value names the flag and the variable", () => {
+    const bad: [Record<string, string | true>, Record<string, string>, string, string][] = [
+      [{ port: "-1" }, {}, "--port", "PYMD_PORT"],
+      [{}, { PYMD_PORT: "65536" }, "--port", "PYMD_PORT"],
+      [{ host: "a b" }, {}, "--host", "PYMD_HOST"],
+      [{ "log-level": "loud" }, {}, "--log-level", "PYMD_LOG_LEVEL"],
+      [{}, { PYMD_LOG_FORMAT: "yaml" }, "--log-format", "PYMD_LOG_FORMAT"],
+      [{ "base-url": "not a url" }, {}, "--base-url", "PYMD_BASE_URL"],
+      [{ "base-url": "https://x.example/?q=1" }, {}, "--base-url", "PYMD_BASE_URL"],
+      [{ "data-dir": " " }, {}, "--data-dir", "PYMD_DATA_DIR"],
+      [{}, { PYMD_UNSAFE_NO_SANDBOX: "maybe" }, "--unsafe-no-sandbox", "PYMD_UNSAFE_NO_SANDBOX"],
+      [{ sandbox: "docker" }, {}, "--sandbox", "PYMD_SANDBOX"],
+      [{ port: true }, {}, "--port", "PYMD_PORT"],
+    ];
+    for (const [flags, env, flag, variable] of bad) {
+      let err: unknown = null;
+      try {
+        loadConfig(flags, env);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toContain(flag);
+      expect((err as Error).message).toContain(variable);
+    }
+  });
+
+  test("an https base URL is kept as a URL", () => {
+    expect(loadConfig({ "base-url": "https://notes.example.org" }, {}).baseUrl?.protocol).toBe("https:");
+  });
+});
