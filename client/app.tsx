@@ -1,7 +1,7 @@
 // The application shell: who is signed in, which page is shown, the theme.
 import { createSignal, createEffect, onMount, Show, Switch, Match } from "solid-js";
 import type { SettingsJson, UserJson } from "../protocol/api-types.ts";
-import { api, ApiError } from "./api.ts";
+import { api } from "./api.ts";
 import { LoginPage } from "./login-page.tsx";
 import { DocumentsPage } from "./documents-page.tsx";
 
@@ -15,12 +15,12 @@ export function App() {
     setLoading(true);
     setError(null);
     try {
-      const me = await api<{ user: UserJson; settings: SettingsJson }>("GET", "/api/v1/auth/me");
-      setUser(me.user);
-      setSettings(me.settings);
+      // The status call answers 200 signed in or not, so a first visit logs no failed request.
+      const s = await api<{ user: UserJson | null; settings: SettingsJson | null }>("GET", "/api/v1/auth/status");
+      setUser(s.user);
+      setSettings(s.settings);
     } catch (e) {
-      if (e instanceof ApiError && e.status === 401) setUser(null);
-      else setError(e instanceof Error ? e.message : String(e));
+      setError(e instanceof Error ? e.message : String(e));
     } finally {
       setLoading(false);
     }

@@ -17,9 +17,15 @@ export interface AuthRouteDeps {
 export const FIRST_RUN_HINT = "No users exist yet. Create the first admin on the server with: pymd user add NAME --admin";
 
 export function registerAuthRoutes(r: Router, d: AuthRouteDeps): void {
-  r.get("/api/v1/auth/status", "Whether the server still needs its first admin", "none", () => {
+  r.get("/api/v1/auth/status", "Who is signed in (or null) and whether the server still needs its first admin", "optional", (c) => {
     const needsSetup = d.accounts.count() === 0;
-    return { needsSetup, hint: needsSetup ? FIRST_RUN_HINT : null };
+    const u = c.auth?.user ?? null;
+    return {
+      needsSetup,
+      hint: needsSetup ? FIRST_RUN_HINT : null,
+      user: u ? toPublicUser(u) : null,
+      settings: u ? d.accounts.settings(u.id) : null,
+    };
   });
 
   r.post("/api/v1/auth/login", "Sign in with username and password; sets the session cookie", "none", async (c) => {

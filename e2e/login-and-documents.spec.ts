@@ -1,0 +1,42 @@
+// A new user's first minutes in the embedded client: sign in, create a document, find it again.
+import { expect, test } from "@playwright/test";
+
+test.describe("first cut of the client", () => {
+  test("wrong password shows an error; right one shows the documents page", async ({ page }) => {
+    const errors: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
+    page.on("pageerror", (e) => errors.push(e.message));
+
+    await page.goto("/");
+    await expect(page.getByRole("heading", { name: "Sign in to pymd" })).toBeVisible();
+    await page.getByLabel("Username").fill("admin");
+    await page.getByLabel("Password").fill("not-the-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("alert")).toContainText("Wrong username or password");
+
+    await page.getByLabel("Password").fill("e2e-admin-pass");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("heading", { name: "Documents" })).toBeVisible();
+    await expect(page.getByText("No documents yet")).toBeVisible();
+    await expect(page.getByTestId("current-user")).toContainText("admin");
+
+    await page.getByRole("button", { name: "New document" }).click();
+    await expect(page.getByRole("link", { name: "Untitled notebook" })).toBeVisible();
+
+    // The session survives a reload (HttpOnly cookie), and search finds the document's content.
+    await page.reload();
+    await page.getByLabel("Search documents").fill("fenced");
+    await expect(page.getByRole("link", { name: "Untitled notebook" })).toBeVisible();
+    await page.getByLabel("Search documents").fill("nothing-matches-this");
+    await expect(page.getByText("Nothing matches")).toBeVisible();
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page.getByRole("heading", { name: "Sign in to pymd" })).toBeVisible();
+    await page.screenshot({ path: "test-results/e2e/documents-signed-out.png" });
+    // The one deliberate wrong password is the only failed request the console may show.
+    expect(errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+    expect(errors.filter((e) => /status of 401/.test(e)).length).toBeLessThanOrEqual(1);
+  });
+});

@@ -1,0 +1,31 @@
+// Playwright end-to-end tests: Debian's chromium against the compiled dist/pymd.
+import { defineConfig } from "@playwright/test";
+
+const PORT = Number(process.env.PYMD_E2E_PORT ?? 18765);
+const DATA = ".tmp/e2e-data";
+
+export default defineConfig({
+  testDir: "e2e",
+  testMatch: /.*\.spec\.ts$/,
+  timeout: 60_000,
+  workers: 1,
+  reporter: [["list"], ["junit", { outputFile: process.env.PLAYWRIGHT_JUNIT_OUTPUT_NAME ?? "test-results/e2e.xml" }]],
+  outputDir: "test-results/e2e",
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.PYMD_CHROMIUM ?? "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    },
+  },
+  webServer: {
+    command: `rm -rf ${DATA} && mkdir -p ${DATA} && printf 'e2e-admin-pass\\n' | ./dist/pymd user add admin --admin --password-stdin --data-dir ${DATA} && exec ./dist/pymd serve --port ${PORT} --host 127.0.0.1 --data-dir ${DATA}`,
+    url: `http://127.0.0.1:${PORT}/api/v1/ready`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: "ignore",
+    stderr: "pipe",
+  },
+});
