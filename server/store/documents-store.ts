@@ -148,21 +148,23 @@ export class DocumentsStore {
   }
 
   list(q: ListQuery): { rows: DocumentSummaryRow[]; total: number } {
+    if (!q.q && !q.tag && !q.trash) return this.listAccessible(q);
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (q.trash) {
       where.push("d.owner_id = ? AND d.deleted_at IS NOT NULL");
       args.push(q.userId);
     } else {
-      where.push("(d.owner_id = ? OR m.user_id IS NOT NULL) AND d.deleted_at IS NULL");
-      args.push(q.userId);
+      where.push("(d.owner_id = ? OR d.id IN (SELECT document_id FROM document_members WHERE user_id = ?)) AND d.deleted_at IS NULL");
+      args.push(q.userId, q.userId);
     }
-    let from = "documents d LEFT JOIN document_members m ON m.document_id = d.id AND m.user_id = ?";
-    const fromArgs: (string | number)[] = [q.userId];
+    let from = "documents d";
+    const fromArgs: (string | number)[] = [];
     const match = q.q ? ftsQuery(q.q) : null;
     if (q.q && !match) return { rows: [], total: 0 };
     if (match) {
-      from += " JOIN documents_fts f ON f.rowid = d.rowid AND documents_fts MATCH ?";
+      from = "documents_fts f JOIN documents d ON d.rowid = f.rowid";
+      where.unshift("documents_fts MATCH ?");
       fromArgs.push(match);
     }
     if (q.tag) {
@@ -170,16 +172,58 @@ export class DocumentsStore {
       args.push(q.tag);
     }
     const whereSql = where.join(" AND ");
-    const total =
-      this.db.query<{ n: number }, (string | number)[]>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${whereSql}`).get(...fromArgs, ...args)?.n ?? 0;
     const order = `${SORT_SQL[q.sort]} ${q.order === "asc" ? "ASC" : "DESC"}, d.id ${q.order === "asc" ? "ASC" : "DESC"}`;
+    // One pass yields the page and the total (a window count), instead of a COUNT query and a page query.
     const rows = this.db
-      .query<RawDoc, (string | number)[]>(
-        `SELECT d.rowid, d.id, d.title, substr(d.content, 1, 280) AS excerpt, d.owner_id, d.is_public, d.public_slug,
-                d.created_at, d.updated_at, d.deleted_at, m.role AS member_role, ${TAGS_SQL}
-         FROM ${from} WHERE ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`,
+      .query<RawDoc & { total: number }, (string | number)[]>(
+        `WITH page AS (
+           SELECT d.rowid AS rid, COUNT(*) OVER () AS total FROM ${from} WHERE ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?
+         )
+         SELECT d.rowid, d.id, d.title, substr(d.content, 1, 280) AS excerpt, d.owner_id, d.is_public, d.public_slug,
+                d.created_at, d.updated_at, d.deleted_at, page.total,
+                (SELECT role FROM document_members mm WHERE mm.document_id = d.id AND mm.user_id = ?) AS member_role, ${TAGS_SQL}
+         FROM page JOIN documents d ON d.rowid = page.rid ORDER BY ${order}`,
       )
-      .all(...fromArgs, ...args, q.limit, q.offset);
+      .all(...fromArgs, ...args, q.limit, q.offset, q.userId);
+    let total = rows[0]?.total ?? 0;
+    if (rows.length === 0 && q.offset > 0) {
+      total =
+        this.db.query<{ n: number }, (string | number)[]>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${whereSql}`).get(...fromArgs, ...args)?.n ?? 0;
+    }
+    return {
+      rows: rows.map((r) => ({ ...base(r), excerpt: r.excerpt ?? "", memberRole: r.member_role ?? null })),
+      total,
+    };
+  }
+
+  /**
+   * The common case, no search and no tag: the owned and the shared documents each read in
+   * index order up to the page's end, then merged. Avoids scanning and sorting every document.
+   */
+  private listAccessible(q: ListQuery): { rows: DocumentSummaryRow[]; total: number } {
+    const total =
+      this.db
+        .query<{ n: number }, [string, string]>(
+          `SELECT (SELECT COUNT(*) FROM documents WHERE owner_id = ?1 AND deleted_at IS NULL)
+                + (SELECT COUNT(*) FROM document_members m JOIN documents d ON d.id = m.document_id
+                   WHERE m.user_id = ?2 AND d.deleted_at IS NULL) AS n`,
+        )
+        .get(q.userId, q.userId)?.n ?? 0;
+    const dir = q.order === "asc" ? "ASC" : "DESC";
+    const key = q.sort === "title" ? "title COLLATE NOCASE" : q.sort === "created" ? "created_at" : "updated_at";
+    const cols = `d.rowid, d.id, d.title, substr(d.content, 1, 280) AS excerpt, d.owner_id, d.is_public, d.public_slug,
+                  d.created_at, d.updated_at, d.deleted_at`;
+    const rows = this.db
+      .query<RawDoc, [string, number, string, number, number, number]>(
+        `SELECT page.*, ${TAGS_SQL.replace("d.id", "page.id")} FROM (
+           SELECT * FROM (SELECT ${cols}, NULL AS member_role FROM documents d
+                          WHERE d.owner_id = ? AND d.deleted_at IS NULL ORDER BY d.${key} ${dir}, d.id ${dir} LIMIT ?)
+           UNION ALL
+           SELECT * FROM (SELECT ${cols}, m.role AS member_role FROM document_members m JOIN documents d ON d.id = m.document_id
+                          WHERE m.user_id = ? AND d.deleted_at IS NULL ORDER BY d.${key} ${dir}, d.id ${dir} LIMIT ?)
+         ) AS page ORDER BY page.${key.replace(" COLLATE NOCASE", "")}${q.sort === "title" ? " COLLATE NOCASE" : ""} ${dir}, page.id ${dir} LIMIT ? OFFSET ?`,
+      )
+      .all(q.userId, q.offset + q.limit, q.userId, q.offset + q.limit, q.limit, q.offset);
     return {
       rows: rows.map((r) => ({ ...base(r), excerpt: r.excerpt ?? "", memberRole: r.member_role ?? null })),
       total,

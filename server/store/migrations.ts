@@ -47,13 +47,14 @@ export const MIGRATIONS: Migration[] = [
       CREATE TABLE documents (
         id TEXT PRIMARY KEY,
         title TEXT NOT NULL,
-        content TEXT NOT NULL DEFAULT '',
         owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE RESTRICT,
         is_public INTEGER NOT NULL DEFAULT 0,
         public_slug TEXT UNIQUE,
         created_at INTEGER NOT NULL,
         updated_at INTEGER NOT NULL,
-        deleted_at INTEGER
+        deleted_at INTEGER,
+        -- Last, so reading the small columns of a row never walks a large content's overflow pages.
+        content TEXT NOT NULL DEFAULT ''
       );
       CREATE INDEX documents_owner ON documents(owner_id, deleted_at);
       CREATE INDEX documents_updated ON documents(updated_at);
@@ -90,6 +91,16 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 3,
+    name: "document-list-indexes",
+    sql: `
+      -- One index per sort key so a user's first page is read in order, not sorted.
+      CREATE INDEX documents_owner_updated ON documents(owner_id, deleted_at, updated_at);
+      CREATE INDEX documents_owner_created ON documents(owner_id, deleted_at, created_at);
+      CREATE INDEX documents_owner_title ON documents(owner_id, deleted_at, title COLLATE NOCASE);
+    `,
+  },
+  {
+    version: 4,
     name: "execution-quota",
     sql: `
       CREATE TABLE execution_counts (
