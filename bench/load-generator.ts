@@ -7,7 +7,7 @@ if (!url) {
   console.error("usage: load-generator.ts URL TOKEN [SECONDS] [WORKERS]");
   process.exit(2);
 }
-const headers = token ? { authorization: `Bearer ${token}` } : {};
+const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
 const end = performance.now() + Number(durationS) * 1000;
 const latencies: number[] = [];
 let errors = 0;

@@ -37,7 +37,7 @@ export async function buildClient(): Promise<string[]> {
   files.forEach((f, i) => {
     const rel = relative(clientOut, f).split("\\").join("/");
     lines.push(`import f${i} from ${JSON.stringify(relative(join(root, "server", "http"), f).split("\\").join("/"))} with { type: "file" };`);
-    entries.push(`  ${JSON.stringify(rel === "index.html" ? "/" : "/" + rel)}: f${i},`);
+    entries.push(`  ${JSON.stringify(rel === "index.html" ? "/" : "/" + rel)}: String(f${i}),`);
   });
   lines.push("", "export const CLIENT_ASSETS: Record<string, string> = {", ...entries, "};", "");
   writeFileSync(manifest, lines.join("\n"));

@@ -15,6 +15,10 @@ import { registerAuthRoutes, FIRST_RUN_HINT } from "./http/auth-routes.ts";
 import { registerDocumentRoutes } from "./http/document-routes.ts";
 import { registerOpsRoutes } from "./http/ops-routes.ts";
 import { registerClientRoutes } from "./http/client-routes.ts";
+import { registerRenderRoutes, renderedExport } from "./http/render-routes.ts";
+import { ExecutionsStore } from "./store/executions-store.ts";
+import { Executions } from "./runtime/executions.ts";
+import { createSandbox, type Sandbox } from "../sandbox/index.ts";
 
 export interface Services {
   db: Database;
@@ -24,6 +28,7 @@ export interface Services {
   sessions: SessionManager;
   accounts: Accounts;
   documents: DocumentsService;
+  executionsStore: ExecutionsStore;
 }
 
 /** Opens the data directory and builds the domain services on it (used by the server and the CLI). */
@@ -35,13 +40,31 @@ export function openServices(dataDir: string): Services {
   const sessions = new SessionManager(sessionsStore, users);
   const accounts = new Accounts(users, documentsStore, sessions);
   const documents = new DocumentsService(documentsStore, users);
-  return { db, users, sessionsStore, documentsStore, sessions, accounts, documents };
+  const executionsStore = new ExecutionsStore(db);
+  return { db, users, sessionsStore, documentsStore, sessions, accounts, documents, executionsStore };
+}
+
+/** The sandbox for the server's configuration; detection happens once, on first use. */
+export function sandboxFor(config: Config, log: Logger): () => Promise<Sandbox> {
+  let pending: Promise<Sandbox> | null = null;
+  return () =>
+    (pending ??= createSandbox({
+      backend: config.sandbox,
+      unsafeNoSandbox: config.unsafeNoSandbox,
+      limits: { wallTimeMs: config.runTimeoutSeconds * 1000, memoryBytes: config.runMemoryMb * 1024 * 1024 },
+      onWarning: (msg) => log.warn(msg),
+    }).then((sb) => {
+      if (sb.backend === "unavailable") log.warn("code execution is disabled: no working sandbox; install bubblewrap (apt-get install bubblewrap) or nsjail");
+      else log.info("sandbox ready", { backend: sb.backend });
+      return sb;
+    }));
 }
 
 export interface RunningServer {
   url: string;
   port: number;
   services: Services;
+  sandbox: () => Promise<Sandbox>;
   stop(): Promise<void>;
 }
 
@@ -55,7 +78,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const { app, router } = createHttpApp({ log, metrics, sessions: services.sessions, baseUrl: config.baseUrl });
   registerOpsRoutes(router, { db: services.db, metrics });
   registerAuthRoutes(router, { accounts: services.accounts, sessions: services.sessions, sessionsStore: services.sessionsStore, https });
-  registerDocumentRoutes(router, { documents: services.documents });
+  const sandbox = sandboxFor(config, log);
+  const executions = new Executions(sandbox, services.executionsStore, { perDay: config.execPerDay, concurrent: config.execConcurrent });
+  registerRenderRoutes(router, { documents: services.documents, executions });
+  registerDocumentRoutes(router, { documents: services.documents, exportRendered: renderedExport({ documents: services.documents, executions }) });
   await registerClientRoutes(router);
 
   const housekeeping = () => {
@@ -76,11 +102,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${server.port}`;
   log.info("pymd listening", { url, dataDir: config.dataDir });
   if (services.users.count() === 0) log.warn(FIRST_RUN_HINT);
+  // Detect the jail after listening, so start-up stays fast and the first run finds it ready.
+  void sandbox().catch((e) => log.error("sandbox detection failed", { err: e instanceof Error ? e.message : String(e) }));
 
   return {
     url,
     port: server.port ?? config.port,
     services,
+    sandbox,
     async stop() {
       clearInterval(timer);
       await app.stop(true);

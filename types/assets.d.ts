@@ -11,3 +11,15 @@ declare module "*.py" {
   const path: string;
   export default path;
 }
+declare module "*.css" {
+  const path: string;
+  export default path;
+}
+declare module "*.svg" {
+  const path: string;
+  export default path;
+}
+declare module "*.js" {
+  const path: string;
+  export default path;
+}

@@ -52,7 +52,7 @@ export function parseArgs(argv: string[], spec: Record<string, FlagKind>): Parse
         i++;
       }
     } else if (a.startsWith("-") && a.length > 1 && a !== "-") {
-      const short: Record<string, string> = { h: "help", V: "version", o: "output" };
+      const short: Record<string, string> = { h: "help", V: "version", o: "output", f: "format" };
       const name = short[a.slice(1)];
       if (!name || !spec[name]) throw new UsageError(`unknown flag ${a}`);
       if (spec[name] === "boolean") flags[name] = true;

@@ -3,5 +3,7 @@ import type { Command } from "./command.ts";
 import { serveCommand } from "./serve-command.ts";
 import { userCommand } from "./user-command.ts";
 import { backupCommand } from "./backup-command.ts";
+import { renderCommand } from "./render-command.ts";
+import { doctorCommand } from "./doctor-command.ts";
 
-export const COMMANDS: Command[] = [serveCommand, userCommand, backupCommand];
+export const COMMANDS: Command[] = [serveCommand, userCommand, backupCommand, renderCommand, doctorCommand];

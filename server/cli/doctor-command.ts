@@ -1,0 +1,79 @@
+// `pymd doctor`: checks this host for running notebooks: the jail, the limits it enforces, Python
+// and its packages, and the data directory.
+import { accessSync, constants, existsSync } from "node:fs";
+import { loadConfig, ConfigError } from "../config/config.ts";
+import { createLogger } from "../log/logger.ts";
+import { sandboxFor } from "../app.ts";
+import { databasePath } from "../store/database.ts";
+import { VERSION } from "../version.ts";
+import { UsageError, expectPositionals } from "./args.ts";
+import { COMMON_FLAGS, type Command } from "./command.ts";
+
+const yes = (b: boolean) => (b ? "yes" : "NO");
+
+export const doctorCommand: Command = {
+  name: "doctor",
+  summary: "check the sandbox, its limits, Python and packages on this host",
+  usage: `pymd doctor [--json] [--data-dir DIR] [--sandbox auto|nsjail|bwrap] [--unsafe-no-sandbox]
+
+Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and pandas;
+1 when something is missing (each problem is listed with what to install).`,
+  flags: { ...COMMON_FLAGS, json: "boolean", "data-dir": "value", sandbox: "value", "unsafe-no-sandbox": "boolean" },
+  async run(args) {
+    expectPositionals(args, []);
+    let config;
+    try {
+      config = loadConfig({ "data-dir": args.flags["data-dir"], sandbox: args.flags.sandbox, "unsafe-no-sandbox": args.flags["unsafe-no-sandbox"] });
+    } catch (e) {
+      if (e instanceof ConfigError) throw new UsageError(e.message, { oneLine: true });
+      throw e;
+    }
+    const sandbox = await sandboxFor(config, createLogger({ level: "error", format: "text" }))();
+    const report = await sandbox.describe();
+    const problems: string[] = [...report.warnings];
+    for (const [name, version] of Object.entries(report.python.packages)) {
+      if (!version) problems.push(`python package ${name} is missing inside the jail (apt-get install python3-${name})`);
+    }
+    const db = databasePath(config.dataDir);
+    let dataDir = "absent (created on first start)";
+    if (existsSync(config.dataDir)) {
+      try {
+        accessSync(config.dataDir, constants.W_OK);
+        dataDir = existsSync(db) ? "writable, database present" : "writable, no database yet";
+      } catch {
+        dataDir = "NOT writable";
+        problems.push(`the data directory ${config.dataDir} is not writable`);
+      }
+    }
+    const ok = (report.backend === "nsjail" || report.backend === "bwrap") && report.python.version !== null && Object.values(report.python.packages).every(Boolean);
+    if (args.flags.json) {
+      console.log(JSON.stringify({ version: VERSION, ok, sandbox: report, dataDir: { path: config.dataDir, status: dataDir }, problems }, null, 2));
+      return ok ? 0 : 1;
+    }
+    const lines = [
+      `pymd ${VERSION} doctor`,
+      "",
+      `sandbox backend     ${report.backend}`,
+      ...report.trials.map((t) => `  tried ${t.backend.padEnd(7)} ${t.ok ? "ok" : "failed"}: ${t.detail}`),
+      `namespaces          ${yes(report.namespaces)} (user, pid, net, ipc, uts, mount)`,
+      `wall-clock deadline ${yes(report.wallClock)} (${sandbox.limits.wallTimeMs / 1000} s, kills the whole process tree)`,
+      `output cap          ${yes(report.outputCap)} (${sandbox.limits.maxOutputBytesPerBlock} bytes per block)`,
+      `rlimit CPU          ${yes(report.rlimits.cpu)} (${sandbox.limits.cpuSeconds} s)`,
+      `rlimit memory (AS)  ${yes(report.rlimits.addressSpace)} (${Math.round(sandbox.limits.memoryBytes / 1048576)} MiB)`,
+      `rlimit file size    ${yes(report.rlimits.fileSize)}`,
+      `rlimit open files   ${yes(report.rlimits.openFiles)}`,
+      `rlimit processes    ${report.rlimits.processes}`,
+      `cgroup              ${report.cgroup.version ? `v${report.cgroup.version}` : "none writable"}; memory ${yes(report.cgroup.memory)}, pids ${yes(report.cgroup.pids)} (${sandbox.limits.maxProcesses})`,
+      report.inside
+        ? `inside the jail     uid ${report.inside.uid}, no_new_privs ${yes(report.inside.noNewPrivs)}, capabilities ${report.inside.capEff}, network interfaces: ${report.inside.networkInterfaces.join(", ") || "none"}`
+        : "inside the jail     (could not run)",
+      `python              ${report.python.path} ${report.python.version ?? "(not runnable)"}`,
+      ...Object.entries(report.python.packages).map(([n, v]) => `  ${n.padEnd(17)} ${v ?? "MISSING"}`),
+      `data directory      ${config.dataDir}: ${dataDir}`,
+      "",
+      ...(problems.length ? ["Problems:", ...problems.map((p) => `  - ${p}`)] : ["No problems found."]),
+    ];
+    console.log(lines.join("\n"));
+    return ok ? 0 : 1;
+  },
+};

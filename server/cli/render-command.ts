@@ -1,0 +1,96 @@
+// `pymd render FILE`: render a .pymd document offline to HTML or Markdown, executing it in the sandbox.
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { loadConfig, ConfigError } from "../config/config.ts";
+import { createLogger } from "../log/logger.ts";
+import { sandboxFor } from "../app.ts";
+import { runSource } from "../runtime/executions.ts";
+import { renderHtmlPage, renderMarkdown, renderMarkdownOnly } from "../render/index.ts";
+import { parsePymd } from "../../protocol/pymd-parser.ts";
+import { CONTENT_MAX_BYTES } from "../documents/document-rules.ts";
+import { CommandError, UsageError, expectPositionals } from "./args.ts";
+import { COMMON_FLAGS, type Command } from "./command.ts";
+
+export const renderCommand: Command = {
+  name: "render",
+  summary: "render a .pymd file to HTML or Markdown (executes it in the sandbox)",
+  usage: `pymd render FILE.pymd [-o OUT] [--format html|markdown] [--no-exec] [--assets-dir DIR]
+                   [--sandbox auto|nsjail|bwrap] [--unsafe-no-sandbox] [--run-timeout S] [--run-memory MB]
+
+Writes OUT, or prints to standard output without -o. --format (-f) defaults from OUT's extension
+(.md → markdown), else html. --no-exec renders the source without running it. --assets-dir writes
+Markdown images as files there instead of data URIs. Problems in the source (an unclosed fence)
+are reported on stderr with their line numbers; a block that raises is shown in the output.`,
+  flags: {
+    ...COMMON_FLAGS,
+    output: "value",
+    format: "value",
+    "no-exec": "boolean",
+    "assets-dir": "value",
+    sandbox: "value",
+    "unsafe-no-sandbox": "boolean",
+    "run-timeout": "value",
+    "run-memory": "value",
+    quiet: "boolean",
+  },
+  async run(args) {
+    const [file] = expectPositionals(args, ["FILE"]);
+    const out = typeof args.flags.output === "string" ? resolve(args.flags.output) : null;
+    const fmtFlag = args.flags.format;
+    const format = fmtFlag === undefined ? (out && /\.(md|markdown)$/i.test(out) ? "markdown" : "html") : fmtFlag === "md" ? "markdown" : fmtFlag;
+    if (format !== "html" && format !== "markdown") throw new UsageError("--format must be html or markdown");
+    if (args.flags["assets-dir"] !== undefined && format !== "markdown") throw new UsageError("--assets-dir applies to --format markdown");
+    let config;
+    try {
+      config = loadConfig({
+        sandbox: args.flags.sandbox,
+        "unsafe-no-sandbox": args.flags["unsafe-no-sandbox"],
+        "run-timeout": args.flags["run-timeout"],
+        "run-memory": args.flags["run-memory"],
+      });
+    } catch (e) {
+      if (e instanceof ConfigError) throw new UsageError(e.message, { oneLine: true });
+      throw e;
+    }
+    const path = resolve(file!);
+    if (!existsSync(path)) throw new CommandError(`no such file: ${file}`);
+    if (!statSync(path).isFile()) throw new CommandError(`not a file: ${file}`);
+    if (statSync(path).size > CONTENT_MAX_BYTES) throw new CommandError(`${file} is larger than ${CONTENT_MAX_BYTES} bytes`);
+    const source = await Bun.file(path).text();
+    for (const p of parsePymd(source).problems) console.error(`${file}:${p.line}: ${p.message}`);
+
+    const log = createLogger({ level: "warn", format: "text" });
+    const title = basename(path).replace(/\.pymd$/i, "");
+    let outcome = null;
+    if (!args.flags["no-exec"]) {
+      const sandbox = await sandboxFor(config, log)();
+      if (sandbox.backend === "unavailable") {
+        throw new CommandError(
+          "no working sandbox to run the code in: install bubblewrap (apt-get install bubblewrap) or nsjail, pass --no-exec to render without running, or --unsafe-no-sandbox to run without isolation",
+        );
+      }
+      outcome = await runSource(sandbox, source);
+      if (outcome.hostError) console.error(`warning: ${outcome.hostError}`);
+    }
+    let text: string;
+    if (format === "html") text = await renderHtmlPage(source, outcome?.results, { title });
+    else if (outcome) {
+      const assetsDir = typeof args.flags["assets-dir"] === "string" ? resolve(args.flags["assets-dir"]) : undefined;
+      if (assetsDir) mkdirSync(assetsDir, { recursive: true });
+      text = await renderMarkdown(source, outcome.results, {
+        assetsDir: assetsDir && out ? relativeDir(out, assetsDir) : assetsDir,
+        assetsWriter: assetsDir ? (name, bytes) => writeFileSync(join(assetsDir, basename(name)), bytes) : undefined,
+      });
+    } else text = renderMarkdownOnly(source);
+    if (out) {
+      writeFileSync(out, text);
+      if (!args.flags.quiet) console.error(`wrote ${out}${outcome ? ` (ran in ${Math.round(outcome.durationMs)} ms)` : ""}`);
+    } else process.stdout.write(text);
+    return 0;
+  },
+};
+
+function relativeDir(outFile: string, dir: string): string {
+  const base = resolve(outFile, "..");
+  return dir.startsWith(base + "/") ? dir.slice(base.length + 1) : dir;
+}
