@@ -1,0 +1,189 @@
+// Nothing a document, its output or its title contains may run script in a reader's browser.
+
+import { describe, expect, test } from "bun:test";
+import type { Element, Root } from "hast";
+import { fromHtml } from "hast-util-from-html";
+import type { BlockOutput, BlockResult } from "../../protocol/run-frames.ts";
+import { renderFragment } from "./render-fragment.ts";
+import { renderHtmlPage } from "./render-html-page.ts";
+
+const PAYLOADS = [
+  `<script>alert(1)</script>`,
+  `<SCRIPT SRC=//evil.example/x.js></SCRIPT>`,
+  `<img src=x onerror=alert(1)>`,
+  `<img src="javascript:alert(1)">`,
+  `<svg onload=alert(1)><circle r=1></svg>`,
+  `<svg><script>alert(1)</script></svg>`,
+  `<math><mtext><table><mglyph><style><img src=x onerror=alert(1)></style></mtext></math>`,
+  `<iframe src="javascript:alert(1)"></iframe>`,
+  `<iframe srcdoc="<script>alert(1)</script>"></iframe>`,
+  `<object data="data:text/html,<script>alert(1)</script>"></object>`,
+  `<embed src="data:text/html,<script>alert(1)</script>">`,
+  `<a href="javascript:alert(1)">click</a>`,
+  `<a href="JaVaScRiPt:alert(1)">click</a>`,
+  `<a href="  javascript:alert(1)">click</a>`,
+  `<a href="java&#x09;script:alert(1)">click</a>`,
+  `<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>`,
+  `<a href="vbscript:msgbox(1)">x</a>`,
+  `[link](javascript:alert(1))`,
+  `[link](<javascript:alert(1)>)`,
+  `![img](javascript:alert(1))`,
+  `![img](data:text/html,<script>alert(1)</script>)`,
+  `<img src="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">`,
+  `<div style="background:url(javascript:alert(1))">styled</div>`,
+  `<p style="position:fixed;top:0;left:0;width:100%;height:100%">overlay</p>`,
+  `<style>body{display:none}</style>`,
+  `<link rel=stylesheet href=//evil.example/x.css>`,
+  `<meta http-equiv="refresh" content="0;url=javascript:alert(1)">`,
+  `<base href="//evil.example/">`,
+  `<form action="javascript:alert(1)"><button>go</button></form>`,
+  `<input autofocus onfocus=alert(1)>`,
+  `<details open ontoggle=alert(1)>x</details>`,
+  `<body onload=alert(1)>`,
+  `<video><source onerror=alert(1)></video>`,
+  `<audio src=x onerror=alert(1)>`,
+  `<marquee onstart=alert(1)>x</marquee>`,
+  `<x onclick=alert(1)>custom</x>`,
+  `<div id="__proto__" name="location">clobber</div>`,
+  `<template><script>alert(1)</script></template>`,
+  `<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>`,
+  `"><script>alert(1)</script>`,
+  `</pre><script>alert(1)</script><pre>`,
+  `</div></div></div><script>alert(1)</script>`,
+  `<table><tr><td onmouseover=alert(1)>cell</td></tr></table>`,
+  `<!--<script>alert(1)</script>-->`,
+  `<![CDATA[<script>alert(1)</script>]]>`,
+  `<scr<script>ipt>alert(1)</scr</script>ipt>`,
+  `<img src="https://example.com/x.png" onload="alert(1)">`,
+  `<code class="language-python" onclick="alert(1)">x</code>`,
+];
+
+const FORBIDDEN_TAGS = /^(script|iframe|object|embed|svg|math|style|link|meta|base|form|template|video|audio|source|marquee|noscript|frame|frameset|applet|button|textarea|select)$/;
+const SAFE_URL = /^(https?:|mailto:|#|data:image\/(png|jpeg|gif|webp|svg\+xml)[;,])/i;
+
+/**
+ * Parses the output as a browser would and checks every element: no executable or embedding
+ * tags, no event handlers or inline styles, only safe URLs, and ids that cannot clobber globals.
+ * Escaped text that merely looks like a payload is fine: it is text.
+ */
+function assertInert(html: string): void {
+  const walk = (node: Root | Element): void => {
+    for (const child of node.children) {
+      if (child.type !== "element") continue;
+      expect(child.tagName).not.toMatch(FORBIDDEN_TAGS);
+      for (const [key, value] of Object.entries(child.properties)) {
+        expect(key.toLowerCase()).not.toMatch(/^on|^style$|^srcdoc$|^formaction$|^autofocus$/);
+        if (/^(href|src|cite|action|data|poster|background)$/i.test(key)) {
+          expect(String(value).trim()).toMatch(SAFE_URL);
+        }
+        if (key === "id" || key === "name") expect(String(value)).toMatch(/^user-content-/);
+      }
+      walk(child);
+    }
+  };
+  walk(fromHtml(html, { fragment: true }));
+  expect(html).not.toMatch(/<script/i);
+}
+
+const result = (outputs: BlockOutput[]): Map<number, BlockResult> =>
+  new Map([[0, { block: 0, status: "ok", durationMs: 1, outputs }]]);
+
+describe("document Markdown", () => {
+  for (const p of PAYLOADS) {
+    test(`# line: ${p}`, async () => {
+      assertInert(await renderFragment(`# ${p}\n# and after\n`));
+    });
+    test(`legacy line: ${p}`, async () => {
+      assertInert(await renderFragment(`${p}\n`));
+    });
+  }
+});
+
+describe("code listings", () => {
+  for (const p of PAYLOADS.slice(0, 12)) {
+    test(`executed and display-only code: ${p}`, async () => {
+      const html = await renderFragment(`# \`\`\`\n${p}\n# \`\`\`\n# \`\`\`\`html\n${p}\n# \`\`\`\`\n`);
+      assertInert(html);
+      expect(html).toContain("&#x3C;");
+    });
+  }
+});
+
+describe("block outputs", () => {
+  const doc = "# ```\nprint(1)\n# ```\n";
+  for (const p of PAYLOADS) {
+    test(`stdout, stderr, html, markdown, error and host-error carrying: ${p}`, async () => {
+      const html = await renderFragment(
+        doc,
+        result([
+          { kind: "stdout", text: `${p}\n| a |\n|---|\n| ${p} |\n` },
+          { kind: "stderr", text: p },
+          { kind: "display", mime: "text/html", data: `<table class="dataframe"><tr><th style="x">${p}</th><td>${p}</td></tr></table>${p}` },
+          { kind: "display", mime: "text/markdown", data: p },
+          { kind: "error", name: "ValueError", value: p, traceback: `Traceback:\n  File "<string>", line 1, in <module>\nValueError: ${p}`, line: 1 },
+          { kind: "host-error", reason: "crashed", message: p },
+        ]),
+      );
+      assertInert(html);
+    });
+  }
+
+  test("an image output that is not base64 is not embedded", async () => {
+    const html = await renderFragment(doc, result([{ kind: "display", mime: "image/png", data: `x" onerror="alert(1)` }]));
+    assertInert(html);
+    expect(html).not.toContain("<img");
+  });
+
+  test("malformed stdout HTML cannot close the notebook's wrappers", async () => {
+    const html = await renderFragment(doc + "# after\n", result([{ kind: "stdout", text: "</div></div></div></figure><div>" }]));
+    expect(html).toMatch(/<div class="pymd-markdown"[^>]*><p>after<\/p><\/div>$/);
+  });
+
+  test("tracebacks are escaped, not interpreted", async () => {
+    const html = await renderFragment(doc, result([{ kind: "error", name: "E", value: "", traceback: 'File "<string>", line 1, in <module>', line: 1 }]));
+    expect(html).toContain("File \"&#x3C;string>\", line 1, in &#x3C;module>");
+  });
+});
+
+describe("allowed content survives", () => {
+  test("images: PNG/JPEG/GIF/SVG data URIs and https; other sources are dropped", async () => {
+    const html = await renderFragment(
+      "# ![a](data:image/png;base64,iVBORw0KGgo=) ![b](data:image/svg+xml;base64,PHN2Zy8+) ![c](https://example.com/c.png) ![d](data:image/gif;base64,R0lGOD) ![e](/relative.png) ![f](data:application/x-foo,1)\n",
+    );
+    expect(html).toContain('src="data:image/png;base64,iVBORw0KGgo="');
+    expect(html).toContain('src="data:image/svg+xml;base64,PHN2Zy8+"');
+    expect(html).toContain('src="https://example.com/c.png"');
+    expect(html).toContain('src="data:image/gif;base64,R0lGOD"');
+    expect(html).not.toContain("relative.png");
+    expect(html).not.toContain("application/x-foo");
+  });
+
+  test("a pandas table keeps its cells but loses style and class", async () => {
+    const pandas = `<table border="1" class="dataframe"><thead><tr style="text-align: right;"><th></th><th>name</th></tr></thead><tbody><tr><th>0</th><td>&lt;b&gt;x&lt;/b&gt;</td></tr></tbody></table>`;
+    const html = await renderFragment("# ```\nx\n# ```\n", result([{ kind: "display", mime: "text/html", data: pandas }]));
+    expect(html).toContain("<td>&#x3C;b>x&#x3C;/b></td>");
+    expect(html).toContain("<th>name</th>");
+    expect(html).not.toContain("dataframe");
+  });
+
+  test("task lists keep disabled checkboxes; highlight classes survive", async () => {
+    const html = await renderFragment("# - [x] done\n# ```\nimport os\n# ```\n");
+    expect(html).toContain('<input type="checkbox" checked disabled>');
+    expect(html).toContain('<span class="hljs-keyword">import</span>');
+  });
+});
+
+describe("exported page", () => {
+  test("the title is escaped and the page carries a script-forbidding CSP and no script", async () => {
+    const page = await renderHtmlPage("# hi\n", undefined, { title: `</title><script>alert(1)</script>"'` });
+    expect(page).toContain("<title>&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;</title>");
+    expect(page).toMatch(/<meta http-equiv="Content-Security-Policy" content="[^"]*script-src 'none'/);
+    expect(page).not.toMatch(/<script/i);
+  });
+
+  test("a hostile document in a page stays inert", async () => {
+    const page = await renderHtmlPage(PAYLOADS.map((p) => `# ${p}`).join("\n"), undefined, { title: "t" });
+    const body = page.slice(page.indexOf("<body>"));
+    assertInert(body);
+  });
+});
