@@ -1,0 +1,34 @@
+// Turns the sandbox policy into a bubblewrap (bwrap) command line.
+import { JAIL_HOSTNAME, JAIL_UID, READ_ONLY_ETC, USR_SYMLINKS, jailEnv, type JailSpec } from "./jail-spec.ts";
+
+export function bwrapArgv(bwrap: string, spec: JailSpec): string[] {
+  const argv = [
+    bwrap,
+    // user, pid, net, ipc, uts, cgroup namespaces; --unshare-user is needed for --disable-userns
+    "--unshare-all",
+    "--unshare-user",
+    "--disable-userns",
+    "--die-with-parent",
+    "--new-session",
+    "--uid", String(JAIL_UID),
+    "--gid", String(JAIL_UID),
+    "--cap-drop", "ALL",
+    "--hostname", JAIL_HOSTNAME,
+    "--ro-bind", "/usr", "/usr",
+  ];
+  for (const [target, link] of USR_SYMLINKS) argv.push("--symlink", target, link);
+  for (const path of READ_ONLY_ETC) if (spec.exists(path)) argv.push("--ro-bind", path, path);
+  argv.push(
+    "--proc", "/proc",
+    "--dev", "/dev",
+    "--size", String(spec.limits.tmpfsBytes),
+    "--tmpfs", "/tmp",
+    "--chdir", "/tmp",
+    // without this the root tmpfs (and /etc) stays writable
+    "--remount-ro", "/",
+    "--clearenv",
+  );
+  for (const [k, v] of Object.entries(jailEnv())) argv.push("--setenv", k, v);
+  argv.push("--", spec.python, ...spec.pythonArgs);
+  return argv;
+}

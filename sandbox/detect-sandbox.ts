@@ -1,0 +1,161 @@
+// Finds which jail works on this host (by actually running Python in it) and reports which
+// limits are really enforced here, for `pymd doctor`.
+import type { RunEvent } from "../protocol/run-frames.ts";
+import { detectCgroups, type CgroupSupport } from "./cgroup-limits.ts";
+import { findTool } from "./host-tools.ts";
+import { JailProcess } from "./jail-process.ts";
+import { planLaunch, type BackendName } from "./launch-plan.ts";
+import { resolveLimits, type Limits } from "./policy.ts";
+
+export type BackendPreference = "auto" | "nsjail" | "bwrap";
+
+export interface BackendTrial {
+  backend: "nsjail" | "bwrap";
+  path: string | null;
+  ok: boolean;
+  detail: string;
+}
+
+export interface Detection {
+  backend: "nsjail" | "bwrap" | null;
+  tool: string | null;
+  trials: BackendTrial[];
+  cgroups: CgroupSupport;
+}
+
+/** Runs blocks in a fresh, short-lived jail and returns the events (used by probes and one-shot runs). */
+export async function runOnce(
+  backend: BackendName,
+  tool: string | null,
+  python: string,
+  limits: Limits,
+  cgroups: CgroupSupport,
+  code: string,
+): Promise<RunEvent[]> {
+  const plan = planLaunch({ backend, tool, python, limits, longLived: false, cgroups });
+  const jail = new JailProcess(plan, limits.maxOutputBytesPerBlock * 8 + 1024 * 1024);
+  const events = await jail.request(
+    { v: 1, type: "run", runId: "probe", blocks: [{ id: 0, code, line: 1 }], maxOutputBytes: limits.maxOutputBytesPerBlock },
+    { wallTimeMs: limits.wallTimeMs, abortMode: "kill" },
+  );
+  await jail.close();
+  return events;
+}
+
+function describeFailure(events: RunEvent[]): string {
+  const err = events.find((e) => e.type === "host-error" || e.type === "error");
+  if (!err) return "no answer from the runner";
+  return err.type === "host-error" ? err.message : `${err.name}: ${err.value}`;
+}
+
+const PROBE_LIMITS = resolveLimits({ wallTimeMs: 10_000, cpuSeconds: 10 });
+
+export async function detectSandbox(preference: BackendPreference, python = "/usr/bin/python3"): Promise<Detection> {
+  const cgroups = detectCgroups();
+  const order: ("nsjail" | "bwrap")[] = preference === "auto" ? ["nsjail", "bwrap"] : [preference];
+  const trials: BackendTrial[] = [];
+  for (const backend of order) {
+    const path = findTool(backend === "nsjail" ? "nsjail" : "bwrap");
+    if (!path) {
+      trials.push({ backend, path, ok: false, detail: `${backend} is not installed` });
+      continue;
+    }
+    const events = await runOnce(backend, path, python, PROBE_LIMITS, cgroups, "print('ok')");
+    const ok = events.some((e) => e.type === "stdout" && e.text === "ok\n") && events.some((e) => e.type === "done");
+    trials.push({ backend, path, ok, detail: ok ? "ran Python in the jail" : describeFailure(events) });
+    if (ok) return { backend, tool: path, trials, cgroups };
+  }
+  return { backend: null, tool: null, trials, cgroups };
+}
+
+export interface EnforcementReport {
+  backend: "nsjail" | "bwrap" | "none" | "unavailable";
+  trials: BackendTrial[];
+  /** New user/pid/net/ipc/uts/mount namespaces (only with a jail). */
+  namespaces: boolean;
+  rlimits: { cpu: boolean; addressSpace: boolean; fileSize: boolean; openFiles: boolean; processes: "enforced" | "root-exempt" | "not-set" };
+  cgroup: { version: 1 | 2 | null; memory: boolean; pids: boolean; notes: string[] };
+  wallClock: boolean;
+  outputCap: boolean;
+  /** What the probe saw from inside (absent when nothing can run). */
+  inside: { uid: number; noNewPrivs: boolean; capEff: string; networkInterfaces: string[] } | null;
+  python: { path: string; version: string | null; packages: Record<"matplotlib" | "numpy" | "pandas", string | null> };
+  warnings: string[];
+}
+
+const INSIDE_PROBE = `
+import os, json
+def pkg(name):
+    try:
+        return __import__(name).__version__
+    except Exception:
+        return None
+status = dict(l.split(":", 1) for l in open("/proc/self/status").read().splitlines() if ":" in l)
+try:
+    ifaces = sorted(os.listdir("/sys/class/net"))
+except Exception:
+    ifaces = [l.split(":")[0].strip() for l in open("/proc/net/dev").read().splitlines()[2:]]
+import sys
+print(json.dumps({"uid": os.getuid(), "noNewPrivs": status.get("NoNewPrivs", "").strip() == "1",
+  "capEff": status.get("CapEff", "").strip(), "ifaces": ifaces,
+  "version": "%d.%d.%d" % sys.version_info[:3],
+  "packages": {n: pkg(n) for n in ("matplotlib", "numpy", "pandas")}}))
+`;
+
+export async function describeEnforcement(
+  backend: "nsjail" | "bwrap" | "none" | "unavailable",
+  tool: string | null,
+  detection: Detection,
+  python: string,
+  limits: Limits,
+): Promise<EnforcementReport> {
+  const cg = detection.cgroups;
+  const hostIsRoot = process.getuid?.() === 0;
+  const prlimit = backend === "nsjail" || findTool("prlimit") !== null;
+  const warnings: string[] = [...cg.notes];
+  const report: EnforcementReport = {
+    backend,
+    trials: detection.trials,
+    namespaces: backend === "nsjail" || backend === "bwrap",
+    rlimits: {
+      cpu: prlimit,
+      addressSpace: prlimit,
+      fileSize: prlimit,
+      openFiles: prlimit,
+      processes: backend === "nsjail" ? (hostIsRoot ? "root-exempt" : "enforced") : hostIsRoot ? "root-exempt" : prlimit ? "enforced" : "not-set",
+    },
+    cgroup: { version: cg.version, memory: cg.memoryParent !== null, pids: cg.pidsParent !== null, notes: cg.notes },
+    wallClock: backend !== "unavailable",
+    outputCap: backend !== "unavailable",
+    inside: null,
+    python: { path: python, version: null, packages: { matplotlib: null, numpy: null, pandas: null } },
+    warnings,
+  };
+  if (!prlimit) warnings.push("prlimit (util-linux) is missing: CPU, memory, file size and open-file rlimits are not applied");
+  if (!report.cgroup.pids) warnings.push("no pids cgroup: a fork bomb is only bounded by the wall-clock deadline and the pid namespace");
+  if (!report.cgroup.memory) warnings.push("no memory cgroup: memory is bounded per process by RLIMIT_AS only");
+  if (backend === "none") warnings.push("running WITHOUT a sandbox (--unsafe-no-sandbox): notebook code can read and change everything the server user can");
+  if (backend === "unavailable") {
+    warnings.push("no working sandbox: code execution is refused (install bubblewrap: apt-get install bubblewrap)");
+    return report;
+  }
+  const events = await runOnce(backend, tool, python, { ...limits, wallTimeMs: Math.max(limits.wallTimeMs, 20_000) }, cg, INSIDE_PROBE);
+  const out = events.map((e) => (e.type === "stdout" ? e.text : "")).join("");
+  try {
+    const seen = JSON.parse(out.trim()) as {
+      uid: number;
+      noNewPrivs: boolean;
+      capEff: string;
+      ifaces: string[];
+      version: string;
+      packages: Record<"matplotlib" | "numpy" | "pandas", string | null>;
+    };
+    report.inside = { uid: seen.uid, noNewPrivs: seen.noNewPrivs, capEff: seen.capEff, networkInterfaces: seen.ifaces };
+    report.python.version = seen.version;
+    report.python.packages = seen.packages;
+    for (const [name, v] of Object.entries(seen.packages)) if (!v) warnings.push(`${name} is not importable inside the sandbox (Debian: apt-get install python3-${name})`);
+  } catch {
+    warnings.push(`the inside probe failed: ${describeFailure(events)}`);
+  }
+  return report;
+}

@@ -1,0 +1,204 @@
+// The sandbox's host API: the only way the server and `pymd render` run notebook code.
+//
+//   const sandbox = await createSandbox({ backend: "auto" });      // detects the jail once
+//   const events = await sandbox.run(blocks, onEvent, signal);      // fresh jail per call
+//   const kernel = await sandbox.startKernel();                     // warm jail per open notebook
+//   await kernel.run(blocks, onEvent, signal); kernel.interrupt(); await kernel.restart(); await kernel.close();
+//   const report = await sandbox.describe();                        // for `pymd doctor`
+//
+// Every run resolves with all its events, ending with `done` or a `host-error` frame
+// (timeout, killed, crashed, refused, protocol). Nothing here throws for a failed run.
+import type { HostFailureFrame, RunBlock, RunEvent, RunRequest } from "../protocol/run-frames.ts";
+import { RUN_FRAME_VERSION } from "../protocol/run-frames.ts";
+import { detectSandbox, describeEnforcement, type Detection, type EnforcementReport } from "./detect-sandbox.ts";
+import { isExecutable } from "./host-tools.ts";
+import { JailProcess } from "./jail-process.ts";
+import { assertJailablePython } from "./jail-spec.ts";
+import { planLaunch, type BackendName } from "./launch-plan.ts";
+import { resolveLimits, type Limits } from "./policy.ts";
+
+export type { Limits } from "./policy.ts";
+export { DEFAULT_LIMITS, PolicyError, resolveLimits } from "./policy.ts";
+export type { EnforcementReport, BackendTrial } from "./detect-sandbox.ts";
+
+export interface SandboxOptions {
+  backend: "auto" | "nsjail" | "bwrap";
+  /** The caller passed --unsafe-no-sandbox: without a working jail, run Python unconfined (rlimits only). */
+  unsafeNoSandbox?: boolean;
+  limits?: Partial<Limits>;
+  /** Interpreter; default /usr/bin/python3. Jails only mount /usr, so it must live there. */
+  python?: string;
+  /** Called with a warning on every unsandboxed run (and other degradations). */
+  onWarning?: (msg: string) => void;
+}
+
+export interface Kernel {
+  /** Runs blocks in the kernel's namespace; starts (or restarts after a crash/timeout) the jail when needed. */
+  run(blocks: RunBlock[], onEvent?: (e: RunEvent) => void, signal?: AbortSignal): Promise<RunEvent[]>;
+  /** KeyboardInterrupt in the running block; killed after a grace period if it does not stop. */
+  interrupt(): void;
+  /** A fresh interpreter (the namespace is lost). */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+  readonly alive: boolean;
+}
+
+export interface Sandbox {
+  readonly backend: "nsjail" | "bwrap" | "none" | "unavailable";
+  readonly limits: Limits;
+  run(blocks: RunBlock[], onEvent?: (e: RunEvent) => void, signal?: AbortSignal): Promise<RunEvent[]>;
+  startKernel(): Promise<Kernel>;
+  describe(): Promise<EnforcementReport>;
+}
+
+export const UNSAFE_WARNING =
+  "running notebook code WITHOUT a sandbox (--unsafe-no-sandbox): it can read and change everything the server's user can";
+
+export function refusalMessage(detection: Detection): string {
+  const why = detection.trials.map((t) => `${t.backend}: ${t.detail}`).join("; ");
+  return (
+    "Code execution is disabled: no working sandbox on this host" +
+    (why ? ` (${why})` : "") +
+    ". Install bubblewrap (apt-get install bubblewrap) or nsjail, or start the server with --unsafe-no-sandbox to run code without isolation (not recommended)."
+  );
+}
+
+let runCounter = 0;
+const newRunId = (): string => `run-${Date.now().toString(36)}-${(++runCounter).toString(36)}`;
+
+function request(runId: string, blocks: RunBlock[], limits: Limits): RunRequest {
+  return { v: RUN_FRAME_VERSION, type: "run", runId, blocks, maxOutputBytes: limits.maxOutputBytesPerBlock };
+}
+
+function refused(runId: string, message: string, onEvent?: (e: RunEvent) => void): RunEvent[] {
+  const e: HostFailureFrame = { type: "host-error", runId, block: null, reason: "refused", message };
+  try {
+    onEvent?.(e);
+  } catch {}
+  return [e];
+}
+
+export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  const limits = resolveLimits(opts.limits ?? {});
+  const python = opts.python ?? "/usr/bin/python3";
+  const warn = (msg: string) => {
+    try {
+      opts.onWarning?.(msg);
+    } catch {}
+  };
+  if (!isExecutable(python)) throw new Error(`sandbox python ${JSON.stringify(python)} is not an executable file`);
+  const detection = await detectSandbox(opts.backend, python);
+  let backend: Sandbox["backend"];
+  if (detection.backend) {
+    backend = detection.backend;
+    assertJailablePython(python);
+  } else backend = opts.unsafeNoSandbox ? "none" : "unavailable";
+  const launchBackend: BackendName | null = backend === "unavailable" ? null : backend;
+  const maxLine = limits.maxOutputBytesPerBlock * 8 + 1024 * 1024;
+
+  const spawn = (longLived: boolean): JailProcess => {
+    if (launchBackend === "none") warn(UNSAFE_WARNING);
+    const plan = planLaunch({ backend: launchBackend!, tool: detection.tool, python, limits, longLived, cgroups: detection.cgroups });
+    return new JailProcess(plan, maxLine);
+  };
+
+  return {
+    backend,
+    limits,
+    async run(blocks, onEvent, signal) {
+      const runId = newRunId();
+      if (!launchBackend) return refused(runId, refusalMessage(detection), onEvent);
+      const jail = spawn(false);
+      const events = await jail.request(request(runId, blocks, limits), { onEvent, signal, wallTimeMs: limits.wallTimeMs, abortMode: "kill" });
+      await jail.close();
+      return events;
+    },
+    async startKernel() {
+      if (!launchBackend) {
+        const message = refusalMessage(detection);
+        return {
+          alive: false,
+          run: async (_blocks: RunBlock[], onEvent?: (e: RunEvent) => void) => refused(newRunId(), message, onEvent),
+          interrupt() {},
+          async restart() {},
+          async close() {},
+        };
+      }
+      return new JailKernel(() => spawn(true), limits);
+    },
+    describe() {
+      return describeEnforcement(backend, detection.tool, detection, python, limits);
+    },
+  };
+}
+
+class JailKernel implements Kernel {
+  private jail: JailProcess | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private busy = false;
+
+  constructor(
+    private readonly spawn: () => JailProcess,
+    private readonly limits: Limits,
+  ) {
+    this.jail = spawn();
+  }
+
+  get alive(): boolean {
+    return !this.closed && this.jail !== null && this.jail.alive;
+  }
+
+  run(blocks: RunBlock[], onEvent?: (e: RunEvent) => void, signal?: AbortSignal): Promise<RunEvent[]> {
+    const runId = newRunId();
+    const next = this.queue.then(async () => {
+      if (this.closed) return refused(runId, "the kernel was closed", onEvent);
+      if (!this.jail || !this.jail.alive) this.jail = this.spawn();
+      this.busy = true;
+      try {
+        return await this.jail.request(request(runId, blocks, this.limits), {
+          onEvent,
+          signal,
+          wallTimeMs: this.limits.wallTimeMs,
+          abortMode: "interrupt",
+        });
+      } finally {
+        this.busy = false;
+        // A run that ended with a host failure left the jail dead or untrusted: start clean next time.
+        if (this.jail && !this.jail.alive) this.jail = null;
+      }
+    });
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  interrupt(): void {
+    const jail = this.jail;
+    if (!jail || !this.busy) return;
+    if (!jail.interrupt()) jail.kill();
+    else
+      setTimeout(() => {
+        if (this.busy && this.jail === jail) jail.kill();
+      }, 2000).unref?.();
+  }
+
+  async restart(): Promise<void> {
+    const old = this.jail;
+    this.jail = null;
+    if (old) {
+      old.kill();
+      await old.exited;
+    }
+    if (!this.closed) {
+      this.jail = this.spawn();
+      await this.jail.ready;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const old = this.jail;
+    this.jail = null;
+    if (old) await old.close();
+  }
+}

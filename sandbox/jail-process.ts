@@ -1,0 +1,385 @@
+// One jailed runner process seen from the host: spawns the launch plan, reads and validates its
+// frames with host-side caps, sends run requests with a wall-clock deadline, interrupts and kills
+// the whole tree. The only place in the repo that spawns processes is here and detect-sandbox.ts.
+import { readdirSync, readFileSync } from "node:fs";
+import type { HostFailureFrame, ReadyFrame, RunEvent, RunnerFrame, RunRequest } from "../protocol/run-frames.ts";
+import { cleanupLaunch, type LaunchPlan } from "./launch-plan.ts";
+
+type Message =
+  | { kind: "frame"; frame: Exclude<RunnerFrame, ReadyFrame>; rawBytes: number }
+  | { kind: "invalid"; detail: string }
+  | { kind: "flood"; bytes: number }
+  | { kind: "exit"; code: number | null; signal: string | null };
+
+export interface RequestOptions {
+  onEvent?: (e: RunEvent) => void;
+  signal?: AbortSignal;
+  wallTimeMs: number;
+  /** "kill": abort ends the jail at once; "interrupt": SIGINT first, kill after a grace period. */
+  abortMode: "kill" | "interrupt";
+}
+
+const MiB = 1024 * 1024;
+const STDERR_KEEP = 16 * 1024;
+export const INTERRUPT_GRACE_MS = 2000;
+
+const FRAME_TYPES = new Set(["block-start", "stdout", "stderr", "display", "error", "truncated", "block-done", "done"]);
+const MIMES = new Set(["image/png", "text/html", "text/markdown"]);
+const STATUSES = new Set(["ok", "error", "exit", "interrupted"]);
+
+/** Checks a parsed line against the frame contract; the runner shares its process with user code, so nothing is trusted. */
+export function validateFrame(o: unknown): RunnerFrame | string {
+  if (typeof o !== "object" || o === null || Array.isArray(o)) return "frame is not an object";
+  const f = o as Record<string, unknown>;
+  const isInt = (v: unknown) => typeof v === "number" && Number.isInteger(v);
+  if (f.type === "ready") return typeof f.python === "string" && isInt(f.v) ? (f as unknown as RunnerFrame) : "bad ready frame";
+  if (typeof f.type !== "string" || !FRAME_TYPES.has(f.type)) return `unknown frame type ${JSON.stringify(f.type)}`;
+  if (typeof f.runId !== "string") return "frame without runId";
+  if (f.type === "done") return isInt(f.durationMs) ? (f as unknown as RunnerFrame) : "bad done frame";
+  if (!isInt(f.block)) return `${f.type} frame without block`;
+  switch (f.type) {
+    case "stdout":
+    case "stderr":
+      return typeof f.text === "string" ? (f as unknown as RunnerFrame) : `bad ${f.type} frame`;
+    case "display":
+      return typeof f.data === "string" && MIMES.has(f.mime as string) ? (f as unknown as RunnerFrame) : "bad display frame";
+    case "error":
+      return typeof f.name === "string" && typeof f.value === "string" && typeof f.traceback === "string" && (f.line === null || isInt(f.line))
+        ? (f as unknown as RunnerFrame)
+        : "bad error frame";
+    case "truncated":
+      return isInt(f.limitBytes) ? (f as unknown as RunnerFrame) : "bad truncated frame";
+    case "block-done":
+      return STATUSES.has(f.status as string) && isInt(f.durationMs) ? (f as unknown as RunnerFrame) : "bad block-done frame";
+    default:
+      return f as unknown as RunnerFrame;
+  }
+}
+
+function outputSize(f: RunnerFrame): number {
+  if (f.type === "stdout" || f.type === "stderr") return Buffer.byteLength(f.text);
+  if (f.type === "display") return f.data.length;
+  return 0;
+}
+
+/** Host pid of the interpreter inside the jail: the shallowest python descendant of the launcher. */
+function findRunnerPid(root: number): number | null {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return null;
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(name));
+      children.set(ppid, list);
+    } catch {}
+  }
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift()!;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("python")) return pid;
+    } catch {}
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return null;
+}
+
+export class JailProcess {
+  readonly ready: Promise<string | null>;
+  readonly exited: Promise<void>;
+  private proc: ReturnType<typeof Bun.spawn>;
+  private handler: ((m: Message) => void) | null = null;
+  private pending: Message[] = [];
+  private stderrTail = "";
+  private runnerPid: number | null = null;
+  private dead = false;
+  private killed = false;
+  private resolveReady!: (v: string | null) => void;
+
+  constructor(
+    private readonly plan: LaunchPlan,
+    /** A single frame line may not exceed this (a flood without newlines). */
+    private readonly maxLineBytes: number,
+  ) {
+    this.ready = new Promise((r) => (this.resolveReady = r));
+    this.proc = Bun.spawn(plan.argv, {
+      cwd: plan.cwd,
+      env: plan.env,
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    void this.readStderr();
+    this.exited = this.readFrames();
+  }
+
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  get pid(): number {
+    return this.proc.pid;
+  }
+
+  private dispatch(m: Message): void {
+    if (this.handler) this.handler(m);
+    else if (m.kind !== "frame") this.pending.push(m);
+  }
+
+  private async readStderr(): Promise<void> {
+    const reader = (this.proc.stderr as ReadableStream<Uint8Array>).getReader();
+    const dec = new TextDecoder();
+    try {
+      for (;;) {
+        const { done, value: chunk } = await reader.read();
+        if (done) break;
+        this.stderrTail = (this.stderrTail + dec.decode(chunk, { stream: true })).slice(-STDERR_KEEP);
+      }
+    } catch {}
+  }
+
+  private async readFrames(): Promise<void> {
+    const reader = (this.proc.stdout as ReadableStream<Uint8Array>).getReader();
+    const dec = new TextDecoder();
+    let parts: Uint8Array[] = [];
+    let partLen = 0;
+    try {
+      for (;;) {
+        const { done, value: chunk } = await reader.read();
+        if (done) break;
+        let start = 0;
+        while (start < chunk.length) {
+          const nl = chunk.indexOf(10, start);
+          if (nl < 0) {
+            parts.push(chunk.subarray(start));
+            partLen += chunk.length - start;
+            if (partLen > this.maxLineBytes) {
+              this.kill();
+              this.dispatch({ kind: "flood", bytes: partLen });
+              parts = [];
+              partLen = 0;
+            }
+            break;
+          }
+          const piece = chunk.subarray(start, nl);
+          let line: Uint8Array = piece;
+          if (parts.length) {
+            parts.push(piece);
+            line = Buffer.concat(parts);
+            parts = [];
+          }
+          const rawBytes = partLen + piece.length;
+          partLen = 0;
+          start = nl + 1;
+          if (rawBytes > this.maxLineBytes) {
+            this.kill();
+            this.dispatch({ kind: "flood", bytes: rawBytes });
+            continue;
+          }
+          this.onLine(dec.decode(line), rawBytes);
+        }
+      }
+    } catch {}
+    await this.proc.exited;
+    this.dead = true;
+    this.resolveReady(null);
+    this.dispatch({ kind: "exit", code: this.proc.exitCode, signal: this.proc.signalCode === null ? null : String(this.proc.signalCode) });
+    await cleanupLaunch(this.plan);
+  }
+
+  private onLine(text: string, rawBytes: number): void {
+    if (!text.trim()) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      this.dispatch({ kind: "invalid", detail: "runner wrote a line that is not JSON" });
+      return;
+    }
+    const frame = validateFrame(parsed);
+    if (typeof frame === "string") {
+      this.dispatch({ kind: "invalid", detail: frame });
+      return;
+    }
+    if (frame.type === "ready") {
+      this.resolveReady(frame.python);
+      return;
+    }
+    this.dispatch({ kind: "frame", frame, rawBytes });
+  }
+
+  /** Kills the whole tree: the launcher (its death takes the pid namespace down), the group, the cgroup. */
+  kill(): void {
+    this.killed = true;
+    try {
+      this.proc.kill("SIGKILL");
+    } catch {}
+    if (this.plan.killGroup) {
+      try {
+        process.kill(-this.proc.pid, "SIGKILL");
+      } catch {}
+    }
+    this.plan.cgroup?.killAll();
+  }
+
+  /** SIGINT to the interpreter only (KeyboardInterrupt in the running block). */
+  interrupt(): boolean {
+    if (this.dead) return false;
+    if (this.runnerPid === null) this.runnerPid = this.plan.killGroup ? this.proc.pid : findRunnerPid(this.proc.pid);
+    if (this.runnerPid === null) return false;
+    try {
+      process.kill(this.runnerPid, "SIGINT");
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Ends stdin; the runner exits at EOF. Kills it if it does not within the timeout. */
+  async close(timeoutMs = 1000): Promise<void> {
+    try {
+      (this.proc.stdin as import("bun").FileSink).end();
+    } catch {}
+    const t = setTimeout(() => this.kill(), timeoutMs);
+    await this.exited;
+    clearTimeout(t);
+  }
+
+  /** Sends one request and collects its events until `done` or a host failure. */
+  request(req: RunRequest, opts: RequestOptions): Promise<RunEvent[]> {
+    return new Promise((resolve) => {
+      const events: RunEvent[] = [];
+      const runId = req.runId;
+      const cap = req.maxOutputBytes;
+      const rawCap = cap * 8 + MiB;
+      const blocks = new Map<number, { logical: number; raw: number; truncated: boolean }>();
+      let current: number | null = null;
+      let finished = false;
+      let timedOut = false;
+      let graceTimer: ReturnType<typeof setTimeout> | null = null;
+
+      const emit = (e: RunEvent) => {
+        events.push(e);
+        try {
+          opts.onEvent?.(e);
+        } catch {}
+      };
+      const finish = (failure?: Omit<HostFailureFrame, "type" | "runId" | "block">) => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(deadline);
+        if (graceTimer) clearTimeout(graceTimer);
+        opts.signal?.removeEventListener("abort", onAbort);
+        if (failure) emit({ type: "host-error", runId, block: current, ...failure });
+        this.handler = null;
+        resolve(events);
+      };
+      const deadline = setTimeout(() => {
+        timedOut = true;
+        this.kill();
+        finish({ reason: "timeout", message: `the run passed its ${opts.wallTimeMs} ms wall-clock limit and was stopped` });
+      }, opts.wallTimeMs);
+      const onAbort = () => {
+        if (opts.abortMode === "interrupt" && this.interrupt()) {
+          graceTimer = setTimeout(() => {
+            this.kill();
+            finish({ reason: "killed", message: "the run did not stop after an interrupt and was killed" });
+          }, INTERRUPT_GRACE_MS);
+        } else {
+          this.kill();
+          finish({ reason: "killed", message: "the run was interrupted" });
+        }
+      };
+      if (opts.signal?.aborted) {
+        queueMicrotask(onAbort);
+      } else opts.signal?.addEventListener("abort", onAbort);
+
+      this.handler = (m) => {
+        if (finished) return;
+        switch (m.kind) {
+          case "exit": {
+            if (timedOut) return;
+            const oom = this.plan.cgroup?.oomKilled() ?? false;
+            const tail = this.stderrTail.trim().split("\n").slice(-5).join("\n");
+            if (oom) finish({ reason: "killed", message: "the run was killed: it went over its memory limit" });
+            else if (m.signal === "SIGKILL" || m.code === 137)
+              finish({ reason: "killed", message: this.killed ? "the run was killed" : "the run was killed (a resource limit: CPU time or memory)" });
+            else if (m.signal === "SIGXCPU" || m.code === 152) finish({ reason: "killed", message: "the run used up its CPU time limit" });
+            else finish({ reason: "crashed", message: `the Python process ended unexpectedly (exit ${m.code ?? m.signal})${tail ? `: ${tail}` : ""}` });
+            return;
+          }
+          case "flood":
+            finish({ reason: "killed", message: `the run was killed: it wrote a ${m.bytes}-byte line, over the host's output cap` });
+            return;
+          case "invalid":
+            this.kill();
+            finish({ reason: "protocol", message: `the runner broke the frame protocol (${m.detail}); the kernel was stopped` });
+            return;
+          case "frame":
+            break;
+        }
+        const f = m.frame;
+        if (f.runId !== runId) return;
+        if (f.type === "done") {
+          emit(f);
+          finish();
+          return;
+        }
+        const b = f.block;
+        let acct = blocks.get(b);
+        if (!acct) blocks.set(b, (acct = { logical: 0, raw: 0, truncated: false }));
+        acct.raw += m.rawBytes;
+        if (acct.raw > rawCap) {
+          this.kill();
+          finish({ reason: "killed", message: `the run was killed: block output went over the host's ${rawCap}-byte cap` });
+          return;
+        }
+        switch (f.type) {
+          case "block-start":
+            current = b;
+            break;
+          case "block-done":
+            current = null;
+            break;
+          case "truncated":
+            if (acct.truncated) return;
+            acct.truncated = true;
+            break;
+          case "stdout":
+          case "stderr":
+          case "display": {
+            if (acct.truncated) return;
+            acct.logical += outputSize(f);
+            if (acct.logical > cap) {
+              acct.truncated = true;
+              emit({ type: "truncated", runId, block: b, limitBytes: cap });
+              return;
+            }
+            break;
+          }
+        }
+        emit(f);
+      };
+      for (const m of this.pending.splice(0)) this.handler(m);
+      if (this.dead && !finished) {
+        finish({ reason: "crashed", message: "the Python process is not running" });
+        return;
+      }
+      try {
+        const sink = this.proc.stdin as import("bun").FileSink;
+        sink.write(JSON.stringify(req) + "\n");
+        sink.flush();
+      } catch {
+        finish({ reason: "crashed", message: "could not send the request to the Python process" });
+      }
+    });
+  }
+}

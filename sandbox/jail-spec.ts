@@ -1,0 +1,64 @@
+// What both jail backends are asked to build: the interpreter command, the limits, the
+// environment and the read-only host paths the jail may see. Shared so the two stay one policy.
+import type { Limits } from "./policy.ts";
+
+export interface JailSpec {
+  /** Absolute interpreter path; must live under /usr, the only host tree mounted. */
+  python: string;
+  /** Arguments after the interpreter (the runner is passed with -c, never as a host path). */
+  pythonArgs: string[];
+  limits: Limits;
+  /** A kernel lives across requests: no jail-wide time limit, CPU budget refreshed per request. */
+  longLived: boolean;
+  /** Which optional read-only paths exist on this host (so a missing one never fails the jail). */
+  exists: (path: string) => boolean;
+}
+
+export const JAIL_UID = 65534;
+export const JAIL_HOSTNAME = "sandbox";
+
+/** The whole environment inside the jail: nothing is inherited from the server. */
+export function jailEnv(home = "/tmp"): Record<string, string> {
+  return {
+    PATH: "/usr/local/bin:/usr/bin:/bin",
+    HOME: home,
+    LANG: "C.UTF-8",
+    MPLBACKEND: "Agg",
+    MPLCONFIGDIR: `${home}/.config/matplotlib`,
+    XDG_CACHE_HOME: `${home}/.cache`,
+    // OpenBLAS spins forever when it cannot map its per-thread buffers under RLIMIT_AS; one
+    // thread also keeps one notebook from taking every core.
+    OPENBLAS_NUM_THREADS: "1",
+    OMP_NUM_THREADS: "1",
+    MKL_NUM_THREADS: "1",
+  };
+}
+
+/**
+ * Host paths made visible read-only besides /usr: what the dynamic loader, BLAS (via
+ * alternatives), fontconfig, matplotlib and time zones need. Nothing that holds secrets or users.
+ */
+export const READ_ONLY_ETC = [
+  "/etc/alternatives",
+  "/etc/ld.so.cache",
+  "/etc/ld.so.conf",
+  "/etc/ld.so.conf.d",
+  "/etc/fonts",
+  "/etc/matplotlibrc",
+  "/etc/localtime",
+  "/etc/mime.types",
+] as const;
+
+/** Top-level compatibility symlinks of a merged-/usr system. */
+export const USR_SYMLINKS = [
+  ["usr/bin", "/bin"],
+  ["usr/sbin", "/sbin"],
+  ["usr/lib", "/lib"],
+  ["usr/lib64", "/lib64"],
+] as const;
+
+export function assertJailablePython(python: string): void {
+  if (!python.startsWith("/usr/") || python.includes("/../") || python.includes("/./")) {
+    throw new Error(`sandbox python must be an absolute path under /usr (the only host tree the jail sees), got ${JSON.stringify(python)}`);
+  }
+}

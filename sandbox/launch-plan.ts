@@ -1,0 +1,91 @@
+// Assembles the complete host command for one jailed interpreter: cgroup join, rlimits, the
+// backend's jail and the runner, plus what the host must clean up and how to kill the tree.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { bwrapArgv } from "./bwrap-backend.ts";
+import type { CgroupSupport } from "./cgroup-limits.ts";
+import { RunCgroup } from "./cgroup-limits.ts";
+import { findTool, pathExists } from "./host-tools.ts";
+import { jailEnv, type JailSpec } from "./jail-spec.ts";
+import { nsjailArgv } from "./nsjail-backend.ts";
+import type { Limits } from "./policy.ts";
+import { prlimitArgv } from "./rlimit-argv.ts";
+import { runnerSource } from "./runner-source.ts";
+
+export type BackendName = "nsjail" | "bwrap" | "none";
+
+export interface LaunchPlan {
+  argv: string[];
+  env: Record<string, string>;
+  cwd: string;
+  cgroup: RunCgroup | null;
+  /** The process leads its own process group (unsafe mode): kill the group, not just the pid. */
+  killGroup: boolean;
+  /** Private host directory of an unsafe run, removed afterwards. */
+  privateDir: string | null;
+}
+
+export interface LaunchInput {
+  backend: BackendName;
+  tool: string | null;
+  python: string;
+  limits: Limits;
+  longLived: boolean;
+  cgroups: CgroupSupport;
+  /** Extra code run before the runner's loop; only used by probes. */
+  runnerArgs?: string[];
+}
+
+/** The environment of the host-side helpers (sh, prlimit, bwrap, nsjail): nothing from the server. */
+const HELPER_ENV = { PATH: "/usr/bin:/bin", LANG: "C.UTF-8" };
+
+export function pythonArgs(longLived: boolean, limits: Limits): string[] {
+  // -I: ignore PYTHON* env, user site and cwd on sys.path; -S: skip site.py (the runner adds
+  // the system package dirs itself, saving several ms per start); -B: nothing to write anyway.
+  return ["-I", "-S", "-B", "-c", runnerSource, "--cpu-per-request", longLived ? String(limits.cpuSeconds) : "0"];
+}
+
+export function planLaunch(input: LaunchInput): LaunchPlan {
+  const { limits, longLived } = input;
+  const prlimit = findTool("prlimit");
+  const hostIsRoot = process.getuid?.() === 0;
+  const cgroup = RunCgroup.create(input.cgroups, limits.memoryBytes, limits.maxProcesses);
+  const spec: JailSpec = { python: input.python, pythonArgs: pythonArgs(longLived, limits), limits, longLived, exists: pathExists };
+  let argv: string[];
+  let env: Record<string, string> = HELPER_ENV;
+  let cwd = "/";
+  let privateDir: string | null = null;
+  let killGroup = false;
+  const rl = prlimit ? prlimitArgv(prlimit, limits, { longLived, hostIsRoot }) : [];
+  switch (input.backend) {
+    case "bwrap":
+      argv = [...rl, ...bwrapArgv(input.tool!, spec)];
+      break;
+    case "nsjail":
+      // nsjail sets every rlimit itself (it would override inherited ones anyway)
+      argv = nsjailArgv(input.tool!, spec);
+      break;
+    case "none": {
+      privateDir = mkdtempSync(`${tmpdir()}/pymd-unsafe-`);
+      env = jailEnv(privateDir);
+      cwd = privateDir;
+      killGroup = true;
+      const setsid = findTool("setsid");
+      argv = [...rl, ...(setsid ? [setsid] : []), input.python, ...spec.pythonArgs];
+      killGroup = setsid !== null;
+      break;
+    }
+  }
+  if (cgroup) argv = cgroup.wrap(argv);
+  return { argv, env, cwd, cgroup, killGroup, privateDir };
+}
+
+export async function cleanupLaunch(plan: LaunchPlan): Promise<void> {
+  if (plan.privateDir) {
+    try {
+      // rmSync unlinks symlinks rather than following them
+      rmSync(plan.privateDir, { recursive: true, force: true });
+    } catch {}
+  }
+  if (plan.cgroup) await plan.cgroup.remove();
+}

@@ -1,0 +1,80 @@
+// The sandbox policy: the resource limits every run gets, their safe defaults, and validation
+// of a partial override (from config or tests) into a complete, checked set of limits.
+
+export interface Limits {
+  /** Wall-clock deadline per run request; the whole jail is killed when it passes. */
+  wallTimeMs: number;
+  /** RLIMIT_CPU for the interpreter (per run request in a kernel). */
+  cpuSeconds: number;
+  /** RLIMIT_AS and, where writable, the cgroup memory limit. */
+  memoryBytes: number;
+  /** cgroup pids.max where writable (RLIMIT_NPROC is useless when the host runs as root). */
+  maxProcesses: number;
+  /** Size of the jail's /tmp tmpfs, the only writable place. */
+  tmpfsBytes: number;
+  /** stdout+stderr+display bytes per block before the block's output is truncated. */
+  maxOutputBytesPerBlock: number;
+  /** RLIMIT_NOFILE. */
+  maxOpenFiles: number;
+  /** RLIMIT_FSIZE: largest file the code may write. */
+  maxFileSize: number;
+}
+
+const MiB = 1024 * 1024;
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  wallTimeMs: 30_000,
+  cpuSeconds: 30,
+  memoryBytes: 512 * MiB,
+  maxProcesses: 64,
+  tmpfsBytes: 64 * MiB,
+  maxOutputBytesPerBlock: 1 * MiB,
+  maxOpenFiles: 256,
+  maxFileSize: 32 * MiB,
+});
+
+/** Inclusive bounds per field: the low end keeps Python able to start, the high end keeps a typo from disabling a limit. */
+const BOUNDS: Record<keyof Limits, readonly [number, number, string]> = {
+  wallTimeMs: [100, 24 * 3600 * 1000, "milliseconds"],
+  cpuSeconds: [1, 24 * 3600, "seconds"],
+  memoryBytes: [64 * MiB, 1024 * 1024 * MiB, "bytes"],
+  maxProcesses: [4, 65_536, "processes"],
+  tmpfsBytes: [1 * MiB, 1024 * 1024 * MiB, "bytes"],
+  maxOutputBytesPerBlock: [1024, 1024 * MiB, "bytes"],
+  maxOpenFiles: [32, 1_048_576, "files"],
+  maxFileSize: [1024, 1024 * 1024 * MiB, "bytes"],
+};
+
+export class PolicyError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "PolicyError";
+  }
+}
+
+/** Merges an override onto the defaults; throws PolicyError naming the first bad field. */
+export function resolveLimits(override: Partial<Limits> = {}): Limits {
+  if (override === null || typeof override !== "object" || Array.isArray(override)) {
+    throw new PolicyError("limits", "sandbox limits must be an object");
+  }
+  const out: Limits = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(override)) {
+    if (!(key in BOUNDS)) {
+      throw new PolicyError(key, `unknown sandbox limit "${key}" (known: ${Object.keys(BOUNDS).join(", ")})`);
+    }
+    const field = key as keyof Limits;
+    if (value === undefined) continue;
+    const [min, max, unit] = BOUNDS[field];
+    if (typeof value !== "number" || !Number.isFinite(value) || !Number.isInteger(value)) {
+      throw new PolicyError(field, `sandbox limit ${field} must be a whole number of ${unit}, got ${JSON.stringify(value)}`);
+    }
+    if (value < min || value > max) {
+      throw new PolicyError(field, `sandbox limit ${field} must be between ${min} and ${max} ${unit}, got ${value}`);
+    }
+    out[field] = value;
+  }
+  return out;
+}
