@@ -1,0 +1,57 @@
+// Tests that the nsjail command line carries the same policy as the bwrap one.
+import { describe, expect, test } from "bun:test";
+import type { JailSpec } from "./jail-spec.ts";
+import { nsjailArgv } from "./nsjail-backend.ts";
+import { resolveLimits } from "./policy.ts";
+
+const MiB = 1024 * 1024;
+const spec = (longLived: boolean): JailSpec => ({
+  python: "/usr/bin/python3",
+  pythonArgs: ["-I", "-S", "-c", "pass"],
+  limits: resolveLimits({ wallTimeMs: 3000, cpuSeconds: 5, memoryBytes: 256 * MiB, maxFileSize: 4 * MiB, maxOpenFiles: 64, tmpfsBytes: 16 * MiB }),
+  longLived,
+  exists: () => true,
+});
+const value = (argv: string[], flag: string) => argv[argv.indexOf(flag) + 1];
+const values = (argv: string[], flag: string) => argv.flatMap((a, i) => (a === flag ? [argv[i + 1]!] : []));
+
+describe("nsjailArgv", () => {
+  const argv = nsjailArgv("/usr/bin/nsjail", spec(false));
+  test("standalone once, unprivileged uid, own hostname and cwd", () => {
+    expect(value(argv, "--mode")).toBe("o");
+    expect(value(argv, "--user")).toBe("65534");
+    expect(value(argv, "--group")).toBe("65534");
+    expect(value(argv, "--hostname")).toBe("sandbox");
+    expect(value(argv, "--cwd")).toBe("/tmp");
+  });
+  test("never weakens nsjail's defaults", () => {
+    for (const f of ["--keep_env", "--keep_caps", "--disable_no_new_privs", "--disable_clone_newnet", "--disable_clone_newuser", "--disable_clone_newpid", "--rw", "--skip_setsid", "--proc_rw"])
+      expect(argv).not.toContain(f);
+  });
+  test("rlimits in nsjail's units", () => {
+    expect(value(argv, "--rlimit_as")).toBe("256");
+    expect(value(argv, "--rlimit_cpu")).toBe("5");
+    expect(value(argv, "--rlimit_fsize")).toBe("4");
+    expect(value(argv, "--rlimit_nofile")).toBe("64");
+    expect(value(argv, "--time_limit")).toBe("4");
+  });
+  test("a kernel has no jail-wide time or CPU limit (the host enforces them per request)", () => {
+    const k = nsjailArgv("/usr/bin/nsjail", spec(true));
+    expect(value(k, "--time_limit")).toBe("0");
+    expect(value(k, "--rlimit_cpu")).toBe("inf");
+  });
+  test("read-only /usr and /etc bits, tmpfs /tmp with a size", () => {
+    expect(values(argv, "--bindmount_ro")).toEqual(expect.arrayContaining(["/usr", "/etc/alternatives", "/etc/matplotlibrc", "/etc/ld.so.cache"]));
+    expect(values(argv, "--bindmount")).toEqual(["/dev/null", "/dev/zero", "/dev/random", "/dev/urandom"]);
+    expect(values(argv, "--mount")).toEqual([`none:/tmp:tmpfs:size=${16 * MiB}`]);
+    expect(values(argv, "--symlink")).toContain("usr/lib:/lib");
+  });
+  test("only the allowed environment", () => {
+    const keys = values(argv, "--env").map((kv) => kv.split("=")[0]);
+    expect(keys).toEqual(expect.arrayContaining(["PATH", "HOME", "LANG", "MPLBACKEND", "MPLCONFIGDIR", "XDG_CACHE_HOME"]));
+    expect(values(argv, "--env")).toContain("MPLBACKEND=Agg");
+  });
+  test("ends with the interpreter", () => {
+    expect(argv.slice(-6)).toEqual(["--", "/usr/bin/python3", "-I", "-S", "-c", "pass"]);
+  });
+});

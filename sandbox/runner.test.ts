@@ -1,0 +1,121 @@
+// Behaviour of the Python runner, run through the real bwrap sandbox: frames, namespace,
+// errors with document lines, exits, floods, plots, tables and the pymd helper.
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { RunBlock, RunEvent } from "../protocol/run-frames.ts";
+import { collectResults } from "../protocol/run-frames.ts";
+import { createSandbox, type Sandbox } from "./index.ts";
+
+let sandbox: Sandbox;
+beforeAll(async () => {
+  sandbox = await createSandbox({ backend: "bwrap", limits: { wallTimeMs: 15_000, maxOutputBytesPerBlock: 64 * 1024 } });
+});
+
+const blocks = (...codes: string[]): RunBlock[] => codes.map((code, i) => ({ id: i, code, line: 10 * (i + 1) }));
+const stdout = (events: RunEvent[], block: number) =>
+  events.flatMap((e) => (e.type === "stdout" && e.block === block ? [e.text] : [])).join("");
+
+describe("runner", () => {
+  test("uses bwrap and streams frames in order, ending with done", async () => {
+    expect(sandbox.backend).toBe("bwrap");
+    const seen: RunEvent[] = [];
+    const events = await sandbox.run(blocks("print('a')\nprint('b')"), (e) => seen.push(e));
+    expect(seen).toEqual(events);
+    expect(events.map((e) => e.type)).toEqual(["block-start", "stdout", "stdout", "block-done", "done"]);
+    expect(stdout(events, 0)).toBe("a\nb\n");
+  });
+
+  test("one namespace across blocks, __name__ is __main__, functions see later globals", async () => {
+    const events = await sandbox.run(blocks("x = 2\ndef f():\n    return x * y", "y = 21\nprint(f(), __name__)"));
+    expect(stdout(events, 1)).toBe("42 __main__\n");
+  });
+
+  test("errors keep earlier output, point at document lines, later blocks run", async () => {
+    const events = await sandbox.run(blocks("print('before')\ndef g():\n    return 1/0\ng()", "print('next')"));
+    const r = collectResults(events);
+    const b0 = r.get(0)!;
+    expect(b0.status).toBe("error");
+    expect(b0.outputs[0]).toEqual({ kind: "stdout", text: "before\n" });
+    const err = b0.outputs[1]!;
+    expect(err.kind).toBe("error");
+    if (err.kind !== "error") throw new Error();
+    expect(err.name).toBe("ZeroDivisionError");
+    expect(err.line).toBe(12);
+    expect(err.traceback).toContain("line 13, in <module>");
+    expect(err.traceback).toContain("line 12, in g");
+    expect(err.traceback).not.toContain("runner");
+    expect(err.traceback).not.toContain("<string>");
+    expect(r.get(1)!.status).toBe("ok");
+    expect(stdout(events, 1)).toBe("next\n");
+  });
+
+  test("syntax errors map to the document line", async () => {
+    const events = await sandbox.run(blocks("a = 1\nb = (", "print('still')"));
+    const err = events.find((e) => e.type === "error");
+    expect(err && err.type === "error" && err.name).toBe("SyntaxError");
+    expect(err && err.type === "error" && err.line).toBe(11);
+    expect(stdout(events, 1)).toBe("still\n");
+  });
+
+  test("sys.exit ends the block, not the run; RecursionError is an error", async () => {
+    const events = await sandbox.run(blocks("import sys\nprint('x')\nsys.exit()\nprint('never')", "def r(): return r()\nr()", "print('alive')"));
+    const r = collectResults(events);
+    expect(r.get(0)!.status).toBe("exit");
+    expect(stdout(events, 0)).toBe("x\n");
+    expect(r.get(1)!.status).toBe("error");
+    const rec = events.find((e) => e.type === "error");
+    expect(rec && rec.type === "error" && rec.name).toBe("RecursionError");
+    expect(rec && rec.type === "error" && rec.traceback).toContain("Previous line repeated");
+    expect(stdout(events, 2)).toBe("alive\n");
+  });
+
+  test("input() raises a clear error", async () => {
+    const events = await sandbox.run(blocks("input('name? ')"));
+    const err = events.find((e) => e.type === "error");
+    expect(err && err.type === "error" && err.value).toContain("notebooks have no standard input");
+  });
+
+  test("output written to fd 1/2 directly and by subprocesses never corrupts frames", async () => {
+    const events = await sandbox.run(
+      blocks("import os, subprocess, sys\nos.write(1, b'raw-out\\n')\nos.write(2, b'raw-err\\n')\nsubprocess.run(['/bin/echo', 'child'])\nprint('err', file=sys.stderr)"),
+    );
+    expect(events.at(-1)!.type).toBe("done");
+    const all = events.flatMap((e) => (e.type === "stdout" || e.type === "stderr" ? [`${e.type}:${e.text}`] : [])).join("");
+    expect(all).toContain("stdout:raw-out\n");
+    expect(all).toContain("stderr:raw-err\n");
+    expect(all).toContain("stdout:child\n");
+    expect(all).toContain("stderr:err\n");
+  });
+
+  test("an output flood is truncated with a marker and the run continues", async () => {
+    const events = await sandbox.run(blocks("for i in range(100000):\n    print('x' * 100)\nprint('done-loop')", "print('next')"));
+    const trunc = events.filter((e) => e.type === "truncated");
+    expect(trunc.length).toBe(1);
+    const b0 = events.filter((e) => (e.type === "stdout" || e.type === "stderr") && e.block === 0);
+    expect(b0.reduce((n, e) => n + (e.type === "stdout" ? e.text.length : 0), 0)).toBeLessThanOrEqual(64 * 1024);
+    expect(stdout(events, 1)).toBe("next\n");
+  });
+
+  test("plt.show() and open figures become PNG displays in order, wherever pyplot was imported", async () => {
+    const events = await sandbox.run(
+      blocks("print('before')\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()\nprint('after')\nplt.plot([3, 1])"),
+    );
+    const kinds = events.filter((e) => e.block === 0 && e.type !== "block-start" && e.type !== "block-done").map((e) => (e.type === "display" ? e.mime : e.type));
+    expect(kinds).toEqual(["stdout", "image/png", "stdout", "image/png"]);
+    const png = events.find((e) => e.type === "display");
+    expect(png && png.type === "display" && Buffer.from(png.data, "base64").subarray(1, 4).toString()).toBe("PNG");
+  }, 20_000);
+
+  test("DataFrames become HTML tables, pymd helpers work as module and name", async () => {
+    const events = await sandbox.run(
+      blocks("import pandas as pd\ndf = pd.DataFrame({'a': [1, 2]})\ndf", "import pymd\npymd.h2('Title')\npymd.table(df)\npymd.table([[1, '<b>']])", "pymd.text('hello **x**')\npymd.code('print(1)')"),
+    );
+    const d = events.flatMap((e) => (e.type === "display" ? [[e.block, e.mime, e.data] as const] : []));
+    expect(d[0]![1]).toBe("text/html");
+    expect(d[0]![2]).toContain("<table");
+    expect(d[1]).toEqual([1, "text/markdown", "## Title"]);
+    expect(d[2]![2]).toContain("pymd-table");
+    expect(d[3]![2]).toContain("&lt;b&gt;");
+    expect(d[4]).toEqual([2, "text/markdown", "hello **x**"]);
+    expect(d[5]).toEqual([2, "text/markdown", "```python\nprint(1)\n```"]);
+  }, 20_000);
+});
