@@ -2,7 +2,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
-const skip = new Set(["run-all.ts", "bench-kit.ts", "load-generator.ts"]);
+const skip = new Set(["run-all.ts", "bench-kit.ts", "load-generator.ts", "pymd-sample-document.ts"]);
 const files = readdirSync(import.meta.dir).filter((f) => f.endsWith(".ts") && !skip.has(f)).sort();
 for (const f of files) {
   console.log(`\n--- ${f}`);
