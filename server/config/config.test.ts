@@ -33,6 +33,7 @@ describe("config", () => {
       [{ "base-url": "not a url" }, {}, "--base-url", "PYMD_BASE_URL"],
       [{ "base-url": "https://x.example/?q=1" }, {}, "--base-url", "PYMD_BASE_URL"],
       [{ "data-dir": " " }, {}, "--data-dir", "PYMD_DATA_DIR"],
+      [{ "base-url": "https://x.example/notes" }, {}, "--base-url", "PYMD_BASE_URL"],
       [{}, { PYMD_UNSAFE_NO_SANDBOX: "maybe" }, "--unsafe-no-sandbox", "PYMD_UNSAFE_NO_SANDBOX"],
       [{ sandbox: "docker" }, {}, "--sandbox", "PYMD_SANDBOX"],
       [{ port: true }, {}, "--port", "PYMD_PORT"],

@@ -87,6 +87,7 @@ export const SERVE_OPTIONS = [
         const u = new URL(raw);
         if (u.protocol !== "http:" && u.protocol !== "https:") return bad("must be an http:// or https:// URL");
         if (u.search || u.hash) return bad("must not contain a query or fragment");
+        if (u.pathname !== "/") return bad("must be an origin without a path (pymd serves from the root; let the proxy map the path)");
         return ok(u);
       } catch {
         return bad("must be an absolute URL such as https://pymd.example.org");

@@ -189,3 +189,28 @@ describe("operations", () => {
     expect(page).not.toContain("<script");
   });
 });
+
+describe("behind an https base URL", () => {
+  test("the cookie is Secure and CSRF checks compare against the base URL's origin", async () => {
+    const s2 = await startTestServer({ baseUrl: new URL("https://notes.example.org") });
+    try {
+      await s2.services.accounts.addUser("hana", TEST_PASSWORD, "user");
+      const res = await fetch(s2.url + "/api/v1/auth/login", {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: "https://notes.example.org" },
+        body: JSON.stringify({ username: "hana", password: TEST_PASSWORD }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("set-cookie")).toContain("; Secure");
+      expect(res.headers.get("strict-transport-security")).toBeTruthy();
+      const foreign = await fetch(s2.url + "/api/v1/auth/login", {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: s2.url },
+        body: JSON.stringify({ username: "hana", password: TEST_PASSWORD }),
+      });
+      expect(foreign.status).toBe(403);
+    } finally {
+      await s2.close();
+    }
+  });
+});

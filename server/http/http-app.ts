@@ -76,7 +76,7 @@ export function createHttpApp(deps: HttpAppDeps) {
     const seconds = (performance.now() - started) / 1000;
     deps.metrics.observeRequest(method, route, res.status, seconds);
     if (res.status >= 500) log.error("request failed", { status: res.status, ms: Math.round(seconds * 1000) });
-    else log.debug("request", { status: res.status, ms: +(seconds * 1000).toFixed(2) });
+    else log.info("request", { status: res.status, ms: +(seconds * 1000).toFixed(2) });
     return res;
   };
 
