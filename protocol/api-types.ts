@@ -33,6 +33,9 @@ export interface DocumentSummaryJson {
   role: AccessRole;
 }
 
+/** A whole document: the summary's fields with the full source instead of an excerpt. */
+export type DocumentJson = Omit<DocumentSummaryJson, "excerpt"> & { content: string };
+
 export interface DocumentListJson {
   documents: DocumentSummaryJson[];
   pagination: { page: number; limit: number; total: number };

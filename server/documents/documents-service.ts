@@ -3,25 +3,12 @@ import { forbidden, invalid, notFound } from "../errors.ts";
 import { newId, newSecret } from "../store/ids.ts";
 import type { AccessRole, DocumentRow, DocumentsStore, MemberRole } from "../store/documents-store.ts";
 import type { UserRow, UsersStore } from "../store/users-store.ts";
+import type { DocumentJson, DocumentSummaryJson } from "../../protocol/api-types.ts";
 import { checkContent, checkListParams, checkTags, checkTitle, titleFromPymd } from "./document-rules.ts";
 
 export const TRASH_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
-export interface DocumentJson {
-  id: string;
-  title: string;
-  content: string;
-  ownerId: string;
-  isPublic: boolean;
-  publicSlug: string | null;
-  tags: string[];
-  createdAt: string;
-  updatedAt: string;
-  deletedAt: string | null;
-  role: AccessRole;
-}
-
-export type DocumentSummaryJson = Omit<DocumentJson, "content"> & { excerpt: string };
+export type { DocumentJson, DocumentSummaryJson };
 
 const iso = (t: number) => new Date(t).toISOString();
 
