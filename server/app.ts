@@ -51,7 +51,14 @@ export function sandboxFor(config: Config, log: Logger): () => Promise<Sandbox> 
     (pending ??= createSandbox({
       backend: config.sandbox,
       unsafeNoSandbox: config.unsafeNoSandbox,
-      limits: { wallTimeMs: config.runTimeoutSeconds * 1000, memoryBytes: config.runMemoryMb * 1024 * 1024 },
+      limits: {
+        wallTimeMs: config.runTimeoutSeconds * 1000,
+        memoryBytes: config.runMemoryMb * 1024 * 1024,
+        cpuSeconds: config.runCpuSeconds,
+        maxProcesses: config.runProcesses,
+        tmpfsBytes: config.runTmpfsMb * 1024 * 1024,
+        maxOutputBytesPerBlock: config.runOutputKb * 1024,
+      },
       onWarning: (msg) => log.warn(msg),
     }).then((sb) => {
       if (sb.backend === "unavailable") log.warn("code execution is disabled: no working sandbox; install bubblewrap (apt-get install bubblewrap) or nsjail");

@@ -16,6 +16,7 @@ export const renderCommand: Command = {
   summary: "render a .pymd file to HTML or Markdown (executes it in the sandbox)",
   usage: `pymd render FILE.pymd [-o OUT] [--format html|markdown] [--no-exec] [--assets-dir DIR]
                    [--sandbox auto|nsjail|bwrap] [--unsafe-no-sandbox] [--run-timeout S] [--run-memory MB]
+                   [--run-cpu S] [--run-processes N] [--run-tmpfs MB] [--run-output KB]
 
 Writes OUT, or prints to standard output without -o. --format (-f) defaults from OUT's extension
 (.md → markdown), else html. --no-exec renders the source without running it. --assets-dir writes
@@ -31,6 +32,10 @@ are reported on stderr with their line numbers; a block that raises is shown in 
     "unsafe-no-sandbox": "boolean",
     "run-timeout": "value",
     "run-memory": "value",
+    "run-cpu": "value",
+    "run-processes": "value",
+    "run-tmpfs": "value",
+    "run-output": "value",
     quiet: "boolean",
   },
   async run(args) {
@@ -42,12 +47,8 @@ are reported on stderr with their line numbers; a block that raises is shown in 
     if (args.flags["assets-dir"] !== undefined && format !== "markdown") throw new UsageError("--assets-dir applies to --format markdown");
     let config;
     try {
-      config = loadConfig({
-        sandbox: args.flags.sandbox,
-        "unsafe-no-sandbox": args.flags["unsafe-no-sandbox"],
-        "run-timeout": args.flags["run-timeout"],
-        "run-memory": args.flags["run-memory"],
-      });
+      const sandboxFlags = ["sandbox", "unsafe-no-sandbox", "run-timeout", "run-memory", "run-cpu", "run-processes", "run-tmpfs", "run-output"];
+      config = loadConfig(Object.fromEntries(sandboxFlags.map((f) => [f, args.flags[f]])));
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(e.message, { oneLine: true });
       throw e;

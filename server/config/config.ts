@@ -24,6 +24,14 @@ export interface Config {
   runTimeoutSeconds: number;
   /** Memory limit of one run, MiB. */
   runMemoryMb: number;
+  /** CPU seconds of one run. */
+  runCpuSeconds: number;
+  /** Processes and threads one run may have. */
+  runProcesses: number;
+  /** Size of a run's /tmp, MiB. */
+  runTmpfsMb: number;
+  /** Output one block may print before it is truncated, KiB. */
+  runOutputKb: number;
 }
 
 export class ConfigError extends Error {
@@ -101,6 +109,10 @@ export const SERVE_OPTIONS = [
   spec({ key: "execConcurrent", flag: "--exec-concurrent", env: "PYMD_EXEC_CONCURRENT", parse: intIn(1, 64), defaultValue: () => 2, help: "executions one user may run at once (default 2)" }),
   spec({ key: "runTimeoutSeconds", flag: "--run-timeout", env: "PYMD_RUN_TIMEOUT", parse: intIn(1, 3600), defaultValue: () => 30, help: "wall-clock seconds one run may take (default 30)" }),
   spec({ key: "runMemoryMb", flag: "--run-memory", env: "PYMD_RUN_MEMORY", parse: intIn(32, 65536), defaultValue: () => 512, help: "memory one run may use, MiB (default 512)" }),
+  spec({ key: "runCpuSeconds", flag: "--run-cpu", env: "PYMD_RUN_CPU", parse: intIn(1, 3600), defaultValue: () => 30, help: "CPU seconds one run may use (default 30)" }),
+  spec({ key: "runProcesses", flag: "--run-processes", env: "PYMD_RUN_PROCESSES", parse: intIn(1, 4096), defaultValue: () => 64, help: "processes and threads one run may have (default 64)" }),
+  spec({ key: "runTmpfsMb", flag: "--run-tmpfs", env: "PYMD_RUN_TMPFS", parse: intIn(1, 65536), defaultValue: () => 64, help: "size of a run's writable /tmp, MiB (default 64)" }),
+  spec({ key: "runOutputKb", flag: "--run-output", env: "PYMD_RUN_OUTPUT", parse: intIn(1, 1048576), defaultValue: () => 1024, help: "output one block may print, KiB, then truncated (default 1024)" }),
 ] as const;
 
 export type FlagValues = Record<string, string | true | undefined>;
