@@ -1,88 +1,70 @@
-// The application shell: who is signed in, which page is shown, the theme.
-import { createSignal, createEffect, onMount, Show, Switch, Match } from "solid-js";
+// The application shell: loads who is signed in, then routes to a page. Pages that need an
+// account show the sign-in form in place when nobody is signed in; public links never do.
+import { createResource, Match, Show, Switch, type JSX } from "solid-js";
+import { Router, Route, useNavigate } from "@solidjs/router";
 import type { SettingsJson, UserJson } from "../protocol/api-types.ts";
 import { api } from "./api.ts";
+import { SessionProvider, useSession } from "./session.tsx";
 import { LoginPage } from "./login-page.tsx";
 import { DocumentsPage } from "./documents-page.tsx";
+import { TrashPage } from "./trash-page.tsx";
+import { SettingsPage } from "./settings-page.tsx";
+import { EditorPage } from "./editor-page.tsx";
+import { PublicPage } from "./public-page.tsx";
+import { TopBar } from "./top-bar.tsx";
+
+interface Status {
+  user: UserJson | null;
+  settings: SettingsJson | null;
+}
+
+function RequireUser(props: { children: JSX.Element; bare?: boolean }) {
+  const session = useSession();
+  const navigate = useNavigate();
+  return (
+    <Show when={session.user()} fallback={<LoginPage onLogin={(u, s) => session.signedIn(u, s)} />}>
+      <Show when={!props.bare} fallback={props.children}>
+        <TopBar onSignOut={async () => {
+          await session.signOut();
+          navigate("/", { replace: true });
+        }} />
+        {props.children}
+      </Show>
+    </Show>
+  );
+}
 
 export function App() {
-  const [user, setUser] = createSignal<UserJson | null>(null);
-  const [settings, setSettings] = createSignal<SettingsJson | null>(null);
-  const [loading, setLoading] = createSignal(true);
-  const [error, setError] = createSignal<string | null>(null);
-
-  const loadMe = async () => {
-    setLoading(true);
-    setError(null);
-    try {
-      // The status call answers 200 signed in or not, so a first visit logs no failed request.
-      const s = await api<{ user: UserJson | null; settings: SettingsJson | null }>("GET", "/api/v1/auth/status");
-      setUser(s.user);
-      setSettings(s.settings);
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setLoading(false);
-    }
-  };
-
-  onMount(loadMe);
-
-  createEffect(() => {
-    const theme = settings()?.theme ?? "system";
-    document.documentElement.dataset.theme = theme;
-  });
-
-  const logout = async () => {
-    try {
-      await api("POST", "/api/v1/auth/logout");
-    } finally {
-      setUser(null);
-      history.replaceState(null, "", "/login");
-    }
-  };
-
+  // The status call answers 200 signed in or not, so a first visit logs no failed request.
+  const [status, { refetch }] = createResource(() => api<Status>("GET", "/api/v1/auth/status"));
   return (
     <Switch>
-      <Match when={loading()}>
+      <Match when={status.loading}>
         <main class="center" aria-busy="true">
           <p class="muted">Loading…</p>
         </main>
       </Match>
-      <Match when={error()}>
+      <Match when={status.error}>
         <main class="center">
-          <p role="alert" class="error">{error()}</p>
-          <button onClick={loadMe}>Try again</button>
+          <p role="alert" class="error">
+            {String((status.error as Error)?.message ?? status.error)}
+          </p>
+          <button onClick={() => refetch()}>Try again</button>
         </main>
       </Match>
-      <Match when={!user()}>
-        <LoginPage
-          onLogin={(u, s) => {
-            setUser(u);
-            setSettings(s);
-            history.replaceState(null, "", "/");
-          }}
-        />
-      </Match>
-      <Match when={user()}>
-        {(u) => (
-          <>
-            <header class="topbar">
-              <a class="brand" href="/">
-                pymd
-              </a>
-              <span class="spacer" />
-              <Show when={u()}>
-                <span class="muted" data-testid="current-user">
-                  {u().username} · {u().role}
-                </span>
-              </Show>
-              <button class="secondary" onClick={logout}>
-                Sign out
-              </button>
-            </header>
-            <DocumentsPage user={u()} />
-          </>
+      <Match when={status()}>
+        {(s) => (
+          <SessionProvider user={s().user} settings={s().settings}>
+            <Router>
+              <Route path="/" component={() => <RequireUser><DocumentsPage /></RequireUser>} />
+              <Route path="/login" component={() => <RequireUser><DocumentsPage /></RequireUser>} />
+              <Route path="/trash" component={() => <RequireUser><TrashPage /></RequireUser>} />
+              <Route path="/settings" component={() => <RequireUser><SettingsPage /></RequireUser>} />
+              <Route path="/d/:id" component={() => <RequireUser bare><EditorPage /></RequireUser>} />
+              <Route path="/p/:slug" component={() => <PublicPage />} />
+              <Route path="*" component={() => <main class="center"><h1>Not found</h1><a href="/">Back to your documents</a></main>} />
+            </Router>
+          </SessionProvider>
         )}
       </Match>
     </Switch>

@@ -1,11 +1,13 @@
 // The list of the user's documents and those shared with them: search, create, paginate.
 import { createResource, createSignal, For, Show } from "solid-js";
-import type { DocumentListJson, DocumentSummaryJson, UserJson } from "../protocol/api-types.ts";
+import type { DocumentListJson, DocumentSummaryJson } from "../protocol/api-types.ts";
+import { useSession } from "./session.tsx";
 import { api } from "./api.ts";
 
 const PAGE = 20;
 
-export function DocumentsPage(props: { user: UserJson }) {
+export function DocumentsPage() {
+  const session = useSession();
   const [q, setQ] = createSignal("");
   const [page, setPage] = createSignal(1);
   const [actionError, setActionError] = createSignal<string | null>(null);
@@ -46,7 +48,7 @@ export function DocumentsPage(props: { user: UserJson }) {
         <h1>Documents</h1>
         <span class="spacer" />
         <input type="search" aria-label="Search documents" placeholder="Search title and content" onInput={(e) => onSearch(e.currentTarget.value)} />
-        <Show when={props.user.role !== "viewer"}>
+        <Show when={session.user()?.role !== "viewer"}>
           <button onClick={create}>New document</button>
         </Show>
       </div>

@@ -1,0 +1,60 @@
+// The signed-in user and their settings, shared by every page; settings apply to the page at once.
+import { createContext, createEffect, createSignal, useContext, type Accessor, type JSX } from "solid-js";
+import type { SettingsJson, UserJson } from "../protocol/api-types.ts";
+import { api } from "./api.ts";
+
+export const DEFAULT_SETTINGS: SettingsJson = { theme: "system", editorFontSize: 14, tabSize: 4, wordWrap: true, lineNumbers: true };
+
+export interface Session {
+  user: Accessor<UserJson | null>;
+  settings: Accessor<SettingsJson>;
+  signedIn(user: UserJson, settings: SettingsJson): void;
+  /** Saves a settings change through the API; applied optimistically, rolled back on failure. */
+  updateSettings(patch: Partial<SettingsJson>): Promise<void>;
+  signOut(): Promise<void>;
+}
+
+const SessionContext = createContext<Session>();
+
+export function SessionProvider(props: { user: UserJson | null; settings: SettingsJson | null; children: JSX.Element }) {
+  const [user, setUser] = createSignal<UserJson | null>(props.user);
+  const [settings, setSettings] = createSignal<SettingsJson>(props.settings ?? DEFAULT_SETTINGS);
+
+  createEffect(() => {
+    document.documentElement.dataset.theme = settings().theme;
+  });
+
+  const session: Session = {
+    user,
+    settings,
+    signedIn(u, s) {
+      setUser(u);
+      setSettings(s);
+    },
+    async updateSettings(patch) {
+      const before = settings();
+      setSettings({ ...before, ...patch });
+      try {
+        setSettings(await api<SettingsJson>("PATCH", "/api/v1/users/me/settings", patch));
+      } catch (e) {
+        setSettings(before);
+        throw e;
+      }
+    },
+    async signOut() {
+      try {
+        await api("POST", "/api/v1/auth/logout");
+      } finally {
+        setUser(null);
+        setSettings(DEFAULT_SETTINGS);
+      }
+    },
+  };
+  return <SessionContext.Provider value={session}>{props.children}</SessionContext.Provider>;
+}
+
+export function useSession(): Session {
+  const s = useContext(SessionContext);
+  if (!s) throw new Error("useSession outside SessionProvider");
+  return s;
+}

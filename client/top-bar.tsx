@@ -1,0 +1,33 @@
+// The bar across the top of signed-in pages: the product name, navigation and the user menu.
+import { Show } from "solid-js";
+import { A } from "@solidjs/router";
+import { useSession } from "./session.tsx";
+
+export function TopBar(props: { onSignOut: () => void }) {
+  const session = useSession();
+  return (
+    <header class="topbar">
+      <A class="brand" href="/">
+        pymd
+      </A>
+      <nav class="topnav" aria-label="Main">
+        <A href="/" end>
+          Documents
+        </A>
+        <A href="/trash">Trash</A>
+        <A href="/settings">Settings</A>
+      </nav>
+      <span class="spacer" />
+      <Show when={session.user()}>
+        {(u) => (
+          <span class="muted" data-testid="current-user">
+            {u().username} · {u().role}
+          </span>
+        )}
+      </Show>
+      <button class="secondary" onClick={() => props.onSignOut()}>
+        Sign out
+      </button>
+    </header>
+  );
+}
