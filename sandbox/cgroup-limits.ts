@@ -178,6 +178,10 @@ export class RunCgroup {
     }
   }
 
+  get hasPids(): boolean {
+    return this.support.pidsParent !== null;
+  }
+
   get version(): 1 | 2 | null {
     return this.support.version;
   }

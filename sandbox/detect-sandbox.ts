@@ -73,7 +73,11 @@ export interface EnforcementReport {
   trials: BackendTrial[];
   /** New user/pid/net/ipc/uts/mount namespaces (only with a jail). */
   namespaces: boolean;
-  rlimits: { cpu: boolean; addressSpace: boolean; fileSize: boolean; openFiles: boolean; processes: "enforced" | "root-exempt" | "not-set" };
+  rlimits: { cpu: boolean; addressSpace: boolean; fileSize: boolean; openFiles: boolean };
+  /** How the process count is capped: a pids cgroup per run, else RLIMIT_NPROC for the shared jail uid. */
+  processes: "pids-cgroup" | "rlimit-nproc" | "none";
+  /** The jail runs as uid 65534 on the host too (setpriv before bwrap when the server is root). */
+  jailHostUid: number | null;
   cgroup: { version: 1 | 2 | null; memory: boolean; pids: boolean; notes: string[] };
   wallClock: boolean;
   outputCap: boolean;
@@ -122,8 +126,9 @@ export async function describeEnforcement(
       addressSpace: prlimit,
       fileSize: prlimit,
       openFiles: prlimit,
-      processes: backend === "nsjail" ? (hostIsRoot ? "root-exempt" : "enforced") : hostIsRoot ? "root-exempt" : prlimit ? "enforced" : "not-set",
     },
+    processes: cg.pidsParent !== null ? "pids-cgroup" : prlimit ? "rlimit-nproc" : "none",
+    jailHostUid: backend === "unavailable" ? null : hostIsRoot ? 65534 : (process.getuid?.() ?? null),
     cgroup: { version: cg.version, memory: cg.memoryParent !== null, pids: cg.pidsParent !== null, notes: cg.notes },
     wallClock: backend !== "unavailable",
     outputCap: backend !== "unavailable",
@@ -132,7 +137,9 @@ export async function describeEnforcement(
     warnings,
   };
   if (!prlimit) warnings.push("prlimit (util-linux) is missing: CPU, memory, file size and open-file rlimits are not applied");
-  if (!report.cgroup.pids) warnings.push("no pids cgroup: a fork bomb is only bounded by the wall-clock deadline and the pid namespace");
+  if (!report.cgroup.pids && report.processes === "rlimit-nproc")
+    warnings.push("no pids cgroup: processes are capped by RLIMIT_NPROC, a budget shared by all runs of the jail uid");
+  if (!report.cgroup.pids && report.processes === "none") warnings.push("no pids cgroup: a fork bomb is only bounded by the wall-clock deadline and the pid namespace");
   if (!report.cgroup.memory) warnings.push("no memory cgroup: memory is bounded per process by RLIMIT_AS only");
   if (backend === "none") warnings.push("running WITHOUT a sandbox (--unsafe-no-sandbox): notebook code can read and change everything the server user can");
   if (backend === "unavailable") {

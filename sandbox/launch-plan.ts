@@ -1,12 +1,12 @@
 // Assembles the complete host command for one jailed interpreter: cgroup join, rlimits, the
 // backend's jail and the runner, plus what the host must clean up and how to kill the tree.
-import { mkdtempSync, rmSync } from "node:fs";
+import { chownSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { bwrapArgv } from "./bwrap-backend.ts";
 import type { CgroupSupport } from "./cgroup-limits.ts";
 import { RunCgroup } from "./cgroup-limits.ts";
 import { findTool, pathExists } from "./host-tools.ts";
-import { jailEnv, type JailSpec } from "./jail-spec.ts";
+import { JAIL_UID, jailEnv, type JailSpec } from "./jail-spec.ts";
 import { nsjailArgv } from "./nsjail-backend.ts";
 import type { Limits } from "./policy.ts";
 import { prlimitArgv } from "./rlimit-argv.ts";
@@ -45,6 +45,13 @@ export function pythonArgs(longLived: boolean, limits: Limits): string[] {
   return ["-I", "-S", "-B", "-c", runnerSource, "--cpu-per-request", longLived ? String(limits.cpuSeconds) : "0"];
 }
 
+/** setpriv(1) prefix that leaves root for the unprivileged jail uid before the jail starts. */
+export function dropToNobody(): string[] {
+  const setpriv = findTool("setpriv");
+  if (!setpriv) throw new Error("setpriv (util-linux) is required to start the sandbox when the server runs as root");
+  return [setpriv, `--reuid=${JAIL_UID}`, `--regid=${JAIL_UID}`, "--clear-groups", "--no-new-privs", "--"];
+}
+
 export function planLaunch(input: LaunchInput): LaunchPlan {
   const { limits, longLived } = input;
   const prlimit = findTool("prlimit");
@@ -56,10 +63,12 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
   let cwd = "/";
   let privateDir: string | null = null;
   let killGroup = false;
-  const rl = prlimit ? prlimitArgv(prlimit, limits, { longLived, hostIsRoot }) : [];
+  const rl = prlimit ? prlimitArgv(prlimit, limits, { longLived, processLimit: cgroup?.hasPids !== true }) : [];
   switch (input.backend) {
     case "bwrap":
-      argv = [...rl, ...bwrapArgv(input.tool!, spec)];
+      // Run as root, bwrap maps the jail's uid to host uid 0: DAC then lets the jail write
+      // root-owned files it can see, such as global sysctls under /proc/sys. Drop to nobody first.
+      argv = [...rl, ...(hostIsRoot ? dropToNobody() : []), ...bwrapArgv(input.tool!, spec)];
       break;
     case "nsjail":
       // nsjail sets every rlimit itself (it would override inherited ones anyway)
@@ -67,11 +76,12 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
       break;
     case "none": {
       privateDir = mkdtempSync(`${tmpdir()}/pymd-unsafe-`);
+      if (hostIsRoot) chownSync(privateDir, JAIL_UID, JAIL_UID);
       env = jailEnv(privateDir);
       cwd = privateDir;
       killGroup = true;
       const setsid = findTool("setsid");
-      argv = [...rl, ...(setsid ? [setsid] : []), input.python, ...spec.pythonArgs];
+      argv = [...rl, ...(hostIsRoot ? dropToNobody() : []), ...(setsid ? [setsid] : []), input.python, ...spec.pythonArgs];
       killGroup = setsid !== null;
       break;
     }

@@ -19,8 +19,8 @@ describe("nsjailArgv", () => {
   const argv = nsjailArgv("/usr/bin/nsjail", spec(false));
   test("standalone once, unprivileged uid, own hostname and cwd", () => {
     expect(value(argv, "--mode")).toBe("o");
-    expect(value(argv, "--user")).toBe("65534");
-    expect(value(argv, "--group")).toBe("65534");
+    expect(value(argv, "--user")).toBe("65534:65534:1");
+    expect(value(argv, "--group")).toBe("65534:65534:1");
     expect(value(argv, "--hostname")).toBe("sandbox");
     expect(value(argv, "--cwd")).toBe("/tmp");
   });

@@ -10,8 +10,9 @@ export function nsjailArgv(nsjail: string, spec: JailSpec): string[] {
     nsjail,
     "--mode", "o",
     "--really_quiet",
-    "--user", String(JAIL_UID),
-    "--group", String(JAIL_UID),
+    // inside:outside:count, so the jail is nobody on the host too even when nsjail runs as root
+    "--user", `${JAIL_UID}:${JAIL_UID}:1`,
+    "--group", `${JAIL_UID}:${JAIL_UID}:1`,
     "--hostname", JAIL_HOSTNAME,
     "--cwd", "/tmp",
     // nsjail's own clock; the host deadline is the one that reports, this is a backstop

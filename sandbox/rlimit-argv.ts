@@ -5,8 +5,11 @@ import type { Limits } from "./policy.ts";
 export interface RlimitOptions {
   /** A kernel refreshes its CPU allowance per request, so only the soft CPU limit is set. */
   longLived: boolean;
-  /** RLIMIT_NPROC counts every process of the real uid and root is exempt: only set it for non-root hosts. */
-  hostIsRoot: boolean;
+  /**
+   * Set RLIMIT_NPROC. It counts every process of the real uid (shared by all jails, which all run
+   * as nobody) and root is exempt, so it is only a backstop for hosts without a pids cgroup.
+   */
+  processLimit: boolean;
 }
 
 export function prlimitArgv(prlimit: string, limits: Limits, opts: RlimitOptions): string[] {
@@ -19,8 +22,7 @@ export function prlimitArgv(prlimit: string, limits: Limits, opts: RlimitOptions
     `--nofile=${limits.maxOpenFiles}`,
     "--core=0",
   ];
-  // Headroom because the count includes the server's own threads and other runs of the same uid.
-  if (!opts.hostIsRoot) argv.push(`--nproc=${limits.maxProcesses + 256}`);
+  if (opts.processLimit) argv.push(`--nproc=${limits.maxProcesses}`);
   argv.push("--");
   return argv;
 }

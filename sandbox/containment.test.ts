@@ -1,0 +1,242 @@
+// Containment suite: each attack runs through the real bwrap sandbox while an HTTP server in
+// this (host) process must keep answering; each asserts the specific outcome.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import type { HostFailureFrame, RunEvent } from "../protocol/run-frames.ts";
+import { createSandbox, type Sandbox } from "./index.ts";
+
+const SECRET = `pymd-secret-${Math.random().toString(36).slice(2)}`;
+process.env.PYMD_TEST_SECRET = SECRET;
+const MiB = 1024 * 1024;
+const WALL = 3000;
+
+let sandbox: Sandbox;
+let server: ReturnType<typeof Bun.serve>;
+let dataDir: string;
+const repoDataDir = new URL("../.containment-data", import.meta.url).pathname;
+
+beforeAll(async () => {
+  server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("pong") });
+  dataDir = mkdtempSync(`${tmpdir()}/pymd-containment-`) + "/pymd-data";
+  mkdirSync(dataDir);
+  writeFileSync(`${dataDir}/pymd.sqlite`, "secret rows");
+  mkdirSync(repoDataDir, { recursive: true });
+  writeFileSync(`${repoDataDir}/users.db`, "secret users");
+  sandbox = await createSandbox({
+    backend: "bwrap",
+    limits: { wallTimeMs: WALL, cpuSeconds: 2, memoryBytes: 256 * MiB, maxProcesses: 32, tmpfsBytes: 16 * MiB, maxFileSize: 64 * MiB, maxOutputBytesPerBlock: 64 * 1024 },
+  });
+});
+
+afterAll(() => {
+  server.stop(true);
+  rmSync(dataDir.replace(/\/pymd-data$/, ""), { recursive: true, force: true });
+  rmSync(repoDataDir, { recursive: true, force: true });
+});
+
+interface Attack {
+  events: RunEvent[];
+  out: string;
+  ms: number;
+  heartbeats: number;
+  failure: HostFailureFrame | undefined;
+}
+
+/** Runs code in the sandbox while pinging the host's HTTP server; counts pings answered during the run. */
+async function attack(code: string): Promise<Attack> {
+  let running = true;
+  let heartbeats = 0;
+  const url = `http://127.0.0.1:${server.port}/`;
+  const pinger = (async () => {
+    while (running) {
+      const r = await fetch(url).then((r) => r.text()).catch(() => "");
+      if (running && r === "pong") heartbeats++;
+      await Bun.sleep(20);
+    }
+  })();
+  const t0 = performance.now();
+  const events = await sandbox.run([{ id: 0, code, line: 1 }]);
+  const ms = performance.now() - t0;
+  running = false;
+  await pinger;
+  const out = events.map((e) => (e.type === "stdout" || e.type === "stderr" ? e.text : "")).join("");
+  const failure = events.find((e): e is HostFailureFrame => e.type === "host-error");
+  return { events, out, ms, heartbeats, failure };
+}
+
+/** Host pids whose command line contains the marker (runner copies, planted daemons). */
+function processesWith(marker: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, "utf8").includes(marker)) found.push(Number(name));
+    } catch {}
+  }
+  return found;
+}
+
+async function expectNoneLeft(marker: string): Promise<void> {
+  for (let i = 0; i < 40 && processesWith(marker).length; i++) await Bun.sleep(100);
+  expect(processesWith(marker)).toEqual([]);
+}
+
+// Short attacks get a tail so there is a window in which the host must answer.
+const HOLD = "\nimport time as _t\n_t.sleep(0.3)";
+
+describe("containment (bwrap)", () => {
+  test("network to an outside address is unreachable", async () => {
+    const a = await attack(
+      `import socket\ns = socket.socket()\ns.settimeout(2)\ntry:\n    s.connect(("1.1.1.1", 53))\n    print("CONNECTED")\nexcept OSError as e:\n    print("blocked", e.errno)` + HOLD,
+    );
+    expect(a.out).toMatch(/^blocked 101\n/); // ENETUNREACH: no interface but lo
+    expect(a.heartbeats).toBeGreaterThan(0);
+  });
+
+  test("the host's own server on 127.0.0.1 is not reachable (separate loopback)", async () => {
+    const a = await attack(
+      `import socket\ntry:\n    socket.create_connection(("127.0.0.1", ${server.port}), timeout=2)\n    print("CONNECTED")\nexcept OSError as e:\n    print("blocked", type(e).__name__)` + HOLD,
+    );
+    expect(a.out).toBe("blocked ConnectionRefusedError\n");
+    expect(a.heartbeats).toBeGreaterThan(0);
+  });
+
+  test("the server's data directories are invisible", async () => {
+    const a = await attack(
+      `import os\nfor p in [${JSON.stringify(dataDir)}, ${JSON.stringify(repoDataDir)}, ${JSON.stringify(new URL("..", import.meta.url).pathname)}, "/root", "/home", "/work", "/data"]:\n    print(p.split("/")[-1] or p, os.path.exists(p))\nprint(sorted(os.listdir("/tmp")), sorted(os.listdir("/")))` +
+        HOLD,
+    );
+    expect(a.out).not.toContain("True");
+    expect(a.out).toContain("[] ['bin', 'dev', 'etc', 'lib', 'lib64', 'proc', 'sbin', 'tmp', 'usr']");
+    expect(a.heartbeats).toBeGreaterThan(0);
+  });
+
+  test("/etc/shadow and /etc/passwd are not there", async () => {
+    const a = await attack(`for p in ("/etc/shadow", "/etc/passwd"):\n    try:\n        open(p).read()\n        print("READ", p)\n    except OSError as e:\n        print(type(e).__name__)` + HOLD);
+    expect(a.out).toBe("FileNotFoundError\nFileNotFoundError\n");
+    expect(a.heartbeats).toBeGreaterThan(0);
+  });
+
+  test("no server environment: os.environ, /proc/1/environ and every visible process", async () => {
+    const a = await attack(
+      `import os\nprint(sorted(os.environ))\nleak = False\nfor pid in os.listdir("/proc"):\n    if pid.isdigit():\n        try:\n            if b"${SECRET}" in open("/proc/%s/environ" % pid, "rb").read(): leak = True\n        except OSError:\n            pass\nprint("leak", leak, "pids", sorted(int(p) for p in os.listdir("/proc") if p.isdigit()))` +
+        HOLD,
+    );
+    expect(a.out).not.toContain(SECRET);
+    expect(a.out).toContain("leak False");
+    expect(a.out).toContain("'HOME', 'LANG', 'MKL_NUM_THREADS', 'MPLBACKEND', 'MPLCONFIGDIR', 'OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'PATH', 'PWD', 'XDG_CACHE_HOME']");
+    // only the jail's own pid namespace: its init and the runner
+    expect(a.out).toContain("pids [1, 2]");
+    expect(a.heartbeats).toBeGreaterThan(0);
+  });
+
+  test("nothing outside /tmp is writable", async () => {
+    const a = await attack(
+      `import os\nfor p in ("/x", "/etc/x", "/usr/x", "/usr/lib/python3/dist-packages/evil.py", "/proc/sys/kernel/core_pattern", "/proc/sys/kernel/printk_ratelimit", "/proc/sysrq-trigger"):\n    try:\n        fd = os.open(p, os.O_WRONLY | os.O_CREAT)\n        os.write(fd, b"1")\n        print("WROTE", p)\n    except OSError as e:\n        print(e.errno)\nopen("/tmp/ok", "w").write("x")\nprint("tmp ok")` +
+        HOLD,
+    );
+    expect(a.out).not.toContain("WROTE");
+    // EROFS for the filesystems, EACCES for host-global sysctls (the jail is nobody on the host),
+    // ENOENT for /proc/sysrq-trigger (bwrap hides it)
+    expect(a.out).toBe("30\n30\n30\n30\n13\n13\n2\ntmp ok\n");
+    expect(a.heartbeats).toBeGreaterThan(0);
+  });
+
+  test("a fork bomb hits pids.max, the deadline ends it and nothing survives", async () => {
+    const a = await attack(`import os\nn = 0\nwhile True:\n    try:\n        os.fork()\n        n += 1\n    except OSError:\n        pass`);
+    expect(a.failure?.reason).toBe("timeout");
+    expect(a.ms).toBeLessThan(WALL + 1500);
+    expect(a.heartbeats).toBeGreaterThan(10);
+    await expectNoneLeft("--cpu-per-request");
+  }, 15_000);
+
+  test("a memory bomb gets MemoryError (RLIMIT_AS) and the next block still runs", async () => {
+    const a = await attack(`try:\n    b = bytearray(1 << 30)\nexcept MemoryError:\n    print("MemoryError")\nprint("alive")` + HOLD);
+    expect(a.out).toBe("MemoryError\nalive\n");
+    expect(a.heartbeats).toBeGreaterThan(0);
+  });
+
+  test("a multi-process memory bomb is stopped by the memory cgroup", async () => {
+    const a = await attack(
+      `import os, time\nfor i in range(4):\n    if os.fork() == 0:\n        b = bytearray(200 << 20)\n        for j in range(0, len(b), 4096): b[j] = 1\n        time.sleep(10)\n        os._exit(0)\ntime.sleep(1.5)\nprint("children", [os.waitpid(-1, os.WNOHANG) for _ in range(1)])`,
+    );
+    // the OOM killer picks a child (or the runner); the host survives and the jail is gone
+    expect(a.heartbeats).toBeGreaterThan(0);
+    expect(a.ms).toBeLessThan(WALL + 1500);
+    await expectNoneLeft("--cpu-per-request");
+  }, 15_000);
+
+  test("a CPU spin is killed by RLIMIT_CPU before the wall deadline", async () => {
+    const a = await attack(`while True:\n    pass`);
+    expect(a.failure?.reason).toBe("killed");
+    expect(a.ms).toBeGreaterThan(1800);
+    expect(a.ms).toBeLessThan(WALL + 500);
+    expect(a.heartbeats).toBeGreaterThan(10);
+  }, 10_000);
+
+  test("filling /tmp stops at the tmpfs size with ENOSPC", async () => {
+    const a = await attack(`chunk = b"x" * (1 << 20)\nn = 0\ntry:\n    with open("/tmp/fill", "wb") as f:\n        while True:\n            f.write(chunk)\n            f.flush()\n            n += 1\nexcept OSError as e:\n    print("errno", e.errno, "MiB", n)` + HOLD);
+    expect(a.out).toMatch(/^errno 28 MiB 1[56]\n$/);
+    expect(a.heartbeats).toBeGreaterThan(0);
+  });
+
+  test("printing 1 GB is truncated by the runner; the host never buffers it", async () => {
+    const rss0 = process.memoryUsage().rss;
+    const a = await attack(`import sys, os\nchunk = "x" * (1 << 20)\nfor i in range(1024):\n    sys.stdout.write(chunk)\nfor i in range(256):\n    os.write(1, b"y" * (1 << 20))\nprint("end")`);
+    expect(a.events.filter((e) => e.type === "truncated").length).toBe(1);
+    expect(a.out.length).toBeLessThanOrEqual(64 * 1024);
+    expect(a.events.at(-1)!.type).toBe("done");
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(200 * MiB);
+    expect(a.heartbeats).toBeGreaterThan(0);
+  }, 10_000);
+
+  test("writing 1 GB straight into the frame channel is cut off by the host cap", async () => {
+    const rss0 = process.memoryUsage().rss;
+    const a = await attack(`import os\nfor fd in range(3, 10):\n    try:\n        for i in range(1024):\n            os.write(fd, b"z" * (1 << 20))\n    except OSError:\n        pass`);
+    expect(a.failure?.reason).toBe("killed");
+    expect(a.failure?.message).toContain("host's output cap");
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(200 * MiB);
+    expect(a.heartbeats).toBeGreaterThan(0);
+    await expectNoneLeft("--cpu-per-request");
+  }, 10_000);
+
+  test("sleeping past the deadline is killed at the wall-clock limit", async () => {
+    const a = await attack(`import time\nprint("sleeping")\ntime.sleep(60)`);
+    expect(a.failure?.reason).toBe("timeout");
+    expect(a.out).toBe("sleeping\n");
+    expect(a.ms).toBeGreaterThanOrEqual(WALL - 50);
+    expect(a.ms).toBeLessThan(WALL + 1000);
+    expect(a.heartbeats).toBeGreaterThan(10);
+    await expectNoneLeft("--cpu-per-request");
+  }, 10_000);
+
+  test("a double-forked setsid daemon does not outlive the run", async () => {
+    const marker = `98765${Math.floor(Math.random() * 1000)}`;
+    const a = await attack(
+      `import os\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        os.execv("/bin/sleep", ["sleep", "${marker}"])\n    os._exit(0)\nos.wait()\nimport time\ntime.sleep(0.3)\nprint("daemon started")`,
+    );
+    expect(a.out).toBe("daemon started\n");
+    expect(a.events.at(-1)!.type).toBe("done");
+    expect(a.heartbeats).toBeGreaterThan(0);
+    await expectNoneLeft(`sleep\0${marker}`);
+  }, 10_000);
+
+  test("signalling the server's pid does not reach it", async () => {
+    const a = await attack(
+      `import os, signal\nfor pid in (${process.pid}, ${process.ppid}):\n    try:\n        os.kill(pid, signal.SIGKILL)\n        print("SENT", pid)\n    except OSError as e:\n        print(type(e).__name__)` + HOLD,
+    );
+    expect(a.out).toBe("ProcessLookupError\nProcessLookupError\n");
+    expect(a.heartbeats).toBeGreaterThan(0);
+  });
+
+  test("ptrace cannot reach the server (only the jail's own processes exist)", async () => {
+    const a = await attack(
+      `import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\nfor pid in (${process.pid}, 1):\n    r = libc.ptrace(16, pid, None, None)\n    print(r, os.strerror(ctypes.get_errno()))` + HOLD,
+    );
+    // the host pid does not exist in the jail's pid namespace; pid 1 is the jail's own init (same
+    // uid, no capabilities), so whatever ptrace does to it stays inside the jail
+    expect(a.out.split("\n")[0]).toBe("-1 No such process");
+    expect(a.heartbeats).toBeGreaterThan(0);
+  });
+});
