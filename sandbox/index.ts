@@ -12,7 +12,7 @@ import type { HostFailureFrame, RunBlock, RunEvent, RunRequest } from "../protoc
 import { RUN_FRAME_VERSION } from "../protocol/run-frames.ts";
 import { detectSandbox, describeEnforcement, type Detection, type EnforcementReport } from "./detect-sandbox.ts";
 import { isExecutable } from "./host-tools.ts";
-import { JailProcess } from "./jail-process.ts";
+import { INTERRUPT_GRACE_MS, JailProcess } from "./jail-process.ts";
 import { assertJailablePython } from "./jail-spec.ts";
 import { planLaunch, type BackendName } from "./launch-plan.ts";
 import { resolveLimits, type Limits } from "./policy.ts";
@@ -137,6 +137,7 @@ class JailKernel implements Kernel {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private busy = false;
+  private runSeq = 0;
 
   constructor(
     private readonly spawn: () => JailProcess,
@@ -155,16 +156,23 @@ class JailKernel implements Kernel {
       if (this.closed) return refused(runId, "the kernel was closed", onEvent);
       if (!this.jail || !this.jail.alive) this.jail = this.spawn();
       this.busy = true;
+      this.runSeq++;
+      const jail = this.jail;
       try {
-        return await this.jail.request(request(runId, blocks, this.limits), {
+        const events = await jail.request(request(runId, blocks, this.limits), {
           onEvent,
           signal,
           wallTimeMs: this.limits.wallTimeMs,
           abortMode: "interrupt",
         });
+        // A run that ended with a host failure left the jail dead or untrusted: start clean next time.
+        if (events.at(-1)?.type === "host-error" && this.jail === jail) {
+          jail.kill();
+          this.jail = null;
+        }
+        return events;
       } finally {
         this.busy = false;
-        // A run that ended with a host failure left the jail dead or untrusted: start clean next time.
         if (this.jail && !this.jail.alive) this.jail = null;
       }
     });
@@ -175,11 +183,12 @@ class JailKernel implements Kernel {
   interrupt(): void {
     const jail = this.jail;
     if (!jail || !this.busy) return;
+    const seq = this.runSeq;
     if (!jail.interrupt()) jail.kill();
     else
       setTimeout(() => {
-        if (this.busy && this.jail === jail) jail.kill();
-      }, 2000).unref?.();
+        if (this.busy && this.jail === jail && this.runSeq === seq) jail.kill();
+      }, INTERRUPT_GRACE_MS).unref?.();
   }
 
   async restart(): Promise<void> {

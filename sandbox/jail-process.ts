@@ -122,7 +122,7 @@ export class JailProcess {
   }
 
   get alive(): boolean {
-    return !this.dead;
+    return !this.dead && !this.killed;
   }
 
   get pid(): number {

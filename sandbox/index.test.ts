@@ -1,0 +1,110 @@
+// The host API: warm kernels (namespace reuse, interrupt, restart, per-run deadline),
+// refusal without a jail, and unsafe mode's warnings.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { RunEvent } from "../protocol/run-frames.ts";
+import { createSandbox, type Kernel, type Sandbox } from "./index.ts";
+
+const out = (events: RunEvent[]) => events.map((e) => (e.type === "stdout" ? e.text : "")).join("");
+const block = (code: string, id = 0) => [{ id, code, line: 1 }];
+
+describe("kernel (bwrap)", () => {
+  let sandbox: Sandbox;
+  let kernel: Kernel;
+  beforeAll(async () => {
+    sandbox = await createSandbox({ backend: "bwrap", limits: { wallTimeMs: 3000 } });
+    kernel = await sandbox.startKernel();
+  });
+  afterAll(() => kernel.close());
+
+  test("keeps its namespace across runs", async () => {
+    await kernel.run(block("counter = 1"));
+    await kernel.run(block("counter += 1"));
+    expect(out(await kernel.run(block("print(counter)")))).toBe("2\n");
+  });
+
+  test("interrupt raises KeyboardInterrupt in the running block; state survives", async () => {
+    await kernel.run(block("kept = 'yes'"));
+    setTimeout(() => kernel.interrupt(), 300);
+    const events = await kernel.run([
+      { id: 0, code: "import time\nwhile True:\n    time.sleep(0.01)", line: 1 },
+      { id: 1, code: "print('not run')", line: 5 },
+    ]);
+    const done = events.filter((e) => e.type === "block-done");
+    expect(done.map((e) => e.type === "block-done" && e.status)).toEqual(["interrupted"]);
+    expect(events.at(-1)!.type).toBe("done");
+    expect(out(await kernel.run(block("print(kept)")))).toBe("yes\n");
+  });
+
+  test("an AbortSignal interrupts like interrupt()", async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 200);
+    const events = await kernel.run(block("import time\ntime.sleep(10)"), undefined, ac.signal);
+    expect(events.find((e) => e.type === "block-done")).toMatchObject({ status: "interrupted" });
+  });
+
+  test("the wall deadline applies per run; the kernel comes back fresh afterwards", async () => {
+    await kernel.run(block("before_timeout = 1"));
+    const t0 = performance.now();
+    const events = await kernel.run(block("import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(30)"));
+    expect(events.at(-1)).toMatchObject({ type: "host-error", reason: "timeout", block: 0 });
+    expect(performance.now() - t0).toBeLessThan(4500);
+    const after = await kernel.run(block("print('before_timeout' in globals())"));
+    expect(out(after)).toBe("False\n");
+  }, 10_000);
+
+  test("restart gives a fresh namespace", async () => {
+    await kernel.run(block("gone = 1"));
+    await kernel.restart();
+    expect(out(await kernel.run(block("print('gone' in globals())")))).toBe("False\n");
+  });
+
+  test("a crash of the interpreter is a host-error, and the next run works", async () => {
+    const events = await kernel.run(block("import os\nprint('bye')\nos._exit(3)"));
+    expect(events.at(-1)).toMatchObject({ type: "host-error", reason: "crashed" });
+    expect(out(await kernel.run(block("print('back')")))).toBe("back\n");
+  });
+});
+
+describe("without a jail", () => {
+  test("execution is refused with a message naming what to install", async () => {
+    // nsjail is not installed here, so asking for it leaves no jail
+    const sandbox = await createSandbox({ backend: "nsjail" });
+    expect(sandbox.backend).toBe("unavailable");
+    const events = await sandbox.run(block("print(1)"));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: "host-error", reason: "refused", block: null });
+    expect(events[0]!.type === "host-error" && events[0]!.message).toContain("apt-get install bubblewrap");
+    const kernel = await sandbox.startKernel();
+    expect((await kernel.run(block("print(1)")))[0]).toMatchObject({ reason: "refused" });
+    const report = await sandbox.describe();
+    expect(report.backend).toBe("unavailable");
+  });
+
+  test("--unsafe-no-sandbox runs Python directly, with rlimits and a warning on every run", async () => {
+    const warnings: string[] = [];
+    const sandbox = await createSandbox({ backend: "nsjail", unsafeNoSandbox: true, limits: { wallTimeMs: 3000 }, onWarning: (w) => warnings.push(w) });
+    expect(sandbox.backend).toBe("none");
+    const events = await sandbox.run(block("import os, resource\nprint(os.getuid() != 0, resource.getrlimit(resource.RLIMIT_AS)[0] > 0)"));
+    expect(out(events)).toBe("True True\n");
+    await sandbox.run(block("pass"));
+    expect(warnings.filter((w) => w.includes("WITHOUT a sandbox"))).toHaveLength(2);
+    const slow = await sandbox.run(block("import time\ntime.sleep(20)"));
+    expect(slow.at(-1)).toMatchObject({ type: "host-error", reason: "timeout" });
+  }, 10_000);
+});
+
+describe("describe()", () => {
+  test("reports what is enforced on this host", async () => {
+    const sandbox = await createSandbox({ backend: "auto" });
+    const r = await sandbox.describe();
+    expect(r.backend).toBe("bwrap");
+    expect(r.namespaces).toBe(true);
+    expect(r.inside?.uid).toBe(65534);
+    expect(r.inside?.noNewPrivs).toBe(true);
+    expect(r.inside?.capEff).toBe("0000000000000000");
+    expect(r.inside?.networkInterfaces).toEqual(["lo"]);
+    expect(r.python.version).toMatch(/^3\./);
+    expect(r.python.packages.numpy).not.toBeNull();
+    expect(r.rlimits).toEqual({ cpu: true, addressSpace: true, fileSize: true, openFiles: true });
+  }, 20_000);
+});
