@@ -8,7 +8,7 @@ import os
 import _thread
 import _json
 import _ast
-import signal
+import _signal
 import time
 
 _VERSION = 1
@@ -334,9 +334,9 @@ class _PatchingLoader:
 
 sys.meta_path.insert(0, _PyplotHook())
 
-# --- the pymd helper object --------------------------------------------------------------------
-
-
+# --- rarely needed code, compiled on first use ------------------------------------------------
+# Compiling it at start would cost about a millisecond on every cold run.
+_EXTRAS_SRC = r'''
 def _fence(text, lang=""):
     longest = run = 0
     for ch in text:
@@ -346,8 +346,7 @@ def _fence(text, lang=""):
     return "%s%s\n%s\n%s" % (ticks, lang, text.rstrip("\n"), ticks)
 
 
-def _make_pymd():
-    m = type(sys)("pymd")
+def _fill_pymd(m):
     m.__doc__ = "PyMD output helpers: headings, text, code, tables, images and videos."
 
     def heading(level):
@@ -428,48 +427,9 @@ def _make_pymd():
 
     m.h1, m.h2, m.h3 = heading(1), heading(2), heading(3)
     m.text, m.code, m.table, m.image, m.video, m.display = text, code, table, image, video, display
-    return m
 
 
-pymd = _make_pymd()
-sys.modules["pymd"] = pymd
-
-# --- execution ---------------------------------------------------------------------------------
-
-_ns = {"__name__": "__main__", "__builtins__": builtins, "__doc__": None, "pymd": pymd}
-sys.modules["__main__"] = main_module = type(sys)("__main__")
-main_module.__dict__.update(_ns)
-_ns = main_module.__dict__
-
-# filename -> (document line of the block's first line, source lines)
-_block_files = {}
-_in_block = [False]
-
-
-def _on_sigint(signum, frame):
-    if _in_block[0]:
-        raise KeyboardInterrupt
-    # Between blocks there is nothing to interrupt.
-
-
-signal.signal(signal.SIGINT, _on_sigint)
-
-
-def _doc_line(filename, lineno):
-    info = _block_files.get(filename)
-    if info is None or lineno is None:
-        return None
-    return info[0] + lineno - 1
-
-
-def _source_line(filename, lineno):
-    info = _block_files.get(filename)
-    if info is None or not lineno or lineno > len(info[1]):
-        return ""
-    return info[1][lineno - 1].strip()
-
-
-def _format_error(exc):
+def _format_error_impl(exc):
     """Traceback text limited to document frames, with document line numbers."""
     name = type(exc).__name__
     try:
@@ -522,6 +482,72 @@ def _format_error(exc):
         lines = []
     lines.append("%s: %s" % (name, value) if value else name)
     return name, value, "\n".join(lines), last_line
+'''
+_extras_loaded = [False]
+
+
+def _load_extras():
+    if not _extras_loaded[0]:
+        exec(compile(_EXTRAS_SRC, "<pymd-runner-extras>", "exec"), globals())
+        _extras_loaded[0] = True
+
+
+def _format_error(exc):
+    _load_extras()
+    return _format_error_impl(exc)
+
+
+class _LazyPymd(type(sys)):
+    """The `pymd` module; its helpers are compiled the first time one is looked up."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if "h1" not in self.__dict__:
+            _load_extras()
+            _fill_pymd(self)
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            raise AttributeError("module 'pymd' has no attribute %r" % name) from None
+
+
+pymd = _LazyPymd("pymd")
+sys.modules["pymd"] = pymd
+
+# --- execution ---------------------------------------------------------------------------------
+
+_ns = {"__name__": "__main__", "__builtins__": builtins, "__doc__": None, "pymd": pymd}
+sys.modules["__main__"] = main_module = type(sys)("__main__")
+main_module.__dict__.update(_ns)
+_ns = main_module.__dict__
+
+# filename -> (document line of the block's first line, source lines)
+_block_files = {}
+_in_block = [False]
+
+
+def _on_sigint(signum, frame):
+    if _in_block[0]:
+        raise KeyboardInterrupt
+    # Between blocks there is nothing to interrupt.
+
+
+_signal.signal(_signal.SIGINT, _on_sigint)
+
+
+def _doc_line(filename, lineno):
+    info = _block_files.get(filename)
+    if info is None or lineno is None:
+        return None
+    return info[0] + lineno - 1
+
+
+def _source_line(filename, lineno):
+    info = _block_files.get(filename)
+    if info is None or not lineno or lineno > len(info[1]):
+        return ""
+    return info[1][lineno - 1].strip()
 
 
 def _exec_block(block, run_id):
