@@ -19,6 +19,10 @@ import { registerRenderRoutes, renderedExport } from "./http/render-routes.ts";
 import { ExecutionsStore } from "./store/executions-store.ts";
 import { Executions } from "./runtime/executions.ts";
 import { createSandbox, type Sandbox } from "../sandbox/index.ts";
+import { OutputsStore } from "./store/outputs-store.ts";
+import { NotebookSessions } from "./runtime/notebook-sessions.ts";
+import { mountWebSocket } from "./ws/ws-server.ts";
+import { registerPublicRoutes } from "./http/public-routes.ts";
 
 export interface Services {
   db: Database;
@@ -29,6 +33,7 @@ export interface Services {
   accounts: Accounts;
   documents: DocumentsService;
   executionsStore: ExecutionsStore;
+  outputsStore: OutputsStore;
 }
 
 /** Opens the data directory and builds the domain services on it (used by the server and the CLI). */
@@ -41,7 +46,8 @@ export function openServices(dataDir: string): Services {
   const accounts = new Accounts(users, documentsStore, sessions);
   const documents = new DocumentsService(documentsStore, users);
   const executionsStore = new ExecutionsStore(db);
-  return { db, users, sessionsStore, documentsStore, sessions, accounts, documents, executionsStore };
+  const outputsStore = new OutputsStore(db);
+  return { db, users, sessionsStore, documentsStore, sessions, accounts, documents, executionsStore, outputsStore };
 }
 
 /** The sandbox for the server's configuration; detection happens once, on first use. */
@@ -87,7 +93,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   registerAuthRoutes(router, { accounts: services.accounts, sessions: services.sessions, sessionsStore: services.sessionsStore, https });
   const sandbox = sandboxFor(config, log);
   const executions = new Executions(sandbox, services.executionsStore, { perDay: config.execPerDay, concurrent: config.execConcurrent });
+  const notebooks = new NotebookSessions(services.outputsStore, executions, log);
   registerRenderRoutes(router, { documents: services.documents, executions });
+  registerPublicRoutes(router, { documents: services.documents, notebooks });
+  mountWebSocket(app as never, { log, metrics, sessions: services.sessions, documents: services.documents, notebooks, baseUrl: config.baseUrl });
   registerDocumentRoutes(router, { documents: services.documents, exportRendered: renderedExport({ documents: services.documents, executions }) });
   await registerClientRoutes(router);
 
@@ -119,6 +128,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     sandbox,
     async stop() {
       clearInterval(timer);
+      await notebooks.closeAll();
       await app.stop(true);
       services.db.close();
     },

@@ -54,6 +54,19 @@ export class SessionManager {
     return { user, sessionId: id, tokenId: null, refreshedExpiresAt: refreshed };
   }
 
+  /** Checks again that an earlier authentication still holds (session alive, token not revoked, user enabled). */
+  revalidate(a: Authenticated): Authenticated | null {
+    const user = this.users.byId(a.user.id);
+    if (!user || user.disabled) return null;
+    if (a.sessionId) {
+      const s = this.sessions.byId(a.sessionId);
+      if (!s || s.expiresAt <= this.now()) return null;
+    } else if (a.tokenId) {
+      if (!this.sessions.tokenById(a.tokenId)) return null;
+    } else return null;
+    return { ...a, user, refreshedExpiresAt: null };
+  }
+
   invalidate(sessionId: string): void {
     this.sessions.delete(sessionId);
   }

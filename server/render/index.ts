@@ -4,3 +4,4 @@ export { renderFragment } from "./render-fragment.ts";
 export { renderHtmlPage, PAGE_CSP } from "./render-html-page.ts";
 export { renderMarkdown, renderMarkdownOnly, type MarkdownExportOptions } from "./render-markdown.ts";
 export type { NotebookHastOptions as RenderFragmentOptions } from "./notebook-hast.ts";
+export { renderBlocks, renderOutputs, BlockRenderCache, type RenderedBlock } from "./render-blocks.ts";

@@ -3,7 +3,7 @@
 
 import type { Element, ElementContent, Root, RootContent } from "hast";
 import type { BlockOutput, BlockResult } from "../../protocol/run-frames.ts";
-import type { ParsedPymd, PymdCodeBlock } from "../../protocol/pymd-parser.ts";
+import type { ParsedPymd, PymdBlock, PymdCodeBlock } from "../../protocol/pymd-parser.ts";
 import { HeadingSlugger, htmlToHast, markdownToHast } from "./markdown-hast.ts";
 import { outputRuns } from "./output-runs.ts";
 
@@ -74,18 +74,35 @@ function codeCell(index: number, block: PymdCodeBlock, result: BlockResult | und
   return el("div", { className: classes, dataBlock: String(index), dataLine: String(block.startLine) }, children);
 }
 
+/** The tree of one block at `index` of the document: a Markdown block, or a code cell with its outputs. */
+export function blockHast(
+  index: number,
+  block: PymdBlock,
+  result: BlockResult | undefined,
+  opts: NotebookHastOptions,
+  slugger: HeadingSlugger,
+  figures: { n: number },
+): Element | null {
+  if (block.kind === "comment") return null;
+  if (block.kind === "markdown") {
+    return el("div", { className: ["pymd-markdown"], dataBlock: String(index), dataLine: String(block.startLine) }, asContent(markdownToHast(block.text, slugger)));
+  }
+  return codeCell(index, block, result, opts, slugger, figures);
+}
+
+/** Only the outputs of a code block, for updating a cell while it runs. */
+export function outputsHast(result: BlockResult, slugger: HeadingSlugger, figures: { n: number }): Root {
+  const runs = outputRuns(result.outputs);
+  return { type: "root", children: runs.map((r) => outputNode(r, slugger, figures)) };
+}
+
 export function notebookHast(parsed: ParsedPymd, results: ReadonlyMap<number, BlockResult> | undefined, opts: NotebookHastOptions = {}): Root {
   const slugger = new HeadingSlugger();
   const figures = { n: 0 };
   const children: RootContent[] = [];
   parsed.blocks.forEach((block, index) => {
-    if (block.kind === "comment") return;
-    if (block.kind === "markdown") {
-      children.push(el("div", { className: ["pymd-markdown"], dataBlock: String(index), dataLine: String(block.startLine) }, asContent(markdownToHast(block.text, slugger))));
-      return;
-    }
-    const cell = codeCell(index, block, results?.get(index), opts, slugger, figures);
-    if (cell) children.push(cell);
+    const node = blockHast(index, block, results?.get(index), opts, slugger, figures);
+    if (node) children.push(node);
   });
   return { type: "root", children };
 }

@@ -37,6 +37,12 @@ export class Executions {
 
   /** Runs a whole document once in a fresh jail on behalf of a user, within their limits. */
   async runDocument(userId: string, source: string, onEvent?: (e: RunEvent) => void, signal?: AbortSignal): Promise<ExecutionOutcome> {
+    const sandbox = await this.sandbox();
+    return this.withLimits(userId, () => runSource(sandbox, source, onEvent, signal));
+  }
+
+  /** Counts one execution against the user's limits and runs `f`; 429 when over a limit. */
+  async withLimits<T>(userId: string, f: () => Promise<T>): Promise<T> {
     const active = this.running.get(userId) ?? 0;
     if (active >= this.limits.concurrent) {
       throw new AppError("rate_limited", `At most ${this.limits.concurrent} executions at once; wait for one to finish`, { retryAfterSeconds: 5 });
@@ -46,12 +52,17 @@ export class Executions {
     }
     this.running.set(userId, active + 1);
     try {
-      return await runSource(await this.sandbox(), source, onEvent, signal);
+      return await f();
     } finally {
       const n = (this.running.get(userId) ?? 1) - 1;
       if (n <= 0) this.running.delete(userId);
       else this.running.set(userId, n);
     }
+  }
+
+  /** The sandbox itself, for long-lived kernels. */
+  sandboxNow(): Promise<Sandbox> {
+    return this.sandbox();
   }
 }
 

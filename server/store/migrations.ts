@@ -111,4 +111,19 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: "document-outputs",
+    sql: `
+      -- The last outputs of each executed block, keyed by a hash of the block's code, so that
+      -- previews, public links and late joiners see what the last run printed.
+      CREATE TABLE document_outputs (
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        code_hash TEXT NOT NULL,
+        result TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (document_id, code_hash)
+      );
+    `,
+  },
 ];

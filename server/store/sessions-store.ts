@@ -58,6 +58,12 @@ export class SessionsStore {
       .get(hash);
   }
 
+  tokenById(id: string): ApiTokenRow | null {
+    return this.db
+      .query<ApiTokenRow, [string]>("SELECT id, user_id AS userId, name, created_at AS createdAt, last_used_at AS lastUsedAt FROM api_tokens WHERE id = ?")
+      .get(id);
+  }
+
   touchToken(id: string, now = Date.now()): void {
     this.db.query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").run(now, id);
   }

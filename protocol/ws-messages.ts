@@ -1,0 +1,85 @@
+// The WebSocket protocol on /api/v1/ws between the browser and the server: versioned JSON text
+// frames for joining documents, live previews and shared runs. Every client frame is validated
+// here before the server acts on it.
+import type { BlockStatus, RunEvent } from "./run-frames.ts";
+
+export const WS_PROTOCOL_VERSION = 1;
+/** Largest client frame the server accepts, in bytes. */
+export const WS_MAX_FRAME_BYTES = 6 * 1024 * 1024;
+
+export type ClientMessage =
+  | { t: "join"; doc: string }
+  | { t: "leave"; doc: string }
+  /** Render this source as the document's preview, with its last outputs; answered by "preview". */
+  | { t: "preview"; doc: string; seq: number; source: string }
+  /** Run the document's stored source: every executed block in a fresh kernel, or some blocks in the current one. */
+  | { t: "run"; doc: string; scope: "all" } | { t: "run"; doc: string; scope: "blocks"; blocks: number[] }
+  | { t: "interrupt"; doc: string }
+  | { t: "restart"; doc: string }
+  | { t: "ping"; seq: number };
+
+export interface CellStateJson {
+  /** Index of the block in the parsed source the run used. */
+  block: number;
+  status: BlockStatus | "queued" | "running" | "not-run";
+  durationMs: number | null;
+  /** Rendered, sanitized outputs. */
+  html: string;
+  /** When the block started running (epoch ms), while it runs. */
+  startedAt: number | null;
+}
+
+export interface PreviewBlockJson {
+  /** Index in the parsed source. */
+  block: number;
+  kind: "markdown" | "code" | "display-code";
+  startLine: number;
+  /** Sanitized HTML of the block (for code: the listing and its outputs). */
+  html: string;
+}
+
+export type ServerMessage =
+  | { t: "hello"; v: number; user: { id: string; username: string } }
+  | { t: "joined"; doc: string; role: "owner" | "editor" | "viewer"; running: boolean }
+  | { t: "preview"; doc: string; seq: number; blocks: PreviewBlockJson[]; problems: { line: number; message: string }[] }
+  | { t: "run-started"; doc: string; runId: string; by: string; blocks: number[] }
+  | { t: "cell"; doc: string; runId: string; cell: CellStateJson }
+  | { t: "run-finished"; doc: string; runId: string; durationMs: number; error: string | null }
+  | { t: "run-event"; doc: string; runId: string; event: RunEvent }
+  | { t: "pong"; seq: number }
+  | { t: "error"; code: string; message: string; doc?: string };
+
+const DOC = /^[a-z2-7]{16}$/;
+
+/** Validates a decoded client frame; returns the message or a reason it was refused. */
+export function parseClientMessage(raw: unknown): ClientMessage | { error: string } {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { error: "a frame must be a JSON object" };
+  const m = raw as Record<string, unknown>;
+  const docOk = typeof m.doc === "string" && DOC.test(m.doc);
+  switch (m.t) {
+    case "ping":
+      return Number.isSafeInteger(m.seq) ? { t: "ping", seq: m.seq as number } : { error: "ping needs an integer seq" };
+    case "join":
+    case "leave":
+    case "interrupt":
+    case "restart":
+      return docOk ? { t: m.t, doc: m.doc as string } : { error: `${m.t} needs a document id` };
+    case "preview":
+      if (!docOk) return { error: "preview needs a document id" };
+      if (!Number.isSafeInteger(m.seq)) return { error: "preview needs an integer seq" };
+      if (typeof m.source !== "string") return { error: "preview needs the source text" };
+      return { t: "preview", doc: m.doc as string, seq: m.seq as number, source: m.source };
+    case "run":
+      if (!docOk) return { error: "run needs a document id" };
+      if (m.scope === "all") return { t: "run", doc: m.doc as string, scope: "all" };
+      if (m.scope === "blocks") {
+        if (!Array.isArray(m.blocks) || m.blocks.length === 0 || m.blocks.length > 10_000 || !m.blocks.every((b) => Number.isSafeInteger(b) && (b as number) >= 0)) {
+          return { error: "run blocks must be a non-empty list of block indexes" };
+        }
+        return { t: "run", doc: m.doc as string, scope: "blocks", blocks: m.blocks as number[] };
+      }
+      return { error: "run scope must be all or blocks" };
+    default:
+      return { error: "unknown frame type" };
+  }
+}

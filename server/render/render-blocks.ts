@@ -1,0 +1,71 @@
+// Renders a notebook block by block for the live preview: each block's sanitized HTML, with a
+// cache so that typing re-renders only the blocks that changed.
+import type { BlockResult } from "../../protocol/run-frames.ts";
+import type { ParsedPymd, PymdBlock } from "../../protocol/pymd-parser.ts";
+import { finishHtml } from "./html-pipeline.ts";
+import { HeadingSlugger } from "./markdown-hast.ts";
+import { blockHast, outputsHast } from "./notebook-hast.ts";
+
+export interface RenderedBlock {
+  block: number;
+  kind: "markdown" | "code" | "display-code";
+  startLine: number;
+  html: string;
+}
+
+/** A bounded cache of rendered block HTML keyed by what the HTML depends on. */
+export class BlockRenderCache {
+  private readonly map = new Map<string, string>();
+  constructor(private readonly max = 4000) {}
+
+  get(key: string): string | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+
+  set(key: string, html: string): void {
+    this.map.set(key, html);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
+  }
+}
+
+function keyOf(index: number, block: PymdBlock, result: BlockResult | undefined, resultVersion: string): string {
+  const body = block.kind === "markdown" ? block.text : block.kind === "comment" ? "" : `${block.kind}\u0000${block.lang}\u0000${block.code}`;
+  return `${index}\u0000${block.kind}\u0000${block.startLine}\u0000${result ? resultVersion : ""}\u0000${body}`;
+}
+
+/**
+ * Every visible block of `parsed`, rendered. `resultVersion(i)` identifies the state of block i's
+ * result so a changed output re-renders its cell.
+ */
+export async function renderBlocks(
+  parsed: ParsedPymd,
+  results: ReadonlyMap<number, BlockResult>,
+  resultVersion: (index: number) => string,
+  cache: BlockRenderCache,
+): Promise<RenderedBlock[]> {
+  const out: RenderedBlock[] = [];
+  for (let i = 0; i < parsed.blocks.length; i++) {
+    const block = parsed.blocks[i]!;
+    if (block.kind === "comment") continue;
+    const result = results.get(i);
+    const key = keyOf(i, block, result, resultVersion(i));
+    let html = cache.get(key);
+    if (html === undefined) {
+      const node = blockHast(i, block, result, {}, new HeadingSlugger(), { n: 0 });
+      html = node ? await finishHtml({ type: "root", children: [node] }) : "";
+      cache.set(key, html);
+    }
+    if (html !== "") out.push({ block: i, kind: block.kind, startLine: block.startLine, html });
+  }
+  return out;
+}
+
+/** The sanitized HTML of a block's outputs alone. */
+export function renderOutputs(result: BlockResult): Promise<string> {
+  return finishHtml(outputsHast(result, new HeadingSlugger(), { n: 0 }));
+}

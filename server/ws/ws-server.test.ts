@@ -1,0 +1,193 @@
+// The WebSocket endpoint end to end: authentication, access per message, previews, shared runs
+// streamed to every watcher, and malformed frames answered and closed without harm.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { ServerMessage } from "../../protocol/ws-messages.ts";
+import { startTestServer, type TestClient, type TestServer } from "../testing/test-server.ts";
+
+let srv: TestServer;
+let alice: TestClient;
+let bob: TestClient;
+let carol: TestClient;
+let docId: string;
+
+const SOURCE = "# # Shared\n# ```\nprint('first')\nimport time\ntime.sleep(0.3)\nprint('**second**')\n# ```\n# ```\nx = 6 * 7\nprint(x)\n# ```\n";
+
+class Peer {
+  readonly messages: ServerMessage[] = [];
+  closed: { code: number; reason: string } | null = null;
+  private waiters: { pred: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
+  private constructor(readonly ws: WebSocket) {
+    ws.onmessage = (e) => {
+      const m = JSON.parse(String(e.data)) as ServerMessage;
+      this.messages.push(m);
+      this.waiters = this.waiters.filter((w) => (w.pred(m) ? (w.resolve(m), false) : true));
+    };
+    ws.onclose = (e) => {
+      this.closed = { code: e.code, reason: e.reason };
+    };
+  }
+  static async open(url: string, headers: Record<string, string>): Promise<Peer> {
+    const ws = new WebSocket(url, { headers } as never);
+    const p = new Peer(ws);
+    await new Promise<void>((res, rej) => {
+      ws.onopen = () => res();
+      ws.onerror = () => rej(new Error("ws error"));
+    });
+    return p;
+  }
+  send(m: unknown) {
+    this.ws.send(typeof m === "string" ? m : JSON.stringify(m));
+  }
+  next<T extends ServerMessage["t"]>(t: T, pred: (m: Extract<ServerMessage, { t: T }>) => boolean = () => true, timeoutMs = 15_000): Promise<Extract<ServerMessage, { t: T }>> {
+    const seen = this.messages.find((m) => m.t === t && pred(m as never));
+    if (seen) {
+      this.messages.splice(this.messages.indexOf(seen), 1);
+      return Promise.resolve(seen as never);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${t} within ${timeoutMs} ms; got ${JSON.stringify(this.messages.map((m) => m.t))}`)), timeoutMs);
+      this.waiters.push({
+        pred: (m) => m.t === t && pred(m as never),
+        resolve: (m) => {
+          clearTimeout(timer);
+          this.messages.splice(this.messages.indexOf(m), 1);
+          resolve(m as never);
+        },
+      });
+    });
+  }
+  async waitClosed(timeoutMs = 5000) {
+    const end = Date.now() + timeoutMs;
+    while (!this.closed && Date.now() < end) await Bun.sleep(10);
+    return this.closed;
+  }
+}
+
+const wsUrl = () => srv.url.replace("http", "ws") + "/api/v1/ws";
+const peer = (c: TestClient, extra: Record<string, string> = {}) => Peer.open(wsUrl(), { cookie: c.cookie ?? "", ...extra });
+
+beforeAll(async () => {
+  srv = await startTestServer();
+  alice = await srv.userClient("alice");
+  bob = await srv.userClient("bob");
+  carol = await srv.userClient("carol");
+  const d = await alice.json("POST", "/api/v1/documents", { title: "Shared", content: SOURCE });
+  docId = d.body.id;
+  await alice.json("PUT", `/api/v1/documents/${docId}/members`, { members: [{ username: "bob", role: "viewer" }] });
+});
+afterAll(() => srv.close());
+
+describe("websocket", () => {
+  test("refuses anonymous and cross-origin connections", async () => {
+    const anon = await Peer.open(wsUrl(), {});
+    expect((await anon.next("error")).code).toBe("unauthenticated");
+    expect((await anon.waitClosed())?.code).toBe(4401);
+    const foreign = await peer(alice, { origin: "https://evil.example" });
+    expect((await foreign.next("error")).code).toBe("unauthenticated");
+  });
+
+  test("join checks access: someone without it learns nothing", async () => {
+    const c = await peer(carol);
+    await c.next("hello");
+    c.send({ t: "join", doc: docId });
+    const err = await c.next("error");
+    expect(err.code).toBe("not_found");
+    c.send({ t: "join", doc: "aaaaaaaaaaaaaaaa" });
+    expect((await c.next("error")).message).toBe(err.message);
+    c.ws.close();
+  });
+
+  test("preview renders the sent source with sanitized HTML per block", async () => {
+    const a = await peer(alice);
+    a.send({ t: "join", doc: docId });
+    expect((await a.next("joined")).role).toBe("owner");
+    a.send({ t: "preview", doc: docId, seq: 1, source: "# # Title\n# <img src=x onerror=alert(1)>\n# ```\nprint(1)\n" });
+    const p = await a.next("preview");
+    expect(p.seq).toBe(1);
+    expect(p.blocks[0]!.html).toContain("<h1");
+    expect(JSON.stringify(p.blocks)).not.toContain("onerror");
+    expect(p.problems[0]!.line).toBe(3);
+    a.ws.close();
+  });
+
+  test("a run streams to every watcher; a viewer sees it and cannot run", async () => {
+    const a = await peer(alice);
+    const b = await peer(bob);
+    a.send({ t: "join", doc: docId });
+    b.send({ t: "join", doc: docId });
+    await a.next("joined");
+    expect((await b.next("joined")).role).toBe("viewer");
+    b.send({ t: "run", doc: docId, scope: "all" });
+    expect((await b.next("error")).code).toBe("forbidden");
+    a.send({ t: "run", doc: docId, scope: "all" });
+    const started = await b.next("run-started");
+    expect(started.by).toBe("alice");
+    // The first block's output arrives while it still runs (it sleeps after printing).
+    const streaming = await b.next("cell", (m) => m.cell.block === started.blocks[0] && m.cell.status === "running" && m.cell.html.includes("first"));
+    expect(streaming.cell.html).not.toContain("second");
+    const done = await b.next("cell", (m) => m.cell.block === started.blocks[1] && m.cell.status === "ok");
+    expect(done.cell.html).toContain("42");
+    const fin = await a.next("run-finished");
+    expect(fin.error).toBeNull();
+    // The outputs are kept: a later preview shows them, and so does the public link.
+    a.send({ t: "preview", doc: docId, seq: 2, source: SOURCE });
+    const p = await a.next("preview");
+    expect(p.blocks.map((x) => x.html).join("")).toContain("<strong>second</strong>");
+    await alice.json("PATCH", `/api/v1/documents/${docId}`, { isPublic: true });
+    const slug = (await alice.json("GET", `/api/v1/documents/${docId}`)).body.publicSlug;
+    const pub = await srv.anonymous().json("GET", `/api/v1/public/${slug}`);
+    expect(pub.status).toBe(200);
+    expect(pub.body.html).toContain("42");
+    a.ws.close();
+    b.ws.close();
+  }, 30_000);
+
+  test("interrupt stops a running block", async () => {
+    const d = await alice.json("POST", "/api/v1/documents", { title: "Loop", content: "# ```\nimport time\nwhile True:\n    time.sleep(0.05)\n# ```\n" });
+    const a = await peer(alice);
+    a.send({ t: "join", doc: d.body.id });
+    await a.next("joined");
+    a.send({ t: "run", doc: d.body.id, scope: "all" });
+    await a.next("cell", (m) => m.cell.status === "running");
+    a.send({ t: "interrupt", doc: d.body.id });
+    const cell = await a.next("cell", (m) => m.cell.status === "interrupted" || m.cell.status === "error");
+    expect(cell.cell.status).toBe("interrupted");
+    await a.next("run-finished");
+    a.ws.close();
+  }, 30_000);
+
+  test("malformed frames get an error frame and a close; the server keeps answering", async () => {
+    for (const bad of ["{not json", JSON.stringify({ t: "explode" }), JSON.stringify([1, 2]), JSON.stringify({ t: "join", doc: "../../etc" }), JSON.stringify({ t: "run", doc: docId, scope: "blocks", blocks: [-1] })]) {
+      const a = await peer(alice);
+      await a.next("hello");
+      a.send(bad);
+      expect((await a.next("error")).code).toBe("bad_frame");
+      expect((await a.waitClosed())?.code).toBe(4400);
+    }
+    const a = await peer(alice);
+    a.send(new Uint8Array([1, 2, 3, 255]));
+    expect((await a.next("error")).code).toBe("bad_frame");
+    expect((await fetch(srv.url + "/api/v1/health")).status).toBe(200);
+    expect(srv.services.documentsStore.byId(docId)!.content).toBe(SOURCE);
+  });
+
+  test("a flood of frames is rate limited and closed", async () => {
+    const a = await peer(alice);
+    await a.next("hello");
+    for (let i = 0; i < 400; i++) a.send({ t: "ping", seq: i });
+    expect((await a.next("error", (m) => m.code === "rate_limited")).code).toBe("rate_limited");
+    expect((await a.waitClosed())?.code).toBe(4400);
+  });
+
+  test("a disabled user's socket stops working at its next message", async () => {
+    const dave = await srv.userClient("dave");
+    const d = await dave.json("POST", "/api/v1/documents", { title: "D" });
+    const p = await peer(dave);
+    p.send({ t: "join", doc: d.body.id });
+    await p.next("joined");
+    srv.services.accounts.setDisabled("dave", true);
+    p.send({ t: "preview", doc: d.body.id, seq: 1, source: "x" });
+    expect((await p.next("error")).code).toBe("unauthenticated");
+    expect((await p.waitClosed())?.code).toBe(4401);
+  });
+});

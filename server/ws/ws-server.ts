@@ -1,0 +1,194 @@
+// The WebSocket endpoint /api/v1/ws: authenticates the connection (session cookie or API token,
+// same-origin only for cookies), validates every frame, limits its rate and size, checks access
+// to the document on every message, and hands work to the notebook sessions.
+import type { Elysia } from "elysia";
+import { parseClientMessage, WS_MAX_FRAME_BYTES, WS_PROTOCOL_VERSION, type ServerMessage } from "../../protocol/ws-messages.ts";
+import { AppError } from "../errors.ts";
+import type { Logger } from "../log/logger.ts";
+import type { Authenticated, SessionManager } from "../auth/sessions.ts";
+import type { DocumentsService } from "../documents/documents-service.ts";
+import type { NotebookSessions, Watcher } from "../runtime/notebook-sessions.ts";
+import type { Metrics } from "../http/metrics.ts";
+import { expectedOrigin, parseCookies, SESSION_COOKIE } from "../http/http-app.ts";
+
+export interface WsDeps {
+  log: Logger;
+  metrics: Metrics;
+  sessions: SessionManager;
+  documents: DocumentsService;
+  notebooks: NotebookSessions;
+  baseUrl: URL | null;
+}
+
+/** Frames per second a connection may send on average, and the burst it may save up. */
+const RATE_PER_SECOND = 40;
+const RATE_BURST = 200;
+/** Documents one connection may have joined at once. */
+const MAX_JOINED = 20;
+
+interface Conn {
+  id: string;
+  auth: Authenticated;
+  joined: Set<string>;
+  tokens: number;
+  refilledAt: number;
+  send(m: ServerMessage): void;
+  close(code: number, reason: string): void;
+}
+
+interface RawSocket {
+  id: string;
+  data: { request: Request };
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+function authenticate(request: Request, d: WsDeps): Authenticated | string {
+  const authz = request.headers.get("authorization");
+  if (authz) {
+    const m = /^Bearer\s+(\S+)$/i.exec(authz);
+    const a = m ? d.sessions.validateApiToken(m[1]!) : null;
+    return a ?? "invalid API token";
+  }
+  const origin = request.headers.get("origin");
+  if (origin !== null && origin !== expectedOrigin(request, new URL(request.url), d.baseUrl)) return "cross-origin WebSocket refused";
+  const token = parseCookies(request.headers.get("cookie")).get(SESSION_COOKIE);
+  const a = token ? d.sessions.validateSession(token) : null;
+  return a ?? "sign in first";
+}
+
+export function mountWebSocket(app: Elysia, d: WsDeps): void {
+  const conns = new Map<string, Conn>();
+  let counter = 0;
+
+  const fail = (c: Conn, code: string, message: string, close: boolean) => {
+    c.send({ t: "error", code, message });
+    if (close) c.close(4400, code);
+  };
+
+  const watcherOf = (c: Conn): Watcher => ({ id: c.id, userId: c.auth.user.id, username: c.auth.user.username, send: (m) => c.send(m) });
+
+  /** Re-checks the user and their role on the document for every message: access can change mid-session. */
+  const access = (c: Conn, docId: string) => {
+    const fresh = d.sessions.revalidate(c.auth);
+    if (!fresh) throw new AppError("unauthenticated", "Your session ended; sign in again");
+    c.auth = fresh;
+    return d.documents.access(fresh.user, docId);
+  };
+
+  const handle = async (c: Conn, raw: unknown) => {
+    let decoded: unknown = raw;
+    if (typeof raw === "string") {
+      if (raw.length > WS_MAX_FRAME_BYTES) return fail(c, "too_large", "frame too large", true);
+      try {
+        decoded = JSON.parse(raw);
+      } catch {
+        return fail(c, "bad_frame", "frame is not valid JSON", true);
+      }
+    } else if (raw instanceof Uint8Array || raw instanceof ArrayBuffer) {
+      return fail(c, "bad_frame", "binary frames are not part of this protocol version", true);
+    }
+    const msg = parseClientMessage(decoded);
+    if ("error" in msg) return fail(c, "bad_frame", msg.error, true);
+    try {
+      switch (msg.t) {
+        case "ping":
+          c.send({ t: "pong", seq: msg.seq });
+          return;
+        case "join": {
+          const { role } = access(c, msg.doc);
+          if (!c.joined.has(msg.doc) && c.joined.size >= MAX_JOINED) throw new AppError("validation_failed", `at most ${MAX_JOINED} documents per connection`);
+          c.joined.add(msg.doc);
+          const s = d.notebooks.join(msg.doc, watcherOf(c));
+          c.send({ t: "joined", doc: msg.doc, role, running: s.isRunning });
+          return;
+        }
+        case "leave":
+          c.joined.delete(msg.doc);
+          d.notebooks.leave(msg.doc, c.id);
+          return;
+        case "preview": {
+          if (!c.joined.has(msg.doc)) throw new AppError("validation_failed", "join the document first");
+          access(c, msg.doc);
+          const p = await d.notebooks.get(msg.doc).preview(msg.source);
+          c.send({ t: "preview", doc: msg.doc, seq: msg.seq, blocks: p.blocks, problems: p.problems });
+          return;
+        }
+        case "run": {
+          if (!c.joined.has(msg.doc)) throw new AppError("validation_failed", "join the document first");
+          const { doc, role } = access(c, msg.doc);
+          if (role === "viewer") throw new AppError("forbidden", "Viewers cannot run code");
+          const session = d.notebooks.get(msg.doc);
+          // Runs finish on their own time; this connection keeps answering meanwhile.
+          void session.run(watcherOf(c), doc.content, msg.scope === "all" ? { all: true } : { blocks: msg.blocks }).catch((e) => {
+            c.send({ t: "error", code: e instanceof AppError ? e.code : "internal", message: e instanceof AppError ? e.message : "the run failed", doc: msg.doc });
+          });
+          return;
+        }
+        case "interrupt":
+        case "restart": {
+          if (!c.joined.has(msg.doc)) throw new AppError("validation_failed", "join the document first");
+          const { role } = access(c, msg.doc);
+          if (role === "viewer") throw new AppError("forbidden", "Viewers cannot control the kernel");
+          const s = d.notebooks.get(msg.doc);
+          if (msg.t === "interrupt") s.interrupt();
+          else await s.restart();
+          return;
+        }
+      }
+    } catch (e) {
+      if (e instanceof AppError) {
+        c.send({ t: "error", code: e.code, message: e.message, doc: "doc" in msg ? msg.doc : undefined });
+        if (e.code === "unauthenticated") c.close(4401, "unauthenticated");
+        return;
+      }
+      d.log.error("ws handler failed", { err: e instanceof Error ? e.stack ?? e.message : String(e) });
+      c.send({ t: "error", code: "internal", message: "Internal error" });
+    }
+  };
+
+  app.ws("/api/v1/ws", {
+    maxPayloadLength: WS_MAX_FRAME_BYTES,
+    idleTimeout: 120,
+    // Frames are decoded here, not by the framework, so malformed ones get a proper answer.
+    parse: (_ws: unknown, message: unknown) => message,
+    open(ws: RawSocket) {
+      const auth = authenticate(ws.data.request, d);
+      if (typeof auth === "string") {
+        ws.send(JSON.stringify({ t: "error", code: "unauthenticated", message: auth } satisfies ServerMessage));
+        ws.close(4401, "unauthenticated");
+        return;
+      }
+      const id = `ws${(++counter).toString(36)}`;
+      const c: Conn = {
+        id,
+        auth,
+        joined: new Set(),
+        tokens: RATE_BURST,
+        refilledAt: Date.now(),
+        send: (m) => ws.send(JSON.stringify(m)),
+        close: (code, reason) => ws.close(code, reason),
+      };
+      conns.set(ws.id, c);
+      d.metrics.openWebSockets++;
+      c.send({ t: "hello", v: WS_PROTOCOL_VERSION, user: { id: auth.user.id, username: auth.user.username } });
+    },
+    message(ws: RawSocket, message: unknown) {
+      const c = conns.get(ws.id);
+      if (!c) return;
+      const now = Date.now();
+      c.tokens = Math.min(RATE_BURST, c.tokens + ((now - c.refilledAt) / 1000) * RATE_PER_SECOND);
+      c.refilledAt = now;
+      if (c.tokens < 1) return fail(c, "rate_limited", "too many frames; slow down", true);
+      c.tokens -= 1;
+      void handle(c, typeof message === "object" && message !== null && !(message instanceof Uint8Array) ? JSON.stringify(message) : message);
+    },
+    close(ws: RawSocket) {
+      const c = conns.get(ws.id);
+      if (!c) return;
+      conns.delete(ws.id);
+      d.metrics.openWebSockets--;
+      for (const doc of c.joined) d.notebooks.leave(doc, c.id);
+    },
+  } as never);
+}
