@@ -12,6 +12,7 @@ import { SettingsPage } from "./settings-page.tsx";
 import { EditorPage } from "./editor-page.tsx";
 import { PublicPage } from "./public-page.tsx";
 import { TopBar } from "./top-bar.tsx";
+import { Toasts } from "./toast.tsx";
 
 interface Status {
   user: UserJson | null;
@@ -64,6 +65,7 @@ export function App() {
               <Route path="/p/:slug" component={() => <PublicPage />} />
               <Route path="*" component={() => <main class="center"><h1>Not found</h1><a href="/">Back to your documents</a></main>} />
             </Router>
+            <Toasts />
           </SessionProvider>
         )}
       </Match>
