@@ -1,99 +1,330 @@
-// The list of the user's documents and those shared with them: search, create, paginate.
-import { createResource, createSignal, For, Show } from "solid-js";
-import type { DocumentListJson, DocumentSummaryJson } from "../protocol/api-types.ts";
+// The documents page: the user's documents and those shared with them, with full-text search,
+// tag filter, sort, pages, creation (blank or from a template), import and per-document actions.
+// The list's state lives in the URL (?q=&tag=&sort=&order=&page=) so back, reload and links keep it.
+import { createMemo, createResource, createSignal, For, Match, onCleanup, Show, Switch } from "solid-js";
+import { useNavigate, useSearchParams } from "@solidjs/router";
+import type { DocumentJson, DocumentListJson } from "../protocol/api-types.ts";
 import { useSession } from "./session.tsx";
 import { api } from "./api.ts";
+import { BLANK_DOCUMENT, TEMPLATES, type DocumentTemplate } from "./templates.ts";
+import { DocumentRow } from "./documents-row.tsx";
+import { MenuButton } from "./documents-menu-button.tsx";
+import { createImporter, ImportButton, ImportStatus } from "./documents-import.tsx";
+import { showToast } from "./toast.tsx";
 
 const PAGE = 20;
+type SortKey = "updated" | "created" | "title";
+const DEFAULT_ORDER: Record<SortKey, "asc" | "desc"> = { updated: "desc", created: "desc", title: "asc" };
+const SORT_LABEL: Record<SortKey, string> = { updated: "Last updated", created: "Date created", title: "Title" };
+
+interface ListQuery {
+  q: string;
+  tag: string;
+  sort: SortKey;
+  order: "asc" | "desc";
+  page: number;
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
 
 export function DocumentsPage() {
   const session = useSession();
-  const [q, setQ] = createSignal("");
-  const [page, setPage] = createSignal(1);
-  const [actionError, setActionError] = createSignal<string | null>(null);
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const navigate = useNavigate();
+  const [params, setParams] = useSearchParams<{ q?: string; tag?: string; sort?: string; order?: string; page?: string }>();
+  const canAuthor = () => session.user()?.role !== "viewer";
 
-  const [list, { refetch }] = createResource(
-    () => ({ q: q(), page: page() }),
-    ({ q, page }) => {
-      const params = new URLSearchParams({ page: String(page), limit: String(PAGE) });
-      if (q) params.set("q", q);
-      return api<DocumentListJson>("GET", `/api/v1/documents?${params}`);
-    },
+  const query = createMemo<ListQuery>(() => {
+    const sort: SortKey = params.sort === "created" || params.sort === "title" ? params.sort : "updated";
+    const order = params.order === "asc" || params.order === "desc" ? params.order : DEFAULT_ORDER[sort];
+    const page = Math.max(1, Number.parseInt(params.page ?? "1", 10) || 1);
+    return { q: (params.q ?? "").trim(), tag: params.tag ?? "", sort, order, page };
+  });
+
+  const [list, { refetch }] = createResource(query, (p) => {
+    const s = new URLSearchParams({ page: String(p.page), limit: String(PAGE), sort: p.sort, order: p.order });
+    if (p.q) s.set("q", p.q);
+    if (p.tag) s.set("tag", p.tag);
+    return api<DocumentListJson>("GET", `/api/v1/documents?${s}`);
+  });
+
+  // There is no tag index in the API; the tags of the 100 most recently updated documents
+  // are the ones a person is likely to filter by.
+  const [tagSource, { refetch: refetchTags }] = createResource(() =>
+    api<DocumentListJson>("GET", "/api/v1/documents?limit=100&sort=updated&order=desc"),
   );
+  const knownTags = createMemo(() => {
+    const counts = new Map<string, number>();
+    for (const d of (tagSource.error ? undefined : tagSource.latest)?.documents ?? []) for (const t of d.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
+    const active = query().tag;
+    if (active && !counts.has(active)) counts.set(active, 0);
+    return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 30);
+  });
 
-  const onSearch = (value: string) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      setPage(1);
-      setQ(value.trim());
-    }, 200);
+  const reload = () => {
+    void refetch();
+    void refetchTags();
   };
 
-  const create = async () => {
-    setActionError(null);
+  // Search as you type, but one request per pause rather than per keystroke.
+  const [typed, setTyped] = createSignal(params.q ?? "");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => clearTimeout(timer));
+  const onSearch = (value: string) => {
+    setTyped(value);
+    clearTimeout(timer);
+    timer = setTimeout(() => setParams({ q: value.trim() || undefined, page: undefined }, { replace: true }), 250);
+  };
+
+  const setTag = (tag: string | undefined) => setParams({ tag: tag === query().tag ? undefined : tag, page: undefined });
+  const clearFilters = () => {
+    clearTimeout(timer);
+    setTyped("");
+    setParams({ q: undefined, tag: undefined, page: undefined });
+  };
+  const setSort = (sort: SortKey) => setParams({ sort: sort === "updated" ? undefined : sort, order: undefined, page: undefined });
+  const toggleOrder = () => setParams({ order: query().order === "asc" ? "desc" : "asc", page: undefined });
+  const goPage = (page: number) => {
+    setParams({ page: page <= 1 ? undefined : String(page) });
+    heading?.scrollIntoView({ block: "start" });
+  };
+
+  const [creating, setCreating] = createSignal(false);
+  const create = async (t: DocumentTemplate) => {
+    if (creating()) return;
+    setCreating(true);
     try {
-      await api<DocumentSummaryJson>("POST", "/api/v1/documents", { title: "Untitled notebook", content: "# # Untitled notebook\n#\n# Write Markdown after `# `, Python in fenced blocks.\n" });
-      await refetch();
+      const doc = await api<DocumentJson>("POST", "/api/v1/documents", { title: t.title, content: t.content });
+      navigate(`/d/${doc.id}`);
     } catch (e) {
-      setActionError(e instanceof Error ? e.message : String(e));
+      showToast({ message: `Could not create the document: ${message(e)}`, tone: "error" });
+    } finally {
+      setCreating(false);
     }
   };
 
-  const pages = () => Math.max(1, Math.ceil((list()?.pagination.total ?? 0) / PAGE));
+  const importer = createImporter(reload);
+  const [dragging, setDragging] = createSignal(false);
+  let dragDepth = 0;
+  const hasFiles = (e: DragEvent) => [...(e.dataTransfer?.types ?? [])].includes("Files");
+
+  let heading: HTMLHeadingElement | undefined;
+  // Reading an errored resource throws; the error branch shows it instead.
+  const data = () => (list.error ? undefined : list.latest);
+  const pages = () => Math.max(1, Math.ceil((data()?.pagination.total ?? 0) / PAGE));
+  const filtered = () => !!query().q || !!query().tag;
+
+  const newItems = () => [
+    { label: BLANK_DOCUMENT.name, hint: BLANK_DOCUMENT.description, run: () => void create(BLANK_DOCUMENT) },
+    ...TEMPLATES.map((t) => ({ label: t.name, hint: t.description, run: () => void create(t) })),
+  ];
 
   return (
-    <main class="page">
-      <div class="toolbar">
-        <h1>Documents</h1>
+    <main
+      class="page documents-page"
+      classList={{ dragging: dragging() }}
+      onDragEnter={(e) => {
+        if (!canAuthor() || !hasFiles(e)) return;
+        e.preventDefault();
+        dragDepth++;
+        setDragging(true);
+      }}
+      onDragOver={(e) => {
+        if (!canAuthor() || !hasFiles(e)) return;
+        e.preventDefault();
+        if (e.dataTransfer) e.dataTransfer.dropEffect = "copy";
+      }}
+      onDragLeave={() => {
+        dragDepth = Math.max(0, dragDepth - 1);
+        if (dragDepth === 0) setDragging(false);
+      }}
+      onDrop={(e) => {
+        if (!canAuthor() || !hasFiles(e)) return;
+        e.preventDefault();
+        dragDepth = 0;
+        setDragging(false);
+        void importer.importFiles([...(e.dataTransfer?.files ?? [])]);
+      }}
+    >
+      <div class="toolbar docs-toolbar">
+        <h1 ref={heading} tabindex="-1">Documents</h1>
         <span class="spacer" />
-        <input type="search" aria-label="Search documents" placeholder="Search title and content" onInput={(e) => onSearch(e.currentTarget.value)} />
-        <Show when={session.user()?.role !== "viewer"}>
-          <button onClick={create}>New document</button>
+        <Show when={canAuthor()}>
+          <ImportButton onFiles={(f) => void importer.importFiles(f)} />
+          <MenuButton label={creating() ? "Creating…" : "New document ▾"} ariaLabel="New document" items={newItems()} buttonClass="primary" testId="new-menu" />
         </Show>
       </div>
-      <Show when={actionError()}>
-        <p role="alert" class="error">{actionError()}</p>
-      </Show>
-      <Show when={!list.error} fallback={<p role="alert" class="error">Could not load documents: {String(list.error?.message ?? list.error)} <button onClick={refetch}>Retry</button></p>}>
-        <Show when={!list.loading || list()} fallback={<p class="muted">Loading documents…</p>}>
-          <Show
-            when={(list()?.documents.length ?? 0) > 0}
-            fallback={<p class="empty muted">{q() ? `Nothing matches “${q()}”.` : "No documents yet. Create one to start writing."}</p>}
-          >
-            <ul class="doc-list" aria-label="Documents">
-              <For each={list()?.documents}>
-                {(d) => (
-                  <li class="doc-item">
-                    <a href={`/d/${d.id}`} class="doc-title">
-                      {d.title}
-                    </a>
-                    <span class="muted small">
-                      {d.role} · updated {new Date(d.updatedAt).toLocaleString()}
-                    </span>
-                    <Show when={d.tags.length > 0}>
-                      <span class="tags">
-                        <For each={d.tags}>{(t) => <span class="tag">{t}</span>}</For>
+
+      <div class="filters" role="search">
+        <input
+          type="search"
+          class="search"
+          aria-label="Search documents"
+          placeholder="Search titles and content…"
+          value={typed()}
+          onInput={(e) => onSearch(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Escape" && typed()) {
+              e.preventDefault();
+              clearFilters();
+            }
+          }}
+        />
+        <label class="sort">
+          <span>Sort by</span>
+          <select aria-label="Sort by" value={query().sort} onChange={(e) => setSort(e.currentTarget.value as SortKey)}>
+            <For each={Object.keys(SORT_LABEL) as SortKey[]}>{(k) => <option value={k}>{SORT_LABEL[k]}</option>}</For>
+          </select>
+        </label>
+        <button
+          type="button"
+          class="secondary"
+          onClick={toggleOrder}
+          aria-label={`Order: ${query().order === "asc" ? "ascending" : "descending"}. Switch to ${query().order === "asc" ? "descending" : "ascending"}`}
+          title="Switch the order"
+        >
+          {query().order === "asc" ? "↑ Ascending" : "↓ Descending"}
+        </button>
+      </div>
+
+      <Show when={knownTags().length > 0}>
+        <div class="tag-filter">
+          <span class="muted small" id="tag-filter-label">
+            Tags
+          </span>
+          <ul class="tags" aria-labelledby="tag-filter-label">
+            <For each={knownTags()}>
+              {([t, n]) => (
+                <li>
+                  <button type="button" class="tag" classList={{ active: query().tag === t }} aria-pressed={query().tag === t} onClick={() => setTag(t)}>
+                    {t}
+                    <Show when={n > 0}>
+                      <span class="tag-count" aria-hidden="true">
+                        {n}
                       </span>
                     </Show>
+                  </button>
+                </li>
+              )}
+            </For>
+          </ul>
+          <Show when={filtered()}>
+            <button type="button" class="link-button" onClick={clearFilters}>
+              Clear filters
+            </button>
+          </Show>
+        </div>
+      </Show>
+
+      <ImportStatus items={importer.items()} onClear={importer.clear} />
+
+      <Show when={dragging()}>
+        <div class="drop-overlay" aria-hidden="true">
+          <p>Drop .pymd files to import them</p>
+        </div>
+      </Show>
+
+      <section aria-labelledby="doc-list-status" aria-busy={list.loading}>
+        <p id="doc-list-status" class="visually-hidden" aria-live="polite">
+          {list.loading ? "Loading documents" : data() ? `${data()!.pagination.total} documents` : ""}
+        </p>
+        <Switch>
+          <Match when={list.error && !list.loading}>
+            <div class="state-box" role="alert">
+              <p class="error">Could not load your documents: {message(list.error)}</p>
+              <button type="button" onClick={() => reload()}>
+                Retry
+              </button>
+            </div>
+          </Match>
+          <Match when={!data()}>
+            <ul class="doc-list skeleton" aria-hidden="true">
+              <For each={[1, 2, 3, 4, 5]}>
+                {() => (
+                  <li class="doc-row">
+                    <div class="doc-main">
+                      <span class="sk sk-title" />
+                      <span class="sk sk-meta" />
+                    </div>
                   </li>
                 )}
               </For>
             </ul>
-            <nav class="pager" aria-label="Pages">
-              <button class="secondary" disabled={page() <= 1} onClick={() => setPage(page() - 1)}>
-                Previous
+          </Match>
+          <Match when={data()!.documents.length === 0 && filtered()}>
+            <div class="state-box">
+              <p class="empty-title">
+                Nothing matches{" "}
+                {[query().q ? `“${query().q}”` : "", query().tag ? `the tag “${query().tag}”` : ""].filter(Boolean).join(" with ")}.
+              </p>
+              <button type="button" class="secondary" onClick={clearFilters}>
+                Clear filters
               </button>
-              <span class="muted">
-                Page {page()} of {pages()} · {list()?.pagination.total} documents
-              </span>
-              <button class="secondary" disabled={page() >= pages()} onClick={() => setPage(page() + 1)}>
-                Next
+            </div>
+          </Match>
+          <Match when={data()!.documents.length === 0 && query().page > 1}>
+            <div class="state-box">
+              <p>This page is empty.</p>
+              <button type="button" class="secondary" onClick={() => goPage(1)}>
+                Back to the first page
               </button>
-            </nav>
-          </Show>
-        </Show>
-      </Show>
+            </div>
+          </Match>
+          <Match when={data()!.documents.length === 0}>
+            <div class="state-box empty-state">
+              <p class="empty-title">No documents yet</p>
+              <Show when={canAuthor()} fallback={<p class="muted">Documents shared with you will appear here.</p>}>
+                <p class="muted">Start from a blank notebook or a starter that shows text, a table and a plot. You can also drop .pymd files here.</p>
+                <div class="row-buttons">
+                  <button type="button" onClick={() => void create(BLANK_DOCUMENT)}>
+                    Create a blank document
+                  </button>
+                  <button type="button" class="secondary" onClick={() => void create(TEMPLATES[0]!)}>
+                    Start from the {TEMPLATES[0]!.name.toLowerCase()}
+                  </button>
+                </div>
+              </Show>
+            </div>
+          </Match>
+          <Match when={data()}>
+            {(d) => (
+              <>
+                <ul class="doc-list" aria-label="Documents" classList={{ refreshing: list.loading }}>
+                  <For each={d().documents}>
+                    {(doc) => (
+                      <DocumentRow
+                        doc={doc}
+                        canAuthor={canAuthor()}
+                        activeTag={query().tag || undefined}
+                        onTag={setTag}
+                        onChanged={reload}
+                        onRemoved={() => heading?.focus()}
+                      />
+                    )}
+                  </For>
+                </ul>
+                <Show when={pages() > 1}>
+                  <nav class="pager" aria-label="Pages">
+                    <button type="button" class="secondary" disabled={query().page <= 1} onClick={() => goPage(query().page - 1)}>
+                      ← Previous
+                    </button>
+                    <span class="muted">
+                      Page {query().page} of {pages()}
+                    </span>
+                    <button type="button" class="secondary" disabled={query().page >= pages()} onClick={() => goPage(query().page + 1)}>
+                      Next →
+                    </button>
+                  </nav>
+                </Show>
+                <p class="muted small list-count">
+                  {d().pagination.total} {d().pagination.total === 1 ? "document" : "documents"}
+                </p>
+              </>
+            )}
+          </Match>
+        </Switch>
+      </section>
     </main>
   );
 }

@@ -1,0 +1,115 @@
+// Import of .pymd files from a file picker or by dropping them on the page, with a status line
+// per file (uploading, imported with a link to the new document, or why it failed).
+import { createSignal, For, Show } from "solid-js";
+import type { ApiErrorJson, DocumentJson } from "../protocol/api-types.ts";
+
+const MAX_BYTES = 5 * 1024 * 1024;
+const ACCEPTED = /\.(pymd|py|md|txt)$/i;
+
+export interface ImportItem {
+  key: number;
+  name: string;
+  state: "uploading" | "done" | "error";
+  doc?: DocumentJson;
+  error?: string;
+}
+
+async function upload(file: File): Promise<DocumentJson> {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  let res: Response;
+  try {
+    res = await fetch("/api/v1/documents/import", { method: "POST", credentials: "same-origin", body: form });
+  } catch {
+    throw new Error("the server cannot be reached");
+  }
+  const data = (await res.json().catch(() => null)) as unknown;
+  if (!res.ok) throw new Error((data as ApiErrorJson | null)?.error?.message ?? `request failed (${res.status})`);
+  return data as DocumentJson;
+}
+
+export function createImporter(onImported: () => void) {
+  const [items, setItems] = createSignal<ImportItem[]>([]);
+  let key = 0;
+  const update = (k: number, patch: Partial<ImportItem>) => setItems((all) => all.map((i) => (i.key === k ? { ...i, ...patch } : i)));
+
+  const importFiles = async (files: File[]) => {
+    if (files.length === 0) return;
+    const batch = files.map((f) => ({ file: f, item: { key: ++key, name: f.name, state: "uploading" as const } }));
+    setItems((all) => [...batch.map((b) => b.item), ...all].slice(0, 20));
+    let imported = 0;
+    await Promise.all(
+      batch.map(async ({ file, item }) => {
+        // Checked here too so an obviously wrong file fails at once, without a round trip.
+        if (!ACCEPTED.test(file.name)) return update(item.key, { state: "error", error: "not a .pymd file" });
+        if (file.size > MAX_BYTES) return update(item.key, { state: "error", error: "larger than 5 MB" });
+        try {
+          const doc = await upload(file);
+          imported++;
+          update(item.key, { state: "done", doc });
+        } catch (e) {
+          update(item.key, { state: "error", error: e instanceof Error ? e.message : String(e) });
+        }
+      }),
+    );
+    if (imported > 0) onImported();
+  };
+
+  return { items, importFiles, clear: () => setItems([]) };
+}
+
+export function ImportButton(props: { onFiles: (files: File[]) => void }) {
+  return (
+    <label class="file-button">
+      <input
+        type="file"
+        class="visually-hidden"
+        multiple
+        accept=".pymd,.py,.md,.txt,text/plain,text/x-python"
+        onChange={(e) => {
+          const files = [...(e.currentTarget.files ?? [])];
+          e.currentTarget.value = "";
+          props.onFiles(files);
+        }}
+      />
+      <span aria-hidden="true">⤒</span> Import .pymd
+    </label>
+  );
+}
+
+export function ImportStatus(props: { items: ImportItem[]; onClear: () => void }) {
+  return (
+    <Show when={props.items.length > 0}>
+      <section class="import-status card" aria-label="Imports">
+        <div class="import-head">
+          <h2>Imports</h2>
+          <button type="button" class="secondary small-button" onClick={() => props.onClear()}>
+            Clear
+          </button>
+        </div>
+        <ul aria-live="polite">
+          <For each={props.items}>
+            {(i) => (
+              <li class={`import-${i.state}`} data-testid="import-item">
+                <span class="import-name">{i.name}</span>
+                <Show when={i.state === "uploading"}>
+                  <span class="muted">
+                    <span class="spinner" aria-hidden="true" /> Uploading…
+                  </span>
+                </Show>
+                <Show when={i.state === "done" && i.doc}>
+                  <span>
+                    ✓ Imported as <a href={`/d/${i.doc!.id}`}>{i.doc!.title}</a>
+                  </span>
+                </Show>
+                <Show when={i.state === "error"}>
+                  <span class="error">✗ Failed: {i.error}</span>
+                </Show>
+              </li>
+            )}
+          </For>
+        </ul>
+      </section>
+    </Show>
+  );
+}

@@ -1,0 +1,240 @@
+// One document in the list: title, role, dates, tags, and its actions (open, rename, tags,
+// duplicate, download, trash) with inline editors for the title and the tags.
+import { createSignal, For, Match, Show, Switch } from "solid-js";
+import { useNavigate } from "@solidjs/router";
+import type { DocumentJson, DocumentSummaryJson } from "../protocol/api-types.ts";
+import { api } from "./api.ts";
+import { MenuButton, type MenuItem } from "./documents-menu-button.tsx";
+import { showToast } from "./toast.tsx";
+
+const RELATIVE = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+const STEPS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ["year", 365 * 86400],
+  ["month", 30 * 86400],
+  ["week", 7 * 86400],
+  ["day", 86400],
+  ["hour", 3600],
+  ["minute", 60],
+];
+
+export function relativeTime(iso: string, now = Date.now()): string {
+  const seconds = (new Date(iso).getTime() - now) / 1000;
+  for (const [unit, size] of STEPS) {
+    if (Math.abs(seconds) >= size) return RELATIVE.format(Math.round(seconds / size), unit);
+  }
+  return "just now";
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The list excerpt is raw source; without the PyMD markers it reads as prose. */
+export function readableExcerpt(raw: string): string {
+  return raw
+    .replace(/`{3,}\w*/g, " ")
+    .replace(/(^|\s)(#+|\/\/)(?=\s|$)/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+export function parseTags(raw: string): string[] {
+  return [...new Set(raw.split(",").map((t) => t.trim()).filter(Boolean))];
+}
+
+export function DocumentRow(props: {
+  doc: DocumentSummaryJson;
+  /** The global role lets this user create documents (duplicate needs it). */
+  canAuthor: boolean;
+  activeTag: string | undefined;
+  onTag: (tag: string) => void;
+  /** The list changed on the server and should be fetched again. */
+  onChanged: () => void;
+  /** The row is about to disappear (moved to the trash); focus should go somewhere sensible. */
+  onRemoved: () => void;
+}) {
+  const navigate = useNavigate();
+  const [mode, setMode] = createSignal<"view" | "rename" | "tags">("view");
+  const [busy, setBusy] = createSignal(false);
+  const [error, setError] = createSignal<string | null>(null);
+  let titleLink: HTMLAnchorElement | undefined;
+  const d = () => props.doc;
+  const canEdit = () => d().role !== "viewer";
+  const isOwner = () => d().role === "owner";
+
+  const backToView = () => {
+    setMode("view");
+    setError(null);
+    queueMicrotask(() => titleLink?.focus());
+  };
+
+  const patch = async (body: Partial<Pick<DocumentJson, "title" | "tags">>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api<DocumentJson>("PATCH", `/api/v1/documents/${d().id}`, body);
+      backToView();
+      props.onChanged();
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const duplicate = async () => {
+    try {
+      const copy = await api<DocumentJson>("POST", `/api/v1/documents/${d().id}/duplicate`);
+      props.onChanged();
+      showToast({ message: `Created “${copy.title}”`, action: { label: "Open", run: () => navigate(`/d/${copy.id}`) } });
+    } catch (e) {
+      showToast({ message: `Could not duplicate: ${message(e)}`, tone: "error" });
+    }
+  };
+
+  const trash = async () => {
+    const { id, title } = d();
+    try {
+      await api("DELETE", `/api/v1/documents/${id}`);
+      props.onRemoved();
+      props.onChanged();
+      showToast({
+        message: `Moved “${title}” to the trash`,
+        action: {
+          label: "Undo",
+          run: async () => {
+            await api("POST", `/api/v1/documents/${id}/restore`);
+            props.onChanged();
+            showToast({ message: `Restored “${title}”` });
+          },
+        },
+      });
+    } catch (e) {
+      showToast({ message: `Could not move to the trash: ${message(e)}`, tone: "error" });
+    }
+  };
+
+  const download = () => {
+    // The export answers with Content-Disposition: attachment, so the page stays where it is.
+    const a = document.createElement("a");
+    a.href = `/api/v1/documents/${d().id}/export?format=pymd`;
+    a.download = "";
+    a.click();
+  };
+
+  const items = (): MenuItem[] => {
+    const list: MenuItem[] = [{ label: "Open", run: () => navigate(`/d/${d().id}`) }];
+    if (canEdit()) list.push({ label: "Rename", run: () => setMode("rename") }, { label: "Edit tags", run: () => setMode("tags") });
+    if (props.canAuthor) list.push({ label: "Duplicate", run: duplicate });
+    list.push({ label: "Download .pymd", run: download });
+    if (isOwner()) list.push({ label: "Move to trash", danger: true, run: trash });
+    return list;
+  };
+
+  const onEditorKey = (e: KeyboardEvent) => {
+    if (e.key === "Escape") {
+      e.preventDefault();
+      backToView();
+    }
+  };
+
+  return (
+    <li class="doc-row" data-testid="document-row" data-title={d().title}>
+      <div class="doc-main">
+        <Switch>
+          <Match when={mode() === "rename"}>
+            <form
+              class="inline-edit"
+              onSubmit={(e) => {
+                e.preventDefault();
+                const v = (e.currentTarget.elements.namedItem("title") as HTMLInputElement).value.trim();
+                if (!v) return setError("The title cannot be empty.");
+                if (v === d().title) return backToView();
+                void patch({ title: v });
+              }}
+            >
+              <input
+                name="title"
+                aria-label={`New title for ${d().title}`}
+                value={d().title}
+                maxLength={200}
+                ref={(el) => queueMicrotask(() => (el.focus(), el.select()))}
+                onKeyDown={onEditorKey}
+                disabled={busy()}
+              />
+              <button type="submit" disabled={busy()}>Save</button>
+              <button type="button" class="secondary" onClick={backToView}>Cancel</button>
+            </form>
+          </Match>
+          <Match when={mode() !== "rename"}>
+            <a ref={titleLink} href={`/d/${d().id}`} class="doc-title">
+              {d().title}
+            </a>
+          </Match>
+        </Switch>
+        <div class="doc-meta muted small">
+          <span class={`role-badge role-${d().role}`} title={d().role === "owner" ? "You own this document" : `Shared with you as ${d().role}`}>
+            {d().role === "owner" ? "Owner" : d().role === "editor" ? "Shared · editor" : "Shared · viewer"}
+          </span>
+          <span title={new Date(d().updatedAt).toLocaleString()}>Updated {relativeTime(d().updatedAt)}</span>
+          <span class="doc-created" title={new Date(d().createdAt).toLocaleString()}>
+            Created {new Date(d().createdAt).toLocaleDateString()}
+          </span>
+          <Show when={d().isPublic}>
+            <span class="public-badge">Public link</span>
+          </Show>
+        </div>
+        <Show when={readableExcerpt(d().excerpt)}>
+          {(text) => <p class="doc-excerpt muted small">{text()}</p>}
+        </Show>
+        <Switch>
+          <Match when={mode() === "tags"}>
+            <form
+              class="inline-edit"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void patch({ tags: parseTags((e.currentTarget.elements.namedItem("tags") as HTMLInputElement).value) });
+              }}
+            >
+              <input
+                name="tags"
+                aria-label={`Tags for ${d().title}, separated by commas`}
+                placeholder="e.g. research, draft"
+                value={d().tags.join(", ")}
+                ref={(el) => queueMicrotask(() => el.focus())}
+                onKeyDown={onEditorKey}
+                disabled={busy()}
+              />
+              <button type="submit" disabled={busy()}>Save tags</button>
+              <button type="button" class="secondary" onClick={backToView}>Cancel</button>
+            </form>
+          </Match>
+          <Match when={d().tags.length > 0}>
+            <ul class="tags" aria-label={`Tags of ${d().title}`}>
+              <For each={d().tags}>
+                {(t) => (
+                  <li>
+                    <button
+                      type="button"
+                      class="tag"
+                      classList={{ active: props.activeTag === t }}
+                      aria-pressed={props.activeTag === t}
+                      title={`Show only documents tagged ${t}`}
+                      onClick={() => props.onTag(t)}
+                    >
+                      {t}
+                    </button>
+                  </li>
+                )}
+              </For>
+            </ul>
+          </Match>
+        </Switch>
+        <Show when={error()}>
+          <p role="alert" class="error small">{error()}</p>
+        </Show>
+      </div>
+      <MenuButton label="⋯" ariaLabel={`Actions for ${d().title}`} items={items()} buttonClass="secondary icon-button" />
+    </li>
+  );
+}
