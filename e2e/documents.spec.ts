@@ -1,0 +1,229 @@
+// The documents experience end to end: create (blank, template), search, tags, sort, rename,
+// duplicate, trash with undo and restore, import, and the empty/error states. Every test makes
+// its own uniquely named documents, so the tests do not depend on each other or on other specs.
+import { expect, test, type Page } from "@playwright/test";
+
+const AUTH = "test-results/.auth/documents-admin.json";
+
+// Login attempts are rate limited per address, so the suite signs in once and reuses the cookie.
+test.beforeAll(async ({ playwright, baseURL }) => {
+  const ctx = await playwright.request.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
+  const res = await ctx.post("/api/v1/auth/login", { data: { username: "admin", password: "e2e-admin-pass" } });
+  expect(res.ok()).toBeTruthy();
+  await ctx.storageState({ path: AUTH });
+  await ctx.dispose();
+});
+test.use({ storageState: AUTH });
+
+let errors: string[] = [];
+let allowed: RegExp[] = [];
+test.beforeEach(async ({ page }) => {
+  errors = [];
+  allowed = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+  });
+  page.on("pageerror", (e) => errors.push(e.message));
+});
+test.afterEach(() => {
+  expect(errors.filter((e) => !allowed.some((a) => a.test(e)))).toEqual([]);
+});
+
+function uid(): string {
+  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+async function createDoc(page: Page, body: { title: string; content?: string; tags?: string[] }): Promise<string> {
+  const res = await page.request.post("/api/v1/documents", { data: body });
+  expect(res.status()).toBe(201);
+  return ((await res.json()) as { id: string }).id;
+}
+
+async function openDocuments(page: Page, query = ""): Promise<void> {
+  await page.goto(`/${query}`);
+  await expect(page.getByRole("heading", { name: "Documents" })).toBeVisible();
+}
+
+const row = (page: Page, title: string) => page.getByTestId("document-row").filter({ has: page.getByRole("link", { name: title, exact: true }) });
+
+async function action(page: Page, title: string, item: string): Promise<void> {
+  await page.getByRole("button", { name: `Actions for ${title}`, exact: true }).click();
+  await page.getByRole("menuitem", { name: item }).click();
+}
+
+test("creates a blank document and one from the starter template, then opens the editor", async ({ page }) => {
+  await openDocuments(page);
+  const newButton = page.getByRole("button", { name: "New document" });
+  await newButton.click();
+  await expect(page.getByRole("menuitem", { name: /Blank document/ })).toBeFocused();
+  // Escape closes the menu and gives focus back to its button.
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("menu")).toHaveCount(0);
+  await expect(newButton).toBeFocused();
+
+  await page.getByRole("button", { name: "New document" }).click();
+  await page.getByRole("menuitem", { name: /Blank document/ }).click();
+  await expect(page).toHaveURL(/\/d\/[\w-]+$/);
+  const blankId = page.url().split("/d/")[1]!;
+  const blank = await (await page.request.get(`/api/v1/documents/${blankId}`)).json();
+  expect(blank.title).toBe("Untitled notebook");
+
+  // Keyboard only: open the menu, move to the starter notebook, choose it.
+  await openDocuments(page);
+  await page.getByRole("button", { name: "New document" }).focus();
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("ArrowDown");
+  await expect(page.getByRole("menuitem", { name: /Starter notebook/ })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/d\/[\w-]+$/);
+  const starterId = page.url().split("/d/")[1]!;
+  const starter = await (await page.request.get(`/api/v1/documents/${starterId}`)).json();
+  expect(starter.title).toBe("Starter notebook");
+  expect(starter.content).toContain("# # Starter notebook");
+  expect(starter.content).toContain('print("|---|---:|---:|")');
+  expect(starter.content).toContain("plt.show()");
+});
+
+test("search as you type finds a document by its content; no match says so", async ({ page }) => {
+  const word = `needle${uid()}`;
+  const title = `Search target ${uid()}`;
+  await createDoc(page, { title, content: `# # Hay\n# The ${word} is in the body, not the title.\n` });
+  await createDoc(page, { title: `Other ${uid()}`, content: "# nothing here\n" });
+  await openDocuments(page);
+  await page.getByLabel("Search documents").fill(word);
+  await expect(page).toHaveURL(new RegExp(`q=${word}`));
+  await expect(page.getByTestId("document-row")).toHaveCount(1);
+  await expect(row(page, title)).toBeVisible();
+
+  await page.getByLabel("Search documents").fill(`absent${uid()}`);
+  await expect(page.getByText("Nothing matches")).toBeVisible();
+  await page.getByRole("button", { name: "Clear filters" }).last().click();
+  await expect(page.getByLabel("Search documents")).toHaveValue("");
+  await expect(row(page, title)).toBeVisible();
+});
+
+test("tags: edit a document's tags, filter by a chip, clear the filter", async ({ page }) => {
+  const tag = `t${uid()}`;
+  const tagged = `Tagged ${uid()}`;
+  const untagged = `Untagged ${uid()}`;
+  await createDoc(page, { title: tagged });
+  await createDoc(page, { title: untagged });
+  await openDocuments(page);
+
+  await action(page, tagged, "Edit tags");
+  const input = page.getByLabel(`Tags for ${tagged}, separated by commas`);
+  await expect(input).toBeFocused();
+  await input.fill(`${tag}, extra${tag}`);
+  await input.press("Enter");
+  await expect(row(page, tagged).getByRole("button", { name: tag, exact: true })).toBeVisible();
+
+  await page.getByRole("list", { name: "Tags", exact: true }).getByRole("button", { name: tag, exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`tag=${tag}`));
+  await expect(page.getByTestId("document-row")).toHaveCount(1);
+  await expect(row(page, tagged)).toBeVisible();
+  await expect(page.getByRole("list", { name: "Tags", exact: true }).getByRole("button", { name: tag, exact: true })).toHaveAttribute("aria-pressed", "true");
+
+  await page.getByRole("button", { name: "Clear filters" }).click();
+  await expect(row(page, untagged)).toBeVisible();
+  await expect(row(page, tagged)).toBeVisible();
+});
+
+test("sorts by title in both orders", async ({ page }) => {
+  const key = `sortkey${uid()}`;
+  for (const t of ["Bravo", "Alpha", "Charlie"]) await createDoc(page, { title: `${t} ${key}` });
+  await openDocuments(page, `?q=${key}`);
+  await expect(page.getByTestId("document-row")).toHaveCount(3);
+  await page.getByLabel("Sort by").selectOption("title");
+  await expect(page).toHaveURL(/sort=title/);
+  await expect(page.getByTestId("document-row").getByRole("link")).toHaveText([`Alpha ${key}`, `Bravo ${key}`, `Charlie ${key}`]);
+  await page.getByRole("button", { name: /^Order: ascending/ }).click();
+  await expect(page.getByTestId("document-row").getByRole("link")).toHaveText([`Charlie ${key}`, `Bravo ${key}`, `Alpha ${key}`]);
+});
+
+test("renames inline and duplicates", async ({ page }) => {
+  const title = `Rename me ${uid()}`;
+  const renamed = `Renamed ${uid()}`;
+  await createDoc(page, { title });
+  await openDocuments(page);
+
+  // Escape abandons a rename and keeps the old title.
+  await action(page, title, "Rename");
+  await page.getByLabel(`New title for ${title}`).press("Escape");
+  await expect(row(page, title)).toBeVisible();
+
+  await action(page, title, "Rename");
+  await page.getByLabel(`New title for ${title}`).fill(renamed);
+  await page.getByLabel(`New title for ${title}`).press("Enter");
+  await expect(row(page, renamed)).toBeVisible();
+  await expect(row(page, title)).toHaveCount(0);
+
+  await action(page, renamed, "Duplicate");
+  await expect(page.getByTestId("toast").filter({ hasText: `Created “${renamed} (copy)”` })).toBeVisible();
+  await expect(row(page, `${renamed} (copy)`)).toBeVisible();
+});
+
+test("delete moves to the trash with an undo; the trash restores", async ({ page }) => {
+  const title = `Trash me ${uid()}`;
+  await createDoc(page, { title });
+  await openDocuments(page);
+
+  await action(page, title, "Move to trash");
+  const toast = page.getByTestId("toast").filter({ hasText: `Moved “${title}” to the trash` });
+  await expect(toast).toBeVisible();
+  await expect(row(page, title)).toHaveCount(0);
+  await toast.getByRole("button", { name: "Undo" }).click();
+  await expect(row(page, title)).toBeVisible();
+
+  await action(page, title, "Move to trash");
+  await expect(row(page, title)).toHaveCount(0);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Trash" }).click();
+  await expect(page.getByRole("heading", { name: "Trash" })).toBeVisible();
+  const trashed = page.getByTestId("trash-row").filter({ hasText: title });
+  await expect(trashed).toContainText("30 days left");
+  await trashed.getByRole("button", { name: `Restore ${title}` }).click();
+  await expect(page.getByTestId("toast").filter({ hasText: `Restored “${title}”` })).toBeVisible();
+  await expect(trashed).toHaveCount(0);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Documents" }).click();
+  await expect(row(page, title)).toBeVisible();
+});
+
+test("imports several .pymd files from the file picker, titled by their first heading", async ({ page }) => {
+  const heading = `Imported heading ${uid()}`;
+  await openDocuments(page);
+  await page.getByLabel("Import .pymd").setInputFiles([
+    { name: "notes.pymd", mimeType: "text/plain", buffer: Buffer.from(`# # ${heading}\n# Some text.\n# \`\`\`\nprint(1)\n# \`\`\`\n`) },
+    { name: "picture.png", mimeType: "image/png", buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47]) },
+  ]);
+  const items = page.getByTestId("import-item");
+  await expect(items.filter({ hasText: "notes.pymd" })).toContainText(`Imported as ${heading}`);
+  await expect(items.filter({ hasText: "picture.png" })).toContainText("Failed: not a .pymd file");
+  await expect(row(page, heading)).toBeVisible();
+});
+
+test("empty, error and retry states are designed, never blank", async ({ page }) => {
+  allowed = [/status of 500/];
+  let mode: "error" | "empty" = "error";
+  await page.route(/\/api\/v1\/documents\?/, (route) =>
+    mode === "error"
+      ? route.fulfill({ status: 500, contentType: "application/json", body: JSON.stringify({ error: { code: "internal", message: "Something broke" } }) })
+      : route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify({ documents: [], pagination: { page: 1, limit: 20, total: 0 } }) }),
+  );
+  await openDocuments(page);
+  await expect(page.getByRole("alert")).toContainText("Could not load your documents: Something broke");
+  mode = "empty";
+  await page.getByRole("button", { name: "Retry" }).click();
+  await expect(page.getByText("No documents yet")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Create a blank document" })).toBeVisible();
+});
+
+test("screenshots: light theme, desktop and phone width", async ({ page }) => {
+  await createDoc(page, { title: `Screenshot sample ${uid()}`, content: "# # Sample\n# A document with a short excerpt for the list.\n", tags: ["demo", "plots"] });
+  await openDocuments(page);
+  await expect(page.getByTestId("document-row").first()).toBeVisible();
+  await page.screenshot({ path: "test-results/e2e/documents-light.png", fullPage: false });
+  await page.setViewportSize({ width: 375, height: 800 });
+  await expect(page.getByTestId("document-row").first()).toBeVisible();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: "test-results/e2e/documents-light-phone.png" });
+});
