@@ -68,6 +68,15 @@ describe("runner", () => {
     expect(stdout(events, 2)).toBe("alive\n");
   });
 
+  test("a forked child that raises or returns never continues as a second runner", async () => {
+    const events = await sandbox.run(blocks("import os, time\nif os.fork() == 0:\n    raise ValueError('in child')\ntime.sleep(0.2)\nprint('parent')", "print('next')"));
+    expect(events.filter((e) => e.type === "done")).toHaveLength(1);
+    expect(events.filter((e) => e.type === "block-done")).toHaveLength(2);
+    expect(events.filter((e) => e.type === "error")).toHaveLength(0);
+    expect(events.map((e) => (e.type === "stderr" ? e.text : "")).join("")).toContain("ValueError in a forked process: in child");
+    expect(stdout(events, 0)).toBe("parent\n");
+  });
+
   test("input() raises a clear error", async () => {
     const events = await sandbox.run(blocks("input('name? ')"));
     const err = events.find((e) => e.type === "error");

@@ -34,6 +34,27 @@ os.set_blocking(_out_r, False)
 os.set_blocking(_err_r, False)
 
 _lock = _thread.RLock()
+_RUNNER_PID = os.getpid()
+
+
+def _after_fork_in_child():
+    # The frame lock may have been held by the pump thread, which does not exist in the child.
+    global _lock
+    _lock = _thread.RLock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _leave_if_forked(exc=None):
+    """A process forked by user code must never continue as a second runner."""
+    if os.getpid() != _RUNNER_PID:
+        if exc is not None:
+            try:
+                _emit_output("stderr", "%s in a forked process: %s\n" % (type(exc).__name__, exc))
+            except BaseException:
+                pass
+        os._exit(1 if exc is not None else 0)
 
 
 def _write_frame(s):
@@ -570,14 +591,18 @@ def _exec_block(block, run_id):
             _show_figures()
         finally:
             _in_block[0] = False
+        _leave_if_forked()
     except SystemExit as e:
+        _leave_if_forked()
         status = "exit"
         if e.code not in (None, 0):
             _flush_streams()
             _emit_output("stderr", "SystemExit: %s\n" % (e.code,))
     except KeyboardInterrupt:
+        _leave_if_forked()
         status = "interrupted"
     except BaseException as e:  # noqa: B902 - everything a block raises is reported, never fatal
+        _leave_if_forked(e)
         status = "error"
         try:
             name, value, tb, line = _format_error(e)
