@@ -73,7 +73,14 @@ export interface EnforcementReport {
   trials: BackendTrial[];
   /** New user/pid/net/ipc/uts/mount namespaces (only with a jail). */
   namespaces: boolean;
-  rlimits: { cpu: boolean; addressSpace: boolean; fileSize: boolean; openFiles: boolean };
+  rlimits: {
+    cpu: boolean;
+    addressSpace: boolean;
+    fileSize: boolean;
+    openFiles: boolean;
+    /** RLIMIT_NPROC: set only when no pids cgroup caps processes (jails never run as root, so never exempt). */
+    processes: "enforced" | "root-exempt" | "not-set";
+  };
   /** How the process count is capped: a pids cgroup per run, else RLIMIT_NPROC for the shared jail uid. */
   processes: "pids-cgroup" | "rlimit-nproc" | "none";
   /** The jail runs as uid 65534 on the host too (setpriv before bwrap when the server is root). */
@@ -126,6 +133,7 @@ export async function describeEnforcement(
       addressSpace: prlimit,
       fileSize: prlimit,
       openFiles: prlimit,
+      processes: cg.pidsParent === null && prlimit ? "enforced" : "not-set",
     },
     processes: cg.pidsParent !== null ? "pids-cgroup" : prlimit ? "rlimit-nproc" : "none",
     jailHostUid: backend === "unavailable" ? null : hostIsRoot ? 65534 : (process.getuid?.() ?? null),

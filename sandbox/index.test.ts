@@ -105,6 +105,8 @@ describe("describe()", () => {
     expect(r.inside?.networkInterfaces).toEqual(["lo"]);
     expect(r.python.version).toMatch(/^3\./);
     expect(r.python.packages.numpy).not.toBeNull();
-    expect(r.rlimits).toEqual({ cpu: true, addressSpace: true, fileSize: true, openFiles: true });
+    expect(r.rlimits).toEqual({ cpu: true, addressSpace: true, fileSize: true, openFiles: true, processes: "not-set" });
+    expect(r.processes).toBe("pids-cgroup");
+    expect(r.jailHostUid).toBe(65534);
   }, 20_000);
 });
