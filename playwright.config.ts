@@ -2,7 +2,7 @@
 import { defineConfig } from "@playwright/test";
 
 const PORT = Number(process.env.PYMD_E2E_PORT ?? 18765);
-const DATA = ".tmp/e2e-data";
+const DATA = `.tmp/e2e-data-${PORT}`;
 
 export default defineConfig({
   testDir: "e2e",
@@ -21,7 +21,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `rm -rf ${DATA} && mkdir -p ${DATA} && printf 'e2e-admin-pass\\n' | ./dist/pymd user add admin --admin --password-stdin --data-dir ${DATA} && exec ./dist/pymd serve --port ${PORT} --host 127.0.0.1 --data-dir ${DATA}`,
+    command: `rm -rf ${DATA} && mkdir -p ${DATA} && printf 'e2e-admin-pass\\n' | ./dist/pymd user add admin --admin --password-stdin --data-dir ${DATA} && printf 'e2e-reader-pass\\n' | ./dist/pymd user add reader --password-stdin --data-dir ${DATA} && exec ./dist/pymd serve --port ${PORT} --host 127.0.0.1 --data-dir ${DATA} --log-level warn`,
     url: `http://127.0.0.1:${PORT}/api/v1/ready`,
     reuseExistingServer: false,
     timeout: 30_000,

@@ -1,8 +1,425 @@
-// The notebook editor page.
+// The notebook editor (/d/:id): CodeMirror source with live preview, automatic saving that never
+// loses what was typed, running blocks with streamed outputs, outline, view modes, export, sharing.
+import { createEffect, createMemo, createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import { createStore, reconcile } from "solid-js/store";
+import { A, useParams } from "@solidjs/router";
+import type { DocumentJson } from "../protocol/api-types.ts";
+import type { PreviewBlockJson, ServerMessage } from "../protocol/ws-messages.ts";
+import { parsePymd } from "../protocol/pymd-parser.ts";
+import { executableBlocks } from "../protocol/pymd-run-blocks.ts";
+import { api, ApiError } from "./api.ts";
+import { useSession } from "./session.tsx";
+import { notebookSocket } from "./notebook-socket.ts";
+import { createCodeEditor, type CodeEditor } from "./code-editor.ts";
+import { PreviewPane, type LiveCell } from "./preview-pane.tsx";
+import { ShareDialog } from "./share-dialog.tsx";
+import { headingsOf } from "./outline.ts";
+import { loadDraft, clearDraft, saveDraft } from "./drafts.ts";
+
+type ViewMode = "split" | "editor" | "preview";
+type SaveState = "saved" | "unsaved" | "saving" | "offline" | "error";
+
+const SAVE_DEBOUNCE_MS = 700;
+const PREVIEW_DEBOUNCE_MS = 25;
+
 export function EditorPage() {
+  const params = useParams();
+  const session = useSession();
+  const socket = notebookSocket();
+  const [doc, setDoc] = createSignal<DocumentJson | null>(null);
+  const [loadError, setLoadError] = createSignal<string | null>(null);
+  const [text, setText] = createSignal("");
+  const [saveState, setSaveState] = createSignal<SaveState>("saved");
+  const [mode, setMode] = createSignal<ViewMode>((localStorage.getItem("pymd:view") as ViewMode | null) ?? "split");
+  const [preview, setPreview] = createStore<{ blocks: PreviewBlockJson[] }>({ blocks: [] });
+  const [problems, setProblems] = createSignal<{ line: number; message: string }[]>([]);
+  const [cells, setCells] = createSignal<Record<number, LiveCell>>({});
+  const [running, setRunning] = createSignal<{ runId: string; by: string } | null>(null);
+  const [notice, setNotice] = createSignal<string | null>(null);
+  const [shareOpen, setShareOpen] = createSignal(false);
+  const [exportOpen, setExportOpen] = createSignal(false);
+  const [outlineOpen, setOutlineOpen] = createSignal(true);
+  const [fullscreen, setFullscreen] = createSignal(false);
+  const [title, setTitle] = createSignal("");
+  let editor: CodeEditor | undefined;
+  let editorHost!: HTMLDivElement;
+  let previewEl: HTMLDivElement | undefined;
+  let saveTimer: ReturnType<typeof setTimeout> | undefined;
+  let previewTimer: ReturnType<typeof setTimeout> | undefined;
+  let previewSeq = 0;
+  let appliedSeq = 0;
+  let savedText = "";
+  let saving: Promise<void> | null = null;
+
+  const id = () => params.id!;
+  const canEdit = () => doc()?.role === "owner" || doc()?.role === "editor";
+  const canRun = () => canEdit() && session.user()?.role !== "viewer";
+  const outline = createMemo(() => headingsOf(parsePymd(text())));
+
+  createEffect(() => localStorage.setItem("pymd:view", mode()));
+
+  const requestPreview = () => {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(() => {
+      socket.send({ t: "preview", doc: id(), seq: ++previewSeq, source: text() });
+    }, PREVIEW_DEBOUNCE_MS);
+  };
+
+  /** Saves the editor's text now; resolves when the server has it (or the attempt failed). */
+  const flush = async (): Promise<boolean> => {
+    clearTimeout(saveTimer);
+    if (saving) await saving;
+    const current = text();
+    if (current === savedText || !canEdit()) return true;
+    setSaveState("saving");
+    let ok = false;
+    saving = (async () => {
+      try {
+        const updated = await api<DocumentJson>("PATCH", `/api/v1/documents/${id()}`, { content: current });
+        savedText = current;
+        setDoc(updated);
+        if (text() === current) {
+          clearDraft(id());
+          setSaveState("saved");
+        } else setSaveState("unsaved");
+        ok = true;
+      } catch (e) {
+        setSaveState(e instanceof ApiError && e.status === 0 ? "offline" : "error");
+        if (!(e instanceof ApiError && e.status === 0)) setNotice(e instanceof Error ? e.message : String(e));
+        // Keep trying: the draft is safe in this browser meanwhile.
+        saveTimer = setTimeout(() => void flush(), 3000);
+      } finally {
+        saving = null;
+      }
+    })();
+    await saving;
+    return ok;
+  };
+
+  const onChange = (value: string) => {
+    setText(value);
+    saveDraft(id(), value, doc()?.updatedAt ?? "");
+    setSaveState("unsaved");
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(() => void flush(), SAVE_DEBOUNCE_MS);
+    requestPreview();
+  };
+
+  const run = async (scope: "all" | "block", block?: number) => {
+    if (!canRun()) return;
+    setNotice(null);
+    if (!(await flush())) {
+      setNotice("Save the document before running: the server runs what it has stored.");
+      return;
+    }
+    let target = block;
+    if (scope === "block" && target === undefined) {
+      const line = editor?.cursorLine() ?? 1;
+      const parsed = parsePymd(text());
+      const blocks = executableBlocks(parsed);
+      const hit = blocks.find((b) => {
+        const pb = parsed.blocks[b.id]!;
+        return line >= pb.startLine && line <= pb.endLine;
+      });
+      if (!hit) {
+        setNotice("Put the cursor inside a Python block to run it (Ctrl+Enter), or run all (Ctrl+Shift+Enter).");
+        return;
+      }
+      target = hit.id;
+    }
+    const sent = socket.send(scope === "all" ? { t: "run", doc: id(), scope: "all" } : { t: "run", doc: id(), scope: "blocks", blocks: [target!] });
+    if (!sent) setNotice("You are offline: runs need the server.");
+  };
+
+  const onMessage = (m: ServerMessage) => {
+    if ("doc" in m && m.doc !== undefined && m.doc !== id()) return;
+    switch (m.t) {
+      case "joined":
+        if (m.running) setRunning({ runId: "", by: "someone" });
+        requestPreview();
+        return;
+      case "preview":
+        if (m.seq < appliedSeq) return;
+        appliedSeq = m.seq;
+        setPreview("blocks", reconcile(m.blocks, { key: "block" }));
+        setProblems(m.problems);
+        return;
+      case "run-started":
+        setRunning({ runId: m.runId, by: m.by });
+        setCells((c) => {
+          const next = { ...c };
+          for (const b of m.blocks) delete next[b];
+          return next;
+        });
+        return;
+      case "cell":
+        setCells((c) => ({ ...c, [m.cell.block]: { ...m.cell, runId: m.runId } }));
+        return;
+      case "run-finished":
+        setRunning(null);
+        if (m.error) setNotice(m.error);
+        requestPreview();
+        return;
+      case "error":
+        setNotice(m.message);
+        return;
+      default:
+        return;
+    }
+  };
+
+  const syncScroll = (line: number) => {
+    if (mode() !== "split" || !previewEl) return;
+    const sections = previewEl.querySelectorAll<HTMLElement>("[data-line]");
+    let target: HTMLElement | null = null;
+    for (const s of sections) {
+      if (Number(s.dataset.line) <= line) target = s;
+      else break;
+    }
+    if (target) previewEl.scrollTop = target.offsetTop - previewEl.offsetTop;
+    else previewEl.scrollTop = 0;
+  };
+
+  const jumpTo = (line: number) => {
+    editor?.revealLine(line);
+    syncScroll(line);
+  };
+
+  const rename = async () => {
+    const t = title().trim();
+    if (!t || t === doc()?.title || !canEdit()) {
+      setTitle(doc()?.title ?? "");
+      return;
+    }
+    try {
+      setDoc(await api<DocumentJson>("PATCH", `/api/v1/documents/${id()}`, { title: t }));
+    } catch (e) {
+      setNotice(e instanceof Error ? e.message : String(e));
+      setTitle(doc()?.title ?? "");
+    }
+  };
+
+  const beforeUnload = (e: BeforeUnloadEvent) => {
+    if (text() !== savedText) e.preventDefault();
+  };
+  const globalKeys = (e: KeyboardEvent) => {
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "s") {
+      e.preventDefault();
+      void flush();
+    }
+    if (e.key === "Escape" && fullscreen()) setFullscreen(false);
+  };
+
+  onMount(async () => {
+    const off = socket.on(onMessage);
+    onCleanup(off);
+    addEventListener("beforeunload", beforeUnload);
+    addEventListener("keydown", globalKeys);
+    onCleanup(() => {
+      removeEventListener("beforeunload", beforeUnload);
+      removeEventListener("keydown", globalKeys);
+    });
+    let d: DocumentJson;
+    try {
+      d = await api<DocumentJson>("GET", `/api/v1/documents/${id()}`);
+    } catch (e) {
+      setLoadError(e instanceof ApiError && e.status === 404 ? "This document does not exist, or you do not have access to it." : e instanceof Error ? e.message : String(e));
+      return;
+    }
+    setDoc(d);
+    setTitle(d.title);
+    savedText = d.content;
+    let initial = d.content;
+    const draft = loadDraft(d.id);
+    if (draft && draft.text !== d.content && (d.role === "owner" || d.role === "editor")) {
+      // Unsaved typing from an earlier visit (a reload, a lost connection) wins over the stored text.
+      initial = draft.text;
+      setNotice(draft.base === d.updatedAt ? "Restored unsaved changes from this browser." : "Restored unsaved changes from this browser; the document also changed elsewhere since.");
+    }
+    setText(initial);
+    editor = createCodeEditor(editorHost, {
+      doc: initial,
+      readOnly: !(d.role === "owner" || d.role === "editor"),
+      settings: session.settings(),
+      onChange,
+      onSave: () => void flush(),
+      onRunBlock: () => void run("block"),
+      onRunAll: () => void run("all"),
+      onScroll: syncScroll,
+    });
+    if (initial !== d.content) {
+      setSaveState("unsaved");
+      void flush();
+    }
+    socket.join(d.id);
+    requestPreview();
+  });
+
+  createEffect(() => editor?.applySettings(session.settings()));
+
+  onCleanup(() => {
+    clearTimeout(saveTimer);
+    clearTimeout(previewTimer);
+    if (text() !== savedText) void flush();
+    socket.leave(id());
+    editor?.destroy();
+  });
+
+  const saveLabel = () =>
+    socket.state() !== "online" && saveState() !== "saving"
+      ? saveState() === "saved"
+        ? "Saved · offline"
+        : "Offline · kept in this browser"
+      : { saved: "Saved", unsaved: "Unsaved changes", saving: "Saving…", offline: "Offline · kept in this browser", error: "Not saved · retrying" }[saveState()];
+
   return (
-    <main class="page">
-      <p class="muted">Loading the editor…</p>
-    </main>
+    <div class={`editor-page mode-${mode()}${fullscreen() ? " fullscreen" : ""}`}>
+      <Show when={!loadError()} fallback={<main class="center"><p role="alert" class="error">{loadError()}</p><A href="/">Back to your documents</A></main>}>
+        <header class="editor-bar">
+          <A class="brand" href="/" aria-label="All documents">
+            pymd
+          </A>
+          <input
+            class="title-input"
+            aria-label="Document title"
+            value={title()}
+            readOnly={!canEdit()}
+            onInput={(e) => setTitle(e.currentTarget.value)}
+            onBlur={rename}
+            onKeyDown={(e) => e.key === "Enter" && e.currentTarget.blur()}
+          />
+          <Show when={doc() && !canEdit()}>
+            <span class="badge" data-testid="read-only">Read only</span>
+          </Show>
+          <span class="save-state" data-state={saveState()} data-testid="save-state" role="status">
+            {saveLabel()}
+          </span>
+          <span class="spacer" />
+          <div class="segmented" role="group" aria-label="View">
+            <For each={["editor", "split", "preview"] as ViewMode[]}>
+              {(m) => (
+                <button class={mode() === m ? "" : "secondary"} aria-pressed={mode() === m} onClick={() => setMode(m)}>
+                  {m === "editor" ? "Editor" : m === "split" ? "Split" : "Preview"}
+                </button>
+              )}
+            </For>
+          </div>
+          <Show when={canRun()}>
+            <button onClick={() => void run("all")} disabled={running() !== null} title="Restart the kernel and run every block (Ctrl+Shift+Enter)">
+              Run all
+            </button>
+            <button class="secondary" onClick={() => void run("block")} disabled={running() !== null} title="Run the block under the cursor (Ctrl+Enter)">
+              Run block
+            </button>
+            <Show when={running()}>
+              <button class="danger" onClick={() => socket.send({ t: "interrupt", doc: id() })}>
+                Interrupt
+              </button>
+            </Show>
+            <button class="secondary" onClick={() => socket.send({ t: "restart", doc: id() })} title="Start a fresh Python kernel">
+              Restart
+            </button>
+          </Show>
+          <div class="export-menu">
+            <button class="secondary" aria-haspopup="menu" aria-expanded={exportOpen()} onClick={() => setExportOpen(!exportOpen())}>
+              Export
+            </button>
+            <Show when={exportOpen()}>
+              <div class="export-menu-list" role="menu" onClick={() => setExportOpen(false)}>
+                <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=pymd`} download="">
+                  PyMD source (.pymd)
+                </a>
+                <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=html`} download="">
+                  HTML page (runs the notebook)
+                </a>
+                <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=md`} download="">
+                  Markdown (runs the notebook)
+                </a>
+                <button
+                  role="menuitem"
+                  class="link-button"
+                  onClick={() => {
+                    setMode("preview");
+                    setTimeout(() => print(), 50);
+                  }}
+                >
+                  Print / save as PDF
+                </button>
+              </div>
+            </Show>
+          </div>
+          <Show when={doc()?.role === "owner"}>
+            <button class="secondary" onClick={() => setShareOpen(true)}>
+              Share
+            </button>
+          </Show>
+          <button class="secondary" aria-pressed={fullscreen()} onClick={() => setFullscreen(!fullscreen())} title="Fullscreen (Esc leaves)">
+            {fullscreen() ? "Exit fullscreen" : "Fullscreen"}
+          </button>
+          <span class={`conn conn-${socket.state()}`} data-testid="connection" title="Connection to the server">
+            {socket.state() === "online" ? "● live" : socket.state() === "connecting" ? "○ connecting" : "○ offline"}
+          </span>
+        </header>
+        <Show when={notice() || problems().length > 0 || running()}>
+          <div class="notices">
+            <Show when={running()}>
+              <p class="notice" role="status">
+                Running{running()!.by !== "someone" ? ` (started by ${running()!.by})` : ""}…
+              </p>
+            </Show>
+            <Show when={notice()}>
+              <p class="notice" role="alert">
+                {notice()} <button class="link-button" onClick={() => setNotice(null)} aria-label="Dismiss">✕</button>
+              </p>
+            </Show>
+            <For each={problems()}>
+              {(p) => (
+                <p class="notice problem">
+                  <button class="link-button" onClick={() => jumpTo(p.line)}>
+                    Line {p.line}
+                  </button>
+                  : {p.message}
+                </p>
+              )}
+            </For>
+          </div>
+        </Show>
+        <div class="editor-body">
+          <Show when={outlineOpen() && mode() !== "preview"}>
+            <nav class="outline" aria-label="Outline">
+              <div class="outline-head">
+                <strong>Outline</strong>
+                <button class="link-button" onClick={() => setOutlineOpen(false)} aria-label="Hide outline">
+                  ✕
+                </button>
+              </div>
+              <Show when={outline().length > 0} fallback={<p class="muted small">Headings appear here.</p>}>
+                <ul>
+                  <For each={outline()}>
+                    {(h) => (
+                      <li style={{ "padding-left": `${(h.level - 1) * 0.8}rem` }}>
+                        <button class="link-button" onClick={() => jumpTo(h.line)}>
+                          {h.text}
+                        </button>
+                      </li>
+                    )}
+                  </For>
+                </ul>
+              </Show>
+            </nav>
+          </Show>
+          <Show when={!outlineOpen() && mode() !== "preview"}>
+            <button class="outline-toggle secondary" onClick={() => setOutlineOpen(true)} aria-label="Show outline">
+              ☰
+            </button>
+          </Show>
+          <div class="source-pane" ref={editorHost} />
+          <PreviewPane blocks={() => preview.blocks} cells={cells} canRun={canRun()} onRunBlock={(b) => void run("block", b)} ref={(el) => (previewEl = el)} />
+        </div>
+        <Show when={shareOpen() && doc()}>
+          <ShareDialog doc={doc()!} onClose={() => setShareOpen(false)} onChanged={(d) => setDoc(d)} />
+        </Show>
+      </Show>
+    </div>
   );
 }

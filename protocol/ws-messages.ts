@@ -34,8 +34,13 @@ export interface PreviewBlockJson {
   block: number;
   kind: "markdown" | "code" | "display-code";
   startLine: number;
-  /** Sanitized HTML of the block (for code: the listing and its outputs). */
+  endLine: number;
+  /** Sanitized HTML of the block: rendered Markdown, or a code listing. */
   html: string;
+  /** For executed blocks: the sanitized outputs of the last run of this code, and how it ended. */
+  outputsHtml: string;
+  status: BlockStatus | "not-run";
+  durationMs: number | null;
 }
 
 export type ServerMessage =

@@ -10,7 +10,11 @@ export interface RenderedBlock {
   block: number;
   kind: "markdown" | "code" | "display-code";
   startLine: number;
+  endLine: number;
   html: string;
+  outputsHtml: string;
+  status: BlockResult["status"];
+  durationMs: number | null;
 }
 
 /** A bounded cache of rendered block HTML keyed by what the HTML depends on. */
@@ -52,15 +56,32 @@ export async function renderBlocks(
   for (let i = 0; i < parsed.blocks.length; i++) {
     const block = parsed.blocks[i]!;
     if (block.kind === "comment") continue;
-    const result = results.get(i);
-    const key = keyOf(i, block, result, resultVersion(i));
+    const result = block.kind === "code" ? results.get(i) : undefined;
+    const key = keyOf(i, block, undefined, "");
     let html = cache.get(key);
     if (html === undefined) {
-      const node = blockHast(i, block, result, {}, new HeadingSlugger(), { n: 0 });
+      // The listing alone: outputs are rendered apart so a run can replace them in place.
+      const node = blockHast(i, block, undefined, {}, new HeadingSlugger(), { n: 0 });
       html = node ? await finishHtml({ type: "root", children: [node] }) : "";
       cache.set(key, html);
     }
-    if (html !== "") out.push({ block: i, kind: block.kind, startLine: block.startLine, html });
+    let outputsHtml = "";
+    if (result && result.outputs.length > 0) {
+      const okey = `out\u0000${i}\u0000${resultVersion(i)}`;
+      outputsHtml = cache.get(okey) ?? (await renderOutputs(result));
+      cache.set(okey, outputsHtml);
+    }
+    if (html === "" && outputsHtml === "") continue;
+    out.push({
+      block: i,
+      kind: block.kind,
+      startLine: block.startLine,
+      endLine: block.endLine,
+      html,
+      outputsHtml,
+      status: result?.status ?? "not-run",
+      durationMs: result?.durationMs ?? null,
+    });
   }
   return out;
 }

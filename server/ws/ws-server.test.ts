@@ -132,7 +132,7 @@ describe("websocket", () => {
     // The outputs are kept: a later preview shows them, and so does the public link.
     a.send({ t: "preview", doc: docId, seq: 2, source: SOURCE });
     const p = await a.next("preview");
-    expect(p.blocks.map((x) => x.html).join("")).toContain("<strong>second</strong>");
+    expect(p.blocks.map((x) => x.html + x.outputsHtml).join("")).toContain("<strong>second</strong>");
     await alice.json("PATCH", `/api/v1/documents/${docId}`, { isPublic: true });
     const slug = (await alice.json("GET", `/api/v1/documents/${docId}`)).body.publicSlug;
     const pub = await srv.anonymous().json("GET", `/api/v1/public/${slug}`);

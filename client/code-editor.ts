@@ -1,0 +1,112 @@
+// The CodeMirror 6 editor for PyMD: extensions, settings applied live through compartments, and
+// the notebook's keyboard shortcuts.
+import { Compartment, EditorState, type Extension } from "@codemirror/state";
+import {
+  EditorView,
+  crosshairCursor,
+  drawSelection,
+  dropCursor,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  highlightSpecialChars,
+  keymap,
+  lineNumbers,
+  rectangularSelection,
+} from "@codemirror/view";
+import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
+import { bracketMatching, indentOnInput, indentUnit } from "@codemirror/language";
+import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
+import type { SettingsJson } from "../protocol/api-types.ts";
+import { pymdHighlighting, pymdLanguage } from "./pymd-language.ts";
+
+export interface CodeEditorOptions {
+  doc: string;
+  readOnly: boolean;
+  settings: SettingsJson;
+  onChange(text: string): void;
+  onSave(): void;
+  onRunBlock(): void;
+  onRunAll(): void;
+  onScroll(topLine: number): void;
+}
+
+export interface CodeEditor {
+  view: EditorView;
+  text(): string;
+  cursorLine(): number;
+  applySettings(s: SettingsJson): void;
+  setReadOnly(readOnly: boolean): void;
+  revealLine(line: number): void;
+  destroy(): void;
+}
+
+function settingsExtensions(s: SettingsJson): Extension[] {
+  return [
+    s.lineNumbers ? [lineNumbers(), highlightActiveLineGutter()] : [],
+    s.wordWrap ? EditorView.lineWrapping : [],
+    EditorState.tabSize.of(s.tabSize),
+    indentUnit.of(" ".repeat(s.tabSize)),
+    EditorView.theme({ "&": { fontSize: `${s.editorFontSize}px` } }),
+  ];
+}
+
+const readOnlyExtensions = (ro: boolean): Extension => [EditorState.readOnly.of(ro), EditorView.editable.of(!ro)];
+
+export function createCodeEditor(parent: HTMLElement, o: CodeEditorOptions): CodeEditor {
+  const settings = new Compartment();
+  const readOnly = new Compartment();
+  const notebookKeys = keymap.of([
+    { key: "Mod-s", preventDefault: true, run: () => (o.onSave(), true) },
+    { key: "Mod-Enter", preventDefault: true, run: () => (o.onRunBlock(), true) },
+    { key: "Shift-Enter", preventDefault: true, run: () => (o.onRunBlock(), true) },
+    { key: "Mod-Shift-Enter", preventDefault: true, run: () => (o.onRunAll(), true) },
+  ]);
+  const view = new EditorView({
+    parent,
+    state: EditorState.create({
+      doc: o.doc,
+      extensions: [
+        notebookKeys,
+        highlightSpecialChars(),
+        history(),
+        drawSelection(),
+        dropCursor(),
+        EditorState.allowMultipleSelections.of(true),
+        indentOnInput(),
+        bracketMatching(),
+        rectangularSelection(),
+        crosshairCursor(),
+        highlightActiveLine(),
+        highlightSelectionMatches(),
+        keymap.of([...defaultKeymap, ...searchKeymap, ...historyKeymap, indentWithTab]),
+        pymdLanguage,
+        pymdHighlighting,
+        settings.of(settingsExtensions(o.settings)),
+        readOnly.of(readOnlyExtensions(o.readOnly)),
+        EditorView.contentAttributes.of({ "aria-label": "PyMD source", "data-testid": "editor-content" }),
+        EditorView.updateListener.of((u) => {
+          if (u.docChanged) o.onChange(u.state.doc.toString());
+        }),
+        EditorView.domEventHandlers({
+          scroll: (_e, v) => {
+            const top = v.lineBlockAtHeight(v.scrollDOM.scrollTop);
+            o.onScroll(v.state.doc.lineAt(top.from).number);
+          },
+        }),
+      ],
+    }),
+  });
+  return {
+    view,
+    text: () => view.state.doc.toString(),
+    cursorLine: () => view.state.doc.lineAt(view.state.selection.main.head).number,
+    applySettings: (s) => view.dispatch({ effects: settings.reconfigure(settingsExtensions(s)) }),
+    setReadOnly: (ro) => view.dispatch({ effects: readOnly.reconfigure(readOnlyExtensions(ro)) }),
+    revealLine(line) {
+      const l = view.state.doc.line(Math.max(1, Math.min(line, view.state.doc.lines)));
+      view.dispatch({ selection: { anchor: l.from }, effects: EditorView.scrollIntoView(l.from, { y: "start" }) });
+      view.focus();
+    },
+    destroy: () => view.destroy(),
+  };
+}
