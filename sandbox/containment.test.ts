@@ -55,6 +55,7 @@ async function attack(code: string): Promise<Attack> {
       await Bun.sleep(20);
     }
   })();
+  orphansBefore = new Set(processesWith("--cpu-per-request").filter((p) => parentOf(p) === 1));
   const t0 = performance.now();
   const events = await sandbox.run([{ id: 0, code, line: 1 }]);
   const ms = performance.now() - t0;
@@ -65,21 +66,48 @@ async function attack(code: string): Promise<Attack> {
   return { events, out, ms, heartbeats, failure };
 }
 
-/** Host pids whose command line contains the marker (runner copies, planted daemons). */
-function processesWith(marker: string): number[] {
+function parentOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Host pids whose command line contains the marker and that belong to this test: descendants of
+ * this process, or orphans (reparented to pid 1) that did not exist before the attack. Other
+ * programs on the host may run their own sandboxes at the same time; those are neither.
+ */
+function processesWith(marker: string, before: Set<number> = new Set()): number[] {
   const found: number[] = [];
   for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    const pid = Number(name);
+    if (!/^\d+$/.test(name) || pid === process.pid || before.has(pid)) continue;
     try {
-      if (readFileSync(`/proc/${name}/cmdline`, "utf8").includes(marker)) found.push(Number(name));
-    } catch {}
+      if (!readFileSync(`/proc/${name}/cmdline`, "utf8").includes(marker)) continue;
+    } catch {
+      continue;
+    }
+    let p = parentOf(pid);
+    let ours = p === 1;
+    for (let hops = 0; p > 1 && hops < 64; hops++, p = parentOf(p)) {
+      if (p === process.pid) {
+        ours = true;
+        break;
+      }
+    }
+    if (ours) found.push(pid);
   }
   return found;
 }
 
+let orphansBefore = new Set<number>();
+
 async function expectNoneLeft(marker: string): Promise<void> {
-  for (let i = 0; i < 40 && processesWith(marker).length; i++) await Bun.sleep(100);
-  expect(processesWith(marker)).toEqual([]);
+  for (let i = 0; i < 40 && processesWith(marker, orphansBefore).length; i++) await Bun.sleep(100);
+  expect(processesWith(marker, orphansBefore)).toEqual([]);
 }
 
 // Short attacks get a tail so there is a window in which the host must answer.
