@@ -20,7 +20,7 @@ type ViewMode = "split" | "editor" | "preview";
 type SaveState = "saved" | "unsaved" | "saving" | "offline" | "error";
 
 const SAVE_DEBOUNCE_MS = 700;
-const PREVIEW_DEBOUNCE_MS = 25;
+const PREVIEW_STALL_MS = 3000;
 
 export function EditorPage() {
   const params = useParams();
@@ -58,11 +58,22 @@ export function EditorPage() {
 
   createEffect(() => localStorage.setItem("pymd:view", mode()));
 
-  const requestPreview = () => {
+  /**
+   * One preview request in flight at a time: a keystroke sends at once when the line is idle,
+   * otherwise the latest text goes as soon as the previous answer arrives.
+   */
+  let previewInFlight = false;
+  let previewPending = false;
+  const sendPreview = () => {
+    previewPending = false;
+    previewInFlight = socket.send({ t: "preview", doc: id(), seq: ++previewSeq, source: text() });
     clearTimeout(previewTimer);
-    previewTimer = setTimeout(() => {
-      socket.send({ t: "preview", doc: id(), seq: ++previewSeq, source: text() });
-    }, PREVIEW_DEBOUNCE_MS);
+    // An answer that never comes (a dropped socket) must not stall the preview for good.
+    if (previewInFlight) previewTimer = setTimeout(() => ((previewInFlight = false), previewPending && sendPreview()), PREVIEW_STALL_MS);
+  };
+  const requestPreview = () => {
+    if (previewInFlight) previewPending = true;
+    else sendPreview();
   };
 
   /** Saves the editor's text now; resolves when the server has it (or the attempt failed). */
@@ -134,11 +145,19 @@ export function EditorPage() {
   const onMessage = (m: ServerMessage) => {
     if ("doc" in m && m.doc !== undefined && m.doc !== id()) return;
     switch (m.t) {
+      case "hello":
+        previewInFlight = false;
+        return;
       case "joined":
         if (m.running) setRunning({ runId: "", by: "someone" });
         requestPreview();
         return;
       case "preview":
+        if (m.seq === previewSeq) {
+          previewInFlight = false;
+          clearTimeout(previewTimer);
+          if (previewPending) sendPreview();
+        }
         if (m.seq < appliedSeq) return;
         appliedSeq = m.seq;
         setPreview("blocks", reconcile(m.blocks, { key: "block" }));
