@@ -85,7 +85,7 @@ export function MenuButton(props: {
   };
 
   return (
-    <div class="menu-wrap">
+    <div class="mb-wrap">
       <button
         ref={button}
         type="button"
@@ -109,15 +109,15 @@ export function MenuButton(props: {
         {props.label}
       </button>
       <Show when={open()}>
-        <div ref={menu} id={id} role="menu" class="menu" classList={{ "menu-end": props.align !== "start" }} onKeyDown={onMenuKey}>
+        <div ref={menu} id={id} role="menu" class="mb-popup" classList={{ "mb-end": props.align !== "start" }} onKeyDown={onMenuKey}>
           <For each={props.items}>
             {(item) => (
               <button
                 type="button"
                 role="menuitem"
                 tabindex="-1"
-                class="menu-item"
-                classList={{ danger: !!item.danger }}
+                class="mb-item"
+                classList={{ "mb-danger": !!item.danger }}
                 data-testid={item.testId}
                 onClick={() => {
                   close(true);
@@ -126,7 +126,7 @@ export function MenuButton(props: {
               >
                 <span>{item.label}</span>
                 <Show when={item.hint}>
-                  <span class="menu-hint">{item.hint}</span>
+                  <span class="mb-hint">{item.hint}</span>
                 </Show>
               </button>
             )}
