@@ -1,7 +1,8 @@
 // The documents experience end to end: create (blank, template), search, tags, sort, rename,
 // duplicate, trash with undo and restore, import, and the empty/error states. Every test makes
 // its own uniquely named documents, so the tests do not depend on each other or on other specs.
-import { expect, test, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import { expect, test, type Page, type PlaywrightWorkerArgs } from "@playwright/test";
 
 const AUTH = "test-results/.auth/documents-admin.json";
 
@@ -200,6 +201,83 @@ test("imports several .pymd files from the file picker, titled by their first he
   await expect(row(page, heading)).toBeVisible();
 });
 
+test("dropping .pymd files on the page imports them", async ({ page }) => {
+  const heading = `Dropped heading ${uid()}`;
+  await openDocuments(page);
+  await page.evaluate((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], "dropped.pymd", { type: "text/plain" }));
+    const main = document.querySelector("main")!;
+    main.dispatchEvent(new DragEvent("dragenter", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    main.dispatchEvent(new DragEvent("dragover", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    main.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, `# # ${heading}\n# Dropped in.\n`);
+  await expect(page.getByTestId("import-item").filter({ hasText: "dropped.pymd" })).toContainText(`Imported as ${heading}`);
+  await expect(row(page, heading)).toBeVisible();
+});
+
+test("pages through more than one page of results", async ({ page }) => {
+  const key = `pagekey${uid()}`;
+  for (let i = 1; i <= 21; i++) await createDoc(page, { title: `Page item ${String(i).padStart(2, "0")} ${key}` });
+  await openDocuments(page, `?q=${key}&sort=title`);
+  await expect(page.getByTestId("document-row")).toHaveCount(20);
+  await expect(page.getByRole("navigation", { name: "Pages" })).toContainText("Page 1 of 2");
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page).toHaveURL(/page=2/);
+  await expect(page.getByTestId("document-row")).toHaveCount(1);
+  await expect(row(page, `Page item 21 ${key}`)).toBeVisible();
+  await page.getByRole("button", { name: "Previous" }).click();
+  await expect(page.getByTestId("document-row")).toHaveCount(20);
+});
+
+/** A user made with the CLI against the running server's data directory; returns their session cookies. */
+async function signedInCookies(playwright: PlaywrightWorkerArgs["playwright"], baseURL: string, role: "user" | "viewer") {
+  const username = `${role}${uid()}`;
+  const password = "e2e-member-pass-1";
+  // The data directory is the one playwright.config.ts gives the server it starts on this port.
+  const dataDir = `.tmp/e2e-data-${new URL(baseURL).port}`;
+  execFileSync("./dist/pymd", ["user", "add", username, "--role", role, "--password-stdin", "--data-dir", dataDir], { input: `${password}\n` });
+  const ctx = await playwright.request.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
+  const res = await ctx.post("/api/v1/auth/login", { data: { username, password } });
+  expect(res.ok(), await res.text()).toBeTruthy();
+  const { cookies } = await ctx.storageState();
+  await ctx.dispose();
+  return { username, cookies };
+}
+
+async function switchUser(page: Page, cookies: Awaited<ReturnType<typeof signedInCookies>>["cookies"]): Promise<void> {
+  await page.context().clearCookies();
+  await page.context().addCookies(cookies);
+}
+
+test("shared documents show the member's role, and actions follow what the role allows", async ({ page, playwright, baseURL }) => {
+  const editor = await signedInCookies(playwright, baseURL!, "user");
+  const viewer = await signedInCookies(playwright, baseURL!, "viewer");
+  const title = `Shared doc ${uid()}`;
+  const id = await createDoc(page, { title });
+  const put = await page.request.put(`/api/v1/documents/${id}/members`, {
+    data: { members: [{ username: editor.username, role: "editor" }, { username: viewer.username, role: "editor" }] },
+  });
+  expect(put.ok()).toBeTruthy();
+
+  // An editor may rename and duplicate but not delete someone else's document.
+  await switchUser(page, editor.cookies);
+  await openDocuments(page);
+  await expect(row(page, title)).toContainText("Shared · editor");
+  await page.getByRole("button", { name: `Actions for ${title}` }).click();
+  await expect(page.getByRole("menu").getByRole("menuitem")).toHaveText(["Open", "Rename", "Edit tags", "Duplicate", "Download .pymd"]);
+  await page.keyboard.press("Escape");
+
+  // A global viewer reads only, whatever the document grants: no New, no Import, no edits.
+  await switchUser(page, viewer.cookies);
+  await openDocuments(page);
+  await expect(row(page, title)).toContainText("Shared · viewer");
+  await expect(page.getByRole("button", { name: "New document" })).toHaveCount(0);
+  await expect(page.getByLabel("Import .pymd")).toHaveCount(0);
+  await page.getByRole("button", { name: `Actions for ${title}` }).click();
+  await expect(page.getByRole("menu").getByRole("menuitem")).toHaveText(["Open", "Download .pymd"]);
+});
+
 test("empty, error and retry states are designed, never blank", async ({ page }) => {
   allowed = [/status of 500/];
   let mode: "error" | "empty" = "error";
@@ -217,7 +295,8 @@ test("empty, error and retry states are designed, never blank", async ({ page })
 });
 
 test("screenshots: light theme, desktop and phone width", async ({ page }) => {
-  await createDoc(page, { title: `Screenshot sample ${uid()}`, content: "# # Sample\n# A document with a short excerpt for the list.\n", tags: ["demo", "plots"] });
+  const sample = `Screenshot sample ${uid()}`;
+  await createDoc(page, { title: sample, content: "# # Sample\n# A document with a short excerpt for the list.\n", tags: ["demo", "plots"] });
   await openDocuments(page);
   await expect(page.getByTestId("document-row").first()).toBeVisible();
   await page.screenshot({ path: "test-results/e2e/documents-light.png", fullPage: false });
@@ -226,4 +305,13 @@ test("screenshots: light theme, desktop and phone width", async ({ page }) => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await page.screenshot({ path: "test-results/e2e/documents-light-phone.png" });
+  await page.getByRole("button", { name: `Actions for ${sample}` }).click();
+  await page.screenshot({ path: "test-results/e2e/documents-light-phone-menu.png" });
+  await page.keyboard.press("Escape");
+
+  await page.goto("/trash");
+  await expect(page.getByRole("heading", { name: "Trash" })).toBeVisible();
+  const trashOverflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(trashOverflow).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: "test-results/e2e/trash-light-phone.png" });
 });
