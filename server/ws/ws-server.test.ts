@@ -149,6 +149,8 @@ describe("websocket", () => {
     await a.next("joined");
     a.send({ t: "run", doc: d.body.id, scope: "all" });
     await a.next("cell", (m) => m.cell.status === "running");
+    // Interrupt once the loop is under way, as a person would.
+    await Bun.sleep(400);
     a.send({ t: "interrupt", doc: d.body.id });
     const cell = await a.next("cell", (m) => m.cell.status === "interrupted" || m.cell.status === "error");
     expect(cell.cell.status).toBe("interrupted");
