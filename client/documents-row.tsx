@@ -30,12 +30,14 @@ function message(e: unknown): string {
 }
 
 /** The list excerpt is raw source; without the PyMD markers it reads as prose. */
-export function readableExcerpt(raw: string): string {
-  return raw
+export function readableExcerpt(raw: string, title = ""): string {
+  const text = raw
     .replace(/`{3,}\w*/g, " ")
     .replace(/(^|\s)(#+|\/\/)(?=\s|$)/g, " ")
     .replace(/\s+/g, " ")
     .trim();
+  // Most documents open with their title as a heading; repeating it under the title is noise.
+  return title && text.startsWith(title) ? text.slice(title.length).trim() : text;
 }
 
 export function parseTags(raw: string): string[] {
@@ -184,7 +186,7 @@ export function DocumentRow(props: {
             <span class="public-badge">Public link</span>
           </Show>
         </div>
-        <Show when={readableExcerpt(d().excerpt)}>
+        <Show when={readableExcerpt(d().excerpt, d().title)}>
           {(text) => <p class="doc-excerpt muted small">{text()}</p>}
         </Show>
         <Switch>
