@@ -414,6 +414,10 @@ def _fill_pymd(m):
             plt.close(fig)
         elif hasattr(source, "savefig"):
             _display("image/png", _b64(_figure_png(source)))
+            # Shown now, so it must not be shown again when the block ends.
+            plt = sys.modules.get("matplotlib.pyplot")
+            if plt is not None:
+                plt.close(source)
         else:
             with open(source, "rb") as f:
                 raw = f.read()
@@ -425,9 +429,17 @@ def _fill_pymd(m):
         if caption:
             _display("text/markdown", "*%s*" % str(caption))
 
-    def video(path, caption="", width="100%", height="auto", controls=True, autoplay=False, loop=False):
-        with open(path, "rb") as f:
-            raw = f.read()
+    def video(path=None, caption="", width="100%", height="auto", controls=True, autoplay=False, loop=False, video_path=None):
+        # Old documents name the path `video_path`; a missing file is reported in the output, as before.
+        path = path if path is not None else video_path
+        if path is None:
+            raise TypeError("pymd.video() needs the path of a video file")
+        try:
+            with open(path, "rb") as f:
+                raw = f.read()
+        except OSError:
+            _display("text/markdown", "*Error rendering video: video file not found: %s*" % _escape_html(path))
+            return
         ext = str(path).rsplit(".", 1)[-1].lower()
         if ext == "gif":
             html = '<img src="data:image/gif;base64,%s" width="%s">' % (_b64(raw), _escape_html(width))
