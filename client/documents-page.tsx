@@ -49,14 +49,10 @@ export function DocumentsPage() {
     return api<DocumentListJson>("GET", `/api/v1/documents?${s}`);
   });
 
-  // There is no tag index in the API; the tags of the 100 most recently updated documents
-  // are the ones a person is likely to filter by.
-  const [tagSource, { refetch: refetchTags }] = createResource(() =>
-    api<DocumentListJson>("GET", "/api/v1/documents?limit=100&sort=updated&order=desc"),
-  );
+  const [tagSource, { refetch: refetchTags }] = createResource(() => api<{ tags: { tag: string; count: number }[] }>("GET", "/api/v1/tags"));
   const knownTags = createMemo(() => {
     const counts = new Map<string, number>();
-    for (const d of (tagSource.error ? undefined : tagSource.latest)?.documents ?? []) for (const t of d.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
+    for (const t of (tagSource.error ? undefined : tagSource.latest)?.tags ?? []) counts.set(t.tag, t.count);
     const active = query().tag;
     if (active && !counts.has(active)) counts.set(active, 0);
     return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 30);

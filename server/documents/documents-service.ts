@@ -163,6 +163,10 @@ export class DocumentsService {
     return { documents, pagination: { page: p.page, limit: p.limit, total } };
   }
 
+  tags(user: UserRow) {
+    return this.docs.tagCounts(user.id, 200);
+  }
+
   members(user: UserRow, id: string) {
     this.access(user, id);
     return this.docs.members(id);

@@ -73,6 +73,7 @@ const CASES: Case[] = [
   { name: "search documents", method: "GET", path: () => "/api/v1/documents?q=hello&sort=title", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
   { name: "create document", method: "POST", path: () => "/api/v1/documents", body: { title: "Mine" }, doc: "none", expect: row(401, 201, 201, 201, 201, 201, 403) },
   { name: "import document", method: "POST", path: () => "/api/v1/documents/import?filename=x.pymd", body: "# # Imported\n", doc: "none", expect: row(401, 201, 201, 201, 201, 201, 403) },
+  { name: "tags", method: "GET", path: () => "/api/v1/tags", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
   { name: "trash list", method: "GET", path: () => "/api/v1/trash", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
   { name: "get document", method: "GET", path: (d) => `/api/v1/documents/${d}`, expect: row(401, 200, 200, 200, 404, 404, 200) },
   { name: "rename", method: "PATCH", path: (d) => `/api/v1/documents/${d}`, body: { title: "Renamed" }, expect: row(401, 403, 200, 200, 404, 404, 403) },

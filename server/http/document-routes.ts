@@ -71,6 +71,7 @@ export function registerDocumentRoutes(r: Router, d: DocumentRouteDeps): void {
     if (!d.exportRendered) throw new AppError("unavailable", "rendering is not available on this server");
     return d.exportRendered(c, c.params.id!, format === "markdown" ? "md" : format);
   });
+  r.get("/api/v1/tags", "Tags on the documents you can read, with counts", "user", (c) => ({ tags: S.tags(c.user()) }));
   r.get("/api/v1/trash", "Your documents in the trash (emptied after 30 days)", "user", (c) => S.list(c.user(), c.query, { trash: true }));
 }
 

@@ -66,6 +66,7 @@ describe("documents", () => {
     expect(newest.body.documents[0].title).toBe("d");
     const tagged = await carol.json("GET", "/api/v1/documents?tag=early&sort=title");
     expect(tagged.body.documents.map((d: { title: string }) => d.title)).toEqual(["a", "b"]);
+    expect((await carol.json("GET", "/api/v1/tags")).body.tags).toEqual([{ tag: "early", count: 2 }]);
   });
 
   test("limits: title, content size, tags, unknown fields, bad JSON, bad params", async () => {

@@ -230,6 +230,17 @@ export class DocumentsStore {
     };
   }
 
+  /** Tags on the live documents a user can read, with how many documents carry each. */
+  tagCounts(userId: string, limit: number): { tag: string; count: number }[] {
+    return this.db
+      .query<{ tag: string; count: number }, [string, string, number]>(
+        `SELECT t.tag, COUNT(*) AS count FROM document_tags t JOIN documents d ON d.id = t.document_id
+         WHERE d.deleted_at IS NULL AND (d.owner_id = ? OR d.id IN (SELECT document_id FROM document_members WHERE user_id = ?))
+         GROUP BY t.tag ORDER BY count DESC, t.tag LIMIT ?`,
+      )
+      .all(userId, userId, limit);
+  }
+
   members(documentId: string): { userId: string; username: string; role: MemberRole }[] {
     return this.db
       .query<{ userId: string; username: string; role: MemberRole }, [string]>(
