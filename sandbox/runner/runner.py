@@ -560,10 +560,15 @@ _block_files = {}
 _in_block = [False]
 
 
+# An interrupt that lands while a request is being set up (between blocks, or before the first
+# block starts) is kept and delivered when the next block of that request begins.
+_pending_interrupt = [False]
+
+
 def _on_sigint(signum, frame):
     if _in_block[0]:
         raise KeyboardInterrupt
-    # Between blocks there is nothing to interrupt.
+    _pending_interrupt[0] = True
 
 
 _signal.signal(_signal.SIGINT, _on_sigint)
@@ -593,6 +598,9 @@ def _exec_block(block, run_id):
     try:
         _in_block[0] = True
         try:
+            if _pending_interrupt[0]:
+                _pending_interrupt[0] = False
+                raise KeyboardInterrupt
             tree = compile(code, filename, "exec", _ast.PyCF_ONLY_AST)
             last = None
             if tree.body and isinstance(tree.body[-1], _ast.Expr):
@@ -665,6 +673,7 @@ def _handle(req):
             _enc(run_id), bid, status, int((_clock() - b0) * 1000)))
         if status == "interrupted":
             break
+    _pending_interrupt[0] = False
     _write_frame('{"type":"done","runId":%s,"durationMs":%d}' % (_enc(run_id), int((_clock() - t0) * 1000)))
 
 
