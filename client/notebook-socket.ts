@@ -1,16 +1,22 @@
 // The browser's one WebSocket to the server: reconnects with backoff, rejoins documents, and
-// hands server frames to whoever listens. Its state drives the "online/offline" indicators.
+// hands server frames (JSON, and binary Automerge sync frames) to whoever listens. Its state drives
+// the "online/offline" indicators.
 import { createSignal, type Accessor } from "solid-js";
 import type { ClientMessage, ServerMessage } from "../protocol/ws-messages.ts";
 
 export type SocketState = "connecting" | "online" | "offline";
 
 type Listener = (m: ServerMessage) => void;
+type BinaryListener = (frame: Uint8Array) => void;
+type OpenListener = () => void;
 
 export class NotebookSocket {
   private ws: WebSocket | null = null;
   private readonly listeners = new Set<Listener>();
-  private readonly joined = new Set<string>();
+  private readonly binaryListeners = new Set<BinaryListener>();
+  private readonly openListeners = new Set<OpenListener>();
+  /** Joined documents, and whether each takes part in collaboration. */
+  private readonly joined = new Map<string, boolean>();
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private pinger: ReturnType<typeof setInterval> | undefined;
@@ -37,14 +43,21 @@ export class NotebookSocket {
       return;
     }
     this.ws = ws;
+    ws.binaryType = "arraybuffer";
     ws.onopen = () => {
       this.attempt = 0;
       this.setState("online");
-      for (const doc of this.joined) this.raw({ t: "join", doc });
+      for (const [doc, collab] of this.joined) this.raw(collab ? { t: "join", doc, collab } : { t: "join", doc });
+      for (const l of this.openListeners) l();
       clearInterval(this.pinger);
       this.pinger = setInterval(() => this.raw({ t: "ping", seq: Date.now() }), 25_000);
     };
     ws.onmessage = (e) => {
+      if (typeof e.data !== "string") {
+        const frame = new Uint8Array(e.data as ArrayBuffer);
+        for (const l of this.binaryListeners) l(frame);
+        return;
+      }
       let m: ServerMessage;
       try {
         m = JSON.parse(String(e.data)) as ServerMessage;
@@ -84,9 +97,18 @@ export class NotebookSocket {
     return this.raw(m);
   }
 
-  join(doc: string): void {
-    this.joined.add(doc);
-    this.raw({ t: "join", doc });
+  /** Sends a binary frame now if connected. */
+  sendBinary(frame: Uint8Array): boolean {
+    if (this.ws?.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(frame as Uint8Array<ArrayBuffer>);
+    return true;
+  }
+
+  /** With collab, the server also syncs the document's Automerge history and presence on this socket. */
+  join(doc: string, opts: { collab?: boolean } = {}): void {
+    const collab = opts.collab === true || this.joined.get(doc) === true;
+    this.joined.set(doc, collab);
+    this.raw(collab ? { t: "join", doc, collab } : { t: "join", doc });
   }
 
   leave(doc: string): void {
@@ -97,6 +119,17 @@ export class NotebookSocket {
   on(l: Listener): () => void {
     this.listeners.add(l);
     return () => this.listeners.delete(l);
+  }
+
+  onBinary(l: BinaryListener): () => void {
+    this.binaryListeners.add(l);
+    return () => this.binaryListeners.delete(l);
+  }
+
+  /** Called after every (re)connection, once the joins were re-sent. */
+  onOpen(l: OpenListener): () => void {
+    this.openListeners.add(l);
+    return () => this.openListeners.delete(l);
   }
 
   close(): void {

@@ -1,14 +1,17 @@
 // The WebSocket protocol on /api/v1/ws between the browser and the server: versioned JSON text
-// frames for joining documents, live previews and shared runs. Every client frame is validated
-// here before the server acts on it.
+// frames for joining documents, presence, live previews and shared runs (Automerge sync travels in
+// the binary frames of collab-frames.ts). Every client frame is validated here before the server acts on it.
 import type { BlockStatus, RunEvent } from "./run-frames.ts";
+import type { CursorJson, PresenceUserJson } from "./collab-frames.ts";
 
-export const WS_PROTOCOL_VERSION = 1;
+/** 2: binary Automerge sync frames and presence. */
+export const WS_PROTOCOL_VERSION = 2;
 /** Largest client frame the server accepts, in bytes. */
 export const WS_MAX_FRAME_BYTES = 6 * 1024 * 1024;
 
 export type ClientMessage =
-  | { t: "join"; doc: string }
+  /** With collab, the connection also takes part in Automerge sync (binary frames) and presence. */
+  | { t: "join"; doc: string; collab?: boolean }
   | { t: "leave"; doc: string }
   /** Render this source as the document's preview, with its last outputs; answered by "preview". */
   | { t: "preview"; doc: string; seq: number; source: string }
@@ -16,7 +19,9 @@ export type ClientMessage =
   | { t: "run"; doc: string; scope: "all" } | { t: "run"; doc: string; scope: "blocks"; blocks: number[] }
   | { t: "interrupt"; doc: string }
   | { t: "restart"; doc: string }
-  | { t: "ping"; seq: number };
+  | { t: "ping"; seq: number }
+  /** Where this connection's cursor or selection is in a joined document (null: none). */
+  | { t: "presence"; doc: string; cursor: CursorJson | null };
 
 export interface CellStateJson {
   /** Index of the block in the parsed source the run used. */
@@ -52,6 +57,9 @@ export type ServerMessage =
   | { t: "run-finished"; doc: string; runId: string; durationMs: number; error: string | null }
   | { t: "run-event"; doc: string; runId: string; event: RunEvent }
   | { t: "pong"; seq: number }
+  /** Someone is in the document (sent on join, on every cursor move); the server stamps who. */
+  | { t: "presence"; doc: string; peer: string; user: PresenceUserJson; cursor: CursorJson | null }
+  | { t: "presence-left"; doc: string; peer: string }
   | { t: "error"; code: string; message: string; doc?: string };
 
 const DOC = /^[a-z2-7]{16}$/;
@@ -65,6 +73,9 @@ export function parseClientMessage(raw: unknown): ClientMessage | { error: strin
     case "ping":
       return Number.isSafeInteger(m.seq) ? { t: "ping", seq: m.seq as number } : { error: "ping needs an integer seq" };
     case "join":
+      if (!docOk) return { error: "join needs a document id" };
+      if (m.collab !== undefined && typeof m.collab !== "boolean") return { error: "join collab must be true or false" };
+      return m.collab ? { t: "join", doc: m.doc as string, collab: true } : { t: "join", doc: m.doc as string };
     case "leave":
     case "interrupt":
     case "restart":
@@ -74,6 +85,14 @@ export function parseClientMessage(raw: unknown): ClientMessage | { error: strin
       if (!Number.isSafeInteger(m.seq)) return { error: "preview needs an integer seq" };
       if (typeof m.source !== "string") return { error: "preview needs the source text" };
       return { t: "preview", doc: m.doc as string, seq: m.seq as number, source: m.source };
+    case "presence": {
+      if (!docOk) return { error: "presence needs a document id" };
+      if (m.cursor === null) return { t: "presence", doc: m.doc as string, cursor: null };
+      const c = m.cursor as Record<string, unknown> | undefined;
+      const pos = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 100_000_000;
+      if (typeof c !== "object" || c === null || !pos(c.anchor) || !pos(c.head)) return { error: "presence cursor must be {anchor, head} or null" };
+      return { t: "presence", doc: m.doc as string, cursor: { anchor: c.anchor as number, head: c.head as number } };
+    }
     case "run":
       if (!docOk) return { error: "run needs a document id" };
       if (m.scope === "all") return { t: "run", doc: m.doc as string, scope: "all" };

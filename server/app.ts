@@ -23,6 +23,11 @@ import { OutputsStore } from "./store/outputs-store.ts";
 import { NotebookSessions } from "./runtime/notebook-sessions.ts";
 import { mountWebSocket } from "./ws/ws-server.ts";
 import { registerPublicRoutes } from "./http/public-routes.ts";
+import { registerHistoryRoutes } from "./http/history-routes.ts";
+import { SyncStore } from "./store/sync-store.ts";
+import { CollabDocuments } from "./sync/collab-documents.ts";
+import { loadAutomerge } from "./sync/automerge.ts";
+import { CONTENT_MAX_BYTES } from "./documents/document-rules.ts";
 
 export interface Services {
   db: Database;
@@ -83,9 +88,17 @@ export interface RunningServer {
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const services = openServices(config.dataDir);
+  await loadAutomerge();
+  const collab = new CollabDocuments(new SyncStore(services.db), {
+    log,
+    maxTextBytes: CONTENT_MAX_BYTES,
+    usernameOf: (id) => services.users.byId(id)?.username ?? null,
+  });
+  services.documents.useContentWriter(collab);
   const metrics = new Metrics();
   metrics.addGauge("pymd_users", "User accounts.", () => services.users.count());
   metrics.addGauge("pymd_documents", "Documents not in the trash.", () => services.documentsStore.count());
+  metrics.addGauge("pymd_open_collab_documents", "Automerge documents held in memory.", () => collab.openCount);
   const https = config.baseUrl?.protocol === "https:";
 
   const { app, router } = createHttpApp({ log, metrics, sessions: services.sessions, baseUrl: config.baseUrl });
@@ -96,8 +109,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const notebooks = new NotebookSessions(services.outputsStore, executions, log);
   registerRenderRoutes(router, { documents: services.documents, executions });
   registerPublicRoutes(router, { documents: services.documents, notebooks });
-  mountWebSocket(app as never, { log, metrics, sessions: services.sessions, documents: services.documents, notebooks, baseUrl: config.baseUrl });
+  mountWebSocket(app as never, { log, metrics, sessions: services.sessions, documents: services.documents, notebooks, collab, baseUrl: config.baseUrl });
   registerDocumentRoutes(router, { documents: services.documents, exportRendered: renderedExport({ documents: services.documents, executions }) });
+  registerHistoryRoutes(router, { documents: services.documents, collab });
   await registerClientRoutes(router);
 
   const housekeeping = () => {
@@ -130,6 +144,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       clearInterval(timer);
       await notebooks.closeAll();
       await app.stop(true);
+      collab.closeAll();
       services.db.close();
     },
   };

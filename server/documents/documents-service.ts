@@ -33,11 +33,23 @@ function asObject(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+/** Where a document's text lives once collaboration is on: writes become changes of its history. */
+export interface ContentWriter {
+  replaceText(id: string, text: string, userId: string): void;
+}
+
 export class DocumentsService {
+  private contentWriter: ContentWriter | null = null;
+
   constructor(
     private readonly docs: DocumentsStore,
     private readonly users: UsersStore,
   ) {}
+
+  /** Routes content writes through the collaboration layer, so connected editors receive them. */
+  useContentWriter(w: ContentWriter): void {
+    this.contentWriter = w;
+  }
 
   /** The caller's role on a live document, or 404 whether it is missing, deleted or simply not theirs. */
   access(user: UserRow, id: string, opts: { includeDeleted?: boolean } = {}): { doc: DocumentRow; role: AccessRole } {
@@ -100,13 +112,18 @@ export class DocumentsService {
           throw invalid(`unknown or read-only field: ${k}`);
       }
     }
+    if (patch.content !== undefined && this.contentWriter) {
+      this.contentWriter.replaceText(id, patch.content, user.id);
+      delete patch.content;
+    }
     this.docs.update(id, patch);
     return toJson(this.docs.byId(id)!, role);
   }
 
-  /** Writes new content from a trusted internal source (the sync layer), after access was checked. */
-  setContent(id: string, content: string): void {
-    this.docs.update(id, { content });
+  /** Writes new content from a trusted internal source, after access was checked. */
+  setContent(id: string, content: string, userId: string): void {
+    if (this.contentWriter) this.contentWriter.replaceText(id, content, userId);
+    else this.docs.update(id, { content });
   }
 
   trash(user: UserRow, id: string): void {

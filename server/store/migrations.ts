@@ -126,4 +126,28 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: "collaboration",
+    sql: `
+      -- Each document's Automerge history: a compacted snapshot followed by the incremental
+      -- chunks saved since, loaded in seq order. documents.content is rewritten in the same
+      -- transaction as every chunk, so the text REST and search read is the stored Automerge text.
+      CREATE TABLE sync_chunks (
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (document_id, seq)
+      );
+      -- Which user first sent changes under an Automerge actor id: history names authors from
+      -- it, and nobody may later write under someone else's actor.
+      CREATE TABLE sync_actors (
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        actor TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        PRIMARY KEY (document_id, actor)
+      );
+    `,
+  },
 ];

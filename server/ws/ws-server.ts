@@ -1,6 +1,7 @@
 // The WebSocket endpoint /api/v1/ws: authenticates the connection (session cookie or API token,
 // same-origin only for cookies), validates every frame, limits its rate and size, checks access
-// to the document on every message, and hands work to the notebook sessions.
+// to the document on every message, and hands work to the notebook sessions and, for Automerge
+// sync (binary frames) and presence, to the collaboration layer.
 import type { Elysia } from "elysia";
 import { parseClientMessage, WS_MAX_FRAME_BYTES, WS_PROTOCOL_VERSION, type ServerMessage } from "../../protocol/ws-messages.ts";
 import { AppError } from "../errors.ts";
@@ -8,6 +9,8 @@ import type { Logger } from "../log/logger.ts";
 import type { Authenticated, SessionManager } from "../auth/sessions.ts";
 import type { DocumentsService } from "../documents/documents-service.ts";
 import type { NotebookSessions, Watcher } from "../runtime/notebook-sessions.ts";
+import type { CollabDocuments, CollabPeer } from "../sync/collab-documents.ts";
+import { decodeBinaryFrame } from "../../protocol/collab-frames.ts";
 import type { Metrics } from "../http/metrics.ts";
 import { expectedOrigin, parseCookies, SESSION_COOKIE } from "../http/http-app.ts";
 
@@ -17,6 +20,7 @@ export interface WsDeps {
   sessions: SessionManager;
   documents: DocumentsService;
   notebooks: NotebookSessions;
+  collab: CollabDocuments;
   baseUrl: URL | null;
 }
 
@@ -33,6 +37,7 @@ interface Conn {
   tokens: number;
   refilledAt: number;
   send(m: ServerMessage): void;
+  sendBinary(frame: Uint8Array): void;
   close(code: number, reason: string): void;
 }
 
@@ -41,6 +46,7 @@ interface RawSocket {
   data: { request: Request };
   send(data: string): void;
   close(code?: number, reason?: string): void;
+  raw: { send(data: Uint8Array): number };
 }
 
 function authenticate(request: Request, d: WsDeps): Authenticated | string {
@@ -66,6 +72,30 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
     if (close) c.close(4400, code);
   };
 
+  const peerOf = (c: Conn): CollabPeer => ({
+    id: c.id,
+    userId: c.auth.user.id,
+    username: c.auth.user.username,
+    send: (m) => c.send(m),
+    sendBinary: (f) => c.sendBinary(f),
+  });
+
+  /** A binary frame is an Automerge sync message; anything wrong with one ends the connection. */
+  const handleBinary = (c: Conn, frame: Uint8Array) => {
+    const f = decodeBinaryFrame(frame);
+    if ("error" in f) return fail(c, f.error === "frame too large" ? "too_large" : "bad_frame", f.error, true);
+    try {
+      if (!c.joined.has(f.doc)) throw new AppError("validation_failed", "join the document first");
+      const { role } = access(c, f.doc);
+      d.collab.receiveSync(f.doc, c.id, f.message, role);
+    } catch (e) {
+      if (!(e instanceof AppError)) d.log.error("sync frame failed", { err: e instanceof Error ? e.stack ?? e.message : String(e) });
+      const code = e instanceof AppError ? e.code : "internal";
+      c.send({ t: "error", code, message: e instanceof AppError ? e.message : "Internal error", doc: f.doc });
+      c.close(code === "unauthenticated" ? 4401 : code === "forbidden" ? 4403 : 4400, code);
+    }
+  };
+
   const watcherOf = (c: Conn): Watcher => ({ id: c.id, userId: c.auth.user.id, username: c.auth.user.username, send: (m) => c.send(m) });
 
   /** Re-checks the user and their role on the document for every message: access can change mid-session. */
@@ -86,7 +116,7 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
         return fail(c, "bad_frame", "frame is not valid JSON", true);
       }
     } else if (raw instanceof Uint8Array || raw instanceof ArrayBuffer) {
-      return fail(c, "bad_frame", "binary frames are not part of this protocol version", true);
+      return handleBinary(c, raw instanceof ArrayBuffer ? new Uint8Array(raw) : raw);
     }
     const msg = parseClientMessage(decoded);
     if ("error" in msg) return fail(c, "bad_frame", msg.error, true);
@@ -101,11 +131,18 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
           c.joined.add(msg.doc);
           const s = d.notebooks.join(msg.doc, watcherOf(c));
           c.send({ t: "joined", doc: msg.doc, role, running: s.isRunning });
+          if (msg.collab) d.collab.join(msg.doc, peerOf(c));
           return;
         }
         case "leave":
           c.joined.delete(msg.doc);
           d.notebooks.leave(msg.doc, c.id);
+          d.collab.leave(msg.doc, c.id);
+          return;
+        case "presence":
+          if (!c.joined.has(msg.doc)) throw new AppError("validation_failed", "join the document first");
+          access(c, msg.doc);
+          d.collab.presence(msg.doc, c.id, msg.cursor);
           return;
         case "preview": {
           if (!c.joined.has(msg.doc)) throw new AppError("validation_failed", "join the document first");
@@ -167,6 +204,8 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
         tokens: RATE_BURST,
         refilledAt: Date.now(),
         send: (m) => ws.send(JSON.stringify(m)),
+        // ElysiaWS.send would JSON-encode a Uint8Array; the raw socket sends it as a binary frame.
+        sendBinary: (f) => void ws.raw.send(f),
         close: (code, reason) => ws.close(code, reason),
       };
       conns.set(ws.id, c);
@@ -188,7 +227,10 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
       if (!c) return;
       conns.delete(ws.id);
       d.metrics.openWebSockets--;
-      for (const doc of c.joined) d.notebooks.leave(doc, c.id);
+      for (const doc of c.joined) {
+        d.notebooks.leave(doc, c.id);
+        d.collab.leave(doc, c.id);
+      }
     },
   } as never);
 }

@@ -1,0 +1,309 @@
+// Real-time collaboration end to end over real WebSockets: convergence of concurrent editors,
+// viewers' forged changes refused and never stored, fuzzed frames, REST writes reaching editors,
+// search, presence, history, and acknowledged changes surviving kill -9.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startTestServer, type TestClient, type TestServer } from "../testing/test-server.ts";
+import { CollabTestClient, until } from "../testing/collab-test-client.ts";
+import { A } from "./automerge.ts";
+import { encodeSyncFrame, type CollabDoc } from "../../protocol/collab-frames.ts";
+
+let srv: TestServer;
+let alice: TestClient;
+let bob: TestClient;
+let vic: TestClient;
+let eve: TestClient;
+
+const connect = (c: TestClient, doc: string, opts?: { join?: boolean }) => CollabTestClient.connect(srv.url, c.cookie!, doc, opts);
+
+async function newDoc(content: string, members: { username: string; role: string }[] = []): Promise<string> {
+  const d = await alice.json("POST", "/api/v1/documents", { title: "Collab", content });
+  if (members.length) await alice.json("PUT", `/api/v1/documents/${d.body.id}/members`, { members });
+  return d.body.id as string;
+}
+
+/** The text stored in SQLite, read from a fresh connection to the database file. */
+function storedText(docId: string): { content: string; automerge: string } {
+  const db = new Database(join(srv.dataDir, "pymd.db"), { readonly: true });
+  try {
+    const content = db.query<{ content: string }, [string]>("SELECT content FROM documents WHERE id = ?").get(docId)!.content;
+    const chunks = db.query<{ data: Uint8Array }, [string]>("SELECT data FROM sync_chunks WHERE document_id = ? ORDER BY seq").all(docId);
+    const all = Buffer.concat(chunks.map((c) => Buffer.from(c.data)));
+    return { content, automerge: A.load<CollabDoc>(new Uint8Array(all)).content };
+  } finally {
+    db.close();
+  }
+}
+
+beforeAll(async () => {
+  srv = await startTestServer();
+  alice = await srv.userClient("alice");
+  bob = await srv.userClient("bob");
+  vic = await srv.userClient("vic");
+  eve = await srv.userClient("eve");
+});
+afterAll(() => srv.close());
+
+async function converge(n: number, editsEach: number) {
+  const seed = "# # Shared notebook\n# ```\nprint(1)\n# ```\n";
+  const doc = await newDoc(seed, [{ username: "bob", role: "editor" }]);
+  const clients = await Promise.all(Array.from({ length: n }, (_, i) => connect(i % 2 ? bob : alice, doc)));
+  await until(() => clients.every((c) => c.text() === seed), 10_000, "initial text");
+  await Promise.all(
+    clients.map(async (c, k) => {
+      for (let i = 0; i < editsEach; i++) {
+        const len = c.text().length;
+        const at = Math.floor(Math.random() * (len + 1));
+        if (Math.random() < 0.3 && len > 0) c.splice(Math.min(at, len - 1), 1);
+        else c.splice(at, 0, String.fromCharCode(97 + ((k + i) % 26)));
+        if (i % 5 === 0) await Bun.sleep(Math.random() * 20);
+      }
+    }),
+  );
+  await until(() => {
+    const t = clients[0]!.text();
+    return clients.every((c) => c.text() === t && c.acknowledged());
+  }, 60_000, `${n} clients to converge`);
+  const final = clients[0]!.text();
+  const rest = await alice.json("GET", `/api/v1/documents/${doc}`);
+  expect(rest.body.content).toBe(final);
+  expect(storedText(doc)).toEqual({ content: final, automerge: final });
+  for (const c of clients) c.close();
+  return final;
+}
+
+describe("collaboration", () => {
+  test("2 concurrent editors converge to identical text", async () => {
+    await converge(2, 150);
+  }, 60_000);
+
+  test("5 concurrent editors converge to identical text", async () => {
+    await converge(5, 80);
+  }, 60_000);
+
+  test("20 concurrent editors converge to identical text", async () => {
+    await converge(20, 30);
+  }, 90_000);
+
+  test("a viewer receives changes; a viewer's change is refused, never stored or relayed", async () => {
+    const doc = await newDoc("hello", [{ username: "vic", role: "viewer" }]);
+    const a = await connect(alice, doc);
+    const v = await connect(vic, doc);
+    expect(v.role).toBe("viewer");
+    await until(() => v.text() === "hello", 10_000, "viewer to receive the text");
+    a.splice(5, 0, " world");
+    await until(() => v.text() === "hello world" && a.acknowledged(), 10_000, "viewer to see the edit");
+    v.splice(0, 0, "FORGED ");
+    v.flushNow();
+    const err = await v.next("error");
+    expect(err.code).toBe("forbidden");
+    expect((await v.waitClosed())?.code).toBe(4403);
+    await Bun.sleep(100);
+    expect(a.text()).toBe("hello world");
+    expect(storedText(doc)).toEqual({ content: "hello world", automerge: "hello world" });
+    expect((await alice.json("GET", `/api/v1/documents/${doc}`)).body.content).toBe("hello world");
+    a.close();
+  });
+
+  test("someone without access learns nothing; forged actors and non-text edits are refused", async () => {
+    const doc = await newDoc("secret");
+    const e = await connect(eve, doc, { join: false });
+    await e.next("hello");
+    e.json({ t: "join", doc, collab: true });
+    const missing = await e.next("error");
+    expect(missing.code).toBe("not_found");
+    // A sync frame for a document the connection never joined gets the same answer for every id.
+    const [, m] = A.generateSyncMessage(A.init(), A.initSyncState());
+    e.ws.send(encodeSyncFrame(doc, m!) as Uint8Array<ArrayBuffer>);
+    const err = await e.next("error");
+    expect(err.message).toBe("join the document first");
+    expect(JSON.stringify(e.messages)).not.toContain("secret");
+
+    // An editor whose change writes outside the text is refused, and so is one under another's actor id.
+    const shared = await newDoc("text", [{ username: "bob", role: "editor" }]);
+    const a = await connect(alice, shared);
+    await until(() => a.text() === "text");
+    a.splice(4, 0, "!");
+    await until(() => a.acknowledged());
+    const b = await connect(bob, shared);
+    await until(() => b.text() === "text!");
+    b.doc = A.change(b.doc, (d) => {
+      (d as Record<string, unknown>).admin = true;
+    });
+    b.flushNow();
+    expect((await b.next("error")).code).toBe("forbidden");
+    const b2 = await connect(bob, shared);
+    await until(() => b2.text() === "text!");
+    b2.doc = A.clone(b2.doc, A.getActorId(a.doc));
+    b2.splice(0, 0, "mine:");
+    b2.flushNow();
+    expect((await b2.next("error")).code).toBe("forbidden");
+    expect(storedText(shared).automerge).toBe("text!");
+    a.close();
+  });
+
+  test("fuzzed frames get an error and a close; the server and the stored document are unaffected", async () => {
+    const doc = await newDoc("steady");
+    const a = await connect(alice, doc);
+    await until(() => a.text() === "steady");
+    const [, valid] = A.generateSyncMessage(A.change(A.clone(a.doc), (d) => A.splice(d, ["content"], 0, 0, "x")), A.initSyncState());
+    const header = (payload: Uint8Array) => encodeSyncFrame(doc, payload);
+    const frames: Uint8Array[] = [
+      crypto.getRandomValues(new Uint8Array(64)),
+      header(crypto.getRandomValues(new Uint8Array(200))),
+      header(valid!.subarray(0, Math.floor(valid!.length / 2))),
+      header(new Uint8Array([0x42])),
+      new Uint8Array([1, 2, 3]),
+      new Uint8Array(5 * 1024 * 1024).fill(1),
+    ];
+    for (let i = 0; i < 30; i++) frames.push(header(crypto.getRandomValues(new Uint8Array(1 + Math.floor(Math.random() * 300)))));
+    for (const f of frames) {
+      const c = await connect(alice, doc);
+      c.ws.send(f as Uint8Array<ArrayBuffer>);
+      const closed = await c.waitClosed();
+      expect(closed).not.toBeNull();
+      expect(closed!.code).not.toBe(1000);
+    }
+    expect((await fetch(srv.url + "/api/v1/health")).status).toBe(200);
+    // The document still syncs for an honest client, and nothing of the garbage was stored.
+    a.splice(6, 0, "!");
+    await until(() => a.acknowledged(), 10_000, "ack after fuzzing");
+    expect(storedText(doc)).toEqual({ content: "steady!", automerge: "steady!" });
+    a.close();
+  }, 60_000);
+
+  test("a PATCH of content is an Automerge change that reaches connected editors; search sees the latest text", async () => {
+    const doc = await newDoc("before", [{ username: "bob", role: "editor" }]);
+    const b = await connect(bob, doc);
+    await until(() => b.text() === "before");
+    const r = await alice.json("PATCH", `/api/v1/documents/${doc}`, { content: "after the patch" });
+    expect(r.status).toBe(200);
+    expect(r.body.content).toBe("after the patch");
+    await until(() => b.text() === "after the patch", 10_000, "patch to reach the editor");
+    b.splice(b.text().length, 0, " zanzibarword");
+    await until(() => b.acknowledged(), 10_000, "ack");
+    const found = await alice.json("GET", "/api/v1/documents?q=zanzibarword");
+    expect(found.body.documents.map((d: { id: string }) => d.id)).toEqual([doc]);
+    expect((await alice.json("GET", `/api/v1/documents/${doc}`)).body.content).toBe("after the patch zanzibarword");
+    b.close();
+  });
+
+  test("presence: join, cursor and leave are relayed, stamped with the sender's identity", async () => {
+    const doc = await newDoc("abc", [{ username: "bob", role: "viewer" }]);
+    const a = await connect(alice, doc);
+    const b = await connect(bob, doc);
+    const joined = await a.next("presence", (m) => m.user.username === "bob");
+    expect(joined.cursor).toBeNull();
+    b.json({ t: "presence", doc, cursor: { anchor: 1, head: 2 }, user: { id: "x", username: "mallory" } });
+    const moved = await a.next("presence", (m) => m.cursor !== null);
+    expect(moved.user.username).toBe("bob");
+    expect(moved.user.id).toBe(bob.userId!);
+    expect(moved.user.colour).toMatch(/^#[0-9a-f]{6}$/);
+    expect(moved.cursor).toEqual({ anchor: 1, head: 2 });
+    b.close();
+    const left = await a.next("presence-left");
+    expect(left.peer).toBe(moved.peer);
+    a.close();
+  });
+
+  test("history: versions by author, a past version, restore as a new change", async () => {
+    const doc = await newDoc("v1", [{ username: "bob", role: "editor" }]);
+    const a = await connect(alice, doc);
+    await until(() => a.text() === "v1");
+    a.splice(2, 0, " by alice");
+    await until(() => a.acknowledged());
+    a.close();
+    const b = await connect(bob, doc);
+    await until(() => b.text() === "v1 by alice");
+    b.splice(0, 11, "rewritten by bob");
+    await until(() => b.acknowledged());
+    const h = await alice.json("GET", `/api/v1/documents/${doc}/history`);
+    expect(h.status).toBe(200);
+    const authors = h.body.versions.map((v: { author: { username: string } | null }) => v.author?.username ?? null);
+    expect(authors).toEqual(["bob", "alice", null]);
+    const aliceVersion = h.body.versions[1];
+    const past = await alice.json("GET", `/api/v1/documents/${doc}/history/${aliceVersion.hash}`);
+    expect(past.body.content).toBe("v1 by alice");
+    expect(past.body.current).toBe("rewritten by bob");
+    expect((await eve.json("GET", `/api/v1/documents/${doc}/history`)).status).toBe(404);
+    const restored = await alice.json("POST", `/api/v1/documents/${doc}/history/${aliceVersion.hash}/restore`);
+    expect(restored.status).toBe(200);
+    expect(restored.body.content).toBe("v1 by alice");
+    await until(() => b.text() === "v1 by alice", 10_000, "restore to reach the editor");
+    const after = await alice.json("GET", `/api/v1/documents/${doc}/history`);
+    expect(after.body.versions.length).toBe(4);
+    expect(after.body.versions[0].author.username).toBe("alice");
+    b.close();
+  });
+});
+
+describe("durability", () => {
+  test("a kill -9 mid-session loses no change the server acknowledged", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pymd-collab-kill-"));
+    const MAIN = join(import.meta.dir, "..", "main.ts");
+    const env = { PATH: process.env.PATH ?? "/usr/bin" };
+    const serve = async () => {
+      const proc = Bun.spawn([process.execPath, MAIN, "serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir, "--log-format", "json"], { cwd: dir, stdout: "pipe", stderr: "pipe", env });
+      const reader = proc.stderr.getReader();
+      let buf = "";
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += new TextDecoder().decode(value);
+        const m = /"url":"(http:\/\/[^"]+)"/.exec(buf);
+        if (m) {
+          reader.releaseLock();
+          return { proc, url: m[1]! };
+        }
+      }
+      proc.kill(9);
+      throw new Error(`server did not start: ${buf}`);
+    };
+    try {
+      const add = Bun.spawnSync([process.execPath, MAIN, "user", "add", "kim", "--password-stdin", "--data-dir", dir], { cwd: dir, stdin: new TextEncoder().encode("kimpassword\n"), env });
+      expect(add.exitCode).toBe(0);
+      let s = await serve();
+      const login = async (url: string) =>
+        (await fetch(url + "/api/v1/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "kim", password: "kimpassword" }) })).headers
+          .get("set-cookie")!
+          .split(";")[0]!;
+      let cookie = await login(s.url);
+      const created = await fetch(s.url + "/api/v1/documents", { method: "POST", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ title: "K", content: "" }) });
+      const docId = ((await created.json()) as { id: string }).id;
+      const c = await CollabTestClient.connect(s.url, cookie, docId);
+      await until(() => typeof c.doc.content === "string" && c.acknowledged(), 10_000, "first sync");
+      let ackedText = "";
+      let typing = true;
+      const typist = (async () => {
+        for (let i = 0; typing && i < 5000; i++) {
+          c.splice(c.text().length, 0, String.fromCharCode(97 + (i % 26)));
+          if (c.serverHeads.length && A.hasHeads(c.doc, c.serverHeads)) ackedText = A.view(c.doc, c.serverHeads).content;
+          await Bun.sleep(2);
+        }
+      })();
+      await until(() => ackedText.length >= 200, 20_000, "acknowledged typing");
+      const acked = ackedText;
+      s.proc.kill(9);
+      typing = false;
+      await typist;
+      await s.proc.exited;
+      s = await serve();
+      cookie = await login(s.url);
+      const rest = (await (await fetch(`${s.url}/api/v1/documents/${docId}`, { headers: { cookie } })).json()) as { content: string };
+      expect(rest.content.startsWith(acked)).toBe(true);
+      const c2 = await CollabTestClient.connect(s.url, cookie, docId);
+      await until(() => c2.text().length >= acked.length, 10_000, "reload after restart");
+      expect(c2.text().startsWith(acked)).toBe(true);
+      expect(c2.text()).toBe(rest.content);
+      c2.close();
+      s.proc.kill(9);
+      await s.proc.exited;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
