@@ -96,8 +96,18 @@ def _emit_output(kind, text, mime=None):
             _write_frame('{"type":"display","runId":%s,"block":%d,"mime":%s,"data":%s}' % (_enc(run_id), block, _enc(mime), _enc(text)))
 
 
+# Held while bytes are read from a pipe and emitted, so a block's end-of-block drain waits for a
+# read the pump thread is in the middle of, and no output slips past the block's end.
+_drain_lock = _thread.allocate_lock()
+
+
 def _drain_fd(fd, kind):
     """Reads whatever is waiting in one of the fd 1/2 pipes without blocking."""
+    with _drain_lock:
+        _drain_fd_locked(fd, kind)
+
+
+def _drain_fd_locked(fd, kind):
     chunks = []
     while True:
         try:
