@@ -28,6 +28,8 @@ export interface CodeEditorOptions {
   onRunBlock(): void;
   onRunAll(): void;
   onScroll(topLine: number): void;
+  /** More extensions, such as the collaboration binding. */
+  extensions?: Extension[];
 }
 
 export interface CodeEditor {
@@ -81,6 +83,7 @@ export function createCodeEditor(parent: HTMLElement, o: CodeEditorOptions): Cod
         keymap.of([...defaultKeymap, ...searchKeymap, ...historyKeymap, indentWithTab]),
         pymdLanguage,
         pymdHighlighting,
+        o.extensions ?? [],
         settings.of(settingsExtensions(o.settings)),
         readOnly.of(readOnlyExtensions(o.readOnly)),
         EditorView.contentAttributes.of({ "aria-label": "PyMD source", "data-testid": "editor-content" }),

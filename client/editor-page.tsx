@@ -15,12 +15,29 @@ import { PreviewPane, type LiveCell } from "./preview-pane.tsx";
 import { ShareDialog } from "./share-dialog.tsx";
 import { headingsOf } from "./outline.ts";
 import { loadDraft, clearDraft, saveDraft } from "./drafts.ts";
+import { CollabDocument, type RemotePresence } from "./collab-document.ts";
+import { collabExtension } from "./collab-codemirror.ts";
 
 type ViewMode = "split" | "editor" | "preview";
 type SaveState = "saved" | "unsaved" | "saving" | "offline" | "error";
 
 const SAVE_DEBOUNCE_MS = 700;
 const PREVIEW_STALL_MS = 3000;
+
+/** Resolves with the text once the first sync brings it, or null after `ms`. */
+function firstText(c: CollabDocument, ms: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => (off(), resolve(c.text())), ms);
+    const off = c.onRemote(() => {
+      const t = c.text();
+      if (t !== null) {
+        clearTimeout(timer);
+        off();
+        resolve(t);
+      }
+    });
+  });
+}
 
 export function EditorPage() {
   const params = useParams();
@@ -41,7 +58,11 @@ export function EditorPage() {
   const [outlineOpen, setOutlineOpen] = createSignal(true);
   const [fullscreen, setFullscreen] = createSignal(false);
   const [title, setTitle] = createSignal("");
+  const [people, setPeople] = createSignal<RemotePresence[]>([]);
   let editor: CodeEditor | undefined;
+  /** Set when the document is edited through Automerge; otherwise saving falls back to PATCH. */
+  let collab: CollabDocument | null = null;
+  let ackTimer: ReturnType<typeof setInterval> | undefined;
   let editorHost!: HTMLDivElement;
   let previewEl: HTMLDivElement | undefined;
   let saveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -76,8 +97,19 @@ export function EditorPage() {
     else sendPreview();
   };
 
+  /** Waits until the server has stored every local Automerge change, up to `ms`. */
+  const acknowledged = async (ms: number): Promise<boolean> => {
+    const end = Date.now() + ms;
+    while (collab && !collab.acknowledged()) {
+      if (Date.now() > end) return false;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return true;
+  };
+
   /** Saves the editor's text now; resolves when the server has it (or the attempt failed). */
   const flush = async (): Promise<boolean> => {
+    if (collab) return acknowledged(5000);
     clearTimeout(saveTimer);
     if (saving) await saving;
     const current = text();
@@ -109,11 +141,13 @@ export function EditorPage() {
 
   const onChange = (value: string) => {
     setText(value);
+    requestPreview();
+    // With Automerge the binding sends every edit and IndexedDB keeps it; the state poll shows it.
+    if (collab) return;
     saveDraft(id(), value, doc()?.updatedAt ?? "");
     setSaveState("unsaved");
     clearTimeout(saveTimer);
     saveTimer = setTimeout(() => void flush(), SAVE_DEBOUNCE_MS);
-    requestPreview();
   };
 
   const run = async (scope: "all" | "block", block?: number) => {
@@ -219,6 +253,11 @@ export function EditorPage() {
   };
 
   const beforeUnload = (e: BeforeUnloadEvent) => {
+    if (collab) {
+      // The IndexedDB copy keeps unsent edits; warn only when the server has not stored them.
+      if (!collab.acknowledged()) e.preventDefault();
+      return;
+    }
     if (text() !== savedText) e.preventDefault();
   };
   const globalKeys = (e: KeyboardEvent) => {
@@ -248,29 +287,46 @@ export function EditorPage() {
     setDoc(d);
     setTitle(d.title);
     savedText = d.content;
+    const writable = d.role === "owner" || d.role === "editor";
     let initial = d.content;
-    const draft = loadDraft(d.id);
-    if (draft && draft.text !== d.content && (d.role === "owner" || d.role === "editor")) {
-      // Unsaved typing from an earlier visit (a reload, a lost connection) wins over the stored text.
-      initial = draft.text;
-      setNotice(draft.base === d.updatedAt ? "Restored unsaved changes from this browser." : "Restored unsaved changes from this browser; the document also changed elsewhere since.");
+    try {
+      collab = await CollabDocument.open(d.id, socket);
+      // A browser with no copy yet starts empty and receives the text with the first sync.
+      const text0 = collab.text() ?? (await firstText(collab, 8000));
+      if (text0 === null) throw new Error("no text from the server");
+      initial = text0;
+      collab.onPresence(setPeople);
+      clearDraft(d.id);
+    } catch {
+      collab?.close();
+      collab = null;
+      const draft = loadDraft(d.id);
+      if (draft && draft.text !== d.content && writable) {
+        // Unsaved typing from an earlier visit (a reload, a lost connection) wins over the stored text.
+        initial = draft.text;
+        setNotice(draft.base === d.updatedAt ? "Restored unsaved changes from this browser." : "Restored unsaved changes from this browser; the document also changed elsewhere since.");
+      }
+      socket.join(d.id);
     }
     setText(initial);
     editor = createCodeEditor(editorHost, {
       doc: initial,
-      readOnly: !(d.role === "owner" || d.role === "editor"),
+      readOnly: !writable,
       settings: session.settings(),
       onChange,
       onSave: () => void flush(),
       onRunBlock: () => void run("block"),
       onRunAll: () => void run("all"),
       onScroll: syncScroll,
+      extensions: collab ? [collabExtension(collab)] : [],
     });
-    if (initial !== d.content) {
+    if (collab) {
+      const c = collab;
+      ackTimer = setInterval(() => setSaveState(c.acknowledged() ? "saved" : socket.state() === "online" ? "saving" : "offline"), 300);
+    } else if (initial !== d.content) {
       setSaveState("unsaved");
       void flush();
     }
-    socket.join(d.id);
     requestPreview();
   });
 
@@ -279,9 +335,13 @@ export function EditorPage() {
   onCleanup(() => {
     clearTimeout(saveTimer);
     clearTimeout(previewTimer);
-    if (text() !== savedText) void flush();
-    socket.leave(id());
+    clearInterval(ackTimer);
     editor?.destroy();
+    if (collab) collab.close();
+    else {
+      if (text() !== savedText) void flush();
+      socket.leave(id());
+    }
   });
 
   const saveLabel = () =>
@@ -375,6 +435,15 @@ export function EditorPage() {
           <button class="secondary" aria-pressed={fullscreen()} onClick={() => setFullscreen(!fullscreen())} title="Fullscreen (Esc leaves)">
             {fullscreen() ? "Exit fullscreen" : "Fullscreen"}
           </button>
+          <span class="people" data-testid="people" aria-label="Who else is here">
+            <For each={people()}>
+              {(p) => (
+                <span class="person" style={{ "background-color": p.user.colour }} title={p.user.username}>
+                  {p.user.username.slice(0, 2).toUpperCase()}
+                </span>
+              )}
+            </For>
+          </span>
           <span class={`conn conn-${socket.state()}`} data-testid="connection" title="Connection to the server">
             {socket.state() === "online" ? "● live" : socket.state() === "connecting" ? "○ connecting" : "○ offline"}
           </span>

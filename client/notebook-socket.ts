@@ -7,6 +7,9 @@ import type { ClientMessage, ServerMessage } from "../protocol/ws-messages.ts";
 export type SocketState = "connecting" | "online" | "offline";
 
 type Listener = (m: ServerMessage) => void;
+
+const HEARTBEAT_EVERY_MS = 5000;
+const HEARTBEAT_DEAD_MS = 12_000;
 type BinaryListener = (frame: Uint8Array) => void;
 type OpenListener = () => void;
 
@@ -20,6 +23,7 @@ export class NotebookSocket {
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private pinger: ReturnType<typeof setInterval> | undefined;
+  private lastHeard = 0;
   private closedByUs = false;
   readonly state: Accessor<SocketState>;
   private readonly setState: (s: SocketState) => void;
@@ -30,6 +34,8 @@ export class NotebookSocket {
     this.setState = setState;
     this.connect();
     addEventListener("online", () => this.reconnectSoon(0));
+    // The browser knows first when the network went away; a socket may not notice for minutes.
+    addEventListener("offline", () => this.dropConnection());
   }
 
   private connect(): void {
@@ -50,9 +56,15 @@ export class NotebookSocket {
       for (const [doc, collab] of this.joined) this.raw(collab ? { t: "join", doc, collab } : { t: "join", doc });
       for (const l of this.openListeners) l();
       clearInterval(this.pinger);
-      this.pinger = setInterval(() => this.raw({ t: "ping", seq: Date.now() }), 25_000);
+      this.lastHeard = Date.now();
+      // A heartbeat: a connection that stays silent past HEARTBEAT_DEAD_MS is treated as lost.
+      this.pinger = setInterval(() => {
+        if (Date.now() - this.lastHeard > HEARTBEAT_DEAD_MS) this.dropConnection();
+        else this.raw({ t: "ping", seq: Date.now() });
+      }, HEARTBEAT_EVERY_MS);
     };
     ws.onmessage = (e) => {
+      this.lastHeard = Date.now();
       if (typeof e.data !== "string") {
         const frame = new Uint8Array(e.data as ArrayBuffer);
         for (const l of this.binaryListeners) l(frame);
@@ -77,6 +89,22 @@ export class NotebookSocket {
     ws.onerror = () => {
       /* onclose follows and schedules the retry */
     };
+  }
+
+  /** Gives up on the current connection at once and starts reconnecting. */
+  private dropConnection(): void {
+    const ws = this.ws;
+    if (!ws || this.closedByUs) return;
+    ws.onclose = ws.onmessage = ws.onopen = ws.onerror = null;
+    this.ws = null;
+    clearInterval(this.pinger);
+    try {
+      ws.close();
+    } catch {
+      // Already closing.
+    }
+    this.setState("offline");
+    this.reconnectSoon();
   }
 
   private reconnectSoon(delay?: number): void {

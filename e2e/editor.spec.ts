@@ -126,7 +126,8 @@ test("typing offline is kept and saved when the connection returns", async ({ pa
   await page.getByTestId("editor-content").click();
   await page.keyboard.press("Control+End");
   await page.keyboard.type("# typed while offline\n");
-  await expect(page.getByTestId("save-state")).toContainText(/Offline|kept/);
+  await expect(page.getByTestId("save-state")).toContainText(/Offline|kept/, { timeout: 15_000 });
+  await expect(page.getByTestId("connection")).toContainText("offline");
   // A reload while offline would fail to load the page; the draft survives a closed tab instead.
   await context.setOffline(false);
   await expect(page.getByTestId("save-state")).toHaveText("Saved", { timeout: 15_000 });
