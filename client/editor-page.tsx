@@ -13,6 +13,7 @@ import { notebookSocket } from "./notebook-socket.ts";
 import { createCodeEditor, type CodeEditor } from "./code-editor.ts";
 import { PreviewPane, type LiveCell } from "./preview-pane.tsx";
 import { ShareDialog } from "./share-dialog.tsx";
+import { HistoryPanel } from "./history-panel.tsx";
 import { headingsOf } from "./outline.ts";
 import { loadDraft, clearDraft, saveDraft } from "./drafts.ts";
 import { CollabDocument, type RemotePresence } from "./collab-document.ts";
@@ -23,6 +24,16 @@ type SaveState = "saved" | "unsaved" | "saving" | "offline" | "error";
 
 const SAVE_DEBOUNCE_MS = 700;
 const PREVIEW_STALL_MS = 3000;
+
+/** The single replacement that turns `from` into `to`: everything between their common prefix and suffix. */
+function minimalChange(from: string, to: string): { from: number; to: number; insert: string } {
+  let start = 0;
+  while (start < from.length && start < to.length && from[start] === to[start]) start++;
+  let endA = from.length;
+  let endB = to.length;
+  while (endA > start && endB > start && from[endA - 1] === to[endB - 1]) (endA--, endB--);
+  return { from: start, to: endA, insert: to.slice(start, endB) };
+}
 
 /** Resolves with the text once the first sync brings it, or null after `ms`. */
 function firstText(c: CollabDocument, ms: number): Promise<string | null> {
@@ -54,11 +65,14 @@ export function EditorPage() {
   const [running, setRunning] = createSignal<{ runId: string; by: string } | null>(null);
   const [notice, setNotice] = createSignal<string | null>(null);
   const [shareOpen, setShareOpen] = createSignal(false);
+  const [historyOpen, setHistoryOpen] = createSignal(false);
   const [exportOpen, setExportOpen] = createSignal(false);
   const [outlineOpen, setOutlineOpen] = createSignal(true);
   const [fullscreen, setFullscreen] = createSignal(false);
   const [title, setTitle] = createSignal("");
   const [people, setPeople] = createSignal<RemotePresence[]>([]);
+  /** "automerge" when edits sync as Automerge changes, "save" when the page fell back to saving whole texts. */
+  const [syncMode, setSyncMode] = createSignal<"automerge" | "save" | "loading">("loading");
   let editor: CodeEditor | undefined;
   /** Set when the document is edited through Automerge; otherwise saving falls back to PATCH. */
   let collab: CollabDocument | null = null;
@@ -296,8 +310,10 @@ export function EditorPage() {
       if (text0 === null) throw new Error("no text from the server");
       initial = text0;
       collab.onPresence(setPeople);
-      clearDraft(d.id);
-    } catch {
+      setSyncMode("automerge");
+    } catch (e) {
+      console.warn("live editing is unavailable; saving whole texts instead", e);
+      setSyncMode("save");
       collab?.close();
       collab = null;
       const draft = loadDraft(d.id);
@@ -322,6 +338,14 @@ export function EditorPage() {
     });
     if (collab) {
       const c = collab;
+      // Typing saved as a draft by an earlier visit that could not sync live is replayed as an
+      // edit, touching only the span that differs, then the draft is dropped.
+      const draft = loadDraft(d.id);
+      if (draft && writable && draft.text !== initial) {
+        editor.view.dispatch({ changes: minimalChange(initial, draft.text) });
+        setNotice("Restored unsaved changes from this browser.");
+      }
+      clearDraft(d.id);
       ackTimer = setInterval(() => setSaveState(c.acknowledged() ? "saved" : socket.state() === "online" ? "saving" : "offline"), 300);
     } else if (initial !== d.content) {
       setSaveState("unsaved");
@@ -352,7 +376,7 @@ export function EditorPage() {
       : { saved: "Saved", unsaved: "Unsaved changes", saving: "Saving…", offline: "Offline · kept in this browser", error: "Not saved · retrying" }[saveState()];
 
   return (
-    <div class={`editor-page mode-${mode()}${fullscreen() ? " fullscreen" : ""}`}>
+    <div class={`editor-page mode-${mode()}${fullscreen() ? " fullscreen" : ""}`} data-sync={syncMode()}>
       <Show when={!loadError()} fallback={<main class="center"><p role="alert" class="error">{loadError()}</p><A href="/">Back to your documents</A></main>}>
         <header class="editor-bar">
           <A class="brand" href="/" aria-label="All documents">
@@ -427,6 +451,9 @@ export function EditorPage() {
               </div>
             </Show>
           </div>
+          <button class="secondary" aria-pressed={historyOpen()} onClick={() => setHistoryOpen(!historyOpen())}>
+            History
+          </button>
           <Show when={doc()?.role === "owner"}>
             <button class="secondary" onClick={() => setShareOpen(true)}>
               Share
@@ -504,6 +531,14 @@ export function EditorPage() {
           <div class="source-pane" ref={editorHost} />
           <PreviewPane blocks={() => preview.blocks} cells={cells} canRun={canRun()} onRunBlock={(b) => void run("block", b)} ref={(el) => (previewEl = el)} />
         </div>
+        <Show when={historyOpen()}>
+          <HistoryPanel
+            docId={id()}
+            canRestore={canEdit()}
+            onClose={() => setHistoryOpen(false)}
+            onRestored={() => setNotice("Restored as a new change: everyone's later work stays in the history.")}
+          />
+        </Show>
         <Show when={shareOpen() && doc()}>
           <ShareDialog doc={doc()!} onClose={() => setShareOpen(false)} onChanged={(d) => setDoc(d)} />
         </Show>

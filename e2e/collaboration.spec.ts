@@ -82,8 +82,53 @@ test("two users edit one document live, and offline edits merge on reconnect", a
   const stored = await a.page.evaluate(async (docId) => ((await (await fetch(`/api/v1/documents/${docId}`)).json()) as { content: string }).content, id);
   for (const words of ["from alpha", "from beta", "beta offline", "alpha while beta is away"]) expect(stored).toContain(words);
 
+  // History: versions by author; compare the first with the current text; restore it.
+  await a.page.getByRole("button", { name: "History" }).click();
+  const history = a.page.getByTestId("history");
+  const items = history.locator(".history-item");
+  await expect.poll(() => items.count()).toBeGreaterThanOrEqual(2);
+  await expect(history).toContainText("reader");
+  await items.last().click();
+  await expect(history.getByTestId("history-diff")).toContainText("+ # from beta");
+  await history.getByRole("button", { name: "Restore this version" }).click();
+  for (const p of [a.page, b.page]) {
+    await expect(p.getByTestId("editor-content")).not.toContainText("from beta", { timeout: 10_000 });
+    await expect(p.getByTestId("editor-content")).toContainText("middle");
+  }
+  // Nothing is lost: the text before the restore is still a version.
+  await expect.poll(() => items.count()).toBeGreaterThanOrEqual(3);
+
   expect(a.errors).toEqual([]);
   expect(b.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|net::/.test(e))).toEqual([]);
   await a.close();
   await b.close();
+});
+
+test("edits typed offline survive closing the tab and reach the server when it reopens", async ({ browser }) => {
+  test.setTimeout(60_000);
+  const a = await signedInPage(browser, "admin", "e2e-admin-pass");
+  const id = await a.page.evaluate(async () => {
+    const r = await fetch("/api/v1/documents", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "Train notes", content: "# # Train notes\n" }) });
+    return ((await r.json()) as { id: string }).id;
+  });
+  await a.page.goto(`/d/${id}`);
+  await expect(a.page.getByTestId("connection")).toContainText("live");
+  await expect(a.page.locator(".editor-page")).toHaveAttribute("data-sync", "automerge");
+  await a.page.context().setOffline(true);
+  await expect(a.page.getByTestId("connection")).toContainText("offline", { timeout: 15_000 });
+  await a.page.getByTestId("editor-content").click();
+  await a.page.keyboard.press("Control+End");
+  await a.page.keyboard.type("# written in a tunnel\n");
+  // The browser's copy is written within a second of typing; then the tab is closed.
+  await a.page.waitForTimeout(1500);
+  const context = a.page.context();
+  await a.page.close();
+  await context.setOffline(false);
+  const again = await context.newPage();
+  await again.goto(`/d/${id}`);
+  await expect(again.getByTestId("editor-content")).toContainText("written in a tunnel");
+  await expect(again.getByTestId("save-state")).toHaveText("Saved", { timeout: 15_000 });
+  const stored = await again.evaluate(async (docId) => ((await (await fetch(`/api/v1/documents/${docId}`)).json()) as { content: string }).content, id);
+  expect(stored).toContain("written in a tunnel");
+  await context.close();
 });
