@@ -2,7 +2,7 @@
 // WebSocket (binary sync frames), persisted in IndexedDB for offline edits, with presence.
 import * as A from "@automerge/automerge/slim/next";
 import wasmUrl from "@automerge/automerge/automerge.wasm";
-import { decodeBinaryFrame, encodeSyncFrame, type CollabDoc, type CursorJson, type PresenceUserJson } from "../protocol/collab-frames.ts";
+import { decodeBinaryFrame, encodeSnapshotRequest, encodeSyncFrame, SnapshotParts, syncStateAtHeads, type CollabDoc, type CursorJson, type PresenceUserJson } from "../protocol/collab-frames.ts";
 import type { ServerMessage } from "../protocol/ws-messages.ts";
 import type { NotebookSocket } from "./notebook-socket.ts";
 import { loadOffline, saveOffline } from "./collab-offline-store.ts";
@@ -42,6 +42,9 @@ export class CollabDocument {
   private readonly remoteListeners = new Set<(patches: TextPatch[]) => void>();
   private readonly presenceListeners = new Set<(p: RemotePresence[]) => void>();
   private readonly presence = new Map<string, RemotePresence>();
+  /** No copy yet: the server sends the document whole; until it arrives nothing is synced. */
+  private awaitingSnapshot = false;
+  private readonly snapshotParts = new SnapshotParts();
 
   private constructor(
     readonly docId: string,
@@ -60,12 +63,21 @@ export class CollabDocument {
         c.doc = A.init<CollabDoc>();
       }
     }
+    // Without a copy, one snapshot is far cheaper than the whole history change by change.
+    c.awaitingSnapshot = A.getHeads(c.doc).length === 0;
     c.offs.push(socket.onBinary((f) => c.onFrame(f)));
     c.offs.push(socket.on((m) => c.onMessage(m)));
     // A new connection is a new sync conversation; the server forgot the old one.
-    c.offs.push(socket.onOpen(() => ((c.sync = A.initSyncState()), c.sendSoon())));
+    c.offs.push(
+      socket.onOpen(() => {
+        c.sync = A.initSyncState();
+        if (c.awaitingSnapshot) socket.sendBinary(encodeSnapshotRequest(docId));
+        else c.sendSoon();
+      }),
+    );
     socket.join(docId, { collab: true });
-    c.sendSoon();
+    if (c.awaitingSnapshot) socket.sendBinary(encodeSnapshotRequest(docId));
+    else c.sendSoon();
     return c;
   }
 
@@ -108,7 +120,9 @@ export class CollabDocument {
 
   private onFrame(frame: Uint8Array): void {
     const f = decodeBinaryFrame(frame);
-    if ("error" in f || f.doc !== this.docId) return;
+    if ("error" in f || f.doc !== this.docId || f.type === "snapshot-request") return;
+    if (f.type === "snapshot") return this.onSnapshot(f);
+    if (this.awaitingSnapshot) return;
     this.serverHeads = A.decodeSyncMessage(f.message).heads;
     const before = A.getHeads(this.doc);
     const hadText = typeof this.doc.content === "string";
@@ -119,6 +133,20 @@ export class CollabDocument {
       if (patches.length) for (const l of this.remoteListeners) l(patches);
       this.saveSoon();
     }
+    this.sendSoon();
+  }
+
+  /** The whole document, as the server stored it: both sides now hold the same changes. */
+  private onSnapshot(f: { part: number; parts: number; data: Uint8Array }): void {
+    const saved = this.snapshotParts.add(f);
+    if (!saved || !this.awaitingSnapshot) return;
+    this.doc = A.load<CollabDoc>(saved);
+    this.awaitingSnapshot = false;
+    this.serverHeads = A.getHeads(this.doc);
+    this.sync = A.decodeSyncState(syncStateAtHeads(this.serverHeads));
+    const text = this.doc.content ?? "";
+    for (const l of this.remoteListeners) l([{ from: 0, to: 0, insert: text }]);
+    this.saveSoon();
     this.sendSoon();
   }
 
@@ -134,6 +162,7 @@ export class CollabDocument {
     if (this.sendTimer) return;
     this.sendTimer = setTimeout(() => {
       this.sendTimer = undefined;
+      if (this.awaitingSnapshot) return;
       this.lastSent = Date.now();
       const [s, msg] = A.generateSyncMessage(this.doc, this.sync);
       if (!msg) return;

@@ -5,7 +5,7 @@ import { A } from "./automerge.ts";
 import { AppError, forbidden, notFound } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import type { SyncStore } from "../store/sync-store.ts";
-import { colourFor, encodeSyncFrame, type CollabDoc, type CursorJson, type VersionJson } from "../../protocol/collab-frames.ts";
+import { colourFor, encodeSnapshotFrames, encodeSyncFrame, syncStateAtHeads, type CollabDoc, type CursorJson, type VersionJson } from "../../protocol/collab-frames.ts";
 import type { ServerMessage } from "../../protocol/ws-messages.ts";
 import { groupVersions, type ChangeMeta } from "./document-history.ts";
 import { decodeChanges } from "./change-chunks.ts";
@@ -25,6 +25,8 @@ interface PeerState {
   peer: CollabPeer;
   sync: A.SyncState;
   cursor: CursorJson | null;
+  /** Asked for the whole document: it gets a snapshot at the next flush instead of its history change by change. */
+  wantsSnapshot: boolean;
 }
 
 interface OpenDoc {
@@ -43,6 +45,8 @@ interface OpenDoc {
   textBytes: number;
   idle: ReturnType<typeof setTimeout> | undefined;
   history: { key: string; versions: VersionJson[] } | undefined;
+  /** `A.save` of the document at these heads, shared by every joiner until the heads move. */
+  saved: { key: string; bytes: Uint8Array } | undefined;
 }
 
 export interface CollabOptions {
@@ -55,6 +59,8 @@ export interface CollabOptions {
   idleMs?: number;
   /** Incremental chunks stored before they are compacted into one snapshot. */
   compactEvery?: number;
+  /** Largest snapshot frame sent; bigger snapshots go in parts. */
+  snapshotFrameBytes?: number;
 }
 
 const utf8 = (s: string) => Buffer.byteLength(s, "utf8");
@@ -116,6 +122,8 @@ export class CollabDocuments {
       textBytes: utf8(doc.content),
       idle: undefined,
       history: undefined,
+      // A single stored chunk is a compacted snapshot: the first joiner needs no A.save.
+      saved: chunks.length === 1 ? { key: A.getHeads(doc).join(","), bytes: chunks[0]! } : undefined,
     };
     for (const [a, u] of newActors) o.actors.set(a, u);
     // A crash between a chunk and its text cannot happen (one transaction), but a document whose
@@ -153,7 +161,7 @@ export class CollabDocuments {
     clearTimeout(o.idle);
     const existing = o.peers.get(peer.id);
     // A re-join starts the sync conversation over: the client may have reloaded its document.
-    o.peers.set(peer.id, { peer, sync: A.initSyncState(), cursor: existing?.cursor ?? null });
+    o.peers.set(peer.id, { peer, sync: A.initSyncState(), cursor: existing?.cursor ?? null, wantsSnapshot: false });
     o.owed.add(peer.id);
     for (const other of o.peers.values()) {
       if (other.peer.id === peer.id) continue;
@@ -168,6 +176,23 @@ export class CollabDocuments {
     if (!o || !o.peers.delete(peerId)) return;
     for (const other of o.peers.values()) other.peer.send({ t: "presence-left", doc: docId, peer: peerId });
     this.touchIdle(o);
+  }
+
+  /** A joined connection with no copy of the document gets it whole (after what is pending is stored). */
+  requestSnapshot(docId: string, peerId: string): void {
+    const o = this.docs.get(docId);
+    const ps = o?.peers.get(peerId);
+    if (!o || !ps) throw new AppError("validation_failed", "join the document first");
+    ps.wantsSnapshot = true;
+    o.owed.add(peerId);
+    this.schedule(o);
+  }
+
+  private snapshotOf(o: OpenDoc): { heads: string[]; bytes: Uint8Array } {
+    const heads = A.getHeads(o.doc);
+    const key = heads.join(",");
+    if (o.saved?.key !== key) o.saved = { key, bytes: A.save(o.doc) };
+    return { heads, bytes: o.saved.bytes };
   }
 
   private presenceOf(o: OpenDoc, ps: PeerState): ServerMessage {
@@ -214,6 +239,7 @@ export class CollabDocuments {
     if (!sameHeads(before, A.getHeads(o.doc))) {
       o.dirty = true;
       o.history = undefined;
+      o.saved = undefined;
       for (const id of o.peers.keys()) o.owed.add(id);
     } else o.owed.add(peerId);
     this.schedule(o);
@@ -300,6 +326,14 @@ export class CollabDocuments {
     for (const id of owed) {
       const ps = o.peers.get(id);
       if (!ps) continue;
+      if (ps.wantsSnapshot) {
+        // One A.save instead of every change through the sync protocol: a fresh client would
+        // otherwise receive (and apply) the whole history change by change.
+        const { heads, bytes } = this.snapshotOf(o);
+        for (const f of encodeSnapshotFrames(o.id, bytes, this.opts.snapshotFrameBytes)) ps.peer.sendBinary(f);
+        ps.sync = A.decodeSyncState(syncStateAtHeads(heads));
+        ps.wantsSnapshot = false;
+      }
       const [sync, msg] = A.generateSyncMessage(o.doc, ps.sync);
       ps.sync = sync;
       if (msg) ps.peer.sendBinary(encodeSyncFrame(o.id, msg));
@@ -323,6 +357,7 @@ export class CollabDocuments {
     }
     o.dirty = true;
     o.history = undefined;
+    o.saved = undefined;
     for (const id of o.peers.keys()) o.owed.add(id);
     this.flush(o);
     if (o.dirty) throw new AppError("unavailable", "the document could not be saved");

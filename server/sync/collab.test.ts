@@ -1,6 +1,6 @@
 // Real-time collaboration end to end over real WebSockets: convergence of concurrent editors,
-// viewers' forged changes refused and never stored, fuzzed frames, REST writes reaching editors,
-// search, presence, history, and acknowledged changes surviving kill -9.
+// long histories opened from a snapshot, viewers' forged changes refused and never stored, fuzzed
+// frames, REST writes reaching editors, search, presence, history, and acknowledged changes surviving kill -9.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { startTestServer, type TestClient, type TestServer } from "../testing/test-server.ts";
 import { CollabTestClient, until } from "../testing/collab-test-client.ts";
 import { A } from "./automerge.ts";
+import { SyncStore } from "../store/sync-store.ts";
 import { encodeSyncFrame, type CollabDoc } from "../../protocol/collab-frames.ts";
 
 let srv: TestServer;
@@ -17,7 +18,7 @@ let bob: TestClient;
 let vic: TestClient;
 let eve: TestClient;
 
-const connect = (c: TestClient, doc: string, opts?: { join?: boolean }) => CollabTestClient.connect(srv.url, c.cookie!, doc, opts);
+const connect = (c: TestClient, doc: string, opts?: { join?: boolean; snapshot?: boolean }) => CollabTestClient.connect(srv.url, c.cookie!, doc, opts);
 
 async function newDoc(content: string, members: { username: string; role: string }[] = []): Promise<string> {
   const d = await alice.json("POST", "/api/v1/documents", { title: "Collab", content });
@@ -87,6 +88,40 @@ describe("collaboration", () => {
   test("20 concurrent editors converge to identical text", async () => {
     await converge(20, 30);
   }, 90_000);
+
+  test("a long history opens from one snapshot; without one it still arrives, in a sync frame over 4 MB", async () => {
+    const doc = await newDoc("");
+    let d = A.from<CollabDoc>({ content: "" });
+    let len = 0;
+    for (let i = 0; i < 50_000; i++) {
+      d = A.change(d, (x) => {
+        if (i % 5 === 4) (A.splice(x, ["content"], len - 1, 1), len--);
+        else (A.splice(x, ["content"], len, 0, "abcdefghijklmnop\n"[i % 17]!), len++);
+      });
+    }
+    new SyncStore(srv.services.db).save(doc, A.save(d), d.content, { compact: true });
+
+    const fresh = await connect(alice, doc);
+    await until(() => fresh.text() === d.content, 20_000, "snapshot to load");
+    expect(fresh.received.snapshot).toBe(1);
+    // At most the join's opening sync message (heads and a bloom filter), never the 50,000 changes.
+    expect(fresh.received.syncBytes).toBeLessThan(200_000);
+    expect(fresh.acknowledged()).toBe(true);
+
+    const plain = await connect(alice, doc, { snapshot: false });
+    await until(() => plain.text() === d.content, 30_000, "history through sync");
+    expect(plain.received.snapshot).toBe(0);
+    expect(plain.received.syncBytes).toBeGreaterThan(4 * 1024 * 1024);
+
+    // Both go on syncing normally from there.
+    fresh.splice(0, 0, "A");
+    await until(() => plain.text().startsWith("A") && fresh.acknowledged(), 10_000, "edit from the snapshot client");
+    plain.splice(1, 0, "B");
+    await until(() => fresh.text().startsWith("AB") && plain.acknowledged(), 10_000, "edit to the snapshot client");
+    expect(storedText(doc).automerge).toBe(fresh.text());
+    fresh.close();
+    plain.close();
+  }, 60_000);
 
   test("a viewer receives changes; a viewer's change is refused, never stored or relayed", async () => {
     const doc = await newDoc("hello", [{ username: "vic", role: "viewer" }]);

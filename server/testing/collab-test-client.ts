@@ -1,7 +1,8 @@
 // A headless collaborator for tests and benchmarks: one WebSocket to /api/v1/ws, one Automerge
-// copy of a document kept in sync with the server, and the JSON frames it received.
+// copy of a document kept in sync with the server (starting from a snapshot, as the browser does),
+// and the JSON frames it received.
 import { A } from "../sync/automerge.ts";
-import { decodeBinaryFrame, encodeSyncFrame, type CollabDoc } from "../../protocol/collab-frames.ts";
+import { decodeBinaryFrame, encodeSnapshotRequest, encodeSyncFrame, SnapshotParts, syncStateAtHeads, type CollabDoc } from "../../protocol/collab-frames.ts";
 import type { ServerMessage } from "../../protocol/ws-messages.ts";
 
 /** Outgoing sync messages are coalesced to at most one per this many ms (the server rate-limits frames). */
@@ -17,6 +18,13 @@ export class CollabTestClient {
   role: string | null = null;
   /** Called after every remote change is applied (benchmarks time it). */
   onRemoteChange: ((c: CollabTestClient) => void) | null = null;
+  /** Binary frames received, by type (tests check which path a document took). */
+  readonly received = { sync: 0, syncBytes: 0, snapshot: 0 };
+  /** Waiting for the snapshot it asked for: sync frames are ignored and none are sent meanwhile. */
+  awaitingSnapshot = false;
+  /** How long the client's own A.load of the snapshot took (benchmarks report it). */
+  snapshotLoadMs: number | null = null;
+  private readonly parts = new SnapshotParts();
   private lastSent = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -31,7 +39,24 @@ export class CollabTestClient {
         return;
       }
       const f = decodeBinaryFrame(new Uint8Array(e.data as ArrayBuffer));
-      if ("error" in f || f.doc !== this.docId) return;
+      if ("error" in f || f.doc !== this.docId || f.type === "snapshot-request") return;
+      if (f.type === "snapshot") {
+        this.received.snapshot++;
+        const saved = this.parts.add(f);
+        if (!saved || !this.awaitingSnapshot) return;
+        this.awaitingSnapshot = false;
+        const t0 = performance.now();
+        this.doc = A.load<CollabDoc>(saved);
+        this.snapshotLoadMs = performance.now() - t0;
+        this.serverHeads = A.getHeads(this.doc);
+        this.sync = A.decodeSyncState(syncStateAtHeads(this.serverHeads));
+        this.onRemoteChange?.(this);
+        this.flushSoon();
+        return;
+      }
+      this.received.sync++;
+      this.received.syncBytes += f.message.length;
+      if (this.awaitingSnapshot) return;
       this.serverHeads = A.decodeSyncMessage(f.message).heads;
       const before = A.getHeads(this.doc);
       [this.doc, this.sync] = A.receiveSyncMessage(this.doc, this.sync, f.message);
@@ -43,8 +68,11 @@ export class CollabTestClient {
     };
   }
 
-  /** Connects with a session cookie and joins the document; resolves once the server said "joined". */
-  static async connect(baseUrl: string, cookie: string, docId: string, opts: { join?: boolean } = {}): Promise<CollabTestClient> {
+  /**
+   * Connects with a session cookie and joins the document; resolves once the server said "joined".
+   * Unless snapshot is false, it asks for the document whole instead of its history change by change.
+   */
+  static async connect(baseUrl: string, cookie: string, docId: string, opts: { join?: boolean; snapshot?: boolean } = {}): Promise<CollabTestClient> {
     const ws = new WebSocket(baseUrl.replace(/^http/, "ws") + "/api/v1/ws", { headers: { cookie } } as never);
     const c = new CollabTestClient(ws, docId);
     await new Promise<void>((res, rej) => {
@@ -53,6 +81,10 @@ export class CollabTestClient {
     });
     if (opts.join !== false) {
       c.json({ t: "join", doc: docId, collab: true });
+      if (opts.snapshot !== false) {
+        c.awaitingSnapshot = true;
+        ws.send(encodeSnapshotRequest(docId) as Uint8Array<ArrayBuffer>);
+      }
       const j = await c.next("joined");
       c.role = j.role;
     }
@@ -76,7 +108,7 @@ export class CollabTestClient {
   flushNow(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.ws.readyState !== WebSocket.OPEN || this.awaitingSnapshot) return;
     const [s, m] = A.generateSyncMessage(this.doc, this.sync);
     this.sync = s;
     this.lastSent = Date.now();

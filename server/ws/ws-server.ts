@@ -10,7 +10,7 @@ import type { Authenticated, SessionManager } from "../auth/sessions.ts";
 import type { DocumentsService } from "../documents/documents-service.ts";
 import type { NotebookSessions, Watcher } from "../runtime/notebook-sessions.ts";
 import type { CollabDocuments, CollabPeer } from "../sync/collab-documents.ts";
-import { decodeBinaryFrame } from "../../protocol/collab-frames.ts";
+import { decodeBinaryFrame, SYNC_MAX_FRAME_BYTES } from "../../protocol/collab-frames.ts";
 import type { Metrics } from "../http/metrics.ts";
 import { expectedOrigin, parseCookies, SESSION_COOKIE } from "../http/http-app.ts";
 
@@ -80,14 +80,16 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
     sendBinary: (f) => c.sendBinary(f),
   });
 
-  /** A binary frame is an Automerge sync message; anything wrong with one ends the connection. */
+  /** A binary frame is an Automerge sync message or a snapshot request; anything wrong with one ends the connection. */
   const handleBinary = (c: Conn, frame: Uint8Array) => {
-    const f = decodeBinaryFrame(frame);
+    const f = decodeBinaryFrame(frame, SYNC_MAX_FRAME_BYTES);
     if ("error" in f) return fail(c, f.error === "frame too large" ? "too_large" : "bad_frame", f.error, true);
+    if (f.type === "snapshot") return fail(c, "bad_frame", "snapshots travel from the server only", true);
     try {
       if (!c.joined.has(f.doc)) throw new AppError("validation_failed", "join the document first");
       const { role } = access(c, f.doc);
-      d.collab.receiveSync(f.doc, c.id, f.message, role);
+      if (f.type === "snapshot-request") d.collab.requestSnapshot(f.doc, c.id);
+      else d.collab.receiveSync(f.doc, c.id, f.message, role);
     } catch (e) {
       if (!(e instanceof AppError)) d.log.error("sync frame failed", { err: e instanceof Error ? e.stack ?? e.message : String(e) });
       const code = e instanceof AppError ? e.code : "internal";
@@ -205,7 +207,11 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
         refilledAt: Date.now(),
         send: (m) => ws.send(JSON.stringify(m)),
         // ElysiaWS.send would JSON-encode a Uint8Array; the raw socket sends it as a binary frame.
-        sendBinary: (f) => void ws.raw.send(f),
+        // A frame the socket dropped (over its backpressure limit) leaves the peer's sync state
+        // believing it was delivered; closing makes the client reconnect and sync afresh.
+        sendBinary: (f) => {
+          if (ws.raw.send(f) === 0) ws.close(1013, "too far behind");
+        },
         close: (code, reason) => ws.close(code, reason),
       };
       conns.set(ws.id, c);
