@@ -25,6 +25,7 @@ import { mountWebSocket } from "./ws/ws-server.ts";
 import { registerPublicRoutes } from "./http/public-routes.ts";
 import { registerHistoryRoutes } from "./http/history-routes.ts";
 import { SyncStore } from "./store/sync-store.ts";
+import { accessEpoch } from "./store/access-epoch.ts";
 import { CollabDocuments } from "./sync/collab-documents.ts";
 import { loadAutomerge } from "./sync/automerge.ts";
 import { CONTENT_MAX_BYTES } from "./documents/document-rules.ts";
@@ -109,7 +110,16 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const notebooks = new NotebookSessions(services.outputsStore, executions, log);
   registerRenderRoutes(router, { documents: services.documents, executions });
   registerPublicRoutes(router, { documents: services.documents, notebooks });
-  mountWebSocket(app as never, { log, metrics, sessions: services.sessions, documents: services.documents, notebooks, collab, baseUrl: config.baseUrl });
+  mountWebSocket(app as never, {
+    log,
+    metrics,
+    sessions: services.sessions,
+    documents: services.documents,
+    notebooks,
+    collab,
+    baseUrl: config.baseUrl,
+    accessEpoch: () => accessEpoch(services.db),
+  });
   registerDocumentRoutes(router, { documents: services.documents, exportRendered: renderedExport({ documents: services.documents, executions }) });
   registerHistoryRoutes(router, { documents: services.documents, collab });
   await registerClientRoutes(router);

@@ -1,5 +1,6 @@
 // Documents, their tags, members and full-text index in SQLite.
 import type { Database } from "bun:sqlite";
+import { bumpAccessEpoch } from "./access-epoch.ts";
 
 export type MemberRole = "editor" | "viewer";
 export type AccessRole = "owner" | MemberRole;
@@ -137,14 +138,18 @@ export class DocumentsStore {
 
   setDeleted(id: string, deletedAt: number | null): void {
     this.db.query("UPDATE documents SET deleted_at = ? WHERE id = ?").run(deletedAt, id);
+    bumpAccessEpoch(this.db);
   }
 
   purgeDeletedBefore(cutoff: number): number {
-    return this.db.query("DELETE FROM documents WHERE deleted_at IS NOT NULL AND deleted_at < ?").run(cutoff).changes;
+    const r = this.db.query("DELETE FROM documents WHERE deleted_at IS NOT NULL AND deleted_at < ?").run(cutoff).changes;
+    bumpAccessEpoch(this.db);
+    return r;
   }
 
   hardDelete(id: string): void {
     this.db.query("DELETE FROM documents WHERE id = ?").run(id);
+    bumpAccessEpoch(this.db);
   }
 
   list(q: ListQuery): { rows: DocumentSummaryRow[]; total: number } {
@@ -257,6 +262,7 @@ export class DocumentsStore {
       const now = Date.now();
       for (const m of members) ins.run(documentId, m.userId, m.role, now);
     })();
+    bumpAccessEpoch(this.db);
   }
 
   countOwnedBy(userId: string): number {
@@ -264,13 +270,15 @@ export class DocumentsStore {
   }
 
   transferOwnership(fromUserId: string, toUserId: string): number {
-    return this.db.transaction(() => {
+    const r = this.db.transaction(() => {
       // The new owner no longer needs a membership on documents they now own.
       this.db
         .query("DELETE FROM document_members WHERE user_id = ? AND document_id IN (SELECT id FROM documents WHERE owner_id = ?)")
         .run(toUserId, fromUserId);
       return this.db.query("UPDATE documents SET owner_id = ? WHERE owner_id = ?").run(toUserId, fromUserId).changes;
     })();
+    bumpAccessEpoch(this.db);
+    return r;
   }
 
   count(): number {

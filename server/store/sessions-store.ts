@@ -1,5 +1,6 @@
 // Login sessions and API tokens in SQLite; only hashes of the secrets are stored.
 import type { Database } from "bun:sqlite";
+import { bumpAccessEpoch } from "./access-epoch.ts";
 
 export interface SessionRow {
   id: string;
@@ -34,14 +35,19 @@ export class SessionsStore {
 
   delete(id: string): void {
     this.db.query("DELETE FROM sessions WHERE id = ?").run(id);
+    bumpAccessEpoch(this.db);
   }
 
   deleteForUser(userId: string): number {
-    return this.db.query("DELETE FROM sessions WHERE user_id = ?").run(userId).changes;
+    const r = this.db.query("DELETE FROM sessions WHERE user_id = ?").run(userId).changes;
+    bumpAccessEpoch(this.db);
+    return r;
   }
 
   deleteExpired(now = Date.now()): number {
-    return this.db.query("DELETE FROM sessions WHERE expires_at <= ?").run(now).changes;
+    const r = this.db.query("DELETE FROM sessions WHERE expires_at <= ?").run(now).changes;
+    bumpAccessEpoch(this.db);
+    return r;
   }
 
   insertToken(t: { id: string; userId: string; name: string; tokenHash: string }): void {
@@ -77,6 +83,8 @@ export class SessionsStore {
   }
 
   deleteToken(id: string, userId: string): boolean {
-    return this.db.query("DELETE FROM api_tokens WHERE id = ? AND user_id = ?").run(id, userId).changes > 0;
+    const r = this.db.query("DELETE FROM api_tokens WHERE id = ? AND user_id = ?").run(id, userId).changes > 0;
+    bumpAccessEpoch(this.db);
+    return r;
   }
 }

@@ -1,5 +1,6 @@
 // Users and their settings in SQLite.
 import type { Database } from "bun:sqlite";
+import { bumpAccessEpoch } from "./access-epoch.ts";
 
 export type Role = "admin" | "user" | "viewer";
 export const ROLES: readonly Role[] = ["admin", "user", "viewer"];
@@ -78,10 +79,12 @@ export class UsersStore {
 
   setRole(id: string, role: Role): void {
     this.db.query("UPDATE users SET role = ?, updated_at = ? WHERE id = ?").run(role, Date.now(), id);
+    bumpAccessEpoch(this.db);
   }
 
   setDisabled(id: string, disabled: boolean): void {
     this.db.query("UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?").run(disabled ? 1 : 0, Date.now(), id);
+    bumpAccessEpoch(this.db);
   }
 
   setSettings(id: string, settingsJson: string): void {
@@ -90,6 +93,7 @@ export class UsersStore {
 
   delete(id: string): void {
     this.db.query("DELETE FROM users WHERE id = ?").run(id);
+    bumpAccessEpoch(this.db);
   }
 
   countAdmins(): number {

@@ -210,6 +210,50 @@ describe("collaboration", () => {
     a.close();
   }, 60_000);
 
+  test("access taken away mid-session: nothing more is pushed; the document is left, or the socket closed for a disabled user", async () => {
+    const dave = await srv.userClient("dave");
+    const doc = await newDoc("shared", [
+      { username: "bob", role: "editor" },
+      { username: "dave", role: "viewer" },
+    ]);
+    const a = await connect(alice, doc);
+    const b = await connect(bob, doc);
+    const v = await connect(dave, doc);
+    await until(() => b.text() === "shared" && v.text() === "shared", 10_000, "everyone to have the text");
+    await Bun.sleep(100);
+
+    // Removed over REST: bob's next push is refused instead of delivered.
+    expect((await alice.json("PUT", `/api/v1/documents/${doc}/members`, { members: [{ username: "dave", role: "viewer" }] })).status).toBe(200);
+    const bobSync = b.received.sync;
+    b.messages.length = 0;
+    a.json({ t: "presence", doc, cursor: { anchor: 1, head: 1 } });
+    a.splice(0, 0, "X");
+    await until(() => v.text() === "Xshared" && a.acknowledged(), 10_000, "the edit to reach the remaining viewer");
+    const err = await b.next("error");
+    expect(err).toMatchObject({ code: "not_found", doc });
+    await Bun.sleep(100);
+    expect(b.text()).toBe("shared");
+    expect(b.received.sync).toBe(bobSync);
+    expect(b.messages.filter((m) => m.t === "presence" || m.t === "error")).toEqual([]);
+    expect(b.closed).toBeNull();
+    b.json({ t: "ping", seq: 7 });
+    expect((await b.next("pong")).seq).toBe(7);
+
+    // Disabled from another process, as `pymd user disable` does: the socket is closed.
+    const db = new Database(join(srv.dataDir, "pymd.db"));
+    db.query("UPDATE users SET disabled = 1 WHERE username = 'dave'").run();
+    db.close();
+    const daveSync = v.received.sync;
+    a.splice(0, 0, "Y");
+    await until(() => a.acknowledged(), 10_000, "ack");
+    expect((await v.next("error")).code).toBe("unauthenticated");
+    expect((await v.waitClosed())?.code).toBe(4401);
+    expect(v.received.sync).toBe(daveSync);
+    expect(v.text()).toBe("Xshared");
+    a.close();
+    b.close();
+  });
+
   test("a PATCH of content is an Automerge change that reaches connected editors; search sees the latest text", async () => {
     const doc = await newDoc("before", [{ username: "bob", role: "editor" }]);
     const b = await connect(bob, doc);

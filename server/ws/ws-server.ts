@@ -1,6 +1,6 @@
 // The WebSocket endpoint /api/v1/ws: authenticates the connection (session cookie or API token,
 // same-origin only for cookies), validates every frame, limits its rate and size, checks access
-// to the document on every message, and hands work to the notebook sessions and, for Automerge
+// to the document on every message and before every push, and hands work to the notebook sessions and, for Automerge
 // sync (binary frames) and presence, to the collaboration layer.
 import type { Elysia } from "elysia";
 import { parseClientMessage, WS_MAX_FRAME_BYTES, WS_PROTOCOL_VERSION, type ServerMessage } from "../../protocol/ws-messages.ts";
@@ -22,6 +22,8 @@ export interface WsDeps {
   notebooks: NotebookSessions;
   collab: CollabDocuments;
   baseUrl: URL | null;
+  /** Moves whenever access may have changed (server/store/access-epoch.ts). */
+  accessEpoch(): string;
 }
 
 /** Frames per second a connection may send on average, and the burst it may save up. */
@@ -29,11 +31,15 @@ const RATE_PER_SECOND = 40;
 const RATE_BURST = 200;
 /** Documents one connection may have joined at once. */
 const MAX_JOINED = 20;
+/** Access cleared for pushes is re-checked at least this often, so an expiring session is noticed too. */
+const PUSH_RECHECK_MS = 5_000;
 
 interface Conn {
   id: string;
   auth: Authenticated;
   joined: Set<string>;
+  /** Per joined document, when (epoch, time) access was last confirmed for pushing to this connection. */
+  cleared: Map<string, { epoch: string; at: number }>;
   tokens: number;
   refilledAt: number;
   send(m: ServerMessage): void;
@@ -72,12 +78,45 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
     if (close) c.close(4400, code);
   };
 
-  const peerOf = (c: Conn): CollabPeer => ({
+  /** Takes the document away from a connection that lost access to it; a disabled user or ended session loses the socket. */
+  const revoke = (c: Conn, docId: string, e: unknown) => {
+    c.joined.delete(docId);
+    c.cleared.delete(docId);
+    d.notebooks.leave(docId, c.id);
+    d.collab.leave(docId, c.id);
+    const err = e instanceof AppError ? e : new AppError("internal", "Internal error");
+    if (!(e instanceof AppError)) d.log.error("access check before a push failed", { err: e instanceof Error ? e.stack ?? e.message : String(e) });
+    c.send({ t: "error", code: err.code, message: err.message, doc: docId });
+    if (err.code === "unauthenticated") c.close(4401, "unauthenticated");
+  };
+
+  /**
+   * Whether a push about this document may still go to the connection. Access confirmed once is
+   * trusted until the access epoch moves (a membership, trash, role, disable or session change,
+   * here or from the CLI) or PUSH_RECHECK_MS passes; then it is checked again like an incoming frame.
+   */
+  const mayPush = (c: Conn, docId: string): boolean => {
+    if (!c.joined.has(docId)) return false;
+    const epoch = d.accessEpoch();
+    const now = Date.now();
+    const ok = c.cleared.get(docId);
+    if (ok && ok.epoch === epoch && now - ok.at < PUSH_RECHECK_MS) return true;
+    try {
+      access(c, docId);
+      c.cleared.set(docId, { epoch, at: now });
+      return true;
+    } catch (e) {
+      revoke(c, docId, e);
+      return false;
+    }
+  };
+
+  const peerOf = (c: Conn, docId: string): CollabPeer => ({
     id: c.id,
     userId: c.auth.user.id,
     username: c.auth.user.username,
-    send: (m) => c.send(m),
-    sendBinary: (f) => c.sendBinary(f),
+    send: (m) => void (mayPush(c, docId) && c.send(m)),
+    sendBinary: (f) => void (mayPush(c, docId) && c.sendBinary(f)),
   });
 
   /** A binary frame is an Automerge sync message or a snapshot request; anything wrong with one ends the connection. */
@@ -98,7 +137,12 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
     }
   };
 
-  const watcherOf = (c: Conn): Watcher => ({ id: c.id, userId: c.auth.user.id, username: c.auth.user.username, send: (m) => c.send(m) });
+  const watcherOf = (c: Conn, docId: string): Watcher => ({
+    id: c.id,
+    userId: c.auth.user.id,
+    username: c.auth.user.username,
+    send: (m) => void (mayPush(c, docId) && c.send(m)),
+  });
 
   /** Re-checks the user and their role on the document for every message: access can change mid-session. */
   const access = (c: Conn, docId: string) => {
@@ -131,13 +175,15 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
           const { role } = access(c, msg.doc);
           if (!c.joined.has(msg.doc) && c.joined.size >= MAX_JOINED) throw new AppError("validation_failed", `at most ${MAX_JOINED} documents per connection`);
           c.joined.add(msg.doc);
-          const s = d.notebooks.join(msg.doc, watcherOf(c));
+          c.cleared.delete(msg.doc);
+          const s = d.notebooks.join(msg.doc, watcherOf(c, msg.doc));
           c.send({ t: "joined", doc: msg.doc, role, running: s.isRunning });
-          if (msg.collab) d.collab.join(msg.doc, peerOf(c));
+          if (msg.collab) d.collab.join(msg.doc, peerOf(c, msg.doc));
           return;
         }
         case "leave":
           c.joined.delete(msg.doc);
+          c.cleared.delete(msg.doc);
           d.notebooks.leave(msg.doc, c.id);
           d.collab.leave(msg.doc, c.id);
           return;
@@ -159,7 +205,7 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
           if (role === "viewer") throw new AppError("forbidden", "Viewers cannot run code");
           const session = d.notebooks.get(msg.doc);
           // Runs finish on their own time; this connection keeps answering meanwhile.
-          void session.run(watcherOf(c), doc.content, msg.scope === "all" ? { all: true } : { blocks: msg.blocks }).catch((e) => {
+          void session.run(watcherOf(c, msg.doc), doc.content, msg.scope === "all" ? { all: true } : { blocks: msg.blocks }).catch((e) => {
             c.send({ t: "error", code: e instanceof AppError ? e.code : "internal", message: e instanceof AppError ? e.message : "the run failed", doc: msg.doc });
           });
           return;
@@ -203,6 +249,7 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
         id,
         auth,
         joined: new Set(),
+        cleared: new Map(),
         tokens: RATE_BURST,
         refilledAt: Date.now(),
         send: (m) => ws.send(JSON.stringify(m)),
