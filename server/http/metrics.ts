@@ -1,5 +1,5 @@
 // Prometheus metrics kept in memory: request counts by route and status, a latency histogram,
-// open WebSockets, and gauges read at scrape time.
+// open WebSockets, live previews, and gauges read at scrape time.
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -9,6 +9,8 @@ export class Metrics {
   private readonly requests = new Map<string, number>();
   private readonly histograms = new Map<string, { counts: number[]; sum: number; count: number }>();
   openWebSockets = 0;
+  /** WebSocket previews: rendered, replaced by a newer request before rendering, and rendering or queued now. */
+  readonly previews = { rendered: 0, superseded: 0, waiting: 0 };
   private readonly gauges: { name: string; help: string; read: () => number }[] = [];
   private readonly started = Date.now();
 
@@ -51,6 +53,11 @@ export class Metrics {
     out.push("# HELP pymd_websockets_open Open WebSocket connections.");
     out.push("# TYPE pymd_websockets_open gauge");
     out.push(`pymd_websockets_open ${this.openWebSockets}`);
+    out.push("# HELP pymd_ws_previews_total WebSocket previews by outcome.", "# TYPE pymd_ws_previews_total counter");
+    out.push(`pymd_ws_previews_total{outcome="rendered"} ${this.previews.rendered}`);
+    out.push(`pymd_ws_previews_total{outcome="superseded"} ${this.previews.superseded}`);
+    out.push("# HELP pymd_ws_previews_waiting WebSocket previews rendering or queued.", "# TYPE pymd_ws_previews_waiting gauge");
+    out.push(`pymd_ws_previews_waiting ${this.previews.waiting}`);
     for (const g of this.gauges) {
       let v = NaN;
       try {

@@ -110,6 +110,53 @@ describe("websocket", () => {
     a.ws.close();
   });
 
+  test("a flood of large previews: one renders at a time, only the latest waits, and the server keeps answering", async () => {
+    const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(await (await fetch(srv.url + "/metrics")).text())?.[1]);
+    const rendered0 = await metric('pymd_ws_previews_total\\{outcome="rendered"\\}');
+    const superseded0 = await metric('pymd_ws_previews_total\\{outcome="superseded"\\}');
+    const v = await peer(bob);
+    v.send({ t: "join", doc: docId });
+    expect((await v.next("joined")).role).toBe("viewer");
+
+    // Over the 5 MB content limit: refused before anything renders.
+    v.send({ t: "preview", doc: docId, seq: 0, source: "# " + "x".repeat(5_300_000) });
+    expect((await v.next("error")).code).toBe("too_large");
+
+    // Distinct sources, so no render is served from the block cache.
+    const words = "word ".repeat(300_000);
+    const sourceOf = (seq: number) => `# # Big\n# ${words}${seq}\n`;
+    let waitingMax = 0;
+    let healthMax = 0;
+    let flooding = true;
+    const watcher = (async () => {
+      while (flooding) {
+        const t0 = performance.now();
+        expect((await fetch(srv.url + "/api/v1/health")).status).toBe(200);
+        healthMax = Math.max(healthMax, performance.now() - t0);
+        waitingMax = Math.max(waitingMax, await metric("pymd_ws_previews_waiting"));
+        await Bun.sleep(20);
+      }
+    })();
+    for (let seq = 1; seq <= 100; seq++) v.send({ t: "preview", doc: docId, seq, source: sourceOf(seq) });
+    const last = await v.next("preview", (m) => m.seq === 100, 60_000);
+    flooding = false;
+    await watcher;
+    expect(last.blocks.length).toBeGreaterThan(0);
+    const answered = [last.seq, ...v.messages.filter((m) => m.t === "preview").map((m) => (m as { seq: number }).seq)];
+    const rendered = (await metric('pymd_ws_previews_total\\{outcome="rendered"\\}')) - rendered0;
+    const superseded = (await metric('pymd_ws_previews_total\\{outcome="superseded"\\}')) - superseded0;
+    expect(rendered).toBe(answered.length);
+    expect(rendered + superseded).toBe(100);
+    // The sending client shares this process, so its frames trickle in between renders; most still wait and are replaced.
+    expect(superseded).toBeGreaterThan(30);
+    expect(waitingMax).toBeLessThanOrEqual(2);
+    expect(await metric("pymd_ws_previews_waiting")).toBe(0);
+    // One render of 1.5 MB takes well under a second; health waits for at most the one in progress.
+    expect(healthMax).toBeLessThan(2000);
+    expect(v.closed).toBeNull();
+    v.ws.close();
+  }, 90_000);
+
   test("a run streams to every watcher; a viewer sees it and cannot run", async () => {
     const a = await peer(alice);
     const b = await peer(bob);

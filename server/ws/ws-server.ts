@@ -5,6 +5,7 @@
 import type { Elysia } from "elysia";
 import { parseClientMessage, WS_MAX_FRAME_BYTES, WS_PROTOCOL_VERSION, type ServerMessage } from "../../protocol/ws-messages.ts";
 import { AppError } from "../errors.ts";
+import { CONTENT_MAX_BYTES } from "../documents/document-rules.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Authenticated, SessionManager } from "../auth/sessions.ts";
 import type { DocumentsService } from "../documents/documents-service.ts";
@@ -40,6 +41,9 @@ interface Conn {
   joined: Set<string>;
   /** Per joined document, when (epoch, time) access was last confirmed for pushing to this connection. */
   cleared: Map<string, { epoch: string; at: number }>;
+  /** One preview renders at a time per connection; meanwhile only the latest request per document waits. */
+  previewing: boolean;
+  previews: Map<string, { seq: number; source: string }>;
   tokens: number;
   refilledAt: number;
   send(m: ServerMessage): void;
@@ -82,6 +86,7 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
   const revoke = (c: Conn, docId: string, e: unknown) => {
     c.joined.delete(docId);
     c.cleared.delete(docId);
+    if (c.previews.delete(docId)) d.metrics.previews.waiting--;
     d.notebooks.leave(docId, c.id);
     d.collab.leave(docId, c.id);
     const err = e instanceof AppError ? e : new AppError("internal", "Internal error");
@@ -152,6 +157,43 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
     return d.documents.access(fresh.user, docId);
   };
 
+  /**
+   * Renders the connection's waiting previews one at a time. A request that arrives while one
+   * renders replaces any older one for the same document, so a flood costs at most one render
+   * in flight and one waiting per document, and the client's one-at-a-time pipelining is unaffected.
+   */
+  const drainPreviews = async (c: Conn) => {
+    if (c.previewing) return;
+    c.previewing = true;
+    try {
+      for (;;) {
+        // A render holds the event loop; frames that arrived meanwhile are read first, so they
+        // replace the waiting request instead of each starting a render of its own.
+        await new Promise((resolve) => setImmediate(resolve));
+        const next = c.previews.entries().next();
+        if (next.done) break;
+        const [docId, { seq, source }] = next.value;
+        c.previews.delete(docId);
+        try {
+          // Access may have gone while the request waited.
+          if (!c.joined.has(docId)) throw new AppError("validation_failed", "join the document first");
+          access(c, docId);
+          const p = await d.notebooks.get(docId).preview(source);
+          d.metrics.previews.rendered++;
+          if (c.joined.has(docId)) c.send({ t: "preview", doc: docId, seq, blocks: p.blocks, problems: p.problems });
+        } catch (e) {
+          if (!(e instanceof AppError)) d.log.error("preview failed", { err: e instanceof Error ? e.stack ?? e.message : String(e) });
+          c.send({ t: "error", code: e instanceof AppError ? e.code : "internal", message: e instanceof AppError ? e.message : "Internal error", doc: docId });
+          if (e instanceof AppError && e.code === "unauthenticated") c.close(4401, "unauthenticated");
+        } finally {
+          d.metrics.previews.waiting--;
+        }
+      }
+    } finally {
+      c.previewing = false;
+    }
+  };
+
   const handle = async (c: Conn, raw: unknown) => {
     let decoded: unknown = raw;
     if (typeof raw === "string") {
@@ -184,6 +226,7 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
         case "leave":
           c.joined.delete(msg.doc);
           c.cleared.delete(msg.doc);
+          if (c.previews.delete(msg.doc)) d.metrics.previews.waiting--;
           d.notebooks.leave(msg.doc, c.id);
           d.collab.leave(msg.doc, c.id);
           return;
@@ -194,9 +237,14 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
           return;
         case "preview": {
           if (!c.joined.has(msg.doc)) throw new AppError("validation_failed", "join the document first");
+          if (msg.source.length * 3 > CONTENT_MAX_BYTES && Buffer.byteLength(msg.source, "utf8") > CONTENT_MAX_BYTES) {
+            throw new AppError("too_large", `a preview's source must be at most ${CONTENT_MAX_BYTES} bytes`);
+          }
           access(c, msg.doc);
-          const p = await d.notebooks.get(msg.doc).preview(msg.source);
-          c.send({ t: "preview", doc: msg.doc, seq: msg.seq, blocks: p.blocks, problems: p.problems });
+          if (c.previews.has(msg.doc)) d.metrics.previews.superseded++;
+          else d.metrics.previews.waiting++;
+          c.previews.set(msg.doc, { seq: msg.seq, source: msg.source });
+          void drainPreviews(c);
           return;
         }
         case "run": {
@@ -250,6 +298,8 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
         auth,
         joined: new Set(),
         cleared: new Map(),
+        previewing: false,
+        previews: new Map(),
         tokens: RATE_BURST,
         refilledAt: Date.now(),
         send: (m) => ws.send(JSON.stringify(m)),
@@ -280,6 +330,8 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
       if (!c) return;
       conns.delete(ws.id);
       d.metrics.openWebSockets--;
+      d.metrics.previews.waiting -= c.previews.size;
+      c.previews.clear();
       for (const doc of c.joined) {
         d.notebooks.leave(doc, c.id);
         d.collab.leave(doc, c.id);
