@@ -2,19 +2,10 @@
 // duplicate, trash with undo and restore, import, and the empty/error states. Every test makes
 // its own uniquely named documents, so the tests do not depend on each other or on other specs.
 import { execFileSync } from "node:child_process";
+import { signInOnce } from "./sign-in-once.ts";
 import { expect, test, type Page, type PlaywrightWorkerArgs } from "@playwright/test";
 
-const AUTH = "test-results/.auth/documents-admin.json";
-
-// Login attempts are rate limited per address, so the suite signs in once and reuses the cookie.
-test.beforeAll(async ({ playwright, baseURL }) => {
-  const ctx = await playwright.request.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
-  const res = await ctx.post("/api/v1/auth/login", { data: { username: "admin", password: "e2e-admin-pass" } });
-  expect(res.ok()).toBeTruthy();
-  await ctx.storageState({ path: AUTH });
-  await ctx.dispose();
-});
-test.use({ storageState: AUTH });
+signInOnce("test-results/.auth/documents-admin.json");
 
 let errors: string[] = [];
 let allowed: RegExp[] = [];

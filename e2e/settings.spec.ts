@@ -1,18 +1,9 @@
 // Settings end to end: theme applies at once and persists, editor preferences save, API tokens
 // are created (secret shown once), listed and revoked.
+import { signInOnce } from "./sign-in-once.ts";
 import { expect, test, type Page } from "@playwright/test";
 
-const AUTH = "test-results/.auth/settings-admin.json";
-
-// Login attempts are rate limited per address, so the suite signs in once and reuses the cookie.
-test.beforeAll(async ({ playwright, baseURL }) => {
-  const ctx = await playwright.request.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
-  const res = await ctx.post("/api/v1/auth/login", { data: { username: "admin", password: "e2e-admin-pass" } });
-  expect(res.ok()).toBeTruthy();
-  await ctx.storageState({ path: AUTH });
-  await ctx.dispose();
-});
-test.use({ storageState: AUTH });
+signInOnce("test-results/.auth/settings-admin.json");
 
 let errors: string[] = [];
 test.beforeEach(async ({ page }) => {

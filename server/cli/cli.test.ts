@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Database } from "bun:sqlite";
+import { spawnServe } from "../testing/spawn-serve.ts";
 
 const MAIN = join(import.meta.dir, "..", "main.ts");
 let dir: string;
@@ -18,29 +19,7 @@ function pymd(args: string[], opts: { stdin?: string; env?: Record<string, strin
   return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
 }
 
-async function startServe(dataDir: string, port = 0) {
-  const proc = Bun.spawn([process.execPath, MAIN, "serve", "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir, "--log-format", "json"], {
-    cwd: dir,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { PATH: process.env.PATH ?? "/usr/bin" },
-  });
-  const reader = proc.stderr.getReader();
-  let buf = "";
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buf += new TextDecoder().decode(value);
-    const m = /"url":"(http:\/\/[^"]+)"/.exec(buf);
-    if (m) {
-      reader.releaseLock();
-      return { proc, url: m[1]!, log: buf };
-    }
-  }
-  proc.kill();
-  throw new Error(`server did not start: ${buf}`);
-}
+const startServe = (dataDir: string, port = 0) => spawnServe(dataDir, dir, port);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "pymd-cli-"));

@@ -1,21 +1,14 @@
 // Renders a notebook block by block for the live preview: each block's sanitized HTML, with a
 // cache so that typing re-renders only the blocks that changed.
 import type { BlockResult } from "../../protocol/run-frames.ts";
+import type { PreviewBlockJson } from "../../protocol/ws-messages.ts";
 import type { ParsedPymd, PymdBlock } from "../../protocol/pymd-parser.ts";
 import { finishHtml } from "./html-pipeline.ts";
 import { HeadingSlugger } from "./markdown-hast.ts";
 import { blockHast, outputsHast } from "./notebook-hast.ts";
 
-export interface RenderedBlock {
-  block: number;
-  kind: "markdown" | "code" | "display-code";
-  startLine: number;
-  endLine: number;
-  html: string;
-  outputsHtml: string;
-  status: BlockResult["status"];
-  durationMs: number | null;
-}
+/** The preview's view of one block, as sent to the browser. */
+export type RenderedBlock = PreviewBlockJson;
 
 /** A bounded cache of rendered block HTML keyed by what the HTML depends on. */
 export class BlockRenderCache {

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestServer, type TestClient, type TestServer } from "../testing/test-server.ts";
 import { CollabTestClient, until } from "../testing/collab-test-client.ts";
+import { spawnServe } from "../testing/spawn-serve.ts";
 import { A } from "./automerge.ts";
 import { SyncStore } from "../store/sync-store.ts";
 import { encodeSyncFrame, type CollabDoc } from "../../protocol/collab-frames.ts";
@@ -324,24 +325,7 @@ describe("durability", () => {
     const dir = mkdtempSync(join(tmpdir(), "pymd-collab-kill-"));
     const MAIN = join(import.meta.dir, "..", "main.ts");
     const env = { PATH: process.env.PATH ?? "/usr/bin" };
-    const serve = async () => {
-      const proc = Bun.spawn([process.execPath, MAIN, "serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir, "--log-format", "json"], { cwd: dir, stdout: "pipe", stderr: "pipe", env });
-      const reader = proc.stderr.getReader();
-      let buf = "";
-      const deadline = Date.now() + 15_000;
-      while (Date.now() < deadline) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buf += new TextDecoder().decode(value);
-        const m = /"url":"(http:\/\/[^"]+)"/.exec(buf);
-        if (m) {
-          reader.releaseLock();
-          return { proc, url: m[1]! };
-        }
-      }
-      proc.kill(9);
-      throw new Error(`server did not start: ${buf}`);
-    };
+    const serve = () => spawnServe(dir, dir);
     try {
       const add = Bun.spawnSync([process.execPath, MAIN, "user", "add", "kim", "--password-stdin", "--data-dir", dir], { cwd: dir, stdin: new TextEncoder().encode("kimpassword\n"), env });
       expect(add.exitCode).toBe(0);
