@@ -346,7 +346,9 @@ export function EditorPage() {
         setNotice("Restored unsaved changes from this browser.");
       }
       clearDraft(d.id);
-      ackTimer = setInterval(() => setSaveState(c.acknowledged() ? "saved" : socket.state() === "online" ? "saving" : "offline"), 300);
+      const showAck = () => setSaveState(c.acknowledged() ? "saved" : socket.state() === "online" ? "saving" : "offline");
+      showAck();
+      ackTimer = setInterval(showAck, 300);
     } else if (initial !== d.content) {
       setSaveState("unsaved");
       void flush();

@@ -128,7 +128,8 @@ test("edits typed offline survive closing the tab and reach the server when it r
   await again.goto(`/d/${id}`);
   await expect(again.getByTestId("editor-content")).toContainText("written in a tunnel");
   await expect(again.getByTestId("save-state")).toHaveText("Saved", { timeout: 15_000 });
-  const stored = await again.evaluate(async (docId) => ((await (await fetch(`/api/v1/documents/${docId}`)).json()) as { content: string }).content, id);
-  expect(stored).toContain("written in a tunnel");
+  await expect
+    .poll(() => again.evaluate(async (docId) => ((await (await fetch(`/api/v1/documents/${docId}`)).json()) as { content: string }).content, id), { timeout: 10_000 })
+    .toContain("written in a tunnel");
   await context.close();
 });
