@@ -5,6 +5,7 @@ import { createMemo, createResource, createSignal, For, Match, onCleanup, Show, 
 import { useNavigate, useSearchParams } from "@solidjs/router";
 import type { DocumentJson, DocumentListJson } from "../protocol/api-types.ts";
 import { useSession } from "./session.tsx";
+import { errorMessage, LoadFailed } from "./load-failed.tsx";
 import { api } from "./api.ts";
 import { BLANK_DOCUMENT, TEMPLATES, type DocumentTemplate } from "./templates.ts";
 import { DocumentRow } from "./documents-row.tsx";
@@ -23,10 +24,6 @@ interface ListQuery {
   sort: SortKey;
   order: "asc" | "desc";
   page: number;
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 export function DocumentsPage() {
@@ -94,7 +91,7 @@ export function DocumentsPage() {
       const doc = await api<DocumentJson>("POST", "/api/v1/documents", { title: t.title, content: t.content });
       navigate(`/d/${doc.id}`);
     } catch (e) {
-      showToast({ message: `Could not create the document: ${message(e)}`, tone: "error" });
+      showToast({ message: `Could not create the document: ${errorMessage(e)}`, tone: "error" });
     } finally {
       setCreating(false);
     }
@@ -227,12 +224,7 @@ export function DocumentsPage() {
         </p>
         <Switch>
           <Match when={list.error && !list.loading}>
-            <div class="state-box" role="alert">
-              <p class="error">Could not load your documents: {message(list.error)}</p>
-              <button type="button" onClick={() => reload()}>
-                Retry
-              </button>
-            </div>
+            <LoadFailed what="your documents" error={list.error} onRetry={reload} />
           </Match>
           <Match when={!data()}>
             <ul class="doc-list skeleton" aria-hidden="true">

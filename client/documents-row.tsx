@@ -3,6 +3,7 @@
 import { createSignal, For, Match, Show, Switch } from "solid-js";
 import { useNavigate } from "@solidjs/router";
 import type { DocumentJson, DocumentSummaryJson } from "../protocol/api-types.ts";
+import { errorMessage } from "./load-failed.tsx";
 import { api } from "./api.ts";
 import { MenuButton, type MenuItem } from "./documents-menu-button.tsx";
 import { showToast } from "./toast.tsx";
@@ -23,10 +24,6 @@ export function relativeTime(iso: string, now = Date.now()): string {
     if (Math.abs(seconds) >= size) return RELATIVE.format(Math.round(seconds / size), unit);
   }
   return "just now";
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** The list excerpt is raw source; without the PyMD markers it reads as prose. */
@@ -78,7 +75,7 @@ export function DocumentRow(props: {
       backToView();
       props.onChanged();
     } catch (e) {
-      setError(message(e));
+      setError(errorMessage(e));
     } finally {
       setBusy(false);
     }
@@ -90,7 +87,7 @@ export function DocumentRow(props: {
       props.onChanged();
       showToast({ message: `Created “${copy.title}”`, action: { label: "Open", run: () => navigate(`/d/${copy.id}`) } });
     } catch (e) {
-      showToast({ message: `Could not duplicate: ${message(e)}`, tone: "error" });
+      showToast({ message: `Could not duplicate: ${errorMessage(e)}`, tone: "error" });
     }
   };
 
@@ -112,7 +109,7 @@ export function DocumentRow(props: {
         },
       });
     } catch (e) {
-      showToast({ message: `Could not move to the trash: ${message(e)}`, tone: "error" });
+      showToast({ message: `Could not move to the trash: ${errorMessage(e)}`, tone: "error" });
     }
   };
 

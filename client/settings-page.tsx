@@ -3,6 +3,7 @@
 import { createResource, createSignal, For, Match, onCleanup, Show, Switch } from "solid-js";
 import type { SettingsJson } from "../protocol/api-types.ts";
 import { useSession } from "./session.tsx";
+import { errorMessage } from "./load-failed.tsx";
 import { api } from "./api.ts";
 import { showToast } from "./toast.tsx";
 
@@ -11,10 +12,6 @@ interface TokenJson {
   name: string;
   createdAt: string;
   lastUsedAt: string | null;
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 const THEMES: { value: SettingsJson["theme"]; label: string }[] = [
@@ -41,7 +38,7 @@ export function SettingsPage() {
       setStatus({ kind: "saved", text: "Saved" });
       clearTimer = setTimeout(() => setStatus(null), 2500);
     } catch (e) {
-      setStatus({ kind: "error", text: `Not saved: ${message(e)}` });
+      setStatus({ kind: "error", text: `Not saved: ${errorMessage(e)}` });
     }
   };
   const s = () => session.settings();
@@ -168,7 +165,7 @@ function ApiTokens() {
       await refetch();
       queueMicrotask(() => secretInput?.select());
     } catch (err) {
-      setError(message(err));
+      setError(errorMessage(err));
     } finally {
       setBusy(false);
     }
@@ -194,7 +191,7 @@ function ApiTokens() {
       await refetch();
       showToast({ message: `Revoked the token “${t.name}”` });
     } catch (err) {
-      showToast({ message: `Could not revoke: ${message(err)}`, tone: "error" });
+      showToast({ message: `Could not revoke: ${errorMessage(err)}`, tone: "error" });
     }
   };
 
@@ -237,7 +234,7 @@ function ApiTokens() {
       <Switch>
         <Match when={tokens.error && !tokens.loading}>
           <p role="alert" class="error">
-            Could not load your tokens: {message(tokens.error)}{" "}
+            Could not load your tokens: {errorMessage(tokens.error)}{" "}
             <button type="button" class="secondary" onClick={() => refetch()}>
               Retry
             </button>

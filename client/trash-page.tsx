@@ -3,6 +3,7 @@
 import { createResource, For, Match, Show, Switch } from "solid-js";
 import { useNavigate } from "@solidjs/router";
 import type { DocumentJson, DocumentListJson } from "../protocol/api-types.ts";
+import { LoadFailed } from "./load-failed.tsx";
 import { api } from "./api.ts";
 import { showToast } from "./toast.tsx";
 
@@ -38,12 +39,7 @@ export function TrashPage() {
       <p class="muted">Deleted documents stay here for {RETENTION_DAYS} days, then they are removed for good.</p>
       <Switch>
         <Match when={list.error && !list.loading}>
-          <div class="state-box" role="alert">
-            <p class="error">Could not load the trash: {String((list.error as Error)?.message ?? list.error)}</p>
-            <button type="button" onClick={() => refetch()}>
-              Retry
-            </button>
-          </div>
+          <LoadFailed what="the trash" error={list.error} onRetry={() => void refetch()} />
         </Match>
         <Match when={!docs()}>
           <p class="muted" aria-busy="true">

@@ -49,6 +49,21 @@ export function clearSessionCookie(secure: boolean): string {
   return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure ? "; Secure" : ""}`;
 }
 
+/**
+ * Who a request speaks for: a bearer API token when the Authorization header is present (an
+ * invalid one is "invalid-token", never a fallback to the cookie), else the session cookie.
+ */
+export function authenticateRequest(request: Request, sessions: SessionManager): { auth: Authenticated | null; cookieToken: string | null } | "invalid-token" {
+  const authz = request.headers.get("authorization");
+  if (authz !== null) {
+    const m = /^Bearer\s+(\S+)$/i.exec(authz);
+    const a = m ? sessions.validateApiToken(m[1]!) : null;
+    return a ? { auth: a, cookieToken: null } : "invalid-token";
+  }
+  const token = parseCookies(request.headers.get("cookie")).get(SESSION_COOKIE) ?? null;
+  return { auth: token ? sessions.validateSession(token) : null, cookieToken: token };
+}
+
 let requestCounter = 0;
 const requestPrefix = Math.random().toString(36).slice(2, 8);
 const nextRequestId = () => `${requestPrefix}-${(++requestCounter).toString(36)}`;
@@ -57,18 +72,6 @@ export function createHttpApp(deps: HttpAppDeps) {
   const https = deps.baseUrl?.protocol === "https:";
   const app = new Elysia({ normalize: false });
   const routes: RouteInfo[] = [];
-
-  const authenticate = (request: Request): Authenticated | null => {
-    const authz = request.headers.get("authorization");
-    if (authz !== null) {
-      const m = /^Bearer\s+(\S+)$/i.exec(authz);
-      const a = m ? deps.sessions.validateApiToken(m[1]!) : null;
-      if (!a) throw new AppError("unauthenticated", "Invalid API token");
-      return a;
-    }
-    const token = parseCookies(request.headers.get("cookie")).get(SESSION_COOKIE);
-    return token ? deps.sessions.validateSession(token) : null;
-  };
 
   const finish = (res: Response, started: number, method: string, route: string, requestId: string, log: Logger) => {
     applySecurityHeaders(res.headers, { https });
@@ -102,8 +105,9 @@ export function createHttpApp(deps: HttpAppDeps) {
       const log = deps.log.child({ requestId, method, path: url.pathname });
       const cookies: string[] = [];
       try {
-        let a: Authenticated | null = null;
-        a = authenticate(request);
+        const who = authenticateRequest(request, deps.sessions);
+        if (who === "invalid-token") throw new AppError("unauthenticated", "Invalid API token");
+        const a = who.auth;
         if (UNSAFE.has(method) && !(a && a.tokenId)) {
           // Bearer-token calls carry no ambient credentials, so only cookie or anonymous requests need the check.
           const origin = request.headers.get("origin");
@@ -112,10 +116,7 @@ export function createHttpApp(deps: HttpAppDeps) {
             throw new AppError("forbidden", "Cross-origin request refused");
           }
         }
-        if (a?.refreshedExpiresAt && a.sessionId) {
-          const token = parseCookies(request.headers.get("cookie")).get(SESSION_COOKIE)!;
-          cookies.push(sessionCookie(token, a.refreshedExpiresAt, https));
-        }
+        if (a?.refreshedExpiresAt && who.cookieToken) cookies.push(sessionCookie(who.cookieToken, a.refreshedExpiresAt, https));
         const query: Record<string, string | undefined> = {};
         for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
         const ctx: Ctx = {

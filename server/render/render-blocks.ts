@@ -30,9 +30,10 @@ export class BlockRenderCache {
   }
 }
 
-function keyOf(index: number, block: PymdBlock, result: BlockResult | undefined, resultVersion: string): string {
+/** What a block's listing or Markdown HTML depends on (its outputs are cached apart). */
+function keyOf(index: number, block: PymdBlock): string {
   const body = block.kind === "markdown" ? block.text : block.kind === "comment" ? "" : `${block.kind}\u0000${block.lang}\u0000${block.code}`;
-  return `${index}\u0000${block.kind}\u0000${block.startLine}\u0000${result ? resultVersion : ""}\u0000${body}`;
+  return `${index}\u0000${block.kind}\u0000${block.startLine}\u0000${body}`;
 }
 
 /**
@@ -50,7 +51,7 @@ export async function renderBlocks(
     const block = parsed.blocks[i]!;
     if (block.kind === "comment") continue;
     const result = block.kind === "code" ? results.get(i) : undefined;
-    const key = keyOf(i, block, undefined, "");
+    const key = keyOf(i, block);
     let html = cache.get(key);
     if (html === undefined) {
       // The listing alone: outputs are rendered apart so a run can replace them in place.

@@ -22,6 +22,16 @@ export function codeHash(code: string): string {
   return new Bun.CryptoHasher("sha256").update(code).digest("hex").slice(0, 32);
 }
 
+/** Stored outputs (keyed by code hash) placed on the executed blocks of `parsed` with that code. */
+export function resultsByBlock(outputs: ReadonlyMap<string, BlockResult>, parsed: ParsedPymd): Map<number, BlockResult> {
+  const out = new Map<number, BlockResult>();
+  for (const b of executableBlocks(parsed)) {
+    const r = outputs.get(codeHash(b.code));
+    if (r) out.set(b.id, { ...r, block: b.id });
+  }
+  return out;
+}
+
 /** How long a session with nobody watching keeps its kernel. */
 const IDLE_CLOSE_MS = 10 * 60_000;
 /** Cell updates of one block are sent at most this often while it streams. */
@@ -61,12 +71,7 @@ class NotebookSession {
 
   /** Results of the last runs mapped onto the blocks of `parsed` by their code. */
   resultsFor(parsed: ParsedPymd): Map<number, BlockResult> {
-    const out = new Map<number, BlockResult>();
-    for (const b of executableBlocks(parsed)) {
-      const r = this.outputs.get(codeHash(b.code));
-      if (r) out.set(b.id, { ...r, block: b.id });
-    }
-    return out;
+    return resultsByBlock(this.outputs, parsed);
   }
 
   async preview(source: string) {
@@ -263,7 +268,8 @@ export class NotebookSessions {
 
   /** Last outputs of a document for rendering without a live session (exports, public links). */
   resultsFor(docId: string, parsed: ParsedPymd): Map<number, BlockResult> {
-    return (this.sessions.get(docId) ?? new NotebookSession(docId, this.store, this.executions, this.log)).resultsFor(parsed);
+    const live = this.sessions.get(docId);
+    return live ? live.resultsFor(parsed) : resultsByBlock(this.store.forDocument(docId), parsed);
   }
 
   private async closeIdle(now = Date.now()): Promise<void> {

@@ -13,7 +13,7 @@ import type { NotebookSessions, Watcher } from "../runtime/notebook-sessions.ts"
 import type { CollabDocuments, CollabPeer } from "../sync/collab-documents.ts";
 import { decodeBinaryFrame, SYNC_MAX_FRAME_BYTES } from "../../protocol/collab-frames.ts";
 import type { Metrics } from "../http/metrics.ts";
-import { expectedOrigin, parseCookies, SESSION_COOKIE } from "../http/http-app.ts";
+import { authenticateRequest, expectedOrigin } from "../http/http-app.ts";
 
 export interface WsDeps {
   log: Logger;
@@ -60,17 +60,14 @@ interface RawSocket {
 }
 
 function authenticate(request: Request, d: WsDeps): Authenticated | string {
-  const authz = request.headers.get("authorization");
-  if (authz) {
-    const m = /^Bearer\s+(\S+)$/i.exec(authz);
-    const a = m ? d.sessions.validateApiToken(m[1]!) : null;
-    return a ?? "invalid API token";
-  }
+  // Browsers send cookies with any page's WebSocket, so a cookie connection must be same-origin.
   const origin = request.headers.get("origin");
-  if (origin !== null && origin !== expectedOrigin(request, new URL(request.url), d.baseUrl)) return "cross-origin WebSocket refused";
-  const token = parseCookies(request.headers.get("cookie")).get(SESSION_COOKIE);
-  const a = token ? d.sessions.validateSession(token) : null;
-  return a ?? "sign in first";
+  if (!request.headers.has("authorization") && origin !== null && origin !== expectedOrigin(request, new URL(request.url), d.baseUrl)) {
+    return "cross-origin WebSocket refused";
+  }
+  const who = authenticateRequest(request, d.sessions);
+  if (who === "invalid-token") return "invalid API token";
+  return who.auth ?? "sign in first";
 }
 
 export function mountWebSocket(app: Elysia, d: WsDeps): void {
