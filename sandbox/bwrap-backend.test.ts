@@ -10,6 +10,7 @@ const spec: JailSpec = {
   limits: resolveLimits({ tmpfsBytes: 8 * 1024 * 1024 }),
   longLived: false,
   exists: (p) => p !== "/etc/mime.types",
+  outside: { uid: 1000, gid: 1000 },
 };
 
 const pairs = (argv: string[], flag: string): string[][] =>
@@ -28,6 +29,7 @@ describe("bwrapArgv", () => {
     expect(pairs(argv, "--ro-bind")).toContainEqual(["/etc/alternatives", "/etc/alternatives"]);
     expect(pairs(argv, "--ro-bind")).not.toContainEqual(["/etc/mime.types", "/etc/mime.types"]);
     expect(argv.join(" ")).toContain(`--size ${8 * 1024 * 1024} --tmpfs /tmp`);
+    expect(argv.join(" ")).toContain(`--perms 1777 --size ${8 * 1024 * 1024} --tmpfs /dev/shm`);
     expect(argv.join(" ")).toContain("--remount-ro /");
     expect(pairs(argv, "--bind")).toEqual([]);
   });

@@ -23,6 +23,10 @@ export function bwrapArgv(bwrap: string, spec: JailSpec): string[] {
     "--dev", "/dev",
     "--size", String(spec.limits.tmpfsBytes),
     "--tmpfs", "/tmp",
+    // POSIX shared memory and semaphores (multiprocessing) live here; same cap as /tmp
+    "--perms", "1777",
+    "--size", String(spec.limits.tmpfsBytes),
+    "--tmpfs", "/dev/shm",
     "--chdir", "/tmp",
     // without this the root tmpfs (and /etc) stays writable
     "--remount-ro", "/",

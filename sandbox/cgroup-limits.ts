@@ -178,6 +178,10 @@ export class RunCgroup {
     }
   }
 
+  get hasMemory(): boolean {
+    return this.support.memoryParent !== null;
+  }
+
   get hasPids(): boolean {
     return this.support.pidsParent !== null;
   }

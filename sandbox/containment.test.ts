@@ -1,16 +1,20 @@
-// Containment suite: each attack runs through the real bwrap sandbox while an HTTP server in
+// Containment suite: each attack runs through each real jail (bwrap and nsjail) while an HTTP server in
 // this (host) process must keep answering; each asserts the specific outcome.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import type { HostFailureFrame, RunEvent } from "../protocol/run-frames.ts";
 import { createSandbox, type Sandbox } from "./index.ts";
+import { jailsUnderTest } from "./testing/jails.ts";
 
 const SECRET = `pymd-secret-${Math.random().toString(36).slice(2)}`;
 process.env.PYMD_TEST_SECRET = SECRET;
 const MiB = 1024 * 1024;
 const WALL = 3000;
 
+const sandboxes = new Map<string, Sandbox>();
+/** The same jails as a container without cgroup delegation has them: no per-run cgroups at all. */
+const bare = new Map<string, Sandbox>();
 let sandbox: Sandbox;
 let server: ReturnType<typeof Bun.serve>;
 let dataDir: string;
@@ -23,10 +27,19 @@ beforeAll(async () => {
   writeFileSync(`${dataDir}/pymd.sqlite`, "secret rows");
   mkdirSync(repoDataDir, { recursive: true });
   writeFileSync(`${repoDataDir}/users.db`, "secret users");
-  sandbox = await createSandbox({
-    backend: "bwrap",
+  for (const jail of jailsUnderTest())
+    sandboxes.set(jail.backend, await createSandbox({
+    backend: jail.backend,
+    tools: jail.tools,
     limits: { wallTimeMs: WALL, cpuSeconds: 2, memoryBytes: 256 * MiB, maxProcesses: 32, tmpfsBytes: 16 * MiB, maxFileSize: 64 * MiB, maxOutputBytesPerBlock: 64 * 1024 },
-  });
+  }));
+  for (const jail of jailsUnderTest())
+    bare.set(jail.backend, await createSandbox({
+      backend: jail.backend,
+      tools: jail.tools,
+      cgroups: false,
+      limits: { wallTimeMs: WALL, cpuSeconds: 2, memoryBytes: 256 * MiB, maxProcesses: 32, tmpfsBytes: 16 * MiB, maxOutputBytesPerBlock: 64 * 1024 },
+    }));
 });
 
 afterAll(() => {
@@ -113,7 +126,12 @@ async function expectNoneLeft(marker: string): Promise<void> {
 // Short attacks get a tail so there is a window in which the host must answer.
 const HOLD = "\nimport time as _t\n_t.sleep(0.3)";
 
-describe("containment (bwrap)", () => {
+for (const jail of jailsUnderTest())
+describe(`containment (${jail.backend})`, () => {
+  beforeAll(() => {
+    sandbox = sandboxes.get(jail.backend)!;
+  });
+
   test("network to an outside address is unreachable", async () => {
     const a = await attack(
       `import socket\ns = socket.socket()\ns.settimeout(2)\ntry:\n    s.connect(("1.1.1.1", 53))\n    print("CONNECTED")\nexcept OSError as e:\n    print("blocked", e.errno)` + HOLD,
@@ -153,9 +171,11 @@ describe("containment (bwrap)", () => {
     );
     expect(a.out).not.toContain(SECRET);
     expect(a.out).toContain("leak False");
-    expect(a.out).toContain("'HOME', 'LANG', 'MKL_NUM_THREADS', 'MPLBACKEND', 'MPLCONFIGDIR', 'OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'PATH', 'PWD', 'XDG_CACHE_HOME']");
-    // only the jail's own pid namespace: its init and the runner
-    expect(a.out).toContain("pids [1, 2]");
+    // bwrap sets PWD for its --chdir; nsjail does not
+    const pwd = jail.backend === "bwrap" ? "'PWD', " : "";
+    expect(a.out).toContain(`'HOME', 'LANG', 'MKL_NUM_THREADS', 'MPLBACKEND', 'MPLCONFIGDIR', 'OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'PATH', ${pwd}'XDG_CACHE_HOME']`);
+    // only the jail's own pid namespace: bwrap's init and the runner, or (nsjail) the runner alone
+    expect(a.out).toContain(jail.backend === "bwrap" ? "pids [1, 2]" : "pids [1]");
     expect(a.heartbeats).toBeGreaterThan(0);
   });
 
@@ -179,7 +199,7 @@ describe("containment (bwrap)", () => {
     await expectNoneLeft("--cpu-per-request");
   }, 15_000);
 
-  test("a memory bomb gets MemoryError (RLIMIT_AS) and the next block still runs", async () => {
+  test("a memory bomb gets MemoryError (RLIMIT_DATA) and the next block still runs", async () => {
     const a = await attack(`try:\n    b = bytearray(1 << 30)\nexcept MemoryError:\n    print("MemoryError")\nprint("alive")` + HOLD);
     expect(a.out).toBe("MemoryError\nalive\n");
     expect(a.heartbeats).toBeGreaterThan(0);
@@ -269,5 +289,42 @@ describe("containment (bwrap)", () => {
     // uid, no capabilities), so whatever ptrace does to it stays inside the jail
     expect(a.out.split("\n")[0]).toBe("-1 No such process");
     expect(a.heartbeats).toBeGreaterThan(0);
+  });
+
+  describe("without per-run cgroups (a container without delegation)", () => {
+    let withCgroups: Sandbox;
+    beforeAll(() => {
+      withCgroups = sandbox;
+      sandbox = bare.get(jail.backend)!;
+    });
+    afterAll(() => {
+      sandbox = withCgroups;
+    });
+
+    test("processes stop at the jail's own RLIMIT_NPROC, and the next run starts", async () => {
+      const a = await attack(
+        `import os, time\nn = 0\ntry:\n    for i in range(200):\n        if os.fork() == 0:\n            time.sleep(2)\n            os._exit(0)\n        n += 1\nexcept OSError as e:\n    print("capped", e.errno, n < 32)`,
+      );
+      expect(a.out).toBe("capped 11 True\n");
+      await expectNoneLeft("--cpu-per-request");
+      const b = await attack(`print("next")`);
+      expect(b.out).toBe("next\n");
+    }, 15_000);
+
+    test("one big allocation is a MemoryError (RLIMIT_DATA)", async () => {
+      const a = await attack(`try:\n    b = bytearray(300 << 20)\nexcept MemoryError:\n    print("MemoryError")\nprint("alive")` + HOLD);
+      expect(a.out).toBe("MemoryError\nalive\n");
+    });
+
+    test("many processes each under the limit are killed together by the resident-memory watchdog", async () => {
+      const a = await attack(
+        `import os, time\nkids = []\nfor i in range(4):\n    pid = os.fork()\n    if pid == 0:\n        b = bytearray(120 << 20)\n        for j in range(0, len(b), 4096): b[j] = 1\n        time.sleep(2)\n        os._exit(0)\n    kids.append(pid)\nfor k in kids: os.waitpid(k, 0)\nprint("SURVIVED")`,
+      );
+      expect(a.out).not.toContain("SURVIVED");
+      expect(a.failure?.reason).toBe("killed");
+      expect(a.failure?.message).toMatch(/^the run was killed: its processes used \d+ MiB, over its 256 MiB memory limit$/);
+      expect(a.heartbeats).toBeGreaterThan(0);
+      await expectNoneLeft("--cpu-per-request");
+    }, 15_000);
   });
 });

@@ -2,7 +2,8 @@
 // limits are really enforced here, for `pymd doctor`.
 import type { RunEvent } from "../protocol/run-frames.ts";
 import { detectCgroups, type CgroupSupport } from "./cgroup-limits.ts";
-import { findTool } from "./host-tools.ts";
+import { explainJailFailure, hostKind, refusalMessage } from "./diagnose.ts";
+import { findTool, isExecutable } from "./host-tools.ts";
 import { JailProcess } from "./jail-process.ts";
 import { planLaunch, type BackendName } from "./launch-plan.ts";
 import { resolveLimits, type Limits } from "./policy.ts";
@@ -13,7 +14,14 @@ export interface BackendTrial {
   backend: "nsjail" | "bwrap";
   path: string | null;
   ok: boolean;
+  /** What happened: the cause and the fix when known, then the jail's own last words. */
   detail: string;
+}
+
+/** Where the jail programs are: found in the system directories unless given (tests, a custom build). */
+export interface ToolPaths {
+  nsjail?: string;
+  bwrap?: string;
 }
 
 export interface Detection {
@@ -48,21 +56,30 @@ function describeFailure(events: RunEvent[]): string {
   return err.type === "host-error" ? err.message : `${err.name}: ${err.value}`;
 }
 
+/** The jail's failure with its cause and fix in front when the text is recognised. */
+function trialFailure(backend: "nsjail" | "bwrap", events: RunEvent[]): string {
+  const raw = describeFailure(events);
+  const why = explainJailFailure(backend, raw);
+  return why ? `${why} [${raw}]` : raw;
+}
+
 const PROBE_LIMITS = resolveLimits({ wallTimeMs: 10_000, cpuSeconds: 10 });
 
-export async function detectSandbox(preference: BackendPreference, python = "/usr/bin/python3"): Promise<Detection> {
-  const cgroups = detectCgroups();
+export async function detectSandbox(preference: BackendPreference, python = "/usr/bin/python3", tools: ToolPaths = {}, useCgroups = true): Promise<Detection> {
+  const cgroups: CgroupSupport = useCgroups ? detectCgroups() : { version: null, memoryParent: null, pidsParent: null, notes: ["per-run cgroups are turned off"] };
   const order: ("nsjail" | "bwrap")[] = preference === "auto" ? ["nsjail", "bwrap"] : [preference];
   const trials: BackendTrial[] = [];
   for (const backend of order) {
-    const path = findTool(backend === "nsjail" ? "nsjail" : "bwrap");
+    const given = tools[backend];
+    const path = given !== undefined ? (isExecutable(given) ? given : null) : findTool(backend);
     if (!path) {
-      trials.push({ backend, path, ok: false, detail: `${backend} is not installed` });
+      const where = given !== undefined ? `${given} is not an executable file` : `${backend} is not installed`;
+      trials.push({ backend, path, ok: false, detail: backend === "bwrap" && given === undefined ? `${where} (apt-get install bubblewrap)` : where });
       continue;
     }
     const events = await runOnce(backend, path, python, PROBE_LIMITS, cgroups, "print('ok')");
     const ok = events.some((e) => e.type === "stdout" && e.text === "ok\n") && events.some((e) => e.type === "done");
-    trials.push({ backend, path, ok, detail: ok ? "ran Python in the jail" : describeFailure(events) });
+    trials.push({ backend, path, ok, detail: ok ? "ran Python in the jail" : trialFailure(backend, events) });
     if (ok) return { backend, tool: path, trials, cgroups };
   }
   return { backend: null, tool: null, trials, cgroups };
@@ -75,14 +92,21 @@ export interface EnforcementReport {
   namespaces: boolean;
   rlimits: {
     cpu: boolean;
+    /** RLIMIT_DATA at the memory limit: one process's private memory (a MemoryError past it). */
+    data: boolean;
+    /** RLIMIT_AS at a generous backstop (addressSpaceBytes), not the memory limit. */
     addressSpace: boolean;
     fileSize: boolean;
     openFiles: boolean;
-    /** RLIMIT_NPROC: set only when no pids cgroup caps processes (jails never run as root, so never exempt). */
-    processes: "enforced" | "root-exempt" | "not-set";
+    /** RLIMIT_NPROC, set inside the jail's own user namespace so it counts that jail's processes only. */
+    processes: "per-jail" | "host-account" | "not-set";
   };
-  /** How the process count is capped: a pids cgroup per run, else RLIMIT_NPROC for the shared jail uid. */
+  /** How the process count is capped: a pids cgroup per run, else RLIMIT_NPROC. */
   processes: "pids-cgroup" | "rlimit-nproc" | "none";
+  /** How a run's total memory is capped: a memory cgroup, else the host's watchdog on the tree's resident memory. */
+  memory: "cgroup" | "rss-watchdog";
+  /** Where the server runs, which decides what a fix looks like. */
+  host: "container" | "host";
   /** The jail runs as uid 65534 on the host too (setpriv before bwrap when the server is root). */
   jailHostUid: number | null;
   cgroup: { version: 1 | 2 | null; memory: boolean; pids: boolean; notes: string[] };
@@ -124,18 +148,23 @@ export async function describeEnforcement(
   const hostIsRoot = process.getuid?.() === 0;
   const prlimit = backend === "nsjail" || findTool("prlimit") !== null;
   const warnings: string[] = [...cg.notes];
+  const jailed = backend === "nsjail" || backend === "bwrap";
+  const kind = hostKind();
   const report: EnforcementReport = {
     backend,
     trials: detection.trials,
-    namespaces: backend === "nsjail" || backend === "bwrap",
+    namespaces: jailed,
     rlimits: {
       cpu: prlimit,
+      data: prlimit,
       addressSpace: prlimit,
       fileSize: prlimit,
       openFiles: prlimit,
-      processes: cg.pidsParent === null && prlimit ? "enforced" : "not-set",
+      processes: jailed ? "per-jail" : cg.pidsParent === null && prlimit ? "host-account" : "not-set",
     },
-    processes: cg.pidsParent !== null ? "pids-cgroup" : prlimit ? "rlimit-nproc" : "none",
+    processes: cg.pidsParent !== null ? "pids-cgroup" : jailed || prlimit ? "rlimit-nproc" : "none",
+    memory: cg.memoryParent !== null ? "cgroup" : "rss-watchdog",
+    host: kind,
     jailHostUid: backend === "unavailable" ? null : hostIsRoot ? 65534 : (process.getuid?.() ?? null),
     cgroup: { version: cg.version, memory: cg.memoryParent !== null, pids: cg.pidsParent !== null, notes: cg.notes },
     wallClock: backend !== "unavailable",
@@ -145,13 +174,14 @@ export async function describeEnforcement(
     warnings,
   };
   if (!prlimit) warnings.push("prlimit (util-linux) is missing: CPU, memory, file size and open-file rlimits are not applied");
-  if (!report.cgroup.pids && report.processes === "rlimit-nproc")
-    warnings.push("no pids cgroup: processes are capped by RLIMIT_NPROC, a budget shared by all runs of the jail uid");
   if (!report.cgroup.pids && report.processes === "none") warnings.push("no pids cgroup: a fork bomb is only bounded by the wall-clock deadline and the pid namespace");
-  if (!report.cgroup.memory) warnings.push("no memory cgroup: memory is bounded per process by RLIMIT_AS only");
+  if (!report.cgroup.memory && kind === "container")
+    warnings.push(
+      "no memory cgroup per run inside this container: each run is held to its memory limit by RLIMIT_DATA and a watchdog on its resident memory; bound the container as a whole with docker run --memory (e.g. --memory 2g)",
+    );
   if (backend === "none") warnings.push("running WITHOUT a sandbox (--unsafe-no-sandbox): notebook code can read and change everything the server user can");
   if (backend === "unavailable") {
-    warnings.push("no working sandbox: code execution is refused (install bubblewrap: apt-get install bubblewrap)");
+    warnings.push(refusalMessage(detection, kind));
     return report;
   }
   const events = await runOnce(backend, tool, python, { ...limits, wallTimeMs: Math.max(limits.wallTimeMs, 20_000) }, cg, INSIDE_PROBE);

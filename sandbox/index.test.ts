@@ -3,15 +3,17 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { RunEvent } from "../protocol/run-frames.ts";
 import { createSandbox, type Kernel, type Sandbox } from "./index.ts";
+import { jailsUnderTest } from "./testing/jails.ts";
 
 const out = (events: RunEvent[]) => events.map((e) => (e.type === "stdout" ? e.text : "")).join("");
 const block = (code: string, id = 0) => [{ id, code, line: 1 }];
 
-describe("kernel (bwrap)", () => {
+for (const jail of jailsUnderTest())
+describe(`kernel (${jail.backend})`, () => {
   let sandbox: Sandbox;
   let kernel: Kernel;
   beforeAll(async () => {
-    sandbox = await createSandbox({ backend: "bwrap", limits: { wallTimeMs: 3000 } });
+    sandbox = await createSandbox({ backend: jail.backend, tools: jail.tools, limits: { wallTimeMs: 3000 } });
     kernel = await sandbox.startKernel();
   });
   afterAll(() => kernel.close());
@@ -67,13 +69,16 @@ describe("kernel (bwrap)", () => {
 
 describe("without a jail", () => {
   test("execution is refused with a message naming what to install", async () => {
-    // nsjail is not installed here, so asking for it leaves no jail
-    const sandbox = await createSandbox({ backend: "nsjail" });
+    // a jail program that is not there leaves no jail
+    const sandbox = await createSandbox({ backend: "nsjail", tools: { nsjail: "/nonexistent/nsjail" } });
     expect(sandbox.backend).toBe("unavailable");
     const events = await sandbox.run(block("print(1)"));
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: "host-error", reason: "refused", block: null });
-    expect(events[0]!.type === "host-error" && events[0]!.message).toContain("apt-get install bubblewrap");
+    expect(events[0]!.type === "host-error" && events[0]!.message).toBe(
+      "Code execution is disabled: no working sandbox on this host (nsjail: /nonexistent/nsjail is not an executable file). Install bubblewrap (apt-get install bubblewrap) or nsjail, or start the server with --unsafe-no-sandbox to run code without isolation (not recommended).",
+    );
+    expect(sandbox.refusal).toBe(events[0]!.type === "host-error" ? events[0]!.message : "");
     const kernel = await sandbox.startKernel();
     expect((await kernel.run(block("print(1)")))[0]).toMatchObject({ reason: "refused" });
     const report = await sandbox.describe();
@@ -82,7 +87,13 @@ describe("without a jail", () => {
 
   test("--unsafe-no-sandbox runs Python directly, with rlimits and a warning on every run", async () => {
     const warnings: string[] = [];
-    const sandbox = await createSandbox({ backend: "nsjail", unsafeNoSandbox: true, limits: { wallTimeMs: 3000 }, onWarning: (w) => warnings.push(w) });
+    const sandbox = await createSandbox({
+      backend: "nsjail",
+      tools: { nsjail: "/nonexistent/nsjail" },
+      unsafeNoSandbox: true,
+      limits: { wallTimeMs: 3000 },
+      onWarning: (w) => warnings.push(w),
+    });
     expect(sandbox.backend).toBe("none");
     const events = await sandbox.run(block("import os, resource\nprint(os.getuid() != 0, resource.getrlimit(resource.RLIMIT_AS)[0] > 0)"));
     expect(out(events)).toBe("True True\n");
@@ -93,11 +104,12 @@ describe("without a jail", () => {
   }, 10_000);
 });
 
-describe("describe()", () => {
+for (const jail of jailsUnderTest())
+describe(`describe() (${jail.backend})`, () => {
   test("reports what is enforced on this host", async () => {
-    const sandbox = await createSandbox({ backend: "auto" });
+    const sandbox = await createSandbox({ backend: jail.backend, tools: jail.tools });
     const r = await sandbox.describe();
-    expect(r.backend).toBe("bwrap");
+    expect(r.backend).toBe(jail.backend);
     expect(r.namespaces).toBe(true);
     expect(r.inside?.uid).toBe(65534);
     expect(r.inside?.noNewPrivs).toBe(true);
@@ -105,8 +117,9 @@ describe("describe()", () => {
     expect(r.inside?.networkInterfaces).toEqual(["lo"]);
     expect(r.python.version).toMatch(/^3\./);
     expect(r.python.packages.numpy).not.toBeNull();
-    expect(r.rlimits).toEqual({ cpu: true, addressSpace: true, fileSize: true, openFiles: true, processes: "not-set" });
-    expect(r.processes).toBe("pids-cgroup");
-    expect(r.jailHostUid).toBe(65534);
+    expect(r.rlimits).toEqual({ cpu: true, data: true, addressSpace: true, fileSize: true, openFiles: true, processes: "per-jail" });
+    expect(r.processes).toBe(r.cgroup.pids ? "pids-cgroup" : "rlimit-nproc");
+    expect(r.memory).toBe(r.cgroup.memory ? "cgroup" : "rss-watchdog");
+    expect(r.jailHostUid).toBe(process.getuid!() === 0 ? 65534 : process.getuid!());
   }, 20_000);
 });

@@ -10,7 +10,8 @@
 // (timeout, killed, crashed, refused, protocol). Nothing here throws for a failed run.
 import type { HostFailureFrame, RunBlock, RunEvent, RunRequest } from "../protocol/run-frames.ts";
 import { RUN_FRAME_VERSION } from "../protocol/run-frames.ts";
-import { detectSandbox, describeEnforcement, type Detection, type EnforcementReport } from "./detect-sandbox.ts";
+import { detectSandbox, describeEnforcement, type Detection, type EnforcementReport, type ToolPaths } from "./detect-sandbox.ts";
+import { refusalMessage } from "./diagnose.ts";
 import { isExecutable } from "./host-tools.ts";
 import { INTERRUPT_GRACE_MS, JailProcess } from "./jail-process.ts";
 import { assertJailablePython } from "./jail-spec.ts";
@@ -20,6 +21,7 @@ import { resolveLimits, type Limits } from "./policy.ts";
 export type { Limits } from "./policy.ts";
 export { DEFAULT_LIMITS, PolicyError, resolveLimits } from "./policy.ts";
 export type { EnforcementReport, BackendTrial } from "./detect-sandbox.ts";
+export { refusalMessage } from "./diagnose.ts";
 
 export interface SandboxOptions {
   backend: "auto" | "nsjail" | "bwrap";
@@ -30,6 +32,10 @@ export interface SandboxOptions {
   python?: string;
   /** Called with a warning on every unsandboxed run (and other degradations). */
   onWarning?: (msg: string) => void;
+  /** Jail programs at other paths than the system directories (a test build, a custom install). */
+  tools?: ToolPaths;
+  /** false: no per-run cgroups even where they could be made (how a container without delegation runs). */
+  cgroups?: boolean;
 }
 
 export interface Kernel {
@@ -46,6 +52,8 @@ export interface Kernel {
 export interface Sandbox {
   readonly backend: "nsjail" | "bwrap" | "none" | "unavailable";
   readonly limits: Limits;
+  /** Why runs are refused (backend "unavailable"), else null. */
+  readonly refusal: string | null;
   run(blocks: RunBlock[], onEvent?: (e: RunEvent) => void, signal?: AbortSignal): Promise<RunEvent[]>;
   startKernel(): Promise<Kernel>;
   describe(): Promise<EnforcementReport>;
@@ -53,15 +61,6 @@ export interface Sandbox {
 
 export const UNSAFE_WARNING =
   "running notebook code WITHOUT a sandbox (--unsafe-no-sandbox): it can read and change everything the server's user can";
-
-export function refusalMessage(detection: Detection): string {
-  const why = detection.trials.map((t) => `${t.backend}: ${t.detail}`).join("; ");
-  return (
-    "Code execution is disabled: no working sandbox on this host" +
-    (why ? ` (${why})` : "") +
-    ". Install bubblewrap (apt-get install bubblewrap) or nsjail, or start the server with --unsafe-no-sandbox to run code without isolation (not recommended)."
-  );
-}
 
 let runCounter = 0;
 const newRunId = (): string => `run-${Date.now().toString(36)}-${(++runCounter).toString(36)}`;
@@ -87,7 +86,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     } catch {}
   };
   if (!isExecutable(python)) throw new Error(`sandbox python ${JSON.stringify(python)} is not an executable file`);
-  const detection = await detectSandbox(opts.backend, python);
+  const detection = await detectSandbox(opts.backend, python, opts.tools, opts.cgroups ?? true);
   let backend: Sandbox["backend"];
   if (detection.backend) {
     backend = detection.backend;
@@ -105,6 +104,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   return {
     backend,
     limits,
+    refusal: launchBackend ? null : refusalMessage(detection),
     async run(blocks, onEvent, signal) {
       const runId = newRunId();
       if (!launchBackend) return refused(runId, refusalMessage(detection), onEvent);

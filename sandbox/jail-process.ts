@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import type { HostFailureFrame, ReadyFrame, RunEvent, RunnerFrame, RunRequest } from "../protocol/run-frames.ts";
 import { cleanupLaunch, type LaunchPlan } from "./launch-plan.ts";
+import { watchMemory } from "./memory-watchdog.ts";
 
 type Message =
   | { kind: "frame"; frame: Exclude<RunnerFrame, ReadyFrame>; rawBytes: number }
@@ -102,6 +103,9 @@ export class JailProcess {
   private runnerPid: number | null = null;
   private dead = false;
   private killed = false;
+  /** Resident bytes the watchdog saw when it killed the tree for memory. */
+  private overMemory: number | null = null;
+  private unwatch: (() => void) | null = null;
   private resolveReady!: (v: string | null) => void;
 
   constructor(
@@ -117,6 +121,11 @@ export class JailProcess {
       stdout: "pipe",
       stderr: "pipe",
     });
+    if (plan.memoryWatchBytes !== null)
+      this.unwatch = watchMemory(this.proc.pid, plan.memoryWatchBytes, (rss) => {
+        this.overMemory = rss;
+        this.kill();
+      });
     void this.readStderr();
     this.exited = this.readFrames();
   }
@@ -189,6 +198,7 @@ export class JailProcess {
       }
     } catch {}
     await this.proc.exited;
+    this.unwatch?.();
     this.dead = true;
     this.resolveReady(null);
     this.dispatch({ kind: "exit", code: this.proc.exitCode, signal: this.proc.signalCode === null ? null : String(this.proc.signalCode) });
@@ -309,7 +319,12 @@ export class JailProcess {
             if (timedOut) return;
             const oom = this.plan.cgroup?.oomKilled() ?? false;
             const tail = this.stderrTail.trim().split("\n").slice(-5).join("\n");
-            if (oom) finish({ reason: "killed", message: "the run was killed: it went over its memory limit" });
+            if (this.overMemory !== null)
+              finish({
+                reason: "killed",
+                message: `the run was killed: its processes used ${Math.round(this.overMemory / MiB)} MiB, over its ${Math.round((this.plan.memoryWatchBytes ?? 0) / MiB)} MiB memory limit`,
+              });
+            else if (oom) finish({ reason: "killed", message: "the run was killed: it went over its memory limit" });
             else if (m.signal === "SIGKILL" || m.code === 137)
               finish({ reason: "killed", message: this.killed ? "the run was killed" : "the run was killed (a resource limit: CPU time or memory)" });
             else if (m.signal === "SIGXCPU" || m.code === 152) finish({ reason: "killed", message: "the run used up its CPU time limit" });

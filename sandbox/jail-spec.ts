@@ -12,6 +12,11 @@ export interface JailSpec {
   longLived: boolean;
   /** Which optional read-only paths exist on this host (so a missing one never fails the jail). */
   exists: (path: string) => boolean;
+  /**
+   * Host uid/gid the jail's user maps to: nobody when the server is root, else the server's own
+   * account (an unprivileged user namespace can map only the caller's ids).
+   */
+  outside: { uid: number; gid: number };
 }
 
 export const JAIL_UID = 65534;
@@ -56,6 +61,13 @@ export const USR_SYMLINKS = [
   ["usr/lib", "/lib"],
   ["usr/lib64", "/lib64"],
 ] as const;
+
+/** The host ids a jail runs as: nobody for a root server (after setpriv / nsjail's own mapping), else the caller. */
+export function jailOutsideIds(): { uid: number; gid: number } {
+  const uid = process.getuid?.() ?? JAIL_UID;
+  if (uid === 0) return { uid: JAIL_UID, gid: JAIL_UID };
+  return { uid, gid: process.getgid?.() ?? uid };
+}
 
 export function assertJailablePython(python: string): void {
   if (!python.startsWith("/usr/") || python.includes("/../") || python.includes("/./")) {

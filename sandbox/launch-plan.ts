@@ -6,7 +6,7 @@ import { bwrapArgv } from "./bwrap-backend.ts";
 import type { CgroupSupport } from "./cgroup-limits.ts";
 import { RunCgroup } from "./cgroup-limits.ts";
 import { findTool, pathExists } from "./host-tools.ts";
-import { JAIL_UID, jailEnv, type JailSpec } from "./jail-spec.ts";
+import { JAIL_UID, jailEnv, jailOutsideIds, type JailSpec } from "./jail-spec.ts";
 import { nsjailArgv } from "./nsjail-backend.ts";
 import type { Limits } from "./policy.ts";
 import { prlimitArgv } from "./rlimit-argv.ts";
@@ -23,6 +23,8 @@ export interface LaunchPlan {
   killGroup: boolean;
   /** Private host directory of an unsafe run, removed afterwards. */
   privateDir: string | null;
+  /** Without a memory cgroup: the resident-memory ceiling the host's watchdog holds the tree to. */
+  memoryWatchBytes: number | null;
 }
 
 export interface LaunchInput {
@@ -32,17 +34,18 @@ export interface LaunchInput {
   limits: Limits;
   longLived: boolean;
   cgroups: CgroupSupport;
-  /** Extra code run before the runner's loop; only used by probes. */
-  runnerArgs?: string[];
 }
 
 /** The environment of the host-side helpers (sh, prlimit, bwrap, nsjail): nothing from the server. */
 const HELPER_ENV = { PATH: "/usr/bin:/bin", LANG: "C.UTF-8" };
 
-export function pythonArgs(longLived: boolean, limits: Limits): string[] {
+export function pythonArgs(longLived: boolean, limits: Limits, nprocInside: boolean): string[] {
   // -I: ignore PYTHON* env, user site and cwd on sys.path; -S: skip site.py (the runner adds
   // the system package dirs itself, saving several ms per start); -B: nothing to write anyway.
-  return ["-I", "-S", "-B", "-c", runnerSource, "--cpu-per-request", longLived ? String(limits.cpuSeconds) : "0"];
+  const args = ["-I", "-S", "-B", "-c", runnerSource, "--cpu-per-request", longLived ? String(limits.cpuSeconds) : "0"];
+  // In the jail's own user namespace RLIMIT_NPROC counts this jail's processes alone.
+  if (nprocInside) args.push("--nproc", String(limits.maxProcesses));
+  return args;
 }
 
 /** setpriv(1) prefix that leaves root for the unprivileged jail uid before the jail starts. */
@@ -57,13 +60,22 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
   const prlimit = findTool("prlimit");
   const hostIsRoot = process.getuid?.() === 0;
   const cgroup = RunCgroup.create(input.cgroups, limits.memoryBytes, limits.maxProcesses);
-  const spec: JailSpec = { python: input.python, pythonArgs: pythonArgs(longLived, limits), limits, longLived, exists: pathExists };
+  const spec: JailSpec = {
+    python: input.python,
+    pythonArgs: pythonArgs(longLived, limits, input.backend === "bwrap"),
+    limits,
+    longLived,
+    exists: pathExists,
+    outside: jailOutsideIds(),
+  };
   let argv: string[];
   let env: Record<string, string> = HELPER_ENV;
   let cwd = "/";
   let privateDir: string | null = null;
   let killGroup = false;
-  const rl = prlimit ? prlimitArgv(prlimit, limits, { longLived, processLimit: cgroup?.hasPids !== true }) : [];
+  // bwrap's jail sets RLIMIT_NPROC inside its user namespace (per jail); only an unjailed run
+  // needs it on the host account, where it is a budget shared with everything of that uid.
+  const rl = prlimit ? prlimitArgv(prlimit, limits, { longLived, processLimit: input.backend === "none" && cgroup?.hasPids !== true }) : [];
   switch (input.backend) {
     case "bwrap":
       // Run as root, bwrap maps the jail's uid to host uid 0: DAC then lets the jail write
@@ -71,8 +83,9 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
       argv = [...rl, ...(hostIsRoot ? dropToNobody() : []), ...bwrapArgv(input.tool!, spec)];
       break;
     case "nsjail":
-      // nsjail sets every rlimit itself (it would override inherited ones anyway)
-      argv = nsjailArgv(input.tool!, spec);
+      // nsjail sets the rlimits it knows itself; RLIMIT_DATA (which it has no flag for) and the
+      // others are inherited from prlimit and overridden by nsjail's where it has one.
+      argv = [...rl, ...nsjailArgv(input.tool!, spec)];
       break;
     case "none": {
       privateDir = mkdtempSync(`${tmpdir()}/pymd-unsafe-`);
@@ -87,7 +100,8 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
     }
   }
   if (cgroup) argv = cgroup.wrap(argv);
-  return { argv, env, cwd, cgroup, killGroup, privateDir };
+  const memoryWatchBytes = cgroup?.hasMemory ? null : limits.memoryBytes;
+  return { argv, env, cwd, cgroup, killGroup, privateDir, memoryWatchBytes };
 }
 
 export async function cleanupLaunch(plan: LaunchPlan): Promise<void> {

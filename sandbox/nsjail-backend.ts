@@ -1,5 +1,6 @@
 // Turns the sandbox policy into an nsjail command line (standalone-once mode).
 import { JAIL_HOSTNAME, JAIL_UID, READ_ONLY_ETC, USR_SYMLINKS, jailEnv, type JailSpec } from "./jail-spec.ts";
+import { addressSpaceBytes } from "./policy.ts";
 
 const MiB = 1024 * 1024;
 const mb = (bytes: number): string => String(Math.max(1, Math.floor(bytes / MiB)));
@@ -9,16 +10,20 @@ export function nsjailArgv(nsjail: string, spec: JailSpec): string[] {
   const argv = [
     nsjail,
     "--mode", "o",
-    "--really_quiet",
-    // inside:outside:count, so the jail is nobody on the host too even when nsjail runs as root
-    "--user", `${JAIL_UID}:${JAIL_UID}:1`,
-    "--group", `${JAIL_UID}:${JAIL_UID}:1`,
+    // warnings and errors only: a jail that cannot start says why on stderr (kept for the report)
+    "--quiet",
+    // inside:outside:count. As root the jail is nobody on the host too; as an ordinary user an
+    // unprivileged user namespace can map only that user's own ids.
+    "--user", `${JAIL_UID}:${spec.outside.uid}:1`,
+    "--group", `${JAIL_UID}:${spec.outside.gid}:1`,
     "--hostname", JAIL_HOSTNAME,
     "--cwd", "/tmp",
     // nsjail's own clock; the host deadline is the one that reports, this is a backstop
     "--time_limit", spec.longLived ? "0" : String(Math.ceil(limits.wallTimeMs / 1000) + 1),
     // nsjail applies its own rlimit defaults (nofile 32, fsize 1 MB), so every one is explicit
-    "--rlimit_as", mb(limits.memoryBytes),
+    // address space is only a backstop; memory is RLIMIT_DATA (inherited from prlimit), the
+    // cgroup or the host's RSS watchdog
+    "--rlimit_as", mb(addressSpaceBytes(limits)),
     "--rlimit_cpu", spec.longLived ? "inf" : String(limits.cpuSeconds),
     "--rlimit_fsize", mb(limits.maxFileSize),
     "--rlimit_nofile", String(limits.maxOpenFiles),
@@ -30,6 +35,8 @@ export function nsjailArgv(nsjail: string, spec: JailSpec): string[] {
   for (const path of READ_ONLY_ETC) if (spec.exists(path)) argv.push("--bindmount_ro", path);
   for (const dev of ["/dev/null", "/dev/zero", "/dev/random", "/dev/urandom"]) argv.push("--bindmount", dev);
   argv.push("--mount", `none:/tmp:tmpfs:size=${limits.tmpfsBytes}`);
+  // POSIX shared memory and semaphores (multiprocessing) live here; same cap as /tmp
+  argv.push("--mount", `none:/dev/shm:tmpfs:size=${limits.tmpfsBytes},mode=1777`);
   // env is cleared by default (no --keep_env); caps dropped (no --keep_caps); no_new_privs set
   // (no --disable_no_new_privs); setsid by default (no --skip_setsid); new net ns without
   // interfaces besides lo (no --disable_clone_newnet); root mounted read-only (no --rw).

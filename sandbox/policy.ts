@@ -6,7 +6,12 @@ export interface Limits {
   wallTimeMs: number;
   /** RLIMIT_CPU for the interpreter (per run request in a kernel). */
   cpuSeconds: number;
-  /** RLIMIT_AS and, where writable, the cgroup memory limit. */
+  /**
+   * RLIMIT_DATA (private writable memory: heap, anonymous mappings, stacks) and, where writable,
+   * the cgroup memory limit; without a memory cgroup a watchdog on the jail's total RSS too.
+   * Address space (RLIMIT_AS) is only capped at addressSpaceBytes() as a backstop: libraries and
+   * thread stacks reserve far more address space than they use.
+   */
   memoryBytes: number;
   /** cgroup pids.max where writable (RLIMIT_NPROC is useless when the host runs as root). */
   maxProcesses: number;
@@ -32,6 +37,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxOpenFiles: 256,
   maxFileSize: 32 * MiB,
 });
+
+/** RLIMIT_AS backstop: a generous multiple of the memory limit (mapped files and reservations are not memory). */
+export function addressSpaceBytes(limits: Limits): number {
+  return Math.max(4 * limits.memoryBytes, 2048 * MiB);
+}
 
 /** Inclusive bounds per field: the low end keeps Python able to start, the high end keeps a typo from disabling a limit. */
 const BOUNDS: Record<keyof Limits, readonly [number, number, string]> = {

@@ -1,6 +1,6 @@
 // Builds the prlimit(1) prefix that applies the policy's rlimits to the jail launcher (rlimits
 // are inherited through exec, namespaces and fork).
-import type { Limits } from "./policy.ts";
+import { addressSpaceBytes, type Limits } from "./policy.ts";
 
 export interface RlimitOptions {
   /** A kernel refreshes its CPU allowance per request, so only the soft CPU limit is set. */
@@ -17,7 +17,8 @@ export function prlimitArgv(prlimit: string, limits: Limits, opts: RlimitOptions
   const argv = [
     prlimit,
     `--cpu=${cpu}`,
-    `--as=${limits.memoryBytes}`,
+    `--data=${limits.memoryBytes}`,
+    `--as=${addressSpaceBytes(limits)}`,
     `--fsize=${limits.maxFileSize}`,
     `--nofile=${limits.maxOpenFiles}`,
     "--core=0",

@@ -1,22 +1,24 @@
-// Behaviour of the Python runner, run through the real bwrap sandbox: frames, namespace,
+// Behaviour of the Python runner, run through each real jail (bwrap and nsjail): frames, namespace,
 // errors with document lines, exits, floods, plots, tables and the pymd helper.
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { RunBlock, RunEvent } from "../protocol/run-frames.ts";
 import { collectResults } from "../protocol/run-frames.ts";
 import { createSandbox, type Sandbox } from "./index.ts";
-
-let sandbox: Sandbox;
-beforeAll(async () => {
-  sandbox = await createSandbox({ backend: "bwrap", limits: { wallTimeMs: 15_000, maxOutputBytesPerBlock: 64 * 1024 } });
-});
+import { jailsUnderTest } from "./testing/jails.ts";
 
 const blocks = (...codes: string[]): RunBlock[] => codes.map((code, i) => ({ id: i, code, line: 10 * (i + 1) }));
 const stdout = (events: RunEvent[], block: number) =>
   events.flatMap((e) => (e.type === "stdout" && e.block === block ? [e.text] : [])).join("");
 
-describe("runner", () => {
-  test("uses bwrap and streams frames in order, ending with done", async () => {
-    expect(sandbox.backend).toBe("bwrap");
+for (const jail of jailsUnderTest())
+describe(`runner (${jail.backend})`, () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await createSandbox({ backend: jail.backend, tools: jail.tools, limits: { wallTimeMs: 15_000, maxOutputBytesPerBlock: 64 * 1024 } });
+  });
+
+  test(`uses ${jail.backend} and streams frames in order, ending with done`, async () => {
+    expect(sandbox.backend).toBe(jail.backend);
     const seen: RunEvent[] = [];
     const events = await sandbox.run(blocks("print('a')\nprint('b')"), (e) => seen.push(e));
     expect(seen).toEqual(events);
@@ -131,4 +133,17 @@ describe("runner", () => {
     expect(d[4]).toEqual([2, "text/markdown", "hello **x**"]);
     expect(d[5]).toEqual([2, "text/markdown", "```python\nprint(1)\n```"]);
   }, 20_000);
+
+  test("multiprocessing.Pool, ProcessPoolExecutor and shared_memory work inside the jail", async () => {
+    const events = await sandbox.run(
+      blocks(
+        "from multiprocessing import Pool\nwith Pool(2) as p:\n    print(p.map(abs, [-1, -2, -3]))",
+        "import concurrent.futures as cf\nwith cf.ProcessPoolExecutor(2) as ex:\n    print(list(ex.map(abs, [-4, -5])))",
+        "from multiprocessing import shared_memory\nm = shared_memory.SharedMemory(create=True, size=1024)\nm.buf[0] = 7\nprint('shm', m.buf[0])\nm.close()\nm.unlink()",
+      ),
+    );
+    expect([stdout(events, 0), stdout(events, 1), stdout(events, 2)]).toEqual(["[1, 2, 3]\n", "[4, 5]\n", "shm 7\n"]);
+    expect(events.filter((e) => e.type === "stderr" || e.type === "error")).toEqual([]);
+    expect(events.at(-1)!.type).toBe("done");
+  });
 });

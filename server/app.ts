@@ -19,6 +19,7 @@ import { registerRenderRoutes, renderedExport } from "./http/render-routes.ts";
 import { ExecutionsStore } from "./store/executions-store.ts";
 import { Executions } from "./runtime/executions.ts";
 import { createSandbox, type Sandbox } from "../sandbox/index.ts";
+import { DataDirLockedError, lockDataDir, type DataDirLock } from "./store/data-dir-lock.ts";
 import { OutputsStore } from "./store/outputs-store.ts";
 import { NotebookSessions } from "./runtime/notebook-sessions.ts";
 import { mountWebSocket } from "./ws/ws-server.ts";
@@ -73,7 +74,7 @@ export function sandboxFor(config: Config, log: Logger): () => Promise<Sandbox> 
       },
       onWarning: (msg) => log.warn(msg),
     }).then((sb) => {
-      if (sb.backend === "unavailable") log.warn("code execution is disabled: no working sandbox; install bubblewrap (apt-get install bubblewrap) or nsjail");
+      if (sb.backend === "unavailable") log.warn(sb.refusal ?? "code execution is disabled: no working sandbox");
       else log.info("sandbox ready", { backend: sb.backend });
       return sb;
     }));
@@ -87,7 +88,25 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+export class StartupError extends Error {}
+
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  let lock: DataDirLock;
+  try {
+    lock = lockDataDir(config.dataDir);
+  } catch (e) {
+    if (e instanceof DataDirLockedError) throw new StartupError(e.message);
+    throw e;
+  }
+  try {
+    return await startLocked(config, log, lock);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+async function startLocked(config: Config, log: Logger, lock: DataDirLock): Promise<RunningServer> {
   const services = openServices(config.dataDir);
   await loadAutomerge();
   const collab = new CollabDocuments(new SyncStore(services.db), {
@@ -137,13 +156,35 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const timer = setInterval(housekeeping, 3600_000);
   timer.unref?.();
 
-  app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: 16 * 1024 * 1024 });
+  try {
+    // reusePort off: a second server on a port in use must fail, not share the requests
+    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: 16 * 1024 * 1024, reusePort: false });
+  } catch (e) {
+    clearInterval(timer);
+    collab.closeAll();
+    services.db.close();
+    const code = (e as { code?: string }).code;
+    if (code === "EADDRINUSE" || /in use|EADDRINUSE/i.test(String((e as Error).message)))
+      throw new StartupError(`port ${config.port} on ${config.host} is already in use by another program; choose another with --port or PYMD_PORT`);
+    throw new StartupError(`cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`);
+  }
   const server = app.server!;
   const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${server.port}`;
   log.info("pymd listening", { url, dataDir: config.dataDir });
   if (services.users.count() === 0) log.warn(FIRST_RUN_HINT);
-  // Detect the jail after listening, so start-up stays fast and the first run finds it ready.
-  void sandbox().catch((e) => log.error("sandbox detection failed", { err: e instanceof Error ? e.message : String(e) }));
+  // Detect the jail after listening, so start-up stays fast and the first run finds it ready;
+  // then say whether notebooks can really run: Python and its packages inside the jail.
+  void sandbox()
+    .then(async (sb) => {
+      if (sb.backend === "unavailable") return;
+      const r = await sb.describe();
+      const packages = Object.fromEntries(Object.entries(r.python.packages).map(([k, v]) => [k, v ?? "MISSING"]));
+      const missing = Object.entries(r.python.packages).filter(([, v]) => !v).map(([k]) => `python3-${k}`);
+      if (!r.python.version) log.warn("code cannot run: Python does not start inside the sandbox (pymd doctor shows why)", { python: r.python.path });
+      else if (missing.length) log.warn(`code can run, but packages are missing inside the sandbox: apt-get install ${missing.join(" ")}`, { python: r.python.version, ...packages });
+      else log.info("code can run", { backend: sb.backend, python: r.python.version, ...packages, memory: r.memory, processes: r.processes });
+    })
+    .catch((e) => log.error("sandbox detection failed", { err: e instanceof Error ? e.message : String(e) }));
 
   return {
     url,
@@ -156,6 +197,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await app.stop(true);
       collab.closeAll();
       services.db.close();
+      lock.release();
     },
   };
 }

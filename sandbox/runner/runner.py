@@ -216,6 +216,10 @@ class _NoInput:
     def readable(self):
         return True
 
+    def close(self):
+        # multiprocessing closes sys.stdin in every child it starts
+        self.closed = True
+
 
 _stdout = _Stream("stdout", 1)
 _stderr = _Stream("stderr", 2)
@@ -735,6 +739,13 @@ _cpu_per_request = 0
 for _i, _a in enumerate(sys.argv):
     if _a == "--cpu-per-request" and _i + 1 < len(sys.argv):
         _cpu_per_request = int(sys.argv[_i + 1])
+    elif _a == "--nproc" and _i + 1 < len(sys.argv):
+        # Set here, inside the jail's own user namespace, RLIMIT_NPROC counts this jail's
+        # processes only (not every process of the host account); no capability can raise it.
+        import resource as _resource
+
+        _n = int(sys.argv[_i + 1])
+        _resource.setrlimit(_resource.RLIMIT_NPROC, (_n, _n))
 
 
 def _main():

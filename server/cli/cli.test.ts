@@ -60,6 +60,47 @@ describe("usage and exit codes", () => {
   });
 });
 
+describe("one server per port and per data directory", () => {
+  test("a second server on a port in use, or on a data directory a live server holds, exits 1 with one line", async () => {
+    const a = await startServe(join(dir, "lock-a"));
+    try {
+      const port = new URL(a.url).port;
+      const samePort = pymd(["serve", "--host", "127.0.0.1", "--port", port, "--data-dir", join(dir, "lock-b")]);
+      expect(samePort.code).toBe(1);
+      expect(samePort.err).toBe(`error: port ${port} on 127.0.0.1 is already in use by another program; choose another with --port or PYMD_PORT\n`);
+      const sameDir = pymd(["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", join(dir, "lock-a")]);
+      expect(sameDir.code).toBe(1);
+      expect(sameDir.err).toBe(
+        `error: another pymd server (pid ${a.proc.pid}) is already using the data directory ${join(dir, "lock-a")}; stop it first, or give this one its own --data-dir\n`,
+      );
+      // the first server still answers every request
+      for (let i = 0; i < 10; i++) expect((await fetch(`${a.url}/api/v1/health`)).status).toBe(200);
+    } finally {
+      a.proc.kill(9);
+      await a.proc.exited;
+    }
+    // kill -9 leaves no stale lock: the directory can be served again at once
+    const again = await startServe(join(dir, "lock-a"));
+    expect((await fetch(`${again.url}/api/v1/health`)).status).toBe(200);
+    again.proc.kill(9);
+    await again.proc.exited;
+  }, 30_000);
+
+  test("user commands on a directory without a database say so; only user add creates one, and says it did", () => {
+    const empty = join(dir, "no-db-here");
+    for (const args of [["user", "list"], ["user", "role", "ann", "admin"], ["user", "disable", "ann"], ["user", "passwd", "ann", "--password-stdin"]]) {
+      const r = pymd([...args, "--data-dir", empty], { stdin: "whatever-password\n" });
+      expect({ args, code: r.code }).toEqual({ args, code: 1 });
+      expect(r.err).toBe(`error: no pymd database at ${join(empty, "pymd.db")}; point --data-dir (or PYMD_DATA_DIR) at the server's data directory\n`);
+    }
+    expect(existsSync(join(empty, "pymd.db"))).toBe(false);
+    const add = pymd(["user", "add", "first", "--admin", "--password-stdin", "--data-dir", empty], { stdin: "firstpassword\n" });
+    expect(add.code).toBe(0);
+    expect(add.err).toContain(`note: there was no database at ${join(empty, "pymd.db")}; created a new one`);
+    expect(pymd(["user", "list", "--data-dir", empty]).code).toBe(0);
+  });
+});
+
 describe("user administration", () => {
   test("add, list, role, passwd, disable, enable, delete with transfer", async () => {
     const data = join(dir, "users-data");

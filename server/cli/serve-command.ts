@@ -1,8 +1,8 @@
 // `pymd serve`: start the HTTP server with flags > PYMD_* environment > defaults.
 import { loadConfig, SERVE_OPTIONS, ConfigError } from "../config/config.ts";
 import { createLogger } from "../log/logger.ts";
-import { startServer } from "../app.ts";
-import { UsageError, type FlagKind } from "./args.ts";
+import { StartupError, startServer } from "../app.ts";
+import { CommandError, UsageError, type FlagKind } from "./args.ts";
 import { COMMON_FLAGS, type Command } from "./command.ts";
 
 const flags: Record<string, FlagKind> = { ...COMMON_FLAGS };
@@ -26,7 +26,13 @@ ${SERVE_OPTIONS.map((o) => `  ${(o.flag + ("boolean" in o && o.boolean ? "" : " 
       throw e;
     }
     const log = createLogger({ level: config.logLevel, format: config.logFormat });
-    const server = await startServer(config, log);
+    let server;
+    try {
+      server = await startServer(config, log);
+    } catch (e) {
+      if (e instanceof StartupError) throw new CommandError(e.message);
+      throw e;
+    }
     await new Promise<void>((resolve) => {
       const stop = async (signal: string) => {
         log.info("shutting down", { signal });

@@ -1,5 +1,8 @@
 // `pymd user …`: manage accounts in the data directory, also while the server runs.
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { openServices } from "../app.ts";
+import { databasePath } from "../store/database.ts";
 import { AppError } from "../errors.ts";
 import { toPublicUser } from "../auth/accounts.ts";
 import { loadDataDir, ConfigError } from "../config/config.ts";
@@ -18,13 +21,26 @@ const SUB_USAGE = `pymd user add NAME [--admin | --role admin|user|viewer] [--pa
 Common options:
   --data-dir DIR   PYMD_DATA_DIR   the server's data directory (default ./pymd-data)`;
 
-function services(args: ParsedArgs) {
+/**
+ * Opens the data directory's database. Only `user add` may create one (the first admin is often
+ * made before the first start), and it says so; every other subcommand refuses a directory
+ * without a database instead of working on a new empty one.
+ */
+function services(args: ParsedArgs, mayCreate = false) {
+  let dataDir: string;
   try {
-    return openServices(loadDataDir(args.flags));
+    dataDir = loadDataDir(args.flags);
   } catch (e) {
     if (e instanceof ConfigError) throw new UsageError(e.message, { oneLine: true });
     throw e;
   }
+  const db = resolve(databasePath(dataDir));
+  const fresh = !existsSync(db);
+  if (fresh && !mayCreate)
+    throw new CommandError(`no pymd database at ${db}; point --data-dir (or PYMD_DATA_DIR) at the server's data directory`);
+  const s = openServices(dataDir);
+  if (fresh) console.error(`note: there was no database at ${db}; created a new one (if the server uses another directory, pass its --data-dir)`);
+  return s;
 }
 
 /** Domain errors become command failures with their message. */
@@ -65,7 +81,7 @@ export const userCommand: Command = {
         if (args.flags.admin && args.flags.role !== undefined) throw new UsageError("give either --admin or --role, not both");
         const role = args.flags.admin ? "admin" : (args.flags.role ?? "user");
         if (!["admin", "user", "viewer"].includes(String(role))) throw new UsageError("--role must be admin, user or viewer");
-        const s = services(args);
+        const s = services(args, true);
         try {
           if (s.users.byUsername(name!)) throw new CommandError(`user ${name} already exists`);
           const password = await readNewPassword(args.flags["password-stdin"] === true);

@@ -1,0 +1,96 @@
+// Bounds a jail's total memory where no memory cgroup can be made (a container, a service user
+// without delegation): one timer samples the resident memory of every watched jail's process
+// tree from /proc and kills a tree that is over its limit. RLIMIT_DATA stops one process early
+// (a MemoryError); this catches many processes that are each under it.
+import { readdirSync, readFileSync } from "node:fs";
+
+const PAGE = 4096;
+export const WATCHDOG_INTERVAL_MS = 200;
+
+interface Watch {
+  root: number;
+  limitBytes: number;
+  onExceeded: (rssBytes: number) => void;
+}
+
+const watches = new Set<Watch>();
+let timer: ReturnType<typeof setInterval> | null = null;
+
+function parentOf(stat: string): number {
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+}
+
+function rssBytes(pid: number): number {
+  try {
+    // statm: size resident shared text lib data dt (pages)
+    return Number(readFileSync(`/proc/${pid}/statm`, "utf8").split(" ")[1]) * PAGE;
+  } catch {
+    return 0;
+  }
+}
+
+/** Resident bytes of each watched tree, from one pass over /proc. */
+export function sampleTrees(roots: number[]): Map<number, number> {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync("/proc")) {
+    if (name.charCodeAt(0) > 57) continue;
+    try {
+      const ppid = parentOf(readFileSync(`/proc/${name}/stat`, "utf8"));
+      const list = children.get(ppid);
+      if (list) list.push(Number(name));
+      else children.set(ppid, [Number(name)]);
+    } catch {}
+  }
+  const out = new Map<number, number>();
+  for (const root of roots) {
+    let total = 0;
+    const stack = [root];
+    for (let guard = 0; stack.length && guard < 100_000; guard++) {
+      const pid = stack.pop()!;
+      total += rssBytes(pid);
+      for (const c of children.get(pid) ?? []) stack.push(c);
+    }
+    out.set(root, total);
+  }
+  return out;
+}
+
+function tick(): void {
+  if (!watches.size) return;
+  let sample: Map<number, number>;
+  try {
+    sample = sampleTrees([...watches].map((w) => w.root));
+  } catch {
+    return;
+  }
+  for (const w of watches) {
+    const rss = sample.get(w.root) ?? 0;
+    if (rss > w.limitBytes) {
+      watches.delete(w);
+      try {
+        w.onExceeded(rss);
+      } catch {}
+    }
+  }
+  if (!watches.size && timer) {
+    clearInterval(timer);
+    timer = null;
+  }
+}
+
+/** Watches the tree under root until the returned function is called. */
+export function watchMemory(root: number, limitBytes: number, onExceeded: (rssBytes: number) => void): () => void {
+  const w: Watch = { root, limitBytes, onExceeded };
+  watches.add(w);
+  if (!timer) {
+    timer = setInterval(tick, WATCHDOG_INTERVAL_MS);
+    (timer as { unref?: () => void }).unref?.();
+  }
+  return () => {
+    watches.delete(w);
+    if (!watches.size && timer) {
+      clearInterval(timer);
+      timer = null;
+    }
+  };
+}
