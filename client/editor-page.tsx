@@ -64,6 +64,8 @@ export function EditorPage() {
   const [cells, setCells] = createSignal<Record<number, LiveCell>>({});
   const [running, setRunning] = createSignal<{ runId: string; by: string } | null>(null);
   const [notice, setNotice] = createSignal<string | null>(null);
+  /** Why this server cannot run code (null: it can, or not known yet). */
+  const [executionOff, setExecutionOff] = createSignal<string | null>(null);
   const [shareOpen, setShareOpen] = createSignal(false);
   const [historyOpen, setHistoryOpen] = createSignal(false);
   const [exportOpen, setExportOpen] = createSignal(false);
@@ -88,7 +90,7 @@ export function EditorPage() {
 
   const id = () => params.id!;
   const canEdit = () => doc()?.role === "owner" || doc()?.role === "editor";
-  const canRun = () => canEdit() && session.user()?.role !== "viewer";
+  const canRun = () => canEdit() && session.user()?.role !== "viewer" && executionOff() === null;
   const outline = createMemo(() => headingsOf(parsePymd(text())));
 
   createEffect(() => localStorage.setItem("pymd:view", mode()));
@@ -221,6 +223,9 @@ export function EditorPage() {
         return;
       case "cell":
         setCells((c) => ({ ...c, [m.cell.block]: { ...m.cell, runId: m.runId } }));
+        return;
+      case "execution":
+        setExecutionOff(m.available ? null : (m.reason ?? "no working sandbox on this server"));
         return;
       case "run-finished":
         setRunning(null);
@@ -477,8 +482,13 @@ export function EditorPage() {
             {socket.state() === "online" ? "● live" : socket.state() === "connecting" ? "○ connecting" : "○ offline"}
           </span>
         </header>
-        <Show when={notice() || problems().length > 0 || running()}>
+        <Show when={notice() || problems().length > 0 || running() || executionOff()}>
           <div class="notices">
+            <Show when={executionOff()}>
+              <p class="notice execution-off" role="status" data-testid="execution-off">
+                <strong>Code execution is off on this server.</strong> You can write and share notebooks, but blocks cannot run. {executionOff()}
+              </p>
+            </Show>
             <Show when={running()}>
               <p class="notice" role="status">
                 Running{running()!.by !== "someone" ? ` (started by ${running()!.by})` : ""}…

@@ -56,6 +56,8 @@ export type ServerMessage =
   | { t: "cell"; doc: string; runId: string; cell: CellStateJson }
   | { t: "run-finished"; doc: string; runId: string; durationMs: number; error: string | null }
   | { t: "run-event"; doc: string; runId: string; event: RunEvent }
+  /** Sent after joined: whether this server can run code at all, and if not why and what turns it on. */
+  | { t: "execution"; doc: string; available: boolean; reason: string | null }
   | { t: "pong"; seq: number }
   /** Someone is in the document (sent on join, on every cursor move); the server stamps who. */
   | { t: "presence"; doc: string; peer: string; user: PresenceUserJson; cursor: CursorJson | null }

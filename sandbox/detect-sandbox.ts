@@ -25,6 +25,8 @@ export interface ToolPaths {
 }
 
 export interface Detection {
+  /** Set when execution was turned off on purpose: the refusal says this instead of a jail's failure. */
+  disabledReason?: string;
   backend: "nsjail" | "bwrap" | null;
   tool: string | null;
   trials: BackendTrial[];

@@ -72,6 +72,7 @@ export function explainJailFailure(backend: "nsjail" | "bwrap", detail: string, 
 
 /** What a user sees when a run is refused: the cause per jail and what turns execution on here. */
 export function refusalMessage(detection: Detection, kind = hostKind()): string {
+  if (detection.disabledReason) return `Code execution is disabled: ${detection.disabledReason}.`;
   const why = detection.trials.map((t) => `${t.backend}: ${t.detail}`).join("; ");
   if (kind === "container")
     return (

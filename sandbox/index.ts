@@ -36,6 +36,8 @@ export interface SandboxOptions {
   tools?: ToolPaths;
   /** false: no per-run cgroups even where they could be made (how a container without delegation runs). */
   cgroups?: boolean;
+  /** The administrator turned execution off: no jail is looked for, every run is refused with this reason. */
+  disabledReason?: string;
 }
 
 export interface Kernel {
@@ -86,12 +88,14 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     } catch {}
   };
   if (!isExecutable(python)) throw new Error(`sandbox python ${JSON.stringify(python)} is not an executable file`);
-  const detection = await detectSandbox(opts.backend, python, opts.tools, opts.cgroups ?? true);
+  const detection: Detection = opts.disabledReason
+    ? { backend: null, tool: null, trials: [], cgroups: { version: null, memoryParent: null, pidsParent: null, notes: [] }, disabledReason: opts.disabledReason }
+    : await detectSandbox(opts.backend, python, opts.tools, opts.cgroups ?? true);
   let backend: Sandbox["backend"];
   if (detection.backend) {
     backend = detection.backend;
     assertJailablePython(python);
-  } else backend = opts.unsafeNoSandbox ? "none" : "unavailable";
+  } else backend = opts.unsafeNoSandbox && !opts.disabledReason ? "none" : "unavailable";
   const launchBackend: BackendName | null = backend === "unavailable" ? null : backend;
   const maxLine = limits.maxOutputBytesPerBlock * 8 + 1024 * 1024;
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Installs what pymd needs on a fresh machine with only Node + npm: the npm packages (with the
-// pinned Bun), and with --test the Debian packages the test suite uses (as root; otherwise it
-// prints the exact command to run).
+// pinned Bun) and the Debian packages the server runs notebooks with; with --test also those the
+// test suite uses. As root it installs them; otherwise it prints the exact command, and then
+// `npm start` goes on (the server starts with code execution marked unavailable) while
+// `npm test` stops.
 import { existsSync, statSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join, dirname } from "node:path";
@@ -43,8 +45,10 @@ if (!bunWorks()) {
 
 // Debian packages: the sandbox (bubblewrap), the Python the notebooks run on and its plotting and
 // table libraries, and the browser the end-to-end tests drive.
-const RUNTIME_PACKAGES = ["bubblewrap", "python3", "python3-matplotlib", "python3-numpy", "python3-pandas", "fonts-dejavu-core"];
-const TEST_PACKAGES = ["chromium"];
+const RUNTIME_PACKAGES = ["bubblewrap", "util-linux", "python3", "python3-matplotlib", "python3-numpy", "python3-pandas", "python3-tabulate", "fonts-dejavu-core"];
+// chromium for the browser tests; the libraries of the nsjail test build (../shared/tools/nsjail)
+// so the sandbox suites run under nsjail as well as bubblewrap; systemd-analyze checks the unit.
+const TEST_PACKAGES = ["chromium", "libprotobuf32", "libnl-route-3-200", "systemd"];
 
 function missingDebianPackages(names) {
   return names.filter((n) => {
@@ -53,26 +57,34 @@ function missingDebianPackages(names) {
   });
 }
 
-if (forTests) {
+if (!process.argv.includes("--npm-only")) {
+  const wanted = forTests ? [...RUNTIME_PACKAGES, ...TEST_PACKAGES] : RUNTIME_PACKAGES;
   if (!existsSync("/usr/bin/dpkg-query")) {
-    console.warn("setup: not a Debian/Ubuntu system; make sure bubblewrap, python3 with matplotlib/numpy/pandas, and chromium are installed");
+    console.warn(
+      `setup: not a Debian/Ubuntu system; make sure bubblewrap, python3 with matplotlib/numpy/pandas/tabulate${forTests ? ", and chromium" : ""} are installed`,
+    );
   } else {
-    const missing = missingDebianPackages([...RUNTIME_PACKAGES, ...TEST_PACKAGES]);
+    const missing = missingDebianPackages(wanted);
     if (missing.length > 0) {
       const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
       if (!isRoot) {
-        console.error(`error: the test suite needs Debian packages that are missing. Run:\n  sudo apt-get update && sudo apt-get install -y ${missing.join(" ")}`);
-        process.exit(1);
-      }
-      console.log(`setup: installing Debian packages: ${missing.join(" ")}`);
-      const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-      if (run("apt-get", ["update", "-qq"], { env }) !== 0) {
-        console.error("error: apt-get update failed");
-        process.exit(1);
-      }
-      if (run("apt-get", ["install", "-y", "-qq", ...missing], { env }) !== 0) {
-        console.error(`error: apt-get install failed for: ${missing.join(" ")}`);
-        process.exit(1);
+        const line = `sudo apt-get update && sudo apt-get install -y ${missing.join(" ")}`;
+        if (forTests) {
+          console.error(`error: the test suite needs Debian packages that are missing. Run:\n  ${line}`);
+          process.exit(1);
+        }
+        console.warn(`setup: notebooks need Debian packages that are missing; until they are installed the server runs with code execution unavailable. Run:\n  ${line}`);
+      } else {
+        console.log(`setup: installing Debian packages: ${missing.join(" ")}`);
+        const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+        if (run("apt-get", ["update", "-qq"], { env }) !== 0) {
+          console.error("error: apt-get update failed");
+          process.exit(1);
+        }
+        if (run("apt-get", ["install", "-y", "-qq", ...missing], { env }) !== 0) {
+          console.error(`error: apt-get install failed for: ${missing.join(" ")}`);
+          process.exit(1);
+        }
       }
     }
   }

@@ -64,6 +64,7 @@ export function sandboxFor(config: Config, log: Logger): () => Promise<Sandbox> 
     (pending ??= createSandbox({
       backend: config.sandbox,
       unsafeNoSandbox: config.unsafeNoSandbox,
+      disabledReason: config.execution === "off" ? "the administrator turned it off on this server (--execution off, PYMD_EXECUTION=off)" : undefined,
       limits: {
         wallTimeMs: config.runTimeoutSeconds * 1000,
         memoryBytes: config.runMemoryMb * 1024 * 1024,

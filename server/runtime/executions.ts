@@ -64,6 +64,16 @@ export class Executions {
   sandboxNow(): Promise<Sandbox> {
     return this.sandbox();
   }
+
+  /** Whether code can run on this server; the reason (with what turns it on) when it cannot. */
+  async status(): Promise<{ available: boolean; reason: string | null }> {
+    try {
+      const sb = await this.sandbox();
+      return sb.backend === "unavailable" ? { available: false, reason: sb.refusal } : { available: true, reason: null };
+    } catch (e) {
+      return { available: false, reason: `the sandbox could not be set up: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  }
 }
 
 /** Runs a source's executed blocks in one fresh jail and folds the events per block. */

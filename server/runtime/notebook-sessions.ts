@@ -109,6 +109,7 @@ class NotebookSession {
     }
     const lastSent = new Map<number, number>();
     const pending = new Map<number, ReturnType<typeof setTimeout>>();
+    let over = false;
     const pushCell = (block: number, force: boolean) => {
       const r = live.get(block);
       if (!r) return;
@@ -116,7 +117,8 @@ class NotebookSession {
       const send = () => {
         pending.delete(block);
         lastSent.set(block, Date.now());
-        const status = r.status === "not-run" ? (r.startedAt ? "running" : "queued") : r.status;
+        // once the run is over, a block it never reached is "not run", never left "queued"
+        const status = r.status === "not-run" ? (over ? "not-run" : r.startedAt ? "running" : "queued") : r.status;
         void renderOutputs(r).then((html) => this.sendCell(runId, block, { block, status, durationMs: r.durationMs, html, startedAt: r.startedAt }));
       };
       if (force || now - (lastSent.get(block) ?? 0) >= CELL_THROTTLE_MS) {
@@ -178,12 +180,14 @@ class NotebookSession {
           error = failure.message;
           const first = live.get(blocks[0]!.id)!;
           if (first.outputs.length === 0) first.outputs.push({ kind: "host-error", reason: failure.reason, message: failure.message });
+          if (first.status === "not-run") first.status = "error";
         }
       });
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
       if (!(e instanceof AppError)) this.log.error("run failed", { doc: this.docId, err: error });
     } finally {
+      over = true;
       for (const t of pending.values()) clearTimeout(t);
       for (const b of blocks) {
         const r = live.get(b.id)!;
@@ -229,6 +233,11 @@ class NotebookSession {
 
 export class NotebookSessions {
   private readonly sessions = new Map<string, NotebookSession>();
+
+  /** Whether code can run here (for the editor's banner). */
+  executionStatus(): Promise<{ available: boolean; reason: string | null }> {
+    return this.executions.status();
+  }
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(

@@ -218,6 +218,10 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
           const s = d.notebooks.join(msg.doc, watcherOf(c, msg.doc));
           c.send({ t: "joined", doc: msg.doc, role, running: s.isRunning });
           if (msg.collab) d.collab.join(msg.doc, peerOf(c, msg.doc));
+          const doc = msg.doc;
+          void d.notebooks.executionStatus().then((ex) => {
+            if (c.joined.has(doc)) c.send({ t: "execution", doc, ...ex });
+          });
           return;
         }
         case "leave":
