@@ -36,7 +36,7 @@ function readSysctl(path: string): string | null {
  */
 export function explainJailFailure(backend: "nsjail" | "bwrap", detail: string, kind: HostKind = hostKind()): string | null {
   const d = detail.toLowerCase();
-  const procMount = /mount proc|mount '\/proc'|mounting.*\/proc|proc.*operation not permitted/.test(d);
+  const procMount = /mount proc|mount\('\/proc'|mount '\/proc'|mounting.*\/proc/.test(d);
   const nsDenied =
     /no permissions to creat(e|ing) new namespace|clone\(.*\) failed|unshare.*(operation not permitted|permission denied)|creating new namespace failed|setting up uid map: permission denied|newuidmap|clone_newuser/.test(
       d,

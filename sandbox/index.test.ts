@@ -1,9 +1,35 @@
 // The host API: warm kernels (namespace reuse, interrupt, restart, per-run deadline),
 // refusal without a jail, and unsafe mode's warnings.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
 import type { RunEvent } from "../protocol/run-frames.ts";
 import { createSandbox, type Kernel, type Sandbox } from "./index.ts";
 import { jailsUnderTest } from "./testing/jails.ts";
+
+/** Host pids of jailed runners (python with the runner's argument). */
+function runnerPids(): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/comm`, "utf8").startsWith("python") && readFileSync(`/proc/${name}/cmdline`, "utf8").includes("--cpu-per-request")) found.push(Number(name));
+    } catch {}
+  }
+  return found;
+}
+
+function descendsFrom(pid: number, ancestor: number): boolean {
+  for (let p = pid, hops = 0; p > 1 && hops < 64; hops++) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      p = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    } catch {
+      return false;
+    }
+    if (p === ancestor) return true;
+  }
+  return false;
+}
 
 const out = (events: RunEvent[]) => events.map((e) => (e.type === "stdout" ? e.text : "")).join("");
 const block = (code: string, id = 0) => [{ id, code, line: 1 }];
@@ -58,6 +84,27 @@ describe(`kernel (${jail.backend})`, () => {
     await kernel.run(block("gone = 1"));
     await kernel.restart();
     expect(out(await kernel.run(block("print('gone' in globals())")))).toBe("False\n");
+  });
+
+  test("a jail killed from outside mid-run: the user sees why, and the next run starts a fresh jail", async () => {
+    const running = kernel.run(block("import time\nprint('started', flush=True)\ntime.sleep(20)"));
+    let victim: number | null = null;
+    for (let i = 0; i < 100 && victim === null; i++) {
+      await Bun.sleep(50);
+      victim = runnerPids().find((pid) => descendsFrom(pid, process.pid)) ?? null;
+    }
+    expect(victim).not.toBeNull();
+    await Bun.sleep(200);
+    process.kill(victim!, "SIGKILL");
+    const events = await running;
+    expect(events.at(-1)).toEqual({
+      type: "host-error",
+      runId: events.at(-1)!.runId,
+      block: 0,
+      reason: "killed",
+      message: "the Python process was killed (SIGKILL) by a resource limit or from outside the sandbox",
+    });
+    expect(out(await kernel.run(block("print('fresh')")))).toBe("fresh\n");
   });
 
   test("a crash of the interpreter is a host-error, and the next run works", async () => {

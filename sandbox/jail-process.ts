@@ -326,7 +326,10 @@ export class JailProcess {
               });
             else if (oom) finish({ reason: "killed", message: "the run was killed: it went over its memory limit" });
             else if (m.signal === "SIGKILL" || m.code === 137)
-              finish({ reason: "killed", message: this.killed ? "the run was killed" : "the run was killed (a resource limit: CPU time or memory)" });
+              finish({
+                reason: "killed",
+                message: this.killed ? "the run was killed" : "the Python process was killed (SIGKILL) by a resource limit or from outside the sandbox",
+              });
             else if (m.signal === "SIGXCPU" || m.code === 152) finish({ reason: "killed", message: "the run used up its CPU time limit" });
             else finish({ reason: "crashed", message: `the Python process ended unexpectedly (exit ${m.code ?? m.signal})${tail ? `: ${tail}` : ""}` });
             return;

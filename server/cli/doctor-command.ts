@@ -4,6 +4,7 @@ import { accessSync, constants, existsSync } from "node:fs";
 import { loadConfig, ConfigError } from "../config/config.ts";
 import { createLogger } from "../log/logger.ts";
 import { sandboxFor } from "../app.ts";
+import { addressSpaceBytes } from "../../sandbox/policy.ts";
 import { databasePath } from "../store/database.ts";
 import { VERSION } from "../version.ts";
 import { UsageError, expectPositionals } from "./args.ts";
@@ -59,10 +60,12 @@ Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and 
       `wall-clock deadline ${yes(report.wallClock)} (${sandbox.limits.wallTimeMs / 1000} s, kills the whole process tree)`,
       `output cap          ${yes(report.outputCap)} (${sandbox.limits.maxOutputBytesPerBlock} bytes per block)`,
       `rlimit CPU          ${yes(report.rlimits.cpu)} (${sandbox.limits.cpuSeconds} s)`,
-      `rlimit memory (AS)  ${yes(report.rlimits.addressSpace)} (${Math.round(sandbox.limits.memoryBytes / 1048576)} MiB)`,
+      `rlimit memory       ${yes(report.rlimits.data)} (RLIMIT_DATA ${Math.round(sandbox.limits.memoryBytes / 1048576)} MiB per process; address space capped at ${Math.round(addressSpaceBytes(sandbox.limits) / 1048576)} MiB)`,
+      `memory per run      ${report.memory === "cgroup" ? "memory cgroup" : "watchdog on the run's resident memory (no memory cgroup here)"} (${Math.round(sandbox.limits.memoryBytes / 1048576)} MiB)`,
       `rlimit file size    ${yes(report.rlimits.fileSize)}`,
       `rlimit open files   ${yes(report.rlimits.openFiles)}`,
-      `rlimit processes    ${report.rlimits.processes}`,
+      `rlimit processes    ${report.rlimits.processes}${report.rlimits.processes === "per-jail" ? " (RLIMIT_NPROC inside the jail's own user namespace)" : ""}`,
+      `host                ${report.host === "container" ? "a container" : "a host (VM or machine)"}, server uid ${process.getuid?.() ?? "?"}`,
       `cgroup              ${report.cgroup.version ? `v${report.cgroup.version}` : "none writable"}; memory ${yes(report.cgroup.memory)}, pids ${yes(report.cgroup.pids)} (${sandbox.limits.maxProcesses})`,
       report.inside
         ? `inside the jail     uid ${report.inside.uid}, no_new_privs ${yes(report.inside.noNewPrivs)}, capabilities ${report.inside.capEff}, network interfaces: ${report.inside.networkInterfaces.join(", ") || "none"}`
