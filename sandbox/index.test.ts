@@ -99,7 +99,7 @@ describe(`kernel (${jail.backend})`, () => {
     const events = await running;
     expect(events.at(-1)).toEqual({
       type: "host-error",
-      runId: events.at(-1)!.runId,
+      runId: (events.at(-1) as { runId: string }).runId,
       block: 0,
       reason: "killed",
       message: "the Python process was killed (SIGKILL) by a resource limit or from outside the sandbox",
