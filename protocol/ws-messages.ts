@@ -56,6 +56,8 @@ export type ServerMessage =
   | { t: "cell"; doc: string; runId: string; cell: CellStateJson }
   | { t: "run-finished"; doc: string; runId: string; durationMs: number; error: string | null }
   | { t: "run-event"; doc: string; runId: string; event: RunEvent }
+  /** The document's workspace files changed (an upload, a block's output); `skipped` names what a run wrote that was not kept, and why. */
+  | { t: "files"; doc: string; skipped: string[] }
   /** Sent after joined: whether this server can run code at all, and if not why and what turns it on. */
   | { t: "execution"; doc: string; available: boolean; reason: string | null }
   | { t: "pong"; seq: number }

@@ -1,5 +1,5 @@
 // Turns the sandbox policy into a bubblewrap (bwrap) command line.
-import { JAIL_HOSTNAME, JAIL_UID, READ_ONLY_ETC, USR_SYMLINKS, jailEnv, type JailSpec } from "./jail-spec.ts";
+import { JAIL_HOSTNAME, JAIL_UID, READ_ONLY_ETC, USR_SYMLINKS, WORKSPACE_DIR, jailEnv, type JailSpec } from "./jail-spec.ts";
 
 export function bwrapArgv(bwrap: string, spec: JailSpec): string[] {
   const argv = [
@@ -27,7 +27,9 @@ export function bwrapArgv(bwrap: string, spec: JailSpec): string[] {
     "--perms", "1777",
     "--size", String(spec.limits.tmpfsBytes),
     "--tmpfs", "/dev/shm",
-    "--chdir", "/tmp",
+    // the document's workspace, the only host directory the jail can write
+    ...(spec.workspace ? ["--bind", spec.workspace, WORKSPACE_DIR] : []),
+    "--chdir", spec.workspace ? WORKSPACE_DIR : "/tmp",
     // without this the root tmpfs (and /etc) stays writable
     "--remount-ro", "/",
     "--clearenv",

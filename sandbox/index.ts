@@ -51,13 +51,19 @@ export interface Kernel {
   readonly alive: boolean;
 }
 
+/** A document's files mounted read-write as the jail's working directory, and what they may grow to. */
+export interface WorkspaceMount {
+  dir: string;
+  maxBytes: number;
+}
+
 export interface Sandbox {
   readonly backend: "nsjail" | "bwrap" | "none" | "unavailable";
   readonly limits: Limits;
   /** Why runs are refused (backend "unavailable"), else null. */
   readonly refusal: string | null;
-  run(blocks: RunBlock[], onEvent?: (e: RunEvent) => void, signal?: AbortSignal): Promise<RunEvent[]>;
-  startKernel(): Promise<Kernel>;
+  run(blocks: RunBlock[], onEvent?: (e: RunEvent) => void, signal?: AbortSignal, opts?: { workspace?: WorkspaceMount }): Promise<RunEvent[]>;
+  startKernel(opts?: { workspace?: WorkspaceMount }): Promise<Kernel>;
   describe(): Promise<EnforcementReport>;
 }
 
@@ -99,9 +105,9 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const launchBackend: BackendName | null = backend === "unavailable" ? null : backend;
   const maxLine = limits.maxOutputBytesPerBlock * 8 + 1024 * 1024;
 
-  const spawn = (longLived: boolean): JailProcess => {
+  const spawn = (longLived: boolean, workspace?: WorkspaceMount): JailProcess => {
     if (launchBackend === "none") warn(UNSAFE_WARNING);
-    const plan = planLaunch({ backend: launchBackend!, tool: detection.tool, python, limits, longLived, cgroups: detection.cgroups });
+    const plan = planLaunch({ backend: launchBackend!, tool: detection.tool, python, limits, longLived, cgroups: detection.cgroups, workspace });
     return new JailProcess(plan, maxLine);
   };
 
@@ -109,15 +115,15 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     backend,
     limits,
     refusal: launchBackend ? null : refusalMessage(detection),
-    async run(blocks, onEvent, signal) {
+    async run(blocks, onEvent, signal, opts) {
       const runId = newRunId();
       if (!launchBackend) return refused(runId, refusalMessage(detection), onEvent);
-      const jail = spawn(false);
+      const jail = spawn(false, opts?.workspace);
       const events = await jail.request(request(runId, blocks, limits), { onEvent, signal, wallTimeMs: limits.wallTimeMs, abortMode: "kill" });
       await jail.close();
       return events;
     },
-    async startKernel() {
+    async startKernel(opts) {
       if (!launchBackend) {
         const message = refusalMessage(detection);
         return {
@@ -128,7 +134,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
           async close() {},
         };
       }
-      return new JailKernel(() => spawn(true), limits);
+      return new JailKernel(() => spawn(true, opts?.workspace), limits);
     },
     describe() {
       return describeEnforcement(backend, detection.tool, detection, python, limits);

@@ -1,7 +1,7 @@
 // One jailed runner process seen from the host: spawns the launch plan, reads and validates its
 // frames with host-side caps, sends run requests with a wall-clock deadline, interrupts and kills
 // the whole tree. The only place in the repo that spawns processes is here and detect-sandbox.ts.
-import { readdirSync, readFileSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import type { HostFailureFrame, ReadyFrame, RunEvent, RunnerFrame, RunRequest } from "../protocol/run-frames.ts";
 import { cleanupLaunch, type LaunchPlan } from "./launch-plan.ts";
 import { watchMemory } from "./memory-watchdog.ts";
@@ -93,6 +93,29 @@ function findRunnerPid(root: number): number | null {
   return null;
 }
 
+/** Bytes of regular files under dir (links not followed), counting stops once over `stopAt`. */
+export function directoryBytes(dir: string, stopAt: number): number {
+  let total = 0;
+  const stack = [dir];
+  for (let seen = 0; stack.length && seen < 200_000 && total <= stopAt; seen++) {
+    const d = stack.pop()!;
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      try {
+        const st = lstatSync(`${d}/${n}`);
+        if (st.isDirectory()) stack.push(`${d}/${n}`);
+        else if (st.isFile()) total += st.size;
+      } catch {}
+    }
+  }
+  return total;
+}
+
 export class JailProcess {
   readonly ready: Promise<string | null>;
   readonly exited: Promise<void>;
@@ -105,7 +128,10 @@ export class JailProcess {
   private killed = false;
   /** Resident bytes the watchdog saw when it killed the tree for memory. */
   private overMemory: number | null = null;
+  /** Bytes found in the workspace when it was killed for writing too much there. */
+  private overDisk: number | null = null;
   private unwatch: (() => void) | null = null;
+  private diskTimer: ReturnType<typeof setInterval> | null = null;
   private resolveReady!: (v: string | null) => void;
 
   constructor(
@@ -126,6 +152,17 @@ export class JailProcess {
         this.overMemory = rss;
         this.kill();
       });
+    if (plan.workspace) {
+      const { dir, maxBytes } = plan.workspace;
+      this.diskTimer = setInterval(() => {
+        const used = directoryBytes(dir, maxBytes + 1);
+        if (used > maxBytes && this.alive) {
+          this.overDisk = used;
+          this.kill();
+        }
+      }, 1000);
+      (this.diskTimer as { unref?: () => void }).unref?.();
+    }
     void this.readStderr();
     this.exited = this.readFrames();
   }
@@ -199,6 +236,7 @@ export class JailProcess {
     } catch {}
     await this.proc.exited;
     this.unwatch?.();
+    if (this.diskTimer) clearInterval(this.diskTimer);
     this.dead = true;
     this.resolveReady(null);
     this.dispatch({ kind: "exit", code: this.proc.exitCode, signal: this.proc.signalCode === null ? null : String(this.proc.signalCode) });
@@ -319,7 +357,12 @@ export class JailProcess {
             if (timedOut) return;
             const oom = this.plan.cgroup?.oomKilled() ?? false;
             const tail = this.stderrTail.trim().split("\n").slice(-5).join("\n");
-            if (this.overMemory !== null)
+            if (this.overDisk !== null)
+              finish({
+                reason: "killed",
+                message: `the run was killed: it wrote ${Math.round(this.overDisk / 1e6)} MB into the workspace, over its ${Math.round((this.plan.workspace?.maxBytes ?? 0) / 1e6)} MB limit`,
+              });
+            else if (this.overMemory !== null)
               finish({
                 reason: "killed",
                 message: `the run was killed: its processes used ${Math.round(this.overMemory / MiB)} MiB, over its ${Math.round((this.plan.memoryWatchBytes ?? 0) / MiB)} MiB memory limit`,

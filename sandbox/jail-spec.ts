@@ -17,7 +17,12 @@ export interface JailSpec {
    * account (an unprivileged user namespace can map only the caller's ids).
    */
   outside: { uid: number; gid: number };
+  /** Host directory mounted read-write at WORKSPACE_DIR as the working directory (a document's files). */
+  workspace?: string;
 }
+
+/** Where a document's workspace appears inside the jail (its working directory). */
+export const WORKSPACE_DIR = "/work";
 
 export const JAIL_UID = 65534;
 export const JAIL_HOSTNAME = "sandbox";

@@ -25,6 +25,8 @@ export interface LaunchPlan {
   privateDir: string | null;
   /** Without a memory cgroup: the resident-memory ceiling the host's watchdog holds the tree to. */
   memoryWatchBytes: number | null;
+  /** The workspace directory and how many bytes the jail may leave in it (watched while it runs). */
+  workspace: { dir: string; maxBytes: number } | null;
 }
 
 export interface LaunchInput {
@@ -34,6 +36,7 @@ export interface LaunchInput {
   limits: Limits;
   longLived: boolean;
   cgroups: CgroupSupport;
+  workspace?: { dir: string; maxBytes: number };
 }
 
 /** The environment of the host-side helpers (sh, prlimit, bwrap, nsjail): nothing from the server. */
@@ -67,7 +70,10 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
     longLived,
     exists: pathExists,
     outside: jailOutsideIds(),
+    workspace: input.workspace?.dir,
   };
+  if (input.workspace && (!input.workspace.dir.startsWith("/") || /[:,\n]/.test(input.workspace.dir)))
+    throw new Error(`workspace directory ${JSON.stringify(input.workspace.dir)} must be an absolute path without ':' or ','`);
   let argv: string[];
   let env: Record<string, string> = HELPER_ENV;
   let cwd = "/";
@@ -91,7 +97,7 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
       privateDir = mkdtempSync(`${tmpdir()}/pymd-unsafe-`);
       if (hostIsRoot) chownSync(privateDir, JAIL_UID, JAIL_UID);
       env = jailEnv(privateDir);
-      cwd = privateDir;
+      cwd = input.workspace?.dir ?? privateDir;
       killGroup = true;
       const setsid = findTool("setsid");
       argv = [...rl, ...(hostIsRoot ? dropToNobody() : []), ...(setsid ? [setsid] : []), input.python, ...spec.pythonArgs];
@@ -101,7 +107,7 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
   }
   if (cgroup) argv = cgroup.wrap(argv);
   const memoryWatchBytes = cgroup?.hasMemory ? null : limits.memoryBytes;
-  return { argv, env, cwd, cgroup, killGroup, privateDir, memoryWatchBytes };
+  return { argv, env, cwd, cgroup, killGroup, privateDir, memoryWatchBytes, workspace: input.workspace ?? null };
 }
 
 export async function cleanupLaunch(plan: LaunchPlan): Promise<void> {

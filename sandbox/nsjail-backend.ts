@@ -1,5 +1,5 @@
 // Turns the sandbox policy into an nsjail command line (standalone-once mode).
-import { JAIL_HOSTNAME, JAIL_UID, READ_ONLY_ETC, USR_SYMLINKS, jailEnv, type JailSpec } from "./jail-spec.ts";
+import { JAIL_HOSTNAME, JAIL_UID, READ_ONLY_ETC, USR_SYMLINKS, WORKSPACE_DIR, jailEnv, type JailSpec } from "./jail-spec.ts";
 import { addressSpaceBytes } from "./policy.ts";
 
 const MiB = 1024 * 1024;
@@ -17,7 +17,7 @@ export function nsjailArgv(nsjail: string, spec: JailSpec): string[] {
     "--user", `${JAIL_UID}:${spec.outside.uid}:1`,
     "--group", `${JAIL_UID}:${spec.outside.gid}:1`,
     "--hostname", JAIL_HOSTNAME,
-    "--cwd", "/tmp",
+    "--cwd", spec.workspace ? WORKSPACE_DIR : "/tmp",
     // nsjail's own clock; the host deadline is the one that reports, this is a backstop
     "--time_limit", spec.longLived ? "0" : String(Math.ceil(limits.wallTimeMs / 1000) + 1),
     // nsjail applies its own rlimit defaults (nofile 32, fsize 1 MB), so every one is explicit
@@ -37,6 +37,8 @@ export function nsjailArgv(nsjail: string, spec: JailSpec): string[] {
   argv.push("--mount", `none:/tmp:tmpfs:size=${limits.tmpfsBytes}`);
   // POSIX shared memory and semaphores (multiprocessing) live here; same cap as /tmp
   argv.push("--mount", `none:/dev/shm:tmpfs:size=${limits.tmpfsBytes},mode=1777`);
+  // the document's workspace, the only host directory the jail can write
+  if (spec.workspace) argv.push("--bindmount", `${spec.workspace}:${WORKSPACE_DIR}`);
   // env is cleared by default (no --keep_env); caps dropped (no --keep_caps); no_new_privs set
   // (no --disable_no_new_privs); setsid by default (no --skip_setsid); new net ns without
   // interfaces besides lo (no --disable_clone_newnet); root mounted read-only (no --rw).

@@ -20,6 +20,9 @@ import { ExecutionsStore } from "./store/executions-store.ts";
 import { Executions } from "./runtime/executions.ts";
 import { createSandbox, type Sandbox } from "../sandbox/index.ts";
 import { DataDirLockedError, lockDataDir, type DataDirLock } from "./store/data-dir-lock.ts";
+import { FilesStore } from "./store/files-store.ts";
+import { WorkspaceFiles } from "./files/workspace-files.ts";
+import { registerFileRoutes } from "./http/file-routes.ts";
 import { OutputsStore } from "./store/outputs-store.ts";
 import { NotebookSessions } from "./runtime/notebook-sessions.ts";
 import { mountWebSocket } from "./ws/ws-server.ts";
@@ -41,6 +44,7 @@ export interface Services {
   documents: DocumentsService;
   executionsStore: ExecutionsStore;
   outputsStore: OutputsStore;
+  filesStore: FilesStore;
 }
 
 /** Opens the data directory and builds the domain services on it (used by the server and the CLI). */
@@ -54,7 +58,8 @@ export function openServices(dataDir: string): Services {
   const documents = new DocumentsService(documentsStore, users);
   const executionsStore = new ExecutionsStore(db);
   const outputsStore = new OutputsStore(db);
-  return { db, users, sessionsStore, documentsStore, sessions, accounts, documents, executionsStore, outputsStore };
+  const filesStore = new FilesStore(db);
+  return { db, users, sessionsStore, documentsStore, sessions, accounts, documents, executionsStore, outputsStore, filesStore };
 }
 
 /** The sandbox for the server's configuration; detection happens once, on first use. */
@@ -127,7 +132,14 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
   registerAuthRoutes(router, { accounts: services.accounts, sessions: services.sessions, sessionsStore: services.sessionsStore, https });
   const sandbox = sandboxFor(config, log);
   const executions = new Executions(sandbox, services.executionsStore, { perDay: config.execPerDay, concurrent: config.execConcurrent });
-  const notebooks = new NotebookSessions(services.outputsStore, executions, log);
+  const MB = 1000 * 1000;
+  const files = new WorkspaceFiles(services.filesStore, services.documents, {
+    fileBytes: config.fileMaxMb * MB,
+    documentBytes: config.workspaceMaxMb * MB,
+    userBytes: config.userFilesMaxMb * MB,
+  });
+  const notebooks = new NotebookSessions(services.outputsStore, executions, log, files);
+  registerFileRoutes(router, { files, documents: services.documents, notebooks });
   registerRenderRoutes(router, { documents: services.documents, executions });
   registerPublicRoutes(router, { documents: services.documents, notebooks });
   mountWebSocket(app as never, {
@@ -140,7 +152,7 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     baseUrl: config.baseUrl,
     accessEpoch: () => accessEpoch(services.db),
   });
-  registerDocumentRoutes(router, { documents: services.documents, exportRendered: renderedExport({ documents: services.documents, executions }) });
+  registerDocumentRoutes(router, { documents: services.documents, exportRendered: renderedExport({ documents: services.documents, executions, files }) });
   registerHistoryRoutes(router, { documents: services.documents, collab });
   await registerClientRoutes(router);
 
@@ -159,7 +171,7 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
 
   try {
     // reusePort off: a second server on a port in use must fail, not share the requests
-    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: 16 * 1024 * 1024, reusePort: false });
+    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: Math.max(16 * 1024 * 1024, config.fileMaxMb * MB + 1024 * 1024), reusePort: false });
   } catch (e) {
     clearInterval(timer);
     collab.closeAll();

@@ -16,6 +16,9 @@ export interface Config {
   baseUrl: URL | null;
   sandbox: SandboxPreference;
   unsafeNoSandbox: boolean;
+  fileMaxMb: number;
+  workspaceMaxMb: number;
+  userFilesMaxMb: number;
   /** "off": the server never runs notebook code (documents are still written, shared, exported). */
   execution: "on" | "off";
   /** Executions a user may start per day (document renders and runs). */
@@ -108,6 +111,9 @@ export const SERVE_OPTIONS = [
   spec({ key: "sandbox", flag: "--sandbox", env: "PYMD_SANDBOX", parse: oneOf("auto", "nsjail", "bwrap"), defaultValue: () => "auto" as SandboxPreference, help: "auto | nsjail | bwrap (default auto)" }),
   spec({ key: "unsafeNoSandbox", flag: "--unsafe-no-sandbox", env: "PYMD_UNSAFE_NO_SANDBOX", boolean: true, parse: bool, defaultValue: () => false, help: "run Python WITHOUT a jail (dangerous; logs a warning on every run)" }),
   spec({ key: "execution", flag: "--execution", env: "PYMD_EXECUTION", parse: oneOf("on", "off"), defaultValue: () => "on" as "on" | "off", help: "on | off: off never runs notebook code (default on)" }),
+  spec({ key: "fileMaxMb", flag: "--file-max", env: "PYMD_FILE_MAX", parse: intIn(1, 1_048_576), defaultValue: () => 100, help: "largest workspace file, MB (default 100)" }),
+  spec({ key: "workspaceMaxMb", flag: "--workspace-max", env: "PYMD_WORKSPACE_MAX", parse: intIn(1, 1_048_576), defaultValue: () => 1024, help: "all files of one document, MB (default 1024)" }),
+  spec({ key: "userFilesMaxMb", flag: "--user-files-max", env: "PYMD_USER_FILES_MAX", parse: intIn(1, 1_048_576), defaultValue: () => 5120, help: "all files of the documents one user owns, MB (default 5120)" }),
   spec({ key: "execPerDay", flag: "--exec-per-day", env: "PYMD_EXEC_PER_DAY", parse: intIn(0, 1_000_000), defaultValue: () => 500, help: "executions one user may start per day (default 500)" }),
   spec({ key: "execConcurrent", flag: "--exec-concurrent", env: "PYMD_EXEC_CONCURRENT", parse: intIn(1, 64), defaultValue: () => 2, help: "executions one user may run at once (default 2)" }),
   spec({ key: "runTimeoutSeconds", flag: "--run-timeout", env: "PYMD_RUN_TIMEOUT", parse: intIn(1, 3600), defaultValue: () => 30, help: "wall-clock seconds one run may take (default 30)" }),

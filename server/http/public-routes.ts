@@ -18,7 +18,10 @@ export function registerPublicRoutes(r: Router, d: PublicRouteDeps): void {
     return {
       title: doc.title,
       updatedAt: new Date(doc.updatedAt).toISOString(),
-      html: await renderFragment(doc.content, results),
+      html: await renderFragment(doc.content, results, {
+        // only the files this document references are served on its public link
+        fileUrl: (path, use) => `/api/v1/public/${encodeURIComponent(doc.publicSlug ?? c.params.slug!)}/file?path=${encodeURIComponent(path)}${use === "img" ? "&inline=1" : ""}`,
+      }),
     };
   });
 }

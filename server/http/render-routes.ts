@@ -7,12 +7,20 @@ import { checkContent, safeFileName } from "../documents/document-rules.ts";
 import type { Executions, ExecutionOutcome } from "../runtime/executions.ts";
 import { renderFragment, renderHtmlPage, renderMarkdown, renderMarkdownOnly, PAGE_CSP } from "../render/index.ts";
 import type { Ctx } from "./request-context.ts";
+import type { BlockResult } from "../../protocol/run-frames.ts";
+import type { WorkspaceMount } from "../../sandbox/index.ts";
+import { createWorkspaceDir } from "../../sandbox/workspace-dir.ts";
+import { downloadType, pathKey } from "../files/file-paths.ts";
+import { referencedFiles } from "../files/references.ts";
+import type { WorkspaceFiles, WorkspaceMirror } from "../files/workspace-files.ts";
 import type { Router } from "./router.ts";
 import { contentDisposition } from "./document-routes.ts";
 
 export interface RenderRouteDeps {
   documents: DocumentsService;
   executions: Executions;
+  /** The document's workspace: the export's working directory, and its images embedded. */
+  files?: WorkspaceFiles;
 }
 
 type Format = "html" | "markdown";
@@ -72,13 +80,52 @@ export function registerRenderRoutes(r: Router, d: RenderRouteDeps): Router {
 }
 
 /** The rendered exports behind GET /documents/:id/export?format=html|md. */
+const EMBED_MAX_BYTES = 20 * 1024 * 1024;
+
+/** Data URIs of the raster images the document references, so the exported page stands alone. */
+async function embeddedImages(files: WorkspaceFiles, id: string, source: string, results: ReadonlyMap<number, BlockResult>): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let total = 0;
+  for (const key of referencedFiles(source, results)) {
+    const entry = files.entry(id, key);
+    if (!entry || entry.kind !== "file") continue;
+    const type = downloadType(entry.path);
+    if (!type.startsWith("image/") || total + entry.size > EMBED_MAX_BYTES) continue;
+    const bytes = await files.bytes(entry, EMBED_MAX_BYTES);
+    if (!bytes) continue;
+    total += entry.size;
+    out.set(key, `data:${type};base64,${Buffer.from(bytes).toString("base64")}`);
+  }
+  return out;
+}
+
 export function renderedExport(d: RenderRouteDeps) {
   return async (c: Ctx, id: string, format: "html" | "md"): Promise<Response> => {
     const user = c.user();
     const doc = d.documents.get(user, id);
-    const outcome = await d.executions.runDocument(user.id, doc.content);
+    const row = d.documents.access(user, id).doc;
+    let outcome: ExecutionOutcome;
+    const ws = d.files ? createWorkspaceDir() : null;
+    try {
+      let workspace: WorkspaceMount | undefined;
+      let mirror: WorkspaceMirror | null = null;
+      if (ws && d.files) {
+        mirror = d.files.mirror(id, row.ownerId, ws.dir, process.getuid?.() === 0 ? ws.owner : null);
+        await mirror.syncIn();
+        workspace = { dir: ws.dir, maxBytes: d.files.limits.documentBytes };
+      }
+      outcome = await d.executions.runDocument(user.id, doc.content, undefined, undefined, workspace);
+      // an export runs the notebook like Run all does: what it writes is kept (editors and owners)
+      if (mirror && doc.role !== "viewer") await mirror.syncBack(user.id);
+    } finally {
+      ws?.remove();
+    }
     if (format === "html") {
-      const page = await renderHtmlPage(doc.content, outcome.results, { title: doc.title });
+      const embedded = d.files ? await embeddedImages(d.files, id, doc.content, outcome.results) : new Map<string, string>();
+      const page = await renderHtmlPage(doc.content, outcome.results, {
+        title: doc.title,
+        fileUrl: (path, use) => (use === "img" ? (embedded.get(pathKey(path)) ?? null) : null),
+      });
       return new Response(page, {
         headers: {
           "content-type": "text/html; charset=utf-8",

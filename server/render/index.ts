@@ -5,3 +5,4 @@ export { renderHtmlPage, PAGE_CSP } from "./render-html-page.ts";
 export { renderMarkdown, renderMarkdownOnly, type MarkdownExportOptions } from "./render-markdown.ts";
 export type { NotebookHastOptions as RenderFragmentOptions } from "./notebook-hast.ts";
 export { renderBlocks, renderOutputs, BlockRenderCache, type RenderedBlock } from "./render-blocks.ts";
+export { workspaceReference, type FileUrl } from "./html-pipeline.ts";

@@ -1,6 +1,7 @@
 // Builds the (not yet sanitized) HTML tree of a whole notebook: Markdown blocks, code listings
 // and, after each executed block, its outputs in the order they were produced.
 
+import type { FileUrl } from "./html-pipeline.ts";
 import type { Element, ElementContent, Root, RootContent } from "hast";
 import type { BlockOutput, BlockResult } from "../../protocol/run-frames.ts";
 import type { ParsedPymd, PymdBlock, PymdCodeBlock } from "../../protocol/pymd-parser.ts";
@@ -10,6 +11,8 @@ import { outputRuns } from "./output-runs.ts";
 export interface NotebookHastOptions {
   /** Show the source of executed blocks (default true). Display-only blocks are always shown. */
   showCode?: boolean;
+  /** Where relative references to workspace files point in this render (none: they are dropped). */
+  fileUrl?: FileUrl;
 }
 
 const BASE64 = /^[A-Za-z0-9+/=\s]*$/;

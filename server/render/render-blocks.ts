@@ -3,7 +3,7 @@
 import type { BlockResult } from "../../protocol/run-frames.ts";
 import type { PreviewBlockJson } from "../../protocol/ws-messages.ts";
 import type { ParsedPymd, PymdBlock } from "../../protocol/pymd-parser.ts";
-import { finishHtml } from "./html-pipeline.ts";
+import { finishHtml, type FileUrl } from "./html-pipeline.ts";
 import { HeadingSlugger } from "./markdown-hast.ts";
 import { blockHast, outputsHast } from "./notebook-hast.ts";
 
@@ -45,6 +45,7 @@ export async function renderBlocks(
   results: ReadonlyMap<number, BlockResult>,
   resultVersion: (index: number) => string,
   cache: BlockRenderCache,
+  fileUrl?: FileUrl,
 ): Promise<RenderedBlock[]> {
   const out: RenderedBlock[] = [];
   for (let i = 0; i < parsed.blocks.length; i++) {
@@ -56,13 +57,13 @@ export async function renderBlocks(
     if (html === undefined) {
       // The listing alone: outputs are rendered apart so a run can replace them in place.
       const node = blockHast(i, block, undefined, {}, new HeadingSlugger(), { n: 0 });
-      html = node ? await finishHtml({ type: "root", children: [node] }) : "";
+      html = node ? await finishHtml({ type: "root", children: [node] }, { fileUrl }) : "";
       cache.set(key, html);
     }
     let outputsHtml = "";
     if (result && result.outputs.length > 0) {
       const okey = `out\u0000${i}\u0000${resultVersion(i)}`;
-      outputsHtml = cache.get(okey) ?? (await renderOutputs(result));
+      outputsHtml = cache.get(okey) ?? (await renderOutputs(result, fileUrl));
       cache.set(okey, outputsHtml);
     }
     if (html === "" && outputsHtml === "") continue;
@@ -81,6 +82,6 @@ export async function renderBlocks(
 }
 
 /** The sanitized HTML of a block's outputs alone. */
-export function renderOutputs(result: BlockResult): Promise<string> {
-  return finishHtml(outputsHast(result, new HeadingSlugger(), { n: 0 }));
+export function renderOutputs(result: BlockResult, fileUrl?: FileUrl): Promise<string> {
+  return finishHtml(outputsHast(result, new HeadingSlugger(), { n: 0 }), { fileUrl });
 }

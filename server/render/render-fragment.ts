@@ -10,5 +10,5 @@ import { notebookHast, type NotebookHastOptions } from "./notebook-hast.ts";
  * a result are shown as source only.
  */
 export function renderFragment(source: string, results?: ReadonlyMap<number, BlockResult>, opts: NotebookHastOptions = {}): Promise<string> {
-  return finishHtml(notebookHast(parsePymd(source), results, opts));
+  return finishHtml(notebookHast(parsePymd(source), results, opts), { fileUrl: opts.fileUrl });
 }

@@ -3,6 +3,7 @@
 import type { BlockResult } from "../../protocol/run-frames.ts";
 import { pageStyle } from "./page-style.ts";
 import { renderFragment } from "./render-fragment.ts";
+import type { FileUrl } from "./html-pipeline.ts";
 
 /** Scripts, frames, plugins, forms and remote styles are all refused; images may be inline or remote. */
 export const PAGE_CSP = "default-src 'none'; script-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'; style-src 'unsafe-inline'; img-src data: https: http:";
@@ -13,9 +14,9 @@ const escapeHtml = (s: string): string =>
 export async function renderHtmlPage(
   source: string,
   results: ReadonlyMap<number, BlockResult> | undefined,
-  opts: { title: string; showCode?: boolean },
+  opts: { title: string; showCode?: boolean; fileUrl?: FileUrl },
 ): Promise<string> {
-  const body = await renderFragment(source, results, { showCode: opts.showCode });
+  const body = await renderFragment(source, results, { showCode: opts.showCode, fileUrl: opts.fileUrl });
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -3,7 +3,7 @@
 import { parsePymd } from "../../protocol/pymd-parser.ts";
 import { executableBlocks } from "../../protocol/pymd-run-blocks.ts";
 import { collectResults, type BlockResult, type RunEvent } from "../../protocol/run-frames.ts";
-import type { Sandbox } from "../../sandbox/index.ts";
+import type { Sandbox, WorkspaceMount } from "../../sandbox/index.ts";
 import { AppError } from "../errors.ts";
 import type { ExecutionsStore } from "../store/executions-store.ts";
 
@@ -36,9 +36,9 @@ export class Executions {
   ) {}
 
   /** Runs a whole document once in a fresh jail on behalf of a user, within their limits. */
-  async runDocument(userId: string, source: string, onEvent?: (e: RunEvent) => void, signal?: AbortSignal): Promise<ExecutionOutcome> {
+  async runDocument(userId: string, source: string, onEvent?: (e: RunEvent) => void, signal?: AbortSignal, workspace?: WorkspaceMount): Promise<ExecutionOutcome> {
     const sandbox = await this.sandbox();
-    return this.withLimits(userId, () => runSource(sandbox, source, onEvent, signal));
+    return this.withLimits(userId, () => runSource(sandbox, source, onEvent, signal, workspace));
   }
 
   /** Counts one execution against the user's limits and runs `f`; 429 when over a limit. */
@@ -77,11 +77,11 @@ export class Executions {
 }
 
 /** Runs a source's executed blocks in one fresh jail and folds the events per block. */
-export async function runSource(sandbox: Sandbox, source: string, onEvent?: (e: RunEvent) => void, signal?: AbortSignal): Promise<ExecutionOutcome> {
+export async function runSource(sandbox: Sandbox, source: string, onEvent?: (e: RunEvent) => void, signal?: AbortSignal, workspace?: WorkspaceMount): Promise<ExecutionOutcome> {
   const blocks = executableBlocks(parsePymd(source));
   const t0 = performance.now();
   if (blocks.length === 0) return { results: new Map(), events: [], durationMs: 0, hostError: null };
-  const events = await sandbox.run(blocks, onEvent, signal);
+  const events = await sandbox.run(blocks, onEvent, signal, { workspace });
   const results = collectResults(events);
   const failure = events.find((e) => e.type === "host-error");
   if (failure && failure.type === "host-error" && failure.block === null) {

@@ -4,7 +4,9 @@ import { parsePymd, type ParsedPymd } from "../../protocol/pymd-parser.ts";
 import { executableBlocks } from "../../protocol/pymd-run-blocks.ts";
 import type { BlockResult, RunBlock, RunEvent } from "../../protocol/run-frames.ts";
 import type { CellStateJson, ServerMessage } from "../../protocol/ws-messages.ts";
-import type { Kernel } from "../../sandbox/index.ts";
+import type { Kernel, WorkspaceMount } from "../../sandbox/index.ts";
+import { createWorkspaceDir, type WorkspaceDir } from "../../sandbox/workspace-dir.ts";
+import type { WorkspaceFiles, WorkspaceMirror } from "../files/workspace-files.ts";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import type { OutputsStore } from "../store/outputs-store.ts";
@@ -46,13 +48,33 @@ class NotebookSession {
   private readonly cache = new BlockRenderCache();
   idleSince = Date.now();
 
+  private workspace: { dir: WorkspaceDir; mirror: WorkspaceMirror } | null = null;
+
   constructor(
     readonly docId: string,
     private readonly store: OutputsStore,
     private readonly executions: Executions,
     private readonly log: Logger,
+    private readonly files: WorkspaceFiles | null = null,
   ) {
     this.outputs = store.forDocument(docId);
+  }
+
+  /** Workspace files referenced by relative path, as the editor's preview loads them. */
+  private readonly fileUrl = (path: string, use: "img" | "link"): string =>
+    `/api/v1/documents/${this.docId}/file?path=${encodeURIComponent(path)}${use === "img" ? "&inline=1" : ""}`;
+
+  /** The kernel's working directory, mirroring the document's files (made on first use). */
+  private async workspaceMount(): Promise<WorkspaceMount | undefined> {
+    if (!this.files) return undefined;
+    if (!this.workspace) {
+      const owner = this.files.ownerOf(this.docId);
+      if (!owner) return undefined;
+      const dir = createWorkspaceDir();
+      this.workspace = { dir, mirror: this.files.mirror(this.docId, owner, dir.dir, process.getuid?.() === 0 ? dir.owner : null) };
+    }
+    await this.workspace.mirror.syncIn();
+    return { dir: this.workspace.dir.dir, maxBytes: this.files.limits.documentBytes };
   }
 
   get isRunning(): boolean {
@@ -87,6 +109,7 @@ class NotebookSession {
         return `${h}:${this.versions.get(h) ?? 0}`;
       },
       this.cache,
+      this.fileUrl,
     );
     return { blocks, problems: parsed.problems };
   }
@@ -119,7 +142,7 @@ class NotebookSession {
         lastSent.set(block, Date.now());
         // once the run is over, a block it never reached is "not run", never left "queued"
         const status = r.status === "not-run" ? (over ? "not-run" : r.startedAt ? "running" : "queued") : r.status;
-        void renderOutputs(r).then((html) => this.sendCell(runId, block, { block, status, durationMs: r.durationMs, html, startedAt: r.startedAt }));
+        void renderOutputs(r, this.fileUrl).then((html) => this.sendCell(runId, block, { block, status, durationMs: r.durationMs, html, startedAt: r.startedAt }));
       };
       if (force || now - (lastSent.get(block) ?? 0) >= CELL_THROTTLE_MS) {
         clearTimeout(pending.get(block));
@@ -128,7 +151,23 @@ class NotebookSession {
         pending.set(block, setTimeout(send, CELL_THROTTLE_MS));
       }
     };
+    // what a block wrote in the workspace is copied back as each block ends, one sync at a time
+    let syncs: Promise<void> = Promise.resolve();
+    const skipped: string[] = [];
+    const syncBack = () => {
+      const ws = this.workspace;
+      if (!ws) return;
+      syncs = syncs.then(async () => {
+        try {
+          const r = await ws.mirror.syncBack(watcher.userId);
+          for (const s of r.skipped) if (!skipped.includes(s)) skipped.push(s);
+        } catch (err) {
+          this.log.error("workspace sync failed", { doc: this.docId, err: String(err) });
+        }
+      });
+    };
     const onEvent = (e: RunEvent) => {
+      if (e.type === "block-done") syncBack();
       if (!("block" in e) || e.block === null) return;
       const r = live.get(e.block);
       if (!r) return;
@@ -173,8 +212,12 @@ class NotebookSession {
           await this.kernel.close();
           this.kernel = null;
         }
-        this.kernel ??= await sandbox.startKernel();
+        const workspace = await this.workspaceMount();
+        this.kernel ??= await sandbox.startKernel({ workspace });
         const events = await this.kernel.run(blocks, onEvent, abort.signal);
+        syncBack();
+        await syncs;
+        if (skipped.length) this.broadcast({ t: "files", doc: this.docId, skipped });
         const failure = events.find((e) => e.type === "host-error" && e.block === null);
         if (failure && failure.type === "host-error") {
           error = failure.message;
@@ -228,6 +271,8 @@ class NotebookSession {
     this.running?.abort.abort();
     if (this.kernel) await this.kernel.close();
     this.kernel = null;
+    this.workspace?.dir.remove();
+    this.workspace = null;
   }
 }
 
@@ -244,15 +289,18 @@ export class NotebookSessions {
     private readonly store: OutputsStore,
     private readonly executions: Executions,
     private readonly log: Logger,
+    private readonly files: WorkspaceFiles | null = null,
   ) {
     this.timer = setInterval(() => void this.closeIdle(), 60_000);
     this.timer.unref?.();
+    // every change to a document's files reaches the people who have it open
+    files?.onChange((doc) => this.sessions.get(doc)?.broadcast({ t: "files", doc, skipped: [] }));
   }
 
   get(docId: string): NotebookSession {
     let s = this.sessions.get(docId);
     if (!s) {
-      s = new NotebookSession(docId, this.store, this.executions, this.log);
+      s = new NotebookSession(docId, this.store, this.executions, this.log, this.files);
       this.sessions.set(docId, s);
     }
     return s;

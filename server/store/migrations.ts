@@ -150,4 +150,36 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: "workspace-files",
+    sql: `
+      -- Each document's workspace: files and folders by normalised relative path. path_key is
+      -- the case-folded path, unique among live entries. An upload is written as a 'staging' row
+      -- (invisible, chunk by chunk) and becomes 'live' in one transaction, so a refused or broken
+      -- upload leaves nothing half-written; staging rows left by a crash are removed at start.
+      CREATE TABLE workspace_files (
+        id TEXT PRIMARY KEY,
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        path_key TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('file','dir')),
+        size INTEGER NOT NULL DEFAULT 0,
+        sha256 TEXT,
+        state TEXT NOT NULL DEFAULT 'live' CHECK (state IN ('live','staging')),
+        updated_by TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX workspace_files_path ON workspace_files(document_id, path_key) WHERE state = 'live';
+      CREATE INDEX workspace_files_doc ON workspace_files(document_id, state);
+      -- File contents in 1 MiB chunks, read and written one chunk at a time.
+      CREATE TABLE workspace_chunks (
+        file_id TEXT NOT NULL REFERENCES workspace_files(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (file_id, seq)
+      );
+    `,
+  },
 ];

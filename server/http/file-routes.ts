@@ -1,0 +1,51 @@
+// HTTP routes for a document's workspace files: list with usage, streamed upload and download,
+// folders, move/rename, delete; a public link serves only files its document references.
+import { parsePymd } from "../../protocol/pymd-parser.ts";
+import { AppError } from "../errors.ts";
+import type { DocumentsService } from "../documents/documents-service.ts";
+import type { WorkspaceFiles } from "../files/workspace-files.ts";
+import { referencedFiles } from "../files/references.ts";
+import type { NotebookSessions } from "../runtime/notebook-sessions.ts";
+import { reply } from "./request-context.ts";
+import type { Router } from "./router.ts";
+
+export interface FileRouteDeps {
+  files: WorkspaceFiles;
+  documents: DocumentsService;
+  notebooks: NotebookSessions;
+}
+
+const pathOf = (q: Record<string, string | undefined>): string => {
+  const p = q.path;
+  if (p === undefined) throw new AppError("validation_failed", "?path= is required");
+  return p;
+};
+
+export function registerFileRoutes(r: Router, d: FileRouteDeps): void {
+  const F = d.files;
+  r.get("/api/v1/documents/:id/files", "A document's workspace files and folders, with usage and limits", "user", (c) => F.list(c.user(), c.params.id!));
+  r.get("/api/v1/documents/:id/file", "Download a workspace file (?path=; ?inline=1 shows a raster image in place)", "user", (c) =>
+    F.download(c.user(), c.params.id!, pathOf(c.query), c.query.inline === "1"),
+  );
+  r.put("/api/v1/documents/:id/file", "Upload a workspace file: the raw bytes as the body (?path=; editors and owners)", "user", async (c) =>
+    reply(201, await F.upload(c.user(), c.params.id!, pathOf(c.query), c.request)),
+  );
+  r.delete("/api/v1/documents/:id/file", "Delete a workspace file or folder (?path=; editors and owners)", "user", (c) => {
+    F.remove(c.user(), c.params.id!, pathOf(c.query));
+    return reply(204, null);
+  });
+  r.post("/api/v1/documents/:id/folders", "Create a folder {path}", "user", async (c) => {
+    const body = (await c.json()) as { path?: unknown } | null;
+    return reply(201, F.mkdir(c.user(), c.params.id!, body?.path));
+  });
+  r.post("/api/v1/documents/:id/files/move", "Rename or move a file or folder {from, to}", "user", async (c) => F.move(c.user(), c.params.id!, await c.json()));
+  r.get("/api/v1/public/:slug/file", "A workspace file a published document references (?path=)", "none", (c) => {
+    const doc = d.documents.publicBySlug(c.params.slug!);
+    const path = pathOf(c.query);
+    const results = d.notebooks.resultsFor(doc.id, parsePymd(doc.content));
+    const refs = referencedFiles(doc.content, results);
+    const entry = F.entry(doc.id, path);
+    if (!entry || entry.kind !== "file" || !refs.has(entry.path.normalize("NFC").toLowerCase())) throw new AppError("not_found", "no such file in this published document");
+    return F.response(entry, { download: !(c.query.inline === "1") });
+  });
+}
