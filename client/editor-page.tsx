@@ -14,6 +14,7 @@ import { createCodeEditor, type CodeEditor } from "./code-editor.ts";
 import { PreviewPane, type LiveCell } from "./preview-pane.tsx";
 import { ShareDialog } from "./share-dialog.tsx";
 import { HistoryPanel } from "./history-panel.tsx";
+import { FilesPanel, uploadFile } from "./files-panel.tsx";
 import { headingsOf } from "./outline.ts";
 import { loadDraft, clearDraft, saveDraft } from "./drafts.ts";
 import { CollabDocument, type RemotePresence } from "./collab-document.ts";
@@ -64,6 +65,9 @@ export function EditorPage() {
   const [cells, setCells] = createSignal<Record<number, LiveCell>>({});
   const [running, setRunning] = createSignal<{ runId: string; by: string } | null>(null);
   const [notice, setNotice] = createSignal<string | null>(null);
+  const [filesOpen, setFilesOpen] = createSignal(false);
+  /** Bumped whenever the server says the document's files changed; the panel refetches. */
+  const [filesVersion, setFilesVersion] = createSignal(0);
   /** Why this server cannot run code (null: it can, or not known yet). */
   const [executionOff, setExecutionOff] = createSignal<string | null>(null);
   const [shareOpen, setShareOpen] = createSignal(false);
@@ -192,6 +196,31 @@ export function EditorPage() {
     if (!sent) setNotice("You are offline: runs need the server.");
   };
 
+  /** Images pasted or dropped into the source become workspace files and a Markdown image at the cursor. */
+  const pasteImages = async (e: Event, list: FileList | undefined | null) => {
+    const images = [...(list ?? [])].filter((f) => f.type.startsWith("image/"));
+    if (!images.length || !editor || !canEdit()) return;
+    e.preventDefault();
+    e.stopPropagation();
+    for (const f of images) {
+      const ext = (f.type.split("/")[1] ?? "png").replace("jpeg", "jpg").replace(/[^a-z0-9]/g, "") || "png";
+      const stamp = new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
+      const named = f.name && f.name !== "image.png" ? f.name : `pasted-${stamp}.${ext}`;
+      try {
+        const stored = await uploadFile(id(), named, f);
+        const view = editor.view;
+        const pos = view.state.selection.main.head;
+        const line = view.state.doc.lineAt(pos);
+        const md = `![${stored.path.replace(/\.[^.]+$/, "")}](${encodeURI(stored.path)})`;
+        const insert = line.text.trim() === "" ? `# ${md}` : line.text.startsWith("#") ? md : `\n# ${md}\n`;
+        view.dispatch({ changes: { from: pos, insert }, selection: { anchor: pos + insert.length } });
+        setFilesVersion((v) => v + 1);
+      } catch (err) {
+        setNotice(err instanceof Error ? err.message : String(err));
+      }
+    }
+  };
+
   const onMessage = (m: ServerMessage) => {
     if ("doc" in m && m.doc !== undefined && m.doc !== id()) return;
     switch (m.t) {
@@ -224,6 +253,15 @@ export function EditorPage() {
       case "cell":
         setCells((c) => ({ ...c, [m.cell.block]: { ...m.cell, runId: m.runId } }));
         return;
+      case "files": {
+        const v = filesVersion() + 1;
+        setFilesVersion(v);
+        // images of workspace files in the preview may have changed (or only now exist): load them again
+        for (const img of previewEl?.querySelectorAll<HTMLImageElement>("img[src*='/file?path=']") ?? [])
+          img.src = img.getAttribute("src")!.replace(/&v=\d+$/, "") + `&v=${v}`;
+        if (m.skipped.length) setNotice(`Not kept from the workspace: ${m.skipped.join("; ")}`);
+        return;
+      }
       case "execution":
         setExecutionOff(m.available ? null : (m.reason ?? "no working sandbox on this server"));
         return;
@@ -458,6 +496,9 @@ export function EditorPage() {
               </div>
             </Show>
           </div>
+          <button class="secondary" aria-pressed={filesOpen()} onClick={() => setFilesOpen(!filesOpen())} data-testid="files-button">
+            Files
+          </button>
           <button class="secondary" aria-pressed={historyOpen()} onClick={() => setHistoryOpen(!historyOpen())}>
             History
           </button>
@@ -540,9 +581,12 @@ export function EditorPage() {
               ☰
             </button>
           </Show>
-          <div class="source-pane" ref={editorHost} />
+          <div class="source-pane" ref={editorHost} onPaste={(e) => void pasteImages(e, e.clipboardData?.files)} onDrop={(e) => void pasteImages(e, e.dataTransfer?.files)} />
           <PreviewPane blocks={() => preview.blocks} cells={cells} canRun={canRun()} onRunBlock={(b) => void run("block", b)} ref={(el) => (previewEl = el)} />
         </div>
+        <Show when={filesOpen()}>
+          <FilesPanel docId={id()} canChange={canEdit()} version={filesVersion} onClose={() => setFilesOpen(false)} onNotice={(m) => setNotice(m)} />
+        </Show>
         <Show when={historyOpen()}>
           <HistoryPanel
             docId={id()}
