@@ -4,7 +4,7 @@ import { createSignal, For, Show } from "solid-js";
 import type { ApiErrorJson, DocumentJson } from "../protocol/api-types.ts";
 
 const MAX_BYTES = 5 * 1024 * 1024;
-const ACCEPTED = /\.(pymd|py|md|txt)$/i;
+const ACCEPTED = /\.(pymd|py|md|txt|ipynb)$/i;
 
 export interface ImportItem {
   key: number;
@@ -41,7 +41,7 @@ export function createImporter(onImported: () => void) {
     await Promise.all(
       batch.map(async ({ file, item }) => {
         // Checked here too so an obviously wrong file fails at once, without a round trip.
-        if (!ACCEPTED.test(file.name)) return update(item.key, { state: "error", error: "not a .pymd file" });
+        if (!ACCEPTED.test(file.name)) return update(item.key, { state: "error", error: "not a .pymd or .ipynb file" });
         if (file.size > MAX_BYTES) return update(item.key, { state: "error", error: "larger than 5 MB" });
         try {
           const doc = await upload(file);
@@ -65,14 +65,14 @@ export function ImportButton(props: { onFiles: (files: File[]) => void }) {
         type="file"
         class="visually-hidden"
         multiple
-        accept=".pymd,.py,.md,.txt,text/plain,text/x-python"
+        accept=".pymd,.py,.md,.txt,.ipynb,text/plain,text/x-python,application/x-ipynb+json"
         onChange={(e) => {
           const files = [...(e.currentTarget.files ?? [])];
           e.currentTarget.value = "";
           props.onFiles(files);
         }}
       />
-      <span aria-hidden="true">⤒</span> Import .pymd
+      <span aria-hidden="true">⤒</span> Import .pymd / .ipynb
     </label>
   );
 }

@@ -23,6 +23,8 @@ import { DataDirLockedError, lockDataDir, type DataDirLock } from "./store/data-
 import { FilesStore } from "./store/files-store.ts";
 import { WorkspaceFiles } from "./files/workspace-files.ts";
 import { registerFileRoutes } from "./http/file-routes.ts";
+import { notebookInterchange } from "./files/ipynb.ts";
+import { parsePymd } from "../protocol/pymd-parser.ts";
 import { OutputsStore } from "./store/outputs-store.ts";
 import { NotebookSessions } from "./runtime/notebook-sessions.ts";
 import { mountWebSocket } from "./ws/ws-server.ts";
@@ -154,7 +156,9 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     baseUrl: config.baseUrl,
     accessEpoch: () => accessEpoch(services.db),
   });
-  registerDocumentRoutes(router, { documents: services.documents, exportRendered: renderedExport({ documents: services.documents, executions, files }) });
+  registerDocumentRoutes(router, { documents: services.documents, exportRendered: renderedExport({ documents: services.documents, executions, files }),
+    ipynb: notebookInterchange({ documents: services.documents, files, resultsFor: (id, source) => notebooks.resultsFor(id, parsePymd(source)) }),
+  });
   registerHistoryRoutes(router, { documents: services.documents, collab });
   await registerClientRoutes(router);
 

@@ -5,5 +5,6 @@ import { userCommand } from "./user-command.ts";
 import { backupCommand } from "./backup-command.ts";
 import { renderCommand } from "./render-command.ts";
 import { doctorCommand } from "./doctor-command.ts";
+import { convertCommand } from "./convert-command.ts";
 
-export const COMMANDS: Command[] = [serveCommand, userCommand, backupCommand, renderCommand, doctorCommand];
+export const COMMANDS: Command[] = [serveCommand, userCommand, backupCommand, renderCommand, convertCommand, doctorCommand];

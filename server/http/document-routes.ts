@@ -3,6 +3,8 @@ import { AppError, invalid } from "../errors.ts";
 import type { DocumentsService } from "../documents/documents-service.ts";
 import { CONTENT_MAX_BYTES, safeFileName } from "../documents/document-rules.ts";
 import { reply, type Ctx } from "./request-context.ts";
+import type { UserRow } from "../store/users-store.ts";
+import type { DocumentJson } from "../../protocol/api-types.ts";
 import type { Router } from "./router.ts";
 
 export type ExportFormat = "pymd" | "html" | "md";
@@ -11,6 +13,11 @@ export interface DocumentRouteDeps {
   documents: DocumentsService;
   /** Renders a document the caller may read to HTML or Markdown (runs it in the sandbox). */
   exportRendered?: (c: Ctx, id: string, format: "html" | "md") => Promise<Response>;
+  /** Jupyter notebooks: a .ipynb import (with its attachments as workspace files) and export (with the last outputs). */
+  ipynb?: {
+    importNotebook(user: UserRow, text: string, fileName: string | null): Promise<DocumentJson>;
+    exportNotebook(user: UserRow, id: string): Response;
+  };
 }
 
 export function contentDisposition(fileName: string): string {
@@ -45,6 +52,10 @@ export function registerDocumentRoutes(r: Router, d: DocumentRouteDeps): void {
     } else {
       throw new AppError("unsupported_media_type", "send the file as multipart/form-data (field 'file') or text/plain");
     }
+    if (name && /\.ipynb$/i.test(name)) {
+      if (!d.ipynb) throw new AppError("unavailable", "notebook import is not available on this server");
+      return reply(201, await d.ipynb.importNotebook(user, text, name));
+    }
     return reply(201, S.importPymd(user, text, name));
   });
   r.get("/api/v1/documents/:id", "Get a document", "user", (c) => S.get(c.user(), c.params.id!));
@@ -59,10 +70,14 @@ export function registerDocumentRoutes(r: Router, d: DocumentRouteDeps): void {
   r.put("/api/v1/documents/:id/members", "Replace a document's members {members: [{username, role}]} (owner)", "user", async (c) => ({
     members: S.setMembers(c.user(), c.params.id!, await c.json()),
   }));
-  r.get("/api/v1/documents/:id/export", "Download a document (?format=pymd|html|md)", "user", async (c) => {
+  r.get("/api/v1/documents/:id/export", "Download a document (?format=pymd|html|md|ipynb)", "user", async (c) => {
     const format = c.query.format ?? "pymd";
-    if (format !== "pymd" && format !== "html" && format !== "md" && format !== "markdown") {
-      throw invalid("format must be pymd, html or md");
+    if (format !== "pymd" && format !== "html" && format !== "md" && format !== "markdown" && format !== "ipynb") {
+      throw invalid("format must be pymd, html, md or ipynb");
+    }
+    if (format === "ipynb") {
+      if (!d.ipynb) throw new AppError("unavailable", "notebook export is not available on this server");
+      return d.ipynb.exportNotebook(c.user(), c.params.id!);
     }
     if (format === "pymd") {
       const doc = S.get(c.user(), c.params.id!);
