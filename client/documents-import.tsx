@@ -1,10 +1,10 @@
-// Import of .pymd files from a file picker or by dropping them on the page, with a status line
+// Import of .pymd, .ipynb and .zip (a document with its files) from a file picker or by dropping them on the page, with a status line
 // per file (uploading, imported with a link to the new document, or why it failed).
 import { createSignal, For, Show } from "solid-js";
 import type { ApiErrorJson, DocumentJson } from "../protocol/api-types.ts";
 
 const MAX_BYTES = 5 * 1024 * 1024;
-const ACCEPTED = /\.(pymd|py|md|txt|ipynb)$/i;
+const ACCEPTED = /\.(pymd|py|md|txt|ipynb|zip)$/i;
 
 export interface ImportItem {
   key: number;
@@ -17,9 +17,18 @@ export interface ImportItem {
 async function upload(file: File): Promise<DocumentJson> {
   const form = new FormData();
   form.append("file", file, file.name);
+  const zip = /\.zip$/i.test(file.name);
   let res: Response;
   try {
-    res = await fetch("/api/v1/documents/import", { method: "POST", credentials: "same-origin", body: form });
+    res = zip
+      ? // a document with its files, as the archive export writes it; streamed as the raw body
+        await fetch(`/api/v1/documents/import-archive?filename=${encodeURIComponent(file.name)}`, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "content-type": "application/zip" },
+          body: file,
+        })
+      : await fetch("/api/v1/documents/import", { method: "POST", credentials: "same-origin", body: form });
   } catch {
     throw new Error("the server cannot be reached");
   }
@@ -41,8 +50,8 @@ export function createImporter(onImported: () => void) {
     await Promise.all(
       batch.map(async ({ file, item }) => {
         // Checked here too so an obviously wrong file fails at once, without a round trip.
-        if (!ACCEPTED.test(file.name)) return update(item.key, { state: "error", error: "not a .pymd or .ipynb file" });
-        if (file.size > MAX_BYTES) return update(item.key, { state: "error", error: "larger than 5 MB" });
+        if (!ACCEPTED.test(file.name)) return update(item.key, { state: "error", error: "not a .pymd, .ipynb or .zip file" });
+        if (file.size > MAX_BYTES && !/\.zip$/i.test(file.name)) return update(item.key, { state: "error", error: "larger than 5 MB" });
         try {
           const doc = await upload(file);
           imported++;
@@ -65,7 +74,7 @@ export function ImportButton(props: { onFiles: (files: File[]) => void }) {
         type="file"
         class="visually-hidden"
         multiple
-        accept=".pymd,.py,.md,.txt,.ipynb,text/plain,text/x-python,application/x-ipynb+json"
+        accept=".pymd,.py,.md,.txt,.ipynb,.zip,text/plain,text/x-python,application/x-ipynb+json,application/zip"
         onChange={(e) => {
           const files = [...(e.currentTarget.files ?? [])];
           e.currentTarget.value = "";

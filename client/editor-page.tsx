@@ -477,6 +477,9 @@ export function EditorPage() {
                 <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=pymd`} download="">
                   PyMD source (.pymd)
                 </a>
+                <a role="menuitem" href={`/api/v1/documents/${id()}/archive`} download="">
+                  PyMD with its files (.zip)
+                </a>
                 <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=ipynb`} download="">
                   Jupyter notebook (.ipynb, last outputs)
                 </a>

@@ -189,7 +189,7 @@ test("imports several .pymd files from the file picker, titled by their first he
   ]);
   const items = page.getByTestId("import-item");
   await expect(items.filter({ hasText: "notes.pymd" })).toContainText(`Imported as ${heading}`);
-  await expect(items.filter({ hasText: "picture.png" })).toContainText("Failed: not a .pymd or .ipynb file");
+  await expect(items.filter({ hasText: "picture.png" })).toContainText("Failed: not a .pymd, .ipynb or .zip file");
   await expect(row(page, heading)).toBeVisible();
 });
 

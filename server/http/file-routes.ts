@@ -5,6 +5,7 @@ import { AppError } from "../errors.ts";
 import type { DocumentsService } from "../documents/documents-service.ts";
 import type { WorkspaceFiles } from "../files/workspace-files.ts";
 import { referencedFiles } from "../files/references.ts";
+import { documentArchives } from "../files/archive.ts";
 import type { NotebookSessions } from "../runtime/notebook-sessions.ts";
 import { reply } from "./request-context.ts";
 import type { Router } from "./router.ts";
@@ -15,6 +16,8 @@ export interface FileRouteDeps {
   notebooks: NotebookSessions;
 }
 
+type Archives = ReturnType<typeof documentArchives>;
+
 const pathOf = (q: Record<string, string | undefined>): string => {
   const p = q.path;
   if (p === undefined) throw new AppError("validation_failed", "?path= is required");
@@ -23,6 +26,13 @@ const pathOf = (q: Record<string, string | undefined>): string => {
 
 export function registerFileRoutes(r: Router, d: FileRouteDeps): void {
   const F = d.files;
+  const A: Archives = documentArchives({ documents: d.documents, files: d.files });
+  r.get("/api/v1/documents/:id/archive", "The document and its workspace files as one .zip (the .pymd at the top, files under files/)", "user", (c) =>
+    A.exportZip(c.user(), c.params.id!),
+  );
+  r.post("/api/v1/documents/import-archive", "Import a .zip made by the archive export: the raw bytes as the body (?filename=)", "user", async (c) =>
+    reply(201, await A.importZip(c.user(), c.request, c.query.filename ?? null)),
+  );
   r.get("/api/v1/documents/:id/files", "A document's workspace files and folders, with usage and limits", "user", (c) => F.list(c.user(), c.params.id!));
   r.get("/api/v1/documents/:id/file", "Download a workspace file (?path=; ?inline=1 shows a raster image in place)", "user", (c) =>
     F.download(c.user(), c.params.id!, pathOf(c.query), c.query.inline === "1"),
