@@ -206,4 +206,22 @@ describe("workspace files", () => {
     expect((await anon.req("GET", `/api/v1/public/${slug}/file?path=data/sales.csv`)).status).toBe(404);
     expect((await anon.req("GET", `/api/v1/public/${slug}/file?path=../../pymd.db`)).status).toBe(404);
   });
+
+  test("usage: each user sees their own, admins see everyone's; pymd backup carries the files", async () => {
+    const mine = await alice.json("GET", "/api/v1/files/usage");
+    expect(mine.status).toBe(200);
+    expect(mine.body.bytes).toBeGreaterThan(7_000_000);
+    expect(mine.body.limit).toBe(8 * MB);
+    expect((await alice.json("GET", "/api/v1/admin/files/usage")).status).toBe(403);
+    const admin = await srv.userClient("root", "admin");
+    const all = await admin.json("GET", "/api/v1/admin/files/usage");
+    expect(all.body.users[0]).toMatchObject({ username: "alice", bytes: mine.body.bytes });
+    const out = join(srv.dataDir, "..", `backup-${Date.now()}.db`);
+    const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "..", "main.ts"), "backup", out, "--data-dir", srv.dataDir], { stdout: "pipe", stderr: "pipe" });
+    expect(r.exitCode).toBe(0);
+    const db = new Database(out, { readonly: true });
+    const n = db.query<{ n: number }, []>("SELECT coalesce(sum(length(data)), 0) AS n FROM workspace_chunks c JOIN workspace_files f ON f.id = c.file_id WHERE f.state = 'live'").get()!.n;
+    db.close();
+    expect(n).toBe(mine.body.bytes + (await bob.json("GET", "/api/v1/files/usage")).body.bytes);
+  });
 });

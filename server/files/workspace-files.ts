@@ -94,6 +94,16 @@ export class WorkspaceFiles {
     };
   }
 
+  /** A user's own usage across the documents they own. */
+  myUsage(user: UserRow): { bytes: number; limit: number; fileLimit: number; documentLimit: number } {
+    return { bytes: this.store.ownerBytes(user.id), limit: this.limits.userBytes, fileLimit: this.limits.fileBytes, documentLimit: this.limits.documentBytes };
+  }
+
+  /** Every owner's usage, for admins. */
+  allUsage(): { users: { username: string; bytes: number; files: number }[]; limit: number } {
+    return { users: this.store.usageByOwner().map(({ username, bytes, files }) => ({ username, bytes, files })), limit: this.limits.userBytes };
+  }
+
   list(user: UserRow, id: string): { files: FileJson[]; usage: Usage } {
     const { doc } = this.canRead(user, id);
     return { files: this.store.list(id).map(toJson), usage: this.usage(id, doc.ownerId) };

@@ -33,6 +33,8 @@ export function registerFileRoutes(r: Router, d: FileRouteDeps): void {
   r.post("/api/v1/documents/import-archive", "Import a .zip made by the archive export: the raw bytes as the body (?filename=)", "user", async (c) =>
     reply(201, await A.importZip(c.user(), c.request, c.query.filename ?? null)),
   );
+  r.get("/api/v1/files/usage", "Your workspace usage across the documents you own, and the limits", "user", (c) => F.myUsage(c.user()));
+  r.get("/api/v1/admin/files/usage", "Workspace usage of every user (admins)", "admin", () => F.allUsage());
   r.get("/api/v1/documents/:id/files", "A document's workspace files and folders, with usage and limits", "user", (c) => F.list(c.user(), c.params.id!));
   r.get("/api/v1/documents/:id/file", "Download a workspace file (?path=; ?inline=1 shows a raster image in place)", "user", (c) =>
     F.download(c.user(), c.params.id!, pathOf(c.query), c.query.inline === "1"),

@@ -90,6 +90,17 @@ export class FilesStore {
       .get(ownerId)!.n;
   }
 
+  /** Workspace bytes per user who owns documents with files, largest first. */
+  usageByOwner(): { userId: string; username: string; bytes: number; files: number }[] {
+    return this.db
+      .query<{ userId: string; username: string; bytes: number; files: number }, []>(
+        `SELECT u.id AS userId, u.username AS username, coalesce(sum(f.size), 0) AS bytes, count(f.id) AS files
+           FROM users u JOIN documents d ON d.owner_id = u.id JOIN workspace_files f ON f.document_id = d.id AND f.state = 'live' AND f.kind = 'file'
+          GROUP BY u.id ORDER BY bytes DESC`,
+      )
+      .all();
+  }
+
   createStaging(documentId: string, path: string, userId: string | null): string {
     const id = newId();
     const now = Date.now();
