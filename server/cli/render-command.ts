@@ -1,5 +1,8 @@
 // `pymd render FILE`: render a .pymd document offline to HTML or Markdown, executing it in the sandbox.
-import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createWorkspaceDir } from "../../sandbox/workspace-dir.ts";
+import { copyBack, copyIn } from "../../sandbox/workspace-copy.ts";
+import { checkPath, downloadType } from "../files/file-paths.ts";
 import { basename, join, resolve } from "node:path";
 import { loadConfig, ConfigError } from "../config/config.ts";
 import { createLogger } from "../log/logger.ts";
@@ -14,13 +17,15 @@ import { COMMON_FLAGS, type Command } from "./command.ts";
 export const renderCommand: Command = {
   name: "render",
   summary: "render a .pymd file to HTML or Markdown (executes it in the sandbox)",
-  usage: `pymd render FILE.pymd [-o OUT] [--format html|markdown] [--no-exec] [--assets-dir DIR]
+  usage: `pymd render FILE.pymd [-o OUT] [--format html|markdown] [--no-exec] [--assets-dir DIR] [--workspace DIR]
                    [--sandbox auto|nsjail|bwrap] [--unsafe-no-sandbox] [--run-timeout S] [--run-memory MB]
                    [--run-cpu S] [--run-processes N] [--run-tmpfs MB] [--run-output KB]
 
 Writes OUT, or prints to standard output without -o. --format (-f) defaults from OUT's extension
 (.md → markdown), else html. --no-exec renders the source without running it. --assets-dir writes
-Markdown images as files there instead of data URIs. Problems in the source (an unclosed fence)
+Markdown images as files there instead of data URIs. --workspace DIR is the run's working
+directory: DIR is copied into the jail, the files the run writes are copied back into DIR (links
+are never followed), and relative image links are embedded in the HTML. Problems in the source (an unclosed fence)
 are reported on stderr with their line numbers; a block that raises is shown in the output.`,
   flags: {
     ...COMMON_FLAGS,
@@ -28,6 +33,7 @@ are reported on stderr with their line numbers; a block that raises is shown in 
     format: "value",
     "no-exec": "boolean",
     "assets-dir": "value",
+    workspace: "value",
     sandbox: "value",
     "unsafe-no-sandbox": "boolean",
     "run-timeout": "value",
@@ -48,6 +54,7 @@ are reported on stderr with their line numbers; a block that raises is shown in 
     let config;
     try {
       const sandboxFlags = ["sandbox", "unsafe-no-sandbox", "run-timeout", "run-memory", "run-cpu", "run-processes", "run-tmpfs", "run-output"];
+      // (the workspace limit keeps its default here)
       config = loadConfig(Object.fromEntries(sandboxFlags.map((f) => [f, args.flags[f]])));
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(e.message, { oneLine: true });
@@ -70,11 +77,29 @@ are reported on stderr with their line numbers; a block that raises is shown in 
           "no working sandbox to run the code in: install bubblewrap (apt-get install bubblewrap) or nsjail, pass --no-exec to render without running, or --unsafe-no-sandbox to run without isolation",
         );
       }
-      outcome = await runSource(sandbox, source);
+      const wsSrc = typeof args.flags.workspace === "string" ? resolve(args.flags.workspace) : null;
+      if (wsSrc && !(existsSync(wsSrc) && statSync(wsSrc).isDirectory())) throw new CommandError(`--workspace: not a folder: ${wsSrc}`);
+      const ws = wsSrc ? createWorkspaceDir() : null;
+      try {
+        const before = ws && wsSrc ? copyIn(wsSrc, ws.dir, process.getuid?.() === 0 ? ws.owner : null) : null;
+        outcome = await runSource(sandbox, source, undefined, undefined, ws ? { dir: ws.dir, maxBytes: config.workspaceMaxMb * 1e6 } : undefined);
+        if (ws && wsSrc && before) {
+          const changed = copyBack(ws.dir, wsSrc, before);
+          if (changed.length && !args.flags.quiet) console.error(`workspace: wrote ${changed.join(", ")} into ${wsSrc}`);
+        }
+      } finally {
+        ws?.remove();
+      }
       if (outcome.hostError) console.error(`warning: ${outcome.hostError}`);
     }
+    const wsDir = typeof args.flags.workspace === "string" ? resolve(args.flags.workspace) : null;
     let text: string;
-    if (format === "html") text = await renderHtmlPage(source, outcome?.results, { title });
+    if (format === "html")
+      text = await renderHtmlPage(source, outcome?.results, {
+        title,
+        // relative image links to files in the workspace folder are embedded
+        fileUrl: wsDir ? (p, use) => (use === "img" ? embedFromFolder(wsDir, p) : null) : undefined,
+      });
     else if (outcome) {
       const assetsDir = typeof args.flags["assets-dir"] === "string" ? resolve(args.flags["assets-dir"]) : undefined;
       if (assetsDir) mkdirSync(assetsDir, { recursive: true });
@@ -90,6 +115,24 @@ are reported on stderr with their line numbers; a block that raises is shown in 
     return 0;
   },
 };
+
+function embedFromFolder(dir: string, rel: string): string | null {
+  let path: string;
+  try {
+    path = checkPath(rel).path;
+  } catch {
+    return null;
+  }
+  const full = join(dir, ...path.split("/"));
+  try {
+    const st = lstatSync(full);
+    const type = downloadType(path);
+    if (!st.isFile() || !type.startsWith("image/") || st.size > 20e6) return null;
+    return `data:${type};base64,${readFileSync(full).toString("base64")}`;
+  } catch {
+    return null;
+  }
+}
 
 function relativeDir(outFile: string, dir: string): string {
   const base = resolve(outFile, "..");
