@@ -48,6 +48,8 @@ export interface Kernel {
   /** A fresh interpreter (the namespace is lost). */
   restart(): Promise<void>;
   close(): Promise<void>;
+  /** Stops the kernel's processes until the returned function resumes them (the host then owns its working directory). */
+  freeze(): () => void;
   readonly alive: boolean;
 }
 
@@ -132,6 +134,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
           interrupt() {},
           async restart() {},
           async close() {},
+          freeze: () => () => {},
         };
       }
       return new JailKernel(() => spawn(true, opts?.workspace), limits);
@@ -188,6 +191,10 @@ class JailKernel implements Kernel {
     });
     this.queue = next.catch(() => {});
     return next;
+  }
+
+  freeze(): () => void {
+    return this.jail?.freeze() ?? (() => {});
   }
 
   interrupt(): void {

@@ -4,7 +4,7 @@
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import type { HostFailureFrame, ReadyFrame, RunEvent, RunnerFrame, RunRequest } from "../protocol/run-frames.ts";
 import { cleanupLaunch, type LaunchPlan } from "./launch-plan.ts";
-import { watchMemory } from "./memory-watchdog.ts";
+import { treePids, watchMemory } from "./memory-watchdog.ts";
 
 type Message =
   | { kind: "frame"; frame: Exclude<RunnerFrame, ReadyFrame>; rawBytes: number }
@@ -276,6 +276,36 @@ export class JailProcess {
       } catch {}
     }
     this.plan.cgroup?.killAll();
+  }
+
+  /**
+   * Stops every process of the jail (SIGSTOP) until the returned function resumes them, so the
+   * host can read and write the jail's working directory without the jail changing it meanwhile
+   * (a link swapped in between a check and an open).
+   */
+  freeze(): () => void {
+    if (this.dead) return () => {};
+    const stopped = new Set<number>();
+    for (let round = 0; round < 8; round++) {
+      let fresh = 0;
+      for (const pid of treePids(this.proc.pid)) {
+        if (stopped.has(pid)) continue;
+        try {
+          process.kill(pid, "SIGSTOP");
+          stopped.add(pid);
+          fresh++;
+        } catch {}
+      }
+      // a process forked while we stopped the others is caught on the next round
+      if (fresh === 0) break;
+    }
+    return () => {
+      for (const pid of stopped) {
+        try {
+          process.kill(pid, "SIGCONT");
+        } catch {}
+      }
+    };
   }
 
   /** SIGINT to the interpreter only (KeyboardInterrupt in the running block). */

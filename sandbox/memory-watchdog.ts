@@ -29,6 +29,28 @@ function rssBytes(pid: number): number {
   }
 }
 
+/** Every pid in the tree under root (root included), from one pass over /proc. */
+export function treePids(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync("/proc")) {
+    if (name.charCodeAt(0) > 57) continue;
+    try {
+      const ppid = parentOf(readFileSync(`/proc/${name}/stat`, "utf8"));
+      const list = children.get(ppid);
+      if (list) list.push(Number(name));
+      else children.set(ppid, [Number(name)]);
+    } catch {}
+  }
+  const out: number[] = [];
+  const stack = [root];
+  while (stack.length && out.length < 100_000) {
+    const pid = stack.pop()!;
+    out.push(pid);
+    for (const c of children.get(pid) ?? []) stack.push(c);
+  }
+  return out;
+}
+
 /** Resident bytes of each watched tree, from one pass over /proc. */
 export function sampleTrees(roots: number[]): Map<number, number> {
   const children = new Map<number, number[]>();

@@ -333,18 +333,41 @@ export class WorkspaceMirror {
     private readonly fileOwner: { uid: number; gid: number } | null,
   ) {}
 
-  private mkdirs(target: string): void {
-    const made = mkdirSync(target, { recursive: true });
-    if (made && this.fileOwner) {
-      // chown every folder mkdir created, from the first new one down
-      let p = target;
-      const mine: string[] = [];
-      while (p.length >= made.length) {
-        mine.push(p);
-        p = join(p, "..");
+  /**
+   * Makes dir/<rel> a chain of real folders: a link or a file in the way (something code in the
+   * jail put there) is removed, never followed. The jail is stopped meanwhile (see freeze).
+   */
+  private realDir(rel: string): string {
+    let cur = this.dir;
+    for (const part of rel ? rel.split("/") : []) {
+      cur = join(cur, part);
+      let st: Stats | null = null;
+      try {
+        st = lstatSync(cur);
+      } catch {}
+      if (st && !st.isDirectory()) {
+        rmSync(cur, { force: true });
+        st = null;
       }
-      for (const d of mine) chownSync(d, this.fileOwner.uid, this.fileOwner.gid);
+      if (!st) {
+        mkdirSync(cur);
+        if (this.fileOwner) chownSync(cur, this.fileOwner.uid, this.fileOwner.gid);
+      }
     }
+    return cur;
+  }
+
+  private underRealDirs(rel: string): boolean {
+    let cur = this.dir;
+    for (const part of rel.split("/").slice(0, -1)) {
+      cur = join(cur, part);
+      try {
+        if (!lstatSync(cur).isDirectory()) return false;
+      } catch {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Brings the directory up to the stored workspace: writes new or changed files, removes deleted ones. */
@@ -356,14 +379,14 @@ export class WorkspaceMirror {
       if (e.kind === "dir") {
         want.add(`dir:${e.path}`);
         if (!this.state.has(`dir:${e.path}`)) {
-          this.mkdirs(target);
+          this.realDir(e.path);
           this.state.set(`dir:${e.path}`, { sha: null, snap: { size: 0, mtimeMs: 0, ino: 0 } });
         }
         continue;
       }
       want.add(e.path);
       if (this.state.get(e.path)?.sha === e.sha256) continue;
-      this.mkdirs(join(target, ".."));
+      this.realDir(e.path.split("/").slice(0, -1).join("/"));
       rmSync(target, { force: true, recursive: true });
       const fh = await open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
       try {
@@ -378,7 +401,8 @@ export class WorkspaceMirror {
     for (const key of [...this.state.keys()]) {
       if (want.has(key)) continue;
       const path = key.startsWith("dir:") ? key.slice(4) : key;
-      rmSync(join(this.dir, ...path.split("/")), { force: true, recursive: true });
+      // only inside real folders: through a link the path would be somewhere else on the host
+      if (this.underRealDirs(path)) rmSync(join(this.dir, ...path.split("/")), { force: true, recursive: true });
       this.state.delete(key);
     }
   }

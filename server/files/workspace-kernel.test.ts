@@ -2,6 +2,9 @@
 // WebSocket: a block reads an uploaded file, writes files that come back into the workspace and
 // reach every watcher, and cannot use links or oversize writes to reach past it.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startTestServer, type TestClient, type TestServer } from "../testing/test-server.ts";
 import { Peer } from "../testing/ws-peer.ts";
 
@@ -112,5 +115,26 @@ describe("the workspace in the kernel", () => {
     expect(outputsOf(a)).toMatch(/<p class="pymd-host-error">the run was killed: it wrote \d+ MB into the workspace, over its 20 MB limit<\/p>/);
     expect(await files(alice, doc)).toEqual([]);
     a.ws.close();
+  }, 90_000);
+
+  test("a folder a block turned into a link to a host path is not written through when files are copied in", async () => {
+    const outside = mkdtempSync(join(tmpdir(), "pymd-escape-target-"));
+    chmodSync(outside, 0o777);
+    const src = `# \`\`\`\nimport os, shutil\nif os.path.isdir("data") and not os.path.islink("data"):\n    shutil.rmtree("data")\n    os.symlink(${JSON.stringify(outside)}, "data")\nprint(os.path.islink("data"))\n# \`\`\`\n`;
+    const doc = (await alice.json("POST", "/api/v1/documents", { title: "Swap", content: src })).body.id as string;
+    await alice.req("PUT", `/api/v1/documents/${doc}/file?path=data/x.txt`, "x", { "content-type": "text/plain" });
+    const a = await Peer.open(srv.url.replace("http", "ws") + "/api/v1/ws", { cookie: alice.cookie! });
+    a.send({ t: "join", doc });
+    await a.next("joined");
+    // run only the block, so the kernel (and its directory) stays for the next run
+    a.send({ t: "run", doc, scope: "blocks", blocks: [0] });
+    await a.next("run-finished", () => true, 60_000);
+    // a new upload under data/ while the link is there, then another run copies files in
+    await alice.req("PUT", `/api/v1/documents/${doc}/file?path=data/y.txt`, "y", { "content-type": "text/plain" });
+    a.send({ t: "run", doc, scope: "blocks", blocks: [0] });
+    await a.next("run-finished", () => true, 60_000);
+    expect(readdirSync(outside)).toEqual([]);
+    a.ws.close();
+    rmSync(outside, { recursive: true, force: true });
   }, 90_000);
 });

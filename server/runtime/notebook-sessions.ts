@@ -73,7 +73,13 @@ class NotebookSession {
       const dir = createWorkspaceDir();
       this.workspace = { dir, mirror: this.files.mirror(this.docId, owner, dir.dir, process.getuid?.() === 0 ? dir.owner : null) };
     }
-    await this.workspace.mirror.syncIn();
+    // a kernel from an earlier run may still have threads: it is stopped while the host writes
+    const thaw = this.kernel?.freeze() ?? (() => {});
+    try {
+      await this.workspace.mirror.syncIn();
+    } finally {
+      thaw();
+    }
     return { dir: this.workspace.dir.dir, maxBytes: this.files.limits.documentBytes };
   }
 
@@ -158,11 +164,15 @@ class NotebookSession {
       const ws = this.workspace;
       if (!ws) return;
       syncs = syncs.then(async () => {
+        // the next block may already run: the kernel is stopped while the host reads its directory
+        const thaw = this.kernel?.freeze() ?? (() => {});
         try {
           const r = await ws.mirror.syncBack(watcher.userId);
           for (const s of r.skipped) if (!skipped.includes(s)) skipped.push(s);
         } catch (err) {
           this.log.error("workspace sync failed", { doc: this.docId, err: String(err) });
+        } finally {
+          thaw();
         }
       });
     };
