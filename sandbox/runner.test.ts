@@ -146,4 +146,13 @@ describe(`runner (${jail.backend})`, () => {
     expect(events.filter((e) => e.type === "stderr" || e.type === "error")).toEqual([]);
     expect(events.at(-1)!.type).toBe("done");
   });
+
+  test("print(df) or print(series) alone shows the table; with other arguments it prints text", async () => {
+    const events = await sandbox.run(
+      blocks("import pandas as pd\ndf = pd.DataFrame({'a': [1, 2]})\nprint(df)\nprint(df['a'])\nprint('n', len(df))\nprint(df, 'x')"),
+    );
+    const displays = events.filter((e) => e.type === "display");
+    expect(displays.map((e) => e.type === "display" && e.mime)).toEqual(["text/html", "text/html"]);
+    expect(stdout(events, 0)).toBe("n 2\n   a\n0  1\n1  2 x\n");
+  });
 });

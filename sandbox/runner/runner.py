@@ -319,6 +319,22 @@ def _display_value(obj):
         _display("image/png", _b64(_figure_png(obj)))
 
 
+_builtin_print = builtins.print
+
+
+def _print(*args, **kwargs):
+    """print(df) or print(series) alone shows the table, as a notebook would; anything else prints."""
+    if len(args) == 1 and kwargs.get("file") in (None, sys.stdout) and _is_pandas(args[0], ("DataFrame", "Series")):
+        if kwargs.get("flush"):
+            _flush_streams()
+        _display_value(args[0])
+        return
+    _builtin_print(*args, **kwargs)
+
+
+builtins.print = _print
+
+
 def _patch_pyplot(plt):
     def show(*args, **kwargs):
         _show_figures()

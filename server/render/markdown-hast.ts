@@ -9,10 +9,20 @@ import remarkGfm from "remark-gfm";
 import remarkParse from "remark-parse";
 import remarkRehype from "remark-rehype";
 import { unified } from "unified";
+import { fencePreformatted, remarkPrintedBreaks } from "./printed-text.ts";
 
 const markdownProcessor = unified()
   .use(remarkParse)
   .use(remarkGfm)
+  .use(remarkRehype, { allowDangerousHtml: true })
+  .use(rehypeRaw)
+  .freeze();
+
+/** Printed output: the same Markdown, every printed line kept a line (see printed-text.ts). */
+const printedProcessor = unified()
+  .use(remarkParse)
+  .use(remarkGfm)
+  .use(remarkPrintedBreaks)
   .use(remarkRehype, { allowDangerousHtml: true })
   .use(rehypeRaw)
   .freeze();
@@ -47,6 +57,13 @@ function addHeadingIds(nodes: ElementContent[] | Root["children"], slugger: Head
 /** Parses Markdown to a hast tree. Raw HTML inside it is parsed here, so malformed tags cannot reach past this text. */
 export function markdownToHast(text: string, slugger: HeadingSlugger): Root {
   const tree = markdownProcessor.runSync(markdownProcessor.parse(text)) as Root;
+  addHeadingIds(tree.children, slugger);
+  return tree;
+}
+
+/** Parses a block's printed output: lines stay lines, column-laid-out groups stay as printed. */
+export function printedToHast(text: string, slugger: HeadingSlugger): Root {
+  const tree = printedProcessor.runSync(printedProcessor.parse(fencePreformatted(text))) as Root;
   addHeadingIds(tree.children, slugger);
   return tree;
 }

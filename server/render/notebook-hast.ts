@@ -5,7 +5,7 @@ import type { FileUrl } from "./html-pipeline.ts";
 import type { Element, ElementContent, Root, RootContent } from "hast";
 import type { BlockOutput, BlockResult } from "../../protocol/run-frames.ts";
 import type { ParsedPymd, PymdBlock, PymdCodeBlock } from "../../protocol/pymd-parser.ts";
-import { HeadingSlugger, htmlToHast, markdownToHast } from "./markdown-hast.ts";
+import { HeadingSlugger, htmlToHast, markdownToHast, printedToHast } from "./markdown-hast.ts";
 import { outputRuns } from "./output-runs.ts";
 
 export interface NotebookHastOptions {
@@ -36,7 +36,7 @@ function asContent(root: Root): ElementContent[] {
 function outputNode(run: ReturnType<typeof outputRuns>[number], slugger: HeadingSlugger, figures: { n: number }): Element {
   switch (run.kind) {
     case "markdown":
-      return el("div", { className: ["pymd-stdout"] }, asContent(markdownToHast(run.text, slugger)));
+      return el("div", { className: ["pymd-stdout"] }, asContent(printedToHast(run.text, slugger)));
     case "stderr":
       return el("pre", { className: ["pymd-stderr"] }, [text(run.text)]);
     case "display":

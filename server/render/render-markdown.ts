@@ -1,6 +1,7 @@
 // Markdown export of a notebook: prose as written, code as fenced listings and, when results are
 // given, each executed block's outputs (printed Markdown as is, tables as GFM, images as data URIs or files).
 
+import { printedMarkdown } from "./printed-text.ts";
 import type { BlockOutput, BlockResult } from "../../protocol/run-frames.ts";
 import { parsePymd, type PymdCodeBlock } from "../../protocol/pymd-parser.ts";
 import { escapeMarkdownText, htmlToMarkdown } from "./html-table-markdown.ts";
@@ -31,7 +32,7 @@ function outputsMarkdown(outputs: readonly BlockOutput[], opts: MarkdownExportOp
   for (const run of outputRuns(outputs)) {
     switch (run.kind) {
       case "markdown":
-        parts.push(run.text.replace(/\s+$/, ""));
+        parts.push(printedMarkdown(run.text).replace(/\s+$/, ""));
         break;
       case "stderr":
         parts.push(fenced(run.text, "text"));
