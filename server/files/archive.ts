@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AppError, invalid } from "../errors.ts";
+import { AppError, forbidden, invalid } from "../errors.ts";
 import type { DocumentsService } from "../documents/documents-service.ts";
 import { CONTENT_MAX_BYTES, safeFileName } from "../documents/document-rules.ts";
 import type { UserRow } from "../store/users-store.ts";
@@ -35,6 +35,7 @@ export function documentArchives(deps: { documents: DocumentsService; files: Wor
     },
 
     async importZip(user: UserRow, request: Request, fileName: string | null) {
+      if (user.role === "viewer") throw forbidden("Viewers cannot create documents");
       const maxBytes = files.limits.userBytes + CONTENT_MAX_BYTES;
       const declared = Number(request.headers.get("content-length") ?? "0");
       if (declared > maxBytes) throw new AppError("too_large", `the archive may be at most ${Math.round(maxBytes / 1e6)} MB`);

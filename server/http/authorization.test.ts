@@ -93,6 +93,18 @@ const CASES: Case[] = [
   { name: "get trashed", method: "GET", path: (d) => `/api/v1/documents/${d}`, doc: "trashed", expect: row(401, 404, 404, 404, 404, 404, 404) },
   { name: "restore", method: "POST", path: (d) => `/api/v1/documents/${d}/restore`, doc: "trashed", expect: row(401, 404, 404, 200, 404, 404, 404) },
   { name: "missing document", method: "GET", path: () => "/api/v1/documents/aaaaaaaaaaaaaaaa", doc: "none", expect: row(401, 404, 404, 404, 404, 404, 404) },
+  { name: "list files", method: "GET", path: (d) => `/api/v1/documents/${d}/files`, expect: row(401, 200, 200, 200, 404, 404, 200) },
+  { name: "upload file", method: "PUT", path: (d) => `/api/v1/documents/${d}/file?path=a.txt`, body: "x", expect: row(401, 403, 201, 201, 404, 404, 403) },
+  { name: "download missing file", method: "GET", path: (d) => `/api/v1/documents/${d}/file?path=nope.txt`, expect: row(401, 404, 404, 404, 404, 404, 404) },
+  { name: "make folder", method: "POST", path: (d) => `/api/v1/documents/${d}/folders`, body: { path: "f" }, expect: row(401, 403, 201, 201, 404, 404, 403) },
+  { name: "move missing file", method: "POST", path: (d) => `/api/v1/documents/${d}/files/move`, body: { from: "a", to: "b" }, expect: row(401, 403, 404, 404, 404, 404, 403) },
+  { name: "delete missing file", method: "DELETE", path: (d) => `/api/v1/documents/${d}/file?path=a`, expect: row(401, 403, 404, 404, 404, 404, 403) },
+  { name: "archive export", method: "GET", path: (d) => `/api/v1/documents/${d}/archive`, expect: row(401, 200, 200, 200, 404, 404, 200) },
+  { name: "ipynb export", method: "GET", path: (d) => `/api/v1/documents/${d}/export?format=ipynb`, expect: row(401, 200, 200, 200, 404, 404, 200) },
+  { name: "archive import (not a zip)", method: "POST", path: () => "/api/v1/documents/import-archive", body: "x", doc: "none", expect: row(401, 400, 400, 400, 400, 400, 403) },
+  { name: "own file usage", method: "GET", path: () => "/api/v1/files/usage", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
+  { name: "everyone's file usage", method: "GET", path: () => "/api/v1/admin/files/usage", doc: "none", expect: row(401, 403, 403, 403, 403, 200, 403) },
+  { name: "public file of an unpublished document", method: "GET", path: () => "/api/v1/public/aaaaaaaaaaaaaaaa/file?path=a", doc: "none", expect: row(404, 404, 404, 404, 404, 404, 404) },
   { name: "logout", method: "POST", path: () => "/api/v1/auth/logout", doc: "none", expect: row(204, 204, 204, 204, 204, 204, 204) },
 ];
 
