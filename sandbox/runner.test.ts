@@ -79,10 +79,19 @@ describe(`runner (${jail.backend})`, () => {
     expect(stdout(events, 0)).toBe("parent\n");
   });
 
-  test("input() raises a clear error", async () => {
-    const events = await sandbox.run(blocks("input('name? ')"));
-    const err = events.find((e) => e.type === "error");
-    expect(err && err.type === "error" && err.value).toContain("notebooks have no standard input");
+  test("input() takes its values from `# input:` comments, in order; one too many is a clear error", async () => {
+    const events = await sandbox.run(
+      blocks(
+        "name = input('Name? ')  # input: Ada\nage = int(input('Age? '))  # input: 36\nbare = input()\nprint(repr(name), age, repr(bare))",
+        "for i in range(2):\n    print(input())  # input: once",
+      ),
+    );
+    expect(stdout(events, 0)).toBe("'Ada' 36 ''\n");
+    expect(stdout(events, 1)).toBe("once\n");
+    const err = events.find((e) => e.type === "error" && e.block === 1);
+    expect(err && err.type === "error" && err.value).toBe(
+      "notebooks have no standard input: give input() its value in a comment on the same line, e.g. name = input('Name? ')  # input: Ada",
+    );
   });
 
   test("output written to fd 1/2 directly and by subprocesses never corrupts frames", async () => {

@@ -235,8 +235,28 @@ def _flush_streams():
     _drain_fd(_err_r, "stderr")
 
 
+# input() mocks, as the PyMD Syntax Guide documents them: every line of a block that contains
+# `input(` gives one value, the text after `# input:` on that line ("" without one); calls take
+# them in order. The prompt is not printed.
+_input_values = []
+
+
+def _input_mocks(code):
+    out = []
+    for line in code.splitlines():
+        if "input(" in line:
+            i = line.find("# input:")
+            out.append(line[i + len("# input:"):].strip() if i >= 0 else "")
+    return out
+
+
 def _no_input(prompt=""):
-    raise RuntimeError("notebooks have no standard input: input() is not available")
+    if _input_values:
+        return _input_values.pop(0)
+    raise RuntimeError(
+        "notebooks have no standard input: give input() its value in a comment on the same line, "
+        "e.g. name = input('Name? ')  # input: Ada"
+    )
 
 
 def _exit(code=None):
@@ -624,6 +644,7 @@ def _exec_block(block, run_id):
     bid = block.get("id", 0)
     filename = "<pymd block %d@%d>" % (bid, block.get("line", 1))
     _block_files[filename] = (int(block.get("line", 1) or 1), code.splitlines())
+    _input_values[:] = _input_mocks(code)
     status = "ok"
     try:
         _in_block[0] = True
