@@ -1,15 +1,9 @@
 // What a new user does with a notebook: write Markdown and Python, see the preview and the run's
 // outputs (text and a plot), reload, export, share with a viewer, and open the public link.
 import { expect, test, type Page } from "@playwright/test";
+import { signIn } from "./sign-in-once.ts";
 import { readFileSync } from "node:fs";
 
-async function signIn(page: Page, username: string, password: string) {
-  await page.goto("/");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Documents" })).toBeVisible();
-}
 
 function watchConsole(page: Page): string[] {
   const errors: string[] = [];

@@ -3,6 +3,7 @@
 // see the plot through a Markdown link in the preview, on the public page and in the HTML export,
 // paste an image into the editor, and download a file with the same bytes.
 import { expect, test, type Page } from "@playwright/test";
+import { signIn } from "./sign-in-once.ts";
 import { readFileSync } from "node:fs";
 
 const CSV = "region,amount\nN,120\nS,80\nN,30\n";
@@ -23,13 +24,6 @@ const SOURCE = [
   "",
 ].join("\n");
 
-async function signIn(page: Page, username: string, password: string) {
-  await page.goto("/");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Documents" })).toBeVisible();
-}
 
 /** Drops files on an element the way a browser does (dragover, then drop with a DataTransfer). */
 async function dropFiles(page: Page, selector: string, files: { name: string; type: string; text?: string; base64?: string }[], event: "drop" | "paste" = "drop") {

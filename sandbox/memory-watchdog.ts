@@ -29,8 +29,8 @@ function rssBytes(pid: number): number {
   }
 }
 
-/** Every pid in the tree under root (root included), from one pass over /proc. */
-export function treePids(root: number): number[] {
+/** Each process's children, from one pass over /proc. */
+function childrenByParent(): Map<number, number[]> {
   const children = new Map<number, number[]>();
   for (const name of readdirSync("/proc")) {
     if (name.charCodeAt(0) > 57) continue;
@@ -41,6 +41,10 @@ export function treePids(root: number): number[] {
       else children.set(ppid, [Number(name)]);
     } catch {}
   }
+  return children;
+}
+
+function subtree(children: Map<number, number[]>, root: number): number[] {
   const out: number[] = [];
   const stack = [root];
   while (stack.length && out.length < 100_000) {
@@ -51,29 +55,16 @@ export function treePids(root: number): number[] {
   return out;
 }
 
+/** Every pid in the tree under root (root included). */
+export function treePids(root: number): number[] {
+  return subtree(childrenByParent(), root);
+}
+
 /** Resident bytes of each watched tree, from one pass over /proc. */
 export function sampleTrees(roots: number[]): Map<number, number> {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync("/proc")) {
-    if (name.charCodeAt(0) > 57) continue;
-    try {
-      const ppid = parentOf(readFileSync(`/proc/${name}/stat`, "utf8"));
-      const list = children.get(ppid);
-      if (list) list.push(Number(name));
-      else children.set(ppid, [Number(name)]);
-    } catch {}
-  }
+  const children = childrenByParent();
   const out = new Map<number, number>();
-  for (const root of roots) {
-    let total = 0;
-    const stack = [root];
-    for (let guard = 0; stack.length && guard < 100_000; guard++) {
-      const pid = stack.pop()!;
-      total += rssBytes(pid);
-      for (const c of children.get(pid) ?? []) stack.push(c);
-    }
-    out.set(root, total);
-  }
+  for (const root of roots) out.set(root, subtree(children, root).reduce((sum, pid) => sum + rssBytes(pid), 0));
   return out;
 }
 
