@@ -488,7 +488,7 @@ def _fill_pymd(m):
             with open(path, "rb") as f:
                 raw = f.read()
         except OSError:
-            _display("text/markdown", "*Error rendering video: video file not found: %s*" % _escape_html(path))
+            _display("text/markdown", "*Error rendering video: Video file not found: %s*" % _escape_html(path))
             return
         ext = str(path).rsplit(".", 1)[-1].lower()
         if ext == "gif":

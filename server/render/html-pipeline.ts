@@ -7,7 +7,7 @@ import rehypeHighlight from "rehype-highlight";
 import rehypeSanitize from "rehype-sanitize";
 import rehypeStringify from "rehype-stringify";
 import { unified } from "unified";
-import { isAllowedImageSource, sanitizeSchema } from "./sanitize-schema.ts";
+import { isAllowedImageSource, isAllowedVideoSource, sanitizeSchema } from "./sanitize-schema.ts";
 
 /**
  * Where a workspace file referenced by a relative path (`chart.png`, `figures/a.png`) is served in
@@ -46,6 +46,11 @@ function restrictImageSources() {
             if (url) child.properties.href = url;
             else delete child.properties.href;
           }
+        }
+        if (child.tagName === "source") {
+          const src = child.properties.src;
+          if (typeof src !== "string" || !isAllowedVideoSource(src)) parent.children.splice(i, 1, { type: "text", value: "" });
+          return;
         }
         if (child.tagName === "img") {
           let src = child.properties.src;

@@ -12,7 +12,7 @@ export const sanitizeSchema: Schema = {
     "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "input", "ins",
     "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "section", "small", "span", "strike",
     "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
-    "var",
+    "var", "video", "source",
   ],
   // Dropped together with their content: their text is never meant to be read.
   strip: ["script", "style", "template", "noscript", "title", "textarea", "xmp", "iframe", "object", "svg", "math"],
@@ -20,6 +20,9 @@ export const sanitizeSchema: Schema = {
     "*": ["id", "title", "lang", "dir"],
     a: ["href", "ariaLabel", "ariaDescribedBy", "dataFootnoteRef", "dataFootnoteBackref", ["className", "data-footnote-backref"]],
     img: ["src", "alt", "width", "height"],
+    // pymd.video: the video inline as a data URI; nothing that loads from elsewhere or runs script
+    video: ["width", "height", "controls", "autoPlay", "muted", "loop", "playsInline"],
+    source: ["src", "type"],
     code: [["className", /^language-[A-Za-z0-9_+#.-]+$/]],
     pre: [["className", OWN_CLASS]],
     div: [["className", OWN_CLASS], "dataBlock", "dataLine"],
@@ -66,6 +69,13 @@ export const sanitizeSchema: Schema = {
 /** Image data URIs that may be embedded: raster formats and SVG (an SVG in <img> cannot run script). */
 const IMAGE_DATA_URI = /^data:image\/(?:png|jpeg|gif|webp|svg\+xml)(?:;[a-z0-9=.+-]+)*,/i;
 const HTTP_URL = /^https?:\/\//i;
+
+const VIDEO_DATA_URI = /^data:video\/(?:mp4|webm|ogg|quicktime|x-msvideo);base64,/i;
+
+/** Whether a <video><source src> may stay: a video data URI only (pymd.video embeds the file). */
+export function isAllowedVideoSource(src: string): boolean {
+  return VIDEO_DATA_URI.test(src);
+}
 
 /** Whether an <img src> may stay after sanitizing: absolute http(s) or an image data URI. */
 export function isAllowedImageSource(src: string): boolean {

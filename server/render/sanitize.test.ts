@@ -41,6 +41,8 @@ const PAYLOADS = [
   `<details open ontoggle=alert(1)>x</details>`,
   `<body onload=alert(1)>`,
   `<video><source onerror=alert(1)></video>`,
+  `<video src="javascript:alert(1)" poster="javascript:alert(2)" onplay=alert(3)><source src="https://evil.example/v.mp4"></video>`,
+  `<video><source src="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==" type="text/html"></video>`,
   `<audio src=x onerror=alert(1)>`,
   `<marquee onstart=alert(1)>x</marquee>`,
   `<x onclick=alert(1)>custom</x>`,
@@ -58,7 +60,9 @@ const PAYLOADS = [
   `<code class="language-python" onclick="alert(1)">x</code>`,
 ];
 
-const FORBIDDEN_TAGS = /^(script|iframe|object|embed|svg|math|style|link|meta|base|form|template|video|audio|source|marquee|noscript|frame|frameset|applet|button|textarea|select)$/;
+// <video> and <source> are allowed (pymd.video) but a <source> may only carry a video data URI
+const FORBIDDEN_TAGS = /^(script|iframe|object|embed|svg|math|style|link|meta|base|form|template|audio|marquee|noscript|frame|frameset|applet|button|textarea|select)$/;
+const VIDEO_DATA = /^data:video\/(mp4|webm|ogg|quicktime|x-msvideo);base64,/i;
 const SAFE_URL = /^(https?:|mailto:|#|data:image\/(png|jpeg|gif|webp|svg\+xml)[;,])/i;
 
 /**
@@ -73,7 +77,9 @@ function assertInert(html: string): void {
       expect(child.tagName).not.toMatch(FORBIDDEN_TAGS);
       for (const [key, value] of Object.entries(child.properties)) {
         expect(key.toLowerCase()).not.toMatch(/^on|^style$|^srcdoc$|^formaction$|^autofocus$/);
-        if (/^(href|src|cite|action|data|poster|background)$/i.test(key)) {
+        if (child.tagName === "source" && key === "src") expect(String(value).trim()).toMatch(VIDEO_DATA);
+        else if (child.tagName === "video") expect(key).toMatch(/^(width|height|controls|autoPlay|muted|loop|playsInline)$/);
+        else if (/^(href|src|cite|action|data|poster|background)$/i.test(key)) {
           expect(String(value).trim()).toMatch(SAFE_URL);
         }
         if (key === "id" || key === "name") expect(String(value)).toMatch(/^user-content-/);
@@ -185,5 +191,19 @@ describe("exported page", () => {
     const page = await renderHtmlPage(PAYLOADS.map((p) => `# ${p}`).join("\n"), undefined, { title: "t" });
     const body = page.slice(page.indexOf("<body>"));
     assertInert(body);
+  });
+});
+
+describe("pymd.video", () => {
+  test("a video embedded as a data URI survives sanitizing; other sources and handlers do not", async () => {
+    const { renderFragment } = await import("./index.ts");
+    const html = (data: string) =>
+      renderFragment("# ```\nx\n# ```\n", new Map([[0, { block: 0, status: "ok" as const, durationMs: 1, outputs: [{ kind: "display" as const, mime: "text/html" as const, data }] }]]), {
+        showCode: false,
+      });
+    const ok = await html('<video width="100%" height="auto" controls loop onerror="alert(1)"><source src="data:video/mp4;base64,AAAAIGZ0eXA=" type="video/mp4"></video>');
+    expect(ok).toContain('<video width="100%" height="auto" controls loop><source src="data:video/mp4;base64,AAAAIGZ0eXA=" type="video/mp4"></video>');
+    const remote = await html('<video controls><source src="https://evil.example/x.mp4" type="video/mp4"><source src="javascript:alert(1)"></video>');
+    expect(remote).toContain("<video controls></video>");
   });
 });
