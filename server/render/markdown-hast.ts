@@ -27,6 +27,22 @@ const printedProcessor = unified()
   .use(rehypeRaw)
   .freeze();
 
+/** Block containers (list items, quotes) one line may open; deeper markers are read as text. */
+export const MAX_LINE_NESTING = 32;
+const NESTED = new RegExp(String.raw`^((?:[ \t]*(?:[-*+]|\d{1,9}[.)]|>)(?:[ \t]+|$)){${MAX_LINE_NESTING}})([ \t]*)([-*+>]|\d{1,9}[.)])`, "gm");
+
+/**
+ * Parsing nested containers costs the square of their depth, so a few KB of "- - - - …" took
+ * seconds of the server's one thread. Past the limit the next marker gets a backslash and the
+ * rest of the line is ordinary text.
+ */
+export function limitNesting(text: string): string {
+  return text.replace(NESTED, (_m, head: string, gap: string, marker: string) => {
+    const esc = /\d/.test(marker) ? marker.slice(0, -1) + "\\" + marker.slice(-1) : "\\" + marker;
+    return head + gap + esc;
+  });
+}
+
 /** Slug ids shared across one render so that two "Results" headings get distinct ids. */
 export class HeadingSlugger {
   private readonly seen = new Map<string, number>();
@@ -56,14 +72,14 @@ function addHeadingIds(nodes: ElementContent[] | Root["children"], slugger: Head
 
 /** Parses Markdown to a hast tree. Raw HTML inside it is parsed here, so malformed tags cannot reach past this text. */
 export function markdownToHast(text: string, slugger: HeadingSlugger): Root {
-  const tree = markdownProcessor.runSync(markdownProcessor.parse(text)) as Root;
+  const tree = markdownProcessor.runSync(markdownProcessor.parse(limitNesting(text))) as Root;
   addHeadingIds(tree.children, slugger);
   return tree;
 }
 
 /** Parses a block's printed output: lines stay lines, column-laid-out groups stay as printed. */
 export function printedToHast(text: string, slugger: HeadingSlugger): Root {
-  const tree = printedProcessor.runSync(printedProcessor.parse(fencePreformatted(text))) as Root;
+  const tree = printedProcessor.runSync(printedProcessor.parse(limitNesting(fencePreformatted(text)))) as Root;
   addHeadingIds(tree.children, slugger);
   return tree;
 }
