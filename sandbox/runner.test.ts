@@ -164,4 +164,27 @@ describe(`runner (${jail.backend})`, () => {
     expect(displays.map((e) => e.type === "display" && e.mime)).toEqual(["text/html", "text/html"]);
     expect(stdout(events, 0)).toBe("n 2\n   a\n0  1\n1  2 x\n");
   });
+
+  test("a final bare expression shows as in Jupyter: its repr or rich repr; pyplot return values and a trailing ; do not", async () => {
+    const events = await sandbox.run(
+      blocks(
+        "x = 41\nx + 1",
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.title('t')",
+        "class R:\n    def _repr_markdown_(self):\n        return '**rich**'\nR()",
+        "'quiet';",
+        "display({'a': 1}, R())",
+        "import pymd\npymd.text('once')",
+      ),
+    );
+    const shown = (block: number) => events.flatMap((e) => (e.type === "display" && e.block === block ? [[e.mime, e.mime === "image/png" ? "png" : e.data]] : []));
+    expect(shown(0)).toEqual([["text/markdown", "```output\n42\n```"]]);
+    expect(shown(1)).toEqual([["image/png", "png"]]);
+    expect(shown(2)).toEqual([["text/markdown", "**rich**"]]);
+    expect(shown(3)).toEqual([]);
+    expect(shown(4)).toEqual([
+      ["text/markdown", "```output\n{'a': 1}\n```"],
+      ["text/markdown", "**rich**"],
+    ]);
+    expect(shown(5)).toEqual([["text/markdown", "once"]]);
+  });
 });

@@ -339,6 +339,43 @@ def _display_value(obj):
         _display("image/png", _b64(_figure_png(obj)))
 
 
+def _is_matplotlib_artist(obj):
+    """What pyplot calls return (a Line2D, a list of them, a Text): noise next to the figure itself."""
+    if type(obj).__module__.startswith("matplotlib"):
+        return not hasattr(obj, "savefig")
+    return isinstance(obj, (list, tuple)) and len(obj) > 0 and all(type(o).__module__.startswith("matplotlib") for o in obj)
+
+
+class _Shown(str):
+    """What a pymd helper returns: the text it already showed, so a final expression does not show it twice."""
+
+
+def _display_result(obj):
+    """A block's final bare expression, as Jupyter shows it: rich reprs first, else repr()."""
+    if obj is None or isinstance(obj, _Shown) or _is_matplotlib_artist(obj):
+        return
+    if _is_pandas(obj, ("DataFrame", "Styler", "Series")) or (type(obj).__module__.startswith("matplotlib") and hasattr(obj, "savefig")):
+        _display_value(obj)
+        return
+    for attr, mime in (("_repr_html_", "text/html"), ("_repr_markdown_", "text/markdown")):
+        f = getattr(obj, attr, None)
+        if callable(f) and not isinstance(obj, type):
+            r = f()
+            if isinstance(r, str) and r:
+                _display(mime, r)
+                return
+    f = getattr(obj, "_repr_png_", None)
+    if callable(f) and not isinstance(obj, type):
+        r = f()
+        if isinstance(r, bytes) and r:
+            _display("image/png", _b64(r))
+            return
+    text = repr(obj)
+    longest = max([len(m) for m in __import__("re").findall("`+", text)] or [0])
+    fence = "`" * max(3, longest + 1)
+    _display("text/markdown", "%soutput\n%s\n%s" % (fence, text, fence))
+
+
 _builtin_print = builtins.print
 
 
@@ -424,19 +461,19 @@ def _fill_pymd(m):
         def h(text):
             md = "#" * level + " " + str(text)
             _display("text/markdown", md)
-            return md
+            return _Shown(md)
         h.__name__ = "h%d" % level
         return h
 
     def text(s):
         md = str(s)
         _display("text/markdown", md)
-        return md
+        return _Shown(md)
 
     def code(s, language="python"):
         md = _fence(str(s), str(language or ""))
         _display("text/markdown", md)
-        return md
+        return _Shown(md)
 
     def table(data):
         if _is_pandas(data, ("DataFrame",)):
@@ -452,7 +489,7 @@ def _fill_pymd(m):
         else:
             html = '<pre class="data-output">%s</pre>' % _escape_html(data)
         _display("text/html", html)
-        return html
+        return _Shown(html)
 
     def image(source=None, caption=""):
         if source is None:
@@ -502,11 +539,12 @@ def _fill_pymd(m):
         if caption:
             _display("text/markdown", "*%s*" % str(caption))
 
-    def display(obj):
-        if isinstance(obj, str):
-            text(obj)
-        else:
-            _display_value(obj)
+    def display(*objs):
+        for obj in objs:
+            if isinstance(obj, str):
+                text(obj)
+            else:
+                _display_result(obj)
 
     m.h1, m.h2, m.h3 = heading(1), heading(2), heading(3)
     m.text, m.code, m.table, m.image, m.video, m.display = text, code, table, image, video, display
@@ -598,6 +636,14 @@ class _LazyPymd(type(sys)):
 pymd = _LazyPymd("pymd")
 sys.modules["pymd"] = pymd
 
+
+def _display_builtin(*objs):
+    """display(obj, ...) as in Jupyter: pymd.display."""
+    pymd.display(*objs)
+
+
+builtins.display = _display_builtin
+
 # --- execution ---------------------------------------------------------------------------------
 
 _ns = {"__name__": "__main__", "__builtins__": builtins, "__doc__": None, "pymd": pymd}
@@ -658,7 +704,10 @@ def _exec_block(block, run_id):
                 last = _ast.Expression(body=tree.body.pop().value)
             exec(compile(tree, filename, "exec"), _ns)
             if last is not None:
-                _display_value(eval(compile(last, filename, "eval"), _ns))
+                value = eval(compile(last, filename, "eval"), _ns)
+                # a trailing semicolon keeps the value to itself, as in Jupyter
+                if not code.rstrip().endswith(";"):
+                    _display_result(value)
             _show_figures()
         finally:
             _in_block[0] = False
