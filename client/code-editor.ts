@@ -18,6 +18,7 @@ import { bracketMatching, indentOnInput, indentUnit } from "@codemirror/language
 import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
 import type { SettingsJson } from "../protocol/api-types.ts";
 import { pymdHighlighting, pymdLanguage } from "./pymd-language.ts";
+import { outputWidgets, setOutputs, type BlockOutput } from "./output-widgets.ts";
 
 export interface CodeEditorOptions {
   doc: string;
@@ -39,6 +40,8 @@ export interface CodeEditor {
   applySettings(s: SettingsJson): void;
   setReadOnly(readOnly: boolean): void;
   revealLine(line: number): void;
+  /** Shows these outputs under their blocks (an empty list removes them). */
+  showOutputs(outputs: BlockOutput[]): void;
   destroy(): void;
 }
 
@@ -83,6 +86,7 @@ export function createCodeEditor(parent: HTMLElement, o: CodeEditorOptions): Cod
         keymap.of([...defaultKeymap, ...searchKeymap, ...historyKeymap, indentWithTab]),
         pymdLanguage,
         pymdHighlighting,
+        outputWidgets,
         o.extensions ?? [],
         settings.of(settingsExtensions(o.settings)),
         readOnly.of(readOnlyExtensions(o.readOnly)),
@@ -110,6 +114,7 @@ export function createCodeEditor(parent: HTMLElement, o: CodeEditorOptions): Cod
       view.dispatch({ selection: { anchor: l.from }, effects: EditorView.scrollIntoView(l.from, { y: "start" }) });
       view.focus();
     },
+    showOutputs: (outputs) => view.dispatch({ effects: setOutputs.of(outputs) }),
     destroy: () => view.destroy(),
   };
 }

@@ -400,6 +400,20 @@ export function EditorPage() {
   });
 
   createEffect(() => editor?.applySettings(session.settings()));
+  // In the Editor view (no preview beside it) outputs appear under their blocks in the source.
+  createEffect(() => {
+    const inline = mode() === "editor";
+    const live = cells();
+    const outputs = inline
+      ? preview.blocks
+          .filter((b) => b.kind === "code")
+          .map((b) => {
+            const c = live[b.block];
+            return { endLine: b.endLine, html: c?.html ?? b.outputsHtml, status: c?.status ?? b.status };
+          })
+      : [];
+    editor?.showOutputs(outputs);
+  });
 
   onCleanup(() => {
     clearTimeout(saveTimer);

@@ -1,6 +1,6 @@
 // Printed output as a user sees it: a progress loop line by line, print(df) as a table, a numpy
-// array aligned, a printed Markdown table; in the preview and in the HTML export (screenshots
-// in test-results/e2e/).
+// array aligned, a printed Markdown table; in the preview, under the blocks in the Editor view,
+// and in the HTML export (screenshots in test-results/e2e/).
 import { expect, test } from "@playwright/test";
 import { signInOnce } from "./sign-in-once.ts";
 
@@ -37,6 +37,13 @@ test("progress lines, print(df), a numpy array and a printed Markdown table, in 
   await expect(outputs.nth(0)).toContainText("step 0 of 3");
   await expect(outputs.nth(1).locator("table")).toContainText("120");
   await expect(outputs.nth(1).locator("pre code")).toHaveText("[[ 0  1  2  3]\n [ 4  5  6  7]\n [ 8  9 10 11]]\n");
+  // the Editor view shows the outputs under their blocks, in the source
+  await page.getByRole("button", { name: "Editor", exact: true }).click();
+  const inline = page.locator("[data-testid=inline-outputs]");
+  await expect(inline).toHaveCount(3);
+  await expect(inline.nth(0)).toContainText("step 2 of 3");
+  await expect(inline.nth(1).locator("table")).toContainText("120");
+  await page.screenshot({ path: "test-results/e2e/outputs-in-editor-view.png" });
   await page.getByRole("button", { name: "Preview" }).click();
   await page.screenshot({ path: "test-results/e2e/printed-output-preview.png", fullPage: true });
   const html = await (await page.request.get(`/api/v1/documents/${id}/export?format=html`)).text();
