@@ -106,7 +106,7 @@ async function kernelCost(): Promise<void> {
   ] as const) {
     const ws = createWorkspaceDir();
     const t0 = performance.now();
-    const mirror = files.mirror(d.id, d.owner_id, ws.dir, process.getuid?.() === 0 ? ws.owner : null);
+    const mirror = files.mirror(d.id, d.owner_id, ws);
     await mirror.syncIn();
     const t1 = performance.now();
     const kernel = await sandbox.startKernel({ workspace: { dir: ws.dir, maxBytes: 2000 * MB } });

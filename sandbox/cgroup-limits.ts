@@ -45,6 +45,11 @@ function probe(parent: string, controlFile: string): string | null {
   }
 }
 
+/** No per-run cgroups: limits fall back to rlimits and the watchdog. */
+export function noCgroups(notes: string[] = []): CgroupSupport {
+  return { version: null, memoryParent: null, pidsParent: null, notes };
+}
+
 export function detectCgroups(): CgroupSupport {
   const notes: string[] = [];
   if (existsSync(`${ROOT}/memory/memory.limit_in_bytes`) || existsSync(`${ROOT}/pids/cgroup.procs`)) {
@@ -73,7 +78,7 @@ export function detectCgroups(): CgroupSupport {
     return { version: 2, memoryParent: memErr ? null : own, pidsParent: pidsErr ? null : own, notes };
   }
   notes.push("no cgroup filesystem found at /sys/fs/cgroup");
-  return { version: null, memoryParent: null, pidsParent: null, notes };
+  return noCgroups(notes);
 }
 
 let counter = 0;

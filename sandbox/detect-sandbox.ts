@@ -1,11 +1,12 @@
 // Finds which jail works on this host (by actually running Python in it) and reports which
 // limits are really enforced here, for `pymd doctor`.
 import type { RunEvent } from "../protocol/run-frames.ts";
-import { detectCgroups, type CgroupSupport } from "./cgroup-limits.ts";
+import { detectCgroups, noCgroups, type CgroupSupport } from "./cgroup-limits.ts";
 import { explainJailFailure, hostKind, refusalMessage } from "./diagnose.ts";
 import { findTool, isExecutable } from "./host-tools.ts";
 import { JailProcess } from "./jail-process.ts";
 import { planLaunch, type BackendName } from "./launch-plan.ts";
+import { jailOutsideIds } from "./jail-spec.ts";
 import { resolveLimits, type Limits } from "./policy.ts";
 
 export type BackendPreference = "auto" | "nsjail" | "bwrap";
@@ -68,7 +69,7 @@ function trialFailure(backend: "nsjail" | "bwrap", events: RunEvent[]): string {
 const PROBE_LIMITS = resolveLimits({ wallTimeMs: 10_000, cpuSeconds: 10 });
 
 export async function detectSandbox(preference: BackendPreference, python = "/usr/bin/python3", tools: ToolPaths = {}, useCgroups = true): Promise<Detection> {
-  const cgroups: CgroupSupport = useCgroups ? detectCgroups() : { version: null, memoryParent: null, pidsParent: null, notes: ["per-run cgroups are turned off"] };
+  const cgroups = useCgroups ? detectCgroups() : noCgroups(["per-run cgroups are turned off"]);
   const order: ("nsjail" | "bwrap")[] = preference === "auto" ? ["nsjail", "bwrap"] : [preference];
   const trials: BackendTrial[] = [];
   for (const backend of order) {
@@ -147,7 +148,6 @@ export async function describeEnforcement(
   limits: Limits,
 ): Promise<EnforcementReport> {
   const cg = detection.cgroups;
-  const hostIsRoot = process.getuid?.() === 0;
   const prlimit = backend === "nsjail" || findTool("prlimit") !== null;
   const warnings: string[] = [...cg.notes];
   const jailed = backend === "nsjail" || backend === "bwrap";
@@ -167,7 +167,7 @@ export async function describeEnforcement(
     processes: cg.pidsParent !== null ? "pids-cgroup" : jailed || prlimit ? "rlimit-nproc" : "none",
     memory: cg.memoryParent !== null ? "cgroup" : "rss-watchdog",
     host: kind,
-    jailHostUid: backend === "unavailable" ? null : hostIsRoot ? 65534 : (process.getuid?.() ?? null),
+    jailHostUid: backend === "unavailable" ? null : jailOutsideIds().uid,
     cgroup: { version: cg.version, memory: cg.memoryParent !== null, pids: cg.pidsParent !== null, notes: cg.notes },
     wallClock: backend !== "unavailable",
     outputCap: backend !== "unavailable",

@@ -13,6 +13,7 @@ import { RUN_FRAME_VERSION } from "../protocol/run-frames.ts";
 import { detectSandbox, describeEnforcement, type Detection, type EnforcementReport, type ToolPaths } from "./detect-sandbox.ts";
 import { refusalMessage } from "./diagnose.ts";
 import { isExecutable } from "./host-tools.ts";
+import { noCgroups } from "./cgroup-limits.ts";
 import { INTERRUPT_GRACE_MS, JailProcess } from "./jail-process.ts";
 import { assertJailablePython } from "./jail-spec.ts";
 import { planLaunch, type BackendName } from "./launch-plan.ts";
@@ -97,7 +98,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   };
   if (!isExecutable(python)) throw new Error(`sandbox python ${JSON.stringify(python)} is not an executable file`);
   const detection: Detection = opts.disabledReason
-    ? { backend: null, tool: null, trials: [], cgroups: { version: null, memoryParent: null, pidsParent: null, notes: [] }, disabledReason: opts.disabledReason }
+    ? { backend: null, tool: null, trials: [], cgroups: noCgroups(), disabledReason: opts.disabledReason }
     : await detectSandbox(opts.backend, python, opts.tools, opts.cgroups ?? true);
   let backend: Sandbox["backend"];
   if (detection.backend) {
@@ -105,6 +106,8 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     assertJailablePython(python);
   } else backend = opts.unsafeNoSandbox && !opts.disabledReason ? "none" : "unavailable";
   const launchBackend: BackendName | null = backend === "unavailable" ? null : backend;
+  // what every refused run says; worked out once (it reads how this host runs)
+  const refusal = launchBackend ? null : refusalMessage(detection);
   const maxLine = limits.maxOutputBytesPerBlock * 8 + 1024 * 1024;
 
   const spawn = (longLived: boolean, workspace?: WorkspaceMount): JailProcess => {
@@ -116,10 +119,10 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   return {
     backend,
     limits,
-    refusal: launchBackend ? null : refusalMessage(detection),
+    refusal,
     async run(blocks, onEvent, signal, opts) {
       const runId = newRunId();
-      if (!launchBackend) return refused(runId, refusalMessage(detection), onEvent);
+      if (!launchBackend) return refused(runId, refusal!, onEvent);
       const jail = spawn(false, opts?.workspace);
       const events = await jail.request(request(runId, blocks, limits), { onEvent, signal, wallTimeMs: limits.wallTimeMs, abortMode: "kill" });
       await jail.close();
@@ -127,7 +130,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     },
     async startKernel(opts) {
       if (!launchBackend) {
-        const message = refusalMessage(detection);
+        const message = refusal!;
         return {
           alive: false,
           run: async (_blocks: RunBlock[], onEvent?: (e: RunEvent) => void) => refused(newRunId(), message, onEvent),

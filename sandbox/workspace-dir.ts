@@ -8,8 +8,8 @@ import { jailOutsideIds } from "./jail-spec.ts";
 export interface WorkspaceDir {
   /** Mounted as the jail's /work. */
   dir: string;
-  /** The host ids files in it must belong to so the jail can change them. */
-  owner: { uid: number; gid: number };
+  /** Who the host must give files it writes here, so the jail can change them: set only for a root server (else they are the server's own). */
+  chownTo: { uid: number; gid: number } | null;
   remove(): void;
 }
 
@@ -19,11 +19,11 @@ export function createWorkspaceDir(): WorkspaceDir {
   chmodSync(base, 0o711);
   const dir = join(base, "work");
   mkdirSync(dir, { mode: 0o700 });
-  const owner = jailOutsideIds();
-  if (process.getuid?.() === 0) chownSync(dir, owner.uid, owner.gid);
+  const chownTo = process.getuid?.() === 0 ? jailOutsideIds() : null;
+  if (chownTo) chownSync(dir, chownTo.uid, chownTo.gid);
   return {
     dir,
-    owner,
+    chownTo,
     remove() {
       try {
         rmSync(base, { recursive: true, force: true });

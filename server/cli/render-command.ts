@@ -81,7 +81,7 @@ are reported on stderr with their line numbers; a block that raises is shown in 
       if (wsSrc && !(existsSync(wsSrc) && statSync(wsSrc).isDirectory())) throw new CommandError(`--workspace: not a folder: ${wsSrc}`);
       const ws = wsSrc ? createWorkspaceDir() : null;
       try {
-        const before = ws && wsSrc ? copyIn(wsSrc, ws.dir, process.getuid?.() === 0 ? ws.owner : null) : null;
+        const before = ws && wsSrc ? copyIn(wsSrc, ws.dir, ws.chownTo) : null;
         outcome = await runSource(sandbox, source, undefined, undefined, ws ? { dir: ws.dir, maxBytes: config.workspaceMaxMb * 1e6 } : undefined);
         if (ws && wsSrc && before) {
           const changed = copyBack(ws.dir, wsSrc, before);

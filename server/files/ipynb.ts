@@ -5,7 +5,10 @@
 import type { BlockResult } from "../../protocol/run-frames.ts";
 import { parsePymd } from "../../protocol/pymd-parser.ts";
 import { AppError } from "../errors.ts";
+import type { DocumentsService } from "../documents/documents-service.ts";
+import type { UserRow } from "../store/users-store.ts";
 import { checkPath } from "./file-paths.ts";
+import type { WorkspaceFiles } from "./workspace-files.ts";
 
 export interface ImportedNotebook {
   source: string;
@@ -134,12 +137,12 @@ export function exportIpynb(source: string, results?: ReadonlyMap<number, BlockR
 
 /** The .ipynb import and export routes' work, on the documents, the workspace and the last outputs. */
 export function notebookInterchange(deps: {
-  documents: import("../documents/documents-service.ts").DocumentsService;
-  files: import("./workspace-files.ts").WorkspaceFiles;
+  documents: DocumentsService;
+  files: WorkspaceFiles;
   resultsFor: (docId: string, source: string) => ReadonlyMap<number, BlockResult>;
 }) {
   return {
-    async importNotebook(user: import("../store/users-store.ts").UserRow, raw: string, fileName: string | null) {
+    async importNotebook(user: UserRow, raw: string, fileName: string | null) {
       const nb = importIpynb(raw);
       const title = fileName ? fileName.replace(/\.ipynb$/i, "") : null;
       const doc = deps.documents.importPymd(user, nb.source, title ? `${title}.pymd` : null);
@@ -148,7 +151,7 @@ export function notebookInterchange(deps: {
       }
       return doc;
     },
-    exportNotebook(user: import("../store/users-store.ts").UserRow, id: string): Response {
+    exportNotebook(user: UserRow, id: string): Response {
       const doc = deps.documents.get(user, id);
       const body = exportIpynb(doc.content, deps.resultsFor(id, doc.content));
       const name = `${(doc.title || "notebook").replace(/[^\w .-]+/g, "_").slice(0, 100) || "notebook"}.ipynb`;

@@ -8,6 +8,7 @@ import { AppError, forbidden, invalid } from "../errors.ts";
 import type { DocumentsService } from "../documents/documents-service.ts";
 import type { UserRow } from "../store/users-store.ts";
 import { CHUNK_BYTES, type FileEntry, type FilesStore } from "../store/files-store.ts";
+import type { WorkspaceDir } from "../../sandbox/workspace-dir.ts";
 import { BadPathError, checkPath, downloadType, parentFolders, pathKey, type CheckedPath } from "./file-paths.ts";
 
 export interface FileLimits {
@@ -34,7 +35,6 @@ export interface Usage {
   fileLimit: number;
 }
 
-const MiB = 1024 * 1024;
 const toJson = (e: FileEntry): FileJson => ({ path: e.path, kind: e.kind, size: e.size, updatedAt: e.updatedAt });
 const mb = (n: number) => `${Math.round(n / 1e5) / 10} MB`;
 
@@ -304,8 +304,8 @@ export class WorkspaceFiles {
   }
 
   /** A host directory that mirrors this document's workspace for a jail to work in. */
-  mirror(documentId: string, ownerId: string, dir: string, fileOwner: { uid: number; gid: number } | null): WorkspaceMirror {
-    return new WorkspaceMirror(this, this.store, documentId, ownerId, dir, fileOwner);
+  mirror(documentId: string, ownerId: string, dir: WorkspaceDir): WorkspaceMirror {
+    return new WorkspaceMirror(this, this.store, documentId, ownerId, dir.dir, dir.chownTo);
   }
 
   /** @internal used by WorkspaceMirror */
@@ -519,11 +519,4 @@ export interface Snapshot {
 export interface SyncReport {
   changed: boolean;
   skipped: string[];
-}
-
-/** Removes a materialized directory without following links inside it. */
-export function removeWorkspaceDir(dir: string): void {
-  try {
-    rmSync(dir, { recursive: true, force: true });
-  } catch {}
 }

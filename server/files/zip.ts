@@ -3,7 +3,7 @@
 // central directory (stored and deflated entries). Enough of the format (APPNOTE 6.3) for that and
 // no more: no ZIP64 (archives and entries under 4 GiB), no encryption, no multi-disk archives.
 import { crc32, createInflateRaw } from "node:zlib";
-import { open, type FileHandle } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { Readable } from "node:stream";
 
 export interface ZipSource {
@@ -219,4 +219,3 @@ export async function zipEntryStream(fh: FileHandle, e: ZipEntry): Promise<Reada
   );
 }
 
-export { open as openFile };

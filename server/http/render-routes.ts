@@ -102,21 +102,20 @@ async function embeddedImages(files: WorkspaceFiles, id: string, source: string,
 export function renderedExport(d: RenderRouteDeps) {
   return async (c: Ctx, id: string, format: "html" | "md"): Promise<Response> => {
     const user = c.user();
-    const doc = d.documents.get(user, id);
-    const row = d.documents.access(user, id).doc;
+    const { doc, role } = d.documents.access(user, id);
     let outcome: ExecutionOutcome;
     const ws = d.files ? createWorkspaceDir() : null;
     try {
       let workspace: WorkspaceMount | undefined;
       let mirror: WorkspaceMirror | null = null;
       if (ws && d.files) {
-        mirror = d.files.mirror(id, row.ownerId, ws.dir, process.getuid?.() === 0 ? ws.owner : null);
+        mirror = d.files.mirror(id, doc.ownerId, ws);
         await mirror.syncIn();
         workspace = { dir: ws.dir, maxBytes: d.files.limits.documentBytes };
       }
       outcome = await d.executions.runDocument(user.id, doc.content, undefined, undefined, workspace);
       // an export runs the notebook like Run all does: what it writes is kept (editors and owners)
-      if (mirror && doc.role !== "viewer") await mirror.syncBack(user.id);
+      if (mirror && role !== "viewer") await mirror.syncBack(user.id);
     } finally {
       ws?.remove();
     }

@@ -71,7 +71,7 @@ class NotebookSession {
       const owner = this.files.ownerOf(this.docId);
       if (!owner) return undefined;
       const dir = createWorkspaceDir();
-      this.workspace = { dir, mirror: this.files.mirror(this.docId, owner, dir.dir, process.getuid?.() === 0 ? dir.owner : null) };
+      this.workspace = { dir, mirror: this.files.mirror(this.docId, owner, dir) };
     }
     // a kernel from an earlier run may still have threads: it is stopped while the host writes
     const thaw = this.kernel?.freeze() ?? (() => {});
