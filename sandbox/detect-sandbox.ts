@@ -47,7 +47,7 @@ export async function runOnce(
   const jail = new JailProcess(plan, limits.maxOutputBytesPerBlock * 8 + 1024 * 1024);
   const events = await jail.request(
     { v: 1, type: "run", runId: "probe", blocks: [{ id: 0, code, line: 1 }], maxOutputBytes: limits.maxOutputBytesPerBlock },
-    { wallTimeMs: limits.wallTimeMs, abortMode: "kill" },
+    { wallTimeMs: limits.wallTimeMs, runWallTimeMs: limits.runWallTimeMs, abortMode: "kill" },
   );
   await jail.close();
   return events;
@@ -186,7 +186,7 @@ export async function describeEnforcement(
     warnings.push(refusalMessage(detection, kind));
     return report;
   }
-  const events = await runOnce(backend, tool, python, { ...limits, wallTimeMs: Math.max(limits.wallTimeMs, 20_000) }, cg, INSIDE_PROBE);
+  const events = await runOnce(backend, tool, python, { ...limits, wallTimeMs: Math.max(limits.wallTimeMs, 20_000), runWallTimeMs: Math.max(limits.runWallTimeMs, 20_000) }, cg, INSIDE_PROBE);
   const out = events.map((e) => (e.type === "stdout" ? e.text : "")).join("");
   try {
     const seen = JSON.parse(out.trim()) as {

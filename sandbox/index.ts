@@ -124,7 +124,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       const runId = newRunId();
       if (!launchBackend) return refused(runId, refusal!, onEvent);
       const jail = spawn(false, opts?.workspace);
-      const events = await jail.request(request(runId, blocks, limits), { onEvent, signal, wallTimeMs: limits.wallTimeMs, abortMode: "kill" });
+      const events = await jail.request(request(runId, blocks, limits), { onEvent, signal, wallTimeMs: limits.wallTimeMs, runWallTimeMs: limits.runWallTimeMs, abortMode: "kill" });
       await jail.close();
       return events;
     },
@@ -179,6 +179,7 @@ class JailKernel implements Kernel {
           onEvent,
           signal,
           wallTimeMs: this.limits.wallTimeMs,
+          runWallTimeMs: this.limits.runWallTimeMs,
           abortMode: "interrupt",
         });
         // A run that ended with a host failure left the jail dead or untrusted: start clean next time.

@@ -1,7 +1,7 @@
 // One jailed runner process seen from the host: spawns the launch plan, reads and validates its
 // frames with host-side caps, sends run requests with a wall-clock deadline, interrupts and kills
 // the whole tree. The only place in the repo that spawns processes is here and detect-sandbox.ts.
-import { lstatSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, lstatSync, openSync, readdirSync, readFileSync } from "node:fs";
 import type { HostFailureFrame, ReadyFrame, RunEvent, RunnerFrame, RunRequest } from "../protocol/run-frames.ts";
 import { cleanupLaunch, type LaunchPlan } from "./launch-plan.ts";
 import { treePids, watchMemory } from "./memory-watchdog.ts";
@@ -15,12 +15,25 @@ type Message =
 export interface RequestOptions {
   onEvent?: (e: RunEvent) => void;
   signal?: AbortSignal;
+  /** Wall-clock limit of each block (and of the start before the first one). */
   wallTimeMs: number;
+  /** Wall-clock limit of the whole request. */
+  runWallTimeMs: number;
   /** "kill": abort ends the jail at once; "interrupt": SIGINT first, kill after a grace period. */
   abortMode: "kill" | "interrupt";
 }
 
 const MiB = 1024 * 1024;
+
+/** "30 s", "10 min", "1500 ms": a limit as a person reads it. */
+export function formatLimit(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms % 1000 === 0) return `${ms / 1000} s`;
+  return `${ms} ms`;
+}
+
+export const BLOCK_LIMIT_HINT = "raise it with --run-timeout SECONDS (PYMD_RUN_TIMEOUT)";
+export const RUN_LIMIT_HINT = "raise it with --run-total-timeout SECONDS (PYMD_RUN_TOTAL_TIMEOUT)";
 const STDERR_KEEP = 16 * 1024;
 export const INTERRUPT_GRACE_MS = 2000;
 
@@ -140,13 +153,17 @@ export class JailProcess {
     private readonly maxLineBytes: number,
   ) {
     this.ready = new Promise((r) => (this.resolveReady = r));
-    this.proc = Bun.spawn(plan.argv, {
-      cwd: plan.cwd,
-      env: plan.env,
-      stdin: "pipe",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+    // bwrap reads its seccomp program from descriptor 3 (SECCOMP_FD); a fresh open per jail, as it reads to the end
+    const program = plan.seccompFile === null ? null : openSync(plan.seccompFile, "r");
+    try {
+      this.proc = Bun.spawn(plan.argv, {
+        cwd: plan.cwd,
+        env: plan.env,
+        stdio: program === null ? ["pipe", "pipe", "pipe"] : ["pipe", "pipe", "pipe", program],
+      });
+    } finally {
+      if (program !== null) closeSync(program);
+    }
     if (plan.memoryWatchBytes !== null)
       this.unwatch = watchMemory(this.proc.pid, plan.memoryWatchBytes, (rss) => {
         this.overMemory = rss;
@@ -354,17 +371,34 @@ export class JailProcess {
         if (finished) return;
         finished = true;
         clearTimeout(deadline);
+        clearTimeout(runDeadline);
         if (graceTimer) clearTimeout(graceTimer);
         opts.signal?.removeEventListener("abort", onAbort);
         if (failure) emit({ type: "host-error", runId, block: current, ...failure });
         this.handler = null;
         resolve(events);
       };
-      const deadline = setTimeout(() => {
+      const onBlockDeadline = () => {
         timedOut = true;
         this.kill();
-        finish({ reason: "timeout", message: `the run passed its ${opts.wallTimeMs} ms wall-clock limit and was stopped` });
-      }, opts.wallTimeMs);
+        finish({
+          reason: "timeout",
+          message:
+            current === null
+              ? `the kernel did not reach the block within the ${formatLimit(opts.wallTimeMs)} per-block wall-clock limit and was stopped; ${BLOCK_LIMIT_HINT}`
+              : `this block passed the ${formatLimit(opts.wallTimeMs)} per-block wall-clock limit and was stopped (the kernel was reset); ${BLOCK_LIMIT_HINT}`,
+        });
+      };
+      const onRunDeadline = () => {
+        timedOut = true;
+        this.kill();
+        finish({
+          reason: "timeout",
+          message: `the run passed its ${formatLimit(opts.runWallTimeMs)} whole-run wall-clock limit and was stopped (the kernel was reset); ${RUN_LIMIT_HINT}`,
+        });
+      };
+      let deadline = setTimeout(onBlockDeadline, opts.wallTimeMs);
+      const runDeadline = setTimeout(onRunDeadline, opts.runWallTimeMs);
       const onAbort = () => {
         if (opts.abortMode === "interrupt" && this.interrupt()) {
           graceTimer = setTimeout(() => {
@@ -436,6 +470,9 @@ export class JailProcess {
         switch (f.type) {
           case "block-start":
             current = b;
+            // each block gets the whole per-block allowance
+            clearTimeout(deadline);
+            deadline = setTimeout(onBlockDeadline, opts.wallTimeMs);
             break;
           case "block-done":
             current = null;

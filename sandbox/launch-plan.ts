@@ -1,6 +1,6 @@
 // Assembles the complete host command for one jailed interpreter: cgroup join, rlimits, the
 // backend's jail and the runner, plus what the host must clean up and how to kill the tree.
-import { chownSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { bwrapArgv } from "./bwrap-backend.ts";
 import type { CgroupSupport } from "./cgroup-limits.ts";
@@ -11,6 +11,7 @@ import { nsjailArgv } from "./nsjail-backend.ts";
 import type { Limits } from "./policy.ts";
 import { prlimitArgv } from "./rlimit-argv.ts";
 import { runnerSource } from "./runner-source.ts";
+import { hostSeccompArch, seccompProgram, type SeccompArch } from "./seccomp-filter.ts";
 
 export type BackendName = "nsjail" | "bwrap" | "none";
 
@@ -27,6 +28,8 @@ export interface LaunchPlan {
   memoryWatchBytes: number | null;
   /** The workspace directory and how many bytes the jail may leave in it (watched while it runs). */
   workspace: { dir: string; maxBytes: number } | null;
+  /** A file the launcher opens at SECCOMP_FD for the jail to read its compiled filter from (bwrap). */
+  seccompFile: string | null;
 }
 
 export interface LaunchInput {
@@ -45,7 +48,8 @@ const HELPER_ENV = { PATH: "/usr/bin:/bin", LANG: "C.UTF-8" };
 export function pythonArgs(longLived: boolean, limits: Limits, nprocInside: boolean): string[] {
   // -I: ignore PYTHON* env, user site and cwd on sys.path; -S: skip site.py (the runner adds
   // the system package dirs itself, saving several ms per start); -B: nothing to write anyway.
-  const args = ["-I", "-S", "-B", "-c", runnerSource, "--cpu-per-request", longLived ? String(limits.cpuSeconds) : "0"];
+  // each block gets its own CPU allowance (the soft RLIMIT_CPU is lowered before it starts)
+  const args = ["-I", "-S", "-B", "-c", runnerSource, "--cpu-per-request", String(limits.cpuSeconds)];
   // In the jail's own user namespace RLIMIT_NPROC counts this jail's processes alone.
   if (nprocInside) args.push("--nproc", String(limits.maxProcesses));
   return args;
@@ -56,6 +60,20 @@ export function dropToNobody(): string[] {
   const setpriv = findTool("setpriv");
   if (!setpriv) throw new Error("setpriv (util-linux) is required to start the sandbox when the server runs as root");
   return [setpriv, `--reuid=${JAIL_UID}`, `--regid=${JAIL_UID}`, "--clear-groups", "--no-new-privs", "--"];
+}
+
+const programFiles = new Map<SeccompArch, string>();
+
+/** The compiled filter in a private file of the server's, written once per process. */
+function seccompFile(arch: SeccompArch): string {
+  let path = programFiles.get(arch);
+  if (!path || !existsSync(path)) {
+    const dir = mkdtempSync(`${tmpdir()}/pymd-seccomp-`);
+    path = `${dir}/${arch}.bpf`;
+    writeFileSync(path, seccompProgram(arch), { mode: 0o400 });
+    programFiles.set(arch, path);
+  }
+  return path;
 }
 
 export function planLaunch(input: LaunchInput): LaunchPlan {
@@ -71,6 +89,7 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
     exists: pathExists,
     outside: jailOutsideIds(),
     workspace: input.workspace?.dir,
+    seccomp: input.backend === "none" ? null : hostSeccompArch(),
   };
   if (input.workspace && (!input.workspace.dir.startsWith("/") || /[:,\n]/.test(input.workspace.dir)))
     throw new Error(`workspace directory ${JSON.stringify(input.workspace.dir)} must be an absolute path without ':' or ','`);
@@ -107,7 +126,8 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
   }
   if (cgroup) argv = cgroup.wrap(argv);
   const memoryWatchBytes = cgroup?.hasMemory ? null : limits.memoryBytes;
-  return { argv, env, cwd, cgroup, killGroup, privateDir, memoryWatchBytes, workspace: input.workspace ?? null };
+  const program = input.backend === "bwrap" && spec.seccomp ? seccompFile(spec.seccomp) : null;
+  return { argv, env, cwd, cgroup, killGroup, privateDir, memoryWatchBytes, workspace: input.workspace ?? null, seccompFile: program };
 }
 
 export async function cleanupLaunch(plan: LaunchPlan): Promise<void> {

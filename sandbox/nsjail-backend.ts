@@ -1,6 +1,8 @@
 // Turns the sandbox policy into an nsjail command line (standalone-once mode).
 import { JAIL_HOSTNAME, JAIL_UID, READ_ONLY_ETC, USR_SYMLINKS, WORKSPACE_DIR, jailEnv, type JailSpec } from "./jail-spec.ts";
 import { addressSpaceBytes } from "./policy.ts";
+import { kafelPolicy } from "./seccomp-filter.ts";
+import { oneShotCpuCap } from "./rlimit-argv.ts";
 
 const MiB = 1024 * 1024;
 const mb = (bytes: number): string => String(Math.max(1, Math.floor(bytes / MiB)));
@@ -19,12 +21,13 @@ export function nsjailArgv(nsjail: string, spec: JailSpec): string[] {
     "--hostname", JAIL_HOSTNAME,
     "--cwd", spec.workspace ? WORKSPACE_DIR : "/tmp",
     // nsjail's own clock; the host deadline is the one that reports, this is a backstop
-    "--time_limit", spec.longLived ? "0" : String(Math.ceil(limits.wallTimeMs / 1000) + 1),
+    "--time_limit", spec.longLived ? "0" : String(Math.ceil(limits.runWallTimeMs / 1000) + 1),
     // nsjail applies its own rlimit defaults (nofile 32, fsize 1 MB), so every one is explicit
     // address space is only a backstop; memory is RLIMIT_DATA (inherited from prlimit), the
     // cgroup or the host's RSS watchdog
     "--rlimit_as", mb(addressSpaceBytes(limits)),
-    "--rlimit_cpu", spec.longLived ? "inf" : String(limits.cpuSeconds),
+    // the runner lowers the soft limit to one block's allowance before each block
+    "--rlimit_cpu", spec.longLived ? "inf" : String(oneShotCpuCap(limits)),
     "--rlimit_fsize", mb(limits.maxFileSize),
     "--rlimit_nofile", String(limits.maxOpenFiles),
     "--rlimit_nproc", String(limits.maxProcesses),
@@ -43,6 +46,8 @@ export function nsjailArgv(nsjail: string, spec: JailSpec): string[] {
   // (no --disable_no_new_privs); setsid by default (no --skip_setsid); new net ns without
   // interfaces besides lo (no --disable_clone_newnet); root mounted read-only (no --rw).
   for (const [k, v] of Object.entries(jailEnv())) argv.push("--env", `${k}=${v}`);
+  // the calls notebooks never need fail with EPERM (see seccomp-filter.ts)
+  if (spec.seccomp) argv.push("--seccomp_string", kafelPolicy(spec.seccomp));
   argv.push("--", spec.python, ...spec.pythonArgs);
   return argv;
 }

@@ -2,9 +2,11 @@
 // of a partial override (from config or tests) into a complete, checked set of limits.
 
 export interface Limits {
-  /** Wall-clock deadline per run request; the whole jail is killed when it passes. */
+  /** Wall-clock deadline per block (`--run-timeout`); the block's jail is stopped when it passes. */
   wallTimeMs: number;
-  /** RLIMIT_CPU for the interpreter (per run request in a kernel). */
+  /** Wall-clock deadline of a whole run request (`--run-total-timeout`), however many blocks it has. */
+  runWallTimeMs: number;
+  /** CPU seconds per block (the runner lowers the soft RLIMIT_CPU before each block). */
   cpuSeconds: number;
   /**
    * RLIMIT_DATA (private writable memory: heap, anonymous mappings, stacks) and, where writable,
@@ -29,6 +31,7 @@ const MiB = 1024 * 1024;
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   wallTimeMs: 30_000,
+  runWallTimeMs: 600_000,
   cpuSeconds: 30,
   memoryBytes: 512 * MiB,
   maxProcesses: 64,
@@ -46,6 +49,7 @@ export function addressSpaceBytes(limits: Limits): number {
 /** Inclusive bounds per field: the low end keeps Python able to start, the high end keeps a typo from disabling a limit. */
 const BOUNDS: Record<keyof Limits, readonly [number, number, string]> = {
   wallTimeMs: [100, 24 * 3600 * 1000, "milliseconds"],
+  runWallTimeMs: [100, 7 * 24 * 3600 * 1000, "milliseconds"],
   cpuSeconds: [1, 24 * 3600, "seconds"],
   memoryBytes: [64 * MiB, 1024 * 1024 * MiB, "bytes"],
   maxProcesses: [4, 65_536, "processes"],

@@ -3,7 +3,7 @@
 import { addressSpaceBytes, type Limits } from "./policy.ts";
 
 export interface RlimitOptions {
-  /** A kernel refreshes its CPU allowance per request, so only the soft CPU limit is set. */
+  /** A kernel refreshes its CPU allowance per block, so only the soft CPU limit is set. */
   longLived: boolean;
   /**
    * Set RLIMIT_NPROC. It counts every process of the real uid (shared by all jails, which all run
@@ -13,7 +13,9 @@ export interface RlimitOptions {
 }
 
 export function prlimitArgv(prlimit: string, limits: Limits, opts: RlimitOptions): string[] {
-  const cpu = opts.longLived ? `${limits.cpuSeconds}:unlimited` : `${limits.cpuSeconds}:${limits.cpuSeconds + 1}`;
+  // the runner lowers the soft limit to a block's allowance before each block; the hard limit
+  // of a one-shot run is what its whole-run wall clock could use
+  const cpu = opts.longLived ? `${limits.cpuSeconds}:unlimited` : `${limits.cpuSeconds}:${oneShotCpuCap(limits)}`;
   const argv = [
     prlimit,
     `--cpu=${cpu}`,
@@ -26,4 +28,9 @@ export function prlimitArgv(prlimit: string, limits: Limits, opts: RlimitOptions
   if (opts.processLimit) argv.push(`--nproc=${limits.maxProcesses}`);
   argv.push("--");
   return argv;
+}
+
+/** Hard RLIMIT_CPU of a one-shot run: every block has its own allowance, the run has its wall-clock cap. */
+export function oneShotCpuCap(limits: Limits): number {
+  return Math.max(limits.cpuSeconds, Math.ceil(limits.runWallTimeMs / 1000)) + 1;
 }

@@ -74,6 +74,7 @@ export function sandboxFor(config: Config, log: Logger): () => Promise<Sandbox> 
       disabledReason: config.execution === "off" ? "the administrator turned it off on this server (--execution off, PYMD_EXECUTION=off)" : undefined,
       limits: {
         wallTimeMs: config.runTimeoutSeconds * 1000,
+        runWallTimeMs: config.runTotalTimeoutSeconds * 1000,
         memoryBytes: config.runMemoryMb * 1024 * 1024,
         cpuSeconds: config.runCpuSeconds,
         maxProcesses: config.runProcesses,
@@ -131,8 +132,8 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
   metrics.addGauge("pymd_open_collab_documents", "Automerge documents held in memory.", () => collab.openCount);
   const https = config.baseUrl?.protocol === "https:";
 
-  const { app, router } = createHttpApp({ log, metrics, sessions: services.sessions, baseUrl: config.baseUrl });
-  registerOpsRoutes(router, { db: services.db, metrics });
+  const { app, router } = createHttpApp({ log, metrics, sessions: services.sessions, baseUrl: config.baseUrl, trustedProxies: config.trustedProxy });
+  registerOpsRoutes(router, { db: services.db, metrics, metricsToken: config.metricsToken });
   registerAuthRoutes(router, { accounts: services.accounts, sessions: services.sessions, sessionsStore: services.sessionsStore, https });
   const sandbox = sandboxFor(config, log);
   const executions = new Executions(sandbox, services.executionsStore, { perDay: config.execPerDay, concurrent: config.execConcurrent });
@@ -144,7 +145,9 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
   });
   const notebooks = new NotebookSessions(services.outputsStore, executions, log, files);
   registerFileRoutes(router, { files, documents: services.documents, notebooks });
-  registerRenderRoutes(router, { documents: services.documents, executions });
+  // viewers are shown these instead of a run, on the render and export routes as on public links
+  const storedResults = (id: string, source: string) => notebooks.resultsFor(id, parsePymd(source));
+  registerRenderRoutes(router, { documents: services.documents, executions, storedResults });
   registerPublicRoutes(router, { documents: services.documents, notebooks });
   mountWebSocket(app as never, {
     log,
@@ -156,7 +159,7 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     baseUrl: config.baseUrl,
     accessEpoch: () => accessEpoch(services.db),
   });
-  registerDocumentRoutes(router, { documents: services.documents, exportRendered: renderedExport({ documents: services.documents, executions, files }),
+  registerDocumentRoutes(router, { documents: services.documents, exportRendered: renderedExport({ documents: services.documents, executions, files, storedResults }),
     ipynb: notebookInterchange({ documents: services.documents, files, resultsFor: (id, source) => notebooks.resultsFor(id, parsePymd(source)) }),
   });
   registerHistoryRoutes(router, { documents: services.documents, collab });

@@ -740,8 +740,8 @@ def _exec_block(block, run_id):
     return status
 
 
-def _limit_cpu_for_request(seconds):
-    """A kernel lives across requests; give each request its own CPU allowance below the hard cap."""
+def _limit_cpu_for_block(seconds):
+    """Each block gets its own CPU allowance (a kernel lives across blocks), below the hard cap."""
     if seconds <= 0:
         return
     try:
@@ -761,9 +761,9 @@ def _handle(req):
     run_id = str(req.get("runId", ""))
     limit = int(req.get("maxOutputBytes", 1 << 20))
     t0 = _clock()
-    _limit_cpu_for_request(_cpu_per_request)
     for block in req.get("blocks", []):
         bid = int(block.get("id", 0))
+        _limit_cpu_for_block(_cpu_per_block)
         with _lock:
             _state[:] = [run_id, bid, 0, False, limit]
         _write_frame('{"type":"block-start","runId":%s,"block":%d}' % (_enc(run_id), bid))
@@ -821,10 +821,10 @@ def _requests():
         buf += chunk
 
 
-_cpu_per_request = 0
+_cpu_per_block = 0
 for _i, _a in enumerate(sys.argv):
     if _a == "--cpu-per-request" and _i + 1 < len(sys.argv):
-        _cpu_per_request = int(sys.argv[_i + 1])
+        _cpu_per_block = int(sys.argv[_i + 1])
     elif _a == "--nproc" and _i + 1 < len(sys.argv):
         # Set here, inside the jail's own user namespace, RLIMIT_NPROC counts this jail's
         # processes only (not every process of the host account); no capability can raise it.

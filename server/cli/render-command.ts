@@ -18,15 +18,17 @@ export const renderCommand: Command = {
   name: "render",
   summary: "render a .pymd file to HTML or Markdown (executes it in the sandbox)",
   usage: `pymd render FILE.pymd [-o OUT] [--format html|markdown] [--no-exec] [--assets-dir DIR] [--workspace DIR]
-                   [--sandbox auto|nsjail|bwrap] [--unsafe-no-sandbox] [--run-timeout S] [--run-memory MB]
-                   [--run-cpu S] [--run-processes N] [--run-tmpfs MB] [--run-output KB]
+                   [--sandbox auto|nsjail|bwrap] [--unsafe-no-sandbox] [--run-timeout S] [--run-total-timeout S]
+                   [--run-memory MB] [--run-cpu S] [--run-processes N] [--run-tmpfs MB] [--run-output KB]
 
 Writes OUT, or prints to standard output without -o. --format (-f) defaults from OUT's extension
 (.md → markdown), else html. --no-exec renders the source without running it. --assets-dir writes
 Markdown images as files there instead of data URIs. --workspace DIR is the run's working
 directory: DIR is copied into the jail, the files the run writes are copied back into DIR (links
 are never followed), and relative image links are embedded in the HTML. Problems in the source (an unclosed fence)
-are reported on stderr with their line numbers; a block that raises is shown in the output.`,
+are reported on stderr with their line numbers; a block that raises is shown in the output.
+--run-timeout is the wall-clock limit of each block (default 30 s), --run-total-timeout that of
+the whole document (default 600 s).`,
   flags: {
     ...COMMON_FLAGS,
     output: "value",
@@ -37,6 +39,7 @@ are reported on stderr with their line numbers; a block that raises is shown in 
     sandbox: "value",
     "unsafe-no-sandbox": "boolean",
     "run-timeout": "value",
+    "run-total-timeout": "value",
     "run-memory": "value",
     "run-cpu": "value",
     "run-processes": "value",
@@ -53,7 +56,7 @@ are reported on stderr with their line numbers; a block that raises is shown in 
     if (args.flags["assets-dir"] !== undefined && format !== "markdown") throw new UsageError("--assets-dir applies to --format markdown");
     let config;
     try {
-      const sandboxFlags = ["sandbox", "unsafe-no-sandbox", "run-timeout", "run-memory", "run-cpu", "run-processes", "run-tmpfs", "run-output"];
+      const sandboxFlags = ["sandbox", "unsafe-no-sandbox", "run-timeout", "run-total-timeout", "run-memory", "run-cpu", "run-processes", "run-tmpfs", "run-output"];
       // (the workspace limit keeps its default here)
       config = loadConfig(Object.fromEntries(sandboxFlags.map((f) => [f, args.flags[f]])));
     } catch (e) {

@@ -1,6 +1,7 @@
 // Server configuration: flags > PYMD_* environment variables > defaults, validated once at start-up.
 // A bad value is reported naming both the flag and the variable.
 import { resolve } from "node:path";
+import { IpRanges } from "../auth/ip-ranges.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFormat = "text" | "json";
@@ -25,11 +26,13 @@ export interface Config {
   execPerDay: number;
   /** Executions a user may have running at once. */
   execConcurrent: number;
-  /** Wall-clock limit of one run, seconds. */
+  /** Wall-clock limit of one block, seconds. */
   runTimeoutSeconds: number;
+  /** Wall-clock limit of a whole run (all its blocks), seconds. */
+  runTotalTimeoutSeconds: number;
   /** Memory limit of one run, MiB. */
   runMemoryMb: number;
-  /** CPU seconds of one run. */
+  /** CPU seconds of one block. */
   runCpuSeconds: number;
   /** Processes and threads one run may have. */
   runProcesses: number;
@@ -37,6 +40,10 @@ export interface Config {
   runTmpfsMb: number;
   /** Output one block may print before it is truncated, KiB. */
   runOutputKb: number;
+  /** Reverse proxies whose X-Forwarded-For names the client address (none by default). */
+  trustedProxy: IpRanges;
+  /** Bearer token that may read /metrics; null: only signed-in admins may. */
+  metricsToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -116,12 +123,29 @@ export const SERVE_OPTIONS = [
   spec({ key: "userFilesMaxMb", flag: "--user-files-max", env: "PYMD_USER_FILES_MAX", parse: intIn(1, 1_048_576), defaultValue: () => 5000, help: "all files of the documents one user owns, MB (default 5000)" }),
   spec({ key: "execPerDay", flag: "--exec-per-day", env: "PYMD_EXEC_PER_DAY", parse: intIn(0, 1_000_000), defaultValue: () => 500, help: "executions one user may start per day (default 500)" }),
   spec({ key: "execConcurrent", flag: "--exec-concurrent", env: "PYMD_EXEC_CONCURRENT", parse: intIn(1, 64), defaultValue: () => 2, help: "executions one user may run at once (default 2)" }),
-  spec({ key: "runTimeoutSeconds", flag: "--run-timeout", env: "PYMD_RUN_TIMEOUT", parse: intIn(1, 3600), defaultValue: () => 30, help: "wall-clock seconds one run may take (default 30)" }),
+  spec({ key: "runTimeoutSeconds", flag: "--run-timeout", env: "PYMD_RUN_TIMEOUT", parse: intIn(1, 3600), defaultValue: () => 30, help: "wall-clock seconds one block may take (default 30); a whole run has --run-total-timeout" }),
+  spec({ key: "runTotalTimeoutSeconds", flag: "--run-total-timeout", env: "PYMD_RUN_TOTAL_TIMEOUT", parse: intIn(1, 7 * 24 * 3600), defaultValue: () => 600, help: "wall-clock seconds one run of several blocks may take (default 600)" }),
   spec({ key: "runMemoryMb", flag: "--run-memory", env: "PYMD_RUN_MEMORY", parse: intIn(32, 65536), defaultValue: () => 512, help: "memory one run may use, MiB (default 512)" }),
-  spec({ key: "runCpuSeconds", flag: "--run-cpu", env: "PYMD_RUN_CPU", parse: intIn(1, 3600), defaultValue: () => 30, help: "CPU seconds one run may use (default 30)" }),
+  spec({ key: "runCpuSeconds", flag: "--run-cpu", env: "PYMD_RUN_CPU", parse: intIn(1, 3600), defaultValue: () => 30, help: "CPU seconds one block may use (default 30)" }),
   spec({ key: "runProcesses", flag: "--run-processes", env: "PYMD_RUN_PROCESSES", parse: intIn(1, 4096), defaultValue: () => 64, help: "processes and threads one run may have (default 64)" }),
   spec({ key: "runTmpfsMb", flag: "--run-tmpfs", env: "PYMD_RUN_TMPFS", parse: intIn(1, 65536), defaultValue: () => 64, help: "size of a run's writable /tmp, MiB (default 64)" }),
   spec({ key: "runOutputKb", flag: "--run-output", env: "PYMD_RUN_OUTPUT", parse: intIn(1, 1048576), defaultValue: () => 1024, help: "output one block may print, KiB, then truncated (default 1024)" }),
+  spec({
+    key: "trustedProxy", flag: "--trusted-proxy", env: "PYMD_TRUSTED_PROXY",
+    parse: (raw) => {
+      try {
+        return ok(IpRanges.parse(raw));
+      } catch (e) {
+        return bad((e as Error).message);
+      }
+    },
+    defaultValue: () => IpRanges.NONE, help: "CIDRs of reverse proxies whose X-Forwarded-For is believed (default none)",
+  }),
+  spec({
+    key: "metricsToken", flag: "--metrics-token", env: "PYMD_METRICS_TOKEN",
+    parse: (raw) => (/^[\x21-\x7e]{16,256}$/.test(raw) ? ok(raw) : bad("must be 16–256 printable characters without spaces")),
+    defaultValue: () => null, help: "Bearer token for GET /metrics (default: admins only)",
+  }),
 ] as const;
 
 export type FlagValues = Record<string, string | true | undefined>;
