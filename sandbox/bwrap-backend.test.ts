@@ -11,6 +11,7 @@ const spec: JailSpec = {
   longLived: false,
   exists: (p) => p !== "/etc/mime.types",
   outside: { uid: 1000, gid: 1000 },
+  seccomp: "x86_64",
 };
 
 const pairs = (argv: string[], flag: string): string[][] =>
@@ -37,6 +38,10 @@ describe("bwrapArgv", () => {
     const env = pairs(argv, "--setenv").map(([k]) => k);
     expect(env).toEqual(expect.arrayContaining(["PATH", "HOME", "LANG", "MPLBACKEND", "MPLCONFIGDIR", "XDG_CACHE_HOME"]));
     for (const k of env) expect(["PATH", "HOME", "LANG", "MPLBACKEND", "MPLCONFIGDIR", "XDG_CACHE_HOME", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"]).toContain(k!);
+  });
+  test("the seccomp program is read from the descriptor the launcher opens", () => {
+    expect(argv.slice(argv.indexOf("--seccomp"), argv.indexOf("--seccomp") + 2)).toEqual(["--seccomp", "3"]);
+    expect(bwrapArgv("/usr/bin/bwrap", { ...spec, seccomp: null })).not.toContain("--seccomp");
   });
   test("ends with the interpreter and its arguments", () => {
     expect(argv.slice(-6)).toEqual(["--", "/usr/bin/python3", "-I", "-S", "-c", "pass"]);

@@ -1,5 +1,5 @@
 // Turns the sandbox policy into a bubblewrap (bwrap) command line.
-import { JAIL_HOSTNAME, JAIL_UID, READ_ONLY_ETC, USR_SYMLINKS, WORKSPACE_DIR, jailEnv, type JailSpec } from "./jail-spec.ts";
+import { JAIL_HOSTNAME, JAIL_UID, READ_ONLY_ETC, SECCOMP_FD, USR_SYMLINKS, WORKSPACE_DIR, jailEnv, type JailSpec } from "./jail-spec.ts";
 
 export function bwrapArgv(bwrap: string, spec: JailSpec): string[] {
   const argv = [
@@ -35,6 +35,8 @@ export function bwrapArgv(bwrap: string, spec: JailSpec): string[] {
     "--clearenv",
   );
   for (const [k, v] of Object.entries(jailEnv())) argv.push("--setenv", k, v);
+  // the compiled filter (seccomp-filter.ts), which the launcher opens at this descriptor
+  if (spec.seccomp) argv.push("--seccomp", String(SECCOMP_FD));
   argv.push("--", spec.python, ...spec.pythonArgs);
   return argv;
 }

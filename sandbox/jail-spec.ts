@@ -1,6 +1,7 @@
 // What both jail backends are asked to build: the interpreter command, the limits, the
 // environment and the read-only host paths the jail may see. Shared so the two stay one policy.
 import type { Limits } from "./policy.ts";
+import type { SeccompArch } from "./seccomp-filter.ts";
 
 export interface JailSpec {
   /** Absolute interpreter path; must live under /usr, the only host tree mounted. */
@@ -19,7 +20,12 @@ export interface JailSpec {
   outside: { uid: number; gid: number };
   /** Host directory mounted read-write at WORKSPACE_DIR as the working directory (a document's files). */
   workspace?: string;
+  /** The seccomp filter's architecture (null: no table for this host, no filter). */
+  seccomp: SeccompArch | null;
 }
+
+/** The descriptor bwrap reads its compiled seccomp program from (the launcher opens it there). */
+export const SECCOMP_FD = 3;
 
 /** Where a document's workspace appears inside the jail (its working directory). */
 export const WORKSPACE_DIR = "/work";

@@ -12,6 +12,7 @@ const spec = (longLived: boolean, outside = { uid: 65534, gid: 65534 }): JailSpe
   longLived,
   exists: () => true,
   outside,
+  seccomp: "x86_64",
 });
 const value = (argv: string[], flag: string) => argv[argv.indexOf(flag) + 1];
 const values = (argv: string[], flag: string) => argv.flatMap((a, i) => (a === flag ? [argv[i + 1]!] : []));
@@ -61,6 +62,12 @@ describe("nsjailArgv", () => {
     const keys = values(argv, "--env").map((kv) => kv.split("=")[0]);
     expect(keys).toEqual(expect.arrayContaining(["PATH", "HOME", "LANG", "MPLBACKEND", "MPLCONFIGDIR", "XDG_CACHE_HOME"]));
     expect(values(argv, "--env")).toContain("MPLBACKEND=Agg");
+  });
+  test("the seccomp policy is kafel's, with the filter's numbers", () => {
+    const policy = value(argv, "--seccomp_string")!;
+    expect(policy).toStartWith("POLICY pymd { ERRNO(1) { SYSCALL[248], ");
+    expect(policy).toContain("ERRNO(38) { SYSCALL[435] }");
+    expect(policy).toEndWith("USE pymd DEFAULT ALLOW");
   });
   test("ends with the interpreter", () => {
     expect(argv.slice(-6)).toEqual(["--", "/usr/bin/python3", "-I", "-S", "-c", "pass"]);
