@@ -5,8 +5,8 @@ import { newId } from "../store/ids.ts";
 import { ROLES, type Role, type UserRow, type UsersStore } from "../store/users-store.ts";
 import type { DocumentsStore } from "../store/documents-store.ts";
 import { checkPasswordPolicy, hashPassword, verifyAgainstDummy, verifyPassword } from "./passwords.ts";
-import { RateLimiter } from "./rate-limiter.ts";
-import type { SessionManager } from "./sessions.ts";
+import { LoginThrottle } from "./login-throttle.ts";
+import type { Revocation, SessionManager } from "./sessions.ts";
 
 export const USERNAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,31}$/;
 
@@ -92,10 +92,8 @@ export function parseSettings(json: string): Settings {
 const LOGIN_FAILED = "Wrong username or password";
 
 export class Accounts {
-  /** Failed logins per account: 10 per 15 minutes. */
-  readonly perAccount = new RateLimiter(10, 15 * 60_000);
-  /** Login attempts per client address: 30 per 15 minutes. */
-  readonly perAddress = new RateLimiter(30, 15 * 60_000);
+  /** Failed sign-ins per (account, address) with back-off, and per address. */
+  readonly throttle = new LoginThrottle();
 
   constructor(
     private readonly users: UsersStore,
@@ -132,12 +130,37 @@ export class Accounts {
     return this.users.count();
   }
 
-  async setPassword(username: string, password: unknown): Promise<void> {
+  /**
+   * Sets a new password (an admin's reset, `pymd user passwd`). It ends every session and revokes
+   * every API token of the user (but `keepSessionId`, an admin resetting their own): a reset is
+   * usually because the old password got out.
+   */
+  async setPassword(username: string, password: unknown, keepSessionId: string | null = null): Promise<Revocation> {
     const u = this.get(username);
     const pw = checkPasswordPolicy(password);
     this.users.setPassword(u.id, await hashPassword(pw));
-    // A new password ends every existing session: that is usually why it was changed.
-    this.sessions.invalidateUser(u.id);
+    return this.sessions.revokeCredentials(u.id, keepSessionId);
+  }
+
+  /**
+   * A user changing their own password, proving the current one (throttled like a sign-in).
+   * Their other sessions end and all their API tokens are revoked; `keepSessionId` (the session
+   * asking) stays signed in.
+   */
+  async changeOwnPassword(userId: string, current: unknown, next: unknown, address: string, keepSessionId: string | null): Promise<Revocation> {
+    if (typeof current !== "string" || current.length > 1024) throw invalid("currentPassword is required", { currentPassword: "required" });
+    const u = this.users.byId(userId);
+    if (!u || u.disabled) throw new AppError("unauthenticated", "Sign in first");
+    const pw = checkPasswordPolicy(next);
+    const c = this.throttle.check(u.username, address);
+    if (!c.allowed) throw new AppError("rate_limited", "Too many wrong passwords; try again later", { retryAfterSeconds: c.retryAfterSeconds });
+    if (!(await verifyPassword(current, u.passwordHash))) {
+      this.throttle.failed(u.username, address);
+      throw invalid("the current password is wrong", { currentPassword: "wrong" });
+    }
+    this.throttle.succeeded(u.username, address);
+    this.users.setPassword(u.id, await hashPassword(pw));
+    return this.sessions.revokeCredentials(u.id, keepSessionId);
   }
 
   setRole(username: string, role: unknown): UserRow {
@@ -183,29 +206,24 @@ export class Accounts {
     if (typeof username !== "string" || typeof password !== "string" || username.length > 64 || password.length > 1024) {
       throw invalid("username and password are required strings");
     }
-    const accountKey = username.toLowerCase();
-    for (const [limiter, key] of [
-      [this.perAddress, address],
-      [this.perAccount, accountKey],
-    ] as const) {
-      const c = limiter.check(key);
-      if (!c.allowed) {
-        throw new AppError("rate_limited", "Too many login attempts; try again later", { retryAfterSeconds: c.retryAfterSeconds });
-      }
+    // Throttled per (account, address) and per address, never per account alone: a stranger's
+    // failures slow the stranger, and the owner signing in from their own address is not locked out.
+    const c = this.throttle.check(username, address);
+    if (!c.allowed) {
+      throw new AppError("rate_limited", "Too many failed sign-ins from your address; try again later", { retryAfterSeconds: c.retryAfterSeconds });
     }
-    this.perAddress.record(address);
     const user = this.users.byUsername(username);
     if (!user) {
       await verifyAgainstDummy(password);
-      this.perAccount.record(accountKey);
+      this.throttle.failed(username, address);
       throw new AppError("unauthenticated", LOGIN_FAILED);
     }
     const ok = await verifyPassword(password, user.passwordHash);
     if (!ok || user.disabled) {
-      this.perAccount.record(accountKey);
+      this.throttle.failed(username, address);
       throw new AppError("unauthenticated", LOGIN_FAILED);
     }
-    this.perAccount.reset(accountKey);
+    this.throttle.succeeded(username, address);
     return user;
   }
 

@@ -17,7 +17,15 @@ export interface Authenticated {
   refreshedExpiresAt: number | null;
 }
 
+export interface Revocation {
+  sessionsEnded: number;
+  tokensRevoked: number;
+}
+
 export class SessionManager {
+  /** Told whenever a user's credentials were revoked, so open connections can be closed at once. */
+  private readonly revokedListeners = new Set<(userId: string) => void>();
+
   constructor(
     private readonly sessions: SessionsStore,
     private readonly users: UsersStore,
@@ -72,7 +80,35 @@ export class SessionManager {
   }
 
   invalidateUser(userId: string): number {
-    return this.sessions.deleteForUser(userId);
+    const n = this.sessions.deleteForUser(userId);
+    this.notifyRevoked(userId);
+    return n;
+  }
+
+  /**
+   * Ends every session of the user except `keepSessionId` and revokes all their API tokens
+   * (a new password: whoever held the old one may have made a token with it).
+   */
+  revokeCredentials(userId: string, keepSessionId: string | null = null): Revocation {
+    const sessionsEnded = this.sessions.deleteForUserExcept(userId, keepSessionId);
+    const tokensRevoked = this.sessions.deleteTokensForUser(userId);
+    this.notifyRevoked(userId);
+    return { sessionsEnded, tokensRevoked };
+  }
+
+  onRevoked(listener: (userId: string) => void): () => void {
+    this.revokedListeners.add(listener);
+    return () => this.revokedListeners.delete(listener);
+  }
+
+  private notifyRevoked(userId: string): void {
+    for (const l of this.revokedListeners) {
+      try {
+        l(userId);
+      } catch {
+        // A listener's failure must not undo or hide the revocation itself.
+      }
+    }
   }
 
   createApiToken(userId: string, name: string): { id: string; token: string } {

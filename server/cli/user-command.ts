@@ -114,8 +114,8 @@ export const userCommand: Command = {
         try {
           await domain(() => s.accounts.get(name!));
           const password = await readNewPassword(args.flags["password-stdin"] === true);
-          await domain(() => s.accounts.setPassword(name!, password));
-          console.log(`password changed for ${name}; their sessions were ended`);
+          const r = await domain(() => s.accounts.setPassword(name!, password));
+          console.log(`password changed for ${name}; ${r.sessionsEnded} session(s) ended and ${r.tokensRevoked} API token(s) revoked (open connections close within seconds)`);
         } finally {
           s.db.close();
         }

@@ -50,6 +50,39 @@ export function registerAuthRoutes(r: Router, d: AuthRouteDeps): void {
     return { user: toPublicUser(u), settings: d.accounts.settings(u.id) };
   });
 
+  r.post(
+    "/api/v1/auth/password",
+    "Change your password {currentPassword, newPassword}: your other sessions end, every API token is revoked and their open WebSockets close",
+    "user",
+    async (c) => {
+      const u = c.user();
+      const body = await c.json();
+      if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalid("body must be {currentPassword, newPassword}");
+      const { currentPassword, newPassword } = body as Record<string, unknown>;
+      const r = await d.accounts.changeOwnPassword(u.id, currentPassword, newPassword, c.ip, c.auth?.sessionId ?? null);
+      c.log.info("password changed", { user: u.username, ...r });
+      return {
+        ...r,
+        message: `Password changed. ${r.sessionsEnded} other session(s) ended and ${r.tokensRevoked} API token(s) revoked; create new tokens for scripts that need them.`,
+      };
+    },
+  );
+
+  r.put(
+    "/api/v1/users/:username/password",
+    "Reset a user's password {password} (admins): all their sessions end, every API token is revoked and their open WebSockets close",
+    "admin",
+    async (c) => {
+      const admin = c.admin();
+      const body = await c.json();
+      if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalid("body must be {password}");
+      const self = c.params.username === admin.username ? (c.auth?.sessionId ?? null) : null;
+      const r = await d.accounts.setPassword(c.params.username!, (body as Record<string, unknown>).password, self);
+      c.log.info("password reset", { by: admin.username, user: c.params.username, ...r });
+      return { ...r, message: `Password reset. ${r.sessionsEnded} session(s) ended and ${r.tokensRevoked} API token(s) revoked.` };
+    },
+  );
+
   r.get("/api/v1/users/me/settings", "The signed-in user's settings", "user", (c) => d.accounts.settings(c.user().id));
 
   r.patch("/api/v1/users/me/settings", "Change settings: theme, editorFontSize, tabSize, wordWrap, lineNumbers", "user", async (c) => {

@@ -9,6 +9,7 @@ import { applySecurityHeaders } from "./security-headers.ts";
 import type { Metrics } from "./metrics.ts";
 import { readBodyText, readJsonBody, Reply, MAX_BODY_BYTES, type Ctx } from "./request-context.ts";
 import type { Handler, RouteInfo, Router } from "./router.ts";
+import { clientAddress, IpRanges } from "../auth/ip-ranges.ts";
 
 export const SESSION_COOKIE = "pymd_session";
 
@@ -17,6 +18,8 @@ export interface HttpAppDeps {
   metrics: Metrics;
   sessions: SessionManager;
   baseUrl: URL | null;
+  /** Reverse proxies whose X-Forwarded-For names the client (--trusted-proxy). */
+  trustedProxies?: IpRanges;
 }
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -105,8 +108,10 @@ export function createHttpApp(deps: HttpAppDeps) {
       const log = deps.log.child({ requestId, method, path: url.pathname });
       const cookies: string[] = [];
       try {
-        const who = authenticateRequest(request, deps.sessions);
-        if (who === "invalid-token") throw new AppError("unauthenticated", "Invalid API token");
+        const found = authenticateRequest(request, deps.sessions);
+        // A "bearer" route reads a bearer credential of its own (the metrics token) from the header.
+        if (found === "invalid-token" && auth !== "bearer") throw new AppError("unauthenticated", "Invalid API token");
+        const who = found === "invalid-token" ? { auth: null, cookieToken: null } : found;
         const a = who.auth;
         if (UNSAFE.has(method) && !(a && a.tokenId)) {
           // Bearer-token calls carry no ambient credentials, so only cookie or anonymous requests need the check.
@@ -125,7 +130,7 @@ export function createHttpApp(deps: HttpAppDeps) {
           params: decodeParams(params),
           query,
           requestId,
-          ip: server?.requestIP(request)?.address ?? "unknown",
+          ip: clientAddress(server?.requestIP(request)?.address ?? "unknown", request.headers.get("x-forwarded-for"), deps.trustedProxies ?? IpRanges.NONE),
           log,
           auth: a,
           user() {

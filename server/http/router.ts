@@ -7,7 +7,8 @@ export interface RouteInfo {
   method: string;
   path: string;
   summary: string;
-  auth: "none" | "user" | "admin" | "optional";
+  /** "bearer": open to anyone; the handler checks a bearer credential of its own (not an API token). */
+  auth: "none" | "user" | "admin" | "optional" | "bearer";
 }
 
 export interface Router {

@@ -44,6 +44,19 @@ export class SessionsStore {
     return r;
   }
 
+  /** Ends every session of the user but `keepId` (the one that changed the password). */
+  deleteForUserExcept(userId: string, keepId: string | null): number {
+    const r = this.db.query("DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?").run(userId, keepId).changes;
+    bumpAccessEpoch(this.db);
+    return r;
+  }
+
+  deleteTokensForUser(userId: string): number {
+    const r = this.db.query("DELETE FROM api_tokens WHERE user_id = ?").run(userId).changes;
+    bumpAccessEpoch(this.db);
+    return r;
+  }
+
   deleteExpired(now = Date.now()): number {
     const r = this.db.query("DELETE FROM sessions WHERE expires_at <= ?").run(now).changes;
     bumpAccessEpoch(this.db);

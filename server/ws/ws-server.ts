@@ -34,6 +34,8 @@ const RATE_BURST = 200;
 const MAX_JOINED = 20;
 /** Access cleared for pushes is re-checked at least this often, so an expiring session is noticed too. */
 const PUSH_RECHECK_MS = 5_000;
+/** How often open sockets look for credentials revoked by another process. */
+const REVOKE_POLL_MS = 2_000;
 
 interface Conn {
   id: string;
@@ -73,6 +75,42 @@ function authenticate(request: Request, d: WsDeps): Authenticated | string {
 export function mountWebSocket(app: Elysia, d: WsDeps): void {
   const conns = new Map<string, Conn>();
   let counter = 0;
+
+  /**
+   * Closes the sockets whose credentials no longer hold (a password change revokes sessions and
+   * tokens): at once for changes in this process, within REVOKE_POLL_MS for the `pymd user` CLI.
+   */
+  const closeRevoked = (userId?: string) => {
+    for (const c of conns.values()) {
+      if (userId !== undefined && c.auth.user.id !== userId) continue;
+      if (d.sessions.revalidate(c.auth)) continue;
+      c.send({ t: "error", code: "unauthenticated", message: "Your session ended; sign in again" });
+      c.close(4401, "unauthenticated");
+    }
+  };
+  d.sessions.onRevoked((userId) => closeRevoked(userId));
+  let revokePoll: ReturnType<typeof setInterval> | null = null;
+  let polledEpoch = "";
+  const pollRevocations = () => {
+    if (conns.size === 0) {
+      if (revokePoll) clearInterval(revokePoll);
+      revokePoll = null;
+      return;
+    }
+    if (!revokePoll) {
+      polledEpoch = d.accessEpoch();
+      revokePoll = setInterval(() => {
+        try {
+          const epoch = d.accessEpoch();
+          if (epoch !== polledEpoch) closeRevoked();
+          polledEpoch = epoch;
+        } catch {
+          // The database is closing with the server; the sockets close with it.
+        }
+      }, REVOKE_POLL_MS);
+      revokePoll.unref?.();
+    }
+  };
 
   const fail = (c: Conn, code: string, message: string, close: boolean) => {
     c.send({ t: "error", code, message });
@@ -314,6 +352,7 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
       };
       conns.set(ws.id, c);
       d.metrics.openWebSockets++;
+      pollRevocations();
       c.send({ t: "hello", v: WS_PROTOCOL_VERSION, user: { id: auth.user.id, username: auth.user.username } });
     },
     message(ws: RawSocket, message: unknown) {
@@ -331,6 +370,7 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
       if (!c) return;
       conns.delete(ws.id);
       d.metrics.openWebSockets--;
+      pollRevocations();
       d.metrics.previews.waiting -= c.previews.size;
       c.previews.clear();
       for (const doc of c.joined) {

@@ -1,0 +1,192 @@
+// Accounts under attack, through the real server: a password change or reset revokes tokens and
+// sessions and closes their sockets; sign-in throttling slows a stranger, not the owner; and
+// X-Forwarded-For names the client only when a trusted proxy sent it.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { IpRanges } from "../auth/ip-ranges.ts";
+import { databasePath } from "../store/database.ts";
+import { startTestServer, TEST_PASSWORD, type TestServer } from "../testing/test-server.ts";
+import { Peer } from "../testing/ws-peer.ts";
+
+let srv: TestServer;
+
+beforeAll(async () => {
+  // The tests reach the server from 127.0.0.1, a trusted proxy here, so X-Forwarded-For picks the address.
+  srv = await startTestServer({ trustedProxy: IpRanges.parse("127.0.0.1/32") });
+});
+afterAll(() => srv.close());
+
+const login = (username: string, password: string, from?: string) =>
+  fetch(srv.url + "/api/v1/auth/login", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(from ? { "x-forwarded-for": from } : {}) },
+    body: JSON.stringify({ username, password }),
+  });
+
+const cookieOf = (res: Response) => res.headers.get("set-cookie")!.split(";")[0]!;
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const wsUrl = () => srv.url.replace("http", "ws") + "/api/v1/ws";
+
+async function signedIn(username: string, from = "192.0.2.1") {
+  const res = await login(username, TEST_PASSWORD, from);
+  expect(res.status).toBe(200);
+  return cookieOf(res);
+}
+
+async function tokenFor(cookie: string, name = "script"): Promise<string> {
+  const res = await fetch(srv.url + "/api/v1/tokens", { method: "POST", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ name }) });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { token: string }).token;
+}
+
+describe("a password change revokes what the old password made", () => {
+  test("own change: API tokens answer 401 and cannot mint tokens, other sessions end, their sockets close; this session stays", async () => {
+    await srv.services.accounts.addUser("pat", TEST_PASSWORD, "user");
+    const here = await signedIn("pat");
+    const elsewhere = await signedIn("pat", "198.51.100.9");
+    const token = await tokenFor(elsewhere);
+    expect((await fetch(srv.url + "/api/v1/auth/me", { headers: bearer(token) })).status).toBe(200);
+    const tokenSocket = await Peer.open(wsUrl(), bearer(token));
+    const cookieSocket = await Peer.open(wsUrl(), { cookie: elsewhere });
+    const ownSocket = await Peer.open(wsUrl(), { cookie: here });
+    await tokenSocket.next("hello");
+
+    const res = await fetch(srv.url + "/api/v1/auth/password", {
+      method: "POST",
+      headers: { cookie: here, "content-type": "application/json" },
+      body: JSON.stringify({ currentPassword: TEST_PASSWORD, newPassword: "a brand new secret" }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { sessionsEnded: number; tokensRevoked: number; message: string };
+    expect(body).toMatchObject({ sessionsEnded: 1, tokensRevoked: 1 });
+    expect(body.message).toContain("API token(s) revoked");
+
+    const me = await fetch(srv.url + "/api/v1/auth/me", { headers: bearer(token) });
+    expect(me.status).toBe(401);
+    const mint = await fetch(srv.url + "/api/v1/tokens", { method: "POST", headers: { ...bearer(token), "content-type": "application/json" }, body: JSON.stringify({ name: "again" }) });
+    expect(mint.status).toBe(401);
+    expect((await fetch(srv.url + "/api/v1/auth/me", { headers: { cookie: elsewhere } })).status).toBe(401);
+    expect((await tokenSocket.waitClosed())?.code).toBe(4401);
+    expect((await cookieSocket.waitClosed())?.code).toBe(4401);
+    // the session that changed the password keeps working, socket and all
+    expect((await fetch(srv.url + "/api/v1/auth/me", { headers: { cookie: here } })).status).toBe(200);
+    expect(ownSocket.closed).toBeNull();
+    ownSocket.ws.close();
+    expect((await login("pat", TEST_PASSWORD, "192.0.2.1")).status).toBe(401);
+    expect((await login("pat", "a brand new secret", "192.0.2.1")).status).toBe(200);
+  }, 30_000);
+
+  test("a wrong current password changes nothing and is throttled like a sign-in", async () => {
+    await srv.services.accounts.addUser("quinn", TEST_PASSWORD, "user");
+    const cookie = await signedIn("quinn", "192.0.2.20");
+    const token = await tokenFor(cookie);
+    const change = (current: string) =>
+      fetch(srv.url + "/api/v1/auth/password", {
+        method: "POST",
+        headers: { cookie, "content-type": "application/json", "x-forwarded-for": "192.0.2.20" },
+        body: JSON.stringify({ currentPassword: current, newPassword: "whatever it would be" }),
+      });
+    const wrong = await change("not my password");
+    expect(wrong.status).toBe(400);
+    expect(((await wrong.json()) as { error: { message: string } }).error.message).toBe("the current password is wrong");
+    expect((await fetch(srv.url + "/api/v1/auth/me", { headers: bearer(token) })).status).toBe(200);
+    let last = 0;
+    for (let i = 0; i < 8; i++) last = (await change("still not it")).status;
+    expect(last).toBe(429);
+  }, 30_000);
+
+  test("an admin's reset ends every session and token of the user", async () => {
+    await srv.services.accounts.addUser("root2", TEST_PASSWORD, "admin");
+    await srv.services.accounts.addUser("rae", TEST_PASSWORD, "user");
+    const admin = await signedIn("root2", "192.0.2.30");
+    const rae = await signedIn("rae", "192.0.2.31");
+    const token = await tokenFor(rae);
+    const socket = await Peer.open(wsUrl(), bearer(token));
+    const res = await fetch(srv.url + "/api/v1/users/rae/password", {
+      method: "PUT",
+      headers: { cookie: admin, "content-type": "application/json" },
+      body: JSON.stringify({ password: "reset by the admin" }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ sessionsEnded: 1, tokensRevoked: 1 });
+    expect((await fetch(srv.url + "/api/v1/auth/me", { headers: { cookie: rae } })).status).toBe(401);
+    expect((await fetch(srv.url + "/api/v1/auth/me", { headers: bearer(token) })).status).toBe(401);
+    expect((await socket.waitClosed())?.code).toBe(4401);
+    expect((await fetch(srv.url + "/api/v1/auth/me", { headers: { cookie: admin } })).status).toBe(200);
+    const weak = await fetch(srv.url + "/api/v1/users/rae/password", { method: "PUT", headers: { cookie: admin, "content-type": "application/json" }, body: JSON.stringify({ password: "short" }) });
+    expect(weak.status).toBe(400);
+  });
+
+  test("revocation by another process (the pymd user CLI) closes the socket too", async () => {
+    await srv.services.accounts.addUser("sol", TEST_PASSWORD, "user");
+    const token = await tokenFor(await signedIn("sol", "192.0.2.40"));
+    const socket = await Peer.open(wsUrl(), bearer(token));
+    await socket.next("hello");
+    // What `pymd user passwd` does, through its own connection to the database file.
+    const other = new Database(databasePath(srv.dataDir));
+    try {
+      other.query("DELETE FROM api_tokens WHERE user_id = ?").run(srv.services.users.byUsername("sol")!.id);
+    } finally {
+      other.close();
+    }
+    expect((await socket.waitClosed(10_000))?.code).toBe(4401);
+  }, 20_000);
+});
+
+describe("sign-in throttling slows the attacker, not the owner", () => {
+  test("a stranger's many failures do not lock the owner out of their own address", async () => {
+    await srv.services.accounts.addUser("tess", TEST_PASSWORD, "user");
+    const statuses: number[] = [];
+    for (let i = 0; i < 15; i++) statuses.push((await login("tess", `guess number ${i}`, "203.0.113.66")).status);
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses).toContain(429);
+    // The stranger is still backing off, even with the right password…
+    const stranger = await login("tess", TEST_PASSWORD, "203.0.113.66");
+    expect(stranger.status).toBe(429);
+    expect(Number(stranger.headers.get("retry-after"))).toBeGreaterThan(0);
+    // …while the owner, from an address that has not been failing, signs in.
+    expect((await login("tess", TEST_PASSWORD, "198.51.100.77")).status).toBe(200);
+  }, 30_000);
+
+  test("an address spraying many accounts is limited; others are not", async () => {
+    let last = 0;
+    for (let i = 0; i < 31; i++) last = (await login(`nobody${i}`, "some password", "203.0.113.99")).status;
+    expect(last).toBe(429);
+    await srv.services.accounts.addUser("uma", TEST_PASSWORD, "user");
+    expect((await login("uma", TEST_PASSWORD, "203.0.113.99")).status).toBe(429);
+    expect((await login("uma", TEST_PASSWORD, "203.0.113.100")).status).toBe(200);
+  }, 60_000);
+
+  test("IPv6 addresses of one /64 share a limit", async () => {
+    await srv.services.accounts.addUser("vic", TEST_PASSWORD, "user");
+    for (let i = 0; i < 31; i++) await login(`ghost6-${i}`, "some password", `2001:db8:aa:bb::${(i + 1).toString(16)}`);
+    expect((await login("vic", TEST_PASSWORD, "2001:db8:aa:bb::ffff")).status).toBe(429);
+    expect((await login("vic", TEST_PASSWORD, "2001:db8:aa:cc::1")).status).toBe(200);
+  }, 60_000);
+});
+
+describe("X-Forwarded-For", () => {
+  test("from a trusted proxy, the rightmost untrusted hop is the client; what the client wrote to its left is ignored", async () => {
+    await srv.services.accounts.addUser("wes", TEST_PASSWORD, "user");
+    // The attacker's real address (appended by the proxy) is 203.0.113.5; it wrote fresh fake ones before it.
+    for (let i = 0; i < 12; i++) await login("wes", "wrong guess", `10.9.9.${i}, 203.0.113.5`);
+    expect((await login("wes", TEST_PASSWORD, "10.1.1.1, 203.0.113.5")).status).toBe(429);
+    expect((await login("wes", TEST_PASSWORD, "203.0.113.6")).status).toBe(200);
+  }, 30_000);
+
+  test("from a peer that is not a trusted proxy, X-Forwarded-For is not believed", async () => {
+    const plain = await startTestServer();
+    try {
+      await plain.services.accounts.addUser("xena", TEST_PASSWORD, "user");
+      const at = (password: string, xff: string) =>
+        fetch(plain.url + "/api/v1/auth/login", { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": xff }, body: JSON.stringify({ username: "xena", password }) });
+      // Each attempt claims a fresh address; all of them count against the real peer, 127.0.0.1.
+      let last = 0;
+      for (let i = 0; i < 12; i++) last = (await at("wrong guess", `198.51.100.${i}`)).status;
+      expect(last).toBe(429);
+      expect((await at(TEST_PASSWORD, "198.51.100.200")).status).toBe(429);
+    } finally {
+      await plain.close();
+    }
+  }, 30_000);
+});
