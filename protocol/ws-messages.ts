@@ -28,6 +28,8 @@ export interface CellStateJson {
   block: number;
   status: BlockStatus | "queued" | "running" | "not-run";
   durationMs: number | null;
+  /** The kernel's execution counter when this block started ([n] as in Jupyter); null until it starts. */
+  count: number | null;
   /** Rendered, sanitized outputs. */
   html: string;
   /** When the block started running (epoch ms), while it runs. */
@@ -46,6 +48,33 @@ export interface PreviewBlockJson {
   outputsHtml: string;
   status: BlockStatus | "not-run";
   durationMs: number | null;
+  /** The execution counter of the run that made these outputs, when known. */
+  count: number | null;
+  /** Why these outputs may no longer match the code and the kernel (null: they do). */
+  stale: StaleReason | null;
+}
+
+/**
+ * Why an output is stale: its block's code changed since it ran ("edited"), an earlier block
+ * changed or ran again after it ("upstream"), or the kernel it ran in is gone ("kernel").
+ */
+export type StaleReason = "edited" | "upstream" | "kernel";
+
+export type KernelStatus = "idle" | "busy" | "starting" | "stopped";
+/** Why a kernel is stopped: never started here, its namespace lost to a limit, a crash or an interrupt that had to kill it, or closed when idle. */
+export type KernelStopReason = "not-started" | "limit" | "crash" | "interrupt" | "idle-close";
+
+/** The document's kernel as everyone in it sees it. */
+export interface KernelStateJson {
+  status: KernelStatus;
+  /** While busy: the running block (index in the parsed source), its 1-based number among executed blocks, and its first line. */
+  block: { index: number; number: number; line: number } | null;
+  /** Set when status is "stopped". */
+  reason: KernelStopReason | null;
+  /** What just happened, in words ("Kernel restarted — variables cleared"); null when nothing is worth saying. */
+  message: string | null;
+  /** Executions so far in this kernel: the last [n] given. */
+  counter: number;
 }
 
 export type ServerMessage =
@@ -56,6 +85,8 @@ export type ServerMessage =
   | { t: "cell"; doc: string; runId: string; cell: CellStateJson }
   | { t: "run-finished"; doc: string; runId: string; durationMs: number; error: string | null }
   | { t: "run-event"; doc: string; runId: string; event: RunEvent }
+  /** The kernel's state: sent after joined and to every watcher whenever it changes. */
+  | { t: "kernel"; doc: string; kernel: KernelStateJson }
   /** The document's workspace files changed (an upload, a block's output); `skipped` names what a run wrote that was not kept, and why. */
   | { t: "files"; doc: string; skipped: string[] }
   /** Sent after joined: whether this server can run code at all, and if not why and what turns it on. */

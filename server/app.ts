@@ -96,6 +96,7 @@ export interface RunningServer {
   port: number;
   services: Services;
   sandbox: () => Promise<Sandbox>;
+  notebooks: NotebookSessions;
   stop(): Promise<void>;
 }
 
@@ -143,7 +144,7 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     documentBytes: config.workspaceMaxMb * MB,
     userBytes: config.userFilesMaxMb * MB,
   });
-  const notebooks = new NotebookSessions(services.outputsStore, executions, log, files);
+  const notebooks = new NotebookSessions(services.outputsStore, executions, log, files, { idleCloseMinutes: config.kernelIdleCloseMinutes });
   registerFileRoutes(router, { files, documents: services.documents, notebooks });
   // viewers are shown these instead of a run, on the render and export routes as on public links
   const storedResults = (id: string, source: string) => notebooks.resultsFor(id, parsePymd(source));
@@ -213,6 +214,7 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     port: server.port ?? config.port,
     services,
     sandbox,
+    notebooks,
     async stop() {
       clearInterval(timer);
       await notebooks.closeAll();

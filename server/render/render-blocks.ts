@@ -7,8 +7,8 @@ import { finishHtml, type FileUrl } from "./html-pipeline.ts";
 import { HeadingSlugger } from "./markdown-hast.ts";
 import { blockHast, outputsHast } from "./notebook-hast.ts";
 
-/** The preview's view of one block, as sent to the browser. */
-export type RenderedBlock = PreviewBlockJson;
+/** The preview's view of one block, as sent to the browser (the session adds its counter and stale mark). */
+export type RenderedBlock = Omit<PreviewBlockJson, "count" | "stale">;
 
 /** A bounded cache of rendered block HTML keyed by what the HTML depends on. */
 export class BlockRenderCache {

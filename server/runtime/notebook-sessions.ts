@@ -2,8 +2,8 @@
 // and the people watching it. Runs are shared: everyone in the document sees the same cells.
 import { parsePymd, type ParsedPymd } from "../../protocol/pymd-parser.ts";
 import { executableBlocks } from "../../protocol/pymd-run-blocks.ts";
-import type { BlockResult, RunBlock, RunEvent } from "../../protocol/run-frames.ts";
-import type { CellStateJson, ServerMessage } from "../../protocol/ws-messages.ts";
+import type { BlockResult, HostFailureFrame, RunBlock, RunEvent } from "../../protocol/run-frames.ts";
+import type { CellStateJson, KernelStateJson, PreviewBlockJson, ServerMessage } from "../../protocol/ws-messages.ts";
 import type { Kernel, WorkspaceMount } from "../../sandbox/index.ts";
 import { createWorkspaceDir, type WorkspaceDir } from "../../sandbox/workspace-dir.ts";
 import type { WorkspaceFiles, WorkspaceMirror } from "../files/workspace-files.ts";
@@ -12,6 +12,7 @@ import type { Logger } from "../log/logger.ts";
 import type { OutputsStore } from "../store/outputs-store.ts";
 import { BlockRenderCache, renderBlocks, renderOutputs } from "../render/index.ts";
 import type { Executions } from "./executions.ts";
+import { markOutputs, OutputPlacement, type RanIn } from "./output-staleness.ts";
 
 export interface Watcher {
   id: string;
@@ -34,8 +35,15 @@ export function resultsByBlock(outputs: ReadonlyMap<string, BlockResult>, parsed
   return out;
 }
 
-/** How long a session with nobody watching keeps its kernel. */
-const IDLE_CLOSE_MS = 10 * 60_000;
+/** A stored output with the execution counter it was made with. */
+interface CountedResult extends BlockResult {
+  count?: number | null;
+}
+
+/** How long a session with nobody watching keeps its kernel, by default (--kernel-idle-close). */
+export const DEFAULT_IDLE_CLOSE_MINUTES = 30;
+/** Documents whose kernel was closed for idleness are remembered this long, to say so when they are opened again. */
+const IDLE_NOTICE_KEEP = 5000;
 /** Cell updates of one block are sent at most this often while it streams. */
 const CELL_THROTTLE_MS = 100;
 
@@ -47,6 +55,15 @@ class NotebookSession {
   private running: { runId: string; abort: AbortController } | null = null;
   private readonly cache = new BlockRenderCache();
   idleSince = Date.now();
+  /** Moves whenever the kernel's namespace is lost (restart, crash, limit): outputs made before are stale. */
+  private kernelNo = 1;
+  /** Executions in the current kernel. */
+  private counter = 0;
+  /** Stored outputs (stored ones came from an earlier kernel, kernel 0). */
+  private readonly ranIn = new Map<string, RanIn>();
+  private readonly placement = new OutputPlacement();
+  private restarts = 0;
+  private state: KernelStateJson;
 
   private workspace: { dir: WorkspaceDir; mirror: WorkspaceMirror } | null = null;
 
@@ -56,8 +73,32 @@ class NotebookSession {
     private readonly executions: Executions,
     private readonly log: Logger,
     private readonly files: WorkspaceFiles | null = null,
+    stopped: { reason: KernelStateJson["reason"]; message: string | null } = { reason: "not-started", message: null },
   ) {
     this.outputs = store.forDocument(docId);
+    for (const [h, r] of this.outputs) this.ranIn.set(h, { kernel: 0, count: (r as CountedResult).count ?? null });
+    this.state = { status: "stopped", block: null, reason: stopped.reason, message: stopped.message, counter: 0 };
+  }
+
+  get kernelState(): KernelStateJson {
+    return this.state;
+  }
+
+  /** Whether a kernel ever ran code in this session (so closing it loses something). */
+  get hadKernel(): boolean {
+    return this.kernel !== null;
+  }
+
+  private setKernel(next: Omit<KernelStateJson, "counter">): void {
+    this.state = { ...next, counter: this.counter };
+    this.broadcast({ t: "kernel", doc: this.docId, kernel: this.state });
+  }
+
+  /** The namespace is gone: every output made so far belongs to an earlier kernel. */
+  private lostKernel(): void {
+    if (this.counter === 0) return;
+    this.kernelNo++;
+    this.counter = 0;
   }
 
   /** Workspace files referenced by relative path, as the editor's preview loads them. */
@@ -102,22 +143,38 @@ class NotebookSession {
     return resultsByBlock(this.outputs, parsed);
   }
 
-  async preview(source: string) {
+  /**
+   * The output each executed block shows (an edited block keeps its last one), with the counter it
+   * ran with and whether it is stale, from what ran in which order in the current kernel.
+   */
+  private placeOutputs(parsed: ParsedPymd): Map<number, { hash: string; result: BlockResult; count: number | null; stale: PreviewBlockJson["stale"] }> {
+    const execs = executableBlocks(parsed);
+    const codes = execs.map((b) => codeHash(b.code));
+    const shown = this.placement.place(codes, (h) => this.outputs.has(h));
+    const marks = markOutputs(codes.map((code, i) => ({ code, shown: shown[i]! })), (h) => this.ranIn.get(h), this.kernelNo);
+    const out = new Map<number, { hash: string; result: BlockResult; count: number | null; stale: PreviewBlockJson["stale"] }>();
+    execs.forEach((b, i) => {
+      const h = shown[i];
+      if (h) out.set(b.id, { hash: h, result: { ...this.outputs.get(h)!, block: b.id }, ...marks[i]! });
+    });
+    return out;
+  }
+
+  async preview(source: string): Promise<{ blocks: PreviewBlockJson[]; problems: ParsedPymd["problems"] }> {
     const parsed = parsePymd(source);
-    const results = this.resultsFor(parsed);
+    const placed = this.placeOutputs(parsed);
+    const results = new Map([...placed].map(([i, p]) => [i, p.result]));
     const blocks = await renderBlocks(
       parsed,
       results,
       (i) => {
-        const b = parsed.blocks[i];
-        if (!b || b.kind !== "code") return "";
-        const h = codeHash(b.code);
-        return `${h}:${this.versions.get(h) ?? 0}`;
+        const h = placed.get(i)?.hash;
+        return h ? `${h}:${this.versions.get(h) ?? 0}` : "";
       },
       this.cache,
       this.fileUrl,
     );
-    return { blocks, problems: parsed.problems };
+    return { blocks: blocks.map((b) => ({ ...b, count: placed.get(b.block)?.count ?? null, stale: placed.get(b.block)?.stale ?? null })), problems: parsed.problems };
   }
 
   async run(watcher: Watcher, source: string, scope: { all: true } | { blocks: number[] }): Promise<void> {
@@ -130,11 +187,19 @@ class NotebookSession {
     const abort = new AbortController();
     this.running = { runId, abort };
     const started = performance.now();
+    this.placeOutputs(parsed);
+    const restartsBefore = this.restarts;
+    /** The counter each block started with, and the kernel it ran in. */
+    const ran = new Map<number, RanIn>();
+    let reached = false;
+    let failure: HostFailureFrame | null = null;
+    let interrupted: number | null = null;
+    const busyOn = (index: number) => ({ index, number: all.findIndex((b) => b.id === index) + 1, line: parsed.blocks[index]?.startLine ?? 0 });
     this.broadcast({ t: "run-started", doc: this.docId, runId, by: watcher.username, blocks: blocks.map((b) => b.id) });
     const live = new Map<number, BlockResult & { startedAt: number | null }>();
     for (const b of blocks) {
       live.set(b.id, { block: b.id, status: "not-run", durationMs: null, outputs: [], startedAt: null });
-      this.sendCell(runId, b.id, { block: b.id, status: "queued", durationMs: null, html: "", startedAt: null });
+      this.sendCell(runId, b.id, { block: b.id, status: "queued", durationMs: null, html: "", startedAt: null, count: null });
     }
     const lastSent = new Map<number, number>();
     const pending = new Map<number, ReturnType<typeof setTimeout>>();
@@ -148,7 +213,8 @@ class NotebookSession {
         lastSent.set(block, Date.now());
         // once the run is over, a block it never reached is "not run", never left "queued"
         const status = r.status === "not-run" ? (over ? "not-run" : r.startedAt ? "running" : "queued") : r.status;
-        void renderOutputs(r, this.fileUrl).then((html) => this.sendCell(runId, block, { block, status, durationMs: r.durationMs, html, startedAt: r.startedAt }));
+        const count = ran.get(block)?.count ?? null;
+        void renderOutputs(r, this.fileUrl).then((html) => this.sendCell(runId, block, { block, status, durationMs: r.durationMs, html, startedAt: r.startedAt, count }));
       };
       if (force || now - (lastSent.get(block) ?? 0) >= CELL_THROTTLE_MS) {
         clearTimeout(pending.get(block));
@@ -178,12 +244,15 @@ class NotebookSession {
     };
     const onEvent = (e: RunEvent) => {
       if (e.type === "block-done") syncBack();
+      if (e.type === "host-error") failure = e;
       if (!("block" in e) || e.block === null) return;
       const r = live.get(e.block);
       if (!r) return;
       switch (e.type) {
         case "block-start":
           r.startedAt = Date.now();
+          ran.set(e.block, { kernel: this.kernelNo, count: ++this.counter });
+          this.setKernel({ status: "busy", block: busyOn(e.block), reason: null, message: null });
           pushCell(e.block, true);
           return;
         case "stdout":
@@ -209,6 +278,7 @@ class NotebookSession {
         case "block-done":
           r.status = e.status;
           r.durationMs = e.durationMs;
+          if (e.status === "interrupted") interrupted = e.block;
           pushCell(e.block, true);
           return;
       }
@@ -221,6 +291,11 @@ class NotebookSession {
         if ("all" in scope && this.kernel) {
           await this.kernel.close();
           this.kernel = null;
+        }
+        reached = true;
+        if (!this.kernel?.alive) {
+          this.lostKernel();
+          this.setKernel({ status: "starting", block: null, reason: null, message: null });
         }
         const workspace = await this.workspaceMount();
         this.kernel ??= await sandbox.startKernel({ workspace });
@@ -247,10 +322,13 @@ class NotebookSession {
         if (r.status !== "not-run" || r.outputs.length > 0) {
           const { startedAt: _s, ...result } = r;
           const h = codeHash(b.code);
-          this.outputs.set(h, result);
+          const meta = ran.get(b.id) ?? { kernel: this.kernelNo, count: null };
+          const counted: CountedResult = { ...result, count: meta.count };
+          this.outputs.set(h, counted);
+          this.ranIn.set(h, meta);
           this.versions.set(h, (this.versions.get(h) ?? 0) + 1);
           try {
-            this.store.save(this.docId, h, result);
+            this.store.save(this.docId, h, counted);
           } catch (err) {
             this.log.error("saving outputs failed", { doc: this.docId, err: String(err) });
           }
@@ -258,8 +336,25 @@ class NotebookSession {
         pushCell(b.id, true);
       }
       this.running = null;
+      // a restart during the run has said what the kernel is now
+      if (reached && this.restarts === restartsBefore) this.settle(failure, interrupted === null ? null : busyOn(interrupted).number);
       this.broadcast({ t: "run-finished", doc: this.docId, runId, durationMs: performance.now() - started, error });
     }
+  }
+
+  /** The kernel's state once a run is over: idle if its namespace survived, else stopped and why. */
+  private settle(failure: HostFailureFrame | null, interruptedBlock: number | null): void {
+    if (this.kernel?.alive) {
+      this.setKernel({ status: "idle", block: null, reason: null, message: interruptedBlock !== null ? `Interrupted block ${interruptedBlock} — variables kept` : null });
+      return;
+    }
+    this.lostKernel();
+    const f = failure;
+    const why = f?.message ?? "the Python process ended";
+    const reason: KernelStateJson["reason"] =
+      f?.reason === "refused" ? "not-started" : f?.reason === "timeout" ? "limit" : f?.reason === "killed" ? (/interrupt/.test(why) ? "interrupt" : "limit") : "crash";
+    const message = reason === "not-started" ? `The kernel could not start: ${why}` : `Kernel stopped: ${why} — variables are gone`;
+    this.setKernel({ status: "stopped", block: null, reason, message });
   }
 
   private sendCell(runId: string, _block: number, cell: CellStateJson): void {
@@ -268,13 +363,27 @@ class NotebookSession {
 
   interrupt(): void {
     if (!this.running) return;
+    const s = this.state;
+    if (s.status === "busy" && s.block) this.setKernel({ ...s, message: `Interrupting block ${s.block.number}…` });
     if (this.kernel) this.kernel.interrupt();
     else this.running.abort.abort();
   }
 
+  /** A fresh namespace: every output so far becomes stale; everyone in the document is told how it went. */
   async restart(): Promise<void> {
+    this.restarts++;
+    this.setKernel({ status: "starting", block: null, reason: null, message: "Restarting…" });
     if (this.running) this.running.abort.abort();
-    if (this.kernel) await this.kernel.restart();
+    this.kernelNo++;
+    this.counter = 0;
+    try {
+      if (this.kernel) await this.kernel.restart();
+    } catch (e) {
+      this.setKernel({ status: "stopped", block: null, reason: "crash", message: `The kernel did not restart: ${e instanceof Error ? e.message : String(e)}` });
+      return;
+    }
+    if (this.kernel?.alive) this.setKernel({ status: "idle", block: null, reason: null, message: "Kernel restarted — variables cleared" });
+    else this.setKernel({ status: "stopped", block: null, reason: "not-started", message: "Kernel restarted — variables cleared; a new one starts with the next run" });
   }
 
   async close(): Promise<void> {
@@ -294,13 +403,19 @@ export class NotebookSessions {
     return this.executions.status();
   }
   private readonly timer: ReturnType<typeof setInterval>;
+  /** Documents whose kernel was closed for idleness, and after how many minutes: said when they are opened again. */
+  private readonly closedIdle = new Map<string, number>();
+  private readonly idleCloseMinutes: number;
 
   constructor(
     private readonly store: OutputsStore,
     private readonly executions: Executions,
     private readonly log: Logger,
     private readonly files: WorkspaceFiles | null = null,
+    /** Minutes a kernel nobody watches is kept (0: until the server stops). */
+    opts: { idleCloseMinutes?: number } = {},
   ) {
+    this.idleCloseMinutes = opts.idleCloseMinutes ?? DEFAULT_IDLE_CLOSE_MINUTES;
     this.timer = setInterval(() => void this.closeIdle(), 60_000);
     this.timer.unref?.();
     // every change to a document's files reaches the people who have it open
@@ -310,7 +425,13 @@ export class NotebookSessions {
   get(docId: string): NotebookSession {
     let s = this.sessions.get(docId);
     if (!s) {
-      s = new NotebookSession(docId, this.store, this.executions, this.log, this.files);
+      const idle = this.closedIdle.get(docId);
+      this.closedIdle.delete(docId);
+      const stopped =
+        idle === undefined
+          ? undefined
+          : { reason: "idle-close" as const, message: `Kernel stopped after ${idle} min idle — variables are gone` };
+      s = new NotebookSession(docId, this.store, this.executions, this.log, this.files, stopped);
       this.sessions.set(docId, s);
     }
     return s;
@@ -323,6 +444,10 @@ export class NotebookSessions {
   join(docId: string, w: Watcher): NotebookSession {
     const s = this.get(docId);
     s.watchers.set(w.id, w);
+    // after the caller's "joined": the kernel as it is now
+    queueMicrotask(() => {
+      if (s.watchers.get(w.id) === w) w.send({ t: "kernel", doc: docId, kernel: s.kernelState });
+    });
     return s;
   }
 
@@ -339,10 +464,17 @@ export class NotebookSessions {
     return live ? live.resultsFor(parsed) : resultsByBlock(this.store.forDocument(docId), parsed);
   }
 
-  private async closeIdle(now = Date.now()): Promise<void> {
+  /** Closes the sessions nobody has watched for the idle-close time; their kernels' variables are gone. */
+  async closeIdle(now = Date.now()): Promise<void> {
+    if (this.idleCloseMinutes === 0) return;
     for (const [id, s] of this.sessions) {
-      if (s.watchers.size === 0 && !s.isRunning && now - s.idleSince > IDLE_CLOSE_MS) {
+      if (s.watchers.size === 0 && !s.isRunning && now - s.idleSince >= this.idleCloseMinutes * 60_000) {
         this.sessions.delete(id);
+        if (s.hadKernel) {
+          this.closedIdle.set(id, this.idleCloseMinutes);
+          if (this.closedIdle.size > IDLE_NOTICE_KEEP) this.closedIdle.delete(this.closedIdle.keys().next().value!);
+          this.log.info("kernel closed after idle", { doc: id, minutes: this.idleCloseMinutes });
+        }
         await s.close().catch(() => {});
       }
     }
