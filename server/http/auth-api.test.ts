@@ -88,22 +88,24 @@ describe("login and sessions", () => {
 });
 
 describe("rate limits", () => {
-  test("failed logins per account get 429 with Retry-After", async () => {
+  test("failed logins from one address back off with 429 and Retry-After, even for the right password from there", async () => {
     await srv.services.accounts.addUser("erin", TEST_PASSWORD, "user");
     let last: Response | null = null;
     for (let i = 0; i < 11; i++) last = await login("erin", "not the password", { "x-test": String(i) });
     expect(last!.status).toBe(429);
     expect(Number(last!.headers.get("retry-after"))).toBeGreaterThan(0);
-    // Even the right password waits until the window ends.
+    expect(((await last!.json()) as { error: { message: string } }).error.message).toContain("from your address");
+    // The guessing address waits out its back-off, right password or not.
     expect((await login("erin", TEST_PASSWORD)).status).toBe(429);
+    srv.services.accounts.throttle.resetAddress("127.0.0.1");
   });
 
-  test("attempts per client address are limited too", async () => {
-    srv.services.accounts.perAddress.reset("127.0.0.1");
+  test("failed sign-ins per client address are limited across accounts", async () => {
+    srv.services.accounts.throttle.resetAddress("127.0.0.1");
     let status = 0;
     for (let i = 0; i < 31; i++) status = (await login(`ghost${i}`, "whatever-pass")).status;
     expect(status).toBe(429);
-    srv.services.accounts.perAddress.reset("127.0.0.1");
+    srv.services.accounts.throttle.resetAddress("127.0.0.1");
   });
 });
 
@@ -170,14 +172,43 @@ describe("operations", () => {
     }
   });
 
-  test("metrics in Prometheus text format with routes, statuses, histogram and gauges", async () => {
+  test("metrics in Prometheus text format with routes, statuses, histogram and gauges (for admins)", async () => {
     await fetch(srv.url + "/api/v1/health");
-    const text = await (await fetch(srv.url + "/metrics")).text();
+    const admin = await srv.userClient("metrics-admin", "admin");
+    const res = await admin.req("GET", "/metrics");
+    expect(res.status).toBe(200);
+    const text = await res.text();
     expect(text).toContain('pymd_http_requests_total{method="GET",route="/api/v1/health",status="200"}');
     expect(text).toContain("pymd_http_request_duration_seconds_bucket");
     expect(text).toMatch(/pymd_users \d+/);
     expect(text).toMatch(/pymd_documents \d+/);
     expect(text).toContain("pymd_websockets_open 0");
+  });
+
+  test("metrics answer nobody else without a metrics token", async () => {
+    const anon = await fetch(srv.url + "/metrics");
+    expect(anon.status).toBe(401);
+    expect(((await anon.json()) as { error: { message: string } }).error.message).toContain("--metrics-token");
+    expect((await alice.req("GET", "/metrics")).status).toBe(403);
+    expect((await fetch(srv.url + "/metrics", { headers: { authorization: "Bearer some-guess-of-a-token" } })).status).toBe(401);
+  });
+
+  test("with --metrics-token, the token as a Bearer credential reads them and a wrong one does not", async () => {
+    const token = "scrape-me-if-you-can-0123456789";
+    const s2 = await startTestServer({ metricsToken: token });
+    try {
+      const ok = await fetch(s2.url + "/metrics", { headers: { authorization: `Bearer ${token}` } });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain("pymd_process_uptime_seconds");
+      const wrong = await fetch(s2.url + "/metrics", { headers: { authorization: `Bearer ${token}x` } });
+      expect(wrong.status).toBe(401);
+      expect(((await wrong.json()) as { error: { message: string } }).error.message).toContain("metrics token");
+      expect((await fetch(s2.url + "/metrics")).status).toBe(401);
+      // the metrics token is no API token: it opens nothing else
+      expect((await fetch(s2.url + "/api/v1/auth/me", { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+    } finally {
+      await s2.close();
+    }
   });
 
   test("the OpenAPI document lists the API and the browser page renders it", async () => {

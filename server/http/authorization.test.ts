@@ -58,7 +58,7 @@ const row = (anonymous: number, viewer: number, editor: number, owner: number, o
 const CASES: Case[] = [
   { name: "health", method: "GET", path: () => "/api/v1/health", doc: "none", expect: row(200, 200, 200, 200, 200, 200, 200) },
   { name: "ready", method: "GET", path: () => "/api/v1/ready", doc: "none", expect: row(200, 200, 200, 200, 200, 200, 200) },
-  { name: "metrics", method: "GET", path: () => "/metrics", doc: "none", expect: row(200, 200, 200, 200, 200, 200, 200) },
+  { name: "metrics", method: "GET", path: () => "/metrics", doc: "none", expect: row(401, 403, 403, 403, 403, 200, 403) },
   { name: "openapi", method: "GET", path: () => "/api/v1/openapi.json", doc: "none", expect: row(200, 200, 200, 200, 200, 200, 200) },
   { name: "auth status", method: "GET", path: () => "/api/v1/auth/status", doc: "none", expect: row(200, 200, 200, 200, 200, 200, 200) },
   { name: "me", method: "GET", path: () => "/api/v1/auth/me", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
@@ -67,6 +67,8 @@ const CASES: Case[] = [
   { name: "list users", method: "GET", path: () => "/api/v1/users", doc: "none", expect: row(401, 403, 403, 403, 403, 200, 403) },
   { name: "search users", method: "GET", path: () => "/api/v1/users?q=ow", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
   { name: "create token", method: "POST", path: () => "/api/v1/tokens", body: { name: "ci" }, doc: "none", expect: row(401, 201, 201, 201, 201, 201, 201) },
+  { name: "change password (wrong current)", method: "POST", path: () => "/api/v1/auth/password", body: { currentPassword: "not it at all", newPassword: "another long one" }, doc: "none", expect: row(401, 400, 400, 400, 400, 400, 400) },
+  { name: "reset password of a missing user", method: "PUT", path: () => "/api/v1/users/nobody-such/password", body: { password: "another long one" }, doc: "none", expect: row(401, 403, 403, 403, 403, 404, 403) },
   { name: "list tokens", method: "GET", path: () => "/api/v1/tokens", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
   { name: "delete own token", method: "DELETE", path: (_d, t) => `/api/v1/tokens/${t ?? "aaaaaaaaaaaaaaaa"}`, doc: "none", expect: row(401, 204, 204, 204, 204, 204, 204) },
   { name: "list documents", method: "GET", path: () => "/api/v1/documents", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },

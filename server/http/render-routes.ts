@@ -1,5 +1,6 @@
-// HTTP routes that render PyMD: ad-hoc content, validation, and stored documents (executed in
-// the sandbox for users who may read them), plus the rendered exports.
+// HTTP routes that render PyMD: ad-hoc content, validation, and stored documents, plus the rendered
+// exports. One rule per role: whoever may run a notebook over the WebSocket (owners, editors) has it
+// executed in the sandbox here; viewers get the stored outputs and never start an execution.
 import { parsePymd } from "../../protocol/pymd-parser.ts";
 import { forbidden, invalid } from "../errors.ts";
 import type { DocumentsService } from "../documents/documents-service.ts";
@@ -8,11 +9,10 @@ import type { Executions, ExecutionOutcome } from "../runtime/executions.ts";
 import { renderFragment, renderHtmlPage, renderMarkdown, renderMarkdownOnly, PAGE_CSP } from "../render/index.ts";
 import type { Ctx } from "./request-context.ts";
 import type { BlockResult } from "../../protocol/run-frames.ts";
-import type { WorkspaceMount } from "../../sandbox/index.ts";
 import { createWorkspaceDir } from "../../sandbox/workspace-dir.ts";
 import { downloadType, pathKey } from "../files/file-paths.ts";
 import { referencedFiles } from "../files/references.ts";
-import type { WorkspaceFiles, WorkspaceMirror } from "../files/workspace-files.ts";
+import type { WorkspaceFiles } from "../files/workspace-files.ts";
 import type { Router } from "./router.ts";
 import { contentDisposition } from "./document-routes.ts";
 
@@ -21,7 +21,12 @@ export interface RenderRouteDeps {
   executions: Executions;
   /** The document's workspace: the export's working directory, and its images embedded. */
   files?: WorkspaceFiles;
+  /** The document's stored outputs placed on its blocks: what a viewer is shown instead of a run. */
+  storedResults(docId: string, source: string): Map<number, BlockResult>;
 }
+
+/** A stored-outputs stand-in for a run: nothing executed, the last outputs shown. */
+const storedOutcome = (results: Map<number, BlockResult>): ExecutionOutcome => ({ results, events: [], durationMs: 0, hostError: null });
 
 type Format = "html" | "markdown";
 
@@ -69,13 +74,19 @@ export function registerRenderRoutes(r: Router, d: RenderRouteDeps): Router {
     };
   });
 
-  r.get("/api/v1/documents/:id/render", "Run a stored document in the sandbox and render it (?format=html|markdown)", "user", async (c) => {
-    const user = c.user();
-    const doc = d.documents.get(user, c.params.id!);
-    const format = formatOf(c.query.format);
-    const outcome = await d.executions.runDocument(user.id, doc.content);
-    return { format, output: await renderWith(doc.content, outcome, format), blocks: blockSummary(outcome), durationMs: outcome.durationMs };
-  });
+  r.get(
+    "/api/v1/documents/:id/render",
+    "Render a stored document (?format=html|markdown): run in the sandbox for owners and editors, with its stored outputs for viewers",
+    "user",
+    async (c) => {
+      const user = c.user();
+      const { doc, role } = d.documents.access(user, c.params.id!);
+      const format = formatOf(c.query.format);
+      const executed = role !== "viewer";
+      const outcome = executed ? await d.executions.runDocument(user.id, doc.content) : storedOutcome(d.storedResults(doc.id, doc.content));
+      return { format, executed, output: await renderWith(doc.content, outcome, format), blocks: blockSummary(outcome), durationMs: outcome.durationMs };
+    },
+  );
   return r;
 }
 
@@ -99,26 +110,27 @@ async function embeddedImages(files: WorkspaceFiles, id: string, source: string,
   return out;
 }
 
+/** Runs the notebook for an owner's or editor's export, in its workspace; what it writes is kept, as after Run all. */
+async function runForExport(d: RenderRouteDeps, id: string, ownerId: string, source: string, userId: string): Promise<ExecutionOutcome> {
+  if (!d.files) return d.executions.runDocument(userId, source);
+  const ws = createWorkspaceDir();
+  try {
+    const mirror = d.files.mirror(id, ownerId, ws);
+    await mirror.syncIn();
+    const outcome = await d.executions.runDocument(userId, source, undefined, undefined, { dir: ws.dir, maxBytes: d.files.limits.documentBytes });
+    await mirror.syncBack(userId);
+    return outcome;
+  } finally {
+    ws.remove();
+  }
+}
+
 export function renderedExport(d: RenderRouteDeps) {
   return async (c: Ctx, id: string, format: "html" | "md"): Promise<Response> => {
     const user = c.user();
     const { doc, role } = d.documents.access(user, id);
-    let outcome: ExecutionOutcome;
-    const ws = d.files ? createWorkspaceDir() : null;
-    try {
-      let workspace: WorkspaceMount | undefined;
-      let mirror: WorkspaceMirror | null = null;
-      if (ws && d.files) {
-        mirror = d.files.mirror(id, doc.ownerId, ws);
-        await mirror.syncIn();
-        workspace = { dir: ws.dir, maxBytes: d.files.limits.documentBytes };
-      }
-      outcome = await d.executions.runDocument(user.id, doc.content, undefined, undefined, workspace);
-      // an export runs the notebook like Run all does: what it writes is kept (editors and owners)
-      if (mirror && role !== "viewer") await mirror.syncBack(user.id);
-    } finally {
-      ws?.remove();
-    }
+    // A viewer may not run the notebook over the WebSocket, so the export shows its stored outputs.
+    const outcome = role === "viewer" ? storedOutcome(d.storedResults(doc.id, doc.content)) : await runForExport(d, id, doc.ownerId, doc.content, user.id);
     if (format === "html") {
       const embedded = d.files ? await embeddedImages(d.files, id, doc.content, outcome.results) : new Map<string, string>();
       const page = await renderHtmlPage(doc.content, outcome.results, {
