@@ -4,14 +4,15 @@ import { createEffect, createMemo, createSignal, For, onCleanup, onMount, Show }
 import { createStore, reconcile } from "solid-js/store";
 import { A, useParams } from "@solidjs/router";
 import type { DocumentJson } from "../protocol/api-types.ts";
-import type { PreviewBlockJson, ServerMessage } from "../protocol/ws-messages.ts";
+import type { KernelStateJson, PreviewBlockJson, ServerMessage } from "../protocol/ws-messages.ts";
 import { parsePymd } from "../protocol/pymd-parser.ts";
 import { executableBlocks } from "../protocol/pymd-run-blocks.ts";
 import { api, ApiError } from "./api.ts";
 import { useSession } from "./session.tsx";
 import { notebookSocket } from "./notebook-socket.ts";
 import { createCodeEditor, type CodeEditor } from "./code-editor.ts";
-import { PreviewPane, type LiveCell } from "./preview-pane.tsx";
+import { PreviewPane, staleOf, type LiveCell } from "./preview-pane.tsx";
+import { cellLabel, kernelLabel } from "./cell-label.ts";
 import { ShareDialog } from "./share-dialog.tsx";
 import { HistoryPanel } from "./history-panel.tsx";
 import { FilesPanel, uploadFile } from "./files-panel.tsx";
@@ -64,6 +65,9 @@ export function EditorPage() {
   const [problems, setProblems] = createSignal<{ line: number; message: string }[]>([]);
   const [cells, setCells] = createSignal<Record<number, LiveCell>>({});
   const [running, setRunning] = createSignal<{ runId: string; by: string } | null>(null);
+  const [kernel, setKernel] = createSignal<KernelStateJson | null>(null);
+  /** What the kernel last said ("Kernel restarted — variables cleared"), or what a click asked of it until it answers. */
+  const [kernelNote, setKernelNote] = createSignal<string | null>(null);
   const [notice, setNotice] = createSignal<string | null>(null);
   const [filesOpen, setFilesOpen] = createSignal(false);
   /** Bumped whenever the server says the document's files changed; the panel refetches. */
@@ -89,6 +93,8 @@ export function EditorPage() {
   let previewTimer: ReturnType<typeof setTimeout> | undefined;
   let previewSeq = 0;
   let appliedSeq = 0;
+  /** After a run, the first preview rendered once it ended carries its outputs: the live cells are dropped then. */
+  let cellsUntilSeq: number | null = null;
   let savedText = "";
   let saving: Promise<void> | null = null;
 
@@ -241,6 +247,10 @@ export function EditorPage() {
         appliedSeq = m.seq;
         setPreview("blocks", reconcile(m.blocks, { key: "block" }));
         setProblems(m.problems);
+        if (cellsUntilSeq !== null && m.seq > cellsUntilSeq && !running()) {
+          cellsUntilSeq = null;
+          setCells({});
+        }
         return;
       case "run-started":
         setRunning({ runId: m.runId, by: m.by });
@@ -268,7 +278,14 @@ export function EditorPage() {
       case "run-finished":
         setRunning(null);
         if (m.error) setNotice(m.error);
+        cellsUntilSeq = previewSeq;
         requestPreview();
+        return;
+      case "kernel":
+        setKernel(m.kernel);
+        setKernelNote(m.kernel.message);
+        // a restart or a lost kernel changes which outputs are stale
+        if (m.kernel.status === "idle" || m.kernel.status === "stopped") requestPreview();
         return;
       case "error":
         setNotice(m.message);
@@ -409,7 +426,8 @@ export function EditorPage() {
           .filter((b) => b.kind === "code")
           .map((b) => {
             const c = live[b.block];
-            return { endLine: b.endLine, html: c?.html ?? b.outputsHtml, status: c?.status ?? b.status };
+            const status = c?.status ?? b.status;
+            return { endLine: b.endLine, html: c?.html ?? b.outputsHtml, status, label: cellLabel(status, c?.durationMs ?? b.durationMs), count: c ? c.count : b.count, stale: staleOf(b, c) };
           })
       : [];
     editor?.showOutputs(outputs);
@@ -474,14 +492,18 @@ export function EditorPage() {
               Run block
             </button>
             <Show when={running()}>
-              <button class="danger" onClick={() => socket.send({ t: "interrupt", doc: id() })}>
+              <button class="danger" onClick={() => socket.send({ t: "interrupt", doc: id() }) && setKernelNote("Interrupting…")}>
                 Interrupt
               </button>
             </Show>
-            <button class="secondary" onClick={() => socket.send({ t: "restart", doc: id() })} title="Start a fresh Python kernel">
+            <button class="secondary" onClick={() => socket.send({ t: "restart", doc: id() }) && setKernelNote("Restarting…")} title="Start a fresh Python kernel: variables are cleared">
               Restart
             </button>
           </Show>
+          <span class="kernel-state" data-testid="kernel-status" data-status={kernel()?.status ?? "unknown"} role="status" title={kernel()?.message ?? "The Python kernel of this document"}>
+            {kernelLabel(kernel())}
+            <Show when={kernel() && kernel()!.counter > 0}> · [{kernel()!.counter}]</Show>
+          </span>
           <div class="export-menu">
             <button class="secondary" aria-haspopup="menu" aria-expanded={exportOpen()} onClick={() => setExportOpen(!exportOpen())}>
               Export
@@ -543,7 +565,7 @@ export function EditorPage() {
             {socket.state() === "online" ? "● live" : socket.state() === "connecting" ? "○ connecting" : "○ offline"}
           </span>
         </header>
-        <Show when={notice() || problems().length > 0 || running() || executionOff()}>
+        <Show when={notice() || kernelNote() || problems().length > 0 || running() || executionOff()}>
           <div class="notices">
             <Show when={executionOff()}>
               <p class="notice execution-off" role="status" data-testid="execution-off">
@@ -553,6 +575,11 @@ export function EditorPage() {
             <Show when={running()}>
               <p class="notice" role="status">
                 Running{running()!.by !== "someone" ? ` (started by ${running()!.by})` : ""}…
+              </p>
+            </Show>
+            <Show when={kernelNote()}>
+              <p class="notice kernel-note" role="status" data-testid="kernel-note">
+                {kernelNote()} <button class="link-button" onClick={() => setKernelNote(null)} aria-label="Dismiss">✕</button>
               </p>
             </Show>
             <Show when={notice()}>

@@ -1,14 +1,17 @@
 // The rendered notebook beside the editor: server-rendered, sanitized blocks, each code cell with
-// its run state (queued, running with elapsed time, done with duration, error) and live outputs.
+// its execution counter, its run state (queued, running with elapsed time, done with duration,
+// error), whether its outputs are stale, and its live outputs.
 import { For, Show, createSignal, onCleanup, type Accessor } from "solid-js";
-import type { CellStateJson, PreviewBlockJson } from "../protocol/ws-messages.ts";
+import type { CellStateJson, PreviewBlockJson, StaleReason } from "../protocol/ws-messages.ts";
+import { cellLabel, STALE_TEXT } from "./cell-label.ts";
 
 export interface LiveCell extends CellStateJson {
   runId: string;
 }
 
-function formatMs(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+/** A block's stale mark, unless a run has it queued or running now (it is being brought up to date). */
+export function staleOf(block: PreviewBlockJson, cell: LiveCell | undefined): StaleReason | null {
+  return cell ? null : block.stale;
 }
 
 function CellBar(props: { cell: LiveCell | undefined; block: PreviewBlockJson; canRun: boolean; onRun: () => void }) {
@@ -16,21 +19,22 @@ function CellBar(props: { cell: LiveCell | undefined; block: PreviewBlockJson; c
   const timer = setInterval(() => setNow(Date.now()), 100);
   onCleanup(() => clearInterval(timer));
   const status = () => props.cell?.status ?? props.block.status;
-  const label = () => {
-    const s = status();
-    const c = props.cell;
-    if (s === "running") return c?.startedAt ? `running ${formatMs(now() - c.startedAt)}` : "running";
-    if (s === "queued") return "queued";
-    if (s === "not-run") return "not run yet";
-    const d = c?.durationMs ?? props.block.durationMs;
-    const what = s === "ok" ? "done" : s === "error" ? "error" : s === "exit" ? "exited" : "interrupted";
-    return d !== null ? `${what} in ${formatMs(d)}` : what;
-  };
+  const count = () => (props.cell ? props.cell.count : props.block.count);
+  const stale = () => staleOf(props.block, props.cell);
+  const label = () => cellLabel(status(), props.cell?.durationMs ?? props.block.durationMs, props.cell?.startedAt ?? null, now());
   return (
     <div class="cell-bar" data-status={status()}>
+      <span class="cell-count" data-testid="cell-count">
+        [{count() ?? " "}]
+      </span>
       <span class="cell-status" role="status" data-testid="cell-status">
         {label()}
       </span>
+      <Show when={stale()}>
+        <span class="cell-stale" data-testid="cell-stale" data-stale={stale()!} title={STALE_TEXT[stale()!]}>
+          {STALE_TEXT[stale()!]}
+        </span>
+      </Show>
       <Show when={props.canRun}>
         <button class="link-button" onClick={() => props.onRun()} aria-label={`Run block at line ${props.block.startLine}`}>
           Run
@@ -52,7 +56,7 @@ export function PreviewPane(props: {
       <Show when={props.blocks().length > 0} fallback={<p class="muted empty">Nothing to show yet: write Markdown after <code>#</code> or a Python block between <code># ```</code> fences.</p>}>
         <For each={props.blocks()}>
           {(b) => (
-            <section class={`preview-block preview-${b.kind}`} data-block={b.block} data-line={b.startLine}>
+            <section class={`preview-block preview-${b.kind}`} data-block={b.block} data-line={b.startLine} data-stale={b.kind === "code" ? (staleOf(b, props.cells()[b.block]) ?? undefined) : undefined}>
               <Show when={b.kind === "code"}>
                 <CellBar block={b} cell={props.cells()[b.block]} canRun={props.canRun} onRun={() => props.onRunBlock(b.block)} />
               </Show>
