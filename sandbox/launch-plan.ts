@@ -1,12 +1,13 @@
 // Assembles the complete host command for one jailed interpreter: cgroup join, rlimits, the
 // backend's jail and the runner, plus what the host must clean up and how to kill the tree.
-import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, lstatSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { bwrapArgv } from "./bwrap-backend.ts";
 import type { CgroupSupport } from "./cgroup-limits.ts";
 import { RunCgroup } from "./cgroup-limits.ts";
 import { findTool, pathExists } from "./host-tools.ts";
 import { JAIL_UID, jailEnv, jailOutsideIds, type JailSpec } from "./jail-spec.ts";
+import { acquireJailUid, isJailUid } from "./jail-uids.ts";
 import { nsjailArgv } from "./nsjail-backend.ts";
 import type { Limits } from "./policy.ts";
 import { prlimitArgv } from "./rlimit-argv.ts";
@@ -30,6 +31,9 @@ export interface LaunchPlan {
   workspace: { dir: string; maxBytes: number } | null;
   /** A file the launcher opens at SECCOMP_FD for the jail to read its compiled filter from (bwrap). */
   seccompFile: string | null;
+  /** The host uid the jail runs as, and how to give it back once the jail is gone. */
+  hostUid: number;
+  releaseUid: () => void;
 }
 
 export interface LaunchInput {
@@ -55,11 +59,29 @@ export function pythonArgs(longLived: boolean, limits: Limits, nprocInside: bool
   return args;
 }
 
-/** setpriv(1) prefix that leaves root for the unprivileged jail uid before the jail starts. */
-export function dropToNobody(): string[] {
+/** setpriv(1) prefix that leaves root for the jail's unprivileged host uid before the jail starts. */
+export function dropToNobody(ids: { uid: number; gid: number } = { uid: JAIL_UID, gid: JAIL_UID }): string[] {
   const setpriv = findTool("setpriv");
   if (!setpriv) throw new Error("setpriv (util-linux) is required to start the sandbox when the server runs as root");
-  return [setpriv, `--reuid=${JAIL_UID}`, `--regid=${JAIL_UID}`, "--clear-groups", "--no-new-privs", "--"];
+  return [setpriv, `--reuid=${ids.uid}`, `--regid=${ids.gid}`, "--clear-groups", "--no-new-privs", "--"];
+}
+
+/**
+ * The host ids of a jail. A root server gives each jail its own uid from JAIL_UID_RANGE; a jail
+ * with a workspace takes the uid that workspace was made for, so its files stay its own across
+ * kernel restarts. An unprivileged server's jails all map to its own account.
+ */
+function jailHostIds(backend: BackendName, workspace: string | undefined): { ids: { uid: number; gid: number }; release: () => void } {
+  const none = () => {};
+  if (process.getuid?.() !== 0 || backend === "none") return { ids: jailOutsideIds(), release: none };
+  if (workspace) {
+    try {
+      const st = lstatSync(workspace);
+      if (st.isDirectory() && isJailUid(st.uid)) return { ids: { uid: st.uid, gid: st.gid }, release: none };
+    } catch {}
+  }
+  const held = acquireJailUid();
+  return { ids: { uid: held.uid, gid: held.uid }, release: held.release };
 }
 
 const programFiles = new Map<SeccompArch, string>();
@@ -81,18 +103,19 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
   const prlimit = findTool("prlimit");
   const hostIsRoot = process.getuid?.() === 0;
   const cgroup = RunCgroup.create(input.cgroups, limits.memoryBytes, limits.maxProcesses);
+  if (input.workspace && (!input.workspace.dir.startsWith("/") || /[:,\n]/.test(input.workspace.dir)))
+    throw new Error(`workspace directory ${JSON.stringify(input.workspace.dir)} must be an absolute path without ':' or ','`);
+  const hostIds = jailHostIds(input.backend, input.workspace?.dir);
   const spec: JailSpec = {
     python: input.python,
     pythonArgs: pythonArgs(longLived, limits, input.backend === "bwrap"),
     limits,
     longLived,
     exists: pathExists,
-    outside: jailOutsideIds(),
+    outside: hostIds.ids,
     workspace: input.workspace?.dir,
     seccomp: input.backend === "none" ? null : hostSeccompArch(),
   };
-  if (input.workspace && (!input.workspace.dir.startsWith("/") || /[:,\n]/.test(input.workspace.dir)))
-    throw new Error(`workspace directory ${JSON.stringify(input.workspace.dir)} must be an absolute path without ':' or ','`);
   let argv: string[];
   let env: Record<string, string> = HELPER_ENV;
   let cwd = "/";
@@ -105,7 +128,7 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
     case "bwrap":
       // Run as root, bwrap maps the jail's uid to host uid 0: DAC then lets the jail write
       // root-owned files it can see, such as global sysctls under /proc/sys. Drop to nobody first.
-      argv = [...rl, ...(hostIsRoot ? dropToNobody() : []), ...bwrapArgv(input.tool!, spec)];
+      argv = [...rl, ...(hostIsRoot ? dropToNobody(hostIds.ids) : []), ...bwrapArgv(input.tool!, spec)];
       break;
     case "nsjail":
       // nsjail sets the rlimits it knows itself; RLIMIT_DATA (which it has no flag for) and the
@@ -127,7 +150,7 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
   if (cgroup) argv = cgroup.wrap(argv);
   const memoryWatchBytes = cgroup?.hasMemory ? null : limits.memoryBytes;
   const program = input.backend === "bwrap" && spec.seccomp ? seccompFile(spec.seccomp) : null;
-  return { argv, env, cwd, cgroup, killGroup, privateDir, memoryWatchBytes, workspace: input.workspace ?? null, seccompFile: program };
+  return { argv, env, cwd, cgroup, killGroup, privateDir, memoryWatchBytes, workspace: input.workspace ?? null, seccompFile: program, hostUid: hostIds.ids.uid, releaseUid: hostIds.release };
 }
 
 export async function cleanupLaunch(plan: LaunchPlan): Promise<void> {
@@ -138,4 +161,5 @@ export async function cleanupLaunch(plan: LaunchPlan): Promise<void> {
     } catch {}
   }
   if (plan.cgroup) await plan.cgroup.remove();
+  plan.releaseUid();
 }
