@@ -7,6 +7,8 @@ import { findTool, isExecutable } from "./host-tools.ts";
 import { JailProcess } from "./jail-process.ts";
 import { planLaunch, type BackendName } from "./launch-plan.ts";
 import { jailOutsideIds } from "./jail-spec.ts";
+import { JAIL_UID_RANGE } from "./jail-uids.ts";
+import { hostSeccompArch } from "./seccomp-filter.ts";
 import { resolveLimits, type Limits } from "./policy.ts";
 
 export type BackendPreference = "auto" | "nsjail" | "bwrap";
@@ -110,8 +112,12 @@ export interface EnforcementReport {
   memory: "cgroup" | "rss-watchdog";
   /** Where the server runs, which decides what a fix looks like. */
   host: "container" | "host";
-  /** The jail runs as uid 65534 on the host too (setpriv before bwrap when the server is root). */
+  /** The host uid every jail shares (an unprivileged server's own account); null when each jail has its own (jailHostUidRange). */
   jailHostUid: number | null;
+  /** A root server gives each jail (and each workspace's kernels) its own host uid from this range. */
+  jailHostUidRange: { first: number; count: number } | null;
+  /** The seccomp filter (seccomp-filter.ts) applies inside the jail. */
+  seccomp: boolean;
   cgroup: { version: 1 | 2 | null; memory: boolean; pids: boolean; notes: string[] };
   wallClock: boolean;
   outputCap: boolean;
@@ -167,7 +173,9 @@ export async function describeEnforcement(
     processes: cg.pidsParent !== null ? "pids-cgroup" : jailed || prlimit ? "rlimit-nproc" : "none",
     memory: cg.memoryParent !== null ? "cgroup" : "rss-watchdog",
     host: kind,
-    jailHostUid: backend === "unavailable" ? null : jailOutsideIds().uid,
+    jailHostUid: !jailed ? (backend === "none" ? jailOutsideIds().uid : null) : process.getuid?.() === 0 ? null : jailOutsideIds().uid,
+    jailHostUidRange: jailed && process.getuid?.() === 0 ? { ...JAIL_UID_RANGE } : null,
+    seccomp: jailed && hostSeccompArch() !== null,
     cgroup: { version: cg.version, memory: cg.memoryParent !== null, pids: cg.pidsParent !== null, notes: cg.notes },
     wallClock: backend !== "unavailable",
     outputCap: backend !== "unavailable",

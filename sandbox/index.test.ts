@@ -167,6 +167,9 @@ describe(`describe() (${jail.backend})`, () => {
     expect(r.rlimits).toEqual({ cpu: true, data: true, addressSpace: true, fileSize: true, openFiles: true, processes: "per-jail" });
     expect(r.processes).toBe(r.cgroup.pids ? "pids-cgroup" : "rlimit-nproc");
     expect(r.memory).toBe(r.cgroup.memory ? "cgroup" : "rss-watchdog");
-    expect(r.jailHostUid).toBe(process.getuid!() === 0 ? 65534 : process.getuid!());
+    // a root server gives every jail its own host uid; an unprivileged one can map only its own
+    expect(r.jailHostUid).toBe(process.getuid!() === 0 ? null : process.getuid!());
+    expect(r.jailHostUidRange).toEqual(process.getuid!() === 0 ? { first: 1_610_612_736, count: 65_536 } : null);
+    expect(r.seccomp).toBe(true);
   }, 20_000);
 });

@@ -1,9 +1,10 @@
 // Host directories that jails use as their working directory: private to the server, writable
-// by the jail's host uid (nobody for a root server, else the server's own account).
+// by the jail's host uid (for a root server a uid of the workspace's own from the jail range, which
+// its kernels then run as; else the server's own account).
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { jailOutsideIds } from "./jail-spec.ts";
+import { acquireJailUid } from "./jail-uids.ts";
 
 export interface WorkspaceDir {
   /** Mounted as the jail's /work. */
@@ -19,7 +20,8 @@ export function createWorkspaceDir(): WorkspaceDir {
   chmodSync(base, 0o711);
   const dir = join(base, "work");
   mkdirSync(dir, { mode: 0o700 });
-  const chownTo = process.getuid?.() === 0 ? jailOutsideIds() : null;
+  const held = process.getuid?.() === 0 ? acquireJailUid() : null;
+  const chownTo = held ? { uid: held.uid, gid: held.uid } : null;
   if (chownTo) chownSync(dir, chownTo.uid, chownTo.gid);
   return {
     dir,
@@ -28,6 +30,7 @@ export function createWorkspaceDir(): WorkspaceDir {
       try {
         rmSync(base, { recursive: true, force: true });
       } catch {}
+      held?.release();
     },
   };
 }

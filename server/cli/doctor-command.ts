@@ -66,6 +66,8 @@ Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and 
       `rlimit open files   ${yes(report.rlimits.openFiles)}`,
       `rlimit processes    ${report.rlimits.processes}${report.rlimits.processes === "per-jail" ? " (RLIMIT_NPROC inside the jail's own user namespace)" : ""}`,
       `host                ${report.host === "container" ? "a container" : "a host (VM or machine)"}, server uid ${process.getuid?.() ?? "?"}`,
+      `seccomp filter      ${yes(report.seccomp)} (keyrings, io_uring, userfaultfd, ptrace, mounts and namespaces, kexec, bpf, perf, modules: EPERM)`,
+      `jail host uid       ${report.jailHostUidRange ? `one per jail from ${report.jailHostUidRange.first}..${report.jailHostUidRange.first + report.jailHostUidRange.count - 1}` : `${report.jailHostUid ?? "-"}, shared by every jail (an unprivileged server can map only its own uid)`}`,
       `cgroup              ${report.cgroup.version ? `v${report.cgroup.version}` : "none writable"}; memory ${yes(report.cgroup.memory)}, pids ${yes(report.cgroup.pids)} (${sandbox.limits.maxProcesses})`,
       report.inside
         ? `inside the jail     uid ${report.inside.uid}, no_new_privs ${yes(report.inside.noNewPrivs)}, capabilities ${report.inside.capEff}, network interfaces: ${report.inside.networkInterfaces.join(", ") || "none"}`
