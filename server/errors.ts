@@ -12,6 +12,7 @@ export type ErrorCode =
   | "rate_limited"
   | "unsupported_media_type"
   | "unavailable"
+  | "insufficient_storage"
   | "internal";
 
 export class AppError extends Error {

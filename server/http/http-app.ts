@@ -5,6 +5,7 @@ import { AppError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import type { SessionManager, Authenticated } from "../auth/sessions.ts";
 import { errorResponseParts } from "./error-status.ts";
+import { storageFailure } from "../store/storage-errors.ts";
 import { applySecurityHeaders } from "./security-headers.ts";
 import type { Metrics } from "./metrics.ts";
 import { readBodyText, readJsonBody, Reply, MAX_BODY_BYTES, type Ctx } from "./request-context.ts";
@@ -152,7 +153,8 @@ export function createHttpApp(deps: HttpAppDeps) {
         const out = await handler(ctx);
         return finish(toResponse(out, cookies), started, method, path, requestId, log);
       } catch (err) {
-        if (!(err instanceof AppError)) log.error("unhandled error", { err: err instanceof Error ? err.stack ?? err.message : String(err) });
+        if (storageFailure(err)) log.error("storage failure", { err: err instanceof Error ? err.message : String(err), code: String((err as { code?: unknown }).code) });
+        else if (!(err instanceof AppError)) log.error("unhandled error", { err: err instanceof Error ? err.stack ?? err.message : String(err) });
         const p = errorResponseParts(err, requestId);
         return finish(toResponse(Response.json(p.body, { status: p.status, headers: p.headers }), cookies), started, method, path, requestId, log);
       }

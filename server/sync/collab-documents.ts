@@ -5,6 +5,7 @@ import { A } from "./automerge.ts";
 import { AppError, forbidden, notFound } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import type { SyncStore } from "../store/sync-store.ts";
+import { storageFailure } from "../store/storage-errors.ts";
 import { colourFor, encodeSnapshotFrames, encodeSyncFrame, syncStateAtHeads, type CollabDoc, type CursorJson, type VersionJson } from "../../protocol/collab-frames.ts";
 import type { ServerMessage } from "../../protocol/ws-messages.ts";
 import { groupVersions, type ChangeMeta } from "./document-history.ts";
@@ -38,6 +39,8 @@ interface OpenDoc {
   actors: Map<string, string>;
   newActors: [string, string][];
   dirty: boolean;
+  /** Why the last store of this document failed (a full disk…), until one succeeds. */
+  storeError?: unknown;
   scheduled: boolean;
   /** Peers owed a sync message at the next flush; every peer when the heads moved. */
   owed: Set<string>;
@@ -315,7 +318,9 @@ export class CollabDocuments {
         o.newActors = [];
         o.textBytes = utf8(text);
         o.dirty = false;
+        o.storeError = undefined;
       } catch (e) {
+        o.storeError = e;
         this.opts.log.error("storing a document failed; changes are not acknowledged", { doc: o.id, err: e instanceof Error ? e.message : String(e) });
         return;
       }
@@ -361,7 +366,7 @@ export class CollabDocuments {
     o.saved = undefined;
     for (const id of o.peers.keys()) o.owed.add(id);
     this.flush(o);
-    if (o.dirty) throw new AppError("unavailable", "the document could not be saved");
+    if (o.dirty) throw storageFailure(o.storeError) ?? new AppError("unavailable", "the document could not be saved");
   }
 
   /** The document's versions, newest first. */

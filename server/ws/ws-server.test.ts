@@ -13,11 +13,12 @@ let docId: string;
 
 const SOURCE = "# # Shared\n# ```\nprint('first')\nimport time\ntime.sleep(0.3)\nprint('**second**')\n# ```\n# ```\nx = 6 * 7\nprint(x)\n# ```\n";
 
+const METRICS_TOKEN = "metrics-token-for-the-ws-test";
 const wsUrl = () => srv.url.replace("http", "ws") + "/api/v1/ws";
 const peer = (c: TestClient, extra: Record<string, string> = {}) => Peer.open(wsUrl(), { cookie: c.cookie ?? "", ...extra });
 
 beforeAll(async () => {
-  srv = await startTestServer();
+  srv = await startTestServer({ metricsToken: METRICS_TOKEN });
   alice = await srv.userClient("alice");
   bob = await srv.userClient("bob");
   carol = await srv.userClient("carol");
@@ -61,7 +62,7 @@ describe("websocket", () => {
   });
 
   test("a flood of large previews: one renders at a time, only the latest waits, and the server keeps answering", async () => {
-    const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(await (await fetch(srv.url + "/metrics")).text())?.[1]);
+    const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(await (await fetch(srv.url + "/metrics", { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text())?.[1]);
     const rendered0 = await metric('pymd_ws_previews_total\\{outcome="rendered"\\}');
     const superseded0 = await metric('pymd_ws_previews_total\\{outcome="superseded"\\}');
     const v = await peer(bob);

@@ -5,6 +5,7 @@
 import type { Elysia } from "elysia";
 import { parseClientMessage, WS_MAX_FRAME_BYTES, WS_PROTOCOL_VERSION, type ServerMessage } from "../../protocol/ws-messages.ts";
 import { AppError } from "../errors.ts";
+import { storageFailure } from "../store/storage-errors.ts";
 import { CONTENT_MAX_BYTES } from "../documents/document-rules.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Authenticated, SessionManager } from "../auth/sessions.ts";
@@ -314,8 +315,9 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
         if (e.code === "unauthenticated") c.close(4401, "unauthenticated");
         return;
       }
-      d.log.error("ws handler failed", { err: e instanceof Error ? e.stack ?? e.message : String(e) });
-      c.send({ t: "error", code: "internal", message: "Internal error" });
+      const storage = storageFailure(e);
+      d.log.error(storage ? "storage failure" : "ws handler failed", { err: e instanceof Error ? e.stack ?? e.message : String(e) });
+      c.send(storage ? { t: "error", code: storage.code, message: storage.message } : { t: "error", code: "internal", message: "Internal error" });
     }
   };
 
