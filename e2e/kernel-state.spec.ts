@@ -69,6 +69,8 @@ test("Editor view: outputs under the code with counters, status idle â†’ busy â†
   // the preview beside the code says the same
   await page.getByRole("button", { name: "Split" }).click();
   await expect(page.locator("[data-testid=preview] [data-testid=cell-stale][data-stale=edited]")).toHaveCount(1);
+  await expect(page.locator("[data-testid=preview] [data-testid=cell-stale][data-stale=upstream]")).toHaveCount(2);
+  await page.screenshot({ path: "test-results/e2e/kernel-stale-in-preview.png" });
   await page.getByRole("button", { name: "Editor", exact: true }).click();
 
   // running the edited block (the cursor is in it) clears its mark and shows the new value
