@@ -337,20 +337,20 @@ class NotebookSession {
       }
       this.running = null;
       // a restart during the run has said what the kernel is now
-      if (reached && this.restarts === restartsBefore) this.settle(failure, interrupted === null ? null : busyOn(interrupted).number);
+      if (reached && this.restarts === restartsBefore) this.settle(failure, interrupted === null ? null : busyOn(interrupted).number, error);
       this.broadcast({ t: "run-finished", doc: this.docId, runId, durationMs: performance.now() - started, error });
     }
   }
 
   /** The kernel's state once a run is over: idle if its namespace survived, else stopped and why. */
-  private settle(failure: HostFailureFrame | null, interruptedBlock: number | null): void {
+  private settle(failure: HostFailureFrame | null, interruptedBlock: number | null, error: string | null): void {
     if (this.kernel?.alive) {
       this.setKernel({ status: "idle", block: null, reason: null, message: interruptedBlock !== null ? `Interrupted block ${interruptedBlock} — variables kept` : null });
       return;
     }
     this.lostKernel();
     const f = failure;
-    const why = f?.message ?? "the Python process ended";
+    const why = f?.message ?? error ?? "the Python process ended";
     const reason: KernelStateJson["reason"] =
       f?.reason === "refused" ? "not-started" : f?.reason === "timeout" ? "limit" : f?.reason === "killed" ? (/interrupt/.test(why) ? "interrupt" : "limit") : "crash";
     const message = reason === "not-started" ? `The kernel could not start: ${why}` : `Kernel stopped: ${why} — variables are gone`;
