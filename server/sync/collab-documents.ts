@@ -321,6 +321,9 @@ export class CollabDocuments {
         o.storeError = undefined;
       } catch (e) {
         o.storeError = e;
+        // saveIncremental has handed out the changes this store lost; the next store must be a whole
+        // snapshot, or later (acknowledged) changes would be stored on top of a missing one.
+        o.chunks = this.compactEvery;
         this.opts.log.error("storing a document failed; changes are not acknowledged", { doc: o.id, err: e instanceof Error ? e.message : String(e) });
         return;
       }
