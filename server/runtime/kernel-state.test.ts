@@ -4,6 +4,7 @@
 // stops the kernel, and the idle close announced when the document is opened again.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { KernelStateJson, PreviewBlockJson } from "../../protocol/ws-messages.ts";
+import { ConfigError, loadConfig } from "../config/config.ts";
 import { startTestServer, type TestClient, type TestServer } from "../testing/test-server.ts";
 import { Peer } from "../testing/ws-peer.ts";
 
@@ -188,5 +189,33 @@ describe("kernel state", () => {
     expect(k).toMatchObject({ status: "stopped", reason: "idle-close", message: "Kernel stopped after 30 min idle — variables are gone" });
     expect(marks(await cells(a, doc, src))).toEqual([[1, "kernel"]]);
     a.ws.close();
+  }, 60_000);
+
+  test("the idle close is a flag and a variable (minutes; 0 keeps kernels), and a bad value names both", async () => {
+    expect(loadConfig({}, {}).kernelIdleCloseMinutes).toBe(30);
+    expect(loadConfig({ "kernel-idle-close": "5" }, { PYMD_KERNEL_IDLE_CLOSE: "60" }).kernelIdleCloseMinutes).toBe(5);
+    expect(loadConfig({}, { PYMD_KERNEL_IDLE_CLOSE: "0" }).kernelIdleCloseMinutes).toBe(0);
+    expect(() => loadConfig({ "kernel-idle-close": "ten" }, {})).toThrow(ConfigError);
+    expect(() => loadConfig({}, { PYMD_KERNEL_IDLE_CLOSE: "-1" })).toThrow(/--kernel-idle-close \/ PYMD_KERNEL_IDLE_CLOSE/);
+    const keep = await startTestServer({ kernelIdleCloseMinutes: 0 });
+    try {
+      const carol = await keep.userClient("carol");
+      const doc = (await carol.json("POST", "/api/v1/documents", { title: "Kept", content: source("k = 7") })).body.id as string;
+      const p = await Peer.open(keep.url.replace("http", "ws") + "/api/v1/ws", { cookie: carol.cookie! });
+      p.send({ t: "join", doc });
+      await p.next("joined");
+      p.send({ t: "run", doc, scope: "all" });
+      await p.next("run-finished", () => true, 60_000);
+      p.send({ t: "leave", doc });
+      await Bun.sleep(50);
+      await keep.notebooks.closeIdle(Date.now() + 7 * 24 * 3600_000);
+      p.messages.length = 0;
+      p.send({ t: "join", doc });
+      await p.next("joined");
+      expect((await p.next("kernel")).kernel).toMatchObject({ status: "idle", counter: 1 });
+      p.ws.close();
+    } finally {
+      await keep.close();
+    }
   }, 60_000);
 });
