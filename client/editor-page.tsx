@@ -101,7 +101,8 @@ export function EditorPage() {
   const id = () => params.id!;
   const canEdit = () => doc()?.role === "owner" || doc()?.role === "editor";
   const canRun = () => canEdit() && session.user()?.role !== "viewer" && executionOff() === null;
-  const outline = createMemo(() => headingsOf(parsePymd(text())));
+  const parsedForOutline = createMemo(() => parsePymd(text()));
+  const outline = createMemo(() => headingsOf(parsedForOutline()));
 
   createEffect(() => localStorage.setItem("pymd:view", mode()));
 
@@ -620,6 +621,11 @@ export function EditorPage() {
                     )}
                   </For>
                 </ul>
+              </Show>
+              <Show when={parsedForOutline().headingMode === "legacy" && outline().length > 0}>
+                <p class="muted small" data-testid="legacy-headings">
+                  Legacy heading mode: this document has no <code># #</code> heading, so short single-<code>#</code> title lines are headings. Add one <code># # Title</code> to switch to plain Markdown.
+                </p>
               </Show>
             </nav>
           </Show>

@@ -33,8 +33,9 @@ test("progress lines, print(df), a numpy array and a printed Markdown table, in 
   await page.getByRole("button", { name: "Run all" }).click();
   const outputs = page.getByTestId("cell-outputs");
   await expect(outputs.nth(2).locator("table")).toBeVisible({ timeout: 30_000 });
-  await expect(outputs.nth(0).locator("br")).toHaveCount(2);
-  await expect(outputs.nth(0)).toContainText("step 0 of 3");
+  // one line per printed line, shown tight (no paragraph gaps)
+  await expect(outputs.nth(0).locator("p")).toHaveText(["step 0 of 3", "step 1 of 3", "step 2 of 3"]);
+  await expect(outputs.nth(0).locator("p").first()).toHaveCSS("margin-bottom", "0px");
   await expect(outputs.nth(1).locator("table")).toContainText("120");
   await expect(outputs.nth(1).locator("pre code")).toHaveText("[[ 0  1  2  3]\n [ 4  5  6  7]\n [ 8  9 10 11]]\n");
   // the Editor view shows the outputs under their blocks, in the source
@@ -47,8 +48,9 @@ test("progress lines, print(df), a numpy array and a printed Markdown table, in 
   await page.getByRole("button", { name: "Preview" }).click();
   await page.screenshot({ path: "test-results/e2e/printed-output-preview.png", fullPage: true });
   const html = await (await page.request.get(`/api/v1/documents/${id}/export?format=html`)).text();
-  expect(html).toContain("step 0 of 3<br>");
+  expect(html).toContain("<p>step 0 of 3</p>\n<p>step 1 of 3</p>");
   expect(html).toContain("[[ 0  1  2  3]\n [ 4  5  6  7]");
   await page.setContent(html);
+  await expect(page.locator(".pymd-stdout p").first()).toHaveCSS("margin-top", "0px");
   await page.screenshot({ path: "test-results/e2e/printed-output-export.png", fullPage: true });
 });

@@ -7,6 +7,8 @@ const code = (b: PymdBlock | undefined): PymdCodeBlock => {
   if (!b || (b.kind !== "code" && b.kind !== "display-code")) throw new Error(`not a code block: ${b?.kind}`);
   return b;
 };
+/** The mechanics of lines and blocks, without the legacy heading rule (see "heading modes"). */
+const MD = { headingMode: "markdown" } as const;
 
 describe("markdown lines", () => {
   test("drops the hash and one space, and joins consecutive lines into one block", () => {
@@ -17,7 +19,7 @@ describe("markdown lines", () => {
   });
 
   test("`#x` without a space keeps everything after the hash", () => {
-    expect(parsePymd("#Heading\n").blocks[0]).toMatchObject({ text: "Heading" });
+    expect(parsePymd("#Heading\n", MD).blocks[0]).toMatchObject({ text: "Heading" });
     expect(parsePymd("## Title\n").blocks[0]).toMatchObject({ text: "# Title" });
   });
 
@@ -28,7 +30,7 @@ describe("markdown lines", () => {
   });
 
   test("a bare `import pymd` is ignored and does not split the run", () => {
-    const { blocks } = parsePymd("import pymd\n# a\nimport pymd\n# b\n");
+    const { blocks } = parsePymd("import pymd\n# a\nimport pymd\n# b\n", MD);
     expect(blocks).toHaveLength(1);
     expect(blocks[0]).toMatchObject({ text: "a\nb" });
   });
@@ -41,14 +43,14 @@ describe("markdown lines", () => {
   });
 
   test("CRLF line ends are dropped", () => {
-    const { blocks } = parsePymd("# a\r\n# b\r\n");
+    const { blocks } = parsePymd("# a\r\n# b\r\n", MD);
     expect(blocks[0]).toMatchObject({ text: "a\nb", endOffset: 8 });
   });
 });
 
 describe("comments", () => {
   test("`//` and `# //` lines are comment blocks; `#//` is Markdown", () => {
-    const { blocks } = parsePymd("# a\n// one\n# // two\n# b\n#// not a comment\n");
+    const { blocks } = parsePymd("# a\n// one\n# // two\n# b\n#// not a comment\n", MD);
     expect(kinds(blocks)).toEqual(["markdown", "comment", "markdown"]);
     expect(blocks[1]).toMatchObject({ text: "// one\n# // two", startLine: 2, endLine: 3 });
     expect(blocks[2]).toMatchObject({ text: "b\n// not a comment" });
@@ -164,6 +166,30 @@ describe("offsets", () => {
   });
 
   test("empty source", () => {
-    expect(parsePymd("")).toEqual({ blocks: [], problems: [] });
+    expect(parsePymd("")).toEqual({ blocks: [], problems: [], headingMode: "legacy" });
+  });
+});
+
+describe("heading modes", () => {
+  const texts = (src: string) => parsePymd(src).blocks.flatMap((b) => (b.kind === "markdown" ? [b.text] : []));
+
+  test("a document with an explicit heading is plain CommonMark: no guessing, lines join", () => {
+    const p = parsePymd("# # Title\n# Results\n# more text\n");
+    expect(p.headingMode).toBe("markdown");
+    expect(texts("# # Title\n# Results\n# more text\n")).toEqual(["# Title\nResults\nmore text"]);
+  });
+
+  test("without one, the original's heading guess applies and each text line is a paragraph", () => {
+    const src = "# Header\n// a comment\n# This is text.\n# Results 2024\n# a lowercase line\n# - item\n# | a | b |\n";
+    expect(parsePymd(src).headingMode).toBe("legacy");
+    expect(texts(src)).toEqual(["# Header", "This is text.\n\n# Results 2024\n\na lowercase line\n- item\n| a | b |"]);
+    // more than eight words, a question, a sentence: not headings
+    expect(texts("# one two three four five six seven eight nine\n# Why?\n# Done!\n")).toEqual(["one two three four five six seven eight nine\n\nWhy?\n\nDone!"]);
+  });
+
+  test("plain (unprefixed) text lines are a paragraph each in either mode; tables and lists stay whole", () => {
+    expect(texts("# # T\nThis is a paragraph.\nThis is another.\n| a | b |\n|---|---|\n| 1 | 2 |\n- x\n- y\n")).toEqual([
+      "# T\nThis is a paragraph.\n\nThis is another.\n| a | b |\n|---|---|\n| 1 | 2 |\n- x\n- y",
+    ]);
   });
 });

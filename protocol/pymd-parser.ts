@@ -48,6 +48,13 @@ export interface PymdProblem {
 export interface ParsedPymd {
   blocks: PymdBlock[];
   problems: PymdProblem[];
+  /**
+   * "legacy" when no Markdown line is an explicit heading (`# # Title`, `# ## Part`): the document
+   * was written for the original renderer's heading rule, so its single-`#` lines that pass that
+   * rule's heading guess are headings, and each of its text lines is a paragraph of its own.
+   * "markdown" otherwise: plain CommonMark, no guessing.
+   */
+  headingMode: "markdown" | "legacy";
 }
 
 /** Info-string languages that run as Python in an executed (three-backtick) fence. */
@@ -110,19 +117,79 @@ function markdownContent(line: string): string {
   return line.slice(i);
 }
 
+/** A line Markdown reads as structure (heading, list, quote, table row, fence, HTML, indented code, setext underline). */
+const STRUCTURE_LINE = /^(?: {4}|\t|\s{0,3}(?:[#>*+|<=~`-]|\d{1,9}[.)](?:\s|$)))|\|/;
+const EXPLICIT_HEADING = /^\s{0,3}#{1,6}(?:\s|$)/;
+
+/**
+ * The original renderer's heading guess for a `#` line: a heading unless the text starts like a
+ * list item, ends with `.`, `!` or `?`, has more than eight words, or starts with a lowercase letter.
+ */
+export function passesHeadingGuess(text: string): boolean {
+  const t = text.trim();
+  if (t === "" || STRUCTURE_LINE.test(t)) return false;
+  if (/[.!?]$/.test(t)) return false;
+  if (t.split(/\s+/).length > 8) return false;
+  const first = t[0]!;
+  return !(first !== first.toUpperCase() && first === first.toLowerCase());
+}
+
+type LineOrigin = "prefixed" | "plain";
+
+/**
+ * One Markdown block's text in the original's line model: each text line (not Markdown structure)
+ * is a paragraph of its own; with `guess`, `#` lines that pass the heading guess are headings.
+ */
+function legacyText(lines: string[], origins: LineOrigin[], guess: boolean): string {
+  const out: string[] = [];
+  let prevText = false;
+  let inFence: string | null = null;
+  lines.forEach((line, i) => {
+    const t = line.trim();
+    if (inFence !== null) {
+      out.push(line);
+      if (t.startsWith(inFence)) inFence = null;
+      return;
+    }
+    const fence = /^(~{3,}|`{3,})/.exec(t);
+    if (fence) {
+      inFence = fence[1]!;
+      prevText = false;
+      out.push(line);
+      return;
+    }
+    const isText = t !== "" && !STRUCTURE_LINE.test(line);
+    const split = isText && prevText && (guess || (origins[i] === "plain" && origins[i - 1] === "plain"));
+    if (split) out.push("");
+    out.push(guess && isText && origins[i] === "prefixed" && passesHeadingGuess(t) ? `# ${t}` : line);
+    prevText = isText;
+  });
+  return out.join("\n");
+}
+
 function languageOf(info: string): string {
   if (info === "") return "python";
   const m = /^[^\s{]+/.exec(info);
   return m ? m[0].toLowerCase() : "python";
 }
 
-export function parsePymd(source: string): ParsedPymd {
+export interface ParseOptions {
+  /** "auto" (the default) picks "legacy" when no Markdown line is an explicit heading. */
+  headingMode?: "auto" | "markdown" | "legacy";
+}
+
+export function parsePymd(source: string, options: ParseOptions = {}): ParsedPymd {
   const blocks: PymdBlock[] = [];
   const problems: PymdProblem[] = [];
 
   // The open run of markdown or comment lines, flushed when another kind of line arrives.
   let runKind: "markdown" | "comment" | null = null;
   let runLines: string[] = [];
+  let runOrigins: LineOrigin[] = [];
+  let hasExplicitHeading = false;
+  let hasPlainLines = false;
+  // Markdown blocks with their lines, rewritten at the end when the document turns out to be legacy.
+  const markdownRuns: { block: PymdMarkdownBlock; lines: string[]; origins: LineOrigin[] }[] = [];
   let runStartLine = 0;
   let runStartOffset = 0;
   let runEndLine = 0;
@@ -133,24 +200,32 @@ export function parsePymd(source: string): ParsedPymd {
   const flushRun = (): void => {
     if (runKind === null) return;
     const span = { startLine: runStartLine, endLine: runEndLine, startOffset: runStartOffset, endOffset: runEndOffset };
-    if (runKind === "markdown") blocks.push({ kind: "markdown", text: runLines.join("\n"), ...span });
-    else blocks.push({ kind: "comment", text: runLines.join("\n"), ...span });
+    if (runKind === "markdown") {
+      const block: PymdMarkdownBlock = { kind: "markdown", text: runLines.join("\n"), ...span };
+      blocks.push(block);
+      markdownRuns.push({ block, lines: runLines, origins: runOrigins });
+    } else blocks.push({ kind: "comment", text: runLines.join("\n"), ...span });
     runKind = null;
     runLines = [];
+    runOrigins = [];
     pendingBlanks = 0;
   };
 
-  const addRunLine = (kind: "markdown" | "comment", text: string, lineNo: number, start: number, end: number): void => {
+  const addRunLine = (kind: "markdown" | "comment", text: string, lineNo: number, start: number, end: number, origin: LineOrigin = "prefixed"): void => {
     if (runKind !== kind) {
       flushRun();
       runKind = kind;
       runStartLine = lineNo;
       runStartOffset = start;
     } else {
-      for (; pendingBlanks > 0; pendingBlanks--) runLines.push("");
+      for (; pendingBlanks > 0; pendingBlanks--) {
+        runLines.push("");
+        runOrigins.push(origin);
+      }
     }
     pendingBlanks = 0;
     runLines.push(text);
+    runOrigins.push(origin);
     runEndLine = lineNo;
     runEndOffset = end;
   };
@@ -246,7 +321,9 @@ export function parsePymd(source: string): ParsedPymd {
     }
 
     if (first === HASH) {
-      addRunLine("markdown", markdownContent(source.slice(lineStart, lineEnd)), lineNo, lineStart, lineEnd);
+      const content = markdownContent(source.slice(lineStart, lineEnd));
+      if (EXPLICIT_HEADING.test(content)) hasExplicitHeading = true;
+      addRunLine("markdown", content, lineNo, lineStart, lineEnd);
       continue;
     }
 
@@ -256,7 +333,8 @@ export function parsePymd(source: string): ParsedPymd {
     }
 
     // A line that is neither `#`-Markdown, a fence nor a comment: legacy plain Markdown, kept as written.
-    addRunLine("markdown", source.slice(lineStart, lineEnd), lineNo, lineStart, lineEnd);
+    hasPlainLines = true;
+    addRunLine("markdown", source.slice(lineStart, lineEnd), lineNo, lineStart, lineEnd, "plain");
   }
 
   if (fence) {
@@ -269,5 +347,10 @@ export function parsePymd(source: string): ParsedPymd {
     pushCode(false, Math.max(lineNo, fenceStartLine), n);
   }
   flushRun();
-  return { blocks, problems };
+  const wanted = options.headingMode ?? "auto";
+  const headingMode = wanted !== "auto" ? wanted : hasExplicitHeading ? "markdown" : "legacy";
+  if (headingMode === "legacy" || hasPlainLines) {
+    for (const run of markdownRuns) run.block.text = legacyText(run.lines, run.origins, headingMode === "legacy");
+  }
+  return { blocks, problems, headingMode };
 }

@@ -9,7 +9,7 @@ import remarkGfm from "remark-gfm";
 import remarkParse from "remark-parse";
 import remarkRehype from "remark-rehype";
 import { unified } from "unified";
-import { fencePreformatted, remarkPrintedBreaks } from "./printed-text.ts";
+import { fencePreformatted, remarkPrintedLines } from "./printed-text.ts";
 
 const markdownProcessor = unified()
   .use(remarkParse)
@@ -22,7 +22,7 @@ const markdownProcessor = unified()
 const printedProcessor = unified()
   .use(remarkParse)
   .use(remarkGfm)
-  .use(remarkPrintedBreaks)
+  .use(remarkPrintedLines)
   .use(remarkRehype, { allowDangerousHtml: true })
   .use(rehypeRaw)
   .freeze();
