@@ -37,6 +37,10 @@ describe("config", () => {
       [{}, { PYMD_UNSAFE_NO_SANDBOX: "maybe" }, "--unsafe-no-sandbox", "PYMD_UNSAFE_NO_SANDBOX"],
       [{ sandbox: "docker" }, {}, "--sandbox", "PYMD_SANDBOX"],
       [{ port: true }, {}, "--port", "PYMD_PORT"],
+      [{ "trusted-proxy": "10.0.0.0/33" }, {}, "--trusted-proxy", "PYMD_TRUSTED_PROXY"],
+      [{}, { PYMD_TRUSTED_PROXY: "proxy.lan" }, "--trusted-proxy", "PYMD_TRUSTED_PROXY"],
+      [{ "metrics-token": "short" }, {}, "--metrics-token", "PYMD_METRICS_TOKEN"],
+      [{}, { PYMD_METRICS_TOKEN: "has a space in it, sadly" }, "--metrics-token", "PYMD_METRICS_TOKEN"],
     ];
     for (const [flags, env, flag, variable] of bad) {
       let err: unknown = null;
@@ -49,6 +53,16 @@ describe("config", () => {
       expect((err as Error).message).toContain(flag);
       expect((err as Error).message).toContain(variable);
     }
+  });
+
+  test("trusted proxies and the metrics token", () => {
+    const d = loadConfig({}, {});
+    expect(d.trustedProxy.size).toBe(0);
+    expect(d.metricsToken).toBeNull();
+    const c = loadConfig({ "trusted-proxy": "127.0.0.1, 10.0.0.0/8" }, { PYMD_METRICS_TOKEN: "0123456789abcdef" });
+    expect(c.trustedProxy.contains("10.2.3.4")).toBe(true);
+    expect(c.trustedProxy.contains("127.0.0.2")).toBe(false);
+    expect(c.metricsToken).toBe("0123456789abcdef");
   });
 
   test("an https base URL is kept as a URL", () => {
