@@ -66,9 +66,13 @@ export interface Sandbox {
   /** Why runs are refused (backend "unavailable"), else null. */
   readonly refusal: string | null;
   run(blocks: RunBlock[], onEvent?: (e: RunEvent) => void, signal?: AbortSignal, opts?: { workspace?: WorkspaceMount }): Promise<RunEvent[]>;
-  startKernel(opts?: { workspace?: WorkspaceMount }): Promise<Kernel>;
+  /** onStop: the host stopped the idle kernel (its background work used up the CPU allowed between runs), with why. */
+  startKernel(opts?: { workspace?: WorkspaceMount; onStop?: (message: string) => void }): Promise<Kernel>;
   describe(): Promise<EnforcementReport>;
 }
+
+/** What a block that ignored Interrupt says when its processes are killed. */
+export const INTERRUPT_KILLED = `the block did not stop within ${INTERRUPT_GRACE_MS / 1000} s of the interrupt (it ignores KeyboardInterrupt), so the kernel's processes were killed`;
 
 export const UNSAFE_WARNING =
   "running notebook code WITHOUT a sandbox (--unsafe-no-sandbox): it can read and change everything the server's user can";
@@ -110,10 +114,10 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const refusal = launchBackend ? null : refusalMessage(detection);
   const maxLine = limits.maxOutputBytesPerBlock * 8 + 1024 * 1024;
 
-  const spawn = (longLived: boolean, workspace?: WorkspaceMount): JailProcess => {
+  const spawn = (longLived: boolean, workspace?: WorkspaceMount, onIdleStop?: (message: string) => void): JailProcess => {
     if (launchBackend === "none") warn(UNSAFE_WARNING);
     const plan = planLaunch({ backend: launchBackend!, tool: detection.tool, python, limits, longLived, cgroups: detection.cgroups, workspace });
-    return new JailProcess(plan, maxLine);
+    return new JailProcess(plan, maxLine, onIdleStop);
   };
 
   return {
@@ -140,7 +144,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
           freeze: () => () => {},
         };
       }
-      return new JailKernel(() => spawn(true, opts?.workspace), limits);
+      return new JailKernel(() => spawn(true, opts?.workspace, opts?.onStop), limits);
     },
     describe() {
       return describeEnforcement(backend, detection.tool, detection, python, limits);
@@ -208,7 +212,7 @@ class JailKernel implements Kernel {
     if (!jail.interrupt()) jail.kill();
     else
       setTimeout(() => {
-        if (this.busy && this.jail === jail && this.runSeq === seq) jail.kill();
+        if (this.busy && this.jail === jail && this.runSeq === seq) jail.kill(INTERRUPT_KILLED);
       }, INTERRUPT_GRACE_MS).unref?.();
   }
 

@@ -4,6 +4,7 @@
 import { closeSync, lstatSync, openSync, readdirSync, readFileSync } from "node:fs";
 import type { HostFailureFrame, ReadyFrame, RunEvent, RunnerFrame, RunRequest } from "../protocol/run-frames.ts";
 import { cleanupLaunch, type LaunchPlan } from "./launch-plan.ts";
+import { watchIdleCpu, type IdleCpuWatch } from "./idle-cpu-guard.ts";
 import { treePids, watchMemory } from "./memory-watchdog.ts";
 
 type Message =
@@ -144,6 +145,10 @@ export class JailProcess {
   /** Bytes found in the workspace when it was killed for writing too much there. */
   private overDisk: number | null = null;
   private unwatch: (() => void) | null = null;
+  /** A kernel's CPU between runs (see idle-cpu-guard.ts). */
+  private idleWatch: IdleCpuWatch | null = null;
+  /** Why the host killed the jail, said in the failure of the run it ended. */
+  private killReason: string | null = null;
   private diskTimer: ReturnType<typeof setInterval> | null = null;
   private resolveReady!: (v: string | null) => void;
 
@@ -151,6 +156,8 @@ export class JailProcess {
     private readonly plan: LaunchPlan,
     /** A single frame line may not exceed this (a flood without newlines). */
     private readonly maxLineBytes: number,
+    /** Called when the host stopped an idle kernel (it burnt CPU with no block running), with why. */
+    onIdleStop?: (message: string) => void,
   ) {
     this.ready = new Promise((r) => (this.resolveReady = r));
     // bwrap reads its seccomp program from descriptor 3 (SECCOMP_FD); a fresh open per jail, as it reads to the end
@@ -169,6 +176,16 @@ export class JailProcess {
         this.overMemory = rss;
         this.kill();
       });
+    if (plan.idleCpuSeconds !== null) {
+      const allowance = plan.idleCpuSeconds;
+      this.idleWatch = watchIdleCpu(this.proc.pid, allowance, (used) => {
+        const message = `it used ${used.toFixed(1)} s of CPU while no block was running (a background thread or process), over the ${allowance} s a kernel may use between runs`;
+        this.kill(message);
+        try {
+          onIdleStop?.(message);
+        } catch {}
+      });
+    }
     if (plan.workspace) {
       const { dir, maxBytes } = plan.workspace;
       this.diskTimer = setInterval(() => {
@@ -253,6 +270,7 @@ export class JailProcess {
     } catch {}
     await this.proc.exited;
     this.unwatch?.();
+    this.idleWatch?.stop();
     if (this.diskTimer) clearInterval(this.diskTimer);
     this.dead = true;
     this.resolveReady(null);
@@ -282,7 +300,8 @@ export class JailProcess {
   }
 
   /** Kills the whole tree: the launcher (its death takes the pid namespace down), the group, the cgroup. */
-  kill(): void {
+  kill(reason?: string): void {
+    if (reason && this.killReason === null) this.killReason = reason;
     this.killed = true;
     try {
       this.proc.kill("SIGKILL");
@@ -350,6 +369,7 @@ export class JailProcess {
 
   /** Sends one request and collects its events until `done` or a host failure. */
   request(req: RunRequest, opts: RequestOptions): Promise<RunEvent[]> {
+    this.idleWatch?.busy();
     return new Promise((resolve) => {
       const events: RunEvent[] = [];
       const runId = req.runId;
@@ -376,6 +396,7 @@ export class JailProcess {
         opts.signal?.removeEventListener("abort", onAbort);
         if (failure) emit({ type: "host-error", runId, block: current, ...failure });
         this.handler = null;
+        this.idleWatch?.idle();
         resolve(events);
       };
       const onBlockDeadline = () => {
@@ -435,7 +456,7 @@ export class JailProcess {
             else if (m.signal === "SIGKILL" || m.code === 137)
               finish({
                 reason: "killed",
-                message: this.killed ? "the run was killed" : "the Python process was killed (SIGKILL) by a resource limit or from outside the sandbox",
+                message: this.killed ? (this.killReason ?? "the run was killed") : "the Python process was killed (SIGKILL) by a resource limit or from outside the sandbox",
               });
             else if (m.signal === "SIGXCPU" || m.code === 152) finish({ reason: "killed", message: "the run used up its CPU time limit" });
             else finish({ reason: "crashed", message: `the Python process ended unexpectedly (exit ${m.code ?? m.signal})${tail ? `: ${tail}` : ""}` });

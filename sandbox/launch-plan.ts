@@ -34,6 +34,8 @@ export interface LaunchPlan {
   /** The host uid the jail runs as, and how to give it back once the jail is gone. */
   hostUid: number;
   releaseUid: () => void;
+  /** A kernel: CPU seconds its tree may use between two runs before the host stops it (null: a one-shot run). */
+  idleCpuSeconds: number | null;
 }
 
 export interface LaunchInput {
@@ -150,7 +152,7 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
   if (cgroup) argv = cgroup.wrap(argv);
   const memoryWatchBytes = cgroup?.hasMemory ? null : limits.memoryBytes;
   const program = input.backend === "bwrap" && spec.seccomp ? seccompFile(spec.seccomp) : null;
-  return { argv, env, cwd, cgroup, killGroup, privateDir, memoryWatchBytes, workspace: input.workspace ?? null, seccompFile: program, hostUid: hostIds.ids.uid, releaseUid: hostIds.release };
+  return { argv, env, cwd, cgroup, killGroup, privateDir, memoryWatchBytes, workspace: input.workspace ?? null, seccompFile: program, hostUid: hostIds.ids.uid, releaseUid: hostIds.release, idleCpuSeconds: longLived ? limits.cpuSeconds : null };
 }
 
 export async function cleanupLaunch(plan: LaunchPlan): Promise<void> {

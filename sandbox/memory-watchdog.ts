@@ -30,7 +30,7 @@ function rssBytes(pid: number): number {
 }
 
 /** Each process's children, from one pass over /proc. */
-function childrenByParent(): Map<number, number[]> {
+export function childrenByParent(): Map<number, number[]> {
   const children = new Map<number, number[]>();
   for (const name of readdirSync("/proc")) {
     if (name.charCodeAt(0) > 57) continue;
@@ -44,7 +44,7 @@ function childrenByParent(): Map<number, number[]> {
   return children;
 }
 
-function subtree(children: Map<number, number[]>, root: number): number[] {
+export function subtree(children: Map<number, number[]>, root: number): number[] {
   const out: number[] = [];
   const stack = [root];
   while (stack.length && out.length < 100_000) {
