@@ -10,6 +10,9 @@ import { join } from "node:path";
 import { errorResponseParts } from "./error-status.ts";
 import { databasePath } from "../store/database.ts";
 import { startTestServer, type TestClient, type TestServer } from "../testing/test-server.ts";
+import { startServer } from "../app.ts";
+import { loadConfig } from "../config/config.ts";
+import { silentLogger } from "../log/logger.ts";
 
 interface ErrorReply {
   error: { code: string; message: string };
@@ -173,6 +176,32 @@ describe("read-only database", () => {
       expect(errorResponseParts(new Error("boom"), "req-2").status).toBe(500);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("starting on a data directory that cannot be written", () => {
+  const start = (dataDir: string) => startServer({ ...loadConfig({}, {}), port: 0, host: "127.0.0.1", dataDir }, silentLogger);
+
+  test("a read-only file system is named as such", async () => {
+    const fs = smallFilesystem("4m");
+    if (typeof fs === "string") return void console.warn(`storage-errors: read-only start skipped: ${fs}`);
+    try {
+      expect(spawnSync("mount", ["-o", "remount,ro", fs.dir]).status).toBe(0);
+      await expect(start(join(fs.dir, "data"))).rejects.toThrow(/data directory .* is on a read-only file system/);
+    } finally {
+      fs.unmount();
+    }
+  });
+
+  test("a full disk is named as such", async () => {
+    const fs = smallFilesystem("4m");
+    if (typeof fs === "string") return void console.warn(`storage-errors: full-disk start skipped: ${fs}`);
+    try {
+      fill(fs.dir);
+      await expect(start(fs.dir)).rejects.toThrow(/disk holding the data directory .* is full/);
+    } finally {
+      fs.unmount();
     }
   });
 });

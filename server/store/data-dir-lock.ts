@@ -2,20 +2,42 @@
 // for as long as it runs. The kernel drops the lock when the process ends, however it ends (kill -9
 // included), so a stale lock never blocks a restart. The holder's pid sits beside it for messages.
 import { Database } from "bun:sqlite";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-export class DataDirLockedError extends Error {}
+/** The data directory cannot be used: held by another server, read-only, full. */
+export class DataDirError extends Error {}
+export class DataDirLockedError extends DataDirError {}
+
+const codeOf = (e: unknown) => String((e as { code?: unknown })?.code ?? "");
+
+/** Why the data directory cannot be written, in words that name what to fix. */
+export function unusable(dataDir: string, e: unknown): DataDirError {
+  const code = codeOf(e);
+  const where = resolve(dataDir);
+  if (code === "EROFS" || code.startsWith("SQLITE_READONLY"))
+    return new DataDirError(`the data directory ${where} is on a read-only file system; pymd must write its database there (check --data-dir / PYMD_DATA_DIR and how the volume is mounted)`);
+  if (code === "EACCES" || code === "EPERM" || code === "SQLITE_CANTOPEN")
+    return new DataDirError(`the data directory ${where} is not writable by this user; pymd must write its database there (check --data-dir / PYMD_DATA_DIR and the directory's owner)`);
+  if (code === "ENOSPC" || code === "EDQUOT" || code === "SQLITE_FULL") return new DataDirError(`the disk holding the data directory ${where} is full; free some space and start again`);
+  return new DataDirError(`the data directory ${where} cannot be used: ${e instanceof Error ? e.message : String(e)}`);
+}
 
 export interface DataDirLock {
   release(): void;
 }
 
 export function lockDataDir(dataDir: string): DataDirLock {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const lockPath = join(dataDir, "pymd.lock");
   const pidPath = join(dataDir, "pymd.pid");
-  const db = new Database(lockPath, { create: true });
+  let db: Database;
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    accessSync(dataDir, constants.W_OK);
+    db = new Database(lockPath, { create: true });
+  } catch (e) {
+    throw unusable(dataDir, e);
+  }
   try {
     db.exec("PRAGMA locking_mode = EXCLUSIVE");
     db.exec("PRAGMA busy_timeout = 0");
@@ -23,8 +45,9 @@ export function lockDataDir(dataDir: string): DataDirLock {
     db.exec("BEGIN EXCLUSIVE");
     db.exec("CREATE TABLE IF NOT EXISTS holder (pid INTEGER)");
     db.exec("COMMIT");
-  } catch {
+  } catch (e) {
     db.close();
+    if (!codeOf(e).startsWith("SQLITE_BUSY") && !codeOf(e).startsWith("SQLITE_LOCKED")) throw unusable(dataDir, e);
     let holder = "";
     try {
       const pid = readFileSync(pidPath, "utf8").trim();

@@ -3,6 +3,10 @@ import { Database } from "bun:sqlite";
 import { mkdirSync, chmodSync } from "node:fs";
 import { join } from "node:path";
 import { MIGRATIONS, type Migration } from "./migrations.ts";
+import { unusable } from "./data-dir-lock.ts";
+
+/** Failures that mean the data directory itself cannot be written (told as such), not a bug. */
+const STORAGE_CODES = /^(EROFS|EACCES|EPERM|ENOSPC|EDQUOT|SQLITE_READONLY|SQLITE_CANTOPEN|SQLITE_FULL)/;
 
 export const DATABASE_FILE = "pymd.db";
 
@@ -12,6 +16,15 @@ export function databasePath(dataDir: string): string {
 
 /** Opens (creating if needed) the database in dataDir and applies pending migrations. */
 export function openDatabase(dataDir: string, opts: { migrations?: Migration[] } = {}): Database {
+  try {
+    return openIn(dataDir, opts);
+  } catch (e) {
+    if (STORAGE_CODES.test(String((e as { code?: unknown })?.code ?? ""))) throw unusable(dataDir, e);
+    throw e;
+  }
+}
+
+function openIn(dataDir: string, opts: { migrations?: Migration[] }): Database {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   try {
     chmodSync(dataDir, 0o700);
