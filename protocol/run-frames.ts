@@ -22,6 +22,16 @@ export interface RunRequest {
   blocks: RunBlock[];
   /** Bytes of stdout+stderr+display data allowed per block before it is truncated with a marker. */
   maxOutputBytes: number;
+  /**
+   * An exact run in a kernel: the document's executed blocks before `blocks`, and the state key
+   * after each block of prefix + blocks (a hash chain of their code). The kernel resumes the state
+   * after `prefix` from a checkpoint (or runs what it must of the prefix again) and keeps a
+   * checkpoint before each block it runs.
+   */
+  prefix?: RunBlock[];
+  keys?: string[];
+  /** Why the host restarted the kernel for this request (shown in the note on a re-run prefix). */
+  restarted?: string;
 }
 
 /** Sent once by the runner at start, before any request is read. */
@@ -91,6 +101,8 @@ export interface DoneFrame {
   type: "done";
   runId: string;
   durationMs: number;
+  /** Nothing ran: no saved state could be resumed for an exact run, the host must restart the kernel (why). */
+  restart?: string;
 }
 
 export type RunnerFrame =

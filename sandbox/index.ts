@@ -10,6 +10,7 @@
 // (timeout, killed, crashed, refused, protocol). Nothing here throws for a failed run.
 import type { HostFailureFrame, RunBlock, RunEvent, RunRequest } from "../protocol/run-frames.ts";
 import { RUN_FRAME_VERSION } from "../protocol/run-frames.ts";
+import { createHash } from "node:crypto";
 import { detectSandbox, describeEnforcement, type Detection, type EnforcementReport, type ToolPaths } from "./detect-sandbox.ts";
 import { refusalMessage } from "./diagnose.ts";
 import { isExecutable } from "./host-tools.ts";
@@ -41,9 +42,19 @@ export interface SandboxOptions {
   disabledReason?: string;
 }
 
+export interface KernelRunOptions {
+  /**
+   * An exact run: the document's executed blocks before `blocks[0]`, in order. The kernel resumes
+   * the state a top-down run has after them (a checkpoint kept before that block, else the nearest
+   * earlier one, running the blocks in between again) and runs `blocks` from there. Without it,
+   * blocks run in whatever state the namespace is in.
+   */
+  prefix?: RunBlock[];
+}
+
 export interface Kernel {
   /** Runs blocks in the kernel's namespace; starts (or restarts after a crash/timeout) the jail when needed. */
-  run(blocks: RunBlock[], onEvent?: (e: RunEvent) => void, signal?: AbortSignal): Promise<RunEvent[]>;
+  run(blocks: RunBlock[], onEvent?: (e: RunEvent) => void, signal?: AbortSignal, opts?: KernelRunOptions): Promise<RunEvent[]>;
   /** KeyboardInterrupt in the running block; killed after a grace period if it does not stop. */
   interrupt(): void;
   /** A fresh interpreter (the namespace is lost). */
@@ -82,6 +93,12 @@ const newRunId = (): string => `run-${Date.now().toString(36)}-${(++runCounter).
 
 function request(runId: string, blocks: RunBlock[], limits: Limits): RunRequest {
   return { v: RUN_FRAME_VERSION, type: "run", runId, blocks, maxOutputBytes: limits.maxOutputBytesPerBlock };
+}
+
+/** The state key after each block: a hash chain of the code of every block up to it. */
+export function stateKeys(blocks: RunBlock[]): string[] {
+  let key = "";
+  return blocks.map((b) => (key = createHash("sha256").update(key).update("\0").update(b.code).digest("hex").slice(0, 24)));
 }
 
 function refused(runId: string, message: string, onEvent?: (e: RunEvent) => void): RunEvent[] {
@@ -170,22 +187,40 @@ class JailKernel implements Kernel {
     return !this.closed && this.jail !== null && this.jail.alive;
   }
 
-  run(blocks: RunBlock[], onEvent?: (e: RunEvent) => void, signal?: AbortSignal): Promise<RunEvent[]> {
+  run(blocks: RunBlock[], onEvent?: (e: RunEvent) => void, signal?: AbortSignal, opts?: KernelRunOptions): Promise<RunEvent[]> {
     const runId = newRunId();
     const next = this.queue.then(async () => {
       if (this.closed) return refused(runId, "the kernel was closed", onEvent);
       if (!this.jail || !this.jail.alive) this.jail = this.spawn();
       this.busy = true;
       this.runSeq++;
-      const jail = this.jail;
+      let jail = this.jail;
       try {
-        const events = await jail.request(request(runId, blocks, this.limits), {
-          onEvent,
-          signal,
-          wallTimeMs: this.limits.wallTimeMs,
-          runWallTimeMs: this.limits.runWallTimeMs,
-          abortMode: "interrupt",
-        });
+        const req = request(runId, blocks, this.limits);
+        if (opts?.prefix) {
+          req.prefix = opts.prefix;
+          req.keys = stateKeys([...opts.prefix, ...blocks]);
+        }
+        const send = (r: RunRequest) =>
+          jail.request(r, {
+            // a request the kernel could not start (no state to resume) is not the end of the run
+            onEvent: (e) => {
+              if (e.type !== "done" || !e.restart) onEvent?.(e);
+            },
+            signal,
+            wallTimeMs: this.limits.wallTimeMs,
+            runWallTimeMs: this.limits.runWallTimeMs,
+            abortMode: "interrupt",
+          });
+        let events = await send(req);
+        const last = events.at(-1);
+        if (last?.type === "done" && last.restart && this.jail === jail) {
+          // restart-and-run: a fresh interpreter runs the prefix again, then the blocks
+          jail.kill();
+          await jail.exited;
+          this.jail = jail = this.spawn();
+          events = await send({ ...req, restarted: last.restart });
+        }
         // A run that ended with a host failure left the jail dead or untrusted: start clean next time.
         if (events.at(-1)?.type === "host-error" && this.jail === jail) {
           jail.kill();

@@ -34,6 +34,7 @@ export function formatLimit(ms: number): string {
 }
 
 export const BLOCK_LIMIT_HINT = "raise it with --run-timeout SECONDS (PYMD_RUN_TIMEOUT)";
+export const CPU_LIMIT_HINT = "raise it with --run-cpu SECONDS (PYMD_RUN_CPU)";
 export const RUN_LIMIT_HINT = "raise it with --run-total-timeout SECONDS (PYMD_RUN_TOTAL_TIMEOUT)";
 const STDERR_KEEP = 16 * 1024;
 export const INTERRUPT_GRACE_MS = 2000;
@@ -458,7 +459,7 @@ export class JailProcess {
                 reason: "killed",
                 message: this.killed ? (this.killReason ?? "the run was killed") : "the Python process was killed (SIGKILL) by a resource limit or from outside the sandbox",
               });
-            else if (m.signal === "SIGXCPU" || m.code === 152) finish({ reason: "killed", message: "the run used up its CPU time limit" });
+            else if (m.signal === "SIGXCPU" || m.code === 152) finish({ reason: "killed", message: `this block used up its CPU time limit; ${CPU_LIMIT_HINT}` });
             else finish({ reason: "crashed", message: `the Python process ended unexpectedly (exit ${m.code ?? m.signal})${tail ? `: ${tail}` : ""}` });
             return;
           }

@@ -56,9 +56,19 @@ export function pythonArgs(longLived: boolean, limits: Limits, nprocInside: bool
   // the system package dirs itself, saving several ms per start); -B: nothing to write anyway.
   // each block gets its own CPU allowance (the soft RLIMIT_CPU is lowered before it starts)
   const args = ["-I", "-S", "-B", "-c", runnerSource, "--cpu-per-request", String(limits.cpuSeconds)];
+  // a kernel keeps fork() checkpoints before its blocks, within the process and memory limits
+  if (longLived && checkpointCap(limits) > 0) args.push("--checkpoints", String(checkpointCap(limits)), "--memory", String(limits.memoryBytes));
   // In the jail's own user namespace RLIMIT_NPROC counts this jail's processes alone.
   if (nprocInside) args.push("--nproc", String(limits.maxProcesses));
   return args;
+}
+
+/**
+ * Checkpoints a kernel keeps at most: each is a paused process, so a quarter of the process limit
+ * (RLIMIT_NPROC also counts threads), at most 16; the rest stays for the notebook's own processes.
+ */
+export function checkpointCap(limits: Limits): number {
+  return Math.min(16, Math.floor(limits.maxProcesses / 4));
 }
 
 /** setpriv(1) prefix that leaves root for the jail's unprivileged host uid before the jail starts. */

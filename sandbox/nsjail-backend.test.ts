@@ -8,7 +8,7 @@ const MiB = 1024 * 1024;
 const spec = (longLived: boolean, outside = { uid: 65534, gid: 65534 }): JailSpec => ({
   python: "/usr/bin/python3",
   pythonArgs: ["-I", "-S", "-c", "pass"],
-  limits: resolveLimits({ wallTimeMs: 3000, cpuSeconds: 5, memoryBytes: 256 * MiB, maxFileSize: 4 * MiB, maxOpenFiles: 64, tmpfsBytes: 16 * MiB }),
+  limits: resolveLimits({ wallTimeMs: 3000, runWallTimeMs: 3000, cpuSeconds: 5, memoryBytes: 256 * MiB, maxFileSize: 4 * MiB, maxOpenFiles: 64, tmpfsBytes: 16 * MiB }),
   longLived,
   exists: () => true,
   outside,
@@ -42,7 +42,8 @@ describe("nsjailArgv", () => {
   test("rlimits in nsjail's units", () => {
     // address space is a backstop (max(4 x memory, 2 GiB)); memory itself is RLIMIT_DATA via prlimit
     expect(value(argv, "--rlimit_as")).toBe("2048");
-    expect(value(argv, "--rlimit_cpu")).toBe("5");
+    // the hard CPU cap of a one-shot run; the runner lowers the soft limit to each block's allowance
+    expect(value(argv, "--rlimit_cpu")).toBe("6");
     expect(value(argv, "--rlimit_fsize")).toBe("4");
     expect(value(argv, "--rlimit_nofile")).toBe("64");
     expect(value(argv, "--time_limit")).toBe("4");

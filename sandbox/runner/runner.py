@@ -36,11 +36,23 @@ os.set_blocking(_err_r, False)
 _lock = _thread.RLock()
 _RUNNER_PID = os.getpid()
 
+# This process's output pump thread: (stop pipe read end, write end, lock released when it ends).
+_pump = [None]
+
 
 def _after_fork_in_child():
-    # The frame lock may have been held by the pump thread, which does not exist in the child.
-    global _lock
+    # The pump thread does not exist in the child, and it may have held the frame lock or the
+    # drain lock at the moment of the fork: both are made anew, and its stop pipe is closed.
+    global _lock, _drain_lock
     _lock = _thread.RLock()
+    _drain_lock = _thread.allocate_lock()
+    if _pump[0] is not None:
+        for fd in _pump[0][:2]:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        _pump[0] = None
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -125,21 +137,50 @@ def _drain_fd_locked(fd, kind):
         _emit_output(kind, b"".join(chunks).decode("utf-8", "replace"))
 
 
-def _fd_pump():
+def _fd_pump(stop_r, done):
     import select
     p = select.poll()
     p.register(_out_r, select.POLLIN)
     p.register(_err_r, select.POLLIN)
-    while True:
-        try:
-            ready = p.poll()
-        except InterruptedError:
-            continue
-        for fd, _ in ready:
-            _drain_fd(fd, "stdout" if fd == _out_r else "stderr")
+    p.register(stop_r, select.POLLIN)
+    try:
+        while True:
+            try:
+                ready = p.poll()
+            except InterruptedError:
+                continue
+            for fd, _ in ready:
+                if fd == stop_r:
+                    return
+                _drain_fd(fd, "stdout" if fd == _out_r else "stderr")
+    finally:
+        done.release()
 
 
-_thread.start_new_thread(_fd_pump, ())
+def _start_pump():
+    stop_r, stop_w = os.pipe()
+    done = _thread.allocate_lock()
+    done.acquire()
+    try:
+        _thread.start_new_thread(_fd_pump, (stop_r, done))
+    except RuntimeError:
+        # no thread to be had (the process limit is full): output of fd 1/2 arrives at each block's end
+        os.close(stop_r)
+        os.close(stop_w)
+        return
+    _pump[0] = (stop_r, stop_w, done)
+
+
+def _stop_pump():
+    """Ends this process's pump thread, so that it reads nothing another process writes to fd 1/2."""
+    if _pump[0] is None:
+        return
+    stop_r, stop_w, done = _pump[0]
+    _pump[0] = None
+    os.write(stop_w, b"x")
+    done.acquire()
+    os.close(stop_r)
+    os.close(stop_w)
 
 
 class _Stream:
@@ -748,7 +789,11 @@ def _limit_cpu_for_block(seconds):
         import resource
         soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
         used = resource.getrusage(resource.RUSAGE_SELF)
-        want = int(used.ru_utime + used.ru_stime) + 1 + seconds
+        # RLIMIT_CPU counts whole seconds. A kernel's block gets up to a second more than its
+        # allowance (the host's idle-CPU guard acts on less than that); a one-shot run's blocks
+        # are held within half a second of it.
+        spent = used.ru_utime + used.ru_stime
+        want = (int(spent) + 1 if _ckpt_cap > 0 else int(spent + 0.5)) + seconds
         if hard != resource.RLIM_INFINITY:
             want = min(want, hard)
         if want != soft:
@@ -757,24 +802,378 @@ def _limit_cpu_for_block(seconds):
         pass
 
 
-def _handle(req):
+def _block_frame(kind, run_id, bid, extra=""):
+    _write_frame('{"type":"%s","runId":%s,"block":%d%s}' % (kind, _enc(run_id), bid, extra))
+
+
+def _run_request(req, start=0, note=None):
+    """Runs the request's blocks from position `start` of prefix + blocks, then says done.
+
+    With state keys (an exact run), a checkpoint is kept before each block and the namespace's
+    key follows the blocks that ran; without them the namespace's state is no longer a known one.
+    """
     run_id = str(req.get("runId", ""))
     limit = int(req.get("maxOutputBytes", 1 << 20))
+    prefix = req.get("prefix") or []
+    seq = prefix + (req.get("blocks") or [])
+    keys = req.get("keys")
+    if keys is not None and len(keys) != len(seq):
+        keys = None
+    if keys is None:
+        _ck_key[0] = None
+    first = len(prefix)
     t0 = _clock()
-    for block in req.get("blocks", []):
+    for i in range(start, len(seq)):
+        block = seq[i]
         bid = int(block.get("id", 0))
+        if keys is not None:
+            _take_checkpoint(keys[i - 1] if i else "")
         _limit_cpu_for_block(_cpu_per_block)
         with _lock:
             _state[:] = [run_id, bid, 0, False, limit]
-        _write_frame('{"type":"block-start","runId":%s,"block":%d}' % (_enc(run_id), bid))
+        _block_frame("block-start", run_id, bid)
+        if note and i == first:
+            _emit_output("display", note, "text/markdown")
         b0 = _clock()
         status = _exec_block(block, run_id)
-        _write_frame('{"type":"block-done","runId":%s,"block":%d,"status":"%s","durationMs":%d}' % (
-            _enc(run_id), bid, status, int((_clock() - b0) * 1000)))
+        _block_frame("block-done", run_id, bid, ',"status":"%s","durationMs":%d' % (status, int((_clock() - b0) * 1000)))
+        if keys is not None:
+            # an interrupted block leaves a state no top-down run has
+            _ck_key[0] = keys[i] if status != "interrupted" else None
         if status == "interrupted":
             break
     _pending_interrupt[0] = False
     _write_frame('{"type":"done","runId":%s,"durationMs":%d}' % (_enc(run_id), int((_clock() - t0) * 1000)))
+
+
+# --- checkpoints -------------------------------------------------------------------------------
+# In a kernel, the state before each block of an exact run is kept as a paused fork() child (a
+# copy-on-write checkpoint). A run from block k resumes the one taken before k: it forks a new
+# live process and the current one exits. The first process of the jail never runs a block: it
+# stays the pristine state before block 1, forwards interrupts to the live process and is pid 1
+# of the jail's namespace under nsjail. Every process waits for messages on an abstract unix
+# socket of the jail's own network namespace, named after the kernel and its pid.
+
+_ckpt_cap = 0          # checkpoints kept at most (besides the pristine root); 0: not a kernel
+_mem_budget = 0        # the jail's memory limit, which the checkpoints must leave room in
+_token = b""
+_root_pid = [0]
+_live_pid = [0]        # (root) the process running blocks, for interrupts
+_ck_key = [""]         # state key of this namespace: "" fresh, None unknown
+_ck_table = []         # [key, pid] of the checkpoints, least recently used first
+_ck_missing = {}       # state key -> why no checkpoint of it is kept
+_reader_buf = [b""]    # request bytes read from stdin and not yet handled
+
+
+class _Resume(BaseException):
+    """Unwinds a process just forked from a checkpoint to the request loop, with its new request."""
+
+    def __init__(self, payload):
+        self.payload = payload
+
+
+def _inbox(pid):
+    return b"\0pymd-" + _token + b"-%d" % pid
+
+
+def _listen(pid):
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    sock.bind(_inbox(pid))
+    sock.listen(4)
+    return sock
+
+
+def _recv_all(conn):
+    parts = []
+    while True:
+        b = conn.recv(1 << 16)
+        if not b:
+            return b"".join(parts)
+        parts.append(b)
+
+
+def _send(pid, msg, reply=True):
+    """Sends one message to the process waiting on its inbox; returns its reply."""
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
+        for _ in range(25):
+            try:
+                sock.connect(_inbox(pid))
+                break
+            except (ConnectionRefusedError, FileNotFoundError):
+                # a checkpoint forked a moment ago may not be listening yet
+                try:
+                    os.kill(pid, 0)
+                except OSError:
+                    return b"err:its process is gone"
+                time.sleep(0.002)
+        else:
+            return b"err:its process does not answer"
+        sock.sendall(msg)
+        sock.shutdown(_socket.SHUT_WR)
+        return _recv_all(sock) if reply else b"ok"
+    finally:
+        sock.close()
+
+
+def _forward_sigint(signum, frame):
+    if _live_pid[0]:
+        try:
+            os.kill(_live_pid[0], _signal.SIGINT)
+        except OSError:
+            pass
+
+
+def _wait_here(sock, is_root):
+    """Waits as a checkpoint (or as the pristine root); returns only in a new live process forked from it."""
+    import select
+    _signal.signal(_signal.SIGCHLD, _signal.SIG_IGN)
+    _signal.signal(_signal.SIGINT, _forward_sigint if is_root else _signal.SIG_IGN)
+    p = select.poll()
+    p.register(sock.fileno(), select.POLLIN)
+    # the host closing stdin ends the kernel: every waiting process sees the hang-up
+    p.register(_req_fd, 0)
+    sock.setblocking(False)
+    # the root ends the jail when the live process dies without handing over (a crash, os._exit)
+    watched = [None, None]  # pid, pidfd
+
+    def watch_live():
+        if not is_root or watched[0] == _live_pid[0]:
+            return
+        if watched[1] is not None:
+            p.unregister(watched[1])
+            os.close(watched[1])
+            watched[1] = None
+        watched[0] = _live_pid[0]
+        try:
+            watched[1] = os.pidfd_open(watched[0])
+            p.register(watched[1], select.POLLIN)
+        except (AttributeError, OSError):
+            pass
+
+    def live_gone():
+        try:
+            os.kill(watched[0], 0)
+            return False
+        except OSError:
+            return True
+
+    while True:
+        watch_live()
+        try:
+            ready = p.poll(None if not is_root or watched[1] is not None else 500)
+        except InterruptedError:
+            continue
+        if is_root and watched[1] is None and watched[0] and live_gone():
+            ready = [(-1, 0)]
+        for fd, _ in ready:
+            if fd == _req_fd:
+                os._exit(0)
+            if fd != sock.fileno():
+                # the live process ended; a handover announces its successor before that happens
+                if not _serve_one(sock, is_root) and watched[0] == _live_pid[0]:
+                    os._exit(1)
+                continue
+            payload = _serve_one(sock, is_root)
+            if isinstance(payload, dict):
+                return payload
+
+
+def _serve_one(sock, is_root):
+    """Answers one message waiting on the inbox: True when one was served, a payload in a new live process."""
+    try:
+        cfd, _addr = sock._accept()
+    except (BlockingIOError, InterruptedError):
+        return False
+    conn = _socket.socket(fileno=cfd)
+    conn.setblocking(True)
+    try:
+        msg = _recv_all(conn)
+        if msg[:1] == b"L":
+            _live_pid[0] = int(msg[1:])
+            return True
+        if msg[:1] != b"R":
+            return True
+        try:
+            pid = os.fork()
+        except OSError as e:
+            conn.sendall(b"err:forking was refused (%s)" % (e.strerror or str(e)).encode())
+            return True
+        if pid == 0:
+            sock.close()
+            _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)
+            _signal.signal(_signal.SIGINT, _on_sigint)
+            import marshal
+            return marshal.loads(msg[1:])
+        # the root learns of the new live process before the old one may exit
+        if is_root:
+            _live_pid[0] = pid
+        else:
+            try:
+                _send(_root_pid[0], b"L%d" % pid, reply=False)
+            except OSError:
+                pass
+        conn.sendall(b"ok")
+    except OSError:
+        pass
+    finally:
+        conn.close()
+    return True
+
+
+def _thread_count():
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        threading = sys.modules.get("threading")
+        return threading.active_count() + 1 if threading else 2
+
+
+def _memory_of(pid, field):
+    """A field (kB) of /proc/PID/smaps_rollup or status, in bytes; 0 when unreadable."""
+    for name in ("smaps_rollup", "status"):
+        try:
+            with open("/proc/%d/%s" % (pid, name), "rb") as f:
+                for line in f:
+                    if line.startswith(field):
+                        return int(line.split()[1]) * 1024
+        except (OSError, ValueError):
+            pass
+    return 0
+
+
+def _drop(entry, reason):
+    _ck_missing[entry[0]] = reason
+    try:
+        os.kill(entry[1], _signal.SIGKILL)
+        os.waitpid(entry[1], 0)
+    except (OSError, ChildProcessError):
+        pass
+
+
+def _fit_memory():
+    """Drops the oldest checkpoints while the kernel and its checkpoints hold more than half the memory limit."""
+    if not _mem_budget or not _ck_table:
+        return
+    # cheap bound first: even with nothing shared, all of them together fit
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            rss = int(f.read().split()[1]) * 4096
+    except (OSError, ValueError, IndexError):
+        return
+    if rss * (len(_ck_table) + 1) <= _mem_budget // 2:
+        return
+    held = [_memory_of(e[1], b"Pss:") for e in _ck_table]
+    total = _memory_of(os.getpid(), b"Pss:") + sum(held)
+    while _ck_table and total > _mem_budget // 2:
+        total -= held.pop(0)
+        _drop(_ck_table.pop(0), "it was dropped to keep the kernel within its memory limit")
+
+
+def _take_checkpoint(key):
+    if not key or _ckpt_cap <= 0:
+        return
+    for e in _ck_table:
+        if e[0] == key:
+            return
+    n = _thread_count()
+    if n > 2:
+        _ck_missing[key] = "the kernel had %d threads running then, and forking a process with threads is unsafe" % n
+        return
+    _fit_memory()
+    while len(_ck_table) >= _ckpt_cap:
+        _drop(_ck_table.pop(0), "it was the oldest of the %d kept" % _ckpt_cap)
+    try:
+        pid = os.fork()
+    except OSError as e:
+        _ck_missing[key] = "forking was refused (%s)" % (e.strerror or e)
+        return
+    if pid == 0:
+        try:
+            payload = _wait_here(_listen(os.getpid()), False)
+        except BaseException:
+            os._exit(1)
+        raise _Resume(payload)
+    _ck_table.append([key, pid])
+    _ck_missing.pop(key, None)
+
+
+def _catch_up_note(count, why):
+    blocks = "the block above" if count == 1 else "the %d blocks above" % count
+    return "*Kernel: %s ran first, from %s, so that this block sees the state a top-down run gives it.*" % (blocks, why)
+
+
+def _hand_over(pid, req, start, note):
+    """Has the checkpoint `pid` fork the next live process for this request; None when it did."""
+    import marshal
+    _stop_pump()
+    payload = marshal.dumps({
+        "req": req, "start": start, "note": note, "table": _ck_table, "missing": _ck_missing, "buf": _reader_buf[0],
+    })
+    try:
+        reply = _send(pid, b"R" + payload)
+    except OSError as e:
+        reply = b"err:" + str(e).encode()
+    if reply == b"ok":
+        return None
+    _start_pump()
+    return reply[4:].decode("utf-8", "replace") or "no answer"
+
+
+def _handle_exact(req):
+    """An exact run: resume the state before the first requested block, then run from there."""
+    prefix = req.get("prefix") or []
+    keys = req.get("keys")
+    first = len(prefix)
+    if not isinstance(keys, list) or len(keys) != first + len(req.get("blocks") or []):
+        return _run_request(req)
+    before = [""] + keys[:-1]
+    failures = []
+    for s in range(first, -1, -1):
+        k = before[s]
+        here = k == _ck_key[0]
+        note = None
+        if s < first:
+            missing = _ck_missing.get(before[first])
+            if req.get("restarted"):
+                cause = " (the kernel was restarted: %s)" % req["restarted"]
+            elif failures:
+                cause = " (the checkpoint before this block could not be resumed: %s)" % failures[0]
+            elif missing:
+                cause = " (no checkpoint was kept before this block: %s)" % missing
+            else:
+                cause = ""
+            origin = "the kernel's current state" if here and s else "a fresh state" if s == 0 else "the nearest earlier checkpoint"
+            note = _catch_up_note(first - s, origin + cause)
+        if here:
+            return _run_request(req, s, note)
+        if k == "":
+            target = _root_pid[0]
+        else:
+            target = 0
+            for e in _ck_table:
+                if e[0] == k:
+                    target = e[1]
+                    _ck_table.remove(e)
+                    _ck_table.append(e)
+                    break
+        if not target:
+            continue
+        err = _hand_over(target, req, s, note)
+        if err is None:
+            # the resumed process runs the request and reads the next ones
+            os._exit(0)
+        failures.append(err)
+        _ck_table[:] = [e for e in _ck_table if e[1] != target]
+    reason = "no saved state could be resumed (%s)" % (failures[0] if failures else "none kept")
+    _write_frame('{"type":"done","runId":%s,"durationMs":0,"restart":%s}' % (_enc(str(req.get("runId", ""))), _enc(reason)))
+
+
+def _handle(req):
+    if _ckpt_cap > 0 and "keys" in req:
+        _handle_exact(req)
+    else:
+        _run_request(req)
 
 
 class _JsonContext:
@@ -799,14 +1198,15 @@ def _parse(line):
     return obj
 
 
-def _requests():
-    buf = b""
+def _next_request_line():
+    """The next non-empty request line from stdin, None at its end; what is read ahead stays in _reader_buf."""
     while True:
+        buf = _reader_buf[0]
         nl = buf.find(b"\n")
         if nl >= 0:
-            line, buf = buf[:nl], buf[nl + 1:]
+            line, _reader_buf[0] = buf[:nl], buf[nl + 1:]
             if line.strip():
-                yield line
+                return line
             continue
         try:
             chunk = os.read(_req_fd, 1 << 20)
@@ -815,16 +1215,19 @@ def _requests():
         except KeyboardInterrupt:
             continue
         if not chunk:
-            if buf.strip():
-                yield buf
-            return
-        buf += chunk
+            _reader_buf[0] = b""
+            return buf if buf.strip() else None
+        _reader_buf[0] = buf + chunk
 
 
 _cpu_per_block = 0
 for _i, _a in enumerate(sys.argv):
     if _a == "--cpu-per-request" and _i + 1 < len(sys.argv):
         _cpu_per_block = int(sys.argv[_i + 1])
+    elif _a == "--checkpoints" and _i + 1 < len(sys.argv):
+        _ckpt_cap = int(sys.argv[_i + 1])
+    elif _a == "--memory" and _i + 1 < len(sys.argv):
+        _mem_budget = int(sys.argv[_i + 1])
     elif _a == "--nproc" and _i + 1 < len(sys.argv):
         # Set here, inside the jail's own user namespace, RLIMIT_NPROC counts this jail's
         # processes only (not every process of the host account); no capability can raise it.
@@ -834,18 +1237,62 @@ for _i, _a in enumerate(sys.argv):
         _resource.setrlimit(_resource.RLIMIT_NPROC, (_n, _n))
 
 
-def _main():
-    _write_frame('{"v":%d,"type":"ready","python":%s}' % (_VERSION, _enc("%d.%d.%d" % sys.version_info[:3])))
-    for line in _requests():
+def _become_live(payload):
+    """This process now runs the blocks: its own pump, the kernel's table, the root told its pid."""
+    global _RUNNER_PID
+    _RUNNER_PID = os.getpid()
+    _start_pump()
+    if payload is not None:
+        _ck_table[:] = payload["table"]
+        _ck_missing.clear()
+        _ck_missing.update(payload["missing"])
+        _reader_buf[0] = payload["buf"]
+
+
+def _main(resumed=None):
+    if resumed is None:
+        _write_frame('{"v":%d,"type":"ready","python":%s}' % (_VERSION, _enc("%d.%d.%d" % sys.version_info[:3])))
+    pending = resumed
+    while True:
         try:
-            req = _parse(line)
-        except Exception:
-            continue
-        if isinstance(req, dict) and req.get("type") == "run":
+            if pending is not None:
+                p, pending = pending, None
+                _become_live(p)
+                _run_request(p["req"], p["start"], p["note"])
+                continue
+            line = _next_request_line()
+            if line is None:
+                return
             try:
+                req = _parse(line)
+            except Exception:
+                continue
+            if isinstance(req, dict) and req.get("type") == "run":
                 _handle(req)
-            except KeyboardInterrupt:
-                pass
+        except KeyboardInterrupt:
+            pass
+        except _Resume as r:
+            pending = r.payload
 
 
-_main()
+if _ckpt_cap > 0:
+    import _socket
+    import warnings
+
+    # Python 3.12+ warns on fork() in a process with threads; the runner's own pump thread is
+    # stopped or re-made around every fork it does, and user threads stop checkpoints.
+    warnings.filterwarnings("ignore", message=r".*fork\(\)", category=DeprecationWarning)
+    _token = os.urandom(6).hex().encode()
+    _root_pid[0] = os.getpid()
+    _root_sock = _listen(_root_pid[0])
+    _first = os.fork()
+    if _first == 0:
+        _root_sock.close()
+        _become_live(None)
+        _main()
+    else:
+        _live_pid[0] = _first
+        _main(_wait_here(_root_sock, True))
+else:
+    _start_pump()
+    _main()
