@@ -184,3 +184,31 @@ for (const jail of jailsUnderTest())
       }
     });
   });
+
+for (const jail of jailsUnderTest())
+  describe(`kernel checkpoints and the memory watchdog (${jail.backend})`, () => {
+    test("without a memory cgroup, checkpoints of a large kernel are counted once, not once per process", async () => {
+      const MiB = 1024 * 1024;
+      // no cgroup: the host's watchdog on the tree's memory is what holds the kernel to its limit
+      const sandbox = await createSandbox({ backend: jail.backend, tools: jail.tools, cgroups: false, limits: { wallTimeMs: 10_000, memoryBytes: 256 * MiB } });
+      const kernel = await sandbox.startKernel();
+      try {
+        // 80 MiB written (resident) in block 1, then five more blocks: five checkpoints of an
+        // ~90 MiB process are 450 MiB of resident memory summed per process, far less in fact
+        const blocks = doc("big = bytearray(80 * 1024 * 1024)\nfor i in range(0, len(big), 4096):\n    big[i] = 1", ...Array.from({ length: 5 }, (_, i) => `step = ${i}`), "print(len(big) // (1024 * 1024), step)");
+        const events = await kernel.run(blocks, undefined, undefined, { prefix: [] });
+        clean(events);
+        expect(stdoutOf(events)).toBe("80 4\n");
+        const census = await kernel.run([{ id: 9, code: "import os\nprint(sum(1 for p in os.listdir('/proc') if p.isdigit() and open('/proc/%s/comm' % p).read().startswith('python')))", line: 60 }], undefined, undefined, { prefix: blocks });
+        clean(census);
+        expect(Number(stdoutOf(census))).toBeGreaterThan(4);
+        // an edit of the last block resumes its checkpoint: the kernel was never stopped for memory
+        // several samples of the watchdog while all of them are alive
+        const again = await kernel.run([edit(blocks[6]!, "import time\ntime.sleep(1.5)\nprint(len(big) // (1024 * 1024) + 1, step)")], undefined, undefined, { prefix: blocks.slice(0, 6) });
+        clean(again);
+        expect(stdoutOf(again)).toBe("81 4\n");
+      } finally {
+        await kernel.close();
+      }
+    });
+  });

@@ -10,6 +10,8 @@ export const WATCHDOG_INTERVAL_MS = 200;
 interface Watch {
   root: number;
   limitBytes: number;
+  /** Until when a confirmed-within tree is not confirmed again. */
+  withinUntil?: number;
   onExceeded: (rssBytes: number) => void;
 }
 
@@ -68,16 +70,47 @@ export function sampleTrees(roots: number[]): Map<number, number> {
   return out;
 }
 
+/** Proportional set size: pages shared by several processes (a kernel's fork() checkpoints) split between them. */
+function pssBytes(pid: number): number {
+  try {
+    const m = /\nPss:\s+(\d+) kB/.exec("\n" + readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+    return m ? Number(m[1]) * 1024 : rssBytes(pid);
+  } catch {
+    return 0;
+  }
+}
+
+/** Memory the tree really holds: copy-on-write pages its processes share count once. */
+export function treePssBytes(root: number, children = childrenByParent()): number {
+  return subtree(children, root).reduce((sum, pid) => sum + pssBytes(pid), 0);
+}
+
+/** After a confirmation found the tree within its limit, resident sums are not confirmed again for this long. */
+const CONFIRM_EVERY_MS = 1000;
+
 function tick(): void {
   if (!watches.size) return;
   let sample: Map<number, number>;
+  let children: Map<number, number[]>;
   try {
-    sample = sampleTrees([...watches].map((w) => w.root));
+    children = childrenByParent();
+    sample = new Map([...watches].map((w) => [w.root, subtree(children, w.root).reduce((sum, pid) => sum + rssBytes(pid), 0)]));
   } catch {
     return;
   }
+  const now = Date.now();
   for (const w of watches) {
-    const rss = sample.get(w.root) ?? 0;
+    let rss = sample.get(w.root) ?? 0;
+    // the resident sum counts each shared page in every process that maps it; a tree of several
+    // processes over the limit is confirmed with its proportional sizes (slower, so only then)
+    if (rss > w.limitBytes && subtree(children, w.root).length > 1) {
+      if (now < (w.withinUntil ?? 0)) continue;
+      rss = treePssBytes(w.root, children);
+      if (rss <= w.limitBytes) {
+        w.withinUntil = now + CONFIRM_EVERY_MS;
+        continue;
+      }
+    }
     if (rss > w.limitBytes) {
       watches.delete(w);
       try {
