@@ -150,6 +150,8 @@ export class JailProcess {
   private idleWatch: IdleCpuWatch | null = null;
   /** Why the host killed the jail, said in the failure of the run it ended. */
   private killReason: string | null = null;
+  /** The host asked the runner to end (close). */
+  private closing = false;
   private diskTimer: ReturnType<typeof setInterval> | null = null;
   private resolveReady!: (v: string | null) => void;
 
@@ -157,8 +159,8 @@ export class JailProcess {
     private readonly plan: LaunchPlan,
     /** A single frame line may not exceed this (a flood without newlines). */
     private readonly maxLineBytes: number,
-    /** Called when the host stopped an idle kernel (it burnt CPU with no block running), with why. */
-    onIdleStop?: (message: string) => void,
+    /** Called when an idle kernel stopped (the host stopped it for burning CPU, or it died on its own), with why. */
+    private readonly onIdleStop?: (message: string) => void,
   ) {
     this.ready = new Promise((r) => (this.resolveReady = r));
     // bwrap reads its seccomp program from descriptor 3 (SECCOMP_FD); a fresh open per jail, as it reads to the end
@@ -176,6 +178,8 @@ export class JailProcess {
       this.unwatch = watchMemory(this.proc.pid, plan.memoryWatchBytes, (rss) => {
         this.overMemory = rss;
         this.kill();
+        if (this.idleWatch && this.handler === null)
+          this.onIdleStop?.(`its processes used ${Math.round(rss / MiB)} MiB while no block was running, over its ${Math.round(plan.memoryWatchBytes! / MiB)} MiB memory limit`);
       });
     if (plan.idleCpuSeconds !== null) {
       const allowance = plan.idleCpuSeconds;
@@ -275,6 +279,16 @@ export class JailProcess {
     if (this.diskTimer) clearInterval(this.diskTimer);
     this.dead = true;
     this.resolveReady(null);
+    // a kernel that died on its own while no block ran (its background work hit a limit) says so
+    if (this.idleWatch && !this.killed && !this.closing && this.handler === null) {
+      const xcpu = this.proc.signalCode === "SIGXCPU" || this.proc.exitCode === 152;
+      const why = xcpu
+        ? "its background work used up the CPU time limit while no block was running"
+        : `the Python process ended while no block was running (exit ${this.proc.exitCode ?? this.proc.signalCode})`;
+      try {
+        this.onIdleStop?.(why);
+      } catch {}
+    }
     this.dispatch({ kind: "exit", code: this.proc.exitCode, signal: this.proc.signalCode === null ? null : String(this.proc.signalCode) });
     await cleanupLaunch(this.plan);
   }
@@ -360,6 +374,7 @@ export class JailProcess {
 
   /** Ends stdin; the runner exits at EOF. Kills it if it does not within the timeout. */
   async close(timeoutMs = 1000): Promise<void> {
+    this.closing = true;
     try {
       (this.proc.stdin as import("bun").FileSink).end();
     } catch {}

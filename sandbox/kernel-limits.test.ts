@@ -51,6 +51,17 @@ for (const jail of jailsUnderTest())
       expect(k.alive).toBe(false);
     }, 30_000);
 
+    test("a kernel that dies on its own while idle says so", async () => {
+      const stops: string[] = [];
+      const k = await start((m) => stops.push(m));
+      await k.run(block(`import os, threading\nthreading.Timer(0.3, os._exit, (3,)).start()`));
+      await until(() => stops.length > 0, 10_000);
+      // the launcher passes the exit status on (bwrap: 3; nsjail: its own status for a failed child)
+      expect(stops).toHaveLength(1);
+      expect(stops[0]).toMatch(/^the Python process ended while no block was running \(exit \d+\)$/);
+      expect(k.alive).toBe(false);
+    }, 30_000);
+
     test("an idle kernel without background work keeps its namespace", async () => {
       const stops: string[] = [];
       const k = await start((m) => stops.push(m));

@@ -144,7 +144,7 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     documentBytes: config.workspaceMaxMb * MB,
     userBytes: config.userFilesMaxMb * MB,
   });
-  const notebooks = new NotebookSessions(services.outputsStore, executions, log, files, { idleCloseMinutes: config.kernelIdleCloseMinutes });
+  const notebooks = new NotebookSessions(services.outputsStore, executions, log, files, { idleCloseMinutes: config.kernelIdleCloseMinutes, kernelsPerUser: config.kernelsPerUser });
   registerFileRoutes(router, { files, documents: services.documents, notebooks });
   // viewers are shown these instead of a run, on the render and export routes as on public links
   const storedResults = (id: string, source: string) => notebooks.resultsFor(id, parsePymd(source));

@@ -42,6 +42,8 @@ export interface Config {
   runOutputKb: number;
   /** Minutes a document's kernel is kept once nobody has it open (0: until the server stops). */
   kernelIdleCloseMinutes: number;
+  /** Live kernels one user may hold at once; starting another closes their oldest idle one. */
+  kernelsPerUser: number;
   /** Reverse proxies whose X-Forwarded-For names the client address (none by default). */
   trustedProxy: IpRanges;
   /** Bearer token that may read /metrics; null: only signed-in admins may. */
@@ -132,6 +134,7 @@ export const SERVE_OPTIONS = [
   spec({ key: "runProcesses", flag: "--run-processes", env: "PYMD_RUN_PROCESSES", parse: intIn(1, 4096), defaultValue: () => 64, help: "processes and threads one run may have (default 64)" }),
   spec({ key: "runTmpfsMb", flag: "--run-tmpfs", env: "PYMD_RUN_TMPFS", parse: intIn(1, 65536), defaultValue: () => 64, help: "size of a run's writable /tmp, MiB (default 64)" }),
   spec({ key: "kernelIdleCloseMinutes", flag: "--kernel-idle-close", env: "PYMD_KERNEL_IDLE_CLOSE", parse: intIn(0, 10080), defaultValue: () => 30, help: "minutes a kernel is kept after the last person leaves its document; 0 keeps it until the server stops (default 30)" }),
+  spec({ key: "kernelsPerUser", flag: "--kernels-per-user", env: "PYMD_KERNELS_PER_USER", parse: intIn(1, 256), defaultValue: () => 4, help: "live kernels one user may hold at once; opening another closes their oldest idle one (default 4)" }),
   spec({ key: "runOutputKb", flag: "--run-output", env: "PYMD_RUN_OUTPUT", parse: intIn(1, 1048576), defaultValue: () => 1024, help: "output one block may print, KiB, then truncated (default 1024)" }),
   spec({
     key: "trustedProxy", flag: "--trusted-proxy", env: "PYMD_TRUSTED_PROXY",

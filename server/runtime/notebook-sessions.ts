@@ -42,6 +42,8 @@ interface CountedResult extends BlockResult {
 
 /** How long a session with nobody watching keeps its kernel, by default (--kernel-idle-close). */
 export const DEFAULT_IDLE_CLOSE_MINUTES = 30;
+/** Live kernels one user may hold at once, by default (--kernels-per-user). */
+export const DEFAULT_KERNELS_PER_USER = 4;
 /** Documents whose kernel was closed for idleness are remembered this long, to say so when they are opened again. */
 const IDLE_NOTICE_KEEP = 5000;
 /** Cell updates of one block are sent at most this often while it streams. */
@@ -64,6 +66,10 @@ class NotebookSession {
   private readonly placement = new OutputPlacement();
   private restarts = 0;
   private state: KernelStateJson;
+  /** Who started the current kernel (it counts against their --kernels-per-user), and when it last ran. */
+  private kernelOwner: string | null = null;
+  private startingKernel = false;
+  lastRunAt = 0;
 
   private workspace: { dir: WorkspaceDir; mirror: WorkspaceMirror } | null = null;
 
@@ -74,6 +80,8 @@ class NotebookSession {
     private readonly log: Logger,
     private readonly files: WorkspaceFiles | null = null,
     stopped: { reason: KernelStateJson["reason"]; message: string | null } = { reason: "not-started", message: null },
+    /** Frees a kernel slot of the user's before this session starts one (closes their oldest idle kernel). */
+    private readonly makeRoom: (userId: string) => Promise<void> = async () => {},
   ) {
     this.outputs = store.forDocument(docId);
     for (const [h, r] of this.outputs) this.ranIn.set(h, { kernel: 0, count: (r as CountedResult).count ?? null });
@@ -83,6 +91,28 @@ class NotebookSession {
   get kernelState(): KernelStateJson {
     return this.state;
   }
+
+  /** The user whose live (or starting) kernel this session holds, else null. */
+  get kernelUser(): string | null {
+    return this.startingKernel || this.kernel?.alive ? this.kernelOwner : null;
+  }
+
+  /** Closes the kernel to give its slot to another of the same user's documents; everyone here is told. */
+  async closeKernelForRoom(cap: number): Promise<void> {
+    const k = this.kernel;
+    this.kernel = null;
+    if (k) await k.close();
+    this.lostKernel();
+    this.setKernel({ status: "stopped", block: null, reason: "idle-close", message: `Kernel closed: at most ${cap} kernels per user run at once and this one was idle longest — variables are gone` });
+  }
+
+  /** The host stopped the idle kernel (its background work used up the CPU allowed between runs). */
+  private readonly kernelStopped = (why: string): void => {
+    if (this.running) return;
+    this.lostKernel();
+    this.setKernel({ status: "stopped", block: null, reason: "limit", message: `Kernel stopped: ${why} — variables are gone` });
+    this.log.info("idle kernel stopped", { doc: this.docId, why });
+  };
 
   /** Whether a kernel ever ran code in this session (so closing it loses something). */
   get hadKernel(): boolean {
@@ -292,13 +322,30 @@ class NotebookSession {
           await this.kernel.close();
           this.kernel = null;
         }
+        this.lastRunAt = Date.now();
+        if (!this.kernel?.alive) {
+          // a new kernel takes one of the user's slots: their oldest idle one closes if none is free
+          this.startingKernel = true;
+          this.kernelOwner = watcher.userId;
+          try {
+            await this.makeRoom(watcher.userId);
+          } catch (e) {
+            this.startingKernel = false;
+            throw e;
+          }
+        }
         reached = true;
         if (!this.kernel?.alive) {
           this.lostKernel();
           this.setKernel({ status: "starting", block: null, reason: null, message: null });
         }
-        const workspace = await this.workspaceMount();
-        this.kernel ??= await sandbox.startKernel({ workspace });
+        let workspace: WorkspaceMount | undefined;
+        try {
+          workspace = await this.workspaceMount();
+          this.kernel ??= await sandbox.startKernel({ workspace, onStop: this.kernelStopped });
+        } finally {
+          this.startingKernel = false;
+        }
         const events = await this.kernel.run(blocks, onEvent, abort.signal);
         syncBack();
         await syncs;
@@ -336,6 +383,7 @@ class NotebookSession {
         pushCell(b.id, true);
       }
       this.running = null;
+      this.lastRunAt = Date.now();
       // a restart during the run has said what the kernel is now
       if (reached && this.restarts === restartsBefore) this.settle(failure, interrupted === null ? null : busyOn(interrupted).number, error);
       this.broadcast({ t: "run-finished", doc: this.docId, runId, durationMs: performance.now() - started, error });
@@ -406,16 +454,18 @@ export class NotebookSessions {
   /** Documents whose kernel was closed for idleness, and after how many minutes: said when they are opened again. */
   private readonly closedIdle = new Map<string, number>();
   private readonly idleCloseMinutes: number;
+  private readonly kernelsPerUser: number;
 
   constructor(
     private readonly store: OutputsStore,
     private readonly executions: Executions,
     private readonly log: Logger,
     private readonly files: WorkspaceFiles | null = null,
-    /** Minutes a kernel nobody watches is kept (0: until the server stops). */
-    opts: { idleCloseMinutes?: number } = {},
+    /** Minutes a kernel nobody watches is kept (0: until the server stops); live kernels one user may hold. */
+    opts: { idleCloseMinutes?: number; kernelsPerUser?: number } = {},
   ) {
     this.idleCloseMinutes = opts.idleCloseMinutes ?? DEFAULT_IDLE_CLOSE_MINUTES;
+    this.kernelsPerUser = opts.kernelsPerUser ?? DEFAULT_KERNELS_PER_USER;
     this.timer = setInterval(() => void this.closeIdle(), 60_000);
     this.timer.unref?.();
     // every change to a document's files reaches the people who have it open
@@ -431,11 +481,30 @@ export class NotebookSessions {
         idle === undefined
           ? undefined
           : { reason: "idle-close" as const, message: `Kernel stopped after ${idle} min idle — variables are gone` };
-      s = new NotebookSession(docId, this.store, this.executions, this.log, this.files, stopped);
+      s = new NotebookSession(docId, this.store, this.executions, this.log, this.files, stopped, this.makeRoom);
       this.sessions.set(docId, s);
     }
     return s;
   }
+
+  /**
+   * Keeps a user's live kernels within --kernels-per-user as one of their documents starts one:
+   * their kernels idle longest are closed; when all of them are running, the new one is refused.
+   */
+  private readonly makeRoom = async (userId: string): Promise<void> => {
+    const live = [...this.sessions.values()].filter((s) => s.kernelUser === userId);
+    const over = live.length - this.kernelsPerUser;
+    if (over <= 0) return;
+    const idle = live.filter((s) => !s.isRunning).sort((a, b) => a.lastRunAt - b.lastRunAt);
+    if (idle.length < over)
+      throw new AppError("rate_limited", `At most ${this.kernelsPerUser} kernels per user at once, and all of yours are running; wait for one to finish or stop one`, {
+        retryAfterSeconds: 5,
+      });
+    for (const s of idle.slice(0, over)) {
+      this.log.info("kernel closed for the user's kernel cap", { doc: s.docId, cap: this.kernelsPerUser });
+      await s.closeKernelForRoom(this.kernelsPerUser);
+    }
+  };
 
   peek(docId: string): NotebookSession | undefined {
     return this.sessions.get(docId);
