@@ -806,22 +806,24 @@ def _block_frame(kind, run_id, bid, extra=""):
     _write_frame('{"type":"%s","runId":%s,"block":%d%s}' % (kind, _enc(run_id), bid, extra))
 
 
-def _run_request(req, start=0, note=None):
-    """Runs the request's blocks from position `start` of prefix + blocks, then says done.
+def _run_request(req, start=None, note=None, exact=True):
+    """Runs the request's blocks from position `start` of prefix + blocks (default: its blocks), then says done.
 
-    With state keys (an exact run), a checkpoint is kept before each block and the namespace's
-    key follows the blocks that ran; without them the namespace's state is no longer a known one.
+    In an exact run (state keys), a checkpoint is kept before each block and the namespace's key
+    follows the blocks that ran; otherwise the namespace's state is no longer a known one.
     """
     run_id = str(req.get("runId", ""))
     limit = int(req.get("maxOutputBytes", 1 << 20))
     prefix = req.get("prefix") or []
     seq = prefix + (req.get("blocks") or [])
-    keys = req.get("keys")
+    keys = req.get("keys") if exact else None
     if keys is not None and len(keys) != len(seq):
         keys = None
     if keys is None:
         _ck_key[0] = None
     first = len(prefix)
+    if start is None:
+        start = first
     t0 = _clock()
     for i in range(start, len(seq)):
         block = seq[i]
@@ -838,8 +840,9 @@ def _run_request(req, start=0, note=None):
         status = _exec_block(block, run_id)
         _block_frame("block-done", run_id, bid, ',"status":"%s","durationMs":%d' % (status, int((_clock() - b0) * 1000)))
         if keys is not None:
-            # an interrupted block leaves a state no top-down run has
-            _ck_key[0] = keys[i] if status != "interrupted" else None
+            # an interrupted block counts as run (as one that raised does): the blocks after it see
+            # the state it left, as in a notebook, until it runs again
+            _ck_key[0] = keys[i]
         if status == "interrupted":
             break
     _pending_interrupt[0] = False
@@ -1121,23 +1124,37 @@ def _hand_over(pid, req, start, note):
 
 
 def _handle_exact(req):
-    """An exact run: resume the state before the first requested block, then run from there."""
+    """An exact run: resume the state before the first requested block, then run from there.
+
+    Only states this kernel has had are resumed: a checkpoint of that state, or when none was kept
+    (threads, fork refused, dropped) the nearest earlier one, running the blocks in between again.
+    A state the kernel never had (it is fresh, or a block above was edited and not run) is not made
+    up: the blocks run in the namespace as it is, as in a notebook, until a run from the top.
+    """
     prefix = req.get("prefix") or []
     keys = req.get("keys")
     first = len(prefix)
     if not isinstance(keys, list) or len(keys) != first + len(req.get("blocks") or []):
-        return _run_request(req)
+        return _run_request(req, first, exact=False)
     before = [""] + keys[:-1]
+    wanted = before[first]
+    if req.get("restarted"):
+        # a fresh kernel the host started because nothing could be resumed: run from the top
+        note = _catch_up_note(first, "a fresh state (the kernel was restarted: %s)" % req["restarted"]) if first else None
+        return _run_request(req, 0, note)
+    if wanted == _ck_key[0]:
+        return _run_request(req, first)
+    known = wanted == "" or wanted in _ck_missing or any(e[0] == wanted for e in _ck_table)
+    if not known:
+        return _run_request(req, first, exact=False)
     failures = []
     for s in range(first, -1, -1):
         k = before[s]
         here = k == _ck_key[0]
         note = None
         if s < first:
-            missing = _ck_missing.get(before[first])
-            if req.get("restarted"):
-                cause = " (the kernel was restarted: %s)" % req["restarted"]
-            elif failures:
+            missing = _ck_missing.get(wanted)
+            if failures:
                 cause = " (the checkpoint before this block could not be resumed: %s)" % failures[0]
             elif missing:
                 cause = " (no checkpoint was kept before this block: %s)" % missing

@@ -211,7 +211,12 @@ class NotebookSession {
     if (this.running) throw new AppError("conflict", "A run is already in progress in this document; interrupt it or wait");
     const parsed = parsePymd(source);
     const all = executableBlocks(parsed);
-    const blocks: RunBlock[] = "all" in scope ? all : all.filter((b) => scope.blocks.includes(b.id));
+    // Chosen blocks run exactly: in the state a top-down run has before the first of them (the
+    // kernel resumes its checkpoint, or runs what it must of the blocks above), through the last.
+    const chosen = "all" in scope ? [] : all.flatMap((b, i) => (scope.blocks.includes(b.id) ? [i] : []));
+    const from = "all" in scope ? 0 : (chosen[0] ?? 0);
+    const blocks: RunBlock[] = "all" in scope ? all : chosen.length ? all.slice(from, chosen.at(-1)! + 1) : [];
+    const prefix = all.slice(0, from);
     if (blocks.length === 0) throw new AppError("validation_failed", "There is no executable block to run there");
     const runId = `r${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     const abort = new AbortController();
@@ -346,7 +351,7 @@ class NotebookSession {
         } finally {
           this.startingKernel = false;
         }
-        const events = await this.kernel.run(blocks, onEvent, abort.signal);
+        const events = await this.kernel.run(blocks, onEvent, abort.signal, { prefix });
         syncBack();
         await syncs;
         if (skipped.length) this.broadcast({ t: "files", doc: this.docId, skipped });
