@@ -521,11 +521,16 @@ export function EditorPage() {
                   Jupyter notebook (.ipynb, last outputs)
                 </a>
                 <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=html`} download="">
-                  HTML page (runs the notebook)
+                  HTML page (last outputs)
                 </a>
                 <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=md`} download="">
-                  Markdown (runs the notebook)
+                  Markdown (last outputs)
                 </a>
+                <Show when={canRun()}>
+                  <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=html&rerun=1`} download="">
+                    HTML page (re-run, then export)
+                  </a>
+                </Show>
                 <button
                   role="menuitem"
                   class="link-button"

@@ -57,7 +57,13 @@ describe("render API", () => {
     expect(r.body.output).toContain("sum is 45");
     expect((await bob.req("GET", `/api/v1/documents/${d.body.id}/render`)).status).toBe(404);
     expect((await bob.req("GET", `/api/v1/documents/${d.body.id}/export?format=html`)).status).toBe(404);
-    const page = await alice.req("GET", `/api/v1/documents/${d.body.id}/export?format=html`);
+    // an export shows the stored outputs: this document never ran in the editor, so none
+    const stored = await alice.req("GET", `/api/v1/documents/${d.body.id}/export?format=html`);
+    expect(stored.status).toBe(200);
+    expect(await stored.text()).not.toContain("sum is 45");
+    expect((await alice.req("GET", `/api/v1/documents/${d.body.id}/export?format=html&rerun=maybe`)).status).toBe(400);
+    // "re-run, then export" is asked for explicitly
+    const page = await alice.req("GET", `/api/v1/documents/${d.body.id}/export?format=html&rerun=1`);
     expect(page.status).toBe(200);
     expect(page.headers.get("content-disposition")).toContain(".html");
     expect(page.headers.get("content-security-policy")).toContain("script-src 'none'");
@@ -65,7 +71,7 @@ describe("render API", () => {
     expect(html).toContain("sum is 45");
     expect(html).toContain("<title>Sums &lt;b&gt;</title>");
     expect(html).not.toMatch(/<script/i);
-    const md = await alice.req("GET", `/api/v1/documents/${d.body.id}/export?format=md`);
+    const md = await alice.req("GET", `/api/v1/documents/${d.body.id}/export?format=md&rerun=1`);
     expect(md.headers.get("content-type")).toContain("text/markdown");
     expect(await md.text()).toContain("sum is 45");
   });

@@ -37,6 +37,12 @@ function formatOf(raw: unknown, dflt: Format = "html"): Format {
   throw invalid("format must be html or markdown");
 }
 
+function rerunOf(raw: unknown): boolean {
+  if (raw === undefined || raw === "0" || raw === "false") return false;
+  if (raw === "1" || raw === "true" || raw === "") return true;
+  throw invalid("rerun must be 1 or 0");
+}
+
 function blockSummary(o: ExecutionOutcome | null) {
   if (!o) return [];
   return [...o.results.values()].map((r) => ({ block: r.block, status: r.status, durationMs: r.durationMs }));
@@ -129,8 +135,11 @@ export function renderedExport(d: RenderRouteDeps) {
   return async (c: Ctx, id: string, format: "html" | "md"): Promise<Response> => {
     const user = c.user();
     const { doc, role } = d.documents.access(user, id);
-    // A viewer may not run the notebook over the WebSocket, so the export shows its stored outputs.
-    const outcome = role === "viewer" ? storedOutcome(d.storedResults(doc.id, doc.content)) : await runForExport(d, id, doc.ownerId, doc.content, user.id);
+    // An export shows the stored outputs (the last run of each block, as the editor shows them);
+    // ?rerun=1 runs the notebook first, for those who may run it (never a viewer).
+    const rerun = rerunOf(c.query.rerun);
+    if (rerun && role === "viewer") throw forbidden("Viewers cannot run code: export without rerun to get the stored outputs");
+    const outcome = rerun ? await runForExport(d, id, doc.ownerId, doc.content, user.id) : storedOutcome(d.storedResults(doc.id, doc.content));
     if (format === "html") {
       const embedded = d.files ? await embeddedImages(d.files, id, doc.content, outcome.results) : new Map<string, string>();
       const page = await renderHtmlPage(doc.content, outcome.results, {
