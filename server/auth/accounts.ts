@@ -154,11 +154,16 @@ export class Accounts {
     const pw = checkPasswordPolicy(next);
     const c = this.throttle.check(u.username, address);
     if (!c.allowed) throw new AppError("rate_limited", "Too many wrong passwords; try again later", { retryAfterSeconds: c.retryAfterSeconds });
-    if (!(await verifyPassword(current, u.passwordHash))) {
-      this.throttle.failed(u.username, address);
-      throw invalid("the current password is wrong", { currentPassword: "wrong" });
+    const release = this.throttle.begin(u.username, address);
+    try {
+      if (!(await verifyPassword(current, u.passwordHash))) {
+        this.throttle.failed(u.username, address);
+        throw invalid("the current password is wrong", { currentPassword: "wrong" });
+      }
+      this.throttle.succeeded(u.username, address);
+    } finally {
+      release();
     }
-    this.throttle.succeeded(u.username, address);
     this.users.setPassword(u.id, await hashPassword(pw));
     return this.sessions.revokeCredentials(u.id, keepSessionId);
   }
@@ -212,19 +217,24 @@ export class Accounts {
     if (!c.allowed) {
       throw new AppError("rate_limited", "Too many failed sign-ins from your address; try again later", { retryAfterSeconds: c.retryAfterSeconds });
     }
-    const user = this.users.byUsername(username);
-    if (!user) {
-      await verifyAgainstDummy(password);
-      this.throttle.failed(username, address);
-      throw new AppError("unauthenticated", LOGIN_FAILED);
+    const release = this.throttle.begin(username, address);
+    try {
+      const user = this.users.byUsername(username);
+      if (!user) {
+        await verifyAgainstDummy(password);
+        this.throttle.failed(username, address);
+        throw new AppError("unauthenticated", LOGIN_FAILED);
+      }
+      const ok = await verifyPassword(password, user.passwordHash);
+      if (!ok || user.disabled) {
+        this.throttle.failed(username, address);
+        throw new AppError("unauthenticated", LOGIN_FAILED);
+      }
+      this.throttle.succeeded(username, address);
+      return user;
+    } finally {
+      release();
     }
-    const ok = await verifyPassword(password, user.passwordHash);
-    if (!ok || user.disabled) {
-      this.throttle.failed(username, address);
-      throw new AppError("unauthenticated", LOGIN_FAILED);
-    }
-    this.throttle.succeeded(username, address);
-    return user;
   }
 
   settings(userId: string): Settings {

@@ -38,4 +38,21 @@ describe("LoginThrottle", () => {
     now += 15 * 60_000 + 1;
     expect(t.check("someone", "203.0.113.2").allowed).toBe(true);
   });
+
+  test("guesses sent at once count while they are checked, so the free failures cannot be multiplied", () => {
+    const t = new LoginThrottle(() => 0);
+    const inFlight = [];
+    for (let i = 0; i < PAIR_FREE_FAILURES; i++) {
+      expect(t.check("bob", "203.0.113.4").allowed).toBe(true);
+      inFlight.push(t.begin("bob", "203.0.113.4"));
+    }
+    expect(t.check("bob", "203.0.113.4")).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    // the owner elsewhere is not affected
+    expect(t.check("bob", "198.51.100.4").allowed).toBe(true);
+    for (const release of inFlight) {
+      t.failed("bob", "203.0.113.4");
+      release();
+    }
+    expect(t.check("bob", "203.0.113.4").allowed).toBe(false);
+  });
 });

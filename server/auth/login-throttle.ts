@@ -20,6 +20,8 @@ export const backoffMs = (failures: number) =>
 export class LoginThrottle {
   private readonly pairs = new Map<string, { failures: number; lastAt: number }>();
   private readonly addresses: RateLimiter;
+  /** Attempts being verified right now, per pair and per address: concurrent guesses count before they fail. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {
     this.addresses = new RateLimiter(ADDRESS_MAX_FAILURES, ADDRESS_WINDOW_MS, now);
@@ -29,22 +31,47 @@ export class LoginThrottle {
     return `${account.toLowerCase()}\u0000${addressKey(address)}`;
   }
 
-  /** May this address try this account now? Does not count the attempt. */
+  /** May this address try this account now? Does not count the attempt (begin() does). */
   check(account: string, address: string): RateLimitResult {
-    const byAddress = this.addresses.check(addressKey(address));
+    const ak = addressKey(address);
+    const byAddress = this.addresses.check(ak);
     if (!byAddress.allowed) return byAddress;
+    if (this.addresses.used(ak) + this.pending(`a\u0000${ak}`) >= ADDRESS_MAX_FAILURES) return { allowed: false, retryAfterSeconds: 1 };
     const key = this.pairKey(account, address);
-    const e = this.pairs.get(key);
-    if (!e) return { allowed: true, retryAfterSeconds: 0 };
+    const busy = this.pending(key);
+    let e = this.pairs.get(key);
     const t = this.now();
-    const wait = backoffMs(e.failures);
-    if (t - e.lastAt > wait + PAIR_FORGET_MS) {
+    if (e && t - e.lastAt > backoffMs(e.failures) + PAIR_FORGET_MS) {
       this.pairs.delete(key);
-      return { allowed: true, retryAfterSeconds: 0 };
+      e = undefined;
     }
-    const until = e.lastAt + wait;
+    const failures = e?.failures ?? 0;
+    // Guesses sent at once count as failures while they are checked: the free ones cannot be multiplied.
+    if (failures + busy < PAIR_FREE_FAILURES) return { allowed: true, retryAfterSeconds: 0 };
+    if (busy > 0) return { allowed: false, retryAfterSeconds: 1 };
+    const until = e!.lastAt + backoffMs(failures);
     if (t >= until) return { allowed: true, retryAfterSeconds: 0 };
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((until - t) / 1000)) };
+  }
+
+  /** Marks an attempt as being checked; call the returned function once it has failed or succeeded. */
+  begin(account: string, address: string): () => void {
+    const keys = [this.pairKey(account, address), `a\u0000${addressKey(address)}`];
+    for (const k of keys) this.inFlight.set(k, this.pending(k) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      for (const k of keys) {
+        const n = this.pending(k) - 1;
+        if (n > 0) this.inFlight.set(k, n);
+        else this.inFlight.delete(k);
+      }
+    };
+  }
+
+  private pending(key: string): number {
+    return this.inFlight.get(key) ?? 0;
   }
 
   failed(account: string, address: string): void {

@@ -23,6 +23,12 @@ export class RateLimiter {
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((e.resetAt - t) / 1000)) };
   }
 
+  /** Attempts counted for the key in its current window. */
+  used(key: string): number {
+    const e = this.hits.get(key);
+    return e && e.resetAt > this.now() ? e.count : 0;
+  }
+
   record(key: string): void {
     const t = this.now();
     const e = this.hits.get(key);

@@ -106,7 +106,7 @@ describe("rate limits", () => {
     for (let i = 0; i < 31; i++) status = (await login(`ghost${i}`, "whatever-pass")).status;
     expect(status).toBe(429);
     srv.services.accounts.throttle.resetAddress("127.0.0.1");
-  });
+    }, 60_000);
 });
 
 describe("CSRF", () => {
