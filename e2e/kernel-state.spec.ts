@@ -79,9 +79,17 @@ test("Editor view: outputs under the code with counters, status idle → busy �
   await expect(inline.nth(1).locator(".cm-block-output-body")).toHaveText("43", { timeout: 20_000 });
   await expect(inline.nth(1)).not.toHaveAttribute("data-stale", /.*/);
   await expect(inline.nth(1).getByTestId("inline-output-head")).toContainText("[5] done");
+  await expect(status).toHaveText("Kernel idle · [5]");
   // the blocks after it ran before it did: still stale
   await expect(inline.nth(2)).toHaveAttribute("data-stale", "upstream");
   await page.screenshot({ path: "test-results/e2e/kernel-rerun-clears-stale.png" });
+
+  // idle → busy → idle again: the slow block runs alone
+  await page.locator(".cm-line", { hasText: "time.sleep(1.5)" }).click();
+  await page.keyboard.press("Control+Enter");
+  await expect(status).toHaveText("Busy on block 4 · [6]", { timeout: 20_000 });
+  await expect(status).toHaveText("Kernel idle · [6]", { timeout: 20_000 });
+  await expect(inline.nth(3)).not.toHaveAttribute("data-stale", /.*/);
 
   // Restart: immediate feedback, then what happened; every output is now from an earlier kernel
   await page.getByRole("button", { name: "Restart" }).click();
@@ -89,4 +97,26 @@ test("Editor view: outputs under the code with counters, status idle → busy �
   await expect(status).toHaveText("Kernel idle");
   for (let i = 0; i < 4; i++) await expect(inline.nth(i)).toHaveAttribute("data-stale", "kernel");
   await page.screenshot({ path: "test-results/e2e/kernel-after-restart.png" });
+});
+
+test("Interrupt answers at once and then says the variables were kept", async ({ page }) => {
+  test.setTimeout(60_000);
+  const src = ["# ```", "n = 0", "# ```", "# ```", "import time", "while True:", "    n += 1", "    time.sleep(0.01)", "# ```", "# ```", "print('n is', n > 0)", "# ```", ""].join("\n");
+  const created = await page.request.post("/api/v1/documents", { data: { title: "Interrupt", content: src } });
+  const { id } = (await created.json()) as { id: string };
+  await page.goto(`/d/${id}`);
+  await expect(page.getByTestId("connection")).toContainText("live");
+  await page.getByRole("button", { name: "Editor", exact: true }).click();
+  await page.getByRole("button", { name: "Run all" }).click();
+  const status = page.getByTestId("kernel-status");
+  await expect(status).toContainText("Busy on block 2", { timeout: 20_000 });
+  await page.getByRole("button", { name: "Interrupt" }).click();
+  const note = page.getByTestId("kernel-note");
+  await expect(note).toContainText("Interrupted block 2 — variables kept", { timeout: 20_000 });
+  await expect(status).toContainText("Kernel idle");
+  await page.screenshot({ path: "test-results/e2e/kernel-interrupted.png" });
+  // the loop's variable is still there
+  await page.locator(".cm-line", { hasText: "print('n is'" }).click();
+  await page.keyboard.press("Control+Enter");
+  await expect(page.getByTestId("inline-outputs").nth(2)).toContainText("n is True", { timeout: 20_000 });
 });
