@@ -76,7 +76,16 @@ export class SessionManager {
   }
 
   invalidate(sessionId: string): void {
+    const s = this.sessions.byId(sessionId);
     this.sessions.delete(sessionId);
+    if (s) this.notifyRevoked(s.userId);
+  }
+
+  /** Revokes one of the user's API tokens; a socket opened with it closes. False when there is no such token. */
+  revokeApiToken(tokenId: string, userId: string): boolean {
+    const gone = this.sessions.deleteToken(tokenId, userId);
+    if (gone) this.notifyRevoked(userId);
+    return gone;
   }
 
   invalidateUser(userId: string): number {

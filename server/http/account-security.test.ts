@@ -133,6 +133,26 @@ describe("a password change revokes what the old password made", () => {
   }, 20_000);
 });
 
+describe("revoking one credential closes what it opened", () => {
+  test("a revoked API token's socket and a signed-out session's socket close; others stay", async () => {
+    await srv.services.accounts.addUser("yara", TEST_PASSWORD, "user");
+    const cookie = await signedIn("yara", "192.0.2.50");
+    const other = await signedIn("yara", "192.0.2.51");
+    const token = await tokenFor(cookie);
+    const tokenId = srv.services.sessionsStore.tokensForUser(srv.services.users.byUsername("yara")!.id)[0]!.id;
+    const byToken = await Peer.open(wsUrl(), bearer(token));
+    const byCookie = await Peer.open(wsUrl(), { cookie });
+    const byOther = await Peer.open(wsUrl(), { cookie: other });
+    await byOther.next("hello");
+    expect((await fetch(srv.url + `/api/v1/tokens/${tokenId}`, { method: "DELETE", headers: { cookie } })).status).toBe(204);
+    expect((await byToken.waitClosed())?.code).toBe(4401);
+    expect((await fetch(srv.url + "/api/v1/auth/logout", { method: "POST", headers: { cookie } })).status).toBe(204);
+    expect((await byCookie.waitClosed())?.code).toBe(4401);
+    expect(byOther.closed).toBeNull();
+    byOther.ws.close();
+  }, 30_000);
+});
+
 describe("sign-in throttling slows the attacker, not the owner", () => {
   test("a stranger's many failures do not lock the owner out of their own address", async () => {
     await srv.services.accounts.addUser("tess", TEST_PASSWORD, "user");

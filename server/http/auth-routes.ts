@@ -127,9 +127,9 @@ export function registerAuthRoutes(r: Router, d: AuthRouteDeps): void {
     };
   });
 
-  r.delete("/api/v1/tokens/:id", "Revoke an API token", "user", (c) => {
+  r.delete("/api/v1/tokens/:id", "Revoke an API token (a WebSocket opened with it closes)", "user", (c) => {
     const u = c.user();
-    if (!d.sessionsStore.deleteToken(c.params.id!, u.id)) throw notFound("Token not found");
+    if (!d.sessions.revokeApiToken(c.params.id!, u.id)) throw notFound("Token not found");
     return reply(204, null);
   });
 }
