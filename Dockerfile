@@ -52,6 +52,8 @@ RUN mkdir -p /tmp/placeholder/DEBIAN \
  && groupadd --gid 1000 pymd \
  && useradd --uid 1000 --gid 1000 --home-dir /data --no-create-home --shell /usr/sbin/nologin pymd \
  && mkdir -p /data /usr/share/pymd \
+ && MPLCONFIGDIR=/usr/share/pymd/matplotlib python3 -c "import matplotlib.font_manager" \
+ && chmod -R a+rX,go-w /usr/share/pymd/matplotlib \
  && chown pymd:pymd /data
 COPY --from=nsjail /nsjail/nsjail /usr/local/bin/nsjail
 COPY --from=build /src/dist/pymd /usr/local/bin/pymd

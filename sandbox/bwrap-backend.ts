@@ -1,5 +1,5 @@
 // Turns the sandbox policy into a bubblewrap (bwrap) command line.
-import { JAIL_HOSTNAME, JAIL_UID, READ_ONLY_ETC, SECCOMP_FD, USR_SYMLINKS, WORKSPACE_DIR, jailEnv, type JailSpec } from "./jail-spec.ts";
+import { FONT_CACHE_DIR, JAIL_HOSTNAME, JAIL_UID, READ_ONLY_ETC, SECCOMP_FD, USR_SYMLINKS, WORKSPACE_DIR, jailEnv, type JailSpec } from "./jail-spec.ts";
 
 export function bwrapArgv(bwrap: string, spec: JailSpec): string[] {
   const argv = [
@@ -29,6 +29,8 @@ export function bwrapArgv(bwrap: string, spec: JailSpec): string[] {
     "--tmpfs", "/dev/shm",
     // the document's workspace, the only host directory the jail can write
     ...(spec.workspace ? ["--bind", spec.workspace, WORKSPACE_DIR] : []),
+    // matplotlib's font list, prepared once for every kernel
+    ...(spec.fontCache ? ["--ro-bind", spec.fontCache, FONT_CACHE_DIR] : []),
     "--chdir", spec.workspace ? WORKSPACE_DIR : "/tmp",
     // without this the root tmpfs (and /etc) stays writable
     "--remount-ro", "/",

@@ -17,7 +17,8 @@ import { isExecutable } from "./host-tools.ts";
 import { noCgroups } from "./cgroup-limits.ts";
 import { INTERRUPT_GRACE_MS, JailProcess } from "./jail-process.ts";
 import { assertJailablePython } from "./jail-spec.ts";
-import { planLaunch, type BackendName } from "./launch-plan.ts";
+import { planLaunch, type BackendName, type LaunchInput } from "./launch-plan.ts";
+import { buildFontCache, imageFontCache } from "./font-cache.ts";
 import { resolveLimits, type Limits } from "./policy.ts";
 
 export type { Limits } from "./policy.ts";
@@ -40,6 +41,8 @@ export interface SandboxOptions {
   cgroups?: boolean;
   /** The administrator turned execution off: no jail is looked for, every run is refused with this reason. */
   disabledReason?: string;
+  /** false: kernels build matplotlib's font list themselves (no shared, prepared one). */
+  fontCache?: boolean;
 }
 
 export interface KernelRunOptions {
@@ -80,6 +83,11 @@ export interface Sandbox {
   /** onStop: the host stopped the idle kernel (its background work used up the CPU allowed between runs), with why. */
   startKernel(opts?: { workspace?: WorkspaceMount; onStop?: (message: string) => void }): Promise<Kernel>;
   describe(): Promise<EnforcementReport>;
+  /**
+   * matplotlib's shared font list: the image's own, else built once (in a jail) on the first
+   * kernel's start or on this call; resolves with where it is, null without one.
+   */
+  fontCache(): Promise<string | null>;
 }
 
 /** What a block that ignored Interrupt says when its processes are killed. */
@@ -131,9 +139,28 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const refusal = launchBackend ? null : refusalMessage(detection);
   const maxLine = limits.maxOutputBytesPerBlock * 8 + 1024 * 1024;
 
+  // matplotlib's font list for every jail: the image's, else built once in a jail of our own
+  const image = opts.fontCache === false ? null : imageFontCache();
+  let fonts: LaunchInput["fontCache"] = image ? { inside: image } : undefined;
+  let building: Promise<string | null> | null = image ? Promise.resolve(image) : null;
+  const fontCache = (): Promise<string | null> => {
+    if (opts.fontCache === false || !launchBackend) return Promise.resolve(null);
+    building ??= buildFontCache(async (code, workspace) => {
+      const jail = new JailProcess(planLaunch({ backend: launchBackend, tool: detection.tool, python, limits, longLived: false, cgroups: detection.cgroups, workspace }), maxLine);
+      const wall = Math.max(limits.wallTimeMs, 60_000);
+      const events = await jail.request(request(newRunId(), [{ id: 0, code, line: 1 }], limits), { wallTimeMs: wall, runWallTimeMs: wall, abortMode: "kill" });
+      await jail.close();
+      return events;
+    }).then((dir) => {
+      if (dir) fonts = { host: dir };
+      return dir;
+    });
+    return building;
+  };
+
   const spawn = (longLived: boolean, workspace?: WorkspaceMount, onIdleStop?: (message: string) => void): JailProcess => {
     if (launchBackend === "none") warn(UNSAFE_WARNING);
-    const plan = planLaunch({ backend: launchBackend!, tool: detection.tool, python, limits, longLived, cgroups: detection.cgroups, workspace });
+    const plan = planLaunch({ backend: launchBackend!, tool: detection.tool, python, limits, longLived, cgroups: detection.cgroups, workspace, fontCache: fonts });
     return new JailProcess(plan, maxLine, onIdleStop);
   };
 
@@ -149,7 +176,10 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       await jail.close();
       return events;
     },
+    fontCache,
     async startKernel(opts) {
+      // the first kernel starts the build; it and any started meanwhile build their own list
+      if (launchBackend) void fontCache();
       if (!launchBackend) {
         const message = refusal!;
         return {

@@ -22,7 +22,14 @@ export interface JailSpec {
   workspace?: string;
   /** The seccomp filter's architecture (null: no table for this host, no filter). */
   seccomp: SeccompArch | null;
+  /** Host directory with matplotlib's font list, prepared once, mounted read-only at FONT_CACHE_DIR. */
+  fontCache?: string;
 }
+
+/** Where a prepared matplotlib font cache appears inside the jail (read-only). */
+export const FONT_CACHE_DIR = "/opt/pymd-matplotlib";
+/** A font cache built into the system image (the Dockerfile does), seen through the /usr mount. */
+export const IMAGE_FONT_CACHE = "/usr/share/pymd/matplotlib";
 
 /** The descriptor bwrap reads its compiled seccomp program from (the launcher opens it there). */
 export const SECCOMP_FD = 3;

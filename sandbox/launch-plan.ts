@@ -6,7 +6,7 @@ import { bwrapArgv } from "./bwrap-backend.ts";
 import type { CgroupSupport } from "./cgroup-limits.ts";
 import { RunCgroup } from "./cgroup-limits.ts";
 import { findTool, pathExists } from "./host-tools.ts";
-import { JAIL_UID, jailEnv, jailOutsideIds, type JailSpec } from "./jail-spec.ts";
+import { FONT_CACHE_DIR, JAIL_UID, jailEnv, jailOutsideIds, type JailSpec } from "./jail-spec.ts";
 import { acquireJailUid, isJailUid } from "./jail-uids.ts";
 import { nsjailArgv } from "./nsjail-backend.ts";
 import type { Limits } from "./policy.ts";
@@ -46,6 +46,11 @@ export interface LaunchInput {
   longLived: boolean;
   cgroups: CgroupSupport;
   workspace?: { dir: string; maxBytes: number };
+  /**
+   * matplotlib's font list for the runner to use instead of building it: a host directory to
+   * mount ({ host }) or a path the jail already sees ({ inside }, the image's own).
+   */
+  fontCache?: { host: string } | { inside: string };
 }
 
 /** The environment of the host-side helpers (sh, prlimit, bwrap, nsjail): nothing from the server. */
@@ -128,6 +133,16 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
     workspace: input.workspace?.dir,
     seccomp: input.backend === "none" ? null : hostSeccompArch(),
   };
+  if (input.fontCache) {
+    const fc = input.fontCache;
+    // an unjailed run sees the host's paths as they are
+    const inside = "inside" in fc ? fc.inside : input.backend === "none" ? fc.host : FONT_CACHE_DIR;
+    if ("host" in fc && input.backend !== "none") {
+      if (!fc.host.startsWith("/") || /[:,\n]/.test(fc.host)) throw new Error(`font cache directory ${JSON.stringify(fc.host)} must be an absolute path without ':' or ','`);
+      spec.fontCache = fc.host;
+    }
+    spec.pythonArgs.push("--mpl-cache", inside);
+  }
   let argv: string[];
   let env: Record<string, string> = HELPER_ENV;
   let cwd = "/";

@@ -1,5 +1,5 @@
 // Turns the sandbox policy into an nsjail command line (standalone-once mode).
-import { JAIL_HOSTNAME, JAIL_UID, READ_ONLY_ETC, USR_SYMLINKS, WORKSPACE_DIR, jailEnv, type JailSpec } from "./jail-spec.ts";
+import { FONT_CACHE_DIR, JAIL_HOSTNAME, JAIL_UID, READ_ONLY_ETC, USR_SYMLINKS, WORKSPACE_DIR, jailEnv, type JailSpec } from "./jail-spec.ts";
 import { addressSpaceBytes } from "./policy.ts";
 import { kafelPolicy } from "./seccomp-filter.ts";
 import { oneShotCpuCap } from "./rlimit-argv.ts";
@@ -42,6 +42,8 @@ export function nsjailArgv(nsjail: string, spec: JailSpec): string[] {
   argv.push("--mount", `none:/dev/shm:tmpfs:size=${limits.tmpfsBytes},mode=1777`);
   // the document's workspace, the only host directory the jail can write
   if (spec.workspace) argv.push("--bindmount", `${spec.workspace}:${WORKSPACE_DIR}`);
+  // matplotlib's font list, prepared once for every kernel
+  if (spec.fontCache) argv.push("--bindmount_ro", `${spec.fontCache}:${FONT_CACHE_DIR}`);
   // env is cleared by default (no --keep_env); caps dropped (no --keep_caps); no_new_privs set
   // (no --disable_no_new_privs); setsid by default (no --skip_setsid); new net ns without
   // interfaces besides lo (no --disable_clone_newnet); root mounted read-only (no --rw).

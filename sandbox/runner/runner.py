@@ -1245,6 +1245,18 @@ for _i, _a in enumerate(sys.argv):
         _ckpt_cap = int(sys.argv[_i + 1])
     elif _a == "--memory" and _i + 1 < len(sys.argv):
         _mem_budget = int(sys.argv[_i + 1])
+    elif _a == "--mpl-cache" and _i + 1 < len(sys.argv):
+        # matplotlib's font list, prepared once for every kernel: linked into this jail's empty
+        # config directory, so the first pyplot import reads it instead of scanning the fonts
+        _mpl_dir = os.environ.get("MPLCONFIGDIR")
+        if _mpl_dir:
+            try:
+                os.makedirs(_mpl_dir, exist_ok=True)
+                for _name in os.listdir(sys.argv[_i + 1]):
+                    if _name.startswith("fontlist-") and _name.endswith(".json"):
+                        os.symlink(os.path.join(sys.argv[_i + 1], _name), os.path.join(_mpl_dir, _name))
+            except OSError:
+                pass
     elif _a == "--nproc" and _i + 1 < len(sys.argv):
         # Set here, inside the jail's own user namespace, RLIMIT_NPROC counts this jail's
         # processes only (not every process of the host account); no capability can raise it.
