@@ -95,6 +95,8 @@ export function EditorPage() {
   let appliedSeq = 0;
   /** After a run, the first preview rendered once it ended carries its outputs: the live cells are dropped then. */
   let cellsUntilSeq: number | null = null;
+  /** The kernel's last message: a rejoin repeats it, and a note the user dismissed stays dismissed. */
+  let kernelSaid: string | null = null;
   let savedText = "";
   let saving: Promise<void> | null = null;
 
@@ -284,7 +286,8 @@ export function EditorPage() {
         return;
       case "kernel":
         setKernel(m.kernel);
-        setKernelNote(m.kernel.message);
+        if (m.kernel.message !== kernelSaid) setKernelNote(m.kernel.message);
+        kernelSaid = m.kernel.message;
         // a restart or a lost kernel changes which outputs are stale
         if (m.kernel.status === "idle" || m.kernel.status === "stopped") requestPreview();
         return;
