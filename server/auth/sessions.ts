@@ -3,6 +3,7 @@
 import type { SessionsStore } from "../store/sessions-store.ts";
 import type { UsersStore, UserRow } from "../store/users-store.ts";
 import { hashSecret, newId, newSecret } from "../store/ids.ts";
+import { storageFailure } from "../store/storage-errors.ts";
 
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 /** A session used within this long of its expiry is extended to a full TTL again. */
@@ -20,6 +21,17 @@ export interface Authenticated {
 export interface Revocation {
   sessionsEnded: number;
   tokensRevoked: number;
+}
+
+/** Runs a bookkeeping write; false when storage refused it (the request goes on without it). */
+function bestEffort(write: () => void): boolean {
+  try {
+    write();
+    return true;
+  } catch (e) {
+    if (storageFailure(e)) return false;
+    throw e;
+  }
 }
 
 export class SessionManager {
@@ -46,18 +58,19 @@ export class SessionManager {
     if (!s) return null;
     const t = this.now();
     if (s.expiresAt <= t) {
-      this.sessions.delete(id);
+      bestEffort(() => this.sessions.delete(id));
       return null;
     }
     const user = this.users.byId(s.userId);
     if (!user || user.disabled) {
-      this.sessions.delete(id);
+      bestEffort(() => this.sessions.delete(id));
       return null;
     }
     let refreshed: number | null = null;
     if (s.expiresAt - t < SESSION_REFRESH_MS) {
-      refreshed = t + SESSION_TTL_MS;
-      this.sessions.extend(id, refreshed);
+      // Best effort: on a full or read-only disk the session stays valid until its old expiry,
+      // and a read must not fail because its session could not be extended.
+      if (bestEffort(() => this.sessions.extend(id, t + SESSION_TTL_MS))) refreshed = t + SESSION_TTL_MS;
     }
     return { user, sessionId: id, tokenId: null, refreshedExpiresAt: refreshed };
   }
@@ -135,7 +148,7 @@ export class SessionManager {
     if (!user || user.disabled) return null;
     const t = this.now();
     // Last-used is informative; writing it at most once a minute keeps reads cheap.
-    if (!row.lastUsedAt || t - row.lastUsedAt > 60_000) this.sessions.touchToken(row.id, t);
+    if (!row.lastUsedAt || t - row.lastUsedAt > 60_000) bestEffort(() => this.sessions.touchToken(row.id, t));
     return { user, sessionId: null, tokenId: row.id, refreshedExpiresAt: null };
   }
 }

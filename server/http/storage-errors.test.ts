@@ -77,6 +77,11 @@ describe("disk full", () => {
     // the document's history is open in memory, so a failed edit fails in storing a change
     expect((await alice.req("GET", `/api/v1/documents/${id}/history`)).status).toBe(200);
 
+    const token = (await alice.json("POST", "/api/v1/tokens", { name: "reader" })).body.token as string;
+    // a session close to its expiry is extended on use: a write inside a read
+    srv.services.db.query("UPDATE sessions SET expires_at = ?").run(Date.now() + 24 * 3600_000);
+    // an empty WAL: every write from here on needs new space
+    srv.services.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     const filler = fill((fs as { dir: string }).dir);
     try {
       const created = await alice.req("POST", "/api/v1/documents", { title: "Too big for the disk", content: big });
@@ -92,9 +97,10 @@ describe("disk full", () => {
       const upload = await alice.req("PUT", `/api/v1/documents/${id}/file?path=data.bin`, new Uint8Array(2_000_000).fill(7), { "content-type": "application/octet-stream" });
       expect(upload.status).toBe(507);
 
-      // reading needs no space
+      // reading needs no space, even when it would extend the session or note the token's last use
       const read = await alice.json("GET", `/api/v1/documents/${id}`);
       expect(read.status).toBe(200);
+      expect((await fetch(srv.url + `/api/v1/documents/${id}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
       expect((await alice.json("GET", "/api/v1/documents")).status).toBe(200);
     } finally {
       unlinkSync(filler);
