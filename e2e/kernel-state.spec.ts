@@ -120,3 +120,31 @@ test("Interrupt answers at once and then says the variables were kept", async ({
   await page.keyboard.press("Control+Enter");
   await expect(page.getByTestId("inline-outputs").nth(2)).toContainText("n is True", { timeout: 20_000 });
 });
+
+test("a collaborator sees the same kernel status, counters and stale marks", async ({ page, browser }) => {
+  test.setTimeout(60_000);
+  const src = ["# ```", "a = 20", "# ```", "# ```", "a * 2 + 2", "# ```", ""].join("\n");
+  const created = await page.request.post("/api/v1/documents", { data: { title: "Together", content: src } });
+  const { id } = (await created.json()) as { id: string };
+  const other = await browser.newContext({ storageState: "test-results/e2e/.auth-kernel.json" });
+  const page2 = await other.newPage();
+  try {
+    for (const p of [page, page2]) {
+      await p.goto(`/d/${id}`);
+      await expect(p.getByTestId("connection")).toContainText("live");
+      await p.getByRole("button", { name: "Editor", exact: true }).click();
+    }
+    await page.getByRole("button", { name: "Run all" }).click();
+    const inline2 = page2.getByTestId("inline-outputs");
+    await expect(inline2.nth(1).locator(".cm-block-output-body")).toHaveText("42", { timeout: 20_000 });
+    await expect(inline2.nth(1).getByTestId("inline-output-head")).toContainText("[2] done");
+    await expect(page2.getByTestId("kernel-status")).toHaveText("Kernel idle · [2]");
+    await page.getByRole("button", { name: "Restart" }).click();
+    await expect(page2.getByTestId("kernel-note")).toContainText("Kernel restarted — variables cleared", { timeout: 20_000 });
+    await expect(inline2.nth(0)).toHaveAttribute("data-stale", "kernel");
+    await expect(inline2.nth(1)).toHaveAttribute("data-stale", "kernel");
+    await page2.screenshot({ path: "test-results/e2e/kernel-collaborator-after-restart.png" });
+  } finally {
+    await other.close();
+  }
+});
