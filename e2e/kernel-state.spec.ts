@@ -1,7 +1,7 @@
 // The kernel as a user sees it in the editor: outputs under the code in the Editor view with their
 // execution counters, the kernel's status going idle → busy → idle, a bare expression's value,
-// display() of two objects, an edited block's output marked stale until it runs again, and
-// Restart's feedback (screenshots in test-results/e2e/).
+// display() of two objects, an edited block's output marked stale until it runs again, Restart's
+// and Interrupt's feedback, and a second tab seeing the same (screenshots in test-results/e2e/).
 import { expect, test } from "@playwright/test";
 import { signInOnce } from "./sign-in-once.ts";
 
