@@ -62,7 +62,7 @@ describe("disk full", () => {
     if (typeof fs === "string") return;
     srv = await startTestServer({ dataDir: join(fs.dir, "data") });
     alice = await srv.userClient("alice");
-  });
+  }, 30_000);
   afterAll(async () => {
     if (typeof fs === "string") return;
     await srv?.close();
@@ -138,7 +138,7 @@ describe("database locked by another program", () => {
   beforeAll(async () => {
     srv = await startTestServer();
     bob = await srv.userClient("bob");
-  });
+  }, 30_000);
   afterAll(() => srv.close());
 
   test("a write waits for the lock, then answers 503 with Retry-After and a message; it works once the lock is gone", async () => {

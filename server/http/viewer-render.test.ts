@@ -38,7 +38,7 @@ beforeAll(async () => {
   // The outputs of the last run, as a run over the WebSocket stores them.
   const stored: BlockResult = { block: 0, status: "ok", durationMs: 7, outputs: [{ kind: "stdout", text: "STORED-OUTPUT-42\n" }] };
   srv.services.outputsStore.save(docId, codeHash(CODE), stored);
-});
+}, 60_000);
 afterAll(() => srv.close());
 
 describe("viewers get stored outputs, never a run", () => {
