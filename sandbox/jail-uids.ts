@@ -67,7 +67,7 @@ export function acquireJailUid(): JailUid {
   };
 }
 
-/** How many uids this server's jails and workspaces hold now. */
-export function heldJailUids(): number {
-  return held.size;
+/** Whether a jail or workspace of this server holds the uid now. */
+export function isJailUidHeld(uid: number): boolean {
+  return held.has(uid);
 }
