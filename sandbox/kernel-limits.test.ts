@@ -105,7 +105,8 @@ for (const jail of jailsUnderTest())
       const k = await start();
       let interrupted = false;
       const ev = await k.run(
-        block(`import time\nprint("stubborn", flush=True)\nwhile True:\n    try:\n        time.sleep(0.05)\n    except KeyboardInterrupt:\n        print("not stopping", flush=True)`),
+        // it says it is ready from inside the try, so the interrupt always lands where it is swallowed
+        block(`import time\nready = False\nwhile True:\n    try:\n        if not ready:\n            ready = True\n            print("stubborn", flush=True)\n        time.sleep(0.05)\n    except KeyboardInterrupt:\n        print("not stopping", flush=True)`),
         (e) => {
           if (e.type === "stdout" && !interrupted) {
             interrupted = true;
