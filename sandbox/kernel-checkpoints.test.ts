@@ -83,7 +83,8 @@ for (const jail of jailsUnderTest())
         prefix: [blocks[0]!, edit(blocks[1]!, "flood.wait()\nprint('value', x * 3)")],
       });
       clean(after);
-      expect(stdoutOf(after, 2)).toBe("still streaming\n");
+      // (the flood is a process of the kernel before the resume: not rolled back, it may still be writing)
+      expect(stdoutOf(after, 2)).toContain("still streaming\n");
       await kernel.close();
     });
 

@@ -828,8 +828,6 @@ def _run_request(req, start=None, note=None, exact=True):
     for i in range(start, len(seq)):
         block = seq[i]
         bid = int(block.get("id", 0))
-        if keys is not None:
-            _take_checkpoint(keys[i - 1] if i else "")
         _limit_cpu_for_block(_cpu_per_block)
         with _lock:
             _state[:] = [run_id, bid, 0, False, limit]
@@ -845,8 +843,14 @@ def _run_request(req, start=None, note=None, exact=True):
             _ck_key[0] = keys[i]
         if status == "interrupted":
             break
+        # the state before the next block is kept once this block's end is on its way to the host
+        if keys is not None and i + 1 < len(seq):
+            _take_checkpoint(keys[i])
     _pending_interrupt[0] = False
     _write_frame('{"type":"done","runId":%s,"durationMs":%d}' % (_enc(run_id), int((_clock() - t0) * 1000)))
+    # the state a run of the next block starts from, kept after the answer (off the run's latency)
+    if keys is not None and _ck_key[0]:
+        _take_checkpoint(_ck_key[0])
 
 
 # --- checkpoints -------------------------------------------------------------------------------
@@ -1054,9 +1058,18 @@ def _drop(entry, reason):
         pass
 
 
+_fit_checked = [0.0]
+# Reading smaps_rollup walks a process's page tables (milliseconds for a large kernel): the
+# kernel and its checkpoints are measured at most this often.
+_FIT_EVERY_S = 2.0
+
+
 def _fit_memory():
     """Drops the oldest checkpoints while the kernel and its checkpoints hold more than half the memory limit."""
     if not _mem_budget or not _ck_table:
+        return
+    now = _clock()
+    if now - _fit_checked[0] < _FIT_EVERY_S:
         return
     # cheap bound first: even with nothing shared, all of them together fit
     try:
@@ -1066,6 +1079,7 @@ def _fit_memory():
         return
     if rss * (len(_ck_table) + 1) <= _mem_budget // 2:
         return
+    _fit_checked[0] = now
     held = [_memory_of(e[1], b"Pss:") for e in _ck_table]
     total = _memory_of(os.getpid(), b"Pss:") + sum(held)
     while _ck_table and total > _mem_budget // 2:
