@@ -46,7 +46,8 @@ export async function buildClient(): Promise<string[]> {
 
 export async function buildBinary(outfile = join(root, "dist", "pymd")): Promise<void> {
   const result = await Bun.build({
-    entrypoints: [join(root, "server", "main.ts")],
+    // the render worker thread is its own entrypoint (render-pool.ts starts it by this path)
+    entrypoints: [join(root, "server", "main.ts"), join(root, "server", "render", "render-worker.ts")],
     compile: { outfile, autoloadBunfig: false, autoloadDotenv: false } as never,
     minify: true,
     sourcemap: "none",

@@ -1,7 +1,7 @@
 // Turns one Markdown text (a document run, printed stdout, a text/markdown display) into an
 // unsanitized HTML tree: CommonMark + GFM, raw HTML parsed in isolation, slug ids on headings.
 
-import type { ElementContent, Root } from "hast";
+import type { ElementContent, Root, RootContent } from "hast";
 import { fromHtml } from "hast-util-from-html";
 import { toText } from "hast-util-to-text";
 import rehypeRaw from "rehype-raw";
@@ -43,6 +43,43 @@ export function limitNesting(text: string): string {
   });
 }
 
+/** Elements nested deeper than this (thousands of unclosed `<b>`) are not rendered as HTML. */
+export const MAX_TREE_DEPTH = 256;
+
+/** How deep a tree's elements nest, counted without recursion. */
+function treeDepth(root: Root): number {
+  let max = 0;
+  const stack: [Root | ElementContent, number][] = [[root, 0]];
+  while (stack.length) {
+    const [node, d] = stack.pop()!;
+    if (d > max) max = d;
+    if ("children" in node) for (const c of node.children) if (c.type === "element") stack.push([c, d + 1]);
+  }
+  return max;
+}
+
+/**
+ * A parse whose tree is too deep for the renderer's later steps (or for the parser itself) is shown
+ * as its text, preformatted, with a note saying why: the rest of the document renders as usual.
+ */
+function guarded(text: string, parse: () => Root): Root {
+  let tree: Root | null = null;
+  try {
+    tree = parse();
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+  }
+  if (tree && treeDepth(tree) <= MAX_TREE_DEPTH) return tree;
+  const note = `Shown as text: this part nests its HTML more than ${MAX_TREE_DEPTH} elements deep.`;
+  return {
+    type: "root",
+    children: [
+      { type: "element", tagName: "p", properties: { className: ["pymd-render-limit"] }, children: [{ type: "text", value: note }] },
+      { type: "element", tagName: "pre", properties: { className: ["pymd-render-limit"] }, children: [{ type: "text", value: text }] },
+    ],
+  };
+}
+
 /** Slug ids shared across one render so that two "Results" headings get distinct ids. */
 export class HeadingSlugger {
   private readonly seen = new Map<string, number>();
@@ -70,21 +107,96 @@ function addHeadingIds(nodes: ElementContent[] | Root["children"], slugger: Head
   }
 }
 
-/** Parses Markdown to a hast tree. Raw HTML inside it is parsed here, so malformed tags cannot reach past this text. */
-export function markdownToHast(text: string, slugger: HeadingSlugger): Root {
-  const tree = markdownProcessor.runSync(markdownProcessor.parse(limitNesting(text))) as Root;
+/** Markdown texts longer than this are parsed in pieces (see splitMarkdown). */
+export const MARKDOWN_CHUNK_CHARS = 16_384;
+const DEFINITION = /^ {0,3}\[[^\]\n]+\]:/m;
+/** Raw HTML other than void elements (`<br>`, `<img>`): the HTML parser joins it across blank lines. */
+const RAW_HTML = /<(?:!|\?|\/?(?!(?:area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)\b)[A-Za-z])/i;
+/** A line that, after a blank line, could still belong to what came before it (a list, a quote, indented content). */
+const CONTINUES = /^(?:[ \t]|[-*+>](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$))/;
+
+/**
+ * Cuts a long Markdown text into pieces that parse the same apart as together: only at a blank line
+ * outside fences, before a line that starts flush left and cannot continue a list or quote. Texts
+ * with raw HTML elements or with link or footnote definitions (both reach across blank lines) stay
+ * whole. Parsing one text costs more than linear time in its length, so a 3 MB document parses
+ * piece by piece in time linear in its size.
+ */
+export function splitMarkdown(text: string, chunkChars = MARKDOWN_CHUNK_CHARS): string[] {
+  if (text.length <= chunkChars || DEFINITION.test(text) || RAW_HTML.test(text)) return [text];
+  const lines = text.split("\n");
+  const pieces: string[] = [];
+  let start = 0;
+  let size = 0;
+  let fence: RegExp | null = null;
+  let blank = true;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (fence !== null) {
+      if (fence.test(line)) fence = null;
+      blank = false;
+    } else {
+      if (blank && size >= chunkChars && line !== "" && !CONTINUES.test(line)) {
+        pieces.push(lines.slice(start, i).join("\n"));
+        start = i;
+        size = 0;
+      }
+      const f = /^ {0,3}(`{3,}|~{3,})/.exec(line);
+      if (f) fence = new RegExp(`^ {0,3}${f[1]![0] === "`" ? "`" : "~"}{${f[1]!.length},}\\s*$`);
+      blank = f === null && line.trim() === "";
+    }
+    size += line.length + 1;
+  }
+  pieces.push(lines.slice(start).join("\n"));
+  return pieces;
+}
+
+const lastElement = (nodes: RootContent[]): RootContent | undefined => nodes.findLast((n) => n.type === "element");
+
+/**
+ * Parses the pieces of a long text and joins their trees; `seam` sees the last element of one piece
+ * and the first of the next (pieces meet at a blank line).
+ */
+function parsePieces(processor: typeof markdownProcessor, text: string, seam?: (before: RootContent, after: RootContent) => void, chunkChars = MARKDOWN_CHUNK_CHARS): Root {
+  const pieces = splitMarkdown(text, chunkChars);
+  if (pieces.length === 1) return processor.runSync(processor.parse(limitNesting(text))) as Root;
+  const root: Root = { type: "root", children: [] };
+  for (const piece of pieces) {
+    const tree = processor.runSync(processor.parse(limitNesting(piece))) as Root;
+    const before = lastElement(root.children);
+    const after = tree.children.find((n) => n.type === "element");
+    if (seam && before && after) seam(before, after);
+    if (root.children.length) root.children.push({ type: "text", value: "\n" });
+    root.children.push(...tree.children);
+  }
+  return root;
+}
+
+/** Across a seam, a printed paragraph after a paragraph comes after a blank line: a gap. */
+function gapAtSeam(before: RootContent, after: RootContent): void {
+  if (before.type !== "element" || after.type !== "element" || before.tagName !== "p" || after.tagName !== "p") return;
+  const cls = Array.isArray(after.properties.className) ? after.properties.className : [];
+  if (!cls.includes("pymd-gap")) after.properties.className = [...cls, "pymd-gap"];
+}
+
+/**
+ * Parses Markdown to a hast tree. Raw HTML inside it is parsed here, so malformed tags cannot reach
+ * past this text. `chunkChars` is for tests (how long a text is before it is parsed in pieces).
+ */
+export function markdownToHast(text: string, slugger: HeadingSlugger, chunkChars = MARKDOWN_CHUNK_CHARS): Root {
+  const tree = guarded(text, () => parsePieces(markdownProcessor, text, undefined, chunkChars));
   addHeadingIds(tree.children, slugger);
   return tree;
 }
 
 /** Parses a block's printed output: lines stay lines, column-laid-out groups stay as printed. */
-export function printedToHast(text: string, slugger: HeadingSlugger): Root {
-  const tree = printedProcessor.runSync(printedProcessor.parse(limitNesting(fencePreformatted(text)))) as Root;
+export function printedToHast(text: string, slugger: HeadingSlugger, chunkChars = MARKDOWN_CHUNK_CHARS): Root {
+  const tree = guarded(text, () => parsePieces(printedProcessor, fencePreformatted(text), gapAtSeam, chunkChars));
   addHeadingIds(tree.children, slugger);
   return tree;
 }
 
 /** Parses an HTML fragment (e.g. a pandas table) on its own, so unbalanced tags stay inside it. */
 export function htmlToHast(html: string): Root {
-  return fromHtml(html, { fragment: true });
+  return guarded(html, () => fromHtml(html, { fragment: true }));
 }

@@ -3,9 +3,9 @@
 import type { BlockResult } from "../../protocol/run-frames.ts";
 import type { PreviewBlockJson } from "../../protocol/ws-messages.ts";
 import type { ParsedPymd, PymdBlock } from "../../protocol/pymd-parser.ts";
-import { finishHtml, type FileUrl } from "./html-pipeline.ts";
-import { HeadingSlugger } from "./markdown-hast.ts";
-import { blockHast, outputsHast } from "./notebook-hast.ts";
+import type { FileUrl } from "./html-pipeline.ts";
+import { fileTable, resultTexts } from "./render-jobs.ts";
+import { render } from "./render-pool.ts";
 
 /** The preview's view of one block, as sent to the browser (the session adds its counter and stale mark). */
 export type RenderedBlock = Omit<PreviewBlockJson, "count" | "stale">;
@@ -56,8 +56,7 @@ export async function renderBlocks(
     let html = cache.get(key);
     if (html === undefined) {
       // The listing alone: outputs are rendered apart so a run can replace them in place.
-      const node = blockHast(i, block, undefined, {}, new HeadingSlugger(), { n: 0 });
-      html = node ? await finishHtml({ type: "root", children: [node] }, { fileUrl }) : "";
+      html = await render({ kind: "block", index: i, block, files: fileTable(fileUrl, block.kind === "markdown" ? [block.text] : []) });
       cache.set(key, html);
     }
     let outputsHtml = "";
@@ -83,5 +82,5 @@ export async function renderBlocks(
 
 /** The sanitized HTML of a block's outputs alone. */
 export function renderOutputs(result: BlockResult, fileUrl?: FileUrl): Promise<string> {
-  return finishHtml(outputsHast(result, new HeadingSlugger(), { n: 0 }), { fileUrl });
+  return render({ kind: "outputs", result, files: fileTable(fileUrl, resultTexts(result)) });
 }
