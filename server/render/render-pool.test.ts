@@ -3,6 +3,7 @@
 // renders degraded instead of failing.
 import { afterAll, describe, expect, test } from "bun:test";
 import { parsePymd } from "../../protocol/pymd-parser.ts";
+import type { BlockResult } from "../../protocol/run-frames.ts";
 import { startTestServer, type TestServer } from "../testing/test-server.ts";
 import { renderFragment } from "./index.ts";
 import { runJob } from "./render-jobs.ts";
@@ -85,7 +86,9 @@ describe("pathological input renders degraded, never fails", () => {
   test("30,000 unclosed <b> in Markdown, in printed output and in an HTML display", async () => {
     const html = await renderFragment("# " + "<b>x".repeat(30_000) + "\n");
     expect(html).toContain("Shown as text: this part nests its HTML more than 256 elements deep.");
-    const outputs = new Map([[0, { block: 0, status: "ok" as const, durationMs: 1, outputs: [{ kind: "stdout" as const, text: "<i>".repeat(30_000) }, { kind: "display" as const, mime: "text/html", data: "<div>".repeat(30_000) }] }]]);
+    const outputs = new Map<number, BlockResult>([
+      [0, { block: 0, status: "ok", durationMs: 1, outputs: [{ kind: "stdout", text: "<i>".repeat(30_000) }, { kind: "display", mime: "text/html", data: "<div>".repeat(30_000) }] }],
+    ]);
     const cell = await renderFragment("# ```\nprint()\n# ```\n", outputs);
     expect(cell.match(/Shown as text/g)).toHaveLength(2);
     // the escaped text is there, not markup
