@@ -56,13 +56,29 @@ seen["mode"] = [l.split()[1] for l in status.splitlines() if l.startswith("Secco
 print(json.dumps(seen))`;
 
 const sandboxes = new Map<string, Sandbox>();
+/** As in a container without cgroup delegation: memory is held by the watchdog alone. */
+const bare = new Map<string, Sandbox>();
 beforeAll(async () => {
-  for (const jail of jailsUnderTest())
+  for (const jail of jailsUnderTest()) {
     sandboxes.set(
       jail.backend,
       await createSandbox({ backend: jail.backend, tools: jail.tools, limits: { wallTimeMs: 20_000, cpuSeconds: 10, tmpfsBytes: 16 * MiB, maxOutputBytesPerBlock: 256 * 1024 } }),
     );
+    bare.set(
+      jail.backend,
+      await createSandbox({ backend: jail.backend, tools: jail.tools, cgroups: false, limits: { wallTimeMs: 20_000, cpuSeconds: 10, memoryBytes: 256 * MiB, tmpfsBytes: 200 * MiB, maxFileSize: 256 * MiB } }),
+    );
+  }
 });
+
+const FILL = (where: string[], mib: number) => `import time
+for d in ${JSON.stringify(where)}:
+    with open(d + "/fill", "wb") as f:
+        for i in range(${mib}):
+            f.write(b"x" * (1 << 20))
+print("written", flush=True)
+time.sleep(1.5)
+print("kept")`;
 
 for (const jail of jailsUnderTest())
   describe(`isolation (${jail.backend})`, () => {
@@ -123,6 +139,18 @@ import os
 print(os.statvfs("/dev/shm").f_blocks * os.statvfs("/dev/shm").f_frsize // (1 << 20))`),
       );
       expect(out(ev)).toMatch(/^errno 28 MiB 1[56]\n16\n$/);
+    }, 30_000);
+
+    test("without a memory cgroup, what the jail keeps in /tmp and /dev/shm counts toward its memory limit", async () => {
+      const sb = bare.get(jail.backend)!;
+      // 150 MiB in /tmp alone fits under 256 MiB ...
+      const one = await sb.run(block(FILL(["/tmp"], 150)));
+      expect(out(one)).toBe("written\nkept\n");
+      // ... 150 MiB in each does not: the watchdog stops the run, though no process is large
+      const both = await sb.run(block(FILL(["/tmp", "/dev/shm"], 150)));
+      expect(out(both)).not.toContain("kept");
+      expect(both.at(-1)).toMatchObject({ type: "host-error", reason: "killed" });
+      expect((both.at(-1) as { message: string }).message).toMatch(/^the run was killed: its processes used \d+ MiB, over its 256 MiB memory limit$/);
     }, 30_000);
 
     describe.skipIf(!isRoot || !arch)("a host uid per jail (root server)", () => {

@@ -1,8 +1,10 @@
 // Bounds a jail's total memory where no memory cgroup can be made (a container, a service user
 // without delegation): one timer samples the resident memory of every watched jail's process
 // tree from /proc and kills a tree that is over its limit. RLIMIT_DATA stops one process early
-// (a MemoryError); this catches many processes that are each under it.
-import { readdirSync, readFileSync } from "node:fs";
+// (a MemoryError); this catches many processes that are each under it. What the jail keeps in its
+// own tmpfs mounts (/tmp, /dev/shm) is memory too, which no process's resident size shows: it is
+// added to the tree's sum.
+import { readdirSync, readFileSync, readlinkSync, statfsSync } from "node:fs";
 
 const PAGE = 4096;
 export const WATCHDOG_INTERVAL_MS = 200;
@@ -57,6 +59,41 @@ export function subtree(children: Map<number, number[]>, root: number): number[]
   return out;
 }
 
+const TMPFS_MAGIC = 0x01021994;
+let hostMountNs: string | null | undefined;
+
+/**
+ * Bytes held in the jail's own /tmp and /dev/shm, read through the first process of the tree that
+ * is in another mount namespace than the server (the jail's). 0 when there is none (an unjailed run).
+ */
+export function jailTmpfsBytes(pids: number[]): number {
+  if (hostMountNs === undefined)
+    try {
+      hostMountNs = readlinkSync("/proc/self/ns/mnt");
+    } catch {
+      hostMountNs = null;
+    }
+  if (hostMountNs === null) return 0;
+  for (const pid of pids) {
+    let ns: string;
+    try {
+      ns = readlinkSync(`/proc/${pid}/ns/mnt`);
+    } catch {
+      continue;
+    }
+    if (ns === hostMountNs) continue;
+    let total = 0;
+    for (const dir of ["tmp", "dev/shm"]) {
+      try {
+        const st = statfsSync(`/proc/${pid}/root/${dir}`);
+        if (st.type === TMPFS_MAGIC) total += (st.blocks - st.bfree) * st.bsize;
+      } catch {}
+    }
+    return total;
+  }
+  return 0;
+}
+
 /** Every pid in the tree under root (root included). */
 export function treePids(root: number): number[] {
   return subtree(childrenByParent(), root);
@@ -95,6 +132,7 @@ function tick(): void {
   try {
     children = childrenByParent();
     sample = new Map([...watches].map((w) => [w.root, subtree(children, w.root).reduce((sum, pid) => sum + rssBytes(pid), 0)]));
+    for (const w of watches) sample.set(w.root, sample.get(w.root)! + jailTmpfsBytes(subtree(children, w.root)));
   } catch {
     return;
   }
@@ -105,7 +143,7 @@ function tick(): void {
     // processes over the limit is confirmed with its proportional sizes (slower, so only then)
     if (rss > w.limitBytes && subtree(children, w.root).length > 1) {
       if (now < (w.withinUntil ?? 0)) continue;
-      rss = treePssBytes(w.root, children);
+      rss = treePssBytes(w.root, children) + jailTmpfsBytes(subtree(children, w.root));
       if (rss <= w.limitBytes) {
         w.withinUntil = now + CONFIRM_EVERY_MS;
         continue;
