@@ -50,8 +50,11 @@ async function checkpointCost(sandbox: Sandbox, label: string, setup: string): P
   const without: number[] = [];
   for (let i = 1; i < Math.min(N, cap); i++) {
     const b: RunBlock = { id: i, code: `v${i} = ${i}`, line: 1 + i };
+    // a person's pause between runs: the checkpoint is forked after a run's answer, in that pause
+    await Bun.sleep(20);
     withCk.push(await timed(() => exact.run([b], undefined, undefined, { prefix: [...doc] })));
     doc.push(b);
+    await Bun.sleep(20);
     without.push(await timed(() => plain.run([b])));
   }
   // fork() itself in that kernel, for comparison (a child that exits at once, waited for)
@@ -81,9 +84,11 @@ async function resumeLatency(sandbox: Sandbox, label: string, setup: string): Pr
   const resumed: number[] = [];
   const inPlace: number[] = [];
   for (let i = 0; i < N; i++) {
+    await Bun.sleep(20);
     // block 2 edited: resume the checkpoint taken before it
     resumed.push(await timed(() => k.run([{ id: 1, code: `y = ${i + 2}`, line: 2 }], undefined, undefined, { prefix: [doc[0]!] })));
-    // the block after it, in the state it is in: no resume, and its checkpoint already exists after the first time
+    await Bun.sleep(20);
+    // the block after it, in the state it is in: no resume
     inPlace.push(await timed(() => k.run([{ id: 2, code: "z = 2", line: 3 }], undefined, undefined, { prefix: [doc[0]!, { id: 1, code: `y = ${i + 2}`, line: 2 }] })));
   }
   await k.close();

@@ -1049,12 +1049,27 @@ def _memory_of(pid, field):
     return 0
 
 
+_dropped = []  # checkpoints killed and not yet reaped (tearing down a large one takes a while)
+
+
+def _reap_dropped():
+    for pid in _dropped[:]:
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                continue
+        except ChildProcessError:
+            pass  # not our child: whoever it was reparented to reaps it
+        except OSError:
+            continue
+        _dropped.remove(pid)
+
+
 def _drop(entry, reason):
     _ck_missing[entry[0]] = reason
     try:
         os.kill(entry[1], _signal.SIGKILL)
-        os.waitpid(entry[1], 0)
-    except (OSError, ChildProcessError):
+        _dropped.append(entry[1])
+    except OSError:
         pass
 
 
@@ -1090,6 +1105,8 @@ def _fit_memory():
 def _take_checkpoint(key):
     if not key or _ckpt_cap <= 0:
         return
+    if _dropped:
+        _reap_dropped()
     for e in _ck_table:
         if e[0] == key:
             return
@@ -1098,8 +1115,17 @@ def _take_checkpoint(key):
         _ck_missing[key] = "the kernel had %d threads running then, and forking a process with threads is unsafe" % n
         return
     _fit_memory()
-    while len(_ck_table) >= _ckpt_cap:
-        _drop(_ck_table.pop(0), "it was the oldest of the %d kept" % _ckpt_cap)
+    # a killed checkpoint still counts against the process limit until it is reaped: the oldest
+    # is killed a block ahead, and only waited for when its slot is needed
+    while len(_ck_table) + len(_dropped) >= _ckpt_cap:
+        if _dropped:
+            pid = _dropped.pop(0)
+            try:
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+        else:
+            _drop(_ck_table.pop(0), "it was the oldest of the %d kept" % _ckpt_cap)
     try:
         pid = os.fork()
     except OSError as e:
@@ -1113,6 +1139,8 @@ def _take_checkpoint(key):
         raise _Resume(payload)
     _ck_table.append([key, pid])
     _ck_missing.pop(key, None)
+    if len(_ck_table) >= _ckpt_cap:
+        _drop(_ck_table.pop(0), "it was the oldest of the %d kept" % _ckpt_cap)
 
 
 def _catch_up_note(count, why):
@@ -1284,6 +1312,8 @@ def _become_live(payload):
     """This process now runs the blocks: its own pump, the kernel's table, the root told its pid."""
     global _RUNNER_PID
     _RUNNER_PID = os.getpid()
+    # what the process it was forked from had to reap is not this one's to reap
+    del _dropped[:]
     _start_pump()
     if payload is not None:
         _ck_table[:] = payload["table"]
