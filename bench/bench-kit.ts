@@ -36,10 +36,11 @@ export function verdict(ok: boolean): string {
   return ok ? "target met" : "target NOT met";
 }
 
-export async function startBinary(dataDir: string, port: number): Promise<{ proc: Bun.Subprocess; url: string }> {
+export async function startBinary(dataDir: string, port: number, env: Record<string, string> = {}): Promise<{ proc: Bun.Subprocess; url: string }> {
   const proc = Bun.spawn([BINARY, "serve", "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir, "--log-level", "warn"], {
     stdout: "ignore",
     stderr: "ignore",
+    env: { ...process.env, ...env },
   });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
