@@ -1,5 +1,6 @@
 // The composition root: the only place that wires concrete parts together into a running server.
 import type { Database } from "bun:sqlite";
+import { configureRenderWorkers } from "./render/render-pool.ts";
 import type { Config } from "./config/config.ts";
 import type { Logger } from "./log/logger.ts";
 import { openDatabase } from "./store/database.ts";
@@ -144,6 +145,7 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     documentBytes: config.workspaceMaxMb * MB,
     userBytes: config.userFilesMaxMb * MB,
   });
+  configureRenderWorkers(config.renderWorkers);
   const notebooks = new NotebookSessions(services.outputsStore, executions, log, files, { idleCloseMinutes: config.kernelIdleCloseMinutes, kernelsPerUser: config.kernelsPerUser });
   registerFileRoutes(router, { files, documents: services.documents, notebooks });
   // viewers are shown these instead of a run, on the render and export routes as on public links

@@ -41,6 +41,8 @@ describe("config", () => {
       [{}, { PYMD_TRUSTED_PROXY: "proxy.lan" }, "--trusted-proxy", "PYMD_TRUSTED_PROXY"],
       [{ "metrics-token": "short" }, {}, "--metrics-token", "PYMD_METRICS_TOKEN"],
       [{}, { PYMD_METRICS_TOKEN: "has a space in it, sadly" }, "--metrics-token", "PYMD_METRICS_TOKEN"],
+      [{ "render-workers": "17" }, {}, "--render-workers", "PYMD_RENDER_WORKERS"],
+      [{}, { PYMD_RENDER_WORKERS: "two" }, "--render-workers", "PYMD_RENDER_WORKERS"],
     ];
     for (const [flags, env, flag, variable] of bad) {
       let err: unknown = null;

@@ -1,6 +1,7 @@
 // Server configuration: flags > PYMD_* environment variables > defaults, validated once at start-up.
 // A bad value is reported naming both the flag and the variable.
 import { resolve } from "node:path";
+import { defaultRenderWorkers } from "../render/render-pool.ts";
 import { IpRanges } from "../auth/ip-ranges.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -40,6 +41,8 @@ export interface Config {
   runTmpfsMb: number;
   /** Output one block may print before it is truncated, KiB. */
   runOutputKb: number;
+  /** Worker threads for large renders (0: render on the main thread). */
+  renderWorkers: number;
   /** Minutes a document's kernel is kept once nobody has it open (0: until the server stops). */
   kernelIdleCloseMinutes: number;
   /** Live kernels one user may hold at once; starting another closes their oldest idle one. */
@@ -133,6 +136,7 @@ export const SERVE_OPTIONS = [
   spec({ key: "runCpuSeconds", flag: "--run-cpu", env: "PYMD_RUN_CPU", parse: intIn(1, 3600), defaultValue: () => 30, help: "CPU seconds one block may use (default 30)" }),
   spec({ key: "runProcesses", flag: "--run-processes", env: "PYMD_RUN_PROCESSES", parse: intIn(1, 4096), defaultValue: () => 64, help: "processes and threads one run may have (default 64)" }),
   spec({ key: "runTmpfsMb", flag: "--run-tmpfs", env: "PYMD_RUN_TMPFS", parse: intIn(1, 65536), defaultValue: () => 64, help: "size of a run's writable /tmp, MiB (default 64)" }),
+  spec({ key: "renderWorkers", flag: "--render-workers", env: "PYMD_RENDER_WORKERS", parse: intIn(0, 16), defaultValue: defaultRenderWorkers, help: "worker threads that render large documents and outputs off the main thread; 0 renders on it (default: one fewer than the cores, 1 to 4)" }),
   spec({ key: "kernelIdleCloseMinutes", flag: "--kernel-idle-close", env: "PYMD_KERNEL_IDLE_CLOSE", parse: intIn(0, 10080), defaultValue: () => 30, help: "minutes a kernel is kept after the last person leaves its document; 0 keeps it until the server stops (default 30)" }),
   spec({ key: "kernelsPerUser", flag: "--kernels-per-user", env: "PYMD_KERNELS_PER_USER", parse: intIn(1, 256), defaultValue: () => 4, help: "live kernels one user may hold at once; opening another closes their oldest idle one (default 4)" }),
   spec({ key: "runOutputKb", flag: "--run-output", env: "PYMD_RUN_OUTPUT", parse: intIn(1, 1048576), defaultValue: () => 1024, help: "output one block may print, KiB, then truncated (default 1024)" }),

@@ -121,16 +121,25 @@ function workerUrl(): string {
 
 let shared: RenderPool | null = null;
 
-/** Worker threads for renders: PYMD_RENDER_WORKERS, else one fewer than the cores (at least one); 0 renders in place. */
-export function renderWorkerCount(): number {
-  const env = process.env.PYMD_RENDER_WORKERS;
-  if (env !== undefined && /^\d+$/.test(env.trim())) return Math.min(16, Number(env));
+/** One fewer worker than the cores, at least one and at most four. */
+export function defaultRenderWorkers(): number {
   return Math.max(1, Math.min(4, availableParallelism() - 1));
+}
+
+let configured: number | null = null;
+
+/** Sets the number of render workers (the server's --render-workers); 0 renders in place. */
+export function configureRenderWorkers(n: number): void {
+  configured = n;
+  if (shared && shared.size !== n) {
+    shared.close();
+    shared = null;
+  }
 }
 
 /** Renders a job: in place when it is small or workers are off, else on the shared pool. */
 export function render(job: RenderJob): Promise<string> {
-  const size = renderWorkerCount();
+  const size = configured ?? defaultRenderWorkers();
   if (size === 0 || jobWeight(job) < INLINE_WEIGHT) return runJob(job);
   shared ??= new RenderPool(size);
   return shared.run(job);
