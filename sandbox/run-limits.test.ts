@@ -72,3 +72,20 @@ for (const jail of jailsUnderTest())
       }
     });
   });
+
+// under the default limits (30 s per block, 10 min per run), on the first jail found
+const [firstJail] = jailsUnderTest();
+describe.if(firstJail !== undefined)("default limits", () => {
+  test("a kernel run of three 12 s blocks completes under the defaults", async () => {
+    const sandbox = await createSandbox({ backend: firstJail!.backend, tools: firstJail!.tools });
+    expect(sandbox.limits.wallTimeMs).toBe(30_000);
+    const kernel = await sandbox.startKernel();
+    try {
+      const events = await kernel.run(sleepy(3, 12));
+      expect(events.filter((e) => e.type === "host-error")).toEqual([]);
+      expect(out(events)).toBe("block 1\nblock 2\nblock 3\n");
+    } finally {
+      await kernel.close();
+    }
+  }, 60_000);
+});

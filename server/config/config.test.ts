@@ -15,6 +15,15 @@ describe("config", () => {
     expect(c.unsafeNoSandbox).toBe(false);
   });
 
+  test("limits per block and per run: --run-timeout and --run-total-timeout, flag and variable", () => {
+    const d = loadConfig({}, {});
+    expect(d.runTimeoutSeconds).toBe(30);
+    expect(d.runTotalTimeoutSeconds).toBe(600);
+    expect(loadConfig({ "run-total-timeout": "1200" }, { PYMD_RUN_TOTAL_TIMEOUT: "900" }).runTotalTimeoutSeconds).toBe(1200);
+    expect(loadConfig({}, { PYMD_RUN_TOTAL_TIMEOUT: "900" }).runTotalTimeoutSeconds).toBe(900);
+    expect(() => loadConfig({ "run-total-timeout": "0" }, {})).toThrow(/--run-total-timeout.*PYMD_RUN_TOTAL_TIMEOUT|PYMD_RUN_TOTAL_TIMEOUT.*--run-total-timeout/);
+  });
+
   test("flags win over the environment, which wins over defaults", () => {
     const env = { PYMD_PORT: "9000", PYMD_LOG_LEVEL: "debug", PYMD_DATA_DIR: "/srv/pymd" };
     const c = loadConfig({ port: "9100" }, env);
