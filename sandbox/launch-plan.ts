@@ -125,7 +125,9 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
   const hostIds = jailHostIds(input.backend, input.workspace?.dir);
   const spec: JailSpec = {
     python: input.python,
-    pythonArgs: pythonArgs(longLived, limits, input.backend === "bwrap"),
+    // checkpoints talk over abstract unix sockets, private only in a jail's own network namespace:
+    // an unjailed kernel keeps none
+    pythonArgs: pythonArgs(longLived && input.backend !== "none", limits, input.backend === "bwrap"),
     limits,
     longLived,
     exists: pathExists,

@@ -995,6 +995,10 @@ def _serve_one(sock, is_root):
     conn = _socket.socket(fileno=cfd)
     conn.setblocking(True)
     try:
+        # only this kernel's own processes (same uid) may talk to it
+        cred = conn.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12)
+        if int.from_bytes(cred[4:8], sys.byteorder) != os.getuid():
+            return True
         msg = _recv_all(conn)
         if msg[:1] == b"L":
             _live_pid[0] = int(msg[1:])
