@@ -711,6 +711,22 @@ def _on_sigint(signum, frame):
 _signal.signal(_signal.SIGINT, _on_sigint)
 
 
+def _on_sigxcpu(signum, frame):
+    # The soft CPU limit of the block is reached. Its default action (end the process) does not
+    # apply to the first process of a PID namespace (nsjail's), so the runner ends itself with
+    # the status a SIGXCPU death has, which the host reports as the CPU limit.
+    _os_exit(152)
+
+
+try:
+    import os as _os_mod
+
+    _os_exit = _os_mod._exit
+    _signal.signal(_signal.SIGXCPU, _on_sigxcpu)
+except (AttributeError, ValueError, OSError):
+    pass
+
+
 def _doc_line(filename, lineno):
     info = _block_files.get(filename)
     if info is None or lineno is None:
