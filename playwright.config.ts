@@ -1,7 +1,11 @@
 // Playwright end-to-end tests: Debian's chromium against the compiled dist/pymd.
 import { defineConfig } from "@playwright/test";
+import { freePortSync } from "./e2e/free-port.ts";
 
-const PORT = Number(process.env.PYMD_E2E_PORT ?? 18765);
+// A free port unless PYMD_E2E_PORT names one; set in the environment so the workers, which read
+// this file again, agree with the runner.
+process.env.PYMD_E2E_PORT ??= String(freePortSync());
+const PORT = Number(process.env.PYMD_E2E_PORT);
 const DATA = `.tmp/e2e-data-${PORT}`;
 
 export default defineConfig({

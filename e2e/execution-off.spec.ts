@@ -3,8 +3,9 @@
 import { expect, test } from "@playwright/test";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
+import { freePortSync } from "./free-port.ts";
 
-const PORT = Number(process.env.PYMD_E2E_PORT ?? 18765) + 7;
+const PORT = freePortSync();
 const DATA = `.tmp/e2e-exec-off-${PORT}`;
 let server: ChildProcess;
 let log = "";
