@@ -24,6 +24,10 @@ export class BlockRenderCache {
     return v;
   }
 
+  delete(key: string): void {
+    this.map.delete(key);
+  }
+
   set(key: string, html: string): void {
     this.map.set(key, html);
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);

@@ -13,6 +13,7 @@ import type { OutputsStore } from "../store/outputs-store.ts";
 import { BlockRenderCache, renderBlocks, renderOutputs } from "../render/index.ts";
 import type { Executions } from "./executions.ts";
 import { markOutputs, OutputPlacement, type RanIn } from "./output-staleness.ts";
+import { StreamedCell } from "./streamed-cell.ts";
 
 export interface Watcher {
   id: string;
@@ -46,16 +47,35 @@ export const DEFAULT_IDLE_CLOSE_MINUTES = 30;
 export const DEFAULT_KERNELS_PER_USER = 4;
 /** Documents whose kernel was closed for idleness are remembered this long, to say so when they are opened again. */
 const IDLE_NOTICE_KEEP = 5000;
-/** Cell updates of one block are sent at most this often while it streams. */
-const CELL_THROTTLE_MS = 100;
+
+/**
+ * The session's render cache: block listings by what they depend on, and for each block position
+ * the HTML of one version of its outputs only (older versions are dropped as a new one is cached),
+ * so what it holds is bounded by the document's current outputs.
+ */
+class SessionRenderCache extends BlockRenderCache {
+  private readonly outputKeys = new Map<string, string>();
+
+  override set(key: string, html: string): void {
+    if (key.startsWith("out\u0000")) {
+      const slot = key.slice(0, key.indexOf("\u0000", 4));
+      const before = this.outputKeys.get(slot);
+      if (before !== undefined && before !== key) this.delete(before);
+      this.outputKeys.set(slot, key);
+    }
+    super.set(key, html);
+  }
+}
 
 class NotebookSession {
   readonly watchers = new Map<string, Watcher>();
   private kernel: Kernel | null = null;
   private outputs: Map<string, BlockResult>;
   private versions = new Map<string, number>();
+  /** Output versions are numbered across the session, so a cached render is never taken for another. */
+  private versionSeq = 0;
   private running: { runId: string; abort: AbortController } | null = null;
-  private readonly cache = new BlockRenderCache();
+  private readonly cache = new SessionRenderCache();
   idleSince = Date.now();
   /** Moves whenever the kernel's namespace is lost (restart, crash, limit): outputs made before are stale. */
   private kernelNo = 1;
@@ -236,28 +256,28 @@ class NotebookSession {
       live.set(b.id, { block: b.id, status: "not-run", durationMs: null, outputs: [], startedAt: null });
       this.sendCell(runId, b.id, { block: b.id, status: "queued", durationMs: null, html: "", startedAt: null, count: null });
     }
-    const lastSent = new Map<number, number>();
-    const pending = new Map<number, ReturnType<typeof setTimeout>>();
     let over = false;
-    const pushCell = (block: number, force: boolean) => {
-      const r = live.get(block);
-      if (!r) return;
-      const now = Date.now();
-      const send = () => {
-        pending.delete(block);
-        lastSent.set(block, Date.now());
-        // once the run is over, a block it never reached is "not run", never left "queued"
-        const status = r.status === "not-run" ? (over ? "not-run" : r.startedAt ? "running" : "queued") : r.status;
-        const count = ran.get(block)?.count ?? null;
-        void renderOutputs(r, this.fileUrl).then((html) => this.sendCell(runId, block, { block, status, durationMs: r.durationMs, html, startedAt: r.startedAt, count }));
-      };
-      if (force || now - (lastSent.get(block) ?? 0) >= CELL_THROTTLE_MS) {
-        clearTimeout(pending.get(block));
-        send();
-      } else if (!pending.has(block)) {
-        pending.set(block, setTimeout(send, CELL_THROTTLE_MS));
-      }
-    };
+    // each cell renders for its watchers one render at a time, from the text its block printed
+    const cells = new Map<number, StreamedCell>();
+    for (const b of blocks) {
+      const r = live.get(b.id)!;
+      cells.set(
+        b.id,
+        new StreamedCell({
+          view: () => ({
+            result: r,
+            // once the run is over, a block it never reached is "not run", never left "queued"
+            status: r.status === "not-run" ? (over ? "not-run" : r.startedAt ? "running" : "queued") : r.status,
+            startedAt: r.startedAt,
+            count: ran.get(b.id)?.count ?? null,
+          }),
+          render: (result) => renderOutputs(result, this.fileUrl),
+          watched: () => this.watchers.size > 0,
+          send: (v, html) => this.sendCell(runId, b.id, { block: b.id, status: v.status, durationMs: v.result.durationMs, html, startedAt: v.startedAt, count: v.count }),
+        }),
+      );
+    }
+    const pushCell = (block: number, urgent: boolean) => cells.get(block)?.update(urgent);
     // what a block wrote in the workspace is copied back as each block ends, one sync at a time
     let syncs: Promise<void> = Promise.resolve();
     const skipped: string[] = [];
@@ -314,7 +334,7 @@ class NotebookSession {
           r.status = e.status;
           r.durationMs = e.durationMs;
           if (e.status === "interrupted") interrupted = e.block;
-          pushCell(e.block, true);
+          void cells.get(e.block)?.finish();
           return;
       }
       pushCell(e.block, false);
@@ -368,7 +388,6 @@ class NotebookSession {
       if (!(e instanceof AppError)) this.log.error("run failed", { doc: this.docId, err: error });
     } finally {
       over = true;
-      for (const t of pending.values()) clearTimeout(t);
       for (const b of blocks) {
         const r = live.get(b.id)!;
         if (r.status !== "not-run" || r.outputs.length > 0) {
@@ -378,20 +397,42 @@ class NotebookSession {
           const counted: CountedResult = { ...result, count: meta.count };
           this.outputs.set(h, counted);
           this.ranIn.set(h, meta);
-          this.versions.set(h, (this.versions.get(h) ?? 0) + 1);
+          this.versions.set(h, ++this.versionSeq);
           try {
             this.store.save(this.docId, h, counted);
           } catch (err) {
             this.log.error("saving outputs failed", { doc: this.docId, err: String(err) });
           }
         }
-        pushCell(b.id, true);
       }
+      this.retainShown(parsed);
+      // every cell's final state is sent before the run is said to be over
+      await Promise.all(blocks.map((b) => cells.get(b.id)!.finish()));
       this.running = null;
       this.lastRunAt = Date.now();
       // a restart during the run has said what the kernel is now
       if (reached && this.restarts === restartsBefore) this.settle(failure, interrupted === null ? null : busyOn(interrupted).number, error);
       this.broadcast({ t: "run-finished", doc: this.docId, runId, durationMs: performance.now() - started, error });
+    }
+  }
+
+  /**
+   * Keeps only the outputs the blocks of `parsed` show (their own, or the one an edited block
+   * still shows until it runs again), in memory and in the store: edit-and-run rounds replace
+   * outputs instead of piling them up. Only a run calls this (a preview's text is the sender's).
+   */
+  private retainShown(parsed: ParsedPymd): void {
+    const shown = new Set([...this.placeOutputs(parsed).values()].map((p) => p.hash));
+    for (const h of [...this.outputs.keys()]) {
+      if (shown.has(h)) continue;
+      this.outputs.delete(h);
+      this.ranIn.delete(h);
+      this.versions.delete(h);
+    }
+    try {
+      this.store.retain(this.docId, shown);
+    } catch (err) {
+      this.log.error("dropping old outputs failed", { doc: this.docId, err: String(err) });
     }
   }
 
@@ -535,7 +576,9 @@ export class NotebookSessions {
   /** Last outputs of a document for rendering without a live session (exports, public links). */
   resultsFor(docId: string, parsed: ParsedPymd): Map<number, BlockResult> {
     const live = this.sessions.get(docId);
-    return live ? live.resultsFor(parsed) : resultsByBlock(this.store.forDocument(docId), parsed);
+    if (live) return live.resultsFor(parsed);
+    // only the outputs of the blocks there are now are read
+    return resultsByBlock(this.store.forHashes(docId, executableBlocks(parsed).map((b) => codeHash(b.code))), parsed);
   }
 
   /** Closes the sessions nobody has watched for the idle-close time; their kernels' variables are gone. */

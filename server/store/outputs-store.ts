@@ -9,15 +9,18 @@ export class OutputsStore {
     const rows = this.db
       .query<{ code_hash: string; result: string }, [string]>("SELECT code_hash, result FROM document_outputs WHERE document_id = ?")
       .all(documentId);
-    const out = new Map<string, BlockResult>();
-    for (const r of rows) {
-      try {
-        out.set(r.code_hash, JSON.parse(r.result) as BlockResult);
-      } catch {
-        // A row that no longer parses is dropped from view rather than failing the document.
-      }
-    }
-    return out;
+    return parsed(rows);
+  }
+
+  /** The stored outputs of these code hashes only (what a document's current blocks can show). */
+  forHashes(documentId: string, codeHashes: readonly string[]): Map<string, BlockResult> {
+    if (codeHashes.length === 0) return new Map();
+    const rows = this.db
+      .query<{ code_hash: string; result: string }, [string, string]>(
+        "SELECT code_hash, result FROM document_outputs WHERE document_id = ? AND code_hash IN (SELECT value FROM json_each(?))",
+      )
+      .all(documentId, JSON.stringify([...new Set(codeHashes)]));
+    return parsed(rows);
   }
 
   save(documentId: string, codeHash: string, result: BlockResult): void {
@@ -29,10 +32,22 @@ export class OutputsStore {
       .run(documentId, codeHash, JSON.stringify(result), Date.now());
   }
 
-  /** Keeps only the outputs of code that is still in the document. */
-  retain(documentId: string, codeHashes: Set<string>): void {
-    const existing = this.db.query<{ code_hash: string }, [string]>("SELECT code_hash FROM document_outputs WHERE document_id = ?").all(documentId);
-    const del = this.db.query("DELETE FROM document_outputs WHERE document_id = ? AND code_hash = ?");
-    for (const r of existing) if (!codeHashes.has(r.code_hash)) del.run(documentId, r.code_hash);
+  /** Keeps only the outputs of these code hashes (those the document's blocks show), in one statement. */
+  retain(documentId: string, codeHashes: ReadonlySet<string>): void {
+    this.db
+      .query("DELETE FROM document_outputs WHERE document_id = ? AND code_hash NOT IN (SELECT value FROM json_each(?))")
+      .run(documentId, JSON.stringify([...codeHashes]));
   }
+}
+
+function parsed(rows: { code_hash: string; result: string }[]): Map<string, BlockResult> {
+  const out = new Map<string, BlockResult>();
+  for (const r of rows) {
+    try {
+      out.set(r.code_hash, JSON.parse(r.result) as BlockResult);
+    } catch {
+      // A row that no longer parses is dropped from view rather than failing the document.
+    }
+  }
+  return out;
 }

@@ -1,0 +1,137 @@
+// A streaming cell renders one render at a time, folds the updates that arrive meanwhile into one
+// render of the latest state, keeps the HTML of what no longer changes, renders nothing for nobody,
+// and ends with one whole render of the final state. The renderer is the real one (renderOutputs),
+// wrapped to count and hold renders.
+import { describe, expect, test } from "bun:test";
+import type { BlockResult } from "../../protocol/run-frames.ts";
+import { renderOutputs } from "../render/index.ts";
+import { StreamedCell, type CellView } from "./streamed-cell.ts";
+
+function harness(opts: { watched?: () => boolean } = {}) {
+  const result: BlockResult = { block: 0, status: "not-run", durationMs: null, outputs: [] };
+  let status: CellView["status"] = "running";
+  const sent: { view: CellView; html: string }[] = [];
+  const rendered: string[][] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const gates: (() => void)[] = [];
+  let hold = false;
+  const cell = new StreamedCell({
+    view: () => ({ result, status, startedAt: 1, count: 1 }),
+    render: async (r) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      rendered.push(r.outputs.map((o) => (o.kind === "stdout" || o.kind === "stderr" ? o.text : o.kind)));
+      if (hold) await new Promise<void>((resolve) => gates.push(resolve));
+      try {
+        return await renderOutputs(r);
+      } finally {
+        inFlight--;
+      }
+    },
+    watched: opts.watched ?? (() => true),
+    send: (view, html) => sent.push({ view, html }),
+    minIntervalMs: 0,
+  });
+  const print = (text: string, kind: "stdout" | "stderr" = "stdout") => {
+    const last = result.outputs.at(-1);
+    if (last && last.kind === kind) last.text += text;
+    else result.outputs.push({ kind, text });
+    cell.update();
+  };
+  return {
+    cell,
+    result,
+    sent,
+    rendered,
+    print,
+    setStatus: (s: CellView["status"]) => (status = s),
+    hold: (on: boolean) => (hold = on),
+    release: () => gates.splice(0).forEach((g) => g()),
+    maxInFlight: () => maxInFlight,
+  };
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+/** Waits for a condition (renders are spaced by how long the last one took). */
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  for (const end = Date.now() + ms; !cond() && Date.now() < end; ) await tick();
+}
+
+describe("a streaming cell", () => {
+  test("never renders twice at once: updates during a render become one render of the latest state", async () => {
+    const h = harness();
+    h.hold(true);
+    h.print("line 1\n");
+    await tick();
+    expect(h.rendered.length).toBe(1);
+    for (let i = 2; i <= 50; i++) h.print(`line ${i}\n`);
+    await tick();
+    // the first render is still held: nothing else started
+    expect(h.rendered.length).toBe(1);
+    h.hold(false);
+    h.release();
+    await until(() => h.sent.length >= 2);
+    expect(h.maxInFlight()).toBe(1);
+    // the 49 updates made while it rendered were folded into one, of the latest text
+    expect(h.rendered.length).toBe(2);
+    expect(h.sent.at(-1)!.html).toContain("line 50");
+    expect(h.sent.length).toBe(2);
+  });
+
+  test("a final render waits for the one in flight, shows the final state whole, and is not repeated", async () => {
+    const h = harness();
+    h.hold(true);
+    h.print("# Title\n\nsome text\n");
+    await tick();
+    h.print("more\n");
+    h.setStatus("ok");
+    h.result.status = "ok";
+    const done = h.cell.finish();
+    await tick();
+    expect(h.rendered.length).toBe(1);
+    h.hold(false);
+    h.release();
+    await done;
+    expect(h.maxInFlight()).toBe(1);
+    expect(h.sent.at(-1)!.view.status).toBe("ok");
+    expect(h.sent.at(-1)!.html).toContain("more");
+    expect(h.sent.at(-1)!.html).toBe(await renderOutputs(h.result));
+    const n = h.sent.length;
+    await h.cell.finish();
+    expect(h.sent.length).toBe(n);
+  });
+
+  test("only what is new is rendered again: finished outputs and settled pieces of a long text keep their HTML", async () => {
+    const h = harness();
+    h.print("first run of stdout\n");
+    await until(() => h.sent.length === 1);
+    h.print("an error line\n", "stderr");
+    await until(() => h.sent.length === 2);
+    // a long printed text in paragraphs: its settled pieces are not rendered again as it grows
+    const para = (i: number) => `Paragraph ${i} ${"word ".repeat(400)}\n\n`;
+    let text = "";
+    for (let i = 0; i < 30; i++) text += para(i);
+    h.print(text);
+    await until(() => h.sent.length === 3);
+    const before = h.rendered.length;
+    h.print(para(30));
+    await until(() => h.sent.length === 4);
+    const again = h.rendered.slice(before);
+    // the stdout and stderr before it were not rendered again, and the growing text only from its last piece
+    expect(again.flat().some((t) => t.includes("first run of stdout") || t.includes("an error line"))).toBe(false);
+    expect(again.flat().some((t) => t.includes("Paragraph 0 "))).toBe(false);
+    expect(again.flat().some((t) => t.includes("Paragraph 30 "))).toBe(true);
+    expect(h.sent.at(-1)!.html).toContain("Paragraph 0 ");
+    expect(h.sent.at(-1)!.html).toContain("Paragraph 30 ");
+    expect(h.sent.at(-1)!.html).toContain("an error line");
+  });
+
+  test("nobody watching, nothing is rendered", async () => {
+    const h = harness({ watched: () => false });
+    for (let i = 0; i < 20; i++) h.print(`line ${i}\n`);
+    await h.cell.finish();
+    expect(h.rendered.length).toBe(0);
+    expect(h.sent.length).toBe(0);
+  });
+});

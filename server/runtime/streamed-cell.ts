@@ -1,0 +1,186 @@
+// A running block's cell as the people watching it see it. Its output is held as text and rendered
+// only for them: one render of the cell at a time (updates that arrive meanwhile fold into one
+// pending render of the latest state), at most once per interval that grows with how long a render
+// takes, and only what is new is rendered again while it streams (finished outputs and the settled
+// pieces of a long printed text keep their HTML). The block's final state is rendered whole.
+import type { BlockResult } from "../../protocol/run-frames.ts";
+import { MARKDOWN_CHUNK_CHARS, splitMarkdown } from "../render/markdown-hast.ts";
+
+/** Updates of one streaming cell are rendered at most this often. */
+export const CELL_MIN_INTERVAL_MS = 100;
+/**
+ * After a render that took d ms the next one of the same cell waits at least RENDER_SPACING × d,
+ * so a cell whose output is slow to render spends at most a third of a render thread on it.
+ */
+export const RENDER_SPACING = 2;
+
+export interface CellView {
+  result: BlockResult;
+  status: "queued" | "running" | "not-run" | BlockResult["status"];
+  startedAt: number | null;
+  count: number | null;
+}
+
+export interface StreamedCellDeps {
+  /** The cell as it is now (read when a render starts, so a render always shows the latest state). */
+  view(): CellView;
+  /** Renders outputs to sanitized HTML. */
+  render(result: BlockResult): Promise<string>;
+  /** Whether anyone watches: nobody watching, nothing is rendered. */
+  watched(): boolean;
+  send(view: CellView, html: string): void;
+  minIntervalMs?: number;
+}
+
+const STDOUT_OPEN = '<div class="pymd-stdout">';
+const STDOUT_CLOSE = "</div>";
+
+const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/** What the final render of a cell depends on: equal signatures, equal HTML. */
+function signature(v: CellView): string {
+  const last = v.result.outputs.at(-1);
+  const lastSize = !last ? 0 : last.kind === "stdout" || last.kind === "stderr" ? last.text.length : last.kind === "display" ? last.data.length : 1;
+  return `${v.status}|${v.count}|${v.result.durationMs}|${v.startedAt}|${v.result.outputs.length}|${lastSize}`;
+}
+
+/** A copy whose outputs no longer change as the block keeps printing. */
+function snapshot(v: CellView): CellView {
+  return { ...v, result: { ...v.result, outputs: v.result.outputs.map((o) => ({ ...o })) } };
+}
+
+export class StreamedCell {
+  private rendering = false;
+  private want: "none" | "partial" | "full" = "none";
+  private urgent = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private nextAt = 0;
+  private lastFull: string | null = null;
+  private settledWaiters: (() => void)[] = [];
+  /** HTML of outputs that no longer change, by position (and, for pieces, their text). */
+  private readonly segments = new Map<string, { text: string; html: string }>();
+  /** Renders started, and the most ever in flight at once (for tests and benchmarks). */
+  renders = 0;
+  maxInFlight = 0;
+  private inFlight = 0;
+
+  constructor(private readonly deps: StreamedCellDeps) {}
+
+  /** New output or a new status: rendered when the interval allows (`urgent`: as soon as no render is in flight). */
+  update(urgent = false): void {
+    if (this.want === "none") this.want = "partial";
+    if (urgent) this.urgent = true;
+    this.schedule();
+  }
+
+  /** The cell's state is final: one whole render of it after any in flight; resolves once it was sent (or was not needed). */
+  finish(): Promise<void> {
+    this.want = "full";
+    this.urgent = true;
+    const done = new Promise<void>((resolve) => this.settledWaiters.push(resolve));
+    this.schedule();
+    return done;
+  }
+
+  /** Stops any waiting render (the run is gone). */
+  cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.want = "none";
+    this.settle();
+  }
+
+  private settle(): void {
+    if (this.rendering || this.want !== "none") return;
+    for (const w of this.settledWaiters.splice(0)) w();
+  }
+
+  private schedule(): void {
+    if (this.rendering) return;
+    if (this.want === "none") return this.settle();
+    const wait = this.urgent ? 0 : this.nextAt - Date.now();
+    if (wait > 0) {
+      this.timer ??= setTimeout(() => {
+        this.timer = null;
+        this.schedule();
+      }, wait);
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    void this.renderNow();
+  }
+
+  private async renderNow(): Promise<void> {
+    const full = this.want === "full";
+    this.want = "none";
+    this.urgent = false;
+    this.rendering = true;
+    const started = performance.now();
+    try {
+      const view = snapshot(this.deps.view());
+      const sig = signature(view);
+      if (this.deps.watched() && !(full && sig === this.lastFull)) {
+        this.renders++;
+        this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+        let html: string;
+        try {
+          html = full || view.result.outputs.length === 0 ? await this.deps.render(view.result) : await this.partial(view.result);
+        } catch (e) {
+          html = `<p class="pymd-host-error">${escapeHtml(e instanceof Error ? e.message : String(e))}</p>`;
+        } finally {
+          this.inFlight--;
+        }
+        this.lastFull = full ? sig : null;
+        this.deps.send(view, html);
+      }
+    } finally {
+      const took = performance.now() - started;
+      this.nextAt = Date.now() + Math.max(this.deps.minIntervalMs ?? CELL_MIN_INTERVAL_MS, took * RENDER_SPACING);
+      this.rendering = false;
+      this.schedule();
+    }
+  }
+
+  /**
+   * The outputs so far, rendering only what changed since the last render: every output but the
+   * last is final (the block only appends to its last one), and a long last printed text is cut
+   * where Markdown allows (splitMarkdown) so that only its last piece, still growing, is rendered again.
+   */
+  private async partial(result: BlockResult): Promise<string> {
+    const outs = result.outputs;
+    const used = new Set<string>();
+    const cached = async (key: string, text: string, make: () => Promise<string>): Promise<string> => {
+      used.add(key);
+      const hit = this.segments.get(key);
+      if (hit && hit.text === text) return hit.html;
+      const html = await make();
+      this.segments.set(key, { text, html });
+      return html;
+    };
+    const one = (o: BlockResult["outputs"][number]) => this.deps.render({ ...result, outputs: [o] });
+    const parts: string[] = [];
+    for (let j = 0; j < outs.length; j++) {
+      const o = outs[j]!;
+      if (j < outs.length - 1) {
+        parts.push(await cached(`o${j}`, "", () => one(o)));
+        continue;
+      }
+      if (o.kind !== "stdout" || o.text.length <= MARKDOWN_CHUNK_CHARS) {
+        parts.push(await one(o));
+        continue;
+      }
+      const pieces = splitMarkdown(o.text);
+      const inner: string[] = [];
+      for (let k = 0; k < pieces.length; k++) {
+        const piece = pieces[k]!;
+        const render = () => one({ kind: "stdout", text: piece });
+        const html = k < pieces.length - 1 ? await cached(`o${j}p${k}`, piece, render) : await render();
+        inner.push(html.startsWith(STDOUT_OPEN) && html.endsWith(STDOUT_CLOSE) ? html.slice(STDOUT_OPEN.length, -STDOUT_CLOSE.length) : html);
+      }
+      parts.push(`${STDOUT_OPEN}${inner.filter((h) => h !== "").join("\n")}${STDOUT_CLOSE}`);
+    }
+    for (const key of this.segments.keys()) if (!used.has(key)) this.segments.delete(key);
+    return parts.join("");
+  }
+}
