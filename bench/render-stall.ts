@@ -3,23 +3,14 @@
 // document in a loop: GET /api/v1/health latency, renders in place (PYMD_RENDER_WORKERS=0)
 // against renders on worker threads (the default), side by side in one run.
 import { runJob } from "../server/render/render-jobs.ts";
+import { markdownDocument } from "../server/testing/markdown-document.ts";
 import { fmt, requireBinary, seedDocuments, startBinary, summary, tempDataDir } from "./bench-kit.ts";
 
-/** Markdown-only PyMD of about `bytes` characters: headings, emphasis, code spans, links, lists. */
-function markdownDoc(bytes: number): string {
-  const lines: string[] = [];
-  for (let i = 0, n = 0; n < bytes; i++) {
-    const chunk = [`# ## Part ${i}`, `# Some *emphasis*, **strong**, \`code\` and a [link](https://example.com/${i}).`, "# - item one", "# - item two `x`", "#"];
-    lines.push(...chunk);
-    n += chunk.join("\n").length + 1;
-  }
-  return lines.join("\n") + "\n";
-}
 
 console.log("render time of Markdown-only documents, in place (one thread):");
 let perByte30k = 0;
 for (const size of [30_000, 300_000, 3_000_000]) {
-  const source = markdownDoc(size);
+  const source = markdownDocument(size);
   const runs = size >= 3_000_000 ? 1 : 3;
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -34,7 +25,7 @@ for (const size of [30_000, 300_000, 3_000_000]) {
 }
 
 requireBinary();
-const big = markdownDoc(3_000_000);
+const big = markdownDocument(3_000_000);
 for (const workers of ["0", "default"]) {
   const dataDir = tempDataDir(`render-stall-${workers}`);
   const { token } = await seedDocuments(dataDir, 1);

@@ -4,28 +4,19 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { parsePymd } from "../../protocol/pymd-parser.ts";
 import type { BlockResult } from "../../protocol/run-frames.ts";
+import { markdownDocument } from "../testing/markdown-document.ts";
 import { startTestServer, type TestServer } from "../testing/test-server.ts";
 import { renderFragment } from "./index.ts";
 import { runJob } from "./render-jobs.ts";
 import { INLINE_WEIGHT, RenderPool, RenderTimeoutError } from "./render-pool.ts";
 
-/** Markdown of about `bytes` characters: headings, emphasis, code spans, links, lists. */
-function markdownDoc(bytes: number): string {
-  const lines: string[] = [];
-  for (let i = 0, n = 0; n < bytes; i++) {
-    const chunk = [`# ## Part ${i}`, `# Some *emphasis*, **strong**, \`code\` and a [link](https://example.com/${i}).`, "# - item one", "# - item two", "#"];
-    lines.push(...chunk);
-    n += chunk.join("\n").length + 1;
-  }
-  return lines.join("\n") + "\n";
-}
 
 const pools: RenderPool[] = [];
 afterAll(() => pools.forEach((p) => p.close()));
 
 describe("render pool", () => {
   test("a large document renders the same on a worker as in place", async () => {
-    const source = markdownDoc(120_000);
+    const source = markdownDocument(120_000);
     const pool = new RenderPool(1);
     pools.push(pool);
     const onWorker = await pool.run({ kind: "fragment", source });
@@ -37,7 +28,7 @@ describe("render pool", () => {
   }, 120_000);
 
   test("while a worker renders, the caller's event loop keeps turning", async () => {
-    const source = markdownDoc(100_000);
+    const source = markdownDocument(100_000);
     const pool = new RenderPool(1);
     pools.push(pool);
     let turns = 0;
@@ -59,7 +50,7 @@ describe("render pool", () => {
   test("a render past its deadline is stopped with a clear error, and the pool goes on", async () => {
     const pool = new RenderPool(1, 50);
     pools.push(pool);
-    const err = await pool.run({ kind: "fragment", source: markdownDoc(3_000_000) }).catch((e) => e);
+    const err = await pool.run({ kind: "fragment", source: markdownDocument(3_000_000) }).catch((e) => e);
     expect(err).toBeInstanceOf(RenderTimeoutError);
     expect((err as Error).message).toContain("too large or too complex to render");
     expect(pool.stats().workers).toBe(0);
@@ -74,7 +65,7 @@ describe("render pool", () => {
     const text = "line\n".repeat(10_000);
     const result = { block: 0, status: "ok" as const, durationMs: 1, outputs: [{ kind: "stdout" as const, text }] };
     expect(await pool.run({ kind: "outputs", result })).toBe(await runJob({ kind: "outputs", result }));
-    const block = parsePymd(markdownDoc(40_000)).blocks[0]!;
+    const block = parsePymd(markdownDocument(40_000)).blocks[0]!;
     expect(await pool.run({ kind: "block", index: 0, block })).toBe(await runJob({ kind: "block", index: 0, block }));
   }, 60_000);
 });
