@@ -1019,6 +1019,9 @@ def _serve_one(sock, is_root):
         if msg[:1] == b"L":
             _live_pid[0] = int(msg[1:])
             return True
+        if msg[:1] == b"E" and is_root:
+            # the live process is ending with this status (its CPU limit): the jail ends with it
+            os._exit(int(msg[1:]))
         if msg[:1] != b"R":
             return True
         try:
@@ -1377,6 +1380,16 @@ if _ckpt_cap > 0:
     warnings.filterwarnings("ignore", message=r".*fork\(\)", category=DeprecationWarning)
     _token = os.urandom(6).hex().encode()
     _root_pid[0] = os.getpid()
+
+    def _on_sigxcpu_in_kernel(signum, frame):
+        # the root ends the jail when the live process dies; it is told the status to end with
+        try:
+            _send(_root_pid[0], b"E152", reply=False)
+        except BaseException:
+            pass
+        os._exit(152)
+
+    _signal.signal(_signal.SIGXCPU, _on_sigxcpu_in_kernel)
     _root_sock = _listen(_root_pid[0])
     _first = os.fork()
     if _first == 0:
