@@ -89,3 +89,20 @@ describe.if(firstJail !== undefined)("default limits", () => {
     }
   }, 60_000);
 });
+
+for (const jail of jailsUnderTest())
+  describe(`per-block CPU limit in a kernel (${jail.backend})`, () => {
+    test("a block over its CPU allowance is stopped with the limit and the flag that raises it", async () => {
+      const sandbox = await createSandbox({ backend: jail.backend, tools: jail.tools, limits: { wallTimeMs: 20_000, cpuSeconds: 1 } });
+      const kernel = await sandbox.startKernel();
+      try {
+        const events = await kernel.run([{ id: 0, code: "while True:\n    pass", line: 1 }], undefined, undefined, { prefix: [] });
+        const failure = events.at(-1)!;
+        expect(failure).toMatchObject({ type: "host-error", reason: "killed", block: 0 });
+        expect(failure.type === "host-error" && failure.message).toContain("CPU time limit");
+        expect(failure.type === "host-error" && failure.message).toContain("--run-cpu");
+      } finally {
+        await kernel.close();
+      }
+    }, 30_000);
+  });
