@@ -6,7 +6,6 @@ import { runJob } from "../server/render/render-jobs.ts";
 import { markdownDocument } from "../server/testing/markdown-document.ts";
 import { fmt, requireBinary, seedDocuments, startBinary, summary, tempDataDir } from "./bench-kit.ts";
 
-
 console.log("render time of Markdown-only documents, in place (one thread):");
 let perByte30k = 0;
 for (const size of [30_000, 300_000, 3_000_000]) {

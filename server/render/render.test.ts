@@ -103,3 +103,24 @@ describe("renderMarkdown", () => {
     expect(md).toBe("````python\ns = '```'\n    indented()\n````\n");
   });
 });
+
+describe("fragment cache", () => {
+  test("the same inputs are answered from the cache; any change renders again", async () => {
+    const { fragmentCacheStats } = await import("./render-fragment.ts");
+    const src = `# # Cached ${Math.random()}\n# text\n`;
+    const before = fragmentCacheStats();
+    const a = await renderFragment(src);
+    const b = await renderFragment(src);
+    expect(b).toBe(a);
+    const mid = fragmentCacheStats();
+    expect(mid.misses - before.misses).toBe(1);
+    expect(mid.hits - before.hits).toBe(1);
+    // another option, another result, another link table: each renders
+    await renderFragment(src, undefined, { showCode: false });
+    await renderFragment(src + "# more\n");
+    await renderFragment("# [x](data.csv)\n" + src, undefined, { fileUrl: () => "/a" });
+    await renderFragment("# [x](data.csv)\n" + src, undefined, { fileUrl: () => "/b" });
+    expect(fragmentCacheStats().misses - mid.misses).toBe(4);
+  });
+});
+
