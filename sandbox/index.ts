@@ -20,11 +20,13 @@ import { assertJailablePython } from "./jail-spec.ts";
 import { planLaunch, type BackendName, type LaunchInput } from "./launch-plan.ts";
 import { buildFontCache, imageFontCache } from "./font-cache.ts";
 import { resolveLimits, type Limits } from "./policy.ts";
+import { ptyHostSource, TerminalProcess, type TerminalStart } from "./terminal/terminal-process.ts";
 
 export type { Limits } from "./policy.ts";
 export { DEFAULT_LIMITS, PolicyError, resolveLimits } from "./policy.ts";
 export type { EnforcementReport, BackendTrial } from "./detect-sandbox.ts";
 export { refusalMessage } from "./diagnose.ts";
+export { TerminalProcess, type TerminalEvent, type TerminalSignal, type TerminalStart } from "./terminal/terminal-process.ts";
 
 export interface SandboxOptions {
   backend: "auto" | "nsjail" | "bwrap";
@@ -83,6 +85,11 @@ export interface Sandbox {
   /** onStop: the host stopped the idle kernel (its background work used up the CPU allowed between runs), with why. */
   startKernel(opts?: { workspace?: WorkspaceMount; onStop?: (message: string) => void }): Promise<Kernel>;
   describe(): Promise<EnforcementReport>;
+  /**
+   * A shell on a pseudo-terminal in a jail with the same policy as a kernel's, working in the
+   * workspace; a string saying why when terminals cannot run here.
+   */
+  startTerminal(opts: TerminalStart & { workspace?: WorkspaceMount; shell?: string }): TerminalProcess | string;
   /**
    * matplotlib's shared font list: the image's own, else built once (in a jail) on the first
    * kernel's start or on this call; resolves with where it is, null without one.
@@ -192,6 +199,13 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
         };
       }
       return new JailKernel(() => spawn(true, opts?.workspace, opts?.onStop), limits);
+    },
+    startTerminal(t) {
+      if (!launchBackend) return refusal!;
+      if (launchBackend === "none") warn(UNSAFE_WARNING);
+      const args = ["--rows", String(t.rows), "--cols", String(t.cols), "--cpu", String(limits.cpuSeconds), "--shell", t.shell ?? "/bin/bash"];
+      const plan = planLaunch({ backend: launchBackend, tool: detection.tool, python, limits, longLived: true, cgroups: detection.cgroups, workspace: t.workspace, program: { source: ptyHostSource, args } });
+      return new TerminalProcess(plan);
     },
     describe() {
       return describeEnforcement(backend, detection.tool, detection, python, limits);

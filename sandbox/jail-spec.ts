@@ -24,6 +24,8 @@ export interface JailSpec {
   seccomp: SeccompArch | null;
   /** Host directory with matplotlib's font list, prepared once, mounted read-only at FONT_CACHE_DIR. */
   fontCache?: string;
+  /** The program needs pseudo-terminals (/dev/ptmx, /dev/pts of its own, /dev/tty). */
+  pty?: boolean;
 }
 
 /** Where a prepared matplotlib font cache appears inside the jail (read-only). */

@@ -51,6 +51,11 @@ export interface LaunchInput {
    * mount ({ host }) or a path the jail already sees ({ inside }, the image's own).
    */
   fontCache?: { host: string } | { inside: string };
+  /**
+   * Another jailed program than the runner (the terminal's PTY relay): its source, given with -c,
+   * and its arguments. The jail then also gets a private pseudo-terminal filesystem.
+   */
+  program?: { source: string; args: string[] };
 }
 
 /** The environment of the host-side helpers (sh, prlimit, bwrap, nsjail): nothing from the server. */
@@ -127,15 +132,18 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
     python: input.python,
     // checkpoints talk over abstract unix sockets, private only in a jail's own network namespace:
     // an unjailed kernel keeps none
-    pythonArgs: pythonArgs(longLived && input.backend !== "none", limits, input.backend === "bwrap"),
+    pythonArgs: input.program
+      ? ["-I", "-S", "-B", "-c", input.program.source, ...input.program.args]
+      : pythonArgs(longLived && input.backend !== "none", limits, input.backend === "bwrap"),
     limits,
     longLived,
     exists: pathExists,
     outside: hostIds.ids,
     workspace: input.workspace?.dir,
     seccomp: input.backend === "none" ? null : hostSeccompArch(),
+    pty: input.program !== undefined,
   };
-  if (input.fontCache) {
+  if (input.fontCache && !input.program) {
     const fc = input.fontCache;
     // an unjailed run sees the host's paths as they are
     const inside = "inside" in fc ? fc.inside : input.backend === "none" ? fc.host : FONT_CACHE_DIR;

@@ -37,6 +37,8 @@ export function nsjailArgv(nsjail: string, spec: JailSpec): string[] {
   for (const [target, link] of USR_SYMLINKS) argv.push("--symlink", `${target}:${link}`);
   for (const path of READ_ONLY_ETC) if (spec.exists(path)) argv.push("--bindmount_ro", path);
   for (const dev of ["/dev/null", "/dev/zero", "/dev/random", "/dev/urandom"]) argv.push("--bindmount", dev);
+  // a terminal's pseudo-terminals: a devpts instance of the jail's own (it sees no host terminal)
+  if (spec.pty) argv.push("--mount", "none:/dev/pts:devpts:newinstance,ptmxmode=0666,mode=0620", "--symlink", "pts/ptmx:/dev/ptmx", "--bindmount", "/dev/tty");
   argv.push("--mount", `none:/tmp:tmpfs:size=${limits.tmpfsBytes}`);
   // POSIX shared memory and semaphores (multiprocessing) live here; same cap as /tmp
   argv.push("--mount", `none:/dev/shm:tmpfs:size=${limits.tmpfsBytes},mode=1777`);
