@@ -24,7 +24,8 @@ export interface CodeEditorOptions {
   doc: string;
   readOnly: boolean;
   settings: SettingsJson;
-  onChange(text: string): void;
+  /** The text changed; read it with text() when needed (copying a large document on every keystroke would cost more than the keystroke). */
+  onChange(): void;
   onSave(): void;
   onRunBlock(): void;
   onRunAll(): void;
@@ -35,10 +36,13 @@ export interface CodeEditorOptions {
 
 export interface CodeEditor {
   view: EditorView;
+  /** The whole text, copied once per change however often it is asked for. */
   text(): string;
   cursorLine(): number;
   applySettings(s: SettingsJson): void;
   setReadOnly(readOnly: boolean): void;
+  /** Replaces the extensions given at creation (the collaboration binding, when live editing stops). */
+  setExtensions(extensions: Extension[]): void;
   revealLine(line: number): void;
   /** Shows these outputs under their blocks (an empty list removes them). */
   showOutputs(outputs: BlockOutput[]): void;
@@ -60,6 +64,7 @@ const readOnlyExtensions = (ro: boolean): Extension => [EditorState.readOnly.of(
 export function createCodeEditor(parent: HTMLElement, o: CodeEditorOptions): CodeEditor {
   const settings = new Compartment();
   const readOnly = new Compartment();
+  const extra = new Compartment();
   const notebookKeys = keymap.of([
     { key: "Mod-s", preventDefault: true, run: () => (o.onSave(), true) },
     { key: "Mod-Enter", preventDefault: true, run: () => (o.onRunBlock(), true) },
@@ -87,12 +92,12 @@ export function createCodeEditor(parent: HTMLElement, o: CodeEditorOptions): Cod
         pymdLanguage,
         pymdHighlighting,
         outputWidgets,
-        o.extensions ?? [],
+        extra.of(o.extensions ?? []),
         settings.of(settingsExtensions(o.settings)),
         readOnly.of(readOnlyExtensions(o.readOnly)),
         EditorView.contentAttributes.of({ "aria-label": "PyMD source", "data-testid": "editor-content" }),
         EditorView.updateListener.of((u) => {
-          if (u.docChanged) o.onChange(u.state.doc.toString());
+          if (u.docChanged) o.onChange();
         }),
         EditorView.domEventHandlers({
           scroll: (_e, v) => {
@@ -103,12 +108,18 @@ export function createCodeEditor(parent: HTMLElement, o: CodeEditorOptions): Cod
       ],
     }),
   });
+  let copied: { doc: unknown; text: string } | null = null;
   return {
     view,
-    text: () => view.state.doc.toString(),
+    text: () => {
+      const doc = view.state.doc;
+      if (copied?.doc !== doc) copied = { doc, text: doc.toString() };
+      return copied.text;
+    },
     cursorLine: () => view.state.doc.lineAt(view.state.selection.main.head).number,
     applySettings: (s) => view.dispatch({ effects: settings.reconfigure(settingsExtensions(s)) }),
     setReadOnly: (ro) => view.dispatch({ effects: readOnly.reconfigure(readOnlyExtensions(ro)) }),
+    setExtensions: (ext) => view.dispatch({ effects: extra.reconfigure(ext) }),
     revealLine(line) {
       const l = view.state.doc.line(Math.max(1, Math.min(line, view.state.doc.lines)));
       view.dispatch({ selection: { anchor: l.from }, effects: EditorView.scrollIntoView(l.from, { y: "start" }) });

@@ -1,9 +1,9 @@
 // Binds a CodeMirror 6 editor to a CollabDocument: local edits become Automerge changes at once,
 // remote edits are applied as CodeMirror changes (the local selection is mapped, not moved), and
 // collaborators' cursors and selections are drawn with their name and colour.
-import { Annotation, ChangeSet, StateEffect, StateField, type Extension } from "@codemirror/state";
+import { Annotation, StateEffect, StateField, Transaction, type Extension } from "@codemirror/state";
 import { Decoration, EditorView, ViewPlugin, WidgetType, type DecorationSet, type ViewUpdate } from "@codemirror/view";
-import type { CollabDocument, RemotePresence, TextPatch } from "./collab-document.ts";
+import type { CollabDocument, RemotePresence } from "./collab-document.ts";
 
 /** Marks transactions that carry remote changes, so they are not sent back. */
 const remote = Annotation.define<boolean>();
@@ -58,23 +58,10 @@ const presenceField = StateField.define<DecorationSet>({
   provide: (f) => EditorView.decorations.from(f),
 });
 
-/** Composes sequential text patches into one CodeMirror change set over a document of this length. */
-function changeSetOf(patches: TextPatch[], length: number): ChangeSet {
-  let cs = ChangeSet.empty(length);
-  let len = length;
-  for (const p of patches) {
-    const from = Math.min(p.from, len);
-    const to = Math.min(Math.max(p.to, from), len);
-    const step = ChangeSet.of({ from, to, insert: p.insert }, len);
-    cs = cs.compose(step);
-    len = step.newLength;
-  }
-  return cs;
-}
-
 /**
- * The extension for an editor showing this document. Create the editor with the document's
- * current text (collab.text()) as its initial doc.
+ * The extension for an editor showing this document: the editor may open on any text the page
+ * has (the REST text); the document catches up with it, and with what was typed meanwhile, once
+ * its copy has loaded.
  */
 export function collabExtension(collab: CollabDocument): Extension {
   const plugin = ViewPlugin.fromClass(
@@ -82,11 +69,9 @@ export function collabExtension(collab: CollabDocument): Extension {
       private readonly offs: (() => void)[] = [];
       private cursorTimer: ReturnType<typeof setTimeout> | undefined;
       constructor(readonly view: EditorView) {
+        // Others' changes are not undone by this user's undo.
+        collab.attach(view.state.doc.toString(), (changes) => view.dispatch({ changes, annotations: [remote.of(true), Transaction.addToHistory.of(false)] }));
         this.offs.push(
-          collab.onRemote((patches) => {
-            const changes = changeSetOf(patches, view.state.doc.length);
-            if (!changes.empty) view.dispatch({ changes, annotations: [remote.of(true)] });
-          }),
           collab.onPresence((p) => {
             // Presence can arrive while an update is in progress; effects dispatched later are fine.
             queueMicrotask(() => view.dispatch({ effects: setPresence.of(p) }));
@@ -97,11 +82,7 @@ export function collabExtension(collab: CollabDocument): Extension {
         if (u.docChanged) {
           for (const tr of u.transactions) {
             if (tr.annotation(remote) || tr.changes.empty) continue;
-            const patches: TextPatch[] = [];
-            tr.changes.iterChanges((fromA, toA, fromB, _toB, inserted) => {
-              patches.push({ from: fromB, to: fromB + (toA - fromA), insert: inserted.toString() });
-            });
-            collab.applyLocal(patches);
+            collab.local(tr.changes);
           }
         }
         if (u.selectionSet || u.docChanged) {

@@ -1,18 +1,16 @@
-// One document's Automerge copy in the browser, kept in sync with the server over the page's
-// WebSocket (binary sync frames), persisted in IndexedDB for offline edits, with presence.
-import * as A from "@automerge/automerge/slim/next";
+// One document's live copy in the browser. Its Automerge document lives in a worker
+// (collab-worker.ts), synced with the server over the page's WebSocket and kept in IndexedDB for
+// offline edits; this side relays frames, rebases the editor's edits against remote changes that
+// crossed them, and tracks presence. The editor opens on the text it already has (the REST text):
+// edits typed before the copy has loaded wait here and are applied to it once it has.
+import type { ChangeSet } from "@codemirror/state";
 import wasmUrl from "@automerge/automerge/automerge.wasm";
-import { decodeBinaryFrame, encodeSnapshotRequest, encodeSyncFrame, SnapshotParts, syncStateAtHeads, type CollabDoc, type CursorJson, type PresenceUserJson } from "../protocol/collab-frames.ts";
+import { ChangeSet as ChangeSets } from "@codemirror/state";
+import type { CursorJson, PresenceUserJson } from "../protocol/collab-frames.ts";
 import type { ServerMessage } from "../protocol/ws-messages.ts";
 import type { NotebookSocket } from "./notebook-socket.ts";
-import { loadOffline, saveOffline } from "./collab-offline-store.ts";
-
-let wasm: Promise<void> | null = null;
-/** Loads the Automerge wasm once per page (the slim build: the bundler cannot link the default one). */
-export function loadAutomerge(): Promise<void> {
-  wasm ??= A.initializeWasm(wasmUrl);
-  return wasm;
-}
+import { minimalChange } from "./collab-text-changes.ts";
+import type { FromWorker, ToWorker } from "./collab-worker-messages.ts";
 
 export interface RemotePresence {
   peer: string;
@@ -20,92 +18,90 @@ export interface RemotePresence {
   cursor: CursorJson | null;
 }
 
-/** What a local or remote change did to the text, in positions of the text before it. */
-export interface TextPatch {
-  from: number;
-  to: number;
-  insert: string;
-}
-
-/** Outgoing sync messages at most this often: the server rate-limits frames per connection. */
-const SEND_EVERY_MS = 40;
-const SAVE_EVERY_MS = 1000;
+/** The worker's script, built beside the page's (scripts/build.ts). */
+const WORKER_URL = "/collab-worker.js";
 
 export class CollabDocument {
-  private doc: A.Doc<CollabDoc> = A.init<CollabDoc>();
-  private sync: A.SyncState = A.initSyncState();
-  private serverHeads: string[] = [];
+  private readonly worker: Worker;
   private readonly offs: (() => void)[] = [];
-  private sendTimer: ReturnType<typeof setTimeout> | undefined;
-  private saveTimer: ReturnType<typeof setTimeout> | undefined;
-  private lastSent = 0;
-  private readonly remoteListeners = new Set<(patches: TextPatch[]) => void>();
   private readonly presenceListeners = new Set<(p: RemotePresence[]) => void>();
   private readonly presence = new Map<string, RemotePresence>();
-  /** No copy yet: the server sends the document whole; until it arrives nothing is synced. */
-  private awaitingSnapshot = false;
-  private readonly snapshotParts = new SnapshotParts();
+  private remoteListener: ((changes: ChangeSet) => void) | null = null;
+  /** The text the editor opened with: local edits are made on it until the copy has loaded. */
+  private base: string | null = null;
+  private loadedText: string | null = null;
+  /** How many of the worker's versions the editor's text includes. */
+  private synced = 0;
+  /** Local edits the worker has not applied yet, in order, each on the text after the ones before it. */
+  private unconfirmed: { id: number; changes: ChangeSet }[] = [];
+  private nextId = 1;
+  private workerAck = { acknowledged: true, upTo: 0 };
+  private lastConfirmed = 0;
+  private closed = false;
+  /** Resolves once the worker has the document (true), or it failed (false). */
+  readonly loaded: Promise<boolean>;
+  private settle!: (ok: boolean) => void;
 
   private constructor(
     readonly docId: string,
     private readonly socket: NotebookSocket,
-  ) {}
+  ) {
+    this.loaded = new Promise((r) => (this.settle = r));
+    this.worker = new Worker(WORKER_URL, { type: "module" });
+    this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onWorker(e.data);
+    this.worker.onerror = (e) => {
+      console.warn("the collaboration worker failed", e.message);
+      this.settle(false);
+    };
+  }
 
-  /** Opens the document: the offline copy first (if any), then joins and syncs with the server. */
-  static async open(docId: string, socket: NotebookSocket): Promise<CollabDocument> {
-    await loadAutomerge();
+  /** Opens the document: the worker loads its offline copy, then joins and syncs with the server. */
+  static open(docId: string, socket: NotebookSocket): CollabDocument {
     const c = new CollabDocument(docId, socket);
-    const saved = await loadOffline(docId);
-    if (saved) {
-      try {
-        c.doc = A.load<CollabDoc>(saved);
-      } catch {
-        c.doc = A.init<CollabDoc>();
-      }
-    }
-    // Without a copy, one snapshot is far cheaper than the whole history change by change.
-    c.awaitingSnapshot = A.getHeads(c.doc).length === 0;
-    c.offs.push(socket.onBinary((f) => c.onFrame(f)));
+    c.offs.push(socket.onBinary((frame) => c.post({ t: "frame", frame })));
     c.offs.push(socket.on((m) => c.onMessage(m)));
-    // A new connection is a new sync conversation; the server forgot the old one.
-    c.offs.push(
-      socket.onOpen(() => {
-        c.sync = A.initSyncState();
-        if (c.awaitingSnapshot) socket.sendBinary(encodeSnapshotRequest(docId));
-        else c.sendSoon();
-      }),
-    );
+    c.offs.push(socket.onOpen(() => c.post({ t: "online" })));
     socket.join(docId, { collab: true });
-    if (c.awaitingSnapshot) socket.sendBinary(encodeSnapshotRequest(docId));
-    else c.sendSoon();
+    c.post({ t: "open", docId, wasmUrl: new URL(wasmUrl, location.href).href, online: socket.state() === "online" });
     return c;
   }
 
-  /** The text, or null until the first sync brought the document (a new copy starts empty). */
-  text(): string | null {
-    return typeof this.doc.content === "string" ? this.doc.content : null;
+  private post(m: ToWorker, transfer?: Transferable[]): void {
+    if (!this.closed) this.worker.postMessage(m, transfer ?? []);
   }
 
-  /** True when the server has stored every local change. */
+  /**
+   * Binds the editor: `base` is the text it opened with, `onRemote` applies changes others made
+   * (on the editor's current text).
+   */
+  attach(base: string, onRemote: (changes: ChangeSet) => void): void {
+    this.base = base;
+    this.remoteListener = onRemote;
+    // not inside the editor's update that created the binding
+    if (this.loadedText !== null) queueMicrotask(() => this.base !== null && this.catchUp(this.loadedText!));
+  }
+
+  /** An edit made in the editor (on its text before the edit). */
+  local(changes: ChangeSet): void {
+    if (changes.empty) return;
+    const id = this.nextId++;
+    this.unconfirmed.push({ id, changes });
+    if (this.loadedText !== null && this.base === null) this.sendLocal(this.unconfirmed.length - 1);
+  }
+
+  /** True once the copy has loaded and the editor's text is on it. */
+  live(): boolean {
+    return this.loadedText !== null && this.base === null;
+  }
+
+  /** Edits the worker has not applied yet. */
+  hasLocalEdits(): boolean {
+    return this.unconfirmed.length > 0;
+  }
+
+  /** True when the server has stored every local edit. */
   acknowledged(): boolean {
-    const mine = A.getHeads(this.doc);
-    return mine.every((h) => this.serverHeads.includes(h));
-  }
-
-  /** Applies local edits (CodeMirror changes, positions in the text before the edit, in order of application). */
-  applyLocal(patches: TextPatch[]): void {
-    if (typeof this.doc.content !== "string" || patches.length === 0) return;
-    this.doc = A.change(this.doc, (d) => {
-      for (const p of patches) A.splice(d, ["content"], p.from, p.to - p.from, p.insert);
-    });
-    this.sendSoon();
-    this.saveSoon();
-  }
-
-  /** Remote changes, as patches to apply in order to the text the listener last saw. */
-  onRemote(l: (patches: TextPatch[]) => void): () => void {
-    this.remoteListeners.add(l);
-    return () => this.remoteListeners.delete(l);
+    return this.loadedText !== null && this.base === null && this.unconfirmed.length === 0 && this.workerAck.acknowledged && this.workerAck.upTo >= this.lastConfirmed;
   }
 
   onPresence(l: (p: RemotePresence[]) => void): () => void {
@@ -118,36 +114,64 @@ export class CollabDocument {
     this.socket.send({ t: "presence", doc: this.docId, cursor });
   }
 
-  private onFrame(frame: Uint8Array): void {
-    const f = decodeBinaryFrame(frame);
-    if ("error" in f || f.doc !== this.docId || f.type === "snapshot-request") return;
-    if (f.type === "snapshot") return this.onSnapshot(f);
-    if (this.awaitingSnapshot) return;
-    this.serverHeads = A.decodeSyncMessage(f.message).heads;
-    const before = A.getHeads(this.doc);
-    const hadText = typeof this.doc.content === "string";
-    [this.doc, this.sync] = A.receiveSyncMessage(this.doc, this.sync, f.message);
-    const after = A.getHeads(this.doc);
-    if (before.join() !== after.join()) {
-      const patches: TextPatch[] = hadText ? toPatches(A.diff(this.doc, before, after)) : [{ from: 0, to: 0, insert: this.doc.content ?? "" }];
-      if (patches.length) for (const l of this.remoteListeners) l(patches);
-      this.saveSoon();
-    }
-    this.sendSoon();
+  private sendLocal(i: number): void {
+    const u = this.unconfirmed[i]!;
+    this.post({ t: "local", id: u.id, version: this.synced + i, changes: u.changes.toJSON() });
   }
 
-  /** The whole document, as the server stored it: both sides now hold the same changes. */
-  private onSnapshot(f: { part: number; parts: number; data: Uint8Array }): void {
-    const saved = this.snapshotParts.add(f);
-    if (!saved || !this.awaitingSnapshot) return;
-    this.doc = A.load<CollabDoc>(saved);
-    this.awaitingSnapshot = false;
-    this.serverHeads = A.getHeads(this.doc);
-    this.sync = A.decodeSyncState(syncStateAtHeads(this.serverHeads));
-    const text = this.doc.content ?? "";
-    for (const l of this.remoteListeners) l([{ from: 0, to: 0, insert: text }]);
-    this.saveSoon();
-    this.sendSoon();
+  /** Applies a change made on the text at `synced` to the editor, rebasing the unconfirmed edits over it. */
+  private receive(remote: ChangeSet): void {
+    let r = remote;
+    this.unconfirmed = this.unconfirmed.map((u) => {
+      const mine = u.changes.map(r);
+      r = r.map(u.changes, true);
+      return { id: u.id, changes: mine };
+    });
+    if (!r.empty) this.remoteListener?.(r);
+  }
+
+  /** The copy has loaded with `text`: what the editor opened with and what was typed since go onto it. */
+  private catchUp(text: string): void {
+    const base = this.base!;
+    this.base = null;
+    this.receive(text === base ? ChangeSets.empty(base.length) : minimalChange(base, text));
+    this.unconfirmed.forEach((_, i) => this.sendLocal(i));
+  }
+
+  private onWorker(m: FromWorker): void {
+    switch (m.t) {
+      case "loaded":
+        this.loadedText = m.text;
+        if (this.base !== null) this.catchUp(m.text);
+        this.settle(true);
+        return;
+      case "updates": {
+        let rebased = false;
+        for (const u of m.updates) {
+          if ("local" in u) {
+            if (this.unconfirmed[0]?.id === u.local) this.unconfirmed.shift();
+            this.lastConfirmed = u.local;
+          } else {
+            this.receive(ChangeSets.fromJSON(u.remote));
+            rebased = true;
+          }
+          this.synced++;
+        }
+        // Edits sent before a remote change was seen were refused: send them again, rebased.
+        if (rebased) this.unconfirmed.forEach((_, i) => this.sendLocal(i));
+        return;
+      }
+      case "send":
+        this.socket.sendBinary(m.frame);
+        return;
+      case "ack":
+        this.workerAck = { acknowledged: m.acknowledged, upTo: m.upTo };
+        return;
+      case "failed":
+        console.warn("live editing is unavailable:", m.message);
+        this.settle(false);
+        return;
+    }
   }
 
   private onMessage(m: ServerMessage): void {
@@ -158,46 +182,12 @@ export class CollabDocument {
     for (const l of this.presenceListeners) l(all);
   }
 
-  private sendSoon(): void {
-    if (this.sendTimer) return;
-    this.sendTimer = setTimeout(() => {
-      this.sendTimer = undefined;
-      if (this.awaitingSnapshot) return;
-      this.lastSent = Date.now();
-      const [s, msg] = A.generateSyncMessage(this.doc, this.sync);
-      if (!msg) return;
-      // Offline: keep the old state so the message is generated again after reconnecting.
-      if (this.socket.sendBinary(encodeSyncFrame(this.docId, msg))) this.sync = s;
-    }, Math.max(0, this.lastSent + SEND_EVERY_MS - Date.now()));
-  }
-
-  private saveSoon(): void {
-    if (this.saveTimer) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      void saveOffline(this.docId, A.save(this.doc));
-    }, SAVE_EVERY_MS);
-  }
-
   close(): void {
-    clearTimeout(this.sendTimer);
-    if (this.saveTimer) {
-      clearTimeout(this.saveTimer);
-      void saveOffline(this.docId, A.save(this.doc));
-    }
+    if (this.closed) return;
+    // The worker stores its copy, then ends.
+    this.worker.postMessage({ t: "close" } satisfies ToWorker);
+    this.closed = true;
     for (const off of this.offs) off();
     this.socket.leave(this.docId);
   }
-}
-
-/** Turns Automerge text patches on ["content"] into sequential text edits. */
-function toPatches(patches: A.Patch[]): TextPatch[] {
-  const out: TextPatch[] = [];
-  for (const p of patches) {
-    if (p.path[0] !== "content") continue;
-    if (p.action === "splice" && typeof p.path[1] === "number") out.push({ from: p.path[1], to: p.path[1], insert: p.value });
-    else if (p.action === "del" && typeof p.path[1] === "number") out.push({ from: p.path[1], to: p.path[1] + (p.length ?? 1), insert: "" });
-    else if (p.action === "put" && p.path.length === 1 && typeof p.value === "string") out.push({ from: 0, to: Number.MAX_SAFE_INTEGER, insert: p.value });
-  }
-  return out;
 }

@@ -1,6 +1,6 @@
 // The notebook editor (/d/:id): CodeMirror source with live preview, automatic saving that never
 // loses what was typed, running blocks with streamed outputs, outline, view modes, export, sharing.
-import { createEffect, createMemo, createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import { createEffect, createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { A, useParams } from "@solidjs/router";
 import type { DocumentJson } from "../protocol/api-types.ts";
@@ -16,41 +16,20 @@ import { cellLabel, kernelLabel } from "./cell-label.ts";
 import { ShareDialog } from "./share-dialog.tsx";
 import { HistoryPanel } from "./history-panel.tsx";
 import { FilesPanel, uploadFile } from "./files-panel.tsx";
-import { headingsOf } from "./outline.ts";
+import { headingsOf, type Heading } from "./outline.ts";
+import { afterPaint, idleTask } from "./idle-task.ts";
 import { loadDraft, clearDraft, saveDraft } from "./drafts.ts";
 import { CollabDocument, type RemotePresence } from "./collab-document.ts";
 import { collabExtension } from "./collab-codemirror.ts";
+import { minimalChange } from "./collab-text-changes.ts";
 
 type ViewMode = "split" | "editor" | "preview";
 type SaveState = "saved" | "unsaved" | "saving" | "offline" | "error";
 
 const SAVE_DEBOUNCE_MS = 700;
 const PREVIEW_STALL_MS = 3000;
-
-/** The single replacement that turns `from` into `to`: everything between their common prefix and suffix. */
-function minimalChange(from: string, to: string): { from: number; to: number; insert: string } {
-  let start = 0;
-  while (start < from.length && start < to.length && from[start] === to[start]) start++;
-  let endA = from.length;
-  let endB = to.length;
-  while (endA > start && endB > start && from[endA - 1] === to[endB - 1]) (endA--, endB--);
-  return { from: start, to: endA, insert: to.slice(start, endB) };
-}
-
-/** Resolves with the text once the first sync brings it, or null after `ms`. */
-function firstText(c: CollabDocument, ms: number): Promise<string | null> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => (off(), resolve(c.text())), ms);
-    const off = c.onRemote(() => {
-      const t = c.text();
-      if (t !== null) {
-        clearTimeout(timer);
-        off();
-        resolve(t);
-      }
-    });
-  });
-}
+/** How long the document's live copy may take to load before the page saves whole texts instead. */
+const LIVE_WAIT_MS = 30_000;
 
 export function EditorPage() {
   const params = useParams();
@@ -58,10 +37,14 @@ export function EditorPage() {
   const socket = notebookSocket();
   const [doc, setDoc] = createSignal<DocumentJson | null>(null);
   const [loadError, setLoadError] = createSignal<string | null>(null);
-  const [text, setText] = createSignal("");
+  /** The text the page opened with, until the editor exists. */
+  let openedText = "";
+  /** The editor's text, copied once per change and only when something reads it. */
+  const text = () => editor?.text() ?? openedText;
   const [saveState, setSaveState] = createSignal<SaveState>("saved");
   const [mode, setMode] = createSignal<ViewMode>((localStorage.getItem("pymd:view") as ViewMode | null) ?? "split");
-  const [preview, setPreview] = createStore<{ blocks: PreviewBlockJson[] }>({ blocks: [] });
+  /** Blocks keyed by what they show, so an edit re-renders the blocks it changed and the others keep their DOM (even when moved). */
+  const [preview, setPreview] = createStore<{ blocks: (PreviewBlockJson & { key: string })[] }>({ blocks: [] });
   const [problems, setProblems] = createSignal<{ line: number; message: string }[]>([]);
   const [cells, setCells] = createSignal<Record<number, LiveCell>>({});
   const [running, setRunning] = createSignal<{ runId: string; by: string } | null>(null);
@@ -103,8 +86,18 @@ export function EditorPage() {
   const id = () => params.id!;
   const canEdit = () => doc()?.role === "owner" || doc()?.role === "editor";
   const canRun = () => canEdit() && session.user()?.role !== "viewer" && executionOff() === null;
-  const parsedForOutline = createMemo(() => parsePymd(text()));
-  const outline = createMemo(() => headingsOf(parsedForOutline()));
+  /** The outline is brought up to date when the page is idle, not on each keystroke; rows are updated in place. */
+  const [outlineState, setOutlineState] = createStore<{ headings: Heading[]; legacy: boolean }>({ headings: [], legacy: false });
+  const outline = () => outlineState.headings;
+  const outlineTask = idleTask(() => {
+    const parsed = parsePymd(text());
+    setOutlineState("headings", reconcile(headingsOf(parsed)));
+    setOutlineState("legacy", parsed.headingMode === "legacy");
+  }, 250);
+  /** Without live sync, a copy of the text in this browser until the server has it. */
+  const draftTask = idleTask(() => {
+    if (!collab && canEdit() && text() !== savedText) saveDraft(id(), text(), doc()?.updatedAt ?? "");
+  }, 250);
 
   createEffect(() => localStorage.setItem("pymd:view", mode()));
 
@@ -168,12 +161,23 @@ export function EditorPage() {
     return ok;
   };
 
-  const onChange = (value: string) => {
-    setText(value);
-    requestPreview();
+  /** Several keystrokes within one frame ask for one preview, sent once the frame showing them is painted. */
+  let previewAsked = false;
+  const schedulePreview = () => {
+    if (previewAsked) return;
+    previewAsked = true;
+    afterPaint(() => {
+      previewAsked = false;
+      requestPreview();
+    });
+  };
+
+  const onChange = () => {
+    schedulePreview();
+    outlineTask.schedule();
     // With Automerge the binding sends every edit and IndexedDB keeps it; the state poll shows it.
     if (collab) return;
-    saveDraft(id(), value, doc()?.updatedAt ?? "");
+    draftTask.schedule();
     setSaveState("unsaved");
     clearTimeout(saveTimer);
     saveTimer = setTimeout(() => void flush(), SAVE_DEBOUNCE_MS);
@@ -248,7 +252,7 @@ export function EditorPage() {
         }
         if (m.seq < appliedSeq) return;
         appliedSeq = m.seq;
-        setPreview("blocks", reconcile(m.blocks, { key: "block" }));
+        setPreview("blocks", reconcile(m.blocks.map((b) => ({ ...b, key: `${b.kind}\u0000${b.html}` })), { key: "key" }));
         setProblems(m.problems);
         if (cellsUntilSeq !== null && m.seq > cellsUntilSeq && !running()) {
           cellsUntilSeq = null;
@@ -331,6 +335,7 @@ export function EditorPage() {
   };
 
   const beforeUnload = (e: BeforeUnloadEvent) => {
+    draftTask.flush();
     if (collab) {
       // The IndexedDB copy keeps unsent edits; warn only when the server has not stored them.
       if (!collab.acknowledged()) e.preventDefault();
@@ -366,31 +371,19 @@ export function EditorPage() {
     setTitle(d.title);
     savedText = d.content;
     const writable = d.role === "owner" || d.role === "editor";
-    let initial = d.content;
+    // The text shows at once, from the REST answer. Live editing starts once the document's copy
+    // has loaded (in a worker, so a large one does not freeze the page); what is typed meanwhile
+    // waits in the binding and goes onto that copy.
+    let c: CollabDocument | null = null;
     try {
-      collab = await CollabDocument.open(d.id, socket);
-      // A browser with no copy yet starts empty and receives the text with the first sync.
-      const text0 = collab.text() ?? (await firstText(collab, 8000));
-      if (text0 === null) throw new Error("no text from the server");
-      initial = text0;
-      collab.onPresence(setPeople);
-      setSyncMode("automerge");
+      c = CollabDocument.open(d.id, socket);
     } catch (e) {
       console.warn("live editing is unavailable; saving whole texts instead", e);
-      setSyncMode("save");
-      collab?.close();
-      collab = null;
-      const draft = loadDraft(d.id);
-      if (draft && draft.text !== d.content && writable) {
-        // Unsaved typing from an earlier visit (a reload, a lost connection) wins over the stored text.
-        initial = draft.text;
-        setNotice(draft.base === d.updatedAt ? "Restored unsaved changes from this browser." : "Restored unsaved changes from this browser; the document also changed elsewhere since.");
-      }
-      socket.join(d.id);
     }
-    setText(initial);
+    collab = c;
+    openedText = d.content;
     editor = createCodeEditor(editorHost, {
-      doc: initial,
+      doc: d.content,
       readOnly: !writable,
       settings: session.settings(),
       onChange,
@@ -398,26 +391,45 @@ export function EditorPage() {
       onRunBlock: () => void run("block"),
       onRunAll: () => void run("all"),
       onScroll: syncScroll,
-      extensions: collab ? [collabExtension(collab)] : [],
+      extensions: c ? [collabExtension(c)] : [],
     });
-    if (collab) {
-      const c = collab;
-      // Typing saved as a draft by an earlier visit that could not sync live is replayed as an
-      // edit, touching only the span that differs, then the draft is dropped.
-      const draft = loadDraft(d.id);
-      if (draft && writable && draft.text !== initial) {
-        editor.view.dispatch({ changes: minimalChange(initial, draft.text) });
-        setNotice("Restored unsaved changes from this browser.");
-      }
-      clearDraft(d.id);
-      const showAck = () => setSaveState(c.acknowledged() ? "saved" : socket.state() === "online" ? "saving" : "offline");
-      showAck();
-      ackTimer = setInterval(showAck, 300);
-    } else if (initial !== d.content) {
-      setSaveState("unsaved");
-      void flush();
+    // Typing saved as a draft by an earlier visit that could not sync live is replayed as an edit,
+    // touching only the span that differs.
+    const draft = loadDraft(d.id);
+    if (draft && writable && draft.text !== d.content) {
+      editor.view.dispatch({ changes: minimalChange(d.content, draft.text) });
+      setNotice(draft.base === d.updatedAt ? "Restored unsaved changes from this browser." : "Restored unsaved changes from this browser; the document also changed elsewhere since.");
     }
     requestPreview();
+    outlineTask.schedule();
+    const saveWholeTexts = () => {
+      setSyncMode("save");
+      clearInterval(ackTimer);
+      if (collab) {
+        collab.close();
+        collab = null;
+        editor?.setExtensions([]);
+      }
+      socket.join(d.id);
+      if (text() !== savedText) {
+        setSaveState("unsaved");
+        void flush();
+      } else setSaveState("saved");
+    };
+    if (!c) return saveWholeTexts();
+    const showAck = () => setSaveState(c.acknowledged() ? "saved" : !c.live() && !c.hasLocalEdits() ? "saved" : socket.state() === "online" ? "saving" : "offline");
+    showAck();
+    ackTimer = setInterval(showAck, 300);
+    const live = await Promise.race([c.loaded, new Promise<boolean>((r) => setTimeout(() => r(false), LIVE_WAIT_MS))]);
+    if (collab !== c) return;
+    if (!live) {
+      console.warn("live editing is unavailable; saving whole texts instead");
+      return saveWholeTexts();
+    }
+    c.onPresence(setPeople);
+    setSyncMode("automerge");
+    clearDraft(d.id);
+    showAck();
   });
 
   createEffect(() => editor?.applySettings(session.settings()));
@@ -441,6 +453,8 @@ export function EditorPage() {
     clearTimeout(saveTimer);
     clearTimeout(previewTimer);
     clearInterval(ackTimer);
+    outlineTask.cancel();
+    draftTask.flush();
     editor?.destroy();
     if (collab) collab.close();
     else {
@@ -630,7 +644,7 @@ export function EditorPage() {
                   </For>
                 </ul>
               </Show>
-              <Show when={parsedForOutline().headingMode === "legacy" && outline().length > 0}>
+              <Show when={outlineState.legacy && outline().length > 0}>
                 <p class="muted small" data-testid="legacy-headings">
                   Legacy heading mode: this document has no <code># #</code> heading, so short single-<code>#</code> title lines are headings. Add one <code># # Title</code> to switch to plain Markdown.
                 </p>

@@ -1,7 +1,7 @@
 // The rendered notebook beside the editor: server-rendered, sanitized blocks, each code cell with
 // its execution counter, its run state (queued, running with elapsed time, done with duration,
 // error), whether its outputs are stale, and its live outputs.
-import { For, Show, createSignal, onCleanup, type Accessor } from "solid-js";
+import { For, Show, createEffect, createSignal, onCleanup, type Accessor } from "solid-js";
 import type { CellStateJson, PreviewBlockJson, StaleReason } from "../protocol/ws-messages.ts";
 import { cellLabel, STALE_TEXT } from "./cell-label.ts";
 
@@ -14,14 +14,29 @@ export function staleOf(block: PreviewBlockJson, cell: LiveCell | undefined): St
   return cell ? null : block.stale;
 }
 
+/** One clock for every running cell's elapsed time; it ticks only while some cell is running (a long notebook has hundreds of cells). */
+const [now, setNow] = createSignal(Date.now());
+let running = 0;
+let clock: ReturnType<typeof setInterval> | undefined;
+function tickWhile(active: () => boolean): void {
+  createEffect(() => {
+    if (!active()) return;
+    if (running++ === 0) {
+      setNow(Date.now());
+      clock = setInterval(() => setNow(Date.now()), 100);
+    }
+    onCleanup(() => {
+      if (--running === 0) clearInterval(clock);
+    });
+  });
+}
+
 function CellBar(props: { cell: LiveCell | undefined; block: PreviewBlockJson; canRun: boolean; onRun: () => void }) {
-  const [now, setNow] = createSignal(Date.now());
-  const timer = setInterval(() => setNow(Date.now()), 100);
-  onCleanup(() => clearInterval(timer));
   const status = () => props.cell?.status ?? props.block.status;
+  tickWhile(() => status() === "running");
   const count = () => (props.cell ? props.cell.count : props.block.count);
   const stale = () => staleOf(props.block, props.cell);
-  const label = () => cellLabel(status(), props.cell?.durationMs ?? props.block.durationMs, props.cell?.startedAt ?? null, now());
+  const label = () => (status() === "running" ? cellLabel(status(), null, props.cell?.startedAt ?? null, now()) : cellLabel(status(), props.cell?.durationMs ?? props.block.durationMs));
   return (
     <div class="cell-bar" data-status={status()}>
       <span class="cell-count" data-testid="cell-count">

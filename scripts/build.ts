@@ -18,7 +18,8 @@ export async function buildClient(): Promise<string[]> {
   rmSync(clientOut, { recursive: true, force: true });
   mkdirSync(clientOut, { recursive: true });
   const result = await Bun.build({
-    entrypoints: [join(root, "client", "index.html")],
+    // the collaboration worker is its own script (client/collab-document.ts starts it by name)
+    entrypoints: [join(root, "client", "index.html"), join(root, "client", "collab-worker.ts")],
     outdir: clientOut,
     target: "browser",
     minify: true,

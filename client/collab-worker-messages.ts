@@ -1,0 +1,32 @@
+// What the page and its collaboration worker say to each other. The worker owns the document's
+// Automerge copy; the page owns the text in the editor. Text changes travel as CodeMirror change
+// sets (JSON) numbered by a version both sides count, so edits crossing in flight are rebased,
+// never applied at the wrong place.
+import type { ChangeSetJson } from "./collab-text-changes.ts";
+
+export type ToWorker =
+  /** Opens the document: its offline copy first, then a sync with the server. */
+  | { t: "open"; docId: string; wasmUrl: string; online: boolean }
+  /** A binary frame the server sent for this document. */
+  | { t: "frame"; frame: Uint8Array }
+  /** The socket (re)connected: a new sync conversation starts. */
+  | { t: "online" }
+  /**
+   * A local edit, made on the text at `version`. The worker applies it only when its text is at
+   * that version; otherwise a remote change came first, and the page sends it again rebased.
+   */
+  | { t: "local"; id: number; version: number; changes: ChangeSetJson }
+  /** Stores the offline copy now and stops. */
+  | { t: "close" };
+
+export type FromWorker =
+  /** The text as the worker's version 0 (from the offline copy, the server's snapshot or the first sync). */
+  | { t: "loaded"; text: string }
+  /** Changes at the worker's next versions, in order: a local edit it applied, or a remote change. */
+  | { t: "updates"; updates: ({ local: number } | { remote: ChangeSetJson })[] }
+  /** A frame to send to the server. */
+  | { t: "send"; frame: Uint8Array }
+  /** Whether the server has stored every change the worker holds, after the local edits up to `upTo`. */
+  | { t: "ack"; acknowledged: boolean; upTo: number }
+  /** The document could not be opened or synced. */
+  | { t: "failed"; message: string };
