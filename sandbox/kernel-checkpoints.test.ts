@@ -187,6 +187,56 @@ for (const jail of jailsUnderTest())
   });
 
 for (const jail of jailsUnderTest())
+  describe(`kernel checkpoints out of file descriptors (${jail.backend})`, () => {
+    test("a kernel whose notebook holds every descriptor still gives the top-down result, and says how", async () => {
+      const sandbox = await createSandbox({ backend: jail.backend, tools: jail.tools, limits: { wallTimeMs: 10_000 } });
+      const kernel = await sandbox.startKernel();
+      try {
+        // block 1 takes every file descriptor: no checkpoint can listen, and the kernel cannot reach one
+        const blocks = doc("import os\nfds = []\nwhile True:\n    try:\n        fds.append(os.open('/dev/null', os.O_RDONLY))\n    except OSError:\n        break\nw = 6", "print(w)");
+        const first = await kernel.run(blocks, undefined, undefined, { prefix: [] });
+        clean(first);
+        expect(stdoutOf(first)).toBe("6\n");
+        const events = await kernel.run([edit(blocks[1]!, "print(w * 7)")], undefined, undefined, { prefix: [blocks[0]!] });
+        clean(events);
+        expect(stdoutOf(events, 1)).toBe("42\n");
+        // the checkpoint before block 2 resumed; or, where it could not listen or reach the first
+        // process, block 1 ran again (from a fresh state or a restarted kernel) and the note says so
+        const ran = ranBlocks(events);
+        expect([[1], [0, 1]]).toContainEqual(ran);
+        if (ran.length === 2) expect(notesOf(events, 1)[0]).toContain("the block above ran first");
+      } finally {
+        await kernel.close();
+      }
+    });
+  });
+
+for (const jail of jailsUnderTest())
+  describe(`kernel checkpoints when nothing can be resumed (${jail.backend})`, () => {
+    test("the host restarts the kernel and runs the blocks above again, and the note says why", async () => {
+      const sandbox = await createSandbox({ backend: jail.backend, tools: jail.tools, limits: { wallTimeMs: 10_000 } });
+      const kernel = await sandbox.startKernel();
+      try {
+        // block 1 leaves its process no new descriptor at all: its checkpoints cannot listen and
+        // it cannot reach the first process either
+        const blocks = doc("import resource\nresource.setrlimit(resource.RLIMIT_NOFILE, (3, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))\nw = 6", "print(w)");
+        const first = await kernel.run(blocks, undefined, undefined, { prefix: [] });
+        clean(first);
+        expect(stdoutOf(first)).toBe("6\n");
+        const events = await kernel.run([edit(blocks[1]!, "print(w * 7)")], undefined, undefined, { prefix: [blocks[0]!] });
+        clean(events);
+        expect(ranBlocks(events)).toEqual([0, 1]);
+        expect(stdoutOf(events, 1)).toBe("42\n");
+        const [note] = notesOf(events, 1);
+        expect(note).toContain("the kernel was restarted");
+        expect(note).toContain("no saved state could be resumed");
+      } finally {
+        await kernel.close();
+      }
+    });
+  });
+
+for (const jail of jailsUnderTest())
   describe(`kernel checkpoints and the memory watchdog (${jail.backend})`, () => {
     test("without a memory cgroup, checkpoints of a large kernel are counted once, not once per process", async () => {
       const MiB = 1024 * 1024;

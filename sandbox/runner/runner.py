@@ -158,7 +158,11 @@ def _fd_pump(stop_r, done):
 
 
 def _start_pump():
-    stop_r, stop_w = os.pipe()
+    try:
+        stop_r, stop_w = os.pipe()
+    except OSError:
+        # no descriptor left (the notebook holds them all): output of fd 1/2 arrives at each block's end
+        return
     done = _thread.allocate_lock()
     done.acquire()
     try:
@@ -915,23 +919,31 @@ def _recv_all(conn):
         parts.append(b)
 
 
-def _send(pid, msg, reply=True):
-    """Sends one message to the process waiting on its inbox; returns its reply."""
+def _connect(pid):
+    """A connection to the inbox of the process `pid`; OSError when there is none."""
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
         for _ in range(25):
             try:
                 sock.connect(_inbox(pid))
-                break
+                return sock
             except (ConnectionRefusedError, FileNotFoundError):
                 # a checkpoint forked a moment ago may not be listening yet
-                try:
-                    os.kill(pid, 0)
-                except OSError:
-                    return b"err:its process is gone"
+                os.kill(pid, 0)
                 time.sleep(0.002)
-        else:
-            return b"err:its process does not answer"
+        raise OSError("its process does not answer")
+    except BaseException:
+        sock.close()
+        raise
+
+
+def _send(pid, msg, reply=True, sock=None):
+    """Sends one message to the process waiting on its inbox; returns its reply."""
+    try:
+        sock = sock or _connect(pid)
+    except OSError as e:
+        return b"err:" + (str(e) or "its process is gone").encode()
+    try:
         sock.sendall(msg)
         sock.shutdown(_socket.SHUT_WR)
         return _recv_all(sock) if reply else b"ok"
@@ -1024,12 +1036,25 @@ def _serve_one(sock, is_root):
             os._exit(int(msg[1:]))
         if msg[:1] != b"R":
             return True
+        # the root must learn of the new live process before the old one exits: the way to tell
+        # it is opened first, and without one nothing is forked
+        to_root = None
+        if not is_root:
+            try:
+                to_root = _connect(_root_pid[0])
+            except OSError as e:
+                conn.sendall(b"err:the kernel's first process could not be reached (%s)" % str(e).encode())
+                return True
         try:
             pid = os.fork()
         except OSError as e:
+            if to_root is not None:
+                to_root.close()
             conn.sendall(b"err:forking was refused (%s)" % (e.strerror or str(e)).encode())
             return True
         if pid == 0:
+            if to_root is not None:
+                to_root.close()
             sock.close()
             _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)
             _signal.signal(_signal.SIGINT, _on_sigint)
@@ -1039,10 +1064,7 @@ def _serve_one(sock, is_root):
         if is_root:
             _live_pid[0] = pid
         else:
-            try:
-                _send(_root_pid[0], b"L%d" % pid, reply=False)
-            except OSError:
-                pass
+            _send(_root_pid[0], b"L%d" % pid, reply=False, sock=to_root)
         conn.sendall(b"ok")
     except OSError:
         pass
