@@ -1,5 +1,6 @@
 // Read-only public links: a published document rendered with its last outputs, for anyone
-// holding the link. Nothing is executed for a public reader.
+// holding the link. Nothing is executed for a public reader, and what is rendered is what is
+// stored: a page is rendered once per state of its text and outputs, and readers share that render.
 import { parsePymd } from "../../protocol/pymd-parser.ts";
 import type { DocumentsService } from "../documents/documents-service.ts";
 import type { NotebookSessions } from "../runtime/notebook-sessions.ts";
@@ -11,17 +12,33 @@ export interface PublicRouteDeps {
   notebooks: NotebookSessions;
 }
 
+/** Rendered public pages kept, the latest first out last. */
+const PAGES_KEPT = 8;
+
 export function registerPublicRoutes(r: Router, d: PublicRouteDeps): void {
+  /** Renders (finished or in flight) by what they depend on: the document's text, its outputs, its link. */
+  const pages = new Map<string, Promise<string>>();
+
   r.get("/api/v1/public/:slug", "A published document, rendered with its last outputs (no sign-in)", "none", async (c) => {
     const doc = d.documents.publicBySlug(c.params.slug!);
-    const results = d.notebooks.resultsFor(doc.id, parsePymd(doc.content));
-    return {
-      title: doc.title,
-      updatedAt: new Date(doc.updatedAt).toISOString(),
-      html: await renderFragment(doc.content, results, {
+    const slug = doc.publicSlug ?? c.params.slug!;
+    const key = `${doc.id}\u0000${slug}\u0000${Bun.hash(doc.content).toString(36)}\u0000${d.notebooks.outputsStamp(doc.id)}`;
+    let page = pages.get(key);
+    if (page) {
+      pages.delete(key);
+    } else {
+      const results = d.notebooks.resultsFor(doc.id, parsePymd(doc.content));
+      page = renderFragment(doc.content, results, {
         // only the files this document references are served on its public link
-        fileUrl: (path, use) => `/api/v1/public/${encodeURIComponent(doc.publicSlug ?? c.params.slug!)}/file?path=${encodeURIComponent(path)}${use === "img" ? "&inline=1" : ""}`,
-      }),
-    };
+        fileUrl: (path, use) => `/api/v1/public/${encodeURIComponent(slug)}/file?path=${encodeURIComponent(path)}${use === "img" ? "&inline=1" : ""}`,
+      });
+      // a render that failed is not kept: the next reader tries again
+      page.catch(() => pages.get(key) === page && pages.delete(key));
+      // one page per document: an older state of it is not served again
+      for (const k of pages.keys()) if (k.startsWith(`${doc.id}\u0000`)) pages.delete(k);
+    }
+    pages.set(key, page);
+    while (pages.size > PAGES_KEPT) pages.delete(pages.keys().next().value!);
+    return { title: doc.title, updatedAt: new Date(doc.updatedAt).toISOString(), html: await page };
   });
 }

@@ -115,9 +115,11 @@ describe("bounded outputs", () => {
       const pub = await alice.json("PATCH", `/api/v1/documents/${doc}`, { isPublic: true });
       expect(pub.status).toBe(200);
       const slug = pub.body.publicSlug as string;
-      const page = await srv.anonymous().json("GET", `/api/v1/public/${slug}`);
-      expect(page.status).toBe(200);
-      const html = page.body.html as string;
+      // three anonymous readers at once get the same page
+      const pages = await Promise.all([0, 1, 2].map(() => srv.anonymous().json("GET", `/api/v1/public/${slug}`)));
+      expect(pages.map((p) => p.status)).toEqual([200, 200, 200]);
+      const html = pages[0]!.body.html as string;
+      expect(pages.every((p) => p.body.html === html)).toBe(true);
       for (const b of [0, 1, 2, 3, 4]) expect(html).toContain(`round-3-block-${b}`);
       expect(html).not.toContain("round-1-block");
       expect(html).not.toContain("round-2-block");
@@ -128,6 +130,13 @@ describe("bounded outputs", () => {
       const again = await srv.anonymous().json("GET", `/api/v1/public/${slug}`);
       expect(again.status).toBe(200);
       expect(again.body.html).toBe(html);
+      // an edit of the text shows at once on the page (a kept render is for one state of text and outputs)
+      const edited = round(3).replace("# # Outputs", "# # Outputs, edited");
+      expect((await alice.json("PATCH", `/api/v1/documents/${doc}`, { content: edited })).status).toBe(200);
+      const after = await srv.anonymous().json("GET", `/api/v1/public/${slug}`);
+      expect(after.status).toBe(200);
+      expect(after.body.html).toContain("Outputs, edited");
+      expect(after.body.html).toContain("round-3-block-4");
     } finally {
       db.close();
     }

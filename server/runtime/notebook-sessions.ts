@@ -74,6 +74,9 @@ class NotebookSession {
   private versions = new Map<string, number>();
   /** Output versions are numbered across the session, so a cached render is never taken for another. */
   private versionSeq = 0;
+  /** Sessions are numbered across the process, so an outputs stamp names one session's outputs. */
+  private static opened = 0;
+  private readonly serial = ++NotebookSession.opened;
   private running: { runId: string; abort: AbortController } | null = null;
   private readonly cache = new SessionRenderCache();
   idleSince = Date.now();
@@ -186,6 +189,11 @@ class NotebookSession {
         // A watcher whose socket failed is removed when its close arrives.
       }
     }
+  }
+
+  /** Moves whenever the outputs this session holds change. */
+  get outputsStamp(): string {
+    return `live:${this.serial}:${this.versionSeq}`;
   }
 
   /** Results of the last runs mapped onto the blocks of `parsed` by their code. */
@@ -425,6 +433,7 @@ class NotebookSession {
     const shown = new Set([...this.placeOutputs(parsed).values()].map((p) => p.hash));
     for (const h of [...this.outputs.keys()]) {
       if (shown.has(h)) continue;
+      this.versionSeq++;
       this.outputs.delete(h);
       this.ranIn.delete(h);
       this.versions.delete(h);
@@ -579,6 +588,11 @@ export class NotebookSessions {
     if (live) return live.resultsFor(parsed);
     // only the outputs of the blocks there are now are read
     return resultsByBlock(this.store.forHashes(docId, executableBlocks(parsed).map((b) => codeHash(b.code))), parsed);
+  }
+
+  /** Names the outputs `resultsFor` reads now: equal stamps, equal results (for caching what is rendered from them). */
+  outputsStamp(docId: string): string {
+    return this.sessions.get(docId)?.outputsStamp ?? `stored:${this.store.stamp(docId)}`;
   }
 
   /** Closes the sessions nobody has watched for the idle-close time; their kernels' variables are gone. */

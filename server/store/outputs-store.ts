@@ -23,6 +23,14 @@ export class OutputsStore {
     return parsed(rows);
   }
 
+  /** Changes whenever a document's stored outputs do (a save stamps its row; a removal lowers the count). */
+  stamp(documentId: string): string {
+    const r = this.db
+      .query<{ n: number; latest: number | null }, [string]>("SELECT count(*) AS n, max(updated_at) AS latest FROM document_outputs WHERE document_id = ?")
+      .get(documentId);
+    return `${r?.n ?? 0}:${r?.latest ?? 0}`;
+  }
+
   save(documentId: string, codeHash: string, result: BlockResult): void {
     this.db
       .query(
