@@ -36,6 +36,9 @@ import { accessEpoch } from "./store/access-epoch.ts";
 import { CollabDocuments } from "./sync/collab-documents.ts";
 import { loadAutomerge } from "./sync/automerge.ts";
 import { CONTENT_MAX_BYTES } from "./documents/document-rules.ts";
+import { TerminalSessions } from "./terminal/terminal-sessions.ts";
+import { mountTerminalSocket } from "./ws/terminal-socket.ts";
+import { registerTerminalRoutes } from "./http/terminal-routes.ts";
 
 export interface Services {
   db: Database;
@@ -98,6 +101,8 @@ export interface RunningServer {
   services: Services;
   sandbox: () => Promise<Sandbox>;
   notebooks: NotebookSessions;
+  /** null with --terminals off. */
+  terminals: TerminalSessions | null;
   stop(): Promise<void>;
 }
 
@@ -162,6 +167,19 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     baseUrl: config.baseUrl,
     accessEpoch: () => accessEpoch(services.db),
   });
+  // terminals: with --terminals off neither the socket nor its route exists
+  const terminals =
+    config.terminals === "on"
+      ? new TerminalSessions(
+          { sandbox, executions, documents: services.documents, sessions: services.sessions, files, log },
+          { idleCloseMinutes: config.terminalIdleCloseMinutes, perUser: config.kernelsPerUser },
+        )
+      : null;
+  if (terminals) {
+    metrics.addGauge("pymd_open_terminals", "Terminals with a live shell.", () => terminals.count);
+    registerTerminalRoutes(router, { documents: services.documents, terminals });
+    mountTerminalSocket(app as never, { log, metrics, sessions: services.sessions, terminals, baseUrl: config.baseUrl });
+  }
   registerDocumentRoutes(router, { documents: services.documents, exportRendered: renderedExport({ documents: services.documents, executions, files, storedResults }),
     ipynb: notebookInterchange({ documents: services.documents, files, resultsFor: (id, source) => notebooks.resultsFor(id, parsePymd(source)) }),
   });
@@ -217,8 +235,10 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     services,
     sandbox,
     notebooks,
+    terminals,
     async stop() {
       clearInterval(timer);
+      await terminals?.closeAll();
       await notebooks.closeAll();
       await app.stop(true);
       collab.closeAll();

@@ -28,7 +28,7 @@ export interface TerminalStart {
 
 export class TerminalProcess {
   readonly exited: Promise<void>;
-  private proc: ReturnType<typeof Bun.spawn>;
+  private readonly proc: ReturnType<typeof Bun.spawn>;
   private reader: ReadableStreamDefaultReader<Uint8Array>;
   private buf = new Uint8Array(0);
   private exit: TerminalEvent | null = null;
@@ -57,7 +57,7 @@ export class TerminalProcess {
     this.reader = (this.proc.stdout as ReadableStream<Uint8Array>).getReader();
     // stderr holds only the jail's own complaints (the shell's goes to the terminal); the tail is kept for the report
     void (async () => {
-      const r = (this.proc.stderr as ReadableStream<Uint8Array>).getReader();
+      const r = (proc.stderr as ReadableStream<Uint8Array>).getReader();
       const dec = new TextDecoder();
       try {
         for (;;) {

@@ -47,6 +47,10 @@ export interface Config {
   kernelIdleCloseMinutes: number;
   /** Live kernels one user may hold at once; starting another closes their oldest idle one. */
   kernelsPerUser: number;
+  /** "off": no terminals at all (the editor shows none, the endpoint refuses). */
+  terminals: "on" | "off";
+  /** Minutes a terminal is kept without input before it is closed (0: never for idleness). */
+  terminalIdleCloseMinutes: number;
   /** Reverse proxies whose X-Forwarded-For names the client address (none by default). */
   trustedProxy: IpRanges;
   /** Bearer token that may read /metrics; null: only signed-in admins may. */
@@ -139,6 +143,8 @@ export const SERVE_OPTIONS = [
   spec({ key: "renderWorkers", flag: "--render-workers", env: "PYMD_RENDER_WORKERS", parse: intIn(0, 16), defaultValue: defaultRenderWorkers, help: "worker threads that render large documents and outputs off the main thread; 0 renders on it (default: one fewer than the cores, 1 to 4)" }),
   spec({ key: "kernelIdleCloseMinutes", flag: "--kernel-idle-close", env: "PYMD_KERNEL_IDLE_CLOSE", parse: intIn(0, 10080), defaultValue: () => 30, help: "minutes a kernel is kept after the last person leaves its document; 0 keeps it until the server stops (default 30)" }),
   spec({ key: "kernelsPerUser", flag: "--kernels-per-user", env: "PYMD_KERNELS_PER_USER", parse: intIn(1, 256), defaultValue: () => 4, help: "live kernels one user may hold at once; opening another closes their oldest idle one (default 4)" }),
+  spec({ key: "terminals", flag: "--terminals", env: "PYMD_TERMINALS", parse: oneOf("on", "off"), defaultValue: () => "on" as "on" | "off", help: "on | off: off gives nobody a terminal in the editor (default on)" }),
+  spec({ key: "terminalIdleCloseMinutes", flag: "--terminal-idle-close", env: "PYMD_TERMINAL_IDLE_CLOSE", parse: intIn(0, 10080), defaultValue: () => 30, help: "minutes a terminal is kept without input before its shell is closed; 0 never closes it for idleness (default 30)" }),
   spec({ key: "runOutputKb", flag: "--run-output", env: "PYMD_RUN_OUTPUT", parse: intIn(1, 1048576), defaultValue: () => 1024, help: "output one block may print, KiB, then truncated (default 1024)" }),
   spec({
     key: "trustedProxy", flag: "--trusted-proxy", env: "PYMD_TRUSTED_PROXY",

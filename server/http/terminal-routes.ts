@@ -1,0 +1,17 @@
+// Whether the editor offers a terminal on a document: registered only when terminals are on, so
+// with --terminals off this route, like the socket, is not there at all (404).
+import type { DocumentsService } from "../documents/documents-service.ts";
+import type { TerminalSessions } from "../terminal/terminal-sessions.ts";
+import type { Router } from "./router.ts";
+
+export function registerTerminalRoutes(r: Router, d: { documents: DocumentsService; terminals: TerminalSessions }): void {
+  r.get("/api/v1/documents/:id/terminal", "Whether you may open a terminal on this document (editors and owners), and its idle close", "user", (c) => {
+    const { role } = d.documents.access(c.user(), c.params.id!);
+    return {
+      allowed: role !== "viewer",
+      reason: role === "viewer" ? "Viewers cannot open a terminal" : null,
+      idleCloseMinutes: d.terminals.opts.idleCloseMinutes,
+      open: d.terminals.countFor(c.user().id, c.params.id!),
+    };
+  });
+}
