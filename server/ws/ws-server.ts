@@ -1,7 +1,7 @@
 // The WebSocket endpoint /api/v1/ws: authenticates the connection (session cookie or API token,
 // same-origin only for cookies), validates every frame, limits its rate and size, checks access
-// to the document on every message and before every push, and hands work to the notebook sessions and, for Automerge
-// sync (binary frames) and presence, to the collaboration layer.
+// to the document on every message and before every push, and hands each message to the owner of
+// the open document it is about (open-documents.ts: its connections, kernel session and Automerge document).
 import type { Elysia } from "elysia";
 import { parseClientMessage, WS_MAX_FRAME_BYTES, WS_PROTOCOL_VERSION, type ServerMessage } from "../../protocol/ws-messages.ts";
 import { AppError } from "../errors.ts";
@@ -10,8 +10,9 @@ import { CONTENT_MAX_BYTES } from "../documents/document-rules.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Authenticated, SessionManager } from "../auth/sessions.ts";
 import type { DocumentsService } from "../documents/documents-service.ts";
-import type { NotebookSessions, Watcher } from "../runtime/notebook-sessions.ts";
-import type { CollabDocuments, CollabPeer } from "../sync/collab-documents.ts";
+import type { NotebookSessions } from "../runtime/notebook-sessions.ts";
+import type { CollabDocuments } from "../sync/collab-documents.ts";
+import { OpenDocuments, type Member, type OpenDocument } from "./open-documents.ts";
 import { decodeBinaryFrame, SYNC_MAX_FRAME_BYTES } from "../../protocol/collab-frames.ts";
 import type { Metrics } from "../http/metrics.ts";
 import { authenticateRequest, expectedOrigin } from "../http/http-app.ts";
@@ -75,6 +76,7 @@ function authenticate(request: Request, d: WsDeps): Authenticated | string {
 
 export function mountWebSocket(app: Elysia, d: WsDeps): void {
   const conns = new Map<string, Conn>();
+  const docs = new OpenDocuments(d.notebooks, d.collab);
   let counter = 0;
 
   /**
@@ -123,8 +125,7 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
     c.joined.delete(docId);
     c.cleared.delete(docId);
     if (c.previews.delete(docId)) d.metrics.previews.waiting--;
-    d.notebooks.leave(docId, c.id);
-    d.collab.leave(docId, c.id);
+    docs.leave(docId, c.id);
     const err = e instanceof AppError ? e : new AppError("internal", "Internal error");
     if (!(e instanceof AppError)) d.log.error("access check before a push failed", { err: e instanceof Error ? e.stack ?? e.message : String(e) });
     c.send({ t: "error", code: err.code, message: err.message, doc: docId });
@@ -152,7 +153,8 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
     }
   };
 
-  const peerOf = (c: Conn, docId: string): CollabPeer => ({
+  /** The connection as the document sees it: every push is checked first. */
+  const memberOf = (c: Conn, docId: string): Member => ({
     id: c.id,
     userId: c.auth.user.id,
     username: c.auth.user.username,
@@ -160,16 +162,23 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
     sendBinary: (f) => void (mayPush(c, docId) && c.sendBinary(f)),
   });
 
+  /** The open document a message is about; the connection must have joined it. */
+  const joinedDoc = (c: Conn, docId: string): OpenDocument => {
+    const doc = c.joined.has(docId) ? docs.of(docId, c.id) : undefined;
+    if (!doc) throw new AppError("validation_failed", "join the document first");
+    return doc;
+  };
+
   /** A binary frame is an Automerge sync message or a snapshot request; anything wrong with one ends the connection. */
   const handleBinary = (c: Conn, frame: Uint8Array) => {
     const f = decodeBinaryFrame(frame, SYNC_MAX_FRAME_BYTES);
     if ("error" in f) return fail(c, f.error === "frame too large" ? "too_large" : "bad_frame", f.error, true);
     if (f.type === "snapshot") return fail(c, "bad_frame", "snapshots travel from the server only", true);
     try {
-      if (!c.joined.has(f.doc)) throw new AppError("validation_failed", "join the document first");
+      const doc = joinedDoc(c, f.doc);
       const { role } = access(c, f.doc);
-      if (f.type === "snapshot-request") d.collab.requestSnapshot(f.doc, c.id);
-      else d.collab.receiveSync(f.doc, c.id, f.message, role);
+      if (f.type === "snapshot-request") doc.requestSnapshot(c.id);
+      else doc.receiveSync(c.id, f.message, role);
     } catch (e) {
       if (!(e instanceof AppError)) d.log.error("sync frame failed", { err: e instanceof Error ? e.stack ?? e.message : String(e) });
       const code = e instanceof AppError ? e.code : "internal";
@@ -177,13 +186,6 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
       c.close(code === "unauthenticated" ? 4401 : code === "forbidden" ? 4403 : 4400, code);
     }
   };
-
-  const watcherOf = (c: Conn, docId: string): Watcher => ({
-    id: c.id,
-    userId: c.auth.user.id,
-    username: c.auth.user.username,
-    send: (m) => void (mayPush(c, docId) && c.send(m)),
-  });
 
   /** Re-checks the user and their role on the document for every message: access can change mid-session. */
   const access = (c: Conn, docId: string) => {
@@ -212,9 +214,9 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
         c.previews.delete(docId);
         try {
           // Access may have gone while the request waited.
-          if (!c.joined.has(docId)) throw new AppError("validation_failed", "join the document first");
+          const doc = joinedDoc(c, docId);
           access(c, docId);
-          const p = await d.notebooks.get(docId).preview(source);
+          const p = await doc.session.preview(source);
           d.metrics.previews.rendered++;
           if (c.joined.has(docId)) c.send({ t: "preview", doc: docId, seq, blocks: p.blocks, problems: p.problems });
         } catch (e) {
@@ -254,11 +256,13 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
           if (!c.joined.has(msg.doc) && c.joined.size >= MAX_JOINED) throw new AppError("validation_failed", `at most ${MAX_JOINED} documents per connection`);
           c.joined.add(msg.doc);
           c.cleared.delete(msg.doc);
-          const s = d.notebooks.join(msg.doc, watcherOf(c, msg.doc));
-          c.send({ t: "joined", doc: msg.doc, role, running: s.isRunning });
-          if (msg.collab) d.collab.join(msg.doc, peerOf(c, msg.doc));
+          const member = memberOf(c, msg.doc);
+          const { doc: open, session } = docs.join(msg.doc, member);
+          // "joined" comes before the collaboration layer's first frames
+          c.send({ t: "joined", doc: msg.doc, role, running: session.isRunning });
+          if (msg.collab) open.collaborate(member);
           const doc = msg.doc;
-          void d.notebooks.executionStatus().then((ex) => {
+          void docs.executionStatus().then((ex) => {
             if (c.joined.has(doc)) c.send({ t: "execution", doc, ...ex });
           });
           return;
@@ -267,16 +271,16 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
           c.joined.delete(msg.doc);
           c.cleared.delete(msg.doc);
           if (c.previews.delete(msg.doc)) d.metrics.previews.waiting--;
-          d.notebooks.leave(msg.doc, c.id);
-          d.collab.leave(msg.doc, c.id);
+          docs.leave(msg.doc, c.id);
           return;
-        case "presence":
-          if (!c.joined.has(msg.doc)) throw new AppError("validation_failed", "join the document first");
+        case "presence": {
+          const open = joinedDoc(c, msg.doc);
           access(c, msg.doc);
-          d.collab.presence(msg.doc, c.id, msg.cursor);
+          open.presence(c.id, msg.cursor);
           return;
+        }
         case "preview": {
-          if (!c.joined.has(msg.doc)) throw new AppError("validation_failed", "join the document first");
+          joinedDoc(c, msg.doc);
           if (msg.source.length * 3 > CONTENT_MAX_BYTES && Buffer.byteLength(msg.source, "utf8") > CONTENT_MAX_BYTES) {
             throw new AppError("too_large", `a preview's source must be at most ${CONTENT_MAX_BYTES} bytes`);
           }
@@ -288,22 +292,21 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
           return;
         }
         case "run": {
-          if (!c.joined.has(msg.doc)) throw new AppError("validation_failed", "join the document first");
+          const open = joinedDoc(c, msg.doc);
           const { doc, role } = access(c, msg.doc);
           if (role === "viewer") throw new AppError("forbidden", "Viewers cannot run code");
-          const session = d.notebooks.get(msg.doc);
           // Runs finish on their own time; this connection keeps answering meanwhile.
-          void session.run(watcherOf(c, msg.doc), doc.content, msg.scope === "all" ? { all: true } : { blocks: msg.blocks }).catch((e) => {
+          void open.session.run(memberOf(c, msg.doc), doc.content, msg.scope === "all" ? { all: true } : { blocks: msg.blocks }).catch((e) => {
             c.send({ t: "error", code: e instanceof AppError ? e.code : "internal", message: e instanceof AppError ? e.message : "the run failed", doc: msg.doc });
           });
           return;
         }
         case "interrupt":
         case "restart": {
-          if (!c.joined.has(msg.doc)) throw new AppError("validation_failed", "join the document first");
+          const open = joinedDoc(c, msg.doc);
           const { role } = access(c, msg.doc);
           if (role === "viewer") throw new AppError("forbidden", "Viewers cannot control the kernel");
-          const s = d.notebooks.get(msg.doc);
+          const s = open.session;
           if (msg.t === "interrupt") s.interrupt();
           else await s.restart();
           return;
@@ -375,10 +378,7 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
       pollRevocations();
       d.metrics.previews.waiting -= c.previews.size;
       c.previews.clear();
-      for (const doc of c.joined) {
-        d.notebooks.leave(doc, c.id);
-        d.collab.leave(doc, c.id);
-      }
+      docs.leaveAll(c.id, c.joined);
     },
   } as never);
 }
