@@ -383,6 +383,11 @@ export class JailProcess {
     clearTimeout(t);
   }
 
+  /** What a stop costs a kernel (a one-shot run has no state to lose). */
+  private resetNote(): string {
+    return this.plan.idleCpuSeconds !== null ? " (the kernel was reset: its variables are gone)" : "";
+  }
+
   /** Sends one request and collects its events until `done` or a host failure. */
   request(req: RunRequest, opts: RequestOptions): Promise<RunEvent[]> {
     this.idleWatch?.busy();
@@ -423,7 +428,7 @@ export class JailProcess {
           message:
             current === null
               ? `the kernel did not reach the block within the ${formatLimit(opts.wallTimeMs)} per-block wall-clock limit and was stopped; ${BLOCK_LIMIT_HINT}`
-              : `this block passed the ${formatLimit(opts.wallTimeMs)} per-block wall-clock limit and was stopped (the kernel was reset); ${BLOCK_LIMIT_HINT}`,
+              : `this block passed the ${formatLimit(opts.wallTimeMs)} per-block wall-clock limit and was stopped${this.resetNote()}; ${BLOCK_LIMIT_HINT}`,
         });
       };
       const onRunDeadline = () => {
@@ -431,7 +436,7 @@ export class JailProcess {
         this.kill();
         finish({
           reason: "timeout",
-          message: `the run passed its ${formatLimit(opts.runWallTimeMs)} whole-run wall-clock limit and was stopped (the kernel was reset); ${RUN_LIMIT_HINT}`,
+          message: `the run passed its ${formatLimit(opts.runWallTimeMs)} whole-run wall-clock limit and was stopped${this.resetNote()}; ${RUN_LIMIT_HINT}`,
         });
       };
       let deadline = setTimeout(onBlockDeadline, opts.wallTimeMs);
