@@ -102,29 +102,34 @@ describe("a streaming cell", () => {
     expect(h.sent.length).toBe(n);
   });
 
-  test("only what is new is rendered again: finished outputs and settled pieces of a long text keep their HTML", async () => {
+  test("only what is new is rendered again: full groups of finished outputs and settled pieces of a long text keep their HTML", async () => {
     const h = harness();
-    h.print("first run of stdout\n");
-    await until(() => h.sent.length === 1);
-    h.print("an error line\n", "stderr");
-    await until(() => h.sent.length === 2);
+    // 80 finished outputs, alternating stdout and stderr
+    for (let i = 0; i < 40; i++) {
+      h.print(`out ${i}\n`);
+      h.print(`err ${i}\n`, "stderr");
+    }
+    await until(() => h.sent.length > 0 && h.sent.at(-1)!.html.includes("err 39"));
     // a long printed text in paragraphs: its settled pieces are not rendered again as it grows
     const para = (i: number) => `Paragraph ${i} ${"word ".repeat(400)}\n\n`;
     let text = "";
     for (let i = 0; i < 30; i++) text += para(i);
     h.print(text);
-    await until(() => h.sent.length === 3);
+    await until(() => h.sent.at(-1)!.html.includes("Paragraph 29 "));
     const before = h.rendered.length;
     h.print(para(30));
-    await until(() => h.sent.length === 4);
-    const again = h.rendered.slice(before);
-    // the stdout and stderr before it were not rendered again, and the growing text only from its last piece
-    expect(again.flat().some((t) => t.includes("first run of stdout") || t.includes("an error line"))).toBe(false);
-    expect(again.flat().some((t) => t.includes("Paragraph 0 "))).toBe(false);
-    expect(again.flat().some((t) => t.includes("Paragraph 30 "))).toBe(true);
-    expect(h.sent.at(-1)!.html).toContain("Paragraph 0 ");
-    expect(h.sent.at(-1)!.html).toContain("Paragraph 30 ");
-    expect(h.sent.at(-1)!.html).toContain("an error line");
+    await until(() => h.sent.at(-1)!.html.includes("Paragraph 30 "));
+    const again = h.rendered.slice(before).flat();
+    // the first 64 outputs (a full group) were not rendered again; the 16 after them were, as one job
+    expect(again.some((t) => t === "out 0\n" || t === "err 31\n")).toBe(false);
+    expect(again.filter((t) => t === "out 32\n").length).toBe(1);
+    // the growing text only from its last piece
+    expect(again.some((t) => t.includes("Paragraph 0 "))).toBe(false);
+    expect(again.some((t) => t.includes("Paragraph 30 "))).toBe(true);
+    const html = h.sent.at(-1)!.html;
+    for (const bit of ["out 0", "err 39", "Paragraph 0 ", "Paragraph 30 "]) expect(html).toContain(bit);
+    expect(html.indexOf("out 0")).toBeLessThan(html.indexOf("err 39"));
+    expect(html.indexOf("err 39")).toBeLessThan(html.indexOf("Paragraph 0 "));
   });
 
   test("nobody watching, nothing is rendered", async () => {

@@ -32,6 +32,9 @@ export interface StreamedCellDeps {
   minIntervalMs?: number;
 }
 
+/** Finished outputs are rendered, and keep their HTML, this many at a time. */
+const OUTPUT_GROUP = 64;
+
 const STDOUT_OPEN = '<div class="pymd-stdout">';
 const STDOUT_CLOSE = "</div>";
 
@@ -144,7 +147,8 @@ export class StreamedCell {
 
   /**
    * The outputs so far, rendering only what changed since the last render: every output but the
-   * last is final (the block only appends to its last one), and a long last printed text is cut
+   * last is final (the block only appends to its last one), so full groups of them keep their HTML;
+   * and a long last printed text is cut
    * where Markdown allows (splitMarkdown) so that only its last piece, still growing, is rendered again.
    */
   private async partial(result: BlockResult): Promise<string> {
@@ -158,24 +162,27 @@ export class StreamedCell {
       this.segments.set(key, { text, html });
       return html;
     };
-    const one = (o: BlockResult["outputs"][number]) => this.deps.render({ ...result, outputs: [o] });
+    const some = (outputs: BlockResult["outputs"]) => this.deps.render({ ...result, outputs });
     const parts: string[] = [];
-    for (let j = 0; j < outs.length; j++) {
-      const o = outs[j]!;
-      if (j < outs.length - 1) {
-        parts.push(await cached(`o${j}`, "", () => one(o)));
-        continue;
-      }
-      if (o.kind !== "stdout" || o.text.length <= MARKDOWN_CHUNK_CHARS) {
-        parts.push(await one(o));
-        continue;
-      }
+    // the finished outputs, in groups rendered as one job each (a block alternating stdout and
+    // stderr makes thousands of outputs): a full group keeps its HTML, the trailing one is redone
+    const last = outs.length - 1;
+    for (let g = 0; g * OUTPUT_GROUP < last; g++) {
+      const from = g * OUTPUT_GROUP;
+      const to = Math.min(from + OUTPUT_GROUP, last);
+      const group = outs.slice(from, to);
+      parts.push(to - from === OUTPUT_GROUP ? await cached(`g${g}`, "", () => some(group)) : await some(group));
+    }
+    const o = outs[last]!;
+    if (o.kind !== "stdout" || o.text.length <= MARKDOWN_CHUNK_CHARS) {
+      parts.push(await some([o]));
+    } else {
       const pieces = splitMarkdown(o.text);
       const inner: string[] = [];
       for (let k = 0; k < pieces.length; k++) {
         const piece = pieces[k]!;
-        const render = () => one({ kind: "stdout", text: piece });
-        const html = k < pieces.length - 1 ? await cached(`o${j}p${k}`, piece, render) : await render();
+        const render = () => some([{ kind: "stdout", text: piece }]);
+        const html = k < pieces.length - 1 ? await cached(`o${last}p${k}`, piece, render) : await render();
         inner.push(html.startsWith(STDOUT_OPEN) && html.endsWith(STDOUT_CLOSE) ? html.slice(STDOUT_OPEN.length, -STDOUT_CLOSE.length) : html);
       }
       parts.push(`${STDOUT_OPEN}${inner.filter((h) => h !== "").join("\n")}${STDOUT_CLOSE}`);
