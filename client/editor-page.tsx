@@ -1,6 +1,6 @@
 // The notebook editor (/d/:id): CodeMirror source with live preview, automatic saving that never
 // loses what was typed, running blocks with streamed outputs, outline, view modes, export, sharing.
-import { createEffect, createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import { createEffect, createResource, createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { A, useParams } from "@solidjs/router";
 import type { DocumentJson } from "../protocol/api-types.ts";
@@ -22,6 +22,7 @@ import { loadDraft, clearDraft, saveDraft } from "./drafts.ts";
 import { CollabDocument, type RemotePresence } from "./collab-document.ts";
 import { collabExtension } from "./collab-codemirror.ts";
 import { minimalChange } from "./collab-text-changes.ts";
+import { TerminalPanel, terminalAllowed } from "./terminal-panel.tsx";
 
 type ViewMode = "split" | "editor" | "preview";
 type SaveState = "saved" | "unsaved" | "saving" | "offline" | "error";
@@ -85,6 +86,9 @@ export function EditorPage() {
 
   const id = () => params.id!;
   const canEdit = () => doc()?.role === "owner" || doc()?.role === "editor";
+  /** The terminal: offered when the server has terminals on and this user edits the document; kept mounted once opened. */
+  const [terminalOk] = createResource(() => (canEdit() ? id() : null), terminalAllowed);
+  const [terminal, setTerminal] = createSignal<"closed" | "shown" | "hidden">("closed");
   const canRun = () => canEdit() && session.user()?.role !== "viewer" && executionOff() === null;
   /** The outline is brought up to date when the page is idle, not on each keystroke; rows are updated in place. */
   const [outlineState, setOutlineState] = createStore<{ headings: Heading[]; legacy: boolean }>({ headings: [], legacy: false });
@@ -567,6 +571,11 @@ export function EditorPage() {
           <button class="secondary" aria-pressed={historyOpen()} onClick={() => setHistoryOpen(!historyOpen())}>
             History
           </button>
+          <Show when={terminalOk()}>
+            <button class="secondary" aria-pressed={terminal() === "shown"} onClick={() => setTerminal(terminal() === "shown" ? "hidden" : "shown")} data-testid="terminal-button">
+              Terminal
+            </button>
+          </Show>
           <Show when={doc()?.role === "owner"}>
             <button class="secondary" onClick={() => setShareOpen(true)}>
               Share
@@ -661,6 +670,9 @@ export function EditorPage() {
         </div>
         <Show when={filesOpen()}>
           <FilesPanel docId={id()} canChange={canEdit()} version={filesVersion} onClose={() => setFilesOpen(false)} onNotice={(m) => setNotice(m)} />
+        </Show>
+        <Show when={terminal() !== "closed" && terminalOk()}>
+          <TerminalPanel docId={id()} visible={terminal() === "shown"} onHide={() => setTerminal("hidden")} onEnded={() => setTerminal("closed")} />
         </Show>
         <Show when={historyOpen()}>
           <HistoryPanel

@@ -35,7 +35,9 @@ function asObject(body: unknown): Record<string, unknown> {
 
 /** Where a document's text lives once collaboration is on: writes become changes of its history. */
 export interface ContentWriter {
-  replaceText(id: string, text: string, userId: string): void;
+  replaceText(id: string, text: string, userId: string): Promise<void>;
+  /** Writes documents.content up to what was acknowledged (one document, or every one with null). */
+  settle?(id: string | null): void;
 }
 
 export class DocumentsService {
@@ -49,6 +51,7 @@ export class DocumentsService {
   /** Routes content writes through the collaboration layer, so connected editors receive them. */
   useContentWriter(w: ContentWriter): void {
     this.contentWriter = w;
+    if (w.settle) this.docs.settleContentWith((id) => w.settle!(id));
   }
 
   /** The caller's role on a live document, or 404 whether it is missing, deleted or simply not theirs. */
@@ -84,7 +87,7 @@ export class DocumentsService {
     return toJson(this.docs.byId(id)!, "owner");
   }
 
-  update(user: UserRow, id: string, body: unknown): DocumentJson {
+  async update(user: UserRow, id: string, body: unknown): Promise<DocumentJson> {
     const { doc, role } = this.access(user, id);
     if (role === "viewer") throw forbidden("Viewers cannot change this document");
     const b = asObject(body);
@@ -113,7 +116,7 @@ export class DocumentsService {
       }
     }
     if (patch.content !== undefined && this.contentWriter) {
-      this.contentWriter.replaceText(id, patch.content, user.id);
+      await this.contentWriter.replaceText(id, patch.content, user.id);
       delete patch.content;
     }
     this.docs.update(id, patch);
@@ -121,8 +124,8 @@ export class DocumentsService {
   }
 
   /** Writes new content from a trusted internal source, after access was checked. */
-  setContent(id: string, content: string, userId: string): void {
-    if (this.contentWriter) this.contentWriter.replaceText(id, content, userId);
+  async setContent(id: string, content: string, userId: string): Promise<void> {
+    if (this.contentWriter) await this.contentWriter.replaceText(id, content, userId);
     else this.docs.update(id, { content });
   }
 

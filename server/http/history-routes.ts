@@ -27,12 +27,12 @@ export function registerHistoryRoutes(r: Router, d: HistoryRouteDeps): void {
     d.documents.access(c.user(), c.params.id!);
     return d.collab.version(c.params.id!, checkHash(c.params.hash));
   });
-  r.post("/api/v1/documents/:id/history/:hash/restore", "Make a past version the current text, as a new change (editor)", "user", (c) => {
+  r.post("/api/v1/documents/:id/history/:hash/restore", "Make a past version the current text, as a new change (editor)", "user", async (c) => {
     const user = c.user();
     const { role } = d.documents.access(user, c.params.id!);
     if (role === "viewer") throw forbidden("Viewers cannot change this document");
     const past = d.collab.version(c.params.id!, checkHash(c.params.hash));
-    d.documents.setContent(c.params.id!, past.content, user.id);
+    await d.documents.setContent(c.params.id!, past.content, user.id);
     return d.documents.get(user, c.params.id!);
   });
 }

@@ -81,7 +81,15 @@ export function ftsQuery(text: string): string | null {
 }
 
 export class DocumentsStore {
+  /** Brings documents.content up to date (one document, or all with null) before it is read. */
+  private settle: ((id: string | null) => void) | null = null;
+
   constructor(private readonly db: Database) {}
+
+  /** The collaboration layer writes documents.content lazily; every read of it asks first. */
+  settleContentWith(fn: (id: string | null) => void): void {
+    this.settle = fn;
+  }
 
   insert(d: { id: string; title: string; content: string; ownerId: string; tags: string[] }, now = Date.now()): void {
     this.db.transaction(() => {
@@ -93,11 +101,16 @@ export class DocumentsStore {
   }
 
   byId(id: string): DocumentRow | null {
+    this.settle?.(id);
     const r = this.db.query<RawDoc, [string]>(`SELECT d.rowid, d.*, ${TAGS_SQL} FROM documents d WHERE d.id = ?`).get(id);
     return r ? { ...base(r), content: r.content ?? "" } : null;
   }
 
   bySlug(slug: string): DocumentRow | null {
+    if (this.settle) {
+      const id = this.db.query<{ id: string }, [string]>("SELECT id FROM documents WHERE public_slug = ?").get(slug)?.id;
+      if (id) this.settle(id);
+    }
     const r = this.db
       .query<RawDoc, [string]>(`SELECT d.rowid, d.*, ${TAGS_SQL} FROM documents d WHERE d.public_slug = ? AND d.is_public = 1 AND d.deleted_at IS NULL`)
       .get(slug);
@@ -153,6 +166,8 @@ export class DocumentsStore {
   }
 
   list(q: ListQuery): { rows: DocumentSummaryRow[]; total: number } {
+    // Excerpts, search and the order by last change read what every open document acknowledged.
+    this.settle?.(null);
     if (!q.q && !q.tag && !q.trash) return this.listAccessible(q);
     const where: string[] = [];
     const args: (string | number)[] = [];

@@ -182,4 +182,17 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: "lazy-document-text",
+    sql: `
+      -- documents.content (and with it the search index) is written behind the Automerge history,
+      -- debounced and whenever something reads it, not with every chunk. A document listed here has
+      -- stored chunks newer than its content; at start its text is rebuilt from the history.
+      CREATE TABLE sync_stale_content (
+        document_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+        since INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -1,5 +1,7 @@
-// The stored Automerge histories (sync_chunks) and actor ownership (sync_actors) of documents, and
-// the one transaction that saves a chunk together with the document's plain text.
+// The stored Automerge histories (sync_chunks) and actor ownership (sync_actors) of documents.
+// documents.content follows the history lazily: a chunk is stored (and acknowledged) with a mark
+// in sync_stale_content when the text it changes is not written yet; the text is written later in
+// one statement that also clears the mark, so a crash in between is repaired from the history at start.
 import type { Database } from "bun:sqlite";
 
 export class SyncStore {
@@ -17,18 +19,44 @@ export class SyncStore {
     return this.db.query<{ content: string }, [string]>("SELECT content FROM documents WHERE id = ?").get(documentId)?.content ?? null;
   }
 
-  /** Appends a chunk (if any) and the resulting text atomically; with compact, the chunk replaces all earlier ones. */
-  save(documentId: string, data: Uint8Array, content: string | null, opts: { compact?: boolean; actors?: [string, string][] } = {}, now = Date.now()): void {
+  /**
+   * Appends a chunk (if any) atomically with what goes with it: the resulting text when given
+   * (null leaves documents.content as it is), and with `stale` the mark that documents.content is
+   * behind the history. With compact, the chunk replaces all earlier ones.
+   */
+  save(
+    documentId: string,
+    data: Uint8Array,
+    content: string | null,
+    opts: { compact?: boolean; actors?: [string, string][]; stale?: boolean } = {},
+    now = Date.now(),
+  ): void {
     this.db.transaction(() => {
       if (opts.compact) this.db.query("DELETE FROM sync_chunks WHERE document_id = ?").run(documentId);
       if (data.length > 0)
         this.db
           .query("INSERT INTO sync_chunks (document_id, seq, data, created_at) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM sync_chunks WHERE document_id = ?), ?, ?)")
           .run(documentId, documentId, data, now);
-      if (content !== null) this.db.query("UPDATE documents SET content = ?, updated_at = ? WHERE id = ? AND content IS NOT ?").run(content, now, documentId, content);
+      if (content !== null) this.writeContentRow(documentId, content, now);
+      else if (opts.stale) this.db.query("INSERT OR IGNORE INTO sync_stale_content (document_id, since) VALUES (?, ?)").run(documentId, now);
       const ins = this.db.query("INSERT OR IGNORE INTO sync_actors (document_id, actor, user_id) VALUES (?, ?, ?)");
       for (const [actor, userId] of opts.actors ?? []) ins.run(documentId, actor, userId);
     })();
+  }
+
+  /** Brings documents.content (and so the search index) up to the stored history's text and clears the mark. */
+  writeContent(documentId: string, content: string, updatedAt = Date.now()): void {
+    this.db.transaction(() => this.writeContentRow(documentId, content, updatedAt))();
+  }
+
+  private writeContentRow(documentId: string, content: string, updatedAt: number): void {
+    this.db.query("UPDATE documents SET content = ?, updated_at = ? WHERE id = ? AND content IS NOT ?").run(content, updatedAt, documentId, content);
+    this.db.query("DELETE FROM sync_stale_content WHERE document_id = ?").run(documentId);
+  }
+
+  /** Documents whose stored text is behind their stored history (left so by a crash). */
+  staleDocuments(): string[] {
+    return this.db.query<{ document_id: string }, []>("SELECT document_id FROM sync_stale_content").all().map((r) => r.document_id);
   }
 
   actors(documentId: string): Map<string, string> {

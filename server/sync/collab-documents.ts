@@ -1,6 +1,13 @@
 // Live collaboration: the open Automerge documents kept in memory, one sync state per (connection,
 // document), the checks on every incoming change, persistence before acknowledgement, presence,
 // writes from REST and history. Callers check the caller's role on the document first.
+//
+// An edit costs what the change costs: a flush stores the new Automerge chunk (durable before the
+// acknowledgement) and nothing that weighs the whole document. documents.content and its search
+// index follow behind, at most once per contentDelayMs per document, when the document leaves
+// memory, and before anything reads them (settle), so a read never sees text older than what was
+// acknowledged before it. REST writes are applied in pieces, one write per document at a time, with
+// the event loop free between pieces; an Automerge failure reloads the document from the store.
 import { A } from "./automerge.ts";
 import { AppError, forbidden, notFound } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
@@ -10,6 +17,9 @@ import { colourFor, encodeSnapshotFrames, encodeSyncFrame, syncStateAtHeads, typ
 import type { ServerMessage } from "../../protocol/ws-messages.ts";
 import { groupVersions, type ChangeMeta } from "./document-history.ts";
 import { decodeChanges } from "./change-chunks.ts";
+import { diffHunks, textEdit, type Hunk } from "./line-diff.ts";
+
+export { textEdit };
 
 export type CollabRole = "owner" | "editor" | "viewer";
 
@@ -50,6 +60,17 @@ interface OpenDoc {
   history: { key: string; versions: VersionJson[] } | undefined;
   /** `A.save` of the document at these heads, shared by every joiner until the heads move. */
   saved: { key: string; bytes: Uint8Array } | undefined;
+  /** The text of the stored history (what was acknowledged), kept by reference. */
+  durableText: string;
+  /** documents.content is older than durableText (and sync_stale_content says so). */
+  contentStale: boolean;
+  /** When the last stored change was made (documents.updated_at once the text is written). */
+  editedAt: number;
+  contentTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A REST write is being applied piece by piece: sync messages wait, nothing is flushed. */
+  writing: boolean;
+  /** Sync messages (already checked) that arrived during a REST write, applied after it. */
+  deferred: { peerId: string; message: Uint8Array }[];
 }
 
 export interface CollabOptions {
@@ -64,7 +85,14 @@ export interface CollabOptions {
   compactEvery?: number;
   /** Largest snapshot frame sent; bigger snapshots go in parts. */
   snapshotFrameBytes?: number;
+  /** How long documents.content may stay behind the stored history of an open document. */
+  contentDelayMs?: number;
 }
+
+/** A REST write is applied in changes of at most this many UTF-16 units, the event loop free between them. */
+export const WRITE_PIECE = 16_384;
+
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
 const utf8 = (s: string) => Buffer.byteLength(s, "utf8");
 const sameHeads = (a: string[], b: string[]) => a.length === b.length && a.every((h, i) => h === b[i]);
@@ -73,6 +101,9 @@ export class CollabDocuments {
   private readonly docs = new Map<string, OpenDoc>();
   private readonly idleMs: number;
   private readonly compactEvery: number;
+  private readonly contentDelayMs: number;
+  /** The tail of each document's queue of REST writes. */
+  private readonly writes = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: SyncStore,
@@ -80,6 +111,22 @@ export class CollabDocuments {
   ) {
     this.idleMs = opts.idleMs ?? 60_000;
     this.compactEvery = opts.compactEvery ?? 256;
+    this.contentDelayMs = opts.contentDelayMs ?? 2_000;
+    this.repairStaleContent();
+  }
+
+  /** After a crash, documents whose text was behind their history get it from the history. */
+  private repairStaleContent(): void {
+    for (const id of this.store.staleDocuments()) {
+      try {
+        const chunks = this.store.chunks(id);
+        const doc = A.load<CollabDoc>(concat(chunks));
+        this.store.writeContent(id, typeof doc.content === "string" ? doc.content : "");
+        A.free(doc);
+      } catch (e) {
+        this.opts.log.error("rebuilding a document's text from its history failed", { doc: id, err: e instanceof Error ? e.message : String(e) });
+      }
+    }
   }
 
   /** Documents held in memory (for metrics and tests). */
@@ -102,10 +149,7 @@ export class CollabDocuments {
       newActors.push([A.getActorId(doc), ""]);
       this.store.save(id, A.save(doc), null, { compact: true, actors: newActors });
     } else {
-      const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-      let at = 0;
-      for (const c of chunks) (all.set(c, at), (at += c.length));
-      doc = A.load<CollabDoc>(all);
+      doc = A.load<CollabDoc>(concat(chunks));
       // load() leaves everything "unsaved"; what it read is stored already.
       A.saveIncremental(doc);
       actors = this.store.actors(id);
@@ -127,11 +171,17 @@ export class CollabDocuments {
       history: undefined,
       // A single stored chunk is a compacted snapshot: the first joiner needs no A.save.
       saved: chunks.length === 1 ? { key: A.getHeads(doc).join(","), bytes: chunks[0]! } : undefined,
+      durableText: doc.content,
+      contentStale: false,
+      editedAt: Date.now(),
+      contentTimer: undefined,
+      writing: false,
+      deferred: [],
     };
     for (const [a, u] of newActors) o.actors.set(a, u);
-    // A crash between a chunk and its text cannot happen (one transaction), but a document whose
-    // text was changed outside the sync layer is brought back in line with its history here.
-    if (chunks.length > 0 && this.store.content(id) !== doc.content) this.store.save(id, new Uint8Array(0), doc.content);
+    // A document whose text was changed outside the sync layer (or left behind by a crash) is
+    // brought back in line with its history here.
+    if (chunks.length > 0 && this.store.content(id) !== doc.content) this.store.writeContent(id, doc.content);
     this.docs.set(id, o);
     this.touchIdle(o);
     return o;
@@ -146,7 +196,9 @@ export class CollabDocuments {
 
   private evict(o: OpenDoc): void {
     if (o.peers.size > 0 || this.docs.get(o.id) !== o) return;
+    if (o.writing) return this.touchIdle(o);
     this.flush(o);
+    this.writeContent(o);
     if (o.chunks > 1 && !o.dirty) {
       try {
         this.store.save(o.id, A.save(o.doc), null, { compact: true });
@@ -154,8 +206,37 @@ export class CollabDocuments {
         this.opts.log.warn("compacting a document failed", { doc: o.id, err: e instanceof Error ? e.message : String(e) });
       }
     }
-    if (!o.dirty) this.docs.delete(o.id);
-    else this.touchIdle(o);
+    if (!o.dirty && !o.contentStale) {
+      this.docs.delete(o.id);
+      clearTimeout(o.contentTimer);
+    } else this.touchIdle(o);
+  }
+
+  /** Writes documents.content (and so the search index) up to the acknowledged text, if it is behind. */
+  private writeContent(o: OpenDoc): void {
+    clearTimeout(o.contentTimer);
+    o.contentTimer = undefined;
+    if (!o.contentStale) return;
+    try {
+      this.store.writeContent(o.id, o.durableText, o.editedAt);
+      o.contentStale = false;
+      o.textBytes = utf8(o.durableText);
+    } catch (e) {
+      // The history is stored; the text is written at the next read, eviction or start.
+      this.opts.log.warn("writing a document's text failed", { doc: o.id, err: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  /**
+   * Brings the stored text of one document (or of every open document, with null) up to what was
+   * acknowledged, storing first what is pending. Called before documents.content is read.
+   */
+  settle(docId: string | null): void {
+    const targets = docId === null ? [...this.docs.values()] : [this.docs.get(docId)].filter((o): o is OpenDoc => o !== undefined);
+    for (const o of targets) {
+      if (o.dirty && !o.writing) this.flush(o);
+      this.writeContent(o);
+    }
   }
 
   /** Adds a connection to a document: it gets the server's sync message and everyone's presence. */
@@ -230,6 +311,15 @@ export class CollabDocuments {
       throw new AppError("bad_request", "malformed sync message");
     }
     if (decoded.changes.length > 0) this.checkChanges(o, decoded.changes, role, ps.peer.userId);
+    if (o.writing) {
+      o.deferred.push({ peerId, message });
+      return;
+    }
+    this.applySync(o, ps, message);
+  }
+
+  private applySync(o: OpenDoc, ps: PeerState, message: Uint8Array): void {
+    const peerId = ps.peer.id;
     const before = A.getHeads(o.doc);
     try {
       const [doc, sync] = A.receiveSyncMessage(o.doc, ps.sync, message);
@@ -272,7 +362,11 @@ export class CollabDocuments {
         }
       }
     }
+    // textBytes is an upper bound (deletions are counted when the text is next written); only a
+    // change that seems to pass the cap pays for an exact count.
+    if (o.textBytes + added > this.opts.maxTextBytes) o.textBytes = utf8(o.doc.content);
     if (o.textBytes + added > this.opts.maxTextBytes) throw new AppError("too_large", `a document's text must stay within ${this.opts.maxTextBytes} bytes`);
+    o.textBytes += added;
     for (const [a, u] of claims) {
       o.actors.set(a, u);
       o.newActors.push([a, u]);
@@ -281,11 +375,25 @@ export class CollabDocuments {
 
   /** After Automerge itself threw, the in-memory document is rebuilt from what is stored. */
   private recover(o: OpenDoc, e: unknown): void {
-    this.opts.log.warn("sync message failed; reloading the document", { doc: o.id, err: e instanceof Error ? e.message : String(e) });
+    this.opts.log.warn("an Automerge call failed; reloading the document from the store", { doc: o.id, err: e instanceof Error ? e.message : String(e) });
     const peers = o.peers;
     this.docs.delete(o.id);
     clearTimeout(o.idle);
-    const fresh = this.open(o.id);
+    clearTimeout(o.contentTimer);
+    try {
+      // A failed call may leave the handle unusable ("recursive use…"); its memory is given back if it can be.
+      A.free(o.doc);
+    } catch {
+      // Nothing more can be done with it.
+    }
+    let fresh: OpenDoc;
+    try {
+      fresh = this.open(o.id);
+    } catch (e2) {
+      // The next request loads it again; peers are told to rejoin by the error they get.
+      this.opts.log.error("reloading a document failed", { doc: o.id, err: e2 instanceof Error ? e2.message : String(e2) });
+      return;
+    }
     for (const ps of peers.values()) {
       fresh.peers.set(ps.peer.id, { ...ps, sync: A.initSyncState() });
       fresh.owed.add(ps.peer.id);
@@ -308,17 +416,34 @@ export class CollabDocuments {
   private flush(o: OpenDoc): void {
     o.scheduled = false;
     if (this.docs.get(o.id) !== o) return;
+    // A REST write in progress flushes itself (with everything that waited) when it is done.
+    if (o.writing) return;
     if (o.dirty) {
+      let data: Uint8Array;
+      let compact: boolean;
+      try {
+        compact = o.chunks >= this.compactEvery;
+        const chunk = A.saveIncremental(o.doc);
+        data = compact ? A.save(o.doc) : chunk;
+      } catch (e) {
+        // What was not stored is not acknowledged; the peers still hold it and send it again.
+        this.recover(o, e);
+        return;
+      }
       try {
         const text = o.doc.content;
-        const compact = o.chunks >= this.compactEvery;
-        const chunk = A.saveIncremental(o.doc);
-        this.store.save(o.id, compact ? A.save(o.doc) : chunk, text, { compact, actors: o.newActors });
+        this.store.save(o.id, data, null, { compact, actors: o.newActors, stale: !o.contentStale });
         o.chunks = compact ? 1 : o.chunks + 1;
         o.newActors = [];
-        o.textBytes = utf8(text);
         o.dirty = false;
         o.storeError = undefined;
+        o.durableText = text;
+        o.editedAt = Date.now();
+        o.contentStale = true;
+        if (!o.contentTimer) {
+          o.contentTimer = setTimeout(() => this.writeContent(o), this.contentDelayMs);
+          o.contentTimer.unref?.();
+        }
       } catch (e) {
         o.storeError = e;
         // saveIncremental has handed out the changes this store lost; the next store must be a whole
@@ -353,23 +478,112 @@ export class CollabDocuments {
     return this.open(docId).doc.content;
   }
 
-  /** Replaces the text as one change by this user (a REST write or a restore), stored and sent before returning. */
-  replaceText(docId: string, text: string, userId: string): void {
+  /**
+   * Replaces the text as changes by this user (a REST write or a restore), stored and sent before
+   * the promise resolves. Writes to one document run one at a time; each is applied in pieces of
+   * WRITE_PIECE with the event loop free between them, and stored in one transaction at the end,
+   * so a failure leaves the document as it was (reloaded from the store) and answers an error.
+   */
+  replaceText(docId: string, text: string, userId: string): Promise<void> {
+    const prev = this.writes.get(docId) ?? Promise.resolve();
+    const mine = prev.then(() => this.applyText(docId, text, userId));
+    const tail = mine.catch(() => {});
+    this.writes.set(docId, tail);
+    void tail.then(() => {
+      if (this.writes.get(docId) === tail) this.writes.delete(docId);
+    });
+    return mine;
+  }
+
+  private async applyText(docId: string, text: string, userId: string): Promise<void> {
     const o = this.open(docId);
-    if (o.doc.content === text) return;
-    const edit = textEdit(o.doc.content, text);
-    o.doc = A.change(o.doc, { message: JSON.stringify({ by: userId }) }, (d) => A.splice(d, ["content"], edit.at, edit.remove, edit.insert));
+    const before = o.doc.content;
+    if (before === text) return;
+    const hunks = diffHunks(before, text);
+    const message = JSON.stringify({ by: userId });
+    const change = (batch: Hunk[]) => {
+      o.doc = A.change(o.doc, { message }, (d) => {
+        for (const h of batch) A.splice(d, ["content"], h.at, h.remove, h.insert);
+      });
+    };
+    o.writing = true;
+    clearTimeout(o.idle);
+    try {
+      // From the last hunk to the first, so every offset still means the original text; in changes
+      // of at most WRITE_PIECE units (a large hunk in several), the event loop free between them.
+      let batch: Hunk[] = [];
+      let size = 0;
+      const send = async () => {
+        if (batch.length === 0) return;
+        change(batch);
+        batch = [];
+        size = 0;
+        await this.pause(o);
+      };
+      for (let k = hunks.length - 1; k >= 0; k--) {
+        const h = hunks[k]!;
+        if (h.remove + h.insert.length <= WRITE_PIECE) {
+          if (size + h.remove + h.insert.length > WRITE_PIECE || batch.length >= 256) await send();
+          batch.push(h);
+          size += h.remove + h.insert.length;
+          continue;
+        }
+        await send();
+        for (let left = h.remove; left > 0; ) {
+          const n = Math.min(left, WRITE_PIECE);
+          batch.push({ at: h.at + left - n, remove: n, insert: "" });
+          left -= n;
+          await send();
+        }
+        for (let i = 0; i < h.insert.length; ) {
+          let end = Math.min(i + WRITE_PIECE, h.insert.length);
+          if (end < h.insert.length && isHigh(h.insert.charCodeAt(end - 1))) end--;
+          batch.push({ at: h.at + i, remove: 0, insert: h.insert.slice(i, end) });
+          i = end;
+          await send();
+        }
+      }
+      if (batch.length) change(batch);
+    } catch (e) {
+      o.writing = false;
+      if (e instanceof AppError) throw e;
+      this.recover(o, e);
+      throw new AppError("too_large", "the server could not apply this change to the document's history (it is too large to hold); the document is unchanged");
+    }
+    o.writing = false;
     const actor = A.getActorId(o.doc);
     if (!o.actors.has(actor)) {
       o.actors.set(actor, "");
       o.newActors.push([actor, ""]);
     }
+    o.textBytes = utf8(text);
     o.dirty = true;
     o.history = undefined;
     o.saved = undefined;
     for (const id of o.peers.keys()) o.owed.add(id);
+    // What editors sent meanwhile goes on top, in the order it came.
+    const deferred = o.deferred;
+    o.deferred = [];
+    for (const d of deferred) {
+      const ps = o.peers.get(d.peerId);
+      if (!ps) continue;
+      try {
+        this.applySync(o, ps, d.message);
+      } catch (e) {
+        this.opts.log.warn("a sync message sent during a write was refused", { doc: o.id, err: e instanceof Error ? e.message : String(e) });
+        if (this.docs.get(o.id) !== o) throw new AppError("unavailable", "the document was reloaded during the write; try again");
+      }
+    }
     this.flush(o);
+    this.touchIdle(o);
+    if (this.docs.get(o.id) !== o) throw new AppError("unavailable", "the document was reloaded during the write; try again");
     if (o.dirty) throw storageFailure(o.storeError) ?? new AppError("unavailable", "the document could not be saved");
+  }
+
+  /** Lets the event loop run between the pieces of a write; fails if the document left memory meanwhile. */
+  private async pause(o: OpenDoc): Promise<void> {
+    await nextTurn();
+    if (this.docs.get(o.id) !== o) throw new AppError("unavailable", "the server stopped holding this document during the write; try again");
   }
 
   /** The document's versions, newest first. */
@@ -403,33 +617,27 @@ export class CollabDocuments {
     return { version, content: A.view(o.doc, version.heads).content, current: o.doc.content };
   }
 
-  /** Stores whatever is pending; used when the server stops. */
+  /** Stores whatever is pending, and the text of every document; used when the server stops. */
   flushAll(): void {
-    for (const o of this.docs.values()) if (o.dirty) this.flush(o);
+    for (const o of this.docs.values()) {
+      if (o.dirty) this.flush(o);
+      this.writeContent(o);
+    }
   }
 
   closeAll(): void {
     this.flushAll();
-    for (const o of this.docs.values()) clearTimeout(o.idle);
+    for (const o of this.docs.values()) (clearTimeout(o.idle), clearTimeout(o.contentTimer));
     this.docs.clear();
   }
 }
 
-/**
- * One splice that turns `before` into `after`: the common prefix and suffix are kept, the middle
- * is replaced. Linear in the text (a minimal diff of two large texts is quadratic, and a 150 KB
- * rewrite took seconds that way); never splits a UTF-16 surrogate pair.
- */
-export function textEdit(before: string, after: string): { at: number; remove: number; insert: string } {
-  const max = Math.min(before.length, after.length);
-  let p = 0;
-  while (p < max && before.charCodeAt(p) === after.charCodeAt(p)) p++;
-  if (p > 0 && p < max && isHigh(before.charCodeAt(p - 1))) p--;
-  let s = 0;
-  while (s < max - p && before.charCodeAt(before.length - 1 - s) === after.charCodeAt(after.length - 1 - s)) s++;
-  if (s > 0 && s < max - p && isLow(before.charCodeAt(before.length - s))) s--;
-  return { at: p, remove: before.length - p - s, insert: after.slice(p, after.length - s) };
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) (all.set(c, at), (at += c.length));
+  return all;
 }
 
 const isHigh = (c: number) => c >= 0xd800 && c <= 0xdbff;
-const isLow = (c: number) => c >= 0xdc00 && c <= 0xdfff;

@@ -46,7 +46,8 @@ beforeAll(async () => {
   bob = await srv.userClient("bob");
   vic = await srv.userClient("vic");
   eve = await srv.userClient("eve");
-});
+  // four argon2id sign-ins on a busy machine
+}, 60_000);
 afterAll(() => srv.close());
 
 async function converge(n: number, editsEach: number) {
@@ -207,6 +208,9 @@ describe("collaboration", () => {
     // The document still syncs for an honest client, and nothing of the garbage was stored.
     a.splice(6, 0, "!");
     await until(() => a.acknowledged(), 10_000, "ack after fuzzing");
+    expect(storedText(doc).automerge).toBe("steady!");
+    // documents.content follows the history lazily; a read brings it up to date.
+    expect((await alice.json("GET", `/api/v1/documents/${doc}`)).body.content).toBe("steady!");
     expect(storedText(doc)).toEqual({ content: "steady!", automerge: "steady!" });
     a.close();
   }, 60_000);
