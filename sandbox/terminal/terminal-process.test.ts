@@ -136,6 +136,22 @@ for (const jail of jailsUnderTest()) {
       expect((await s.ended()).code).toBe(0);
     });
 
+    test("freezing the terminal (for a workspace sync) does not stop its foreground job in the shell's eyes", async () => {
+      const s = start();
+      await s.run("true");
+      const from = s.text.length;
+      s.type(`python3 -c "import time; time.sleep(1.5); print('fg-done')"; echo rc=$?\n`);
+      await s.until(/echo rc=\$\?\r\n/, from);
+      for (let i = 0; i < 3; i++) {
+        await Bun.sleep(200);
+        const thaw = s.t.freeze();
+        await Bun.sleep(100);
+        thaw();
+      }
+      await s.until(/[\r\n]fg-done\r\nrc=0\r\n/, from);
+      expect(s.text.slice(from)).not.toContain("Stopped");
+    });
+
     test("the signal frame reaches the foreground job", async () => {
       const s = start();
       await s.run("true");

@@ -1,7 +1,7 @@
 // One jailed terminal seen from the host: spawns a launch plan whose program is the PTY relay
 // (pty-host.py), speaks its framed protocol, holds the tree to the memory and workspace limits,
 // and hands output out only as fast as the caller asks for it (so a flood waits in the jail).
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { cleanupLaunch, type LaunchPlan } from "../launch-plan.ts";
 import { directoryBytes } from "../jail-process.ts";
 import { treePids, watchMemory } from "../memory-watchdog.ts";
@@ -12,6 +12,20 @@ export const ptyHostSource: string = source;
 /** The largest keystroke frame the host sends on; bigger input is split. */
 const MAX_DATA_FRAME = 16 * 1024;
 const MiB = 1024 * 1024;
+
+/** Waits (briefly) until a process signalled to stop has stopped, so it cannot act on what its children do next. */
+function waitStopped(pid: number): void {
+  for (let i = 0; i < 20; i++) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+      if (state === "T" || state === "t" || state === "Z" || state === "X") return;
+    } catch {
+      return;
+    }
+    Bun.sleepSync(1);
+  }
+}
 
 export type TerminalSignal = "INT" | "TERM" | "HUP" | "KILL" | "QUIT" | "TSTP" | "CONT";
 const SIGNAL_NUMBERS: Record<TerminalSignal, number> = { HUP: 1, INT: 2, QUIT: 3, KILL: 9, TERM: 15, CONT: 18, TSTP: 20 };
@@ -185,24 +199,36 @@ export class TerminalProcess {
     return (this.exit = { type: "exit", code: null, reason });
   }
 
-  /** Stops every process of the terminal until the returned function resumes them (the host then owns the workspace). */
+  /**
+   * Stops every process of the terminal until the returned function resumes them (the host then
+   * owns the workspace). Parents are stopped before their children and resumed after them, so no
+   * parent is running to see a child stop: the shell's job control never notices (a job it saw
+   * stopped would be put in the background).
+   */
   freeze(): () => void {
     if (this.ended) return () => {};
-    const stopped = new Set<number>();
+    const stopped: number[] = [];
+    const seen = new Set<number>();
     for (let round = 0; round < 8; round++) {
       let fresh = 0;
+      // parents come before their children in the tree's order
       for (const pid of treePids(this.proc.pid)) {
-        if (stopped.has(pid)) continue;
+        if (seen.has(pid)) continue;
+        seen.add(pid);
         try {
           process.kill(pid, "SIGSTOP");
-          stopped.add(pid);
-          fresh++;
-        } catch {}
+        } catch {
+          continue;
+        }
+        stopped.push(pid);
+        fresh++;
+        waitStopped(pid);
       }
+      // a process forked while we stopped the others is caught on the next round
       if (fresh === 0) break;
     }
     return () => {
-      for (const pid of stopped) {
+      for (const pid of stopped.reverse()) {
         try {
           process.kill(pid, "SIGCONT");
         } catch {}
