@@ -61,7 +61,7 @@ test("write, preview, run with a plot, reload, export, share, publish", async ({
   // Export HTML: the file holds the executed output.
   await page.getByRole("button", { name: "Export" }).click();
   const download = page.waitForEvent("download");
-  await page.getByRole("menuitem", { name: /HTML page/ }).click();
+  await page.getByRole("menuitem", { name: "HTML page (last outputs)" }).click();
   const file = await (await download).path();
   const html = readFileSync(file!, "utf8");
   expect(html).toContain("sum is 10");
