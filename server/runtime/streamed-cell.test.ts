@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import type { BlockResult } from "../../protocol/run-frames.ts";
 import { renderOutputs } from "../render/index.ts";
-import { StreamedCell, type CellView } from "./streamed-cell.ts";
+import { StreamedCell, streamPieces, type CellView } from "./streamed-cell.ts";
 
 function harness(opts: { watched?: () => boolean } = {}) {
   const result: BlockResult = { block: 0, status: "not-run", durationMs: null, outputs: [] };
@@ -138,5 +138,35 @@ describe("a streaming cell", () => {
     await h.cell.finish();
     expect(h.rendered.length).toBe(0);
     expect(h.sent.length).toBe(0);
+  });
+
+  test("a long printed list of lines is cut between lines: the pieces lose nothing, stay put as it grows, and render as the whole does", async () => {
+    const lines = Array.from({ length: 24 }, (_, i) => `[${Array.from({ length: 1000 }, (_, k) => i * 1000 + k).join(", ")}]`);
+    const text = lines.join("\n") + "\n";
+    const pieces = streamPieces(text);
+    expect(pieces.length).toBeGreaterThan(4);
+    expect(pieces.join("\n")).toBe(text);
+    // the text grown by more lines keeps the pieces before its last
+    const grown = streamPieces(text + lines.slice(0, 5).join("\n") + "\n");
+    expect(grown.slice(0, pieces.length - 1)).toEqual(pieces.slice(0, -1));
+    // streamed in, the cell's HTML is the whole render's
+    const h = harness();
+    h.print(text.slice(0, text.length / 2));
+    await until(() => h.sent.length === 1);
+    h.print(text.slice(text.length / 2));
+    await until(() => h.sent.length === 2);
+    expect(h.sent[1]!.html).toBe(await renderOutputs(h.result));
+    // and the second render did not render the first half again
+    expect(h.rendered.length).toBeLessThan(2 * pieces.length);
+    const first = h.rendered.slice(0, h.rendered.length).findIndex((r) => r[0]!.startsWith(lines[0]!));
+    expect(h.rendered.filter((r) => r[0]!.startsWith(lines[0]!)).length).toBe(1);
+    expect(first).toBe(0);
+  }, 60_000);
+
+  test("fences and lists are not cut", () => {
+    const fence = "```\n" + Array.from({ length: 4000 }, (_, i) => `code line ${i}`).join("\n") + "\n```\n";
+    expect(streamPieces(fence)).toEqual([fence]);
+    const list = Array.from({ length: 4000 }, (_, i) => `- item ${i}`).join("\n") + "\n";
+    expect(streamPieces(list)).toEqual([list]);
   });
 });

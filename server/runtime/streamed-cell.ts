@@ -38,6 +38,50 @@ const OUTPUT_GROUP = 64;
 const STDOUT_OPEN = '<div class="pymd-stdout">';
 const STDOUT_CLOSE = "</div>";
 
+/** While a block streams, a long printed text is also cut between lines about this often. */
+const STREAM_CUT_CHARS = 16_384;
+const FENCE_LINE = /^ {0,3}(?:`{3,}|~{3,})/;
+/** A line that may belong to the line before it (a list, a quote, indented content, a table). */
+const JOINS_ABOVE = /^(?:[ \t]|[-*+>|](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$)|[-:| ]+$)/;
+
+/**
+ * The pieces a streaming printed text is rendered in: where Markdown allows (splitMarkdown), and
+ * within a long piece between two lines (outside fences, before a line that starts flush left and
+ * cannot continue a list, quote or table): printed lines are paragraphs of their own, so the
+ * pieces render as the whole does except where a cut falls inside a printed group (a list, a
+ * column layout), which the final render shows whole. A cut depends only on the text before it
+ * and the line after it, so the pieces before the last stay the same as the text grows.
+ */
+export function streamPieces(text: string): string[] {
+  const out: string[] = [];
+  for (const piece of splitMarkdown(text)) {
+    if (piece.length <= 2 * STREAM_CUT_CHARS) {
+      out.push(piece);
+      continue;
+    }
+    let start = 0;
+    let fenced = false;
+    for (let i = 0; ; ) {
+      const nl = piece.indexOf("\n", i);
+      if (nl < 0) break;
+      if (FENCE_LINE.test(piece.slice(i, Math.min(nl, i + 16)))) fenced = !fenced;
+      const next = nl + 1;
+      if (!fenced && next - start >= STREAM_CUT_CHARS && next < piece.length) {
+        const end = piece.indexOf("\n", next);
+        const following = piece.slice(next, end < 0 ? piece.length : Math.min(end, next + 16));
+        const before = piece.slice(Math.max(i, nl - 16), nl);
+        if (following.trim() !== "" && before.trim() !== "" && !JOINS_ABOVE.test(following) && !FENCE_LINE.test(following)) {
+          out.push(piece.slice(start, nl));
+          start = next;
+        }
+      }
+      i = next;
+    }
+    out.push(piece.slice(start));
+  }
+  return out;
+}
+
 const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /** What the final render of a cell depends on: equal signatures, equal HTML. */
@@ -149,7 +193,7 @@ export class StreamedCell {
    * The outputs so far, rendering only what changed since the last render: every output but the
    * last is final (the block only appends to its last one), so full groups of them keep their HTML;
    * and a long last printed text is cut
-   * where Markdown allows (splitMarkdown) so that only its last piece, still growing, is rendered again.
+   * into pieces (streamPieces) so that only its last piece, still growing, is rendered again.
    */
   private async partial(result: BlockResult): Promise<string> {
     const outs = result.outputs;
@@ -177,7 +221,7 @@ export class StreamedCell {
     if (o.kind !== "stdout" || o.text.length <= MARKDOWN_CHUNK_CHARS) {
       parts.push(await some([o]));
     } else {
-      const pieces = splitMarkdown(o.text);
+      const pieces = streamPieces(o.text);
       const inner: string[] = [];
       for (let k = 0; k < pieces.length; k++) {
         const piece = pieces[k]!;
