@@ -108,7 +108,7 @@ export function TerminalPanel(props: { docId: string; visible: boolean; onEnded:
         connect();
         return;
       }
-      if ([TERMINAL_CLOSE.unauthenticated, TERMINAL_CLOSE.forbidden, TERMINAL_CLOSE.notFound, TERMINAL_CLOSE.rateLimited, TERMINAL_CLOSE.badFrame, 4409].includes(e.code as never)) {
+      if ([TERMINAL_CLOSE.unauthenticated, TERMINAL_CLOSE.forbidden, TERMINAL_CLOSE.notFound, TERMINAL_CLOSE.rateLimited, TERMINAL_CLOSE.badFrame, TERMINAL_CLOSE.unavailable, 4409].includes(e.code as never)) {
         end(refused ?? "The terminal was closed.");
         return;
       }

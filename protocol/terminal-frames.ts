@@ -36,6 +36,8 @@ export const TERMINAL_CLOSE = {
   /** The shell ended; the terminal id is gone. */
   ended: 4410,
   rateLimited: 4429,
+  /** Terminals cannot run on this server now (no jail, execution off). */
+  unavailable: 4503,
 } as const;
 
 const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);

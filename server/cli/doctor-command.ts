@@ -9,22 +9,43 @@ import { databasePath } from "../store/database.ts";
 import { VERSION } from "../version.ts";
 import { UsageError, expectPositionals } from "./args.ts";
 import { COMMON_FLAGS, type Command } from "./command.ts";
+import type { Sandbox } from "../../sandbox/index.ts";
+
+/** Whether a terminal's shell starts in the jail and answers: null when it does, else why not. */
+async function tryTerminal(sandbox: Sandbox): Promise<string | null> {
+  const t = sandbox.startTerminal({ rows: 24, cols: 80 });
+  if (typeof t === "string") return t;
+  const killer = setTimeout(() => t.kill("no answer within 15 s"), 15_000);
+  t.write(new TextEncoder().encode("echo ok-$((6*7))\rexit 0\r"));
+  let out = "";
+  const dec = new TextDecoder();
+  try {
+    for (;;) {
+      const e = await t.next();
+      if (e.type === "exit") return /ok-42/.test(out) ? null : e.reason ?? `the shell ended (status ${e.code}) without answering`;
+      out = (out + dec.decode(e.data, { stream: true })).slice(-4096);
+    }
+  } finally {
+    clearTimeout(killer);
+    await t.close();
+  }
+}
 
 const yes = (b: boolean) => (b ? "yes" : "NO");
 
 export const doctorCommand: Command = {
   name: "doctor",
   summary: "check the sandbox, its limits, Python and packages on this host",
-  usage: `pymd doctor [--json] [--data-dir DIR] [--sandbox auto|nsjail|bwrap] [--unsafe-no-sandbox]
+  usage: `pymd doctor [--json] [--data-dir DIR] [--sandbox auto|nsjail|bwrap] [--unsafe-no-sandbox] [--terminals on|off]
 
 Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and pandas;
 1 when something is missing (each problem is listed with what to install).`,
-  flags: { ...COMMON_FLAGS, json: "boolean", "data-dir": "value", sandbox: "value", "unsafe-no-sandbox": "boolean" },
+  flags: { ...COMMON_FLAGS, json: "boolean", "data-dir": "value", sandbox: "value", "unsafe-no-sandbox": "boolean", terminals: "value" },
   async run(args) {
     expectPositionals(args, []);
     let config;
     try {
-      config = loadConfig({ "data-dir": args.flags["data-dir"], sandbox: args.flags.sandbox, "unsafe-no-sandbox": args.flags["unsafe-no-sandbox"] });
+      config = loadConfig({ "data-dir": args.flags["data-dir"], sandbox: args.flags.sandbox, "unsafe-no-sandbox": args.flags["unsafe-no-sandbox"], terminals: args.flags.terminals });
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(e.message, { oneLine: true });
       throw e;
@@ -35,6 +56,10 @@ Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and 
     for (const [name, version] of Object.entries(report.python.packages)) {
       if (!version) problems.push(`python package ${name} is missing inside the jail (apt-get install python3-${name})`);
     }
+    // terminals: off by the admin's choice, else a shell is started in the jail and must answer
+    const terminalProblem = config.terminals === "off" ? null : await tryTerminal(sandbox);
+    const terminals = config.terminals === "off" ? "off (--terminals off)" : terminalProblem === null ? "on, a shell starts in the jail and answers" : `on, but NOT working: ${terminalProblem}`;
+    if (config.terminals === "on" && terminalProblem !== null && sandbox.backend !== "unavailable") problems.push(`terminals do not work: ${terminalProblem}`);
     const db = databasePath(config.dataDir);
     let dataDir = "absent (created on first start)";
     if (existsSync(config.dataDir)) {
@@ -48,7 +73,7 @@ Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and 
     }
     const ok = (report.backend === "nsjail" || report.backend === "bwrap") && report.python.version !== null && Object.values(report.python.packages).every(Boolean);
     if (args.flags.json) {
-      console.log(JSON.stringify({ version: VERSION, ok, sandbox: report, dataDir: { path: config.dataDir, status: dataDir }, problems }, null, 2));
+      console.log(JSON.stringify({ version: VERSION, ok, sandbox: report, terminals: { enabled: config.terminals === "on", works: config.terminals === "on" && terminalProblem === null, problem: terminalProblem }, dataDir: { path: config.dataDir, status: dataDir }, problems }, null, 2));
       return ok ? 0 : 1;
     }
     const lines = [
@@ -74,6 +99,7 @@ Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and 
         : "inside the jail     (could not run)",
       `python              ${report.python.path} ${report.python.version ?? "(not runnable)"}`,
       ...Object.entries(report.python.packages).map(([n, v]) => `  ${n.padEnd(17)} ${v ?? "MISSING"}`),
+      `terminals           ${terminals}`,
       `data directory      ${config.dataDir}: ${dataDir}`,
       "",
       ...(problems.length ? ["Problems:", ...problems.map((p) => `  - ${p}`)] : ["No problems found."]),

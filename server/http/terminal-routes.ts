@@ -5,11 +5,12 @@ import type { TerminalSessions } from "../terminal/terminal-sessions.ts";
 import type { Router } from "./router.ts";
 
 export function registerTerminalRoutes(r: Router, d: { documents: DocumentsService; terminals: TerminalSessions }): void {
-  r.get("/api/v1/documents/:id/terminal", "Whether you may open a terminal on this document (editors and owners), and its idle close", "user", (c) => {
+  r.get("/api/v1/documents/:id/terminal", "Whether you may open a terminal on this document (editors and owners, where code can run), and its idle close", "user", async (c) => {
     const { role } = d.documents.access(c.user(), c.params.id!);
+    const unavailable = await d.terminals.unavailable();
     return {
-      allowed: role !== "viewer",
-      reason: role === "viewer" ? "Viewers cannot open a terminal" : null,
+      allowed: role !== "viewer" && unavailable === null,
+      reason: role === "viewer" ? "Viewers cannot open a terminal" : unavailable,
       idleCloseMinutes: d.terminals.opts.idleCloseMinutes,
       open: d.terminals.countFor(c.user().id, c.params.id!),
     };

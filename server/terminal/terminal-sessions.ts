@@ -235,6 +235,16 @@ export class TerminalSessions {
     return this.terminals.size;
   }
 
+  /** Why terminals cannot run on this server (no jail, execution off), else null. */
+  async unavailable(): Promise<string | null> {
+    try {
+      const sb = await this.d.sandbox();
+      return sb.backend === "unavailable" ? sb.refusal : null;
+    } catch (e) {
+      return `the sandbox could not be set up: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
   /** The user's live terminals on a document. */
   countFor(userId: string, docId: string): number {
     let n = 0;

@@ -134,7 +134,7 @@ describe("terminal socket", () => {
     await again.next("exit");
   }, 60_000);
 
-  test("a terminal closes when its user becomes a viewer, and when they are signed out everywhere", async () => {
+  test("a terminal closes when its user becomes a viewer, is signed out everywhere, or is disabled", async () => {
     const t = await term(bob, { doc });
     await t.next("ready");
     expect((await t.run("echo ok")).trim()).toBe("ok");
@@ -146,6 +146,14 @@ describe("terminal socket", () => {
     expect((await t2.run("echo ok")).trim()).toBe("ok");
     expect((await admin.req("PUT", "/api/v1/users/bob/password", { password: "another long password" })).status).toBeLessThan(300);
     expect((await t2.next("exit", 15_000)).reason).toContain("session ended");
+    // a disabled user's terminal closes too
+    const hank = await srv.userClient("hank");
+    const d4 = (await hank.json("POST", "/api/v1/documents", { title: "h", content: "" })).body.id;
+    const t3 = await term(hank, { doc: d4 });
+    await t3.next("ready");
+    expect((await t3.run("echo ok")).trim()).toBe("ok");
+    srv.services.accounts.setDisabled("hank", true);
+    expect((await t3.next("exit", 15_000)).reason).toContain("session ended");
   }, 60_000);
 
   test("a terminal without input for the idle time is closed and says so", async () => {
@@ -225,6 +233,24 @@ describe("terminal socket", () => {
     const over = await term(alice, { doc });
     expect(await over.next("error")).toMatchObject({ code: "rate_limited" });
     expect((await over.waitClosed())?.code).toBe(4429);
+  }, 30_000);
+});
+
+describe("a server that cannot run code", () => {
+  test("offers no terminal, saying why, and refuses the socket", async () => {
+    const off = await startTestServer({ execution: "off" });
+    try {
+      const u = await off.userClient("ivan");
+      const d = (await u.json("POST", "/api/v1/documents", { title: "x", content: "" })).body.id;
+      const r = await u.json("GET", `/api/v1/documents/${d}/terminal`);
+      expect(r.body.allowed).toBe(false);
+      expect(r.body.reason).toContain("--execution off");
+      const p = await TerminalPeer.open(off.url, { doc: d }, { cookie: u.cookie! });
+      expect(await p.next("error")).toMatchObject({ code: "unavailable" });
+      expect((await p.waitClosed())?.code).toBe(4503);
+    } finally {
+      await off.close();
+    }
   }, 30_000);
 });
 

@@ -61,6 +61,7 @@ const ERROR_CLOSE: Record<string, number> = {
   forbidden: TERMINAL_CLOSE.forbidden,
   not_found: TERMINAL_CLOSE.notFound,
   rate_limited: TERMINAL_CLOSE.rateLimited,
+  unavailable: TERMINAL_CLOSE.unavailable,
 };
 
 export function mountTerminalSocket(app: Elysia, d: TerminalSocketDeps): void {
