@@ -3,6 +3,7 @@
 import { Compartment, EditorState, type Extension } from "@codemirror/state";
 import {
   EditorView,
+  type ViewUpdate,
   crosshairCursor,
   drawSelection,
   dropCursor,
@@ -25,7 +26,7 @@ export interface CodeEditorOptions {
   readOnly: boolean;
   settings: SettingsJson;
   /** The text changed; read it with text() when needed (copying a large document on every keystroke would cost more than the keystroke). */
-  onChange(): void;
+  onChange(update: ViewUpdate): void;
   onSave(): void;
   onRunBlock(): void;
   onRunAll(): void;
@@ -97,7 +98,7 @@ export function createCodeEditor(parent: HTMLElement, o: CodeEditorOptions): Cod
         readOnly.of(readOnlyExtensions(o.readOnly)),
         EditorView.contentAttributes.of({ "aria-label": "PyMD source", "data-testid": "editor-content" }),
         EditorView.updateListener.of((u) => {
-          if (u.docChanged) o.onChange();
+          if (u.docChanged) o.onChange(u);
         }),
         EditorView.domEventHandlers({
           scroll: (_e, v) => {

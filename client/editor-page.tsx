@@ -1,7 +1,8 @@
 // The notebook editor (/d/:id): CodeMirror source with live preview, automatic saving that never
 // loses what was typed, running blocks with streamed outputs, outline, view modes, export, sharing.
-import { createEffect, createResource, createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import { batch, createEffect, createResource, createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
+import type { ViewUpdate } from "@codemirror/view";
 import { A, useParams } from "@solidjs/router";
 import type { DocumentJson } from "../protocol/api-types.ts";
 import type { KernelStateJson, PreviewBlockJson, ServerMessage } from "../protocol/ws-messages.ts";
@@ -16,7 +17,7 @@ import { cellLabel, kernelLabel } from "./cell-label.ts";
 import { ShareDialog } from "./share-dialog.tsx";
 import { HistoryPanel } from "./history-panel.tsx";
 import { FilesPanel, uploadFile } from "./files-panel.tsx";
-import { headingsOf, type Heading } from "./outline.ts";
+import { headingsOf, outlineUnchangedBy, type Heading } from "./outline.ts";
 import { afterPaint, idleTask } from "./idle-task.ts";
 import { loadDraft, clearDraft, saveDraft } from "./drafts.ts";
 import { CollabDocument, type RemotePresence } from "./collab-document.ts";
@@ -29,6 +30,8 @@ type SaveState = "saved" | "unsaved" | "saving" | "offline" | "error";
 
 const SAVE_DEBOUNCE_MS = 700;
 const PREVIEW_STALL_MS = 3000;
+/** What a preview block carries besides its HTML. */
+const PREVIEW_FIELDS = ["block", "startLine", "endLine", "outputsHtml", "status", "durationMs", "count", "stale"] as const satisfies readonly (keyof PreviewBlockJson)[];
 /** How long the document's live copy may take to load before the page saves whole texts instead. */
 const LIVE_WAIT_MS = 30_000;
 
@@ -45,7 +48,7 @@ export function EditorPage() {
   const [saveState, setSaveState] = createSignal<SaveState>("saved");
   const [mode, setMode] = createSignal<ViewMode>((localStorage.getItem("pymd:view") as ViewMode | null) ?? "split");
   /** Blocks keyed by what they show, so an edit re-renders the blocks it changed and the others keep their DOM (even when moved). */
-  const [preview, setPreview] = createStore<{ blocks: (PreviewBlockJson & { key: string })[] }>({ blocks: [] });
+  const [preview, setPreview] = createStore<{ blocks: PreviewBlockJson[] }>({ blocks: [] });
   const [problems, setProblems] = createSignal<{ line: number; message: string }[]>([]);
   const [cells, setCells] = createSignal<Record<number, LiveCell>>({});
   const [running, setRunning] = createSignal<{ runId: string; by: string } | null>(null);
@@ -176,9 +179,30 @@ export function EditorPage() {
     });
   };
 
-  const onChange = () => {
+  /**
+   * Shows a preview answer. Usually (typing inside a block) the blocks are the same ones with one
+   * changed: fields are updated in place, and only a block whose HTML changed gets new DOM.
+   * Otherwise the blocks are matched by their HTML, so moved blocks keep their DOM.
+   */
+  const applyPreview = (next: PreviewBlockJson[]) => {
+    const old = preview.blocks;
+    if (old.length !== next.length) return setPreview("blocks", reconcile(next, { key: "html" }));
+    batch(() => {
+      for (let i = 0; i < next.length; i++) {
+        const a = old[i]!;
+        const b = next[i]!;
+        if (a.html !== b.html || a.kind !== b.kind) {
+          setPreview("blocks", i, b);
+          continue;
+        }
+        for (const k of PREVIEW_FIELDS) if (a[k] !== b[k]) setPreview("blocks", i, k, b[k] as never);
+      }
+    });
+  };
+
+  const onChange = (u: ViewUpdate) => {
     schedulePreview();
-    outlineTask.schedule();
+    if (!outlineUnchangedBy(u, outlineState.legacy)) outlineTask.schedule();
     // With Automerge the binding sends every edit and IndexedDB keeps it; the state poll shows it.
     if (collab) return;
     draftTask.schedule();
@@ -256,7 +280,7 @@ export function EditorPage() {
         }
         if (m.seq < appliedSeq) return;
         appliedSeq = m.seq;
-        setPreview("blocks", reconcile(m.blocks.map((b) => ({ ...b, key: `${b.kind}\u0000${b.html}` })), { key: "key" }));
+        applyPreview(m.blocks);
         setProblems(m.problems);
         if (cellsUntilSeq !== null && m.seq > cellsUntilSeq && !running()) {
           cellsUntilSeq = null;

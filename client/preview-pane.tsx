@@ -1,7 +1,7 @@
 // The rendered notebook beside the editor: server-rendered, sanitized blocks, each code cell with
 // its execution counter, its run state (queued, running with elapsed time, done with duration,
 // error), whether its outputs are stale, and its live outputs.
-import { For, Show, createEffect, createSignal, onCleanup, type Accessor } from "solid-js";
+import { For, Show, createEffect, createMemo, createSignal, onCleanup, type Accessor } from "solid-js";
 import type { CellStateJson, PreviewBlockJson, StaleReason } from "../protocol/ws-messages.ts";
 import { cellLabel, STALE_TEXT } from "./cell-label.ts";
 
@@ -59,6 +59,9 @@ function CellBar(props: { cell: LiveCell | undefined; block: PreviewBlockJson; c
   );
 }
 
+/** Blocks shown per frame: a long notebook appears over a few frames instead of one long freeze. */
+const BLOCKS_PER_FRAME = 150;
+
 export function PreviewPane(props: {
   blocks: Accessor<PreviewBlockJson[]>;
   cells: Accessor<Record<number, LiveCell>>;
@@ -66,10 +69,24 @@ export function PreviewPane(props: {
   onRunBlock: (block: number) => void;
   ref?: (el: HTMLDivElement) => void;
 }) {
+  const [limit, setLimit] = createSignal(BLOCKS_PER_FRAME);
+  let frame = 0;
+  createEffect(() => {
+    if (props.blocks().length <= limit() || frame) return;
+    frame = requestAnimationFrame(() => {
+      frame = 0;
+      setLimit((l) => l + BLOCKS_PER_FRAME);
+    });
+  });
+  onCleanup(() => cancelAnimationFrame(frame));
+  const shown = createMemo(() => {
+    const all = props.blocks();
+    return all.length <= limit() ? all : all.slice(0, limit());
+  });
   return (
     <div class="preview" ref={props.ref} data-testid="preview" aria-label="Preview" tabindex="0">
       <Show when={props.blocks().length > 0} fallback={<p class="muted empty">Nothing to show yet: write Markdown after <code>#</code> or a Python block between <code># ```</code> fences.</p>}>
-        <For each={props.blocks()}>
+        <For each={shown()}>
           {(b) => (
             <section class={`preview-block preview-${b.kind}`} data-block={b.block} data-line={b.startLine} data-stale={b.kind === "code" ? (staleOf(b, props.cells()[b.block]) ?? undefined) : undefined}>
               <Show when={b.kind === "code"}>
