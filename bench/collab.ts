@@ -1,17 +1,29 @@
 // Collaboration benchmarks against a server in its own process: edit-to-visible latency with 2,
 // 10 and 50 editors in one document, server RSS with 1,000 open WebSockets over 100 documents,
-// and opening a document with 100,000 changes of history. Prints figures; never fails.
+// and opening a document with 100,000 changes of history; then side by side with y-websocket's
+// own server (Yjs, started here), run alternately: server CPU per edit and edit-to-visible p50/p99
+// at 2, 10 and 50 editors on a 10 KB and a 1 MB document, and RSS for 1,000 idle sockets.
+// Prints figures; never fails.
+//   BENCH_SECTIONS=history,latency,sockets,compare  which parts run (all by default)
+//   BENCH_PYMD_ROOT=/path/to/a/checkout           run that checkout's server (e.g. a git worktree of an older commit)
+//   BENCH_BIG_EDITORS=2,10,50                      editor counts on the 1 MB document (2,10 by default: every
+//                                                   pymd test client loads the 1 MB history itself)
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
+import * as Y from "yjs";
+import { WebsocketProvider } from "y-websocket";
 import { ROOT, fmt, summary, tempDataDir, verdict } from "./bench-kit.ts";
 import { A, loadAutomerge } from "../server/sync/automerge.ts";
 import { CollabTestClient, until } from "../server/testing/collab-test-client.ts";
-import { openServices } from "../server/app.ts";
-import { SyncStore } from "../server/store/sync-store.ts";
 import type { CollabDoc } from "../protocol/collab-frames.ts";
 
 await loadAutomerge();
-const MAIN = join(ROOT, "server", "main.ts");
+const PYMD_ROOT = process.env.BENCH_PYMD_ROOT ?? ROOT;
+const MAIN = join(PYMD_ROOT, "server", "main.ts");
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "history,latency,sockets,compare").split(","));
+// The data directory is made by the server's own code, so an older checkout gets a schema it knows.
+const { openServices } = (await import(join(PYMD_ROOT, "server", "app.ts"))) as typeof import("../server/app.ts");
+const { SyncStore } = (await import(join(PYMD_ROOT, "server", "store", "sync-store.ts"))) as typeof import("../server/store/sync-store.ts");
 const dataDir = tempDataDir("collab");
 const env = { PATH: process.env.PATH ?? "/usr/bin" };
 
@@ -22,7 +34,7 @@ const HISTORY = Number(process.env.BENCH_HISTORY ?? 100_000);
 const services = openServices(dataDir);
 const owner = services.users.byUsername("bench")!;
 const bigId = services.documents.create(owner, { title: "Long history", content: "" }).id;
-{
+if (SECTIONS.has("history")) {
   let d = A.from<CollabDoc>({ content: "" });
   let len = 0;
   for (let i = 0; i < HISTORY; i++) {
@@ -59,12 +71,12 @@ const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
 const newDoc = async (content: string) =>
   ((await (await fetch(url + "/api/v1/documents", { method: "POST", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ title: "Bench", content }) })).json()) as { id: string }).id;
 
-console.log("collaboration (server in its own process, loopback)");
+console.log(`collaboration (server in its own process, loopback${PYMD_ROOT !== ROOT ? `, server from ${PYMD_ROOT}` : ""})`);
 
 // Opening the long document: join to text available on a fresh client (which asks for a snapshot,
 // as the browser does), first from disk, then from memory; then, for comparison, the same through
 // the sync protocol change by change.
-{
+if (SECTIONS.has("history")) {
   const open = async (snapshot: boolean) => {
     const t0 = performance.now();
     const c = await CollabTestClient.connect(url, cookie, bigId, { snapshot });
@@ -86,7 +98,7 @@ console.log("collaboration (server in its own process, loopback)");
 }
 
 // Edit-to-visible latency.
-for (const n of [2, 10, 50]) {
+for (const n of SECTIONS.has("latency") ? [2, 10, 50] : []) {
   const doc = await newDoc("# # Latency\n" + "# some text line\n".repeat(50));
   const clients = await Promise.all(Array.from({ length: n }, () => CollabTestClient.connect(url, cookie, doc)));
   await until(() => clients.every((c) => typeof c.doc.content === "string" && c.doc.content.length > 0), 30_000, "initial sync");
@@ -119,7 +131,7 @@ for (const n of [2, 10, 50]) {
 }
 
 // Many sockets, many documents.
-{
+if (SECTIONS.has("sockets")) {
   const before = rssMb();
   const docs = await Promise.all(Array.from({ length: 100 }, (_, i) => newDoc(`# # Doc ${i}\n` + "# line of text\n".repeat(200))));
   const sockets: CollabTestClient[] = [];
@@ -131,5 +143,165 @@ for (const n of [2, 10, 50]) {
   for (const c of sockets) c.close();
 }
 
+if (SECTIONS.has("compare")) await compare();
+
 proc.kill();
 await proc.exited;
+
+/** CPU time (user + system) the process has used, in ms. */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/** What one editor needs from either system: the text, an insert, and a callback when remote text arrives. */
+interface Editor {
+  text(): string;
+  insert(at: number, s: string): void;
+  onRemote: (() => void) | null;
+  close(): void;
+}
+
+function seedText(bytes: number): string {
+  const lines: string[] = ["# # Shared notebook\n"];
+  for (let i = 0, n = 0; n < bytes; i++) {
+    const l = `# line ${i} of some ordinary notebook text\n`;
+    lines.push(l);
+    n += l.length;
+  }
+  return lines.join("");
+}
+
+async function pymdEditors(n: number, seed: string): Promise<Editor[]> {
+  const doc = await newDoc(seed);
+  const out: Editor[] = [];
+  for (let i = 0; i < n; i += 10) {
+    const batch = await Promise.all(Array.from({ length: Math.min(10, n - i) }, () => CollabTestClient.connect(url, cookie, doc)));
+    await until(() => batch.every((c) => c.text().length === seed.length), 600_000, "initial sync");
+    for (const c of batch) {
+      const e: Editor = {
+        text: () => c.text(),
+        // Sent at once, as y-websocket does (the test client otherwise coalesces to one message per 30 ms).
+        insert: (at, s) => (c.splice(at, 0, s), c.flushNow()),
+        onRemote: null,
+        close: () => c.close(),
+      };
+      c.onRemoteChange = () => e.onRemote?.();
+      out.push(e);
+    }
+  }
+  return out;
+}
+
+async function yjsEditors(yurl: string, n: number, seed: string, name: string): Promise<Editor[]> {
+  const out: Editor[] = [];
+  for (let i = 0; i < n; i++) {
+    const ydoc = new Y.Doc();
+    const provider = new WebsocketProvider(yurl, name, ydoc, { WebSocketPolyfill: WebSocket as never, disableBc: true });
+    const text = ydoc.getText("content");
+    const e: Editor = { text: () => text.toString(), insert: (at, s) => text.insert(at, s), onRemote: null, close: () => (provider.destroy(), ydoc.destroy()) };
+    text.observe((ev) => {
+      if (!ev.transaction.local) e.onRemote?.();
+    });
+    await until(() => provider.synced, 30_000, "yjs sync");
+    if (i === 0) text.insert(0, seed);
+    out.push(e);
+  }
+  await until(() => out.every((e) => e.text().length === seed.length), 120_000, "yjs initial text");
+  return out;
+}
+
+/** Edits by each editor in turn; returns server CPU per edit and edit-to-visible latencies. */
+async function drive(editors: Editor[], serverPid: number, edits: number): Promise<{ cpuPerEdit: number; p50: number; p99: number; deliveries: number }> {
+  const n = editors.length;
+  const pending = new Map<string, { at: number; pos: number; seen: Set<Editor> }>();
+  const samples: number[] = [];
+  for (const e of editors) {
+    e.onRemote = () => {
+      const text = e.text();
+      for (const [token, p] of pending) {
+        // Looked for near where it was typed: scanning a 1 MB text per change would time the benchmark, not the server.
+        if (!p.seen.has(e) && text.slice(Math.max(0, p.pos - 4096), p.pos + 4096).includes(token)) {
+          p.seen.add(e);
+          samples.push(performance.now() - p.at);
+          if (p.seen.size === n) pending.delete(token);
+        }
+      }
+    };
+  }
+  await Bun.sleep(300);
+  const cpu0 = cpuMs(serverPid);
+  for (let i = 0; i < edits; i++) {
+    const author = editors[i % n]!;
+    const token = `«${i}»`;
+    const pos = Math.floor(((i * 7919) % 1000) / 1000 * author.text().length);
+    pending.set(token, { at: performance.now(), pos, seen: new Set([author]) });
+    author.insert(pos, token);
+    await Bun.sleep(50);
+  }
+  await until(() => pending.size === 0, 60_000, "all edits visible").catch(() => {});
+  const cpu = cpuMs(serverPid) - cpu0;
+  for (const e of editors) e.onRemote = null;
+  const s = summary(samples);
+  return { cpuPerEdit: cpu / edits, p50: s.p50, p99: s.p99, deliveries: s.n };
+}
+
+async function compare(): Promise<void> {
+  const y = Bun.spawn(["node", join(ROOT, "bench", "yjs-server.cjs")], { stdout: "pipe", stderr: "ignore", env });
+  const first = await y.stdout.getReader().read();
+  const yport = /port (\d+)/.exec(new TextDecoder().decode(first.value))![1];
+  const yurl = `ws://127.0.0.1:${yport}`;
+  const yrss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${y.pid}/status`, "utf8"))![1]) / 1024;
+  console.log("side by side with y-websocket 1.5.4 (Yjs 13.6.33, in memory, node), the same editors, alternating pymd → Yjs per row");
+  const big = (process.env.BENCH_BIG_EDITORS ?? "2,10").split(",").map(Number);
+  let round = 0;
+  for (const [label, bytes, counts] of [["10 KB", 10_000, [2, 10, 50]], ["1 MB", 1_000_000, big]] as const) {
+    const seed = seedText(bytes);
+    for (const n of counts) {
+      const edits = 100;
+      const pe = await pymdEditors(n, seed);
+      const p = await drive(pe, proc.pid, edits);
+      for (const e of pe) e.close();
+      const ye = await yjsEditors(yurl, n, seed, `doc-${round++}`);
+      const q = await drive(ye, y.pid, edits);
+      for (const e of ye) e.close();
+      console.log(
+        `  ${label.padEnd(5)} ${String(n).padStart(2)} editors: server CPU per edit pymd ${fmt(p.cpuPerEdit)} / Yjs ${fmt(q.cpuPerEdit)} (${(p.cpuPerEdit / Math.max(q.cpuPerEdit, 0.01)).toFixed(1)}×);` +
+          ` edit-to-visible p50 ${fmt(p.p50)} / ${fmt(q.p50)}, p99 ${fmt(p.p99)} / ${fmt(q.p99)} (${p.deliveries} / ${q.deliveries} deliveries)`,
+      );
+      await Bun.sleep(500);
+    }
+  }
+  // 1,000 idle sockets over 100 documents of 3 KB each, on both.
+  {
+    const seed = `# # Doc\n` + "# line of text\n".repeat(200);
+    const before = rssMb();
+    const docs = await Promise.all(Array.from({ length: 100 }, () => newDoc(seed)));
+    const sockets: CollabTestClient[] = [];
+    for (let i = 0; i < 1000; i += 50) sockets.push(...(await Promise.all(Array.from({ length: 50 }, (_, k) => CollabTestClient.connect(url, cookie, docs[(i + k) % 100]!)))));
+    await until(() => sockets.every((c) => c.text().length === seed.length), 120_000, "1000 sockets synced");
+    await Bun.sleep(1000);
+    const prss = rssMb();
+    for (const c of sockets) c.close();
+    const ybefore = yrss();
+    const ys: { p: WebsocketProvider; d: Y.Doc }[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const d = new Y.Doc();
+      const p = new WebsocketProvider(yurl, `idle-${i % 100}`, d, { WebSocketPolyfill: WebSocket as never, disableBc: true });
+      ys.push({ p, d });
+      if (i < 100) {
+        await until(() => p.synced, 30_000, "yjs idle sync");
+        d.getText("content").insert(0, seed);
+      }
+    }
+    await until(() => ys.every((x) => x.p.synced && x.d.getText("content").length === seed.length), 120_000, "1000 yjs sockets synced");
+    await Bun.sleep(1000);
+    const qrss = yrss();
+    for (const x of ys) (x.p.destroy(), x.d.destroy());
+    console.log(
+      `  1,000 idle sockets over 100 documents: server RSS pymd ${prss.toFixed(0)} MB (before ${before.toFixed(0)} MB, +${((prss - before) * 1024 / 1000).toFixed(0)} KB per socket) / Yjs ${qrss.toFixed(0)} MB (before ${ybefore.toFixed(0)} MB, +${((qrss - ybefore) * 1024 / 1000).toFixed(0)} KB per socket) (${(prss / qrss).toFixed(1)}×)`,
+    );
+  }
+  y.kill();
+  await y.exited;
+}
