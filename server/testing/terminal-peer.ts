@@ -6,8 +6,12 @@ export class TerminalPeer {
   text = "";
   readonly messages: TerminalServerMessage[] = [];
   closed: { code: number; reason: string } | null = null;
-  /** Bytes received, and whether to read them (false: the socket stops reading, like a stalled browser). */
+  /** Bytes received. */
   received = 0;
+  /** Whether output is kept as text (a flood's consumer keeps only the count). */
+  keepText = true;
+  /** Called with each output frame as it arrives (timing a keystroke's echo). */
+  onOutput: ((bytes: Uint8Array) => void) | null = null;
   private readonly dec = new TextDecoder();
   private constructor(readonly ws: WebSocket) {
     ws.binaryType = "arraybuffer";
@@ -16,7 +20,8 @@ export class TerminalPeer {
       else {
         const b = new Uint8Array(e.data as ArrayBuffer);
         this.received += b.length;
-        this.text = (this.text + this.dec.decode(b, { stream: true })).slice(-1_000_000);
+        this.onOutput?.(b);
+        if (this.keepText) this.text = (this.text + this.dec.decode(b, { stream: true })).slice(-1_000_000);
       }
     };
     ws.onclose = (e) => {
