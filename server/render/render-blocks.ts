@@ -84,7 +84,7 @@ export async function renderBlocks(
   return out;
 }
 
-/** The sanitized HTML of a block's outputs alone. */
-export function renderOutputs(result: BlockResult, fileUrl?: FileUrl): Promise<string> {
-  return render({ kind: "outputs", result, files: fileTable(fileUrl, resultTexts(result)) });
+/** The sanitized HTML of a block's outputs alone (`inlineBelow`: see render). */
+export function renderOutputs(result: BlockResult, fileUrl?: FileUrl, inlineBelow?: number): Promise<string> {
+  return render({ kind: "outputs", result, files: fileTable(fileUrl, resultTexts(result)) }, inlineBelow);
 }

@@ -137,10 +137,13 @@ export function configureRenderWorkers(n: number): void {
   }
 }
 
-/** Renders a job: in place when it is small or workers are off, else on the shared pool. */
-export function render(job: RenderJob): Promise<string> {
+/**
+ * Renders a job: in place when it is small or workers are off, else on the shared pool.
+ * `inlineBelow` lowers the weight that counts as small (a caller doing many renders in a row).
+ */
+export function render(job: RenderJob, inlineBelow = INLINE_WEIGHT): Promise<string> {
   const size = configured ?? defaultRenderWorkers();
-  if (size === 0 || jobWeight(job) < INLINE_WEIGHT) return runJob(job);
+  if (size === 0 || jobWeight(job) < inlineBelow) return runJob(job);
   shared ??= new RenderPool(size);
   return shared.run(job);
 }

@@ -13,7 +13,7 @@ import type { OutputsStore } from "../store/outputs-store.ts";
 import { BlockRenderCache, renderBlocks, renderOutputs } from "../render/index.ts";
 import type { Executions } from "./executions.ts";
 import { markOutputs, OutputPlacement, type RanIn } from "./output-staleness.ts";
-import { StreamedCell } from "./streamed-cell.ts";
+import { STREAM_INLINE_BELOW, StreamedCell } from "./streamed-cell.ts";
 
 export interface Watcher {
   id: string;
@@ -279,7 +279,7 @@ class NotebookSession {
             startedAt: r.startedAt,
             count: ran.get(b.id)?.count ?? null,
           }),
-          render: (result) => renderOutputs(result, this.fileUrl),
+          render: (result) => renderOutputs(result, this.fileUrl, STREAM_INLINE_BELOW),
           watched: () => this.watchers.size > 0,
           send: (v, html) => this.sendCell(runId, b.id, { block: b.id, status: v.status, durationMs: v.result.durationMs, html, startedAt: v.startedAt, count: v.count }),
         }),

@@ -6,6 +6,13 @@
 import type { BlockResult } from "../../protocol/run-frames.ts";
 import { MARKDOWN_CHUNK_CHARS, splitMarkdown } from "../render/markdown-hast.ts";
 
+/**
+ * Streaming renders of outputs that parse more than this many characters run on the render
+ * workers: a cell renders often, and its pieces one after another, so even small ones would add up
+ * on the event loop.
+ */
+export const STREAM_INLINE_BELOW = 2048;
+
 /** Updates of one streaming cell are rendered at most this often. */
 export const CELL_MIN_INTERVAL_MS = 100;
 /**
