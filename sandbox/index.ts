@@ -203,7 +203,9 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     startTerminal(t) {
       if (!launchBackend) return refusal!;
       if (launchBackend === "none") warn(UNSAFE_WARNING);
-      const args = ["--rows", String(t.rows), "--cols", String(t.cols), "--cpu", String(limits.cpuSeconds), "--shell", t.shell ?? "/bin/bash"];
+      // bash where the system has it (job control, line editing), else the POSIX shell
+      const shell = t.shell ?? (isExecutable("/usr/bin/bash") ? "/bin/bash" : "/bin/sh");
+      const args = ["--rows", String(t.rows), "--cols", String(t.cols), "--cpu", String(limits.cpuSeconds), "--shell", shell];
       const plan = planLaunch({ backend: launchBackend, tool: detection.tool, python, limits, longLived: true, cgroups: detection.cgroups, workspace: t.workspace, program: { source: ptyHostSource, args } });
       return new TerminalProcess(plan);
     },

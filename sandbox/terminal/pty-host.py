@@ -81,7 +81,12 @@ def main():
             fcntl.ioctl(0, termios.TIOCSWINSZ, winsize(rows, cols))
             # every process the shell starts may use a block's CPU allowance, no more
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-            args = [shell, "--norc", "--noprofile", "-i"] if shell.endswith("bash") else [shell, "-i"]
+            if shell.endswith("bash"):
+                args = [shell, "--norc", "--noprofile", "-i"]
+            else:
+                # a POSIX shell knows no bash prompt escapes
+                env["PS1"] = "sandbox$ "
+                args = [shell, "-i"]
             os.execve(shell, args, env)
         except BaseException as e:  # noqa: BLE001 - whatever stops the exec is said on the terminal
             os.write(2, ("cannot start %s: %s\r\n" % (shell, e)).encode())

@@ -110,6 +110,16 @@ for (const jail of jailsUnderTest()) {
       expect(readFileSync(`${workspace}/t.txt`, "utf8")).toBe("made-here\n");
     });
 
+    test("the POSIX shell works too (a system without bash)", async () => {
+      const t = sandbox.startTerminal({ rows: 24, cols: 80, shell: "/bin/sh" });
+      if (typeof t === "string") throw new Error(t);
+      const s = new Session(t);
+      open.push(s);
+      await s.until(/sandbox\$ /, 0);
+      s.type("echo $((6*7)) $0\n");
+      await s.until(/[\r\n]42 \/bin\/sh\r\n/, 0);
+    });
+
     test("resize changes what tput cols says; exit ends with its status", async () => {
       const s = start(24, 100);
       expect((await s.run("tput cols")).trim()).toBe("100");
