@@ -14,6 +14,7 @@ import { BlockRenderCache, renderBlocks, renderOutputs } from "../render/index.t
 import type { Executions } from "./executions.ts";
 import { markOutputs, OutputPlacement, type RanIn } from "./output-staleness.ts";
 import { STREAM_INLINE_BELOW, StreamedCell } from "./streamed-cell.ts";
+import { RENDER_DEADLINE_MS } from "../render/render-pool.ts";
 
 export interface Watcher {
   id: string;
@@ -414,8 +415,15 @@ class NotebookSession {
         }
       }
       this.retainShown(parsed);
-      // every cell's final state is sent before the run is said to be over
-      await Promise.all(blocks.map((b) => cells.get(b.id)!.finish()));
+      // every cell's final state is sent before the run is said to be over (a render is stopped
+      // at its deadline; one lost with its worker does not hold the run)
+      let waited: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all(blocks.map((b) => cells.get(b.id)!.finish())),
+        new Promise((resolve) => (waited = setTimeout(resolve, RENDER_DEADLINE_MS + 5_000))),
+      ]);
+      clearTimeout(waited);
+      for (const cell of cells.values()) cell.cancel();
       this.running = null;
       this.lastRunAt = Date.now();
       // a restart during the run has said what the kernel is now
