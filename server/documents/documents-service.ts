@@ -56,7 +56,8 @@ export class DocumentsService {
 
   /** The caller's role on a live document, or 404 whether it is missing, deleted or simply not theirs. */
   access(user: UserRow, id: string, opts: { includeDeleted?: boolean } = {}): { doc: DocumentRow; role: AccessRole } {
-    const doc = this.docs.byId(id);
+    // The text is read (and brought up to what was acknowledged) only if the caller uses it.
+    const doc = this.docs.byIdLazy(id);
     if (!doc) throw notFound("Document not found");
     if (doc.deletedAt !== null && !(opts.includeDeleted && doc.ownerId === user.id)) throw notFound("Document not found");
     if (doc.ownerId === user.id) return { doc, role: "owner" };

@@ -106,6 +106,32 @@ export class DocumentsStore {
     return r ? { ...base(r), content: r.content ?? "" } : null;
   }
 
+  /**
+   * The row with its text read only when `content` is first used: checking access to a document
+   * (on every WebSocket message) reads a few small columns, not a megabyte of text.
+   */
+  byIdLazy(id: string): DocumentRow | null {
+    const r = this.db
+      .query<RawDoc, [string]>(
+        `SELECT d.rowid, d.id, d.title, d.owner_id, d.is_public, d.public_slug, d.created_at, d.updated_at, d.deleted_at, ${TAGS_SQL} FROM documents d WHERE d.id = ?`,
+      )
+      .get(id);
+    if (!r) return null;
+    let content: string | undefined;
+    const row = base(r) as DocumentRow;
+    Object.defineProperty(row, "content", {
+      enumerable: true,
+      get: () => {
+        if (content === undefined) {
+          this.settle?.(id);
+          content = this.db.query<{ content: string }, [string]>("SELECT content FROM documents WHERE id = ?").get(id)?.content ?? "";
+        }
+        return content;
+      },
+    });
+    return row;
+  }
+
   bySlug(slug: string): DocumentRow | null {
     if (this.settle) {
       const id = this.db.query<{ id: string }, [string]>("SELECT id FROM documents WHERE public_slug = ?").get(slug)?.id;

@@ -140,6 +140,8 @@ describe("collaboration", () => {
     expect((await v.waitClosed())?.code).toBe(4403);
     await Bun.sleep(100);
     expect(a.text()).toBe("hello world");
+    expect(storedText(doc).automerge).toBe("hello world");
+    expect((await alice.json("GET", `/api/v1/documents/${doc}`)).body.content).toBe("hello world");
     expect(storedText(doc)).toEqual({ content: "hello world", automerge: "hello world" });
     expect((await alice.json("GET", `/api/v1/documents/${doc}`)).body.content).toBe("hello world");
     a.close();
