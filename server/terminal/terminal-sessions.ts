@@ -58,6 +58,7 @@ export class Terminal {
   private attachWaiter: (() => void) | null = null;
   private dirty = true;
   filesChanged = false;
+  private workspaceGone = false;
   private syncing: Promise<void> | null = null;
   ended = false;
   readonly done: Promise<void>;
@@ -119,9 +120,10 @@ export class Terminal {
     this.proc.signal(sig);
   }
 
-  /** Ends the shell; the socket (if any) is told why. */
-  close(reason: string): void {
+  /** Ends the shell; the socket (if any) is told why. keepChanges false: what it changed since the last sync is not copied back (its user lost access). */
+  close(reason: string, keepChanges = true): void {
     this.closeReason ??= reason;
+    if (!keepChanges) this.workspaceGone = true;
     void this.proc.close();
     this.wake();
   }
@@ -178,6 +180,7 @@ export class Terminal {
     this.client?.sendJson({ t: "exit", code: this.closeReason ? null : last.code, reason });
     this.client?.close(4410, "terminal ended");
     this.client = null;
+    this.workspaceGone = true;
     this.workspace?.dir.remove();
     this.onEnd(this);
   }
@@ -185,7 +188,8 @@ export class Terminal {
   /** Copies what the shell changed back to the document's files, then brings in what changed there. */
   sync(force = false): Promise<void> {
     const ws = this.workspace;
-    if (!ws) return Promise.resolve();
+    // once the directory is gone nothing may be copied back (an empty walk would read as "all deleted")
+    if (!ws || this.workspaceGone) return Promise.resolve();
     if (this.syncing) return this.syncing;
     if (!force && !this.dirty && !this.filesChanged) return Promise.resolve();
     this.dirty = false;
@@ -202,6 +206,8 @@ export class Terminal {
       } finally {
         thaw();
         this.syncing = null;
+        // a change that arrived while this sync ran is brought in right after it
+        if (this.filesChanged && !this.workspaceGone) setTimeout(() => void this.sync(), 0);
       }
     })();
     return this.syncing;
@@ -234,8 +240,13 @@ export class TerminalSessions {
     }, opts.syncMs ?? 2000);
     this.syncTimer.unref?.();
     d.sessions.onRevoked((userId) => this.checkAccess(userId));
+    // a change to the document's files (an upload, a block's output) reaches its terminals at once
     d.files?.onChange((docId) => {
-      for (const t of this.terminals.values()) if (t.docId === docId) t.filesChanged = true;
+      for (const t of this.terminals.values())
+        if (t.docId === docId) {
+          t.filesChanged = true;
+          setTimeout(() => void t.sync(), 0);
+        }
     });
   }
 
@@ -324,7 +335,7 @@ export class TerminalSessions {
       } catch (e) {
         const msg = e instanceof AppError ? e.message : "access check failed";
         t.client?.sendJson({ t: "error", code: e instanceof AppError ? e.code : "internal", message: msg });
-        t.close(`closed: ${msg}`);
+        t.close(`closed: ${msg}`, false);
       }
     }
   }
