@@ -78,6 +78,7 @@ const CASES: Case[] = [
   { name: "tags", method: "GET", path: () => "/api/v1/tags", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
   { name: "trash list", method: "GET", path: () => "/api/v1/trash", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
   { name: "get document", method: "GET", path: (d) => `/api/v1/documents/${d}`, expect: row(401, 200, 200, 200, 404, 404, 200) },
+  { name: "terminal availability", method: "GET", path: (d) => `/api/v1/documents/${d}/terminal`, expect: row(401, 200, 200, 200, 404, 404, 200) },
   { name: "rename", method: "PATCH", path: (d) => `/api/v1/documents/${d}`, body: { title: "Renamed" }, expect: row(401, 403, 200, 200, 404, 404, 403) },
   { name: "edit content", method: "PATCH", path: (d) => `/api/v1/documents/${d}`, body: { content: "# changed" }, expect: row(401, 403, 200, 200, 404, 404, 403) },
   { name: "publish", method: "PATCH", path: (d) => `/api/v1/documents/${d}`, body: { isPublic: true }, expect: row(401, 403, 403, 200, 404, 404, 403) },
