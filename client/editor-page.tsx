@@ -1,7 +1,7 @@
 // The notebook editor (/d/:id): CodeMirror source with live preview, automatic saving that never
 // loses what was typed, running blocks with streamed outputs, outline, view modes, export, sharing.
 import { batch, createEffect, createResource, createSignal, For, onCleanup, onMount, Show } from "solid-js";
-import { createStore, reconcile } from "solid-js/store";
+import { createStore, reconcile, unwrap } from "solid-js/store";
 import type { ViewUpdate } from "@codemirror/view";
 import { A, useParams } from "@solidjs/router";
 import type { DocumentJson } from "../protocol/api-types.ts";
@@ -17,7 +17,7 @@ import { cellLabel, kernelLabel } from "./cell-label.ts";
 import { ShareDialog } from "./share-dialog.tsx";
 import { HistoryPanel } from "./history-panel.tsx";
 import { FilesPanel, uploadFile } from "./files-panel.tsx";
-import { headingsOf, outlineUnchangedBy, type Heading } from "./outline.ts";
+import { outlineComputer, outlineUnchangedBy, type Heading } from "./outline.ts";
 import { afterPaint, idleTask } from "./idle-task.ts";
 import { loadDraft, clearDraft, saveDraft } from "./drafts.ts";
 import { CollabDocument, type RemotePresence } from "./collab-document.ts";
@@ -96,11 +96,11 @@ export function EditorPage() {
   /** The outline is brought up to date when the page is idle, not on each keystroke; rows are updated in place. */
   const [outlineState, setOutlineState] = createStore<{ headings: Heading[]; legacy: boolean }>({ headings: [], legacy: false });
   const outline = () => outlineState.headings;
-  const outlineTask = idleTask(() => {
-    const parsed = parsePymd(text());
-    setOutlineState("headings", reconcile(headingsOf(parsed)));
-    setOutlineState("legacy", parsed.headingMode === "legacy");
-  }, 250);
+  const outlines = outlineComputer((headings, legacy) => {
+    setOutlineState("headings", reconcile(headings));
+    setOutlineState("legacy", legacy);
+  });
+  const outlineTask = idleTask(() => outlines.request(text()), 250);
   /** Without live sync, a copy of the text in this browser until the server has it. */
   const draftTask = idleTask(() => {
     if (!collab && canEdit() && text() !== savedText) saveDraft(id(), text(), doc()?.updatedAt ?? "");
@@ -185,7 +185,8 @@ export function EditorPage() {
    * Otherwise the blocks are matched by their HTML, so moved blocks keep their DOM.
    */
   const applyPreview = (next: PreviewBlockJson[]) => {
-    const old = preview.blocks;
+    // compared on the store's plain values: reading a thousand blocks through its proxies costs more than the update
+    const old = unwrap(preview.blocks);
     if (old.length !== next.length) return setPreview("blocks", reconcile(next, { key: "html" }));
     batch(() => {
       for (let i = 0; i < next.length; i++) {
@@ -331,6 +332,16 @@ export function EditorPage() {
     }
   };
 
+  /** The preview follows the editor's scrolling, once a frame at most. */
+  let scrollLine = 0;
+  let scrollFrame = 0;
+  const syncScrollSoon = (line: number) => {
+    scrollLine = line;
+    scrollFrame ||= requestAnimationFrame(() => {
+      scrollFrame = 0;
+      syncScroll(scrollLine);
+    });
+  };
   const syncScroll = (line: number) => {
     if (mode() !== "split" || !previewEl) return;
     const sections = previewEl.querySelectorAll<HTMLElement>("[data-line]");
@@ -418,7 +429,7 @@ export function EditorPage() {
       onSave: () => void flush(),
       onRunBlock: () => void run("block"),
       onRunAll: () => void run("all"),
-      onScroll: syncScroll,
+      onScroll: syncScrollSoon,
       extensions: c ? [collabExtension(c)] : [],
     });
     // Typing saved as a draft by an earlier visit that could not sync live is replayed as an edit,
@@ -482,6 +493,7 @@ export function EditorPage() {
     clearTimeout(previewTimer);
     clearInterval(ackTimer);
     outlineTask.cancel();
+    outlines.close();
     draftTask.flush();
     editor?.destroy();
     if (collab) collab.close();

@@ -1,5 +1,5 @@
 // The outline of a notebook: its Markdown headings with the source line each starts on.
-import type { ParsedPymd } from "../protocol/pymd-parser.ts";
+import { parsePymd, type ParsedPymd } from "../protocol/pymd-parser.ts";
 import type { ViewUpdate } from "@codemirror/view";
 
 export interface Heading {
@@ -44,4 +44,46 @@ export function outlineUnchangedBy(u: ViewUpdate, legacy: boolean): boolean {
     }
   });
   return unchanged;
+}
+
+export interface OutlineRequest {
+  seq: number;
+  text: string;
+}
+
+export interface OutlineAnswer {
+  seq: number;
+  headings: Heading[];
+  legacy: boolean;
+}
+
+/** The worker's script, built beside the page's (scripts/build.ts). */
+const OUTLINE_WORKER_URL = "/outline-worker.js";
+
+/**
+ * Computes outlines in a worker (one per page), the latest request winning; where no worker can
+ * start, on this thread.
+ */
+export function outlineComputer(onOutline: (headings: Heading[], legacy: boolean) => void): { request(text: string): void; close(): void } {
+  let seq = 0;
+  let worker: Worker | null = null;
+  try {
+    worker = new Worker(OUTLINE_WORKER_URL, { type: "module" });
+    worker.onmessage = (e: MessageEvent<OutlineAnswer>) => e.data.seq === seq && onOutline(e.data.headings, e.data.legacy);
+    worker.onerror = () => {
+      worker?.terminate();
+      worker = null;
+    };
+  } catch {
+    worker = null;
+  }
+  return {
+    request(text) {
+      seq++;
+      if (worker) return worker.postMessage({ seq, text } satisfies OutlineRequest);
+      const parsed = parsePymd(text);
+      onOutline(headingsOf(parsed), parsed.headingMode === "legacy");
+    },
+    close: () => worker?.terminate(),
+  };
 }

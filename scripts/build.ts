@@ -18,8 +18,8 @@ export async function buildClient(): Promise<string[]> {
   rmSync(clientOut, { recursive: true, force: true });
   mkdirSync(clientOut, { recursive: true });
   const result = await Bun.build({
-    // the collaboration worker is its own script (client/collab-document.ts starts it by name)
-    entrypoints: [join(root, "client", "index.html"), join(root, "client", "collab-worker.ts")],
+    // the collaboration and outline workers are scripts of their own (started by name: client/collab-document.ts, client/outline.ts)
+    entrypoints: [join(root, "client", "index.html"), join(root, "client", "collab-worker.ts"), join(root, "client", "outline-worker.ts")],
     outdir: clientOut,
     target: "browser",
     minify: true,
