@@ -6,8 +6,9 @@
 // Prints figures; never fails.
 //   BENCH_SECTIONS=history,latency,sockets,compare  which parts run (all by default)
 //   BENCH_PYMD_ROOT=/path/to/a/checkout           run that checkout's server (e.g. a git worktree of an older commit)
-//   BENCH_BIG_EDITORS=2,10,50                      editor counts on the 1 MB document (2,10 by default: every
-//                                                   pymd test client loads the 1 MB history itself)
+//   BENCH_BIG_EDITORS=2,10,50                      editor counts on the 1 MB document (2 by default: every pymd
+//                                                   test client holds its own Automerge copy in this one process,
+//                                                   about 600 MB each in Automerge 2.2.9's wasm heap of 4 GiB)
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import * as Y from "yjs";
@@ -65,6 +66,8 @@ const url = await (async () => {
     }
   }
 })();
+// A benchmark that fails half-way must not leave its servers running.
+process.on("exit", () => proc.kill());
 const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, "utf8"))![1]) / 1024;
 const login = await fetch(url + "/api/v1/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "bench", password: "benchpassword" }) });
 const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
@@ -172,11 +175,24 @@ function seedText(bytes: number): string {
   return lines.join("");
 }
 
+/** Connects, trying again while the server is still opening a large document (the client waits 10 s for "joined"). */
+async function connectPatiently(doc: string): Promise<CollabTestClient> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await CollabTestClient.connect(url, cookie, doc);
+    } catch (e) {
+      if (attempt >= 20) throw e;
+    }
+  }
+}
+
 async function pymdEditors(n: number, seed: string): Promise<Editor[]> {
   const doc = await newDoc(seed);
+  // The first join builds the document's history from its text; the editors join after it.
+  (await connectPatiently(doc)).close();
   const out: Editor[] = [];
   for (let i = 0; i < n; i += 10) {
-    const batch = await Promise.all(Array.from({ length: Math.min(10, n - i) }, () => CollabTestClient.connect(url, cookie, doc)));
+    const batch = await Promise.all(Array.from({ length: Math.min(10, n - i) }, () => connectPatiently(doc)));
     await until(() => batch.every((c) => c.text().length === seed.length), 600_000, "initial sync");
     for (const c of batch) {
       const e: Editor = {
@@ -251,20 +267,28 @@ async function compare(): Promise<void> {
   const first = await y.stdout.getReader().read();
   const yport = /port (\d+)/.exec(new TextDecoder().decode(first.value))![1];
   const yurl = `ws://127.0.0.1:${yport}`;
+  process.on("exit", () => y.kill());
   const yrss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${y.pid}/status`, "utf8"))![1]) / 1024;
   console.log("side by side with y-websocket 1.5.4 (Yjs 13.6.33, in memory, node), the same editors, alternating pymd → Yjs per row");
-  const big = (process.env.BENCH_BIG_EDITORS ?? "2,10").split(",").map(Number);
+  const big = (process.env.BENCH_BIG_EDITORS ?? "2").split(",").map(Number);
   let round = 0;
   for (const [label, bytes, counts] of [["10 KB", 10_000, [2, 10, 50]], ["1 MB", 1_000_000, big]] as const) {
     const seed = seedText(bytes);
     for (const n of counts) {
       const edits = 100;
-      const pe = await pymdEditors(n, seed);
-      const p = await drive(pe, proc.pid, edits);
-      for (const e of pe) e.close();
-      const ye = await yjsEditors(yurl, n, seed, `doc-${round++}`);
-      const q = await drive(ye, y.pid, edits);
-      for (const e of ye) e.close();
+      let p: Awaited<ReturnType<typeof drive>>;
+      let q: Awaited<ReturnType<typeof drive>>;
+      try {
+        const pe = await pymdEditors(n, seed);
+        p = await drive(pe, proc.pid, edits);
+        for (const e of pe) e.close();
+        const ye = await yjsEditors(yurl, n, seed, `doc-${round++}`);
+        q = await drive(ye, y.pid, edits);
+        for (const e of ye) e.close();
+      } catch (e) {
+        console.log(`  ${label.padEnd(5)} ${String(n).padStart(2)} editors: could not run (${e instanceof Error ? e.message.slice(0, 120) : String(e)})`);
+        continue;
+      }
       console.log(
         `  ${label.padEnd(5)} ${String(n).padStart(2)} editors: server CPU per edit pymd ${fmt(p.cpuPerEdit)} / Yjs ${fmt(q.cpuPerEdit)} (${(p.cpuPerEdit / Math.max(q.cpuPerEdit, 0.01)).toFixed(1)}×);` +
           ` edit-to-visible p50 ${fmt(p.p50)} / ${fmt(q.p50)}, p99 ${fmt(p.p99)} / ${fmt(q.p99)} (${p.deliveries} / ${q.deliveries} deliveries)`,
