@@ -12,12 +12,27 @@ export interface PublicRouteDeps {
   notebooks: NotebookSessions;
 }
 
-/** Rendered public pages kept, the latest first out last. */
+/** Rendered public pages kept (the least recently read go first), and the characters of HTML they may hold together. */
 const PAGES_KEPT = 8;
+const PAGES_MAX_CHARS = 48 * 1024 * 1024;
 
 export function registerPublicRoutes(r: Router, d: PublicRouteDeps): void {
   /** Renders (finished or in flight) by what they depend on: the document's text, its outputs, its link. */
   const pages = new Map<string, Promise<string>>();
+  const sizes = new Map<string, number>();
+  const drop = (key: string) => {
+    pages.delete(key);
+    sizes.delete(key);
+  };
+  const trim = () => {
+    let chars = 0;
+    for (const n of sizes.values()) chars += n;
+    for (const key of pages.keys()) {
+      if (pages.size <= PAGES_KEPT && chars <= PAGES_MAX_CHARS) break;
+      chars -= sizes.get(key) ?? 0;
+      drop(key);
+    }
+  };
 
   r.get("/api/v1/public/:slug", "A published document, rendered with its last outputs (no sign-in)", "none", async (c) => {
     const doc = d.documents.publicBySlug(c.params.slug!);
@@ -32,13 +47,21 @@ export function registerPublicRoutes(r: Router, d: PublicRouteDeps): void {
         // only the files this document references are served on its public link
         fileUrl: (path, use) => `/api/v1/public/${encodeURIComponent(slug)}/file?path=${encodeURIComponent(path)}${use === "img" ? "&inline=1" : ""}`,
       });
-      // a render that failed is not kept: the next reader tries again
-      page.catch(() => pages.get(key) === page && pages.delete(key));
+      const rendering = page;
+      rendering.then(
+        (html) => {
+          if (pages.get(key) !== rendering) return;
+          sizes.set(key, html.length);
+          trim();
+        },
+        // a render that failed is not kept: the next reader tries again
+        () => pages.get(key) === rendering && drop(key),
+      );
       // one page per document: an older state of it is not served again
-      for (const k of pages.keys()) if (k.startsWith(`${doc.id}\u0000`)) pages.delete(k);
+      for (const k of [...pages.keys()]) if (k.startsWith(`${doc.id}\u0000`)) drop(k);
     }
     pages.set(key, page);
-    while (pages.size > PAGES_KEPT) pages.delete(pages.keys().next().value!);
+    trim();
     return { title: doc.title, updatedAt: new Date(doc.updatedAt).toISOString(), html: await page };
   });
 }
