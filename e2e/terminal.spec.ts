@@ -1,7 +1,7 @@
 // The terminal panel as a person uses it: open it beside a notebook, do arithmetic, see a file
 // uploaded in the Files panel, use pandas, interrupt a sleep, resize the window, make a file the
 // Files panel and a block then see; a viewer has no terminal; a server with --terminals off has none.
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page, type WebSocketRoute } from "@playwright/test";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { freePortSync } from "./free-port.ts";
@@ -29,7 +29,7 @@ async function lastCols(page: Page): Promise<number | null> {
   return all.length ? Number(all.at(-1)![1]) : null;
 }
 
-test("a terminal beside the notebook: arithmetic, workspace files both ways, pandas, Ctrl-C, resize; a viewer has none", async ({ page, browser }) => {
+test("a terminal beside the notebook: arithmetic, workspace files both ways, pandas, colours, paste and copy, Ctrl-C, resize, reconnect; a viewer has none", async ({ page, browser }) => {
   test.setTimeout(120_000);
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
@@ -41,6 +41,12 @@ test("a terminal beside the notebook: arithmetic, workspace files both ways, pan
     await fetch(`/api/v1/documents/${d.id}/members`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ members: [{ username: "reader", role: "viewer" }] }) });
     return d;
   }, SOURCE);
+  // the terminal's socket passes through here, so the test can drop it like a network would
+  const sockets: { route: WebSocketRoute; url: string }[] = [];
+  await page.routeWebSocket(/\/api\/v1\/terminal/, (route) => {
+    route.connectToServer();
+    sockets.push({ route, url: route.url() });
+  });
   await page.goto(`/d/${created.id}`);
   await expect(page.getByTestId("connection")).toContainText("live");
 
@@ -60,6 +66,25 @@ test("a terminal beside the notebook: arithmetic, workspace files both ways, pan
   await sees(page, /uploaded\.csv/);
   await type(page, `python3 -c "import pandas; print('pandas', pandas.__version__)"`);
   await sees(page, /^pandas \d+\.\d+/m, 30_000);
+
+  // colours and UTF-8
+  await type(page, "clear; printf '\\033[31mred-%s\\033[0m\\n' ✓");
+  await expect(screen(page).locator("span.xterm-fg-1")).toContainText("red-✓");
+
+  // paste (as the browser delivers it) and copy (Ctrl+Shift+C puts the selection on the clipboard)
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+  await page.locator(".xterm-helper-textarea").evaluate((el) => {
+    const dt = new DataTransfer();
+    dt.setData("text/plain", "echo pasted-$((2+3))");
+    el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
+  });
+  await page.keyboard.press("Enter");
+  await sees(page, /^pasted-5\s*$/m);
+  // a double click on the word selects it (the screen layer above the text takes the mouse)
+  const box = (await screen(page).getByText("pasted-5", { exact: true }).boundingBox())!;
+  await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
+  await page.keyboard.press("Control+Shift+C");
+  await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe("pasted-5");
 
   // Ctrl-C ends a sleep and the prompt answers again
   await type(page, "clear; sleep 100; echo slept-through");
@@ -111,6 +136,19 @@ test("a terminal beside the notebook: arithmetic, workspace files both ways, pan
   }, created.id);
   expect(refused).toEqual({ allowed: false, close: 4403 });
   await ctx.close();
+
+  // a dropped connection: the panel reattaches to the same shell, which kept its state
+  await page.getByTestId("terminal-host").click({ position: { x: 40, y: 20 } });
+  await type(page, "clear; cd /tmp; KEPT=kept-$((1+1))");
+  await page.waitForTimeout(300);
+  expect(sockets).toHaveLength(1);
+  await sockets[0]!.route.close({ code: 4000, reason: "network drop" });
+  await expect.poll(() => sockets.length).toBe(2);
+  expect(new URL(sockets[1]!.url).searchParams.get("term")).toMatch(/^t[a-z0-9]+$/);
+  await expect(page.getByTestId("terminal-state")).toContainText("live");
+  await page.getByTestId("terminal-host").click({ position: { x: 40, y: 20 } });
+  await type(page, "echo now $KEPT in $PWD");
+  await sees(page, /^now kept-2 in \/tmp\s*$/m);
 
   // ending the shell
   await page.getByTestId("terminal-end").click();
