@@ -13,6 +13,7 @@ import type { DocumentsService } from "../documents/documents-service.ts";
 import type { NotebookSessions } from "../runtime/notebook-sessions.ts";
 import type { CollabDocuments } from "../sync/collab-documents.ts";
 import { OpenDocuments, type Member, type OpenDocument } from "./open-documents.ts";
+import { PreviewQueue } from "./preview-queue.ts";
 import { decodeBinaryFrame, SYNC_MAX_FRAME_BYTES } from "../../protocol/collab-frames.ts";
 import type { Metrics } from "../http/metrics.ts";
 import { authenticateRequest, expectedOrigin } from "../http/http-app.ts";
@@ -46,8 +47,7 @@ interface Conn {
   /** Per joined document, when (epoch, time) access was last confirmed for pushing to this connection. */
   cleared: Map<string, { epoch: string; at: number }>;
   /** One preview renders at a time per connection; meanwhile only the latest request per document waits. */
-  previewing: boolean;
-  previews: Map<string, { seq: number; source: string }>;
+  previews: PreviewQueue;
   tokens: number;
   refilledAt: number;
   send(m: ServerMessage): void;
@@ -124,7 +124,7 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
   const revoke = (c: Conn, docId: string, e: unknown) => {
     c.joined.delete(docId);
     c.cleared.delete(docId);
-    if (c.previews.delete(docId)) d.metrics.previews.waiting--;
+    c.previews.drop(docId);
     docs.leave(docId, c.id);
     const err = e instanceof AppError ? e : new AppError("internal", "Internal error");
     if (!(e instanceof AppError)) d.log.error("access check before a push failed", { err: e instanceof Error ? e.stack ?? e.message : String(e) });
@@ -195,40 +195,19 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
     return d.documents.access(fresh.user, docId);
   };
 
-  /**
-   * Renders the connection's waiting previews one at a time. A request that arrives while one
-   * renders replaces any older one for the same document, so a flood costs at most one render
-   * in flight and one waiting per document, and the client's one-at-a-time pipelining is unaffected.
-   */
-  const drainPreviews = async (c: Conn) => {
-    if (c.previewing) return;
-    c.previewing = true;
+  /** Renders one preview request for the connection and answers it, or says why not. */
+  const renderPreview = async (c: Conn, docId: string, seq: number, source: string) => {
     try {
-      for (;;) {
-        // A render holds the event loop; frames that arrived meanwhile are read first, so they
-        // replace the waiting request instead of each starting a render of its own.
-        await new Promise((resolve) => setImmediate(resolve));
-        const next = c.previews.entries().next();
-        if (next.done) break;
-        const [docId, { seq, source }] = next.value;
-        c.previews.delete(docId);
-        try {
-          // Access may have gone while the request waited.
-          const doc = joinedDoc(c, docId);
-          access(c, docId);
-          const p = await doc.session.preview(source);
-          d.metrics.previews.rendered++;
-          if (c.joined.has(docId)) c.send({ t: "preview", doc: docId, seq, blocks: p.blocks, problems: p.problems });
-        } catch (e) {
-          if (!(e instanceof AppError)) d.log.error("preview failed", { err: e instanceof Error ? e.stack ?? e.message : String(e) });
-          c.send({ t: "error", code: e instanceof AppError ? e.code : "internal", message: e instanceof AppError ? e.message : "Internal error", doc: docId });
-          if (e instanceof AppError && e.code === "unauthenticated") c.close(4401, "unauthenticated");
-        } finally {
-          d.metrics.previews.waiting--;
-        }
-      }
-    } finally {
-      c.previewing = false;
+      // Access may have gone while the request waited.
+      const doc = joinedDoc(c, docId);
+      access(c, docId);
+      const p = await doc.session.preview(source);
+      d.metrics.previews.rendered++;
+      if (c.joined.has(docId)) c.send({ t: "preview", doc: docId, seq, blocks: p.blocks, problems: p.problems });
+    } catch (e) {
+      if (!(e instanceof AppError)) d.log.error("preview failed", { err: e instanceof Error ? e.stack ?? e.message : String(e) });
+      c.send({ t: "error", code: e instanceof AppError ? e.code : "internal", message: e instanceof AppError ? e.message : "Internal error", doc: docId });
+      if (e instanceof AppError && e.code === "unauthenticated") c.close(4401, "unauthenticated");
     }
   };
 
@@ -270,7 +249,7 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
         case "leave":
           c.joined.delete(msg.doc);
           c.cleared.delete(msg.doc);
-          if (c.previews.delete(msg.doc)) d.metrics.previews.waiting--;
+          c.previews.drop(msg.doc);
           docs.leave(msg.doc, c.id);
           return;
         case "presence": {
@@ -285,10 +264,7 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
             throw new AppError("too_large", `a preview's source must be at most ${CONTENT_MAX_BYTES} bytes`);
           }
           access(c, msg.doc);
-          if (c.previews.has(msg.doc)) d.metrics.previews.superseded++;
-          else d.metrics.previews.waiting++;
-          c.previews.set(msg.doc, { seq: msg.seq, source: msg.source });
-          void drainPreviews(c);
+          c.previews.request(msg.doc, msg.seq, msg.source);
           return;
         }
         case "run": {
@@ -342,8 +318,7 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
         auth,
         joined: new Set(),
         cleared: new Map(),
-        previewing: false,
-        previews: new Map(),
+        previews: new PreviewQueue(d.metrics, (docId, seq, source) => renderPreview(c, docId, seq, source)),
         tokens: RATE_BURST,
         refilledAt: Date.now(),
         send: (m) => ws.send(JSON.stringify(m)),
@@ -376,7 +351,6 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
       conns.delete(ws.id);
       d.metrics.openWebSockets--;
       pollRevocations();
-      d.metrics.previews.waiting -= c.previews.size;
       c.previews.clear();
       docs.leaveAll(c.id, c.joined);
     },
