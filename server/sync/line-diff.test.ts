@@ -35,7 +35,7 @@ describe("diffHunks", () => {
       expect(apply(before, hunks)).toBe(after);
       for (let k = 1; k < hunks.length; k++) expect(hunks[k]!.at).toBeGreaterThanOrEqual(hunks[k - 1]!.at + hunks[k - 1]!.remove);
     }
-  });
+  }, 60_000);
 
   test("scattered changes in 4 MB stay small", () => {
     const lines = Array.from({ length: 200_000 }, (_, i) => `# line ${i} of a large document\n`);
@@ -46,7 +46,7 @@ describe("diffHunks", () => {
     expect(apply(before, hunks)).toBe(after);
     expect(hunks.length).toBe(200);
     expect(hunks.reduce((n, h) => n + h.remove + h.insert.length, 0)).toBeLessThan(20_000);
-  });
+  }, 60_000);
 
   test("identical texts need nothing; a small change is one hunk", () => {
     expect(diffHunks("abc\n", "abc\n")).toEqual([]);
