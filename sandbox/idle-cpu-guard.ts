@@ -22,7 +22,7 @@ function processCpuSeconds(pid: number): number {
 }
 
 /** CPU seconds used by the whole tree under root (root included), from one pass over /proc. */
-export function treeCpuSeconds(root: number, children = childrenByParent()): number {
+export function treeCpuSeconds(root: number, children = childrenByParent([root])): number {
   return subtree(children, root).reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
 }
 
@@ -42,7 +42,7 @@ function tick(): void {
   if (!idle.length) return;
   let children: Map<number, number[]>;
   try {
-    children = childrenByParent();
+    children = childrenByParent(idle.map((g) => g.root));
   } catch {
     return;
   }

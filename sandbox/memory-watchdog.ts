@@ -33,8 +33,57 @@ function rssBytes(pid: number): number {
   }
 }
 
-/** Each process's children, from one pass over /proc. */
-export function childrenByParent(): Map<number, number[]> {
+let childrenFiles: boolean | undefined;
+
+/** Whether the kernel lists each thread's children (/proc/PID/task/TID/children, most kernels). */
+function hasChildrenFiles(): boolean {
+  if (childrenFiles === undefined) {
+    try {
+      readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, "utf8");
+      childrenFiles = true;
+    } catch {
+      childrenFiles = false;
+    }
+  }
+  return childrenFiles;
+}
+
+/** The children of the processes under `roots`, read from their own children lists: work in the size of the trees. */
+function childrenUnder(roots: number[]): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  const seen = new Set<number>();
+  const stack = [...roots];
+  while (stack.length && seen.size < 100_000) {
+    const pid = stack.pop()!;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    const kids: number[] = [];
+    for (const t of tasks) {
+      try {
+        for (const c of readFileSync(`/proc/${pid}/task/${t}/children`, "utf8").split(" ")) if (c.trim() !== "") kids.push(Number(c));
+      } catch {}
+    }
+    if (kids.length) {
+      children.set(pid, kids);
+      stack.push(...kids);
+    }
+  }
+  return children;
+}
+
+/**
+ * Each process's children: with `roots`, only under them (from the processes' own children lists
+ * where the kernel has them, so a timer on the event loop reads a few files, not all of /proc);
+ * else, or without those lists, from one pass over /proc.
+ */
+export function childrenByParent(roots?: number[]): Map<number, number[]> {
+  if (roots && hasChildrenFiles()) return childrenUnder(roots);
   const children = new Map<number, number[]>();
   for (const name of readdirSync("/proc")) {
     if (name.charCodeAt(0) > 57) continue;
@@ -96,12 +145,12 @@ export function jailTmpfsBytes(pids: number[]): number {
 
 /** Every pid in the tree under root (root included). */
 export function treePids(root: number): number[] {
-  return subtree(childrenByParent(), root);
+  return subtree(childrenByParent([root]), root);
 }
 
 /** Resident bytes of each watched tree, from one pass over /proc. */
 export function sampleTrees(roots: number[]): Map<number, number> {
-  const children = childrenByParent();
+  const children = childrenByParent(roots);
   const out = new Map<number, number>();
   for (const root of roots) out.set(root, subtree(children, root).reduce((sum, pid) => sum + rssBytes(pid), 0));
   return out;
@@ -118,7 +167,7 @@ function pssBytes(pid: number): number {
 }
 
 /** Memory the tree really holds: copy-on-write pages its processes share count once. */
-export function treePssBytes(root: number, children = childrenByParent()): number {
+export function treePssBytes(root: number, children = childrenByParent([root])): number {
   return subtree(children, root).reduce((sum, pid) => sum + pssBytes(pid), 0);
 }
 
@@ -130,7 +179,7 @@ function tick(): void {
   let sample: Map<number, number>;
   let children: Map<number, number[]>;
   try {
-    children = childrenByParent();
+    children = childrenByParent([...watches].map((w) => w.root));
     sample = new Map([...watches].map((w) => [w.root, subtree(children, w.root).reduce((sum, pid) => sum + rssBytes(pid), 0)]));
     for (const w of watches) sample.set(w.root, sample.get(w.root)! + jailTmpfsBytes(subtree(children, w.root)));
   } catch {
