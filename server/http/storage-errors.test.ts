@@ -129,7 +129,7 @@ describe("disk full", () => {
     } finally {
       file.close();
     }
-  }, 60_000);
+  }, 180_000);
 });
 
 describe("database locked by another program", () => {
