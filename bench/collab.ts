@@ -4,7 +4,7 @@
 // own server (Yjs, started here), run alternately: server CPU per edit and edit-to-visible p50/p99
 // at 2, 10 and 50 editors on a 10 KB and a 1 MB document, and RSS for 1,000 idle sockets.
 // Prints figures; never fails.
-//   BENCH_SECTIONS=history,latency,sockets,compare  which parts run (all by default)
+//   BENCH_SECTIONS=history,latency,sockets,compare  which parts run (all by default; compare is idle + editors)
 //   BENCH_PYMD_ROOT=/path/to/a/checkout           run that checkout's server (e.g. a git worktree of an older commit)
 //   BENCH_BIG_EDITORS=2,10,50                      editor counts on the 1 MB document (2 by default: every pymd
 //                                                   test client holds its own Automerge copy in this one process,
@@ -146,7 +146,7 @@ if (SECTIONS.has("sockets")) {
   for (const c of sockets) c.close();
 }
 
-if (SECTIONS.has("compare")) await compare();
+if (SECTIONS.has("compare") || SECTIONS.has("idle") || SECTIONS.has("editors")) await compare();
 
 proc.kill();
 await proc.exited;
@@ -272,34 +272,8 @@ async function compare(): Promise<void> {
   process.on("exit", () => y.kill());
   const yrss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${y.pid}/status`, "utf8"))![1]) / 1024;
   console.log("side by side with y-websocket 1.5.4 (Yjs 13.6.33, in memory, node), the same editors, alternating pymd → Yjs per row");
-  const big = (process.env.BENCH_BIG_EDITORS ?? "2").split(",").map(Number);
-  let round = 0;
-  for (const [label, bytes, counts] of [["10 KB", 10_000, [2, 10, 50]], ["1 MB", 1_000_000, big]] as const) {
-    const seed = seedText(bytes);
-    for (const n of counts) {
-      const edits = 100;
-      let p: Awaited<ReturnType<typeof drive>>;
-      let q: Awaited<ReturnType<typeof drive>>;
-      try {
-        const pe = await pymdEditors(n, seed);
-        p = await drive(pe, proc.pid, edits);
-        for (const e of pe) e.close();
-        const ye = await yjsEditors(yurl, n, seed, `doc-${round++}`);
-        q = await drive(ye, y.pid, edits);
-        for (const e of ye) e.close();
-      } catch (e) {
-        console.log(`  ${label.padEnd(5)} ${String(n).padStart(2)} editors: could not run (${e instanceof Error ? e.message.slice(0, 120) : String(e)})`);
-        continue;
-      }
-      console.log(
-        `  ${label.padEnd(5)} ${String(n).padStart(2)} editors: server CPU per edit pymd ${fmt(p.cpuPerEdit)} / Yjs ${fmt(q.cpuPerEdit)} (${(p.cpuPerEdit / Math.max(q.cpuPerEdit, 0.01)).toFixed(1)}×);` +
-          ` edit-to-visible p50 ${fmt(p.p50)} / ${fmt(q.p50)}, p99 ${fmt(p.p99)} / ${fmt(q.p99)} (${p.deliveries} / ${q.deliveries} deliveries)`,
-      );
-      await Bun.sleep(500);
-    }
-  }
-  // 1,000 idle sockets over 100 documents of 3 KB each, on both.
-  {
+  // 1,000 idle sockets over 100 documents of 3 KB each, on both; first, while neither server has held a large document.
+  if (SECTIONS.has("compare") || SECTIONS.has("idle")) {
     const seed = `# # Doc\n` + "# line of text\n".repeat(200);
     const before = rssMb();
     const docs = await Promise.all(Array.from({ length: 100 }, () => newDoc(seed)));
@@ -327,6 +301,33 @@ async function compare(): Promise<void> {
     console.log(
       `  1,000 idle sockets over 100 documents: server RSS pymd ${prss.toFixed(0)} MB (before ${before.toFixed(0)} MB, +${((prss - before) * 1024 / 1000).toFixed(0)} KB per socket) / Yjs ${qrss.toFixed(0)} MB (before ${ybefore.toFixed(0)} MB, +${((qrss - ybefore) * 1024 / 1000).toFixed(0)} KB per socket) (${(prss / qrss).toFixed(1)}×)`,
     );
+  }
+  const big = (process.env.BENCH_BIG_EDITORS ?? "2").split(",").map(Number);
+  let round = 0;
+  const scenarios = SECTIONS.has("compare") || SECTIONS.has("editors") ? ([["10 KB", 10_000, [2, 10, 50]], ["1 MB", 1_000_000, big]] as const) : [];
+  for (const [label, bytes, counts] of scenarios) {
+    const seed = seedText(bytes);
+    for (const n of counts) {
+      const edits = 100;
+      let p: Awaited<ReturnType<typeof drive>>;
+      let q: Awaited<ReturnType<typeof drive>>;
+      try {
+        const pe = await pymdEditors(n, seed);
+        p = await drive(pe, proc.pid, edits);
+        for (const e of pe) e.close();
+        const ye = await yjsEditors(yurl, n, seed, `doc-${round++}`);
+        q = await drive(ye, y.pid, edits);
+        for (const e of ye) e.close();
+      } catch (e) {
+        console.log(`  ${label.padEnd(5)} ${String(n).padStart(2)} editors: could not run (${e instanceof Error ? e.message.slice(0, 120) : String(e)})`);
+        continue;
+      }
+      console.log(
+        `  ${label.padEnd(5)} ${String(n).padStart(2)} editors: server CPU per edit pymd ${fmt(p.cpuPerEdit)} / Yjs ${fmt(q.cpuPerEdit)} (${(p.cpuPerEdit / Math.max(q.cpuPerEdit, 0.01)).toFixed(1)}×);` +
+          ` edit-to-visible p50 ${fmt(p.p50)} / ${fmt(q.p50)}, p99 ${fmt(p.p99)} / ${fmt(q.p99)} (${p.deliveries} / ${q.deliveries} deliveries)`,
+      );
+      await Bun.sleep(500);
+    }
   }
   y.kill();
   await y.exited;
