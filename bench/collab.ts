@@ -6,6 +6,7 @@
 // Prints figures; never fails.
 //   BENCH_SECTIONS=history,latency,sockets,compare  which parts run (all by default; compare is idle + editors)
 //   BENCH_PYMD_ROOT=/path/to/a/checkout           run that checkout's server (e.g. a git worktree of an older commit)
+//   BENCH_SMALL_EDITORS=2,10,50                    editor counts on the 10 KB document
 //   BENCH_BIG_EDITORS=2,10,50                      editor counts on the 1 MB document (2 by default: every pymd
 //                                                   test client holds its own Automerge copy in this one process,
 //                                                   about 600 MB each in Automerge 2.2.9's wasm heap of 4 GiB)
@@ -302,9 +303,10 @@ async function compare(): Promise<void> {
       `  1,000 idle sockets over 100 documents: server RSS pymd ${prss.toFixed(0)} MB (before ${before.toFixed(0)} MB, +${((prss - before) * 1024 / 1000).toFixed(0)} KB per socket) / Yjs ${qrss.toFixed(0)} MB (before ${ybefore.toFixed(0)} MB, +${((qrss - ybefore) * 1024 / 1000).toFixed(0)} KB per socket) (${(prss / qrss).toFixed(1)}×)`,
     );
   }
-  const big = (process.env.BENCH_BIG_EDITORS ?? "2").split(",").map(Number);
+  const big = (process.env.BENCH_BIG_EDITORS ?? "2").split(",").filter(Boolean).map(Number);
+  const small = (process.env.BENCH_SMALL_EDITORS ?? "2,10,50").split(",").filter(Boolean).map(Number);
   let round = 0;
-  const scenarios = SECTIONS.has("compare") || SECTIONS.has("editors") ? ([["10 KB", 10_000, [2, 10, 50]], ["1 MB", 1_000_000, big]] as const) : [];
+  const scenarios = SECTIONS.has("compare") || SECTIONS.has("editors") ? ([["10 KB", 10_000, small], ["1 MB", 1_000_000, big]] as const) : [];
   for (const [label, bytes, counts] of scenarios) {
     const seed = seedText(bytes);
     for (const n of counts) {
