@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { openServices } from "../server/app.ts";
 import { codeHash } from "../server/runtime/notebook-sessions.ts";
 import { databasePath } from "../server/store/database.ts";
-import { BINARY, fmt, requireBinary, summary, tempDataDir } from "./bench-kit.ts";
+import { BINARY, fmt, requireBinary, summary, tempDataDir, whileHealthy } from "./bench-kit.ts";
 
 requireBinary();
 const PASSWORD = "correct horse battery";
@@ -30,23 +30,6 @@ async function seed(dataDir: string): Promise<string> {
   }
 }
 
-/** Polls health every 20 ms while `attack` runs; returns the attack's result and the latencies. */
-async function whileHealthy<T>(url: string, attack: () => Promise<T>): Promise<{ result: T; health: ReturnType<typeof summary> }> {
-  const lat: number[] = [];
-  let done = false;
-  const probe = (async () => {
-    while (!done) {
-      const t = performance.now();
-      await fetch(url + "/api/v1/health").then((r) => r.arrayBuffer());
-      lat.push(performance.now() - t);
-      await Bun.sleep(20);
-    }
-  })();
-  const result = await attack();
-  done = true;
-  await probe;
-  return { result, health: summary(lat) };
-}
 
 async function pool<T>(n: number, concurrency: number, f: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = new Array(n);

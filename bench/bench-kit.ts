@@ -89,3 +89,22 @@ export function rssOf(pid: number): number | null {
     return null;
   }
 }
+
+/** Polls /api/v1/health every 20 ms while `work` runs; returns its result and the latencies. */
+export async function whileHealthy<T>(url: string, work: () => Promise<T>): Promise<{ result: T; health: ReturnType<typeof summary> }> {
+  const lat: number[] = [];
+  let done = false;
+  const probe = (async () => {
+    while (!done) {
+      const t = performance.now();
+      await fetch(url + "/api/v1/health").then((r) => r.arrayBuffer());
+      lat.push(performance.now() - t);
+      await Bun.sleep(20);
+    }
+  })();
+  const result = await work();
+  done = true;
+  await probe;
+  return { result, health: summary(lat) };
+}
+

@@ -6,28 +6,12 @@ import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { openServices } from "../server/app.ts";
 import { Peer } from "../server/testing/ws-peer.ts";
 import { deniedSyscalls, hostSeccompArch } from "../sandbox/seccomp-filter.ts";
-import { BINARY, fmt, requireBinary, summary, tempDataDir } from "./bench-kit.ts";
+import { BINARY, fmt, requireBinary, summary, tempDataDir, whileHealthy } from "./bench-kit.ts";
 
 requireBinary();
 const PASSWORD = "bench isolation password";
 const PORT = 18941;
 
-async function whileHealthy<T>(url: string, attack: () => Promise<T>): Promise<{ result: T; health: ReturnType<typeof summary> }> {
-  const lat: number[] = [];
-  let done = false;
-  const probe = (async () => {
-    while (!done) {
-      const t = performance.now();
-      await fetch(url + "/api/v1/health").then((r) => r.arrayBuffer());
-      lat.push(performance.now() - t);
-      await Bun.sleep(20);
-    }
-  })();
-  const result = await attack();
-  done = true;
-  await probe;
-  return { result, health: summary(lat) };
-}
 
 const line = (label: string, h: ReturnType<typeof summary>, extra: string) => console.log(`${label.padEnd(40)} health p99 ${fmt(h.p99)}, max ${fmt(h.max)} (n=${h.n}) | ${extra}`);
 const doc = (code: string) => `# # Bench\n# \`\`\`\n${code}\n# \`\`\`\n`;
