@@ -40,6 +40,12 @@ export class CollabDocument {
   private closed = false;
   /** Resolves once the worker has the document (true), or it failed (false). */
   readonly loaded: Promise<boolean>;
+  /** Resolves when the worker runs and has asked the server for the document. */
+  readonly started: Promise<void>;
+  private start!: () => void;
+  /** Resolves when the server first answered for this document (a large copy may still take a while to load). */
+  readonly heard: Promise<void>;
+  private hear!: () => void;
   private settle!: (ok: boolean) => void;
 
   private constructor(
@@ -47,6 +53,8 @@ export class CollabDocument {
     private readonly socket: NotebookSocket,
   ) {
     this.loaded = new Promise((r) => (this.settle = r));
+    this.heard = new Promise((r) => (this.hear = r));
+    this.started = new Promise((r) => (this.start = r));
     this.worker = new Worker(WORKER_URL, { type: "module" });
     this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onWorker(e.data);
     this.worker.onerror = (e) => {
@@ -161,6 +169,12 @@ export class CollabDocument {
         if (rebased) this.unconfirmed.forEach((_, i) => this.sendLocal(i));
         return;
       }
+      case "started":
+        this.start();
+        return;
+      case "heard":
+        this.hear();
+        return;
       case "send":
         this.socket.sendBinary(m.frame);
         return;

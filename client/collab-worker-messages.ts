@@ -12,8 +12,9 @@ export type ToWorker =
   /** The socket (re)connected: a new sync conversation starts. */
   | { t: "online" }
   /**
-   * A local edit, made on the text at `version`. The worker applies it only when its text is at
-   * that version; otherwise a remote change came first, and the page sends it again rebased.
+   * A local edit, made on the text at `version`; ids count up from 1 with each edit. The worker
+   * applies it only when its text is at that version and the edit before it was applied;
+   * otherwise a remote change came first, and the page sends it again rebased.
    */
   | { t: "local"; id: number; version: number; changes: ChangeSetJson }
   /** Stores the offline copy now and stops. */
@@ -24,6 +25,10 @@ export type FromWorker =
   | { t: "loaded"; text: string }
   /** Changes at the worker's next versions, in order: a local edit it applied, or a remote change. */
   | { t: "updates"; updates: ({ local: number } | { remote: ChangeSetJson })[] }
+  /** The worker is running and has asked the server for the document. */
+  | { t: "started" }
+  /** The server answered (a first frame arrived): loading may take a while now, but it is under way. */
+  | { t: "heard" }
   /** A frame to send to the server. */
   | { t: "send"; frame: Uint8Array }
   /** Whether the server has stored every change the worker holds, after the local edits up to `upTo`. */

@@ -123,9 +123,15 @@ function toSplices(patches: A.Patch[]): TextSplice[] {
   return out;
 }
 
+let heard = false;
+
 function onFrame(bytes: Uint8Array): void {
   const f = decodeBinaryFrame(bytes);
   if ("error" in f || f.doc !== docId || f.type === "snapshot-request") return;
+  if (!heard) {
+    heard = true;
+    post({ t: "heard" });
+  }
   if (f.type === "snapshot") {
     const saved = snapshotParts.add(f);
     if (!saved || !awaitingSnapshot) return;
@@ -164,8 +170,9 @@ function onFrame(bytes: Uint8Array): void {
 }
 
 function onLocal(id: number, at: number, json: ReturnType<ChangeSet["toJSON"]>): void {
-  // Made before a remote change the page had not seen yet: it comes again, rebased.
-  if (!loaded || id <= lastLocal || at !== version) return;
+  // Edits are applied in the order they were made, each on the text it was made on: one made
+  // before a remote change the page had not seen yet (or after such a one) comes again, rebased.
+  if (!loaded || id !== lastLocal + 1 || at !== version) return;
   const changes = ChangeSet.fromJSON(json);
   lastLocal = id;
   version++;
@@ -199,6 +206,7 @@ async function open(m: Extract<ToWorker, { t: "open" }>): Promise<void> {
   awaitingSnapshot = A.getHeads(doc).length === 0;
   announceLoaded();
   if (m.online) connected();
+  post({ t: "started" });
 }
 
 function connected(): void {

@@ -32,7 +32,7 @@ const SAVE_DEBOUNCE_MS = 700;
 const PREVIEW_STALL_MS = 3000;
 /** What a preview block carries besides its HTML. */
 const PREVIEW_FIELDS = ["block", "startLine", "endLine", "outputsHtml", "status", "durationMs", "count", "stale"] as const satisfies readonly (keyof PreviewBlockJson)[];
-/** How long the document's live copy may take to load before the page saves whole texts instead. */
+/** How long the server may stay silent about the document's live copy before the page saves whole texts instead. */
 const LIVE_WAIT_MS = 30_000;
 
 export function EditorPage() {
@@ -103,7 +103,7 @@ export function EditorPage() {
   const outlineTask = idleTask(() => outlines.request(text()), 250);
   /** Without live sync, a copy of the text in this browser until the server has it. */
   const draftTask = idleTask(() => {
-    if (!collab && canEdit() && text() !== savedText) saveDraft(id(), text(), doc()?.updatedAt ?? "");
+    if ((!collab || !collab.live()) && canEdit() && text() !== savedText) saveDraft(id(), text(), doc()?.updatedAt ?? "");
   }, 250);
 
   createEffect(() => localStorage.setItem("pymd:view", mode()));
@@ -204,8 +204,14 @@ export function EditorPage() {
   const onChange = (u: ViewUpdate) => {
     schedulePreview();
     if (!outlineUnchangedBy(u, outlineState.legacy)) outlineTask.schedule();
-    // With Automerge the binding sends every edit and IndexedDB keeps it; the state poll shows it.
-    if (collab) return;
+    // With Automerge the binding sends every edit and IndexedDB keeps it; the state poll shows
+    // when the server has it, and the label leaves "Saved" with the keystroke itself.
+    if (collab) {
+      if (collab.hasLocalEdits()) setSaveState(socket.state() === "online" ? "saving" : "offline");
+      // until the live copy has loaded, what is typed is kept as a draft in this browser
+      if (!collab.live()) draftTask.schedule();
+      return;
+    }
     draftTask.schedule();
     setSaveState("unsaved");
     clearTimeout(saveTimer);
@@ -456,10 +462,29 @@ export function EditorPage() {
       } else setSaveState("saved");
     };
     if (!c) return saveWholeTexts();
-    const showAck = () => setSaveState(c.acknowledged() ? "saved" : !c.live() && !c.hasLocalEdits() ? "saved" : socket.state() === "online" ? "saving" : "offline");
+    let draftKept = true;
+    const showAck = () => {
+      const acked = c.acknowledged();
+      setSaveState(acked ? "saved" : !c.live() && !c.hasLocalEdits() ? "saved" : socket.state() === "online" ? "saving" : "offline");
+      // a draft kept while the copy loaded goes once the server has everything
+      if (acked && draftKept) {
+        draftKept = false;
+        draftTask.cancel();
+        clearDraft(d.id);
+      }
+    };
     showAck();
     ackTimer = setInterval(showAck, 300);
-    const live = await Promise.race([c.loaded, new Promise<boolean>((r) => setTimeout(() => r(false), LIVE_WAIT_MS))]);
+    // Give up on live editing only when the server stays silent after the worker asked it: once
+    // it has answered, a large copy may take a while to load, and the text stays editable
+    // meanwhile (kept as a draft until then).
+    const live = await new Promise<boolean>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let heard = false;
+      void c.started.then(() => heard || (timer = setTimeout(() => resolve(false), LIVE_WAIT_MS)));
+      void c.heard.then(() => ((heard = true), clearTimeout(timer)));
+      void c.loaded.then((ok) => (clearTimeout(timer), resolve(ok)));
+    });
     if (collab !== c) return;
     if (!live) {
       console.warn("live editing is unavailable; saving whole texts instead");
@@ -467,7 +492,6 @@ export function EditorPage() {
     }
     c.onPresence(setPeople);
     setSyncMode("automerge");
-    clearDraft(d.id);
     showAck();
   });
 
