@@ -320,6 +320,10 @@ export class CollabDocuments {
 
   private applySync(o: OpenDoc, ps: PeerState, message: Uint8Array, decoded: A.DecodedSyncMessage): void {
     const peerId = ps.peer.id;
+    // A peer owed an answer gets it before its next message is applied. Automerge takes a message
+    // without changes whose heads equal ours as proof the peer knows our heads, and would then
+    // answer nothing: a change it sent just before would never be acknowledged.
+    if (o.owed.has(peerId)) this.flush(o);
     const before = A.getHeads(o.doc);
     try {
       const [doc, sync] = A.receiveSyncMessage(o.doc, ps.sync, message);

@@ -12,6 +12,7 @@ import { SyncStore } from "../store/sync-store.ts";
 import { A, loadAutomerge } from "./automerge.ts";
 import { CollabDocuments } from "./collab-documents.ts";
 import type { UserRow } from "../store/users-store.ts";
+import { decodeBinaryFrame, syncStateAtHeads, type CollabDoc } from "../../protocol/collab-frames.ts";
 
 let dir: string;
 let services: Services;
@@ -89,5 +90,45 @@ describe("collaboration store", () => {
     } finally {
       again.db.close();
     }
+  }, 60_000);
+
+  test("an editor's change is acknowledged even when its next message arrives before the answer went out", async () => {
+    const collab = collabOn(services);
+    const id = services.documents.create(user, { title: "Ack", content: "one\n" }).id;
+    const frames: Uint8Array[] = [];
+    collab.join(id, { id: "p1", userId: user.id, username: user.username, send: () => {}, sendBinary: (f) => void frames.push(f) });
+    collab.requestSnapshot(id, "p1");
+    await new Promise((r) => setImmediate(r));
+    const snapshot = frames.map((f) => decodeBinaryFrame(f)).find((f) => "type" in f && f.type === "snapshot");
+    expect(snapshot).toBeDefined();
+    let doc = A.load<CollabDoc>((snapshot as { data: Uint8Array }).data);
+    expect(doc.content).toBe("one\n");
+    let sync = A.decodeSyncState(syncStateAtHeads(A.getHeads(doc)));
+    // The editor types a character: its message carries the change.
+    doc = A.change(doc, (d) => A.splice(d, ["content"], 4, 0, "x"));
+    const mine = A.getHeads(doc);
+    let withChange: Uint8Array | null;
+    [sync, withChange] = A.generateSyncMessage(doc, sync);
+    // Its first round: the server does not know what the editor has yet, so the change waits for
+    // the server's answer; the editor sends it in the message after.
+    collab.receiveSync(id, "p1", withChange!, "owner");
+    await new Promise((r) => setImmediate(r));
+    const answers = () => frames.map((f) => decodeBinaryFrame(f)).flatMap((f) => ("type" in f && f.type === "sync" ? [A.decodeSyncMessage(f.message)] : []));
+    for (const m of answers()) [doc, sync] = A.receiveSyncMessage(doc, sync, A.encodeSyncMessage(m));
+    frames.length = 0;
+    [sync, withChange] = A.generateSyncMessage(doc, sync);
+    expect(A.decodeSyncMessage(withChange!).changes.length).toBe(1);
+    // A second message from the same editor, sent before it heard back (its heads equal the
+    // server's once the first is applied, and it carries no change), arrives in the same turn.
+    const [, headsOnly] = A.generateSyncMessage(doc, A.decodeSyncState(syncStateAtHeads(mine)));
+    expect(A.decodeSyncMessage(headsOnly!).changes.length).toBe(0);
+    collab.receiveSync(id, "p1", withChange!, "owner");
+    collab.receiveSync(id, "p1", headsOnly!, "owner");
+    await new Promise((r) => setImmediate(r));
+    // The server's answer names the change among its heads: the editor knows it is stored.
+    const heard = answers().map((m) => m.heads);
+    expect(heard.some((h) => mine.every((x) => h.includes(x)))).toBe(true);
+    expect(collab.text(id)).toBe("one\nx");
+    collab.closeAll();
   }, 60_000);
 });
