@@ -6,6 +6,7 @@ import type { Logger } from "./log/logger.ts";
 import { openDatabase } from "./store/database.ts";
 import { UsersStore } from "./store/users-store.ts";
 import { SessionsStore } from "./store/sessions-store.ts";
+import { DevicesStore } from "./store/devices-store.ts";
 import { DocumentsStore } from "./store/documents-store.ts";
 import { SessionManager } from "./auth/sessions.ts";
 import { Accounts } from "./auth/accounts.ts";
@@ -60,7 +61,8 @@ export function openServices(dataDir: string): Services {
   const sessionsStore = new SessionsStore(db);
   const documentsStore = new DocumentsStore(db);
   const sessions = new SessionManager(sessionsStore, users);
-  const accounts = new Accounts(users, documentsStore, sessions);
+  const devices = new DevicesStore(db);
+  const accounts = new Accounts(users, documentsStore, sessions, devices);
   const documents = new DocumentsService(documentsStore, users);
   const executionsStore = new ExecutionsStore(db);
   const outputsStore = new OutputsStore(db);

@@ -6,6 +6,7 @@ import { ROLES, type Role, type UserRow, type UsersStore } from "../store/users-
 import type { DocumentsStore } from "../store/documents-store.ts";
 import { checkPasswordPolicy, hashPassword, verifyAgainstDummy, verifyPassword } from "./passwords.ts";
 import { LoginThrottle } from "./login-throttle.ts";
+import type { DevicesStore } from "../store/devices-store.ts";
 import type { Revocation, SessionManager } from "./sessions.ts";
 
 export const USERNAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,31}$/;
@@ -99,6 +100,7 @@ export class Accounts {
     private readonly users: UsersStore,
     private readonly documents: DocumentsStore,
     private readonly sessions: SessionManager,
+    private readonly devices: DevicesStore,
   ) {}
 
   async addUser(username: unknown, password: unknown, role: unknown = "user"): Promise<UserRow> {
@@ -152,15 +154,17 @@ export class Accounts {
     const u = this.users.byId(userId);
     if (!u || u.disabled) throw new AppError("unauthenticated", "Sign in first");
     const pw = checkPasswordPolicy(next);
-    const c = this.throttle.check(u.username, address);
+    // signed in already: the session is the proof that this is the owner's browser
+    const at = { address, knownDevice: true };
+    const c = this.throttle.check(u.username, at);
     if (!c.allowed) throw new AppError("rate_limited", "Too many wrong passwords; try again later", { retryAfterSeconds: c.retryAfterSeconds });
-    const release = this.throttle.begin(u.username, address);
+    const release = this.throttle.begin(u.username, at);
     try {
       if (!(await verifyPassword(current, u.passwordHash))) {
-        this.throttle.failed(u.username, address);
+        this.throttle.failed(u.username, at);
         throw invalid("the current password is wrong", { currentPassword: "wrong" });
       }
-      this.throttle.succeeded(u.username, address);
+      this.throttle.succeeded(u.username, at);
     } finally {
       release();
     }
@@ -206,32 +210,42 @@ export class Accounts {
     return { transferred };
   }
 
-  /** Checks credentials under the rate limits; the failure message never says whether the user exists. */
-  async login(username: unknown, password: unknown, address: string): Promise<UserRow> {
+  /**
+   * Checks credentials under the rate limits; the failure message never says whether the user
+   * exists. `device` is the browser's device cookie, if any; `newDevice` in the answer is one to
+   * give it when it had none valid for this account.
+   */
+  async login(username: unknown, password: unknown, address: string, device: string | null = null): Promise<{ user: UserRow; newDevice: string | null }> {
     if (typeof username !== "string" || typeof password !== "string" || username.length > 64 || password.length > 1024) {
       throw invalid("username and password are required strings");
     }
-    // Throttled per (account, address) and per address, never per account alone: a stranger's
-    // failures slow the stranger, and the owner signing in from their own address is not locked out.
-    const c = this.throttle.check(username, address);
+    // Throttled per (account, address) and per address; per account only for browsers that never
+    // signed in to it: a stranger's failures slow the stranger, and the owner is not locked out.
+    const known = this.users.byUsername(username);
+    const at = { address, knownDevice: known !== null && this.devices.known(known.id, device) };
+    const c = this.throttle.check(username, at);
     if (!c.allowed) {
-      throw new AppError("rate_limited", "Too many failed sign-ins from your address; try again later", { retryAfterSeconds: c.retryAfterSeconds });
+      const message =
+        c.scope === "account"
+          ? "Too many failed sign-ins to this account from browsers it does not know; try again later, or from a browser you have signed in with before"
+          : "Too many failed sign-ins from your address; try again later";
+      throw new AppError("rate_limited", message, { retryAfterSeconds: c.retryAfterSeconds });
     }
-    const release = this.throttle.begin(username, address);
+    const release = this.throttle.begin(username, at);
     try {
       const user = this.users.byUsername(username);
       if (!user) {
         await verifyAgainstDummy(password);
-        this.throttle.failed(username, address);
+        this.throttle.failed(username, at);
         throw new AppError("unauthenticated", LOGIN_FAILED);
       }
       const ok = await verifyPassword(password, user.passwordHash);
       if (!ok || user.disabled) {
-        this.throttle.failed(username, address);
+        this.throttle.failed(username, at);
         throw new AppError("unauthenticated", LOGIN_FAILED);
       }
-      this.throttle.succeeded(username, address);
-      return user;
+      this.throttle.succeeded(username, at);
+      return { user, newDevice: at.knownDevice && known?.id === user.id ? null : this.devices.add(user.id) };
     } finally {
       release();
     }

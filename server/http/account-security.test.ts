@@ -177,6 +177,55 @@ describe("sign-in throttling slows the attacker, not the owner", () => {
     expect((await login("uma", TEST_PASSWORD, "203.0.113.100")).status).toBe(200);
   }, 60_000);
 
+  test("guesses at one account from many addresses: a browser that signed in before gets in, an unknown one waits", async () => {
+    await srv.services.accounts.addUser("yasmin", TEST_PASSWORD, "user");
+    await srv.services.accounts.addUser("zoltan", TEST_PASSWORD, "user");
+    const deviceOf = (res: Response) => res.headers.getSetCookie().find((c) => c.startsWith("pymd_device="));
+    const signIn = (username: string, password: string, address: string, cookie?: string) =>
+      fetch(srv.url + "/api/v1/auth/login", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-for": address, ...(cookie ? { cookie } : {}) },
+        body: JSON.stringify({ username, password }),
+      });
+    // The owner signed in from this browser last week: it holds a device cookie, for sign-in only.
+    const first = await signIn("yasmin", TEST_PASSWORD, "192.0.2.200");
+    expect(first.status).toBe(200);
+    const device = deviceOf(first)!;
+    expect(device).toMatch(/^pymd_device=[a-z0-9]{32}; Path=\/api\/v1\/auth; HttpOnly; SameSite=Strict; Max-Age=\d+/);
+    const yaraDevice = device.split(";")[0]!;
+    // signing in again from it gives no new one
+    expect(deviceOf(await signIn("yasmin", TEST_PASSWORD, "192.0.2.200", yaraDevice))).toBeUndefined();
+    const zekeDevice = deviceOf(await signIn("zoltan", TEST_PASSWORD, "192.0.2.201"))!.split(";")[0]!;
+    // A botnet: two guesses from each of 15 addresses, each within its own free failures.
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await signIn("yasmin", `guess ${i}`, `100.64.7.${Math.floor(i / 2)}`)).status);
+    expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(20)).toContain(429);
+    // From a browser the account does not know, even the right password waits, and is told why.
+    const unknown = await signIn("yasmin", TEST_PASSWORD, "198.51.100.200");
+    expect(unknown.status).toBe(429);
+    expect(Number(unknown.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toContain("browser you have signed in with before");
+    // Another account's device cookie, or a made-up one, is no better.
+    expect((await signIn("yasmin", TEST_PASSWORD, "198.51.100.201", zekeDevice)).status).toBe(429);
+    expect((await signIn("yasmin", TEST_PASSWORD, "198.51.100.202", "pymd_device=" + "x".repeat(500))).status).toBe(429);
+    // The owner's own browser signs in, from any address.
+    const owner = await signIn("yasmin", TEST_PASSWORD, "198.51.100.203", yaraDevice);
+    expect(owner.status).toBe(200);
+    // Other accounts are not affected.
+    expect((await signIn("zoltan", TEST_PASSWORD, "198.51.100.204")).status).toBe(200);
+    // The known browsers are stored as hashes only.
+    const db = new Database(databasePath(srv.dataDir), { readonly: true });
+    try {
+      const ids = db.query<{ id: string }, []>("SELECT id FROM known_devices").all().map((r) => r.id);
+      expect(ids.length).toBeGreaterThanOrEqual(2);
+      expect(ids).not.toContain(yaraDevice.split("=")[1]);
+      expect(ids.every((id) => /^[0-9a-f]{64}$/.test(id))).toBe(true);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+
   test("IPv6 addresses of one /64 share a limit", async () => {
     await srv.services.accounts.addUser("vic", TEST_PASSWORD, "user");
     for (let i = 0; i < 31; i++) await login(`ghost6-${i}`, "some password", `2001:db8:aa:bb::${(i + 1).toString(16)}`);

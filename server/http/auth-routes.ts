@@ -3,7 +3,8 @@ import { invalid, notFound } from "../errors.ts";
 import { toPublicUser, type Accounts } from "../auth/accounts.ts";
 import type { SessionManager } from "../auth/sessions.ts";
 import type { SessionsStore } from "../store/sessions-store.ts";
-import { clearSessionCookie, sessionCookie } from "./http-app.ts";
+import { clearSessionCookie, parseCookies, sessionCookie } from "./http-app.ts";
+import { DEVICE_COOKIE, deviceCookie } from "../store/devices-store.ts";
 import { reply } from "./request-context.ts";
 import type { Router } from "./router.ts";
 
@@ -32,9 +33,11 @@ export function registerAuthRoutes(r: Router, d: AuthRouteDeps): void {
     const body = await c.json();
     if (typeof body !== "object" || body === null) throw invalid("body must be {username, password}");
     const { username, password } = body as Record<string, unknown>;
-    const user = await d.accounts.login(username, password, c.ip);
+    const device = parseCookies(c.request.headers.get("cookie")).get(DEVICE_COOKIE) ?? null;
+    const { user, newDevice } = await d.accounts.login(username, password, c.ip, device);
     const { token, expiresAt } = d.sessions.create(user.id);
     c.setCookie(sessionCookie(token, expiresAt, d.https));
+    if (newDevice) c.setCookie(deviceCookie(newDevice, d.https));
     c.log.info("login", { user: user.username });
     return { user: toPublicUser(user), expiresAt: new Date(expiresAt).toISOString() };
   });

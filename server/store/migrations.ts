@@ -195,4 +195,19 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: "known-devices",
+    sql: `
+      -- Browsers that signed in to an account, by a hash of the secret in their device cookie:
+      -- guesses spread over many addresses slow sign-ins from unknown browsers only.
+      CREATE TABLE known_devices (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER NOT NULL
+      );
+      CREATE INDEX known_devices_user ON known_devices(user_id, last_used_at);
+    `,
+  },
 ];
