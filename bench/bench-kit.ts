@@ -6,7 +6,8 @@ import { existsSync } from "node:fs";
 import { openServices } from "../server/app.ts";
 
 export const ROOT = join(import.meta.dir, "..");
-export const BINARY = join(ROOT, "dist", "pymd");
+/** The compiled server; PYMD_BENCH_BINARY measures another build side by side. */
+export const BINARY = process.env.PYMD_BENCH_BINARY ?? join(ROOT, "dist", "pymd");
 
 export function requireBinary(): void {
   if (!existsSync(BINARY)) {

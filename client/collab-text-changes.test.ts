@@ -3,7 +3,7 @@
 // change arrives while its own edits are in flight, or when the live copy loads under typing).
 import { describe, expect, test } from "bun:test";
 import { ChangeSet, Text } from "@codemirror/state";
-import { changeSetOf, minimalChange, splicesOf } from "./collab-text-changes.ts";
+import { changeSetOf, inPieces, minimalChange, PIECE, splicesOf } from "./collab-text-changes.ts";
 
 const apply = (text: string, cs: ChangeSet) => cs.apply(Text.of(text.split("\n"))).toString();
 
@@ -46,5 +46,20 @@ describe("collab text changes", () => {
     const cs = ChangeSet.of({ from: 3, insert: big }, 10);
     const text = "0123456789";
     expect(splice(text, splicesOf(cs))).toBe("012" + big + "3456789");
+  });
+
+  test("a large edit is cut into pieces of at most PIECE characters that do the same to the text", () => {
+    const text = "head\n" + "old line\n".repeat(5000) + "tail\n";
+    const pasted = "new 😀 line\n".repeat(9000);
+    const cs = ChangeSet.of([{ from: 0, insert: "> " }, { from: 5, to: 5 + 9 * 5000, insert: pasted }, { from: text.length, insert: "end\n" }], text.length);
+    const groups = inPieces(splicesOf(cs));
+    expect(groups.length).toBeGreaterThan(8);
+    for (const g of groups) expect(g.reduce((n, p) => n + p.to - p.from + p.insert.length, 0)).toBeLessThanOrEqual(PIECE);
+    // no piece ends between the halves of a surrogate pair
+    for (const g of groups) for (const p of g) if (p.insert) expect(/[\ud800-\udbff]$/.test(p.insert)).toBe(false);
+    expect(splice(text, groups.flat())).toBe(apply(text, cs));
+    // small edits stay one group
+    const small = ChangeSet.of([{ from: 1, insert: "x" }, { from: 3, to: 4 }], text.length);
+    expect(inPieces(splicesOf(small))).toHaveLength(1);
   });
 });

@@ -43,3 +43,39 @@ export function minimalChange(from: string, to: string): ChangeSet {
   while (endA > start && endB > start && from.charCodeAt(endA - 1) === to.charCodeAt(endB - 1)) (endA--, endB--);
   return ChangeSet.of(start === endA && start === endB ? [] : [{ from: start, to: endA, insert: to.slice(start, endB) }], from.length);
 }
+
+/** Characters inserted or deleted per change at most (the server refuses a change of more than 4 times this). */
+export const PIECE = 16_384;
+
+/** Splits sequential splices into groups of at most PIECE characters each, cutting a large one into several. */
+export function inPieces(splices: TextSplice[]): TextSplice[][] {
+  const groups: TextSplice[][] = [];
+  let group: TextSplice[] = [];
+  let size = 0;
+  const close = () => {
+    if (group.length) groups.push(group);
+    group = [];
+    size = 0;
+  };
+  for (const p of splices) {
+    const cost = p.to - p.from + p.insert.length;
+    if (cost <= PIECE) {
+      if (size + cost > PIECE) close();
+      group.push(p);
+      size += cost;
+      continue;
+    }
+    close();
+    for (let left = p.to - p.from; left > 0; left -= Math.min(left, PIECE)) groups.push([{ from: p.from, to: p.from + Math.min(left, PIECE), insert: "" }]);
+    for (let i = 0; i < p.insert.length; ) {
+      let end = Math.min(i + PIECE, p.insert.length);
+      // never between the two halves of a surrogate pair
+      const code = p.insert.charCodeAt(end - 1);
+      if (end < p.insert.length && code >= 0xd800 && code <= 0xdbff) end--;
+      groups.push([{ from: p.from + i, to: p.from + i, insert: p.insert.slice(i, end) }]);
+      i = end;
+    }
+  }
+  close();
+  return groups;
+}

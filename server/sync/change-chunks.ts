@@ -20,9 +20,9 @@ function uleb(bytes: Uint8Array, at: number): [value: number, next: number] {
   throw new Error("bad chunk length");
 }
 
-/** Every change in the blobs; throws on anything that is not a well-formed change or document chunk. */
-export function decodeChanges(blobs: Uint8Array[]): A.DecodedChange[] {
-  const out: A.DecodedChange[] = [];
+/** The chunks in the blobs, each with its type; throws on anything that is not a well-formed chunk. */
+export function splitChunks(blobs: Uint8Array[]): { type: "change" | "document"; bytes: Uint8Array }[] {
+  const out: { type: "change" | "document"; bytes: Uint8Array }[] = [];
   for (const blob of blobs) {
     let at = 0;
     while (at < blob.length) {
@@ -31,13 +31,22 @@ export function decodeChanges(blobs: Uint8Array[]): A.DecodedChange[] {
       const [len, body] = uleb(blob, at + 9);
       const end = body + len;
       if (end > blob.length) throw new Error("truncated chunk");
-      const chunk = blob.subarray(at, end);
-      if (type === CHUNK_CHANGE || type === CHUNK_COMPRESSED_CHANGE) out.push(A.decodeChange(chunk));
-      else if (type === CHUNK_DOCUMENT) {
-        for (const c of A.getAllChanges(A.load(chunk))) out.push(A.decodeChange(c));
-      } else throw new Error("unknown chunk type");
+      const bytes = blob.subarray(at, end);
+      if (type === CHUNK_CHANGE || type === CHUNK_COMPRESSED_CHANGE) out.push({ type: "change", bytes });
+      else if (type === CHUNK_DOCUMENT) out.push({ type: "document", bytes });
+      else throw new Error("unknown chunk type");
       at = end;
     }
+  }
+  return out;
+}
+
+/** Every change in the blobs; throws on anything that is not a well-formed change or document chunk. */
+export function decodeChanges(blobs: Uint8Array[]): A.DecodedChange[] {
+  const out: A.DecodedChange[] = [];
+  for (const c of splitChunks(blobs)) {
+    if (c.type === "change") out.push(A.decodeChange(c.bytes));
+    else for (const x of A.getAllChanges(A.load(c.bytes))) out.push(A.decodeChange(x));
   }
   return out;
 }

@@ -16,7 +16,7 @@ import { storageFailure } from "../store/storage-errors.ts";
 import { colourFor, encodeSnapshotFrames, encodeSyncFrame, syncStateAtHeads, type CollabDoc, type CursorJson, type VersionJson } from "../../protocol/collab-frames.ts";
 import type { ServerMessage } from "../../protocol/ws-messages.ts";
 import { groupVersions, type ChangeMeta } from "./document-history.ts";
-import { decodeChanges } from "./change-chunks.ts";
+import { decodeChanges, splitChunks } from "./change-chunks.ts";
 import { diffHunks, textEdit, type Hunk } from "./line-diff.ts";
 
 export { textEdit };
@@ -30,6 +30,8 @@ export interface CollabPeer {
   username: string;
   sendBinary(frame: Uint8Array): void;
   send(m: ServerMessage): void;
+  /** Tells the peer a sync message it sent was refused (after it was taken in), and ends its connection. */
+  refuse?(code: string, message: string): void;
 }
 
 interface PeerState {
@@ -69,8 +71,18 @@ interface OpenDoc {
   contentTimer: ReturnType<typeof setTimeout> | undefined;
   /** A REST write is being applied piece by piece: sync messages wait, nothing is flushed. */
   writing: boolean;
-  /** Sync messages (already checked) that arrived during a REST write, applied after it. */
-  deferred: { peerId: string; message: Uint8Array; decoded: A.DecodedSyncMessage }[];
+  /** Waiting sync messages are being applied, a large one change by change: new ones wait behind them. */
+  applying: boolean;
+  /** Sync messages (already checked) that arrived during a REST write or behind a large one, applied in order. */
+  deferred: Deferred[];
+}
+
+interface Deferred {
+  peerId: string;
+  message: Uint8Array;
+  decoded: A.DecodedSyncMessage;
+  /** Checked and applied change by change, with the event loop free between them (role and user to check it for). */
+  large: { role: CollabRole; userId: string } | null;
 }
 
 export interface CollabOptions {
@@ -91,6 +103,10 @@ export interface CollabOptions {
 
 /** A REST write is applied in changes of at most this many UTF-16 units, the event loop free between them. */
 export const WRITE_PIECE = 16_384;
+/** Operations one change may hold (a character inserted or deleted is one): the editor sends larger edits in pieces. */
+export const MAX_CHANGE_OPS = 4 * WRITE_PIECE;
+/** A sync message with several changes and more bytes than this is applied change by change. */
+export const LARGE_SYNC_BYTES = 64 * 1024;
 
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
@@ -176,6 +192,7 @@ export class CollabDocuments {
       editedAt: Date.now(),
       contentTimer: undefined,
       writing: false,
+      applying: false,
       deferred: [],
     };
     for (const [a, u] of newActors) o.actors.set(a, u);
@@ -196,7 +213,7 @@ export class CollabDocuments {
 
   private evict(o: OpenDoc): void {
     if (o.peers.size > 0 || this.docs.get(o.id) !== o) return;
-    if (o.writing) return this.touchIdle(o);
+    if (o.writing || o.applying) return this.touchIdle(o);
     this.flush(o);
     this.writeContent(o);
     if (o.chunks > 1 && !o.dirty) {
@@ -310,12 +327,111 @@ export class CollabDocuments {
     } catch {
       throw new AppError("bad_request", "malformed sync message");
     }
-    if (decoded.changes.length > 0) this.checkChanges(o, decoded.changes, role, ps.peer.userId);
-    if (o.writing) {
-      o.deferred.push({ peerId, message, decoded });
+    // A message with a lot of changes (a large paste, a long offline session) is checked and applied
+    // change by change with the event loop free between them; what comes after it waits its turn.
+    const large = decoded.changes.reduce((n, c) => n + c.length, 0) > LARGE_SYNC_BYTES ? { role, userId: ps.peer.userId } : null;
+    if (!large && decoded.changes.length > 0) this.checkChanges(o, decoded.changes, role, ps.peer.userId);
+    if (o.writing || o.applying || large) {
+      o.deferred.push({ peerId, message, decoded, large });
+      if (!o.writing && !o.applying) this.applyDeferred(o);
       return;
     }
     this.applySync(o, ps, message, decoded);
+  }
+
+  /** Applies what waits, in the document's queue of writes (a REST write waits for it, and it for one). */
+  private applyDeferred(o: OpenDoc): void {
+    o.applying = true;
+    clearTimeout(o.idle);
+    const prev = this.writes.get(o.id) ?? Promise.resolve();
+    const mine = prev.then(async () => {
+      try {
+        await this.drain(o);
+      } finally {
+        o.applying = false;
+      }
+      if (this.docs.get(o.id) !== o) return;
+      this.flush(o);
+      this.touchIdle(o);
+    });
+    const tail = mine.catch((e) => this.opts.log.error("applying waiting sync messages failed", { doc: o.id, err: e instanceof Error ? e.message : String(e) }));
+    this.writes.set(o.id, tail);
+    void tail.then(() => {
+      if (this.writes.get(o.id) === tail) this.writes.delete(o.id);
+    });
+  }
+
+  /** Applies the waiting sync messages in the order they came (o.applying holds new ones back meanwhile). */
+  private async drain(o: OpenDoc): Promise<void> {
+    while (o.deferred.length > 0) {
+      if (this.docs.get(o.id) !== o) return;
+      const d = o.deferred.shift()!;
+      const ps = o.peers.get(d.peerId);
+      if (!ps) continue;
+      try {
+        if (d.large) await this.applyLarge(o, d);
+        else this.applySync(o, ps, d.message, d.decoded);
+      } catch (e) {
+        this.opts.log.warn("a waiting sync message was refused", { doc: o.id, err: e instanceof Error ? e.message : String(e) });
+        if (d.large && e instanceof AppError) {
+          // what the peer sent after it builds on what was refused
+          o.deferred = o.deferred.filter((x) => x.peerId !== d.peerId);
+          o.peers.get(d.peerId)?.peer.refuse?.(e.code, e.message);
+        }
+      }
+    }
+  }
+
+  /**
+   * A large sync message: every change is checked (one chunk per turn of the event loop), then the
+   * message's sync state is taken in without its changes, then the changes are applied one at a
+   * time, the event loop free between them; others see each change as it lands, and the sender's
+   * acknowledgement follows the last one.
+   */
+  private async applyLarge(o: OpenDoc, d: Deferred): Promise<void> {
+    let chunks: ReturnType<typeof splitChunks>;
+    try {
+      chunks = splitChunks(d.decoded.changes);
+    } catch {
+      throw new AppError("bad_request", "malformed change in sync message");
+    }
+    const check = this.changeCheck(o, d.large!.role, d.large!.userId);
+    for (const chunk of chunks) {
+      let changes: A.DecodedChange[];
+      try {
+        changes = chunk.type === "change" ? [A.decodeChange(chunk.bytes)] : A.getAllChanges(A.load(chunk.bytes)).map((c) => A.decodeChange(c));
+      } catch {
+        throw new AppError("bad_request", "malformed change in sync message");
+      }
+      check.add(changes);
+      await this.pause(o);
+    }
+    check.commit();
+    const ps = o.peers.get(d.peerId);
+    if (!ps) return;
+    // the sync state first: Automerge would otherwise apply (or re-read) all the changes at once
+    const bare: A.DecodedSyncMessage = { ...d.decoded, changes: [] };
+    this.applySync(o, ps, A.encodeSyncMessage(bare), bare);
+    for (const chunk of chunks) {
+      const before = A.getHeads(o.doc);
+      try {
+        if (chunk.type === "change") [o.doc] = A.applyChanges(o.doc, [chunk.bytes]);
+        else o.doc = A.loadIncremental(o.doc, chunk.bytes);
+      } catch (e) {
+        this.recover(o, e);
+        throw new AppError("bad_request", "a change in a sync message could not be applied");
+      }
+      if (!sameHeads(before, A.getHeads(o.doc))) {
+        o.dirty = true;
+        o.history = undefined;
+        o.saved = undefined;
+        for (const id of o.peers.keys()) o.owed.add(id);
+        this.schedule(o);
+      }
+      await this.pause(o);
+    }
+    o.owed.add(d.peerId);
+    this.schedule(o);
   }
 
   private applySync(o: OpenDoc, ps: PeerState, message: Uint8Array, decoded: A.DecodedSyncMessage): void {
@@ -345,39 +461,61 @@ export class CollabDocuments {
   }
 
   private checkChanges(o: OpenDoc, changes: Uint8Array[], role: CollabRole, userId: string): void {
-    let added = 0;
-    const claims: [string, string][] = [];
     let decoded: A.DecodedChange[];
     try {
       decoded = decodeChanges(changes);
     } catch {
       throw new AppError("bad_request", "malformed change in sync message");
     }
-    for (const d of decoded) {
-      // Re-sent changes the document already holds add nothing and are harmless.
-      if (d.hash && A.hasHeads(o.doc, [d.hash])) continue;
-      if (role === "viewer") throw forbidden("Viewers cannot change this document");
-      const owner = o.actors.get(d.actor) ?? claims.find(([a]) => a === d.actor)?.[1];
-      if (owner !== undefined && owner !== userId) throw forbidden("a change carries another author's actor id");
-      if (owner === undefined) claims.push([d.actor, userId]);
-      for (const op of d.ops) {
-        if (op.obj !== o.contentObj || (op.action !== "set" && op.action !== "del")) throw forbidden("a change may only edit the document's text");
-        if (op.action === "set") {
-          if (!(op as { insert?: boolean }).insert || typeof op.value !== "string") throw forbidden("a change may only edit the document's text");
-          added += utf8(op.value);
-        }
-      }
-    }
-    // textBytes is an upper bound (deletions are counted when the text is next written); only a
-    // change that seems to pass the cap pays for an exact count.
-    if (o.textBytes + added > this.opts.maxTextBytes) o.textBytes = utf8(o.doc.content);
-    if (o.textBytes + added > this.opts.maxTextBytes) throw new AppError("too_large", `a document's text must stay within ${this.opts.maxTextBytes} bytes`);
-    o.textBytes += added;
-    for (const [a, u] of claims) {
-      o.actors.set(a, u);
-      o.newActors.push([a, u]);
-    }
+    const check = this.changeCheck(o, role, userId);
+    check.add(decoded);
+    check.commit();
   }
+
+  /**
+   * Checks the changes of one sync message, in parts (add), before any is applied (commit takes the
+   * size and the actor claims in). Throws when one may not be applied.
+   */
+  private changeCheck(o: OpenDoc, role: CollabRole, userId: string): { add(decoded: A.DecodedChange[]): void; commit(): void } {
+    let added = 0;
+    const claims: [string, string][] = [];
+    return {
+      add: (decoded) => {
+        for (const d of decoded) {
+          // Re-sent changes the document already holds add nothing and are harmless.
+          if (d.hash && A.hasHeads(o.doc, [d.hash])) continue;
+          // One change is applied in one go: a larger edit comes as several (the editor splits them).
+          if (d.ops.length > MAX_CHANGE_OPS) throw new AppError("too_large", `a change may hold at most ${MAX_CHANGE_OPS} operations; send a larger edit as several changes`);
+          if (role === "viewer") throw forbidden("Viewers cannot change this document");
+          const owner = o.actors.get(d.actor) ?? claims.find(([a]) => a === d.actor)?.[1];
+          if (owner !== undefined && owner !== userId) throw forbidden("a change carries another author's actor id");
+          if (owner === undefined) claims.push([d.actor, userId]);
+          for (const op of d.ops) {
+            if (op.obj !== o.contentObj || (op.action !== "set" && op.action !== "del")) throw forbidden("a change may only edit the document's text");
+            if (op.action === "set") {
+              if (!(op as { insert?: boolean }).insert || typeof op.value !== "string") throw forbidden("a change may only edit the document's text");
+              added += utf8(op.value);
+            }
+          }
+        }
+      },
+      commit: () => {
+        // textBytes is an upper bound (deletions are counted when the text is next written); only a
+        // change that seems to pass the cap pays for an exact count.
+        if (o.textBytes + added > this.opts.maxTextBytes) o.textBytes = utf8(o.doc.content);
+        if (o.textBytes + added > this.opts.maxTextBytes) throw new AppError("too_large", `a document's text must stay within ${this.opts.maxTextBytes} bytes`);
+        o.textBytes += added;
+        for (const [a, u] of claims) {
+          const now = o.actors.get(a);
+          if (now === u) continue;
+          if (now !== undefined) throw forbidden("a change carries another author's actor id");
+          o.actors.set(a, u);
+          o.newActors.push([a, u]);
+        }
+      },
+    };
+  }
+
 
   /** After Automerge itself threw, the in-memory document is rebuilt from what is stored. */
   private recover(o: OpenDoc, e: unknown): void {
@@ -568,18 +706,13 @@ export class CollabDocuments {
     o.saved = undefined;
     for (const id of o.peers.keys()) o.owed.add(id);
     // What editors sent meanwhile goes on top, in the order it came.
-    const deferred = o.deferred;
-    o.deferred = [];
-    for (const d of deferred) {
-      const ps = o.peers.get(d.peerId);
-      if (!ps) continue;
-      try {
-        this.applySync(o, ps, d.message, d.decoded);
-      } catch (e) {
-        this.opts.log.warn("a sync message sent during a write was refused", { doc: o.id, err: e instanceof Error ? e.message : String(e) });
-        if (this.docs.get(o.id) !== o) throw new AppError("unavailable", "the document was reloaded during the write; try again");
-      }
+    o.applying = true;
+    try {
+      await this.drain(o);
+    } finally {
+      o.applying = false;
     }
+    if (this.docs.get(o.id) !== o) throw new AppError("unavailable", "the document was reloaded during the write; try again");
     this.flush(o);
     this.touchIdle(o);
     if (this.docs.get(o.id) !== o) throw new AppError("unavailable", "the document was reloaded during the write; try again");

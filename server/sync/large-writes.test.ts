@@ -1,9 +1,11 @@
 // Large content writes through the real server: repeated PATCHes of a 4 MB document, a 150 KB
-// PATCH with /api/v1/health answering while it is applied, and acknowledged edits visible at once
-// to REST and search although documents.content is written behind the history.
+// PATCH and a large paste through sync with /api/v1/health answering while they are applied, a
+// single oversized change refused, and acknowledged edits visible at once to REST and search
+// although documents.content is written behind the history.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestServer, type TestClient, type TestServer } from "../testing/test-server.ts";
 import { CollabTestClient, until } from "../testing/collab-test-client.ts";
+import { MAX_CHANGE_OPS } from "./collab-documents.ts";
 
 let srv: TestServer;
 let alice: TestClient;
@@ -83,6 +85,75 @@ describe("large writes", () => {
     const got = await alice.json("GET", `/api/v1/documents/${id}`);
     expect(got.body.content === text).toBe(true);
   }, 300_000);
+
+  test("a large paste through sync is applied change by change while health answers; an edit sent after it lands after it", async () => {
+    const d = await alice.json("POST", "/api/v1/documents", { title: "Pasted", content: "# start\n" });
+    const id = d.body.id as string;
+    const a = await CollabTestClient.connect(srv.url, alice.cookie!, id);
+    const b = await CollabTestClient.connect(srv.url, alice.cookie!, id);
+    a.splice(a.text().length, 0, "# ready\n");
+    await until(() => a.text() === "# start\n# ready\n" && a.acknowledged() && b.text() === a.text(), 20_000, "both ready");
+    const pasted = lines(9_000, "pasted").join("");
+    expect(pasted.length).toBeGreaterThan(300_000);
+    // what the other tab sees as the paste arrives
+    const seen = new Set<number>();
+    b.onRemoteChange = (c) => void seen.add(c.text().length);
+    a.paste(a.text().length, pasted);
+    a.flushNow();
+    // the next edit goes in a message of its own, which reaches the server while the paste is applied
+    a.splice(0, 0, "# after the paste\n");
+    a.flushNow();
+    const expected = "# after the paste\n# start\n# ready\n" + pasted;
+    const r = await withHealthProbe(until(() => a.acknowledged() && b.text() === expected, 240_000, "the paste to be stored and relayed"));
+    expect(r.healthDuring).toBeGreaterThan(0);
+    expect([...r.healthStatuses]).toEqual([200]);
+    expect(a.text()).toBe(expected);
+    // it arrived in steps, a part of the paste at a time: the server applied it change by change
+    const partial = [...seen].filter((n) => n > "# start\n# ready\n".length && n < expected.length - "# after the paste\n".length);
+    expect(partial.length).toBeGreaterThanOrEqual(3);
+    const got = await alice.json("GET", `/api/v1/documents/${id}`);
+    expect(got.body.content === expected).toBe(true);
+    a.close();
+    b.close();
+  }, 300_000);
+
+  test("a large paste from a viewer is refused whole: nothing of it is applied, the viewer is disconnected", async () => {
+    const bob = await srv.userClient("bob");
+    const d = await alice.json("POST", "/api/v1/documents", { title: "Read only", content: "# as it was\n" });
+    const id = d.body.id as string;
+    expect((await alice.json("PUT", `/api/v1/documents/${id}/members`, { members: [{ username: "bob", role: "viewer" }] })).status).toBe(200);
+    const editor = await CollabTestClient.connect(srv.url, alice.cookie!, id);
+    const viewer = await CollabTestClient.connect(srv.url, bob.cookie!, id);
+    await until(() => viewer.text() === "# as it was\n" && editor.text() === "# as it was\n", 20_000, "both have the text");
+    viewer.paste(0, lines(6_000, "vandal").join(""));
+    viewer.flushNow();
+    const err = await viewer.next("error");
+    expect(err).toMatchObject({ code: "forbidden", doc: id });
+    expect((await viewer.waitClosed())?.code).toBe(4403);
+    // the editor goes on; its next edit is stored on the text as it was
+    editor.splice(0, 0, "# still mine\n");
+    await until(() => editor.acknowledged(), 20_000, "the editor's edit");
+    expect(editor.text()).toBe("# still mine\n# as it was\n");
+    const got = await alice.json("GET", `/api/v1/documents/${id}`);
+    expect(got.body.content).toBe("# still mine\n# as it was\n");
+    editor.close();
+  }, 120_000);
+
+  test("one change holding more operations than a change may is refused; the document is unchanged", async () => {
+    const d = await alice.json("POST", "/api/v1/documents", { title: "Oversized", content: "# kept\n" });
+    const id = d.body.id as string;
+    const a = await CollabTestClient.connect(srv.url, alice.cookie!, id);
+    a.splice(0, 0, "# one\n");
+    await until(() => a.acknowledged() && a.text() === "# one\n# kept\n", 20_000, "a first edit");
+    a.splice(0, 0, "y".repeat(MAX_CHANGE_OPS + 1));
+    a.flushNow();
+    const err = await a.next("error");
+    expect(err).toMatchObject({ code: "too_large" });
+    expect((err as { message: string }).message).toContain(`at most ${MAX_CHANGE_OPS} operations`);
+    expect((await a.waitClosed())?.code).toBe(4400);
+    const got = await alice.json("GET", `/api/v1/documents/${id}`);
+    expect(got.body.content).toBe("# one\n# kept\n");
+  }, 120_000);
 
   test("an acknowledged edit is in the next REST read and search, although the text is written later", async () => {
     const d = await alice.json("POST", "/api/v1/documents", { title: "Lazy", content: "# # Lazy text\n" });

@@ -4,6 +4,7 @@
 import { A } from "../sync/automerge.ts";
 import { decodeBinaryFrame, encodeSnapshotRequest, encodeSyncFrame, SnapshotParts, syncStateAtHeads, type CollabDoc } from "../../protocol/collab-frames.ts";
 import type { ServerMessage } from "../../protocol/ws-messages.ts";
+import { inPieces } from "../../client/collab-text-changes.ts";
 
 /** Outgoing sync messages are coalesced to at most one per this many ms (the server rate-limits frames). */
 const SEND_EVERY_MS = 30;
@@ -101,6 +102,16 @@ export class CollabTestClient {
 
   splice(index: number, del: number, insert = ""): void {
     this.doc = A.change(this.doc, (d) => A.splice(d, ["content"], index, del, insert));
+    this.flushSoon();
+  }
+
+  /** Inserts `text` as the editor does a paste: changes of at most PIECE characters each. */
+  paste(index: number, text: string): void {
+    for (const group of inPieces([{ from: index, to: index, insert: text }])) {
+      this.doc = A.change(this.doc, (d) => {
+        for (const p of group) A.splice(d, ["content"], p.from, p.to - p.from, p.insert);
+      });
+    }
     this.flushSoon();
   }
 

@@ -15,6 +15,8 @@ export interface Member {
   username: string;
   send(m: ServerMessage): void;
   sendBinary(frame: Uint8Array): void;
+  /** Tells the member a message it sent was refused after it was taken in, and ends its connection. */
+  refuse?(code: string, message: string): void;
 }
 
 type Session = ReturnType<NotebookSessions["get"]>;

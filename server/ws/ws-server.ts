@@ -160,6 +160,10 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
     username: c.auth.user.username,
     send: (m) => void (mayPush(c, docId) && c.send(m)),
     sendBinary: (f) => void (mayPush(c, docId) && c.sendBinary(f)),
+    refuse: (code, message) => {
+      c.send({ t: "error", code, message, doc: docId });
+      c.close(code === "forbidden" ? 4403 : 4400, code);
+    },
   });
 
   /** The open document a message is about; the connection must have joined it. */
