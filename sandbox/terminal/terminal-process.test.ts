@@ -146,6 +146,29 @@ for (const jail of jailsUnderTest()) {
       expect((await s.ended()).code).toBe(0);
     });
 
+    test("Ctrl-Z suspends the foreground job; jobs lists it, fg brings it back, Ctrl-C then ends it", async () => {
+      const s = start();
+      await s.run("true");
+      const from = s.text.length;
+      s.type("sleep 100\n");
+      await s.until(/sleep 100\r\n/, from);
+      await Bun.sleep(300);
+      s.type("\x1a");
+      await s.until(/Stopped/, from);
+      expect(await s.run("jobs")).toMatch(/\[1\]\+\s+Stopped\s+sleep 100/);
+      // suspended, not gone
+      expect((await s.run("pgrep -c sleep || true")).trim()).toBe("1");
+      const again = s.text.length;
+      s.type("fg\n");
+      await s.until(/sleep 100\r\n/, again);
+      await Bun.sleep(300);
+      s.type("\x03");
+      expect((await s.run("echo back")).trim()).toBe("back");
+      expect((await s.run("pgrep -c sleep || true")).trim()).toBe("0");
+      s.type("exit\n");
+      expect((await s.ended()).code).toBe(0);
+    });
+
     test("freezing the terminal (for a workspace sync) does not stop its foreground job in the shell's eyes", async () => {
       const s = start();
       await s.run("true");

@@ -421,17 +421,20 @@ export class CollabDocuments {
         this.recover(o, e);
         throw new AppError("bad_request", "a change in a sync message could not be applied");
       }
-      if (!sameHeads(before, A.getHeads(o.doc))) {
-        o.dirty = true;
-        o.history = undefined;
-        o.saved = undefined;
-        for (const id of o.peers.keys()) o.owed.add(id);
-        this.schedule(o);
-      }
+      if (!sameHeads(before, A.getHeads(o.doc))) this.moved(o);
+      this.schedule(o);
       await this.pause(o);
     }
     o.owed.add(d.peerId);
     this.schedule(o);
+  }
+
+  /** The heads moved: the document is stored at the next flush, and every peer hears of it. */
+  private moved(o: OpenDoc): void {
+    o.dirty = true;
+    o.history = undefined;
+    o.saved = undefined;
+    for (const id of o.peers.keys()) o.owed.add(id);
   }
 
   private applySync(o: OpenDoc, ps: PeerState, message: Uint8Array, decoded: A.DecodedSyncMessage): void {
@@ -449,12 +452,8 @@ export class CollabDocuments {
       this.recover(o, e);
       throw new AppError("bad_request", "malformed sync message");
     }
-    if (!sameHeads(before, A.getHeads(o.doc))) {
-      o.dirty = true;
-      o.history = undefined;
-      o.saved = undefined;
-      for (const id of o.peers.keys()) o.owed.add(id);
-    } else if (decoded.changes.length > 0 || decoded.need.length > 0 || !sameHeads(decoded.heads, A.getHeads(o.doc))) o.owed.add(peerId);
+    if (!sameHeads(before, A.getHeads(o.doc))) this.moved(o);
+    else if (decoded.changes.length > 0 || decoded.need.length > 0 || !sameHeads(decoded.heads, A.getHeads(o.doc))) o.owed.add(peerId);
     // Otherwise it was an acknowledgement from a peer that has everything: the answer would be empty
     // (with 50 editors, that is 49 answers saved per edit).
     this.schedule(o);
@@ -701,10 +700,7 @@ export class CollabDocuments {
       o.newActors.push([actor, ""]);
     }
     o.textBytes = utf8(text);
-    o.dirty = true;
-    o.history = undefined;
-    o.saved = undefined;
-    for (const id of o.peers.keys()) o.owed.add(id);
+    this.moved(o);
     // What editors sent meanwhile goes on top, in the order it came.
     o.applying = true;
     try {
