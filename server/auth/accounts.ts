@@ -233,7 +233,7 @@ export class Accounts {
     }
     const release = this.throttle.begin(username, at);
     try {
-      const user = this.users.byUsername(username);
+      const user = known;
       if (!user) {
         await verifyAgainstDummy(password);
         this.throttle.failed(username, at);
@@ -245,7 +245,7 @@ export class Accounts {
         throw new AppError("unauthenticated", LOGIN_FAILED);
       }
       this.throttle.succeeded(username, at);
-      return { user, newDevice: at.knownDevice && known?.id === user.id ? null : this.devices.add(user.id) };
+      return { user, newDevice: at.knownDevice ? null : this.devices.add(user.id) };
     } finally {
       release();
     }

@@ -39,10 +39,6 @@ export class DevicesStore {
     })();
     return secret;
   }
-
-  count(userId: string): number {
-    return this.db.query<{ n: number }, [string]>("SELECT count(*) AS n FROM known_devices WHERE user_id = ?").get(userId)!.n;
-  }
 }
 
 /** The Set-Cookie value for a device secret: sent to the sign-in routes only, never readable by scripts. */

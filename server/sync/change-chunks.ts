@@ -41,12 +41,12 @@ export function splitChunks(blobs: Uint8Array[]): { type: "change" | "document";
   return out;
 }
 
+/** The changes in one chunk: the change itself, or every change of a document chunk. */
+export function decodeChunk(c: { type: "change" | "document"; bytes: Uint8Array }): A.DecodedChange[] {
+  return c.type === "change" ? [A.decodeChange(c.bytes)] : A.getAllChanges(A.load(c.bytes)).map((x) => A.decodeChange(x));
+}
+
 /** Every change in the blobs; throws on anything that is not a well-formed change or document chunk. */
 export function decodeChanges(blobs: Uint8Array[]): A.DecodedChange[] {
-  const out: A.DecodedChange[] = [];
-  for (const c of splitChunks(blobs)) {
-    if (c.type === "change") out.push(A.decodeChange(c.bytes));
-    else for (const x of A.getAllChanges(A.load(c.bytes))) out.push(A.decodeChange(x));
-  }
-  return out;
+  return splitChunks(blobs).flatMap(decodeChunk);
 }

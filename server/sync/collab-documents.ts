@@ -16,7 +16,7 @@ import { storageFailure } from "../store/storage-errors.ts";
 import { colourFor, encodeSnapshotFrames, encodeSyncFrame, syncStateAtHeads, type CollabDoc, type CursorJson, type VersionJson } from "../../protocol/collab-frames.ts";
 import type { ServerMessage } from "../../protocol/ws-messages.ts";
 import { groupVersions, type ChangeMeta } from "./document-history.ts";
-import { decodeChanges, splitChunks } from "./change-chunks.ts";
+import { decodeChanges, decodeChunk, splitChunks } from "./change-chunks.ts";
 import { diffHunks, textEdit, type Hunk } from "./line-diff.ts";
 
 export { textEdit };
@@ -103,7 +103,7 @@ export interface CollabOptions {
 
 /** A REST write is applied in changes of at most this many UTF-16 units, the event loop free between them. */
 export const WRITE_PIECE = 16_384;
-/** A sync message with several changes and more bytes than this is applied change by change. */
+/** A sync message carrying more bytes of changes than this is checked and applied change by change. */
 export const LARGE_SYNC_BYTES = 64 * 1024;
 
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
@@ -341,8 +341,7 @@ export class CollabDocuments {
   private applyDeferred(o: OpenDoc): void {
     o.applying = true;
     clearTimeout(o.idle);
-    const prev = this.writes.get(o.id) ?? Promise.resolve();
-    const mine = prev.then(async () => {
+    void this.enqueue(o.id, async () => {
       try {
         await this.drain(o);
       } finally {
@@ -351,12 +350,7 @@ export class CollabDocuments {
       if (this.docs.get(o.id) !== o) return;
       this.flush(o);
       this.touchIdle(o);
-    });
-    const tail = mine.catch((e) => this.opts.log.error("applying waiting sync messages failed", { doc: o.id, err: e instanceof Error ? e.message : String(e) }));
-    this.writes.set(o.id, tail);
-    void tail.then(() => {
-      if (this.writes.get(o.id) === tail) this.writes.delete(o.id);
-    });
+    }).catch((e) => this.opts.log.error("applying waiting sync messages failed", { doc: o.id, err: e instanceof Error ? e.message : String(e) }));
   }
 
   /** Applies the waiting sync messages in the order they came (o.applying holds new ones back meanwhile). */
@@ -397,7 +391,7 @@ export class CollabDocuments {
     for (const chunk of chunks) {
       let changes: A.DecodedChange[];
       try {
-        changes = chunk.type === "change" ? [A.decodeChange(chunk.bytes)] : A.getAllChanges(A.load(chunk.bytes)).map((c) => A.decodeChange(c));
+        changes = decodeChunk(chunk);
       } catch {
         throw new AppError("bad_request", "malformed change in sync message");
       }
@@ -624,8 +618,13 @@ export class CollabDocuments {
    * so a failure leaves the document as it was (reloaded from the store) and answers an error.
    */
   replaceText(docId: string, text: string, userId: string): Promise<void> {
+    return this.enqueue(docId, () => this.applyText(docId, text, userId));
+  }
+
+  /** Runs `job` after the document's earlier writes (REST writes and large sync messages), one at a time. */
+  private enqueue(docId: string, job: () => Promise<void>): Promise<void> {
     const prev = this.writes.get(docId) ?? Promise.resolve();
-    const mine = prev.then(() => this.applyText(docId, text, userId));
+    const mine = prev.then(job);
     const tail = mine.catch(() => {});
     this.writes.set(docId, tail);
     void tail.then(() => {
