@@ -44,7 +44,7 @@ export function minimalChange(from: string, to: string): ChangeSet {
   return ChangeSet.of(start === endA && start === endB ? [] : [{ from: start, to: endA, insert: to.slice(start, endB) }], from.length);
 }
 
-/** Characters inserted or deleted per change at most, for a client that sends a large edit as several changes. */
+/** Characters inserted or deleted per change at most: the editor sends a larger edit as several changes (the server refuses a change of more than 4 times this). */
 export const PIECE = 16_384;
 
 /** Splits sequential splices into groups of at most PIECE characters each, cutting a large one into several. */

@@ -7,7 +7,7 @@ import * as A from "@automerge/automerge/slim/next";
 import { ChangeSet } from "@codemirror/state";
 import { decodeBinaryFrame, encodeSnapshotRequest, encodeSyncFrame, SnapshotParts, syncStateAtHeads, type CollabDoc } from "../protocol/collab-frames.ts";
 import { loadOffline, saveOffline } from "./collab-offline-store.ts";
-import { changeSetOf, splicesOf, type TextSplice } from "./collab-text-changes.ts";
+import { changeSetOf, inPieces, splicesOf, type TextSplice } from "./collab-text-changes.ts";
 import type { FromWorker, ToWorker } from "./collab-worker-messages.ts";
 
 const port = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null; close(): void };
@@ -177,9 +177,13 @@ function onLocal(id: number, at: number, json: ReturnType<ChangeSet["toJSON"]>):
   lastLocal = id;
   version++;
   if (!changes.empty) {
-    doc = A.change(doc, (d) => {
-      for (const p of splicesOf(changes)) A.splice(d, ["content"], p.from, p.to - p.from, p.insert);
-    });
+    // The server applies one change at a time: a large edit (a paste) goes as several changes of
+    // at most PIECE characters, which it applies with its event loop free between them.
+    for (const group of inPieces(splicesOf(changes))) {
+      doc = A.change(doc, (d) => {
+        for (const p of group) A.splice(d, ["content"], p.from, p.to - p.from, p.insert);
+      });
+    }
     sendSoon();
     saveSoon();
   }

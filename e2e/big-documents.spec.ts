@@ -1,35 +1,14 @@
-// Big documents in the browser: a 5,000-line notebook opens and takes edits; a 1 MB paste is
-// saved and is there after a reload; the text shows while the document's live copy is still
-// loading, and what is typed meanwhile (while someone else edits too) is neither lost nor doubled.
-import { expect, test, type Page } from "@playwright/test";
+// Big documents in the browser: a 5,000-line notebook opens and takes edits (a 1 MB paste is in
+// big-paste.spec.ts); the text shows while the document's live copy is still loading, and what is
+// typed meanwhile (while someone else edits too) is neither lost nor doubled.
+import { expect, test } from "@playwright/test";
+import { createDocument, live, longDocument, saved, storedText } from "./big-documents-kit.ts";
 import { signInOnce } from "./sign-in-once.ts";
 
 signInOnce(".tmp/e2e-auth-big-documents.json");
 
-function longDocument(lines: number): string {
-  const out: string[] = [];
-  for (let i = 0; out.length < lines; i++) {
-    out.push(`# ## Section ${i}`, `# Some *text* for section ${i}.`, `# - item a`, `#`, "# ```", `values = [x * ${i} for x in range(10)]`, `print(sum(values))`, "# ```", `#`, `# End of section ${i}.`);
-  }
-  return out.slice(0, lines).join("\n") + "\n";
-}
-
-async function createDocument(page: Page, title: string, content: string): Promise<string> {
-  const res = await page.request.post("/api/v1/documents", { data: { title, content } });
-  expect(res.ok()).toBeTruthy();
-  return ((await res.json()) as { id: string }).id;
-}
-
-async function storedText(page: Page, id: string): Promise<string> {
-  const res = await page.request.get(`/api/v1/documents/${id}`);
-  expect(res.ok()).toBeTruthy();
-  return ((await res.json()) as { content: string }).content;
-}
-
 const occurrences = (text: string, part: string) => text.split(part).length - 1;
 
-const live = (page: Page) => expect(page.locator(".editor-page")).toHaveAttribute("data-sync", "automerge", { timeout: 60_000 });
-const saved = (page: Page, timeout = 60_000) => expect(page.getByTestId("save-state")).toHaveText("Saved", { timeout });
 
 test("a 5,000-line document opens and takes edits at its start and its end", async ({ page }) => {
   test.setTimeout(180_000);
@@ -61,35 +40,6 @@ test("a 5,000-line document opens and takes edits at its start and its end", asy
   await page.getByTestId("editor-content").click();
   await page.keyboard.press("Control+End");
   await expect(page.getByTestId("editor-content")).toContainText("the last words", { timeout: 30_000 });
-});
-
-test("a 1 MB paste is saved, and a reload shows it", async ({ page }) => {
-  test.setTimeout(600_000);
-  const id = await createDocument(page, "Pasted", "# # Pasted\n# The paste goes below.\n");
-  await page.goto(`/d/${id}`);
-  await live(page);
-  await saved(page);
-  await page.getByTestId("editor-content").click();
-  await page.keyboard.press("Control+End");
-  const pasted = longDocument(70_000) + "# THE END OF THE PASTE\n";
-  expect(pasted.length).toBeGreaterThan(1024 * 1024);
-  await page.evaluate((text) => {
-    const dt = new DataTransfer();
-    dt.setData("text/plain", text);
-    document.querySelector("[data-testid='editor-content']")!.dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
-  }, pasted);
-  // the label left "Saved" with the paste itself
-  await saved(page, 240_000);
-
-  const text = await storedText(page, id);
-  expect(text).toBe("# # Pasted\n# The paste goes below.\n" + pasted);
-
-  // right after a 1 MB change the server is still busy with it: the reload may take a while on a loaded machine
-  await page.reload();
-  await expect(page.getByTestId("editor-content")).toContainText("The paste goes below.", { timeout: 120_000 });
-  await page.getByTestId("editor-content").click();
-  await page.keyboard.press("Control+End");
-  await expect(page.getByTestId("editor-content")).toContainText("THE END OF THE PASTE", { timeout: 60_000 });
 });
 
 test("the text shows before the live copy has loaded, and nothing typed meanwhile is lost", async ({ page, browser }) => {

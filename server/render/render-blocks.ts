@@ -4,8 +4,13 @@ import type { BlockResult } from "../../protocol/run-frames.ts";
 import type { PreviewBlockJson } from "../../protocol/ws-messages.ts";
 import type { ParsedPymd, PymdBlock } from "../../protocol/pymd-parser.ts";
 import type { FileUrl } from "./html-pipeline.ts";
-import { fileTable, resultTexts } from "./render-jobs.ts";
-import { render } from "./render-pool.ts";
+import { blockWeight, fileTable, resultTexts } from "./render-jobs.ts";
+import { INLINE_WEIGHT, render } from "./render-pool.ts";
+
+/** Characters of block source one job of a large preview renders at most (each job has the render deadline). */
+export const BATCH_WEIGHT = 65_536;
+/** Listings a session's cache may hold at most, however long its document. */
+const CACHE_CEILING = 200_000;
 
 /** The preview's view of one block, as sent to the browser (the session adds its counter and stale mark). */
 export type RenderedBlock = Omit<PreviewBlockJson, "count" | "stale">;
@@ -13,7 +18,12 @@ export type RenderedBlock = Omit<PreviewBlockJson, "count" | "stale">;
 /** A bounded cache of rendered block HTML keyed by what the HTML depends on. */
 export class BlockRenderCache {
   private readonly map = new Map<string, string>();
-  constructor(private readonly max = 4000) {}
+  constructor(private max = 4000) {}
+
+  /** Lets the cache hold at least `n` entries (a long document's every block), up to a ceiling. */
+  reserve(n: number): void {
+    this.max = Math.max(this.max, Math.min(n, CACHE_CEILING));
+  }
 
   get(key: string): string | undefined {
     const v = this.map.get(key);
@@ -51,18 +61,14 @@ export async function renderBlocks(
   cache: BlockRenderCache,
   fileUrl?: FileUrl,
 ): Promise<RenderedBlock[]> {
+  cache.reserve(parsed.blocks.length * 2 + 100);
+  const listings = await renderListings(parsed, cache, fileUrl);
   const out: RenderedBlock[] = [];
   for (let i = 0; i < parsed.blocks.length; i++) {
     const block = parsed.blocks[i]!;
     if (block.kind === "comment") continue;
     const result = block.kind === "code" ? results.get(i) : undefined;
-    const key = keyOf(i, block);
-    let html = cache.get(key);
-    if (html === undefined) {
-      // The listing alone: outputs are rendered apart so a run can replace them in place.
-      html = await render({ kind: "block", index: i, block, files: fileTable(fileUrl, block.kind === "markdown" ? [block.text] : []) });
-      cache.set(key, html);
-    }
+    const html = listings.get(i)!;
     let outputsHtml = "";
     if (result && result.outputs.length > 0) {
       const okey = `out\u0000${i}\u0000${resultVersion(i)}`;
@@ -82,6 +88,51 @@ export async function renderBlocks(
     });
   }
   return out;
+}
+
+/**
+ * The listing HTML of every visible block, from the cache where it holds them. A few changed
+ * blocks (typing) render in place; many (a paste, a first open) render on the worker pool in
+ * jobs of at most BATCH_WEIGHT characters, so the event loop stays free however long the document.
+ */
+async function renderListings(parsed: ParsedPymd, cache: BlockRenderCache, fileUrl?: FileUrl): Promise<Map<number, string>> {
+  const html = new Map<number, string>();
+  const missing: { index: number; block: PymdBlock; key: string }[] = [];
+  let weight = 0;
+  parsed.blocks.forEach((block, index) => {
+    if (block.kind === "comment") return;
+    const key = keyOf(index, block);
+    const hit = cache.get(key);
+    if (hit !== undefined) html.set(index, hit);
+    else {
+      missing.push({ index, block, key });
+      weight += blockWeight(block);
+    }
+  });
+  const texts = (items: typeof missing) => items.flatMap((m) => (m.block.kind === "markdown" ? [m.block.text] : []));
+  if (weight < INLINE_WEIGHT) {
+    for (const m of missing) html.set(m.index, await render({ kind: "block", index: m.index, block: m.block, files: fileTable(fileUrl, texts([m])) }));
+  } else {
+    const batches: (typeof missing)[] = [[]];
+    let size = 0;
+    for (const m of missing) {
+      const w = blockWeight(m.block);
+      if (size + w > BATCH_WEIGHT && batches.at(-1)!.length > 0) {
+        batches.push([]);
+        size = 0;
+      }
+      batches.at(-1)!.push(m);
+      size += w;
+    }
+    // every batch goes to the pool (inlineBelow 0): together they are too much for the event loop
+    const done = await Promise.all(batches.map((b) => render({ kind: "blocks", items: b.map(({ index, block }) => ({ index, block })), files: fileTable(fileUrl, texts(b)) }, 0)));
+    batches.forEach((b, j) => {
+      const got = JSON.parse(done[j]!) as string[];
+      b.forEach((m, k) => html.set(m.index, got[k]!));
+    });
+  }
+  for (const m of missing) cache.set(m.key, html.get(m.index)!);
+  return html;
 }
 
 /** The sanitized HTML of a block's outputs alone (`inlineBelow`: see render). */

@@ -12,6 +12,7 @@ export type FileTable = Record<string, { img: string | null; link: string | null
 export type RenderJob = { files?: FileTable } & (
   | { kind: "fragment"; source: string; results?: [number, BlockResult][]; showCode?: boolean }
   | { kind: "block"; index: number; block: PymdBlock }
+  | { kind: "blocks"; items: { index: number; block: PymdBlock }[] }
   | { kind: "outputs"; result: BlockResult }
 );
 
@@ -58,10 +59,23 @@ export function jobWeight(job: RenderJob): number {
     case "fragment":
       return job.source.length + (job.results ?? []).reduce((n, [, r]) => n + outputs(r), 0);
     case "block":
-      return job.block.kind === "markdown" ? job.block.text.length : job.block.kind === "comment" ? 0 : job.block.code.length;
+      return blockWeight(job.block);
+    case "blocks":
+      return job.items.reduce((n, it) => n + blockWeight(it.block), 0);
     case "outputs":
       return outputs(job.result);
   }
+}
+
+/** The characters rendering one block's listing parses. */
+export function blockWeight(block: PymdBlock): number {
+  return block.kind === "markdown" ? block.text.length : block.kind === "comment" ? 0 : block.code.length;
+}
+
+/** One block's listing alone: outputs are rendered apart so a run can replace them in place. */
+function blockHtml(index: number, block: PymdBlock, fileUrl: FileUrl | undefined): Promise<string> {
+  const node = blockHast(index, block, undefined, {}, new HeadingSlugger(), { n: 0 });
+  return node ? finishHtml({ type: "root", children: [node] }, { fileUrl }) : Promise.resolve("");
 }
 
 export function runJob(job: RenderJob): Promise<string> {
@@ -72,11 +86,15 @@ export function runJob(job: RenderJob): Promise<string> {
       const results = job.results ? new Map(job.results) : undefined;
       return finishHtml(notebookHast(parsePymd(job.source), results, { showCode: job.showCode }), { fileUrl });
     }
-    case "block": {
-      // the listing alone: outputs are rendered apart so a run can replace them in place
-      const node = blockHast(job.index, job.block, undefined, {}, new HeadingSlugger(), { n: 0 });
-      return node ? finishHtml({ type: "root", children: [node] }, { fileUrl }) : Promise.resolve("");
-    }
+    case "block":
+      return blockHtml(job.index, job.block, fileUrl);
+    case "blocks":
+      // several listings in one job (a JSON array of their HTML): one thread hop for many small blocks
+      return (async () => {
+        const out: string[] = [];
+        for (const it of job.items) out.push(await blockHtml(it.index, it.block, fileUrl));
+        return JSON.stringify(out);
+      })();
     case "outputs":
       return finishHtml(outputsHast(job.result, new HeadingSlugger(), { n: 0 }), { fileUrl });
   }

@@ -103,6 +103,8 @@ export interface CollabOptions {
 
 /** A REST write is applied in changes of at most this many UTF-16 units, the event loop free between them. */
 export const WRITE_PIECE = 16_384;
+/** Operations one change may hold (a character inserted or deleted is one): the editor sends larger edits as several changes. */
+export const MAX_CHANGE_OPS = 4 * WRITE_PIECE;
 /** A sync message carrying more bytes of changes than this is checked and applied change by change. */
 export const LARGE_SYNC_BYTES = 64 * 1024;
 
@@ -475,6 +477,8 @@ export class CollabDocuments {
         for (const d of decoded) {
           // Re-sent changes the document already holds add nothing and are harmless.
           if (d.hash && A.hasHeads(o.doc, [d.hash])) continue;
+          // One change is applied in one go: a larger edit comes as several (the editor cuts it in pieces).
+          if (d.ops.length > MAX_CHANGE_OPS) throw new AppError("too_large", `a change may hold at most ${MAX_CHANGE_OPS} operations; send a larger edit as several changes`);
           if (role === "viewer") throw forbidden("Viewers cannot change this document");
           const owner = o.actors.get(d.actor) ?? claims.find(([a]) => a === d.actor)?.[1];
           if (owner !== undefined && owner !== userId) throw forbidden("a change carries another author's actor id");

@@ -1,10 +1,11 @@
 // Large content writes through the real server: repeated PATCHes of a 4 MB document, a 150 KB
 // PATCH and a large paste through sync with /api/v1/health answering while they are applied, a
-// viewer's large paste refused whole, and acknowledged edits visible at once to REST and search
+// viewer's large paste refused whole, a single oversized change refused, and acknowledged edits visible at once to REST and search
 // although documents.content is written behind the history.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestServer, type TestClient, type TestServer } from "../testing/test-server.ts";
 import { CollabTestClient, until } from "../testing/collab-test-client.ts";
+import { MAX_CHANGE_OPS } from "./collab-documents.ts";
 
 let srv: TestServer;
 let alice: TestClient;
@@ -136,6 +137,22 @@ describe("large writes", () => {
     const got = await alice.json("GET", `/api/v1/documents/${id}`);
     expect(got.body.content).toBe("# still mine\n# as it was\n");
     editor.close();
+  }, 120_000);
+
+  test("one change holding more operations than a change may is refused; the document is unchanged", async () => {
+    const d = await alice.json("POST", "/api/v1/documents", { title: "Oversized", content: "# kept\n" });
+    const id = d.body.id as string;
+    const a = await CollabTestClient.connect(srv.url, alice.cookie!, id);
+    a.splice(0, 0, "# one\n");
+    await until(() => a.acknowledged() && a.text() === "# one\n# kept\n", 20_000, "a first edit");
+    a.splice(0, 0, "y".repeat(MAX_CHANGE_OPS + 1));
+    a.flushNow();
+    const err = await a.next("error");
+    expect(err).toMatchObject({ code: "too_large" });
+    expect((err as { message: string }).message).toContain(`at most ${MAX_CHANGE_OPS} operations`);
+    expect((await a.waitClosed())?.code).toBe(4400);
+    const got = await alice.json("GET", `/api/v1/documents/${id}`);
+    expect(got.body.content).toBe("# one\n# kept\n");
   }, 120_000);
 
   test("an acknowledged edit is in the next REST read and search, although the text is written later", async () => {
