@@ -22,6 +22,8 @@ export interface RunRequest {
   blocks: RunBlock[];
   /** Bytes of stdout+stderr+display data allowed per block before it is truncated with a marker. */
   maxOutputBytes: number;
+  /** Output bytes per second over time (after a burst of maxOutputBytes); the printing code waits past it. */
+  outputBytesPerSecond?: number;
   /**
    * An exact run in a kernel: the document's executed blocks before `blocks`, and the state key
    * after each block of prefix + blocks (a hash chain of their code). The kernel resumes the state

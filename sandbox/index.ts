@@ -107,7 +107,7 @@ let runCounter = 0;
 const newRunId = (): string => `run-${Date.now().toString(36)}-${(++runCounter).toString(36)}`;
 
 function request(runId: string, blocks: RunBlock[], limits: Limits): RunRequest {
-  return { v: RUN_FRAME_VERSION, type: "run", runId, blocks, maxOutputBytes: limits.maxOutputBytesPerBlock };
+  return { v: RUN_FRAME_VERSION, type: "run", runId, blocks, maxOutputBytes: limits.maxOutputBytesPerBlock, outputBytesPerSecond: limits.maxOutputBytesPerSecond };
 }
 
 /** The state key after each block: a hash chain of the code of every block up to it. */

@@ -21,6 +21,12 @@ export interface Limits {
   tmpfsBytes: number;
   /** stdout+stderr+display bytes per block before the block's output is truncated. */
   maxOutputBytesPerBlock: number;
+  /**
+   * Output bytes per second a kernel may print over time (`--run-output-rate`): a burst of up to
+   * one block's cap goes at once, then the printing code waits (its writes block) until the rate
+   * allows more, so a flood costs the server a bounded stream rather than all it can take.
+   */
+  maxOutputBytesPerSecond: number;
   /** RLIMIT_NOFILE. */
   maxOpenFiles: number;
   /** RLIMIT_FSIZE: largest file the code may write. */
@@ -37,6 +43,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxProcesses: 64,
   tmpfsBytes: 64 * MiB,
   maxOutputBytesPerBlock: 1 * MiB,
+  maxOutputBytesPerSecond: 1 * MiB,
   maxOpenFiles: 256,
   maxFileSize: 32 * MiB,
 });
@@ -55,6 +62,7 @@ const BOUNDS: Record<keyof Limits, readonly [number, number, string]> = {
   maxProcesses: [4, 65_536, "processes"],
   tmpfsBytes: [1 * MiB, 1024 * 1024 * MiB, "bytes"],
   maxOutputBytesPerBlock: [1024, 1024 * MiB, "bytes"],
+  maxOutputBytesPerSecond: [1024, 1024 * MiB, "bytes per second"],
   maxOpenFiles: [32, 1_048_576, "files"],
   maxFileSize: [1024, 1024 * 1024 * MiB, "bytes"],
 };

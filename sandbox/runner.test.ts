@@ -117,6 +117,22 @@ describe(`runner (${jail.backend})`, () => {
     expect(stdout(events, 1)).toBe("next\n");
   });
 
+  test("output past the rate over time makes the printing code wait, and none of it is lost", async () => {
+    const paced = await createSandbox({ backend: jail.backend, tools: jail.tools, limits: { wallTimeMs: 15_000, maxOutputBytesPerBlock: 256 * 1024, maxOutputBytesPerSecond: 128 * 1024 } });
+    // each block writes 200,000 bytes; the first goes in the burst (one block's cap), the next two
+    // wait until the 128 KiB/s rate has paid for them, through print and through fd 1 (whose pipe
+    // holds 64 KiB before the writer blocks)
+    const timed = (loop: string) => `import os, time\nt0 = time.monotonic()\nfor i in range(200):\n    ${loop}\nwaited = time.monotonic() - t0`;
+    const printer = timed("print('p' * 999)");
+    const writer = timed("os.write(1, b'w' * 999 + b'\\n')");
+    const events = await paced.run(blocks(printer, printer + "\nprint('waited', waited >= 0.5)", writer + "\nprint('waited', waited >= 0.3)"));
+    expect(events.filter((e) => e.type === "truncated").length).toBe(0);
+    const outs = [0, 1, 2].map((b) => stdout(events, b));
+    expect(outs[0]!.length).toBe(200_000);
+    expect(outs[1]!.endsWith("waited True\n") && outs[1]!.length).toBe(200_000 + "waited True\n".length);
+    expect(outs[2]!.includes("waited True\n") && outs[2]!.replace("waited True\n", "") === ("w".repeat(999) + "\n").repeat(200)).toBe(true);
+  }, 60_000);
+
   test("plt.show() and open figures become PNG displays in order, wherever pyplot was imported", async () => {
     const events = await sandbox.run(
       blocks("print('before')\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()\nprint('after')\nplt.plot([3, 1])"),

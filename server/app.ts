@@ -86,6 +86,7 @@ export function sandboxFor(config: Config, log: Logger): () => Promise<Sandbox> 
         maxProcesses: config.runProcesses,
         tmpfsBytes: config.runTmpfsMb * 1024 * 1024,
         maxOutputBytesPerBlock: config.runOutputKb * 1024,
+        maxOutputBytesPerSecond: config.runOutputRateKb * 1024,
         // a block may write a workspace file as large as an upload may be
         maxFileSize: config.fileMaxMb * 1000 * 1000,
       },

@@ -86,12 +86,37 @@ def _num(x):
 _state = ["", 0, 0, False, 1 << 20]
 
 
+# The output rate over time: [bytes per second (0: none), bytes of credit, when it was counted].
+# Credit refills at the rate up to one block's cap; output past it puts the credit in debt, and
+# the writer sleeps until the debt is paid, so a flood blocks its own writes, not the host.
+_rate = [0, 0.0, 0.0]
+
+
+def _pace(size, limit):
+    rate = _rate[0]
+    if rate <= 0 or size <= 0:
+        return
+    with _lock:
+        now = _clock()
+        credit = min(float(limit), _rate[1] + (now - _rate[2]) * rate) - size
+        _rate[1] = credit
+        _rate[2] = now
+    if credit < 0:
+        time.sleep(-credit / rate)
+
+
 def _emit_output(kind, text, mime=None):
-    """Emits stdout/stderr/display output for the current block, enforcing the byte cap."""
+    """Emits stdout/stderr/display output for the current block, enforcing the byte cap and the rate."""
+    size = _emit_capped(kind, text, mime)
+    _pace(size, _state[4])
+
+
+def _emit_capped(kind, text, mime):
+    """Writes the output frame within the block's byte cap; answers the bytes it let through."""
     with _lock:
         run_id, block, used, truncated, limit = _state
         if truncated:
-            return
+            return 0
         size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
         if used + size > limit:
             room = limit - used
@@ -100,12 +125,13 @@ def _emit_output(kind, text, mime=None):
             _state[2] = limit
             _state[3] = True
             _write_frame('{"type":"truncated","runId":%s,"block":%d,"limitBytes":%d}' % (_enc(run_id), block, limit))
-            return
+            return max(room, 0)
         _state[2] = used + size
         if mime is None:
             _write_frame('{"type":"%s","runId":%s,"block":%d,"text":%s}' % (kind, _enc(run_id), block, _enc(text)))
         else:
             _write_frame('{"type":"display","runId":%s,"block":%d,"mime":%s,"data":%s}' % (_enc(run_id), block, _enc(mime), _enc(text)))
+        return size
 
 
 # Held while bytes are read from a pipe and emitted, so a block's end-of-block drain waits for a
@@ -834,6 +860,9 @@ def _run_request(req, start=None, note=None, exact=True):
     """
     run_id = str(req.get("runId", ""))
     limit = int(req.get("maxOutputBytes", 1 << 20))
+    rate = int(req.get("outputBytesPerSecond") or 0)
+    if rate != _rate[0]:
+        _rate[:] = [rate, float(limit), _clock()]
     prefix = req.get("prefix") or []
     seq = prefix + (req.get("blocks") or [])
     keys = req.get("keys") if exact else None

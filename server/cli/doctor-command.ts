@@ -83,7 +83,7 @@ Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and 
       ...report.trials.map((t) => `  tried ${t.backend.padEnd(7)} ${t.ok ? "ok" : "failed"}: ${t.detail}`),
       `namespaces          ${yes(report.namespaces)} (user, pid, net, ipc, uts, mount)`,
       `wall-clock deadline ${yes(report.wallClock)} (${sandbox.limits.wallTimeMs / 1000} s, kills the whole process tree)`,
-      `output cap          ${yes(report.outputCap)} (${sandbox.limits.maxOutputBytesPerBlock} bytes per block)`,
+      `output cap          ${yes(report.outputCap)} (${sandbox.limits.maxOutputBytesPerBlock} bytes per block, ${sandbox.limits.maxOutputBytesPerSecond} bytes/s over time)`,
       `rlimit CPU          ${yes(report.rlimits.cpu)} (${sandbox.limits.cpuSeconds} s)`,
       `rlimit memory       ${yes(report.rlimits.data)} (RLIMIT_DATA ${Math.round(sandbox.limits.memoryBytes / 1048576)} MiB per process; address space capped at ${Math.round(addressSpaceBytes(sandbox.limits) / 1048576)} MiB)`,
       `memory per run      ${report.memory === "cgroup" ? "memory cgroup" : "watchdog on the run's resident memory (no memory cgroup here)"} (${Math.round(sandbox.limits.memoryBytes / 1048576)} MiB)`,

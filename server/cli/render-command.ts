@@ -19,7 +19,7 @@ export const renderCommand: Command = {
   summary: "render a .pymd file to HTML or Markdown (executes it in the sandbox)",
   usage: `pymd render FILE.pymd [-o OUT] [--format html|markdown] [--no-exec] [--assets-dir DIR] [--workspace DIR]
                    [--sandbox auto|nsjail|bwrap] [--unsafe-no-sandbox] [--run-timeout S] [--run-total-timeout S]
-                   [--run-memory MB] [--run-cpu S] [--run-processes N] [--run-tmpfs MB] [--run-output KB]
+                   [--run-memory MB] [--run-cpu S] [--run-processes N] [--run-tmpfs MB] [--run-output KB] [--run-output-rate KB]
 
 Writes OUT, or prints to standard output without -o. --format (-f) defaults from OUT's extension
 (.md → markdown), else html. --no-exec renders the source without running it. --assets-dir writes
@@ -45,6 +45,7 @@ the whole document (default 600 s).`,
     "run-processes": "value",
     "run-tmpfs": "value",
     "run-output": "value",
+    "run-output-rate": "value",
     quiet: "boolean",
   },
   async run(args) {
@@ -56,7 +57,7 @@ the whole document (default 600 s).`,
     if (args.flags["assets-dir"] !== undefined && format !== "markdown") throw new UsageError("--assets-dir applies to --format markdown");
     let config;
     try {
-      const sandboxFlags = ["sandbox", "unsafe-no-sandbox", "run-timeout", "run-total-timeout", "run-memory", "run-cpu", "run-processes", "run-tmpfs", "run-output"];
+      const sandboxFlags = ["sandbox", "unsafe-no-sandbox", "run-timeout", "run-total-timeout", "run-memory", "run-cpu", "run-processes", "run-tmpfs", "run-output", "run-output-rate"];
       // (the workspace limit keeps its default here)
       config = loadConfig(Object.fromEntries(sandboxFlags.map((f) => [f, args.flags[f]])));
     } catch (e) {
