@@ -7,6 +7,8 @@ import { openDatabase } from "./store/database.ts";
 import { UsersStore } from "./store/users-store.ts";
 import { SessionsStore } from "./store/sessions-store.ts";
 import { DevicesStore } from "./store/devices-store.ts";
+import { AuditStore } from "./store/audit-store.ts";
+import { AuditLog } from "./auth/audit-log.ts";
 import { DocumentsStore } from "./store/documents-store.ts";
 import { SessionManager } from "./auth/sessions.ts";
 import { Accounts } from "./auth/accounts.ts";
@@ -40,6 +42,7 @@ import { CONTENT_MAX_BYTES } from "./documents/document-rules.ts";
 import { TerminalSessions } from "./terminal/terminal-sessions.ts";
 import { mountTerminalSocket } from "./ws/terminal-socket.ts";
 import { registerTerminalRoutes } from "./http/terminal-routes.ts";
+import { registerAuditRoutes } from "./http/audit-routes.ts";
 
 export interface Services {
   db: Database;
@@ -52,6 +55,7 @@ export interface Services {
   executionsStore: ExecutionsStore;
   outputsStore: OutputsStore;
   filesStore: FilesStore;
+  auditStore: AuditStore;
 }
 
 /** Opens the data directory and builds the domain services on it (used by the server and the CLI). */
@@ -67,7 +71,8 @@ export function openServices(dataDir: string): Services {
   const executionsStore = new ExecutionsStore(db);
   const outputsStore = new OutputsStore(db);
   const filesStore = new FilesStore(db);
-  return { db, users, sessionsStore, documentsStore, sessions, accounts, documents, executionsStore, outputsStore, filesStore };
+  const auditStore = new AuditStore(db);
+  return { db, users, sessionsStore, documentsStore, sessions, accounts, documents, executionsStore, outputsStore, filesStore, auditStore };
 }
 
 /** The sandbox for the server's configuration; detection happens once, on first use. */
@@ -144,7 +149,9 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
 
   const { app, router } = createHttpApp({ log, metrics, sessions: services.sessions, baseUrl: config.baseUrl, trustedProxies: config.trustedProxy });
   registerOpsRoutes(router, { db: services.db, metrics, metricsToken: config.metricsToken });
-  registerAuthRoutes(router, { accounts: services.accounts, sessions: services.sessions, sessionsStore: services.sessionsStore, https });
+  const audit = new AuditLog(services.auditStore, log, config.auditRetentionDays);
+  registerAuthRoutes(router, { accounts: services.accounts, sessions: services.sessions, sessionsStore: services.sessionsStore, https, audit });
+  registerAuditRoutes(router, { audit });
   const sandbox = sandboxFor(config, log);
   const executions = new Executions(sandbox, services.executionsStore, { perDay: config.execPerDay, concurrent: config.execConcurrent });
   const MB = 1000 * 1000;
@@ -174,7 +181,7 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
   const terminals =
     config.terminals === "on"
       ? new TerminalSessions(
-          { sandbox, executions, documents: services.documents, sessions: services.sessions, files, log },
+          { sandbox, executions, documents: services.documents, sessions: services.sessions, files, log, audit },
           { idleCloseMinutes: config.terminalIdleCloseMinutes, perUser: config.kernelsPerUser },
         )
       : null;
@@ -183,7 +190,7 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     registerTerminalRoutes(router, { documents: services.documents, terminals });
     mountTerminalSocket(app as never, { log, metrics, sessions: services.sessions, terminals, baseUrl: config.baseUrl });
   }
-  registerDocumentRoutes(router, { documents: services.documents, exportRendered: renderedExport({ documents: services.documents, executions, files, storedResults }),
+  registerDocumentRoutes(router, { documents: services.documents, audit, exportRendered: renderedExport({ documents: services.documents, executions, files, storedResults }),
     ipynb: notebookInterchange({ documents: services.documents, files, resultsFor: (id, source) => notebooks.resultsFor(id, parsePymd(source)) }),
   });
   registerHistoryRoutes(router, { documents: services.documents, collab });
@@ -192,8 +199,10 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
   const housekeeping = () => {
     try {
       const purged = services.documents.purgeTrash();
+      if (purged) audit.record({ name: "server" }, { action: "document.purge", detail: { documents: purged, reason: "in the trash for 30 days" } });
       const expired = services.sessionsStore.deleteExpired();
-      if (purged || expired) log.info("housekeeping", { purgedDocuments: purged, expiredSessions: expired });
+      const auditPurged = audit.purge();
+      if (purged || expired || auditPurged) log.info("housekeeping", { purgedDocuments: purged, expiredSessions: expired, purgedAuditRecords: auditPurged });
     } catch (e) {
       log.error("housekeeping failed", { err: e instanceof Error ? e.message : String(e) });
     }

@@ -6,5 +6,6 @@ import { backupCommand } from "./backup-command.ts";
 import { renderCommand } from "./render-command.ts";
 import { doctorCommand } from "./doctor-command.ts";
 import { convertCommand } from "./convert-command.ts";
+import { auditCommand } from "./audit-command.ts";
 
-export const COMMANDS: Command[] = [serveCommand, userCommand, backupCommand, renderCommand, convertCommand, doctorCommand];
+export const COMMANDS: Command[] = [serveCommand, userCommand, backupCommand, renderCommand, convertCommand, doctorCommand, auditCommand];

@@ -9,6 +9,12 @@ import { loadDataDir, ConfigError } from "../config/config.ts";
 import { CommandError, UsageError, expectPositionals, type ParsedArgs } from "./args.ts";
 import { COMMON_FLAGS, type Command } from "./command.ts";
 import { readNewPassword } from "./password-input.ts";
+import { AuditLog, type AuditActor } from "../auth/audit-log.ts";
+import { silentLogger } from "../log/logger.ts";
+
+/** Account changes made on the server's command line are recorded under this name. */
+export const CLI_ACTOR: AuditActor = { name: "(command line)" };
+const auditOf = (s: ReturnType<typeof openServices>) => new AuditLog(s.auditStore, silentLogger);
 
 const SUB_USAGE = `pymd user add NAME [--admin | --role admin|user|viewer] [--password-stdin]
        pymd user list [--json]
@@ -26,7 +32,7 @@ Common options:
  * made before the first start), and it says so; every other subcommand refuses a directory
  * without a database instead of working on a new empty one.
  */
-function services(args: ParsedArgs, mayCreate = false) {
+export function services(args: ParsedArgs, mayCreate = false) {
   let dataDir: string;
   try {
     dataDir = loadDataDir(args.flags);
@@ -85,7 +91,7 @@ export const userCommand: Command = {
         try {
           if (s.users.byUsername(name!)) throw new CommandError(`user ${name} already exists`);
           const password = await readNewPassword(args.flags["password-stdin"] === true);
-          const u = await domain(() => s.accounts.addUser(name, password, role));
+          const u = await domain(() => auditOf(s).around(CLI_ACTOR, { action: "user.add", target: name!, detail: { role } }, () => s.accounts.addUser(name, password, role)));
           console.log(`created ${u.role} ${u.username}`);
         } finally {
           s.db.close();
@@ -114,7 +120,7 @@ export const userCommand: Command = {
         try {
           await domain(() => s.accounts.get(name!));
           const password = await readNewPassword(args.flags["password-stdin"] === true);
-          const r = await domain(() => s.accounts.setPassword(name!, password));
+          const r = await domain(() => auditOf(s).around(CLI_ACTOR, { action: "auth.password.reset", target: name! }, () => s.accounts.setPassword(name!, password)));
           console.log(`password changed for ${name}; ${r.sessionsEnded} session(s) ended and ${r.tokensRevoked} API token(s) revoked (open connections close within seconds)`);
         } finally {
           s.db.close();
@@ -126,7 +132,7 @@ export const userCommand: Command = {
         if (!["admin", "user", "viewer"].includes(role!)) throw new UsageError("ROLE must be admin, user or viewer");
         const s = services(args);
         try {
-          const u = await domain(() => s.accounts.setRole(name!, role));
+          const u = await domain(() => auditOf(s).around(CLI_ACTOR, { action: "user.role", target: name!, detail: { role } }, () => s.accounts.setRole(name!, role)));
           console.log(`${u.username} is now ${u.role}`);
         } finally {
           s.db.close();
@@ -138,7 +144,7 @@ export const userCommand: Command = {
         const [name] = expectPositionals(sa, ["NAME"]);
         const s = services(args);
         try {
-          const r = await domain(() => s.accounts.setDisabled(name!, sub === "disable"));
+          const r = await domain(() => auditOf(s).around(CLI_ACTOR, { action: `user.${sub}`, target: name! }, () => s.accounts.setDisabled(name!, sub === "disable")));
           console.log(sub === "disable" ? `disabled ${r.user.username}; ended ${r.sessionsEnded} session(s)` : `enabled ${r.user.username}`);
         } finally {
           s.db.close();
@@ -150,7 +156,14 @@ export const userCommand: Command = {
         const to = args.flags["transfer-to"];
         const s = services(args);
         try {
-          const r = await domain(() => s.accounts.delete(name!, typeof to === "string" ? to : undefined));
+          const r = await domain(() =>
+            auditOf(s).around(
+              CLI_ACTOR,
+              { action: "user.delete", target: name!, detail: { transferTo: typeof to === "string" ? to : null } },
+              () => s.accounts.delete(name!, typeof to === "string" ? to : undefined),
+              (res) => ({ transferred: res.transferred }),
+            ),
+          );
           console.log(`deleted ${name}${r.transferred ? `; ${r.transferred} document(s) now belong to ${to}` : ""}`);
         } finally {
           s.db.close();

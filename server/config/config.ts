@@ -43,6 +43,8 @@ export interface Config {
   runOutputKb: number;
   /** Output a kernel may print per second over time (after a burst of one block's cap), KiB. */
   runOutputRateKb: number;
+  /** Days an audit record is kept (0: forever). */
+  auditRetentionDays: number;
   /** Worker threads for large renders (0: render on the main thread). */
   renderWorkers: number;
   /** Minutes a document's kernel is kept once nobody has it open (0: until the server stops). */
@@ -148,6 +150,7 @@ export const SERVE_OPTIONS = [
   spec({ key: "terminals", flag: "--terminals", env: "PYMD_TERMINALS", parse: oneOf("on", "off"), defaultValue: () => "on" as "on" | "off", help: "on | off: off gives nobody a terminal in the editor (default on)" }),
   spec({ key: "terminalIdleCloseMinutes", flag: "--terminal-idle-close", env: "PYMD_TERMINAL_IDLE_CLOSE", parse: intIn(0, 10080), defaultValue: () => 30, help: "minutes a terminal is kept without input before its shell is closed; 0 never closes it for idleness (default 30)" }),
   spec({ key: "runOutputKb", flag: "--run-output", env: "PYMD_RUN_OUTPUT", parse: intIn(1, 1048576), defaultValue: () => 1024, help: "output one block may print, KiB, then truncated (default 1024)" }),
+  spec({ key: "auditRetentionDays", flag: "--audit-retention", env: "PYMD_AUDIT_RETENTION", parse: intIn(0, 36500), defaultValue: () => 365, help: "days an audit log record is kept; 0 keeps them all (default 365)" }),
   spec({ key: "runOutputRateKb", flag: "--run-output-rate", env: "PYMD_RUN_OUTPUT_RATE", parse: intIn(1, 1048576), defaultValue: () => 1024, help: "output a kernel may print per second over time, KiB/s, after a burst of one block's cap; past it the printing code waits (default 1024)" }),
   spec({
     key: "trustedProxy", flag: "--trusted-proxy", env: "PYMD_TRUSTED_PROXY",

@@ -1,5 +1,6 @@
 // HTTP routes for signing in and out, the current user, settings, user search and API tokens.
-import { invalid, notFound } from "../errors.ts";
+import { AppError, invalid, notFound } from "../errors.ts";
+import type { AuditLog } from "../auth/audit-log.ts";
 import { toPublicUser, type Accounts } from "../auth/accounts.ts";
 import type { SessionManager } from "../auth/sessions.ts";
 import type { SessionsStore } from "../store/sessions-store.ts";
@@ -13,6 +14,7 @@ export interface AuthRouteDeps {
   sessions: SessionManager;
   sessionsStore: SessionsStore;
   https: boolean;
+  audit: AuditLog;
 }
 
 export const FIRST_RUN_HINT = "No users exist yet. Create the first admin on the server with: pymd user add NAME --admin";
@@ -34,7 +36,17 @@ export function registerAuthRoutes(r: Router, d: AuthRouteDeps): void {
     if (typeof body !== "object" || body === null) throw invalid("body must be {username, password}");
     const { username, password } = body as Record<string, unknown>;
     const device = parseCookies(c.request.headers.get("cookie")).get(DEVICE_COOKIE) ?? null;
-    const { user, newDevice } = await d.accounts.login(username, password, c.ip, device);
+    let signedIn: Awaited<ReturnType<Accounts["login"]>>;
+    try {
+      signedIn = await d.accounts.login(username, password, c.ip, device);
+    } catch (e) {
+      // wrong credentials are recorded; throttled attempts are not (they are refused unchecked)
+      if (e instanceof AppError && e.code === "unauthenticated")
+        d.audit.record({ name: typeof username === "string" ? username.slice(0, 64) : null, address: c.ip }, { action: "auth.login", outcome: "failed", detail: { method: "password" } });
+      throw e;
+    }
+    const { user, newDevice } = signedIn;
+    d.audit.record({ user, address: c.ip }, { action: "auth.login", detail: { method: "password", newBrowser: newDevice !== null && newDevice !== undefined } });
     const { token, expiresAt } = d.sessions.create(user.id);
     c.setCookie(sessionCookie(token, expiresAt, d.https));
     if (newDevice) c.setCookie(deviceCookie(newDevice, d.https));
@@ -43,7 +55,10 @@ export function registerAuthRoutes(r: Router, d: AuthRouteDeps): void {
   });
 
   r.post("/api/v1/auth/logout", "End the current session", "optional", (c) => {
-    if (c.auth?.sessionId) d.sessions.invalidate(c.auth.sessionId);
+    if (c.auth?.sessionId) {
+      d.sessions.invalidate(c.auth.sessionId);
+      d.audit.record({ user: c.auth.user, address: c.ip }, { action: "auth.logout" });
+    }
     c.setCookie(clearSessionCookie(d.https));
     return reply(204, null);
   });
@@ -62,7 +77,9 @@ export function registerAuthRoutes(r: Router, d: AuthRouteDeps): void {
       const body = await c.json();
       if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalid("body must be {currentPassword, newPassword}");
       const { currentPassword, newPassword } = body as Record<string, unknown>;
-      const r = await d.accounts.changeOwnPassword(u.id, currentPassword, newPassword, c.ip, c.auth?.sessionId ?? null);
+      const r = await d.audit.around({ user: u, address: c.ip }, { action: "auth.password.change", target: u.username }, () =>
+        d.accounts.changeOwnPassword(u.id, currentPassword, newPassword, c.ip, c.auth?.sessionId ?? null),
+      );
       c.log.info("password changed", { user: u.username, ...r });
       return {
         ...r,
@@ -80,7 +97,9 @@ export function registerAuthRoutes(r: Router, d: AuthRouteDeps): void {
       const body = await c.json();
       if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalid("body must be {password}");
       const self = c.params.username === admin.username ? (c.auth?.sessionId ?? null) : null;
-      const r = await d.accounts.setPassword(c.params.username!, (body as Record<string, unknown>).password, self);
+      const r = await d.audit.around({ user: admin, address: c.ip }, { action: "auth.password.reset", target: c.params.username! }, () =>
+        d.accounts.setPassword(c.params.username!, (body as Record<string, unknown>).password, self),
+      );
       c.log.info("password reset", { by: admin.username, user: c.params.username, ...r });
       return { ...r, message: `Password reset. ${r.sessionsEnded} session(s) ended and ${r.tokensRevoked} API token(s) revoked.` };
     },
@@ -115,6 +134,7 @@ export function registerAuthRoutes(r: Router, d: AuthRouteDeps): void {
     if (typeof name !== "string" || name.trim().length < 1 || name.length > 100) throw invalid("name must be 1–100 characters");
     if (d.sessionsStore.tokensForUser(u.id).length >= 50) throw invalid("at most 50 tokens per user; delete one first");
     const t = d.sessions.createApiToken(u.id, name.trim());
+    d.audit.record({ user: u, address: c.ip }, { action: "token.create", target: u.username, detail: { token: t.id, name: name.trim() } });
     return reply(201, { id: t.id, name: name.trim(), token: t.token });
   });
 
@@ -133,6 +153,7 @@ export function registerAuthRoutes(r: Router, d: AuthRouteDeps): void {
   r.delete("/api/v1/tokens/:id", "Revoke an API token (a WebSocket opened with it closes)", "user", (c) => {
     const u = c.user();
     if (!d.sessions.revokeApiToken(c.params.id!, u.id)) throw notFound("Token not found");
+    d.audit.record({ user: u, address: c.ip }, { action: "token.revoke", target: u.username, detail: { token: c.params.id! } });
     return reply(204, null);
   });
 }

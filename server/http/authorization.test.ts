@@ -107,6 +107,7 @@ const CASES: Case[] = [
   { name: "archive import (not a zip)", method: "POST", path: () => "/api/v1/documents/import-archive", body: "x", doc: "none", expect: row(401, 400, 400, 400, 400, 400, 403) },
   { name: "own file usage", method: "GET", path: () => "/api/v1/files/usage", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
   { name: "everyone's file usage", method: "GET", path: () => "/api/v1/admin/files/usage", doc: "none", expect: row(401, 403, 403, 403, 403, 200, 403) },
+  { name: "the audit log", method: "GET", path: () => "/api/v1/admin/audit", doc: "none", expect: row(401, 403, 403, 403, 403, 200, 403) },
   { name: "public file of an unpublished document", method: "GET", path: () => "/api/v1/public/aaaaaaaaaaaaaaaa/file?path=a", doc: "none", expect: row(404, 404, 404, 404, 404, 404, 404) },
   { name: "logout", method: "POST", path: () => "/api/v1/auth/logout", doc: "none", expect: row(204, 204, 204, 204, 204, 204, 204) },
 ];

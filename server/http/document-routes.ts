@@ -1,4 +1,5 @@
 // HTTP routes for documents: list and search, CRUD, trash, duplicate, sharing, import and export.
+import type { AuditLog } from "../auth/audit-log.ts";
 import { AppError, invalid } from "../errors.ts";
 import type { DocumentsService } from "../documents/documents-service.ts";
 import { CONTENT_MAX_BYTES, safeFileName } from "../documents/document-rules.ts";
@@ -11,6 +12,7 @@ export type ExportFormat = "pymd" | "html" | "md";
 
 export interface DocumentRouteDeps {
   documents: DocumentsService;
+  audit: AuditLog;
   /** Renders a document the caller may read to HTML or Markdown (runs it in the sandbox). */
   exportRendered?: (c: Ctx, id: string, format: "html" | "md") => Promise<Response>;
   /** Jupyter notebooks: a .ipynb import (with its attachments as workspace files) and export (with the last outputs). */
@@ -59,17 +61,36 @@ export function registerDocumentRoutes(r: Router, d: DocumentRouteDeps): void {
     return reply(201, S.importPymd(user, text, name));
   });
   r.get("/api/v1/documents/:id", "Get a document", "user", (c) => S.get(c.user(), c.params.id!));
-  r.patch("/api/v1/documents/:id", "Change title, content, tags or isPublic", "user", async (c) => S.update(c.user(), c.params.id!, await c.json()));
-  r.delete("/api/v1/documents/:id", "Move a document to the trash (owner)", "user", (c) => {
-    S.trash(c.user(), c.params.id!);
+  r.patch("/api/v1/documents/:id", "Change title, content, tags or isPublic", "user", async (c) => {
+    const user = c.user();
+    const body = await c.json();
+    const publish = body !== null && typeof body === "object" && typeof (body as { isPublic?: unknown }).isPublic === "boolean" ? (body as { isPublic: boolean }).isPublic : null;
+    // publishing and unpublishing are recorded; other changes are the document's history
+    if (publish === null) return S.update(user, c.params.id!, body);
+    return d.audit.around({ user, address: c.ip }, { action: publish ? "document.publish" : "document.unpublish", target: c.params.id! }, () => S.update(user, c.params.id!, body));
+  });
+  r.delete("/api/v1/documents/:id", "Move a document to the trash (owner)", "user", async (c) => {
+    const user = c.user();
+    await d.audit.around({ user, address: c.ip }, { action: "document.delete", target: c.params.id! }, () => S.trash(user, c.params.id!));
     return reply(204, null);
   });
-  r.post("/api/v1/documents/:id/restore", "Restore a document from the trash (owner)", "user", (c) => S.restore(c.user(), c.params.id!));
+  r.post("/api/v1/documents/:id/restore", "Restore a document from the trash (owner)", "user", (c) => {
+    const user = c.user();
+    return d.audit.around({ user, address: c.ip }, { action: "document.restore", target: c.params.id! }, () => S.restore(user, c.params.id!));
+  });
   r.post("/api/v1/documents/:id/duplicate", "Copy a document you can read into a new one you own", "user", (c) => reply(201, S.duplicate(c.user(), c.params.id!)));
   r.get("/api/v1/documents/:id/members", "Who has access to a document", "user", (c) => ({ members: S.members(c.user(), c.params.id!) }));
-  r.put("/api/v1/documents/:id/members", "Replace a document's members {members: [{username, role}]} (owner)", "user", async (c) => ({
-    members: S.setMembers(c.user(), c.params.id!, await c.json()),
-  }));
+  r.put("/api/v1/documents/:id/members", "Replace a document's members {members: [{username, role}]} (owner)", "user", async (c) => {
+    const user = c.user();
+    const body = await c.json();
+    const members = await d.audit.around(
+      { user, address: c.ip },
+      { action: "document.share", target: c.params.id! },
+      () => S.setMembers(user, c.params.id!, body),
+      (list) => ({ members: list.map((m) => `${m.username}:${m.role}`).slice(0, 50) }),
+    );
+    return { members };
+  });
   r.get("/api/v1/documents/:id/export", "Download a document (?format=pymd|html|md|ipynb)", "user", async (c) => {
     const format = c.query.format ?? "pymd";
     if (format !== "pymd" && format !== "html" && format !== "md" && format !== "markdown" && format !== "ipynb") {

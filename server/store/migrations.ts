@@ -210,4 +210,31 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX known_devices_user ON known_devices(user_id, last_used_at);
     `,
   },
+  {
+    version: 10,
+    name: "audit-log",
+    sql: `
+      -- Security-relevant events, append only: rows are never changed, and deleted only when
+      -- they pass the retention time. The actor's name is kept as it was, so a record outlives
+      -- the account (no foreign key).
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        actor_id TEXT,
+        actor_name TEXT,
+        address TEXT,
+        action TEXT NOT NULL,
+        target TEXT,
+        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'failed', 'denied')),
+        detail TEXT
+      );
+      CREATE INDEX audit_log_at ON audit_log(at);
+      CREATE INDEX audit_log_actor ON audit_log(actor_id, at);
+      CREATE INDEX audit_log_action ON audit_log(action, at);
+      CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
+      BEGIN
+        SELECT RAISE(ABORT, 'the audit log is append-only');
+      END;
+    `,
+  },
 ];

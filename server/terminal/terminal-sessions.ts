@@ -2,6 +2,7 @@
 // directory that mirrors the document's workspace (synced both ways while it runs). Owns who may
 // open and reattach one, the per-user cap, idle close, the reconnect grace, closing on lost access,
 // and passing output on only as fast as the browser takes it.
+import type { AuditLog } from "../auth/audit-log.ts";
 import type { Sandbox, TerminalEvent, TerminalProcess, TerminalSignal } from "../../sandbox/index.ts";
 import { createWorkspaceDir, type WorkspaceDir } from "../../sandbox/workspace-dir.ts";
 import type { Authenticated, SessionManager } from "../auth/sessions.ts";
@@ -229,6 +230,7 @@ export class TerminalSessions {
       sessions: SessionManager;
       files: WorkspaceFiles | null;
       log: Logger;
+      audit?: AuditLog;
     },
     readonly opts: TerminalOptions,
   ) {
@@ -322,6 +324,7 @@ export class TerminalSessions {
       });
       this.terminals.set(t.id, t);
       this.d.log.info("terminal opened", { doc: docId, user: auth.user.id, term: t.id });
+      this.d.audit?.record({ user: auth.user }, { action: "terminal.open", target: docId, detail: { terminal: t.id } });
       return t;
     });
   }
