@@ -9,15 +9,33 @@ export function LoginPage(props: { onLogin: (u: UserJson, s: SettingsJson) => vo
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   const [hint, setHint] = createSignal<string | null>(null);
+  const [sso, setSso] = createSignal<{ name: string; startUrl: string } | null>(null);
+  const [passwordLogin, setPasswordLogin] = createSignal(true);
 
   onMount(async () => {
+    // a single sign-on that failed comes back here with its reason
+    const params = new URLSearchParams(location.search);
+    const ssoError = params.get("sso_error");
+    if (ssoError) {
+      setError(ssoError);
+      params.delete("sso_error");
+      history.replaceState(null, "", location.pathname + (params.size ? `?${params}` : "") + location.hash);
+    }
     try {
-      const s = await api<{ needsSetup: boolean; hint: string | null }>("GET", "/api/v1/auth/status");
+      const s = await api<{ needsSetup: boolean; hint: string | null; sso?: { name: string; startUrl: string } | null; passwordLogin?: boolean }>("GET", "/api/v1/auth/status");
       setHint(s.needsSetup ? s.hint : null);
+      setSso(s.sso ?? null);
+      setPasswordLogin(s.passwordLogin !== false);
     } catch {
       // The form still works without the hint.
     }
   });
+
+  /** Single sign-on comes back to the page the person was opening. */
+  const ssoHref = () => {
+    const here = location.pathname + location.search;
+    return `${sso()!.startUrl}${here !== "/" ? `?next=${encodeURIComponent(here)}` : ""}`;
+  };
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -42,6 +60,12 @@ export function LoginPage(props: { onLogin: (u: UserJson, s: SettingsJson) => vo
           <p class="notice" data-testid="first-run-hint">
             {hint()}
           </p>
+        </Show>
+        <Show when={sso()}>
+          <a class="button sso-button" data-testid="sso-sign-in" href={ssoHref()}>
+            Sign in with {sso()!.name}
+          </a>
+          <p class="muted or">{passwordLogin() ? "or with your pymd password" : "Password sign-in is for administrators only on this server"}</p>
         </Show>
         <label>
           Username

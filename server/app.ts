@@ -9,6 +9,9 @@ import { SessionsStore } from "./store/sessions-store.ts";
 import { DevicesStore } from "./store/devices-store.ts";
 import { AuditStore } from "./store/audit-store.ts";
 import { AuditLog } from "./auth/audit-log.ts";
+import { SsoStore } from "./store/sso-store.ts";
+import { SsoSignIn } from "./auth/oidc.ts";
+import { registerSsoRoutes, SSO_START } from "./http/sso-routes.ts";
 import { DocumentsStore } from "./store/documents-store.ts";
 import { SessionManager } from "./auth/sessions.ts";
 import { Accounts } from "./auth/accounts.ts";
@@ -56,6 +59,7 @@ export interface Services {
   outputsStore: OutputsStore;
   filesStore: FilesStore;
   auditStore: AuditStore;
+  ssoStore: SsoStore;
 }
 
 /** Opens the data directory and builds the domain services on it (used by the server and the CLI). */
@@ -72,7 +76,8 @@ export function openServices(dataDir: string): Services {
   const outputsStore = new OutputsStore(db);
   const filesStore = new FilesStore(db);
   const auditStore = new AuditStore(db);
-  return { db, users, sessionsStore, documentsStore, sessions, accounts, documents, executionsStore, outputsStore, filesStore, auditStore };
+  const ssoStore = new SsoStore(db);
+  return { db, users, sessionsStore, documentsStore, sessions, accounts, documents, executionsStore, outputsStore, filesStore, auditStore, ssoStore };
 }
 
 /** The sandbox for the server's configuration; detection happens once, on first use. */
@@ -150,7 +155,36 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
   const { app, router } = createHttpApp({ log, metrics, sessions: services.sessions, baseUrl: config.baseUrl, trustedProxies: config.trustedProxy });
   registerOpsRoutes(router, { db: services.db, metrics, metricsToken: config.metricsToken });
   const audit = new AuditLog(services.auditStore, log, config.auditRetentionDays);
-  registerAuthRoutes(router, { accounts: services.accounts, sessions: services.sessions, sessionsStore: services.sessionsStore, https, audit });
+  const sso =
+    config.oidcIssuer && config.oidcClientId
+      ? new SsoSignIn(
+          {
+            issuer: config.oidcIssuer,
+            clientId: config.oidcClientId,
+            clientSecret: config.oidcClientSecret,
+            name: config.oidcName,
+            scopes: config.oidcScopes,
+            usernameClaim: config.oidcUsernameClaim,
+            groupsClaim: config.oidcGroupsClaim,
+            allowedGroups: config.oidcAllowedGroups,
+            allowedDomains: config.oidcAllowedDomains,
+            roleGroups: { admin: config.oidcAdminGroups, viewer: config.oidcViewerGroups },
+            provisioning: config.oidcProvisioning,
+            clockSkewSeconds: config.oidcClockSkewSeconds,
+          },
+          { users: services.users, accounts: services.accounts, identities: services.ssoStore, log },
+        )
+      : null;
+  registerAuthRoutes(router, {
+    accounts: services.accounts,
+    sessions: services.sessions,
+    sessionsStore: services.sessionsStore,
+    https,
+    audit,
+    sso: sso ? { name: sso.label, startUrl: SSO_START } : null,
+    passwordLogin: config.passwordLogin === "on",
+  });
+  if (sso) registerSsoRoutes(router, { sso, sessions: services.sessions, audit, baseUrl: config.baseUrl, https });
   registerAuditRoutes(router, { audit });
   const sandbox = sandboxFor(config, log);
   const executions = new Executions(sandbox, services.executionsStore, { perDay: config.execPerDay, concurrent: config.execConcurrent });

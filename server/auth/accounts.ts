@@ -92,6 +92,9 @@ export function parseSettings(json: string): Settings {
 
 const LOGIN_FAILED = "Wrong username or password";
 
+/** The password hash of an account without a password: no password verifies against it. */
+export const NO_PASSWORD = "";
+
 export class Accounts {
   /** Failed sign-ins per (account, address) with back-off, and per address. */
   readonly throttle = new LoginThrottle();
@@ -116,6 +119,36 @@ export class Accounts {
       throw e;
     }
     return this.users.byId(id)!;
+  }
+
+  /**
+   * An account that signs in through the single sign-on provider only: it has no password (so no
+   * password sign-in can succeed), and the provider's first sign-in with its username links to it.
+   */
+  addSsoUser(username: unknown, role: unknown = "user"): UserRow {
+    const name = checkUsername(username);
+    const r = checkRole(role);
+    if (this.users.byUsername(name)) throw conflict(`user ${name} already exists`);
+    const id = newId();
+    try {
+      this.users.insert({ id, username: name, passwordHash: NO_PASSWORD, role: r });
+    } catch (e) {
+      if (String(e).includes("UNIQUE")) throw conflict(`user ${name} already exists`);
+      throw e;
+    }
+    return this.users.byId(id)!;
+  }
+
+  /** Removes the account's password: it signs in through single sign-on only (its sessions and tokens end). */
+  switchToSso(username: string): Revocation {
+    const u = this.get(username);
+    this.users.setPassword(u.id, NO_PASSWORD);
+    return this.sessions.revokeCredentials(u.id, null);
+  }
+
+  /** True when the account has no password (it signs in through single sign-on only). */
+  static ssoOnly(u: UserRow): boolean {
+    return u.passwordHash === NO_PASSWORD;
   }
 
   get(username: string): UserRow {

@@ -16,9 +16,10 @@ import { silentLogger } from "../log/logger.ts";
 export const CLI_ACTOR: AuditActor = { name: "(command line)" };
 const auditOf = (s: ReturnType<typeof openServices>) => new AuditLog(s.auditStore, silentLogger);
 
-const SUB_USAGE = `pymd user add NAME [--admin | --role admin|user|viewer] [--password-stdin]
+const SUB_USAGE = `pymd user add NAME [--admin | --role admin|user|viewer] [--password-stdin | --sso]
        pymd user list [--json]
        pymd user passwd NAME [--password-stdin]
+       pymd user sso NAME       (no password: signs in through single sign-on only)
        pymd user role NAME admin|user|viewer
        pymd user disable NAME
        pymd user enable NAME
@@ -63,12 +64,13 @@ export const userCommand: Command = {
   name: "user",
   summary: "add, list and manage user accounts",
   usage: SUB_USAGE,
-  flags: { ...COMMON_FLAGS, "data-dir": "value", admin: "boolean", role: "value", "password-stdin": "boolean", json: "boolean", "transfer-to": "value" },
+  flags: { ...COMMON_FLAGS, "data-dir": "value", admin: "boolean", role: "value", "password-stdin": "boolean", json: "boolean", "transfer-to": "value", sso: "boolean" },
   async run(args) {
     const [sub, ...rest] = args.positionals;
     const sa: ParsedArgs = { positionals: rest, flags: args.flags };
     const allowed: Record<string, string[]> = {
-      add: ["admin", "role", "password-stdin"],
+      add: ["admin", "role", "password-stdin", "sso"],
+      sso: [],
       list: ["json"],
       passwd: ["password-stdin"],
       role: [],
@@ -76,7 +78,7 @@ export const userCommand: Command = {
       enable: [],
       delete: ["transfer-to"],
     };
-    if (!sub) throw new UsageError("missing subcommand (add, list, passwd, role, disable, enable, delete)");
+    if (!sub) throw new UsageError("missing subcommand (add, list, passwd, sso, role, disable, enable, delete)");
     if (!(sub in allowed)) throw new UsageError(`unknown subcommand ${sub}`);
     for (const f of Object.keys(args.flags)) {
       if (f !== "data-dir" && !allowed[sub]!.includes(f)) throw new UsageError(`--${f} does not apply to 'user ${sub}'`);
@@ -90,6 +92,12 @@ export const userCommand: Command = {
         const s = services(args, true);
         try {
           if (s.users.byUsername(name!)) throw new CommandError(`user ${name} already exists`);
+          if (args.flags.sso) {
+            if (args.flags["password-stdin"]) throw new UsageError("give either --sso or --password-stdin, not both");
+            const u = await domain(() => auditOf(s).around(CLI_ACTOR, { action: "user.add", target: name!, detail: { role, sso: true } }, () => s.accounts.addSsoUser(name, role)));
+            console.log(`created ${u.role} ${u.username} without a password: the first single sign-on as ${u.username} links to it`);
+            return 0;
+          }
           const password = await readNewPassword(args.flags["password-stdin"] === true);
           const u = await domain(() => auditOf(s).around(CLI_ACTOR, { action: "user.add", target: name!, detail: { role } }, () => s.accounts.addUser(name, password, role)));
           console.log(`created ${u.role} ${u.username}`);
@@ -122,6 +130,17 @@ export const userCommand: Command = {
           const password = await readNewPassword(args.flags["password-stdin"] === true);
           const r = await domain(() => auditOf(s).around(CLI_ACTOR, { action: "auth.password.reset", target: name! }, () => s.accounts.setPassword(name!, password)));
           console.log(`password changed for ${name}; ${r.sessionsEnded} session(s) ended and ${r.tokensRevoked} API token(s) revoked (open connections close within seconds)`);
+        } finally {
+          s.db.close();
+        }
+        return 0;
+      }
+      case "sso": {
+        const [name] = expectPositionals(sa, ["NAME"]);
+        const s = services(args);
+        try {
+          const r = await domain(() => auditOf(s).around(CLI_ACTOR, { action: "user.sso", target: name! }, () => s.accounts.switchToSso(name!)));
+          console.log(`${name} has no password now and signs in through single sign-on (the next one as ${name} links to it); ${r.sessionsEnded} session(s) ended and ${r.tokensRevoked} API token(s) revoked`);
         } finally {
           s.db.close();
         }

@@ -45,6 +45,24 @@ export interface Config {
   runOutputRateKb: number;
   /** Days an audit record is kept (0: forever). */
   auditRetentionDays: number;
+  /** Single sign-on (OpenID Connect): the provider's issuer URL, or null for none. */
+  oidcIssuer: URL | null;
+  oidcClientId: string | null;
+  oidcClientSecret: string | null;
+  /** The provider's name on the sign-in button. */
+  oidcName: string;
+  oidcScopes: string;
+  oidcUsernameClaim: string;
+  oidcGroupsClaim: string;
+  oidcAllowedGroups: string[];
+  oidcAllowedDomains: string[];
+  oidcAdminGroups: string[];
+  oidcViewerGroups: string[];
+  oidcProvisioning: "auto" | "existing";
+  /** Seconds this server's clock is behind the provider's (negative: ahead); 60 s more are tolerated anyway. */
+  oidcClockSkewSeconds: number;
+  /** off: only admins may sign in with a password (the break-glass way in); everyone else uses single sign-on. */
+  passwordLogin: "on" | "off";
   /** Worker threads for large renders (0: render on the main thread). */
   renderWorkers: number;
   /** Minutes a document's kernel is kept once nobody has it open (0: until the server stops). */
@@ -95,6 +113,23 @@ const bool: Parser<boolean> = (raw) => {
   if (["1", "true", "yes", "on"].includes(v)) return ok(true);
   if (["0", "false", "no", "off"].includes(v)) return ok(false);
   return bad("must be true or false");
+};
+
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+const issuerUrl: Parser<URL | null> = (raw) => {
+  try {
+    const u = new URL(raw);
+    if (u.protocol === "https:" || (u.protocol === "http:" && LOOPBACK_HOST.test(u.hostname))) return ok(u);
+    return bad("must be an https:// URL (http:// only on this machine's loopback)");
+  } catch {
+    return bad("must be the provider's issuer URL, such as https://sso.example.org/realms/team");
+  }
+};
+const text = (max: number, what: string): Parser<string> => (raw) => (/^[\x20-\x7e]+$/.test(raw) && raw.trim().length > 0 && raw.length <= max ? ok(raw.trim()) : bad(`must be ${what} of 1–${max} printable characters`));
+const claimName: Parser<string> = (raw) => (/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/.test(raw) ? ok(raw) : bad("must be a claim name such as preferred_username"));
+const list: Parser<string[]> = (raw) => {
+  const items = raw.split(",").map((x) => x.trim()).filter(Boolean);
+  return items.length > 0 && items.length <= 100 && items.every((x) => x.length <= 200) ? ok(items) : bad("must be a comma-separated list of 1–100 names");
 };
 
 function spec<K extends keyof Config>(s: OptionSpec<K>): OptionSpec<K> {
@@ -151,6 +186,28 @@ export const SERVE_OPTIONS = [
   spec({ key: "terminalIdleCloseMinutes", flag: "--terminal-idle-close", env: "PYMD_TERMINAL_IDLE_CLOSE", parse: intIn(0, 10080), defaultValue: () => 30, help: "minutes a terminal is kept without input before its shell is closed; 0 never closes it for idleness (default 30)" }),
   spec({ key: "runOutputKb", flag: "--run-output", env: "PYMD_RUN_OUTPUT", parse: intIn(1, 1048576), defaultValue: () => 1024, help: "output one block may print, KiB, then truncated (default 1024)" }),
   spec({ key: "auditRetentionDays", flag: "--audit-retention", env: "PYMD_AUDIT_RETENTION", parse: intIn(0, 36500), defaultValue: () => 365, help: "days an audit log record is kept; 0 keeps them all (default 365)" }),
+  spec({ key: "oidcIssuer", flag: "--oidc-issuer", env: "PYMD_OIDC_ISSUER", parse: issuerUrl, defaultValue: () => null, help: "single sign-on: the OpenID Connect provider's issuer URL (default: none)" }),
+  spec({ key: "oidcClientId", flag: "--oidc-client-id", env: "PYMD_OIDC_CLIENT_ID", parse: text(256, "a client id"), defaultValue: () => null, help: "single sign-on: this server's client id at the provider" }),
+  spec({ key: "oidcClientSecret", flag: "--oidc-client-secret", env: "PYMD_OIDC_CLIENT_SECRET", parse: text(1024, "a secret"), defaultValue: () => null, help: "single sign-on: the client secret (prefer the variable; default: a public client)" }),
+  spec({ key: "oidcName", flag: "--oidc-name", env: "PYMD_OIDC_NAME", parse: text(40, "a name"), defaultValue: () => "single sign-on", help: 'the sign-in button says "Sign in with NAME" (default "single sign-on")' }),
+  spec({
+    key: "oidcScopes", flag: "--oidc-scopes", env: "PYMD_OIDC_SCOPES",
+    parse: (raw) => (/^[\x21-\x7e]+( [\x21-\x7e]+)*$/.test(raw) && raw.split(" ").includes("openid") && raw.length <= 500 ? ok(raw) : bad('must be space-separated scopes including "openid"')),
+    defaultValue: () => "openid profile email", help: 'scopes asked for (default "openid profile email")',
+  }),
+  spec({ key: "oidcUsernameClaim", flag: "--oidc-username-claim", env: "PYMD_OIDC_USERNAME_CLAIM", parse: claimName, defaultValue: () => "preferred_username", help: "the claim that names the account (an email's local part is used; default preferred_username)" }),
+  spec({ key: "oidcGroupsClaim", flag: "--oidc-groups-claim", env: "PYMD_OIDC_GROUPS_CLAIM", parse: claimName, defaultValue: () => "groups", help: "the claim listing the person's groups (default groups)" }),
+  spec({ key: "oidcAllowedGroups", flag: "--oidc-allowed-groups", env: "PYMD_OIDC_ALLOWED_GROUPS", parse: list, defaultValue: () => [], help: "comma-separated groups; only their members may sign in (default: anyone)" }),
+  spec({ key: "oidcAllowedDomains", flag: "--oidc-allowed-domains", env: "PYMD_OIDC_ALLOWED_DOMAINS", parse: list, defaultValue: () => [], help: "comma-separated email domains; only verified emails there may sign in (default: any)" }),
+  spec({ key: "oidcAdminGroups", flag: "--oidc-admin-groups", env: "PYMD_OIDC_ADMIN_GROUPS", parse: list, defaultValue: () => [], help: "groups whose members are admins (with --oidc-viewer-groups: the role follows the groups at every sign-in)" }),
+  spec({ key: "oidcViewerGroups", flag: "--oidc-viewer-groups", env: "PYMD_OIDC_VIEWER_GROUPS", parse: list, defaultValue: () => [], help: "groups whose members are viewers (read only)" }),
+  spec({ key: "oidcProvisioning", flag: "--oidc-provisioning", env: "PYMD_OIDC_PROVISIONING", parse: oneOf("auto", "existing"), defaultValue: () => "auto" as "auto" | "existing", help: "auto: a first sign-in creates the account; existing: only accounts an admin made (default auto)" }),
+  spec({
+    key: "oidcClockSkewSeconds", flag: "--oidc-clock-skew", env: "PYMD_OIDC_CLOCK_SKEW",
+    parse: (raw) => (/^-?\d{1,5}$/.test(raw.trim()) && Math.abs(Number(raw)) <= 86400 ? ok(Number(raw)) : bad("must be whole seconds between -86400 and 86400")),
+    defaultValue: () => 0, help: "seconds this server's clock is known to be behind the provider's (negative: ahead); 60 s either way are tolerated anyway (default 0)",
+  }),
+  spec({ key: "passwordLogin", flag: "--password-login", env: "PYMD_PASSWORD_LOGIN", parse: oneOf("on", "off"), defaultValue: () => "on" as "on" | "off", help: "off: only admins sign in with a password (the way in when the provider is down); needs --oidc-issuer (default on)" }),
   spec({ key: "runOutputRateKb", flag: "--run-output-rate", env: "PYMD_RUN_OUTPUT_RATE", parse: intIn(1, 1048576), defaultValue: () => 1024, help: "output a kernel may print per second over time, KiB/s, after a burst of one block's cap; past it the printing code waits (default 1024)" }),
   spec({
     key: "trustedProxy", flag: "--trusted-proxy", env: "PYMD_TRUSTED_PROXY",
@@ -197,7 +254,10 @@ export function loadConfig(flags: FlagValues, env: Record<string, string | undef
     }
     out[opt.key] = parsed.value;
   }
-  return out as Config;
+  const c = out as Config;
+  if ((c.oidcIssuer === null) !== (c.oidcClientId === null)) throw new ConfigError("single sign-on needs both --oidc-issuer (PYMD_OIDC_ISSUER) and --oidc-client-id (PYMD_OIDC_CLIENT_ID)");
+  if (c.passwordLogin === "off" && c.oidcIssuer === null) throw new ConfigError("--password-login off (PYMD_PASSWORD_LOGIN) needs single sign-on: set --oidc-issuer and --oidc-client-id");
+  return c;
 }
 
 /** Only the data directory, for admin commands that share the server's database. */

@@ -15,6 +15,10 @@ export interface AuthRouteDeps {
   sessionsStore: SessionsStore;
   https: boolean;
   audit: AuditLog;
+  /** The single sign-on button's label and where it starts, or null without a provider. */
+  sso: { name: string; startUrl: string } | null;
+  /** False: only admins may sign in with a password. */
+  passwordLogin: boolean;
 }
 
 export const FIRST_RUN_HINT = "No users exist yet. Create the first admin on the server with: pymd user add NAME --admin";
@@ -26,6 +30,8 @@ export function registerAuthRoutes(r: Router, d: AuthRouteDeps): void {
     return {
       needsSetup,
       hint: needsSetup ? FIRST_RUN_HINT : null,
+      sso: d.sso,
+      passwordLogin: d.passwordLogin,
       user: u ? toPublicUser(u) : null,
       settings: u ? d.accounts.settings(u.id) : null,
     };
@@ -46,6 +52,10 @@ export function registerAuthRoutes(r: Router, d: AuthRouteDeps): void {
       throw e;
     }
     const { user, newDevice } = signedIn;
+    if (!d.passwordLogin && user.role !== "admin") {
+      d.audit.record({ user, address: c.ip }, { action: "auth.login", outcome: "denied", detail: { method: "password", error: "password sign-in is off" } });
+      throw new AppError("forbidden", `Password sign-in is turned off on this server; use "Sign in with ${d.sso?.name ?? "single sign-on"}"`);
+    }
     d.audit.record({ user, address: c.ip }, { action: "auth.login", detail: { method: "password", newBrowser: newDevice !== null && newDevice !== undefined } });
     const { token, expiresAt } = d.sessions.create(user.id);
     c.setCookie(sessionCookie(token, expiresAt, d.https));

@@ -108,6 +108,9 @@ const CASES: Case[] = [
   { name: "own file usage", method: "GET", path: () => "/api/v1/files/usage", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
   { name: "everyone's file usage", method: "GET", path: () => "/api/v1/admin/files/usage", doc: "none", expect: row(401, 403, 403, 403, 403, 200, 403) },
   { name: "the audit log", method: "GET", path: () => "/api/v1/admin/audit", doc: "none", expect: row(401, 403, 403, 403, 403, 200, 403) },
+  // without a single sign-on provider configured its routes do not exist (server/http/sso.test.ts has them)
+  { name: "single sign-on start, none configured", method: "GET", path: () => "/api/v1/auth/sso/start", doc: "none", expect: row(404, 404, 404, 404, 404, 404, 404) },
+  { name: "single sign-on callback, none configured", method: "GET", path: () => "/api/v1/auth/sso/callback?code=x&state=y", doc: "none", expect: row(404, 404, 404, 404, 404, 404, 404) },
   { name: "public file of an unpublished document", method: "GET", path: () => "/api/v1/public/aaaaaaaaaaaaaaaa/file?path=a", doc: "none", expect: row(404, 404, 404, 404, 404, 404, 404) },
   { name: "logout", method: "POST", path: () => "/api/v1/auth/logout", doc: "none", expect: row(204, 204, 204, 204, 204, 204, 204) },
 ];

@@ -237,4 +237,21 @@ export const MIGRATIONS: Migration[] = [
       END;
     `,
   },
+  {
+    version: 11,
+    name: "sso-identities",
+    sql: `
+      -- Accounts signed in through an OpenID Connect provider: the provider's issuer and the
+      -- subject it names the person by (stable, unlike a username claim).
+      CREATE TABLE sso_identities (
+        issuer TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER NOT NULL,
+        PRIMARY KEY (issuer, subject)
+      );
+      CREATE INDEX sso_identities_user ON sso_identities(user_id);
+    `,
+  },
 ];
