@@ -6,6 +6,10 @@ import { freePortSync } from "./e2e/free-port.ts";
 // this file again, agree with the runner.
 process.env.PYMD_E2E_PORT ??= String(freePortSync());
 const PORT = Number(process.env.PYMD_E2E_PORT);
+// the single sign-on provider the server uses (e2e/sso-provider.ts)
+process.env.PYMD_E2E_SSO_PORT ??= String(freePortSync());
+const SSO_PORT = Number(process.env.PYMD_E2E_SSO_PORT);
+const SSO = `--oidc-issuer http://127.0.0.1:${SSO_PORT} --oidc-client-id pymd-test --oidc-name "Team SSO" --oidc-allowed-groups team`;
 const DATA = `.tmp/e2e-data-${PORT}`;
 
 export default defineConfig({
@@ -24,12 +28,22 @@ export default defineConfig({
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     },
   },
-  webServer: {
-    command: `rm -rf ${DATA} && mkdir -p ${DATA} && printf 'e2e-admin-pass\\n' | ./dist/pymd user add admin --admin --password-stdin --data-dir ${DATA} && printf 'e2e-reader-pass\\n' | ./dist/pymd user add reader --password-stdin --data-dir ${DATA} && exec ./dist/pymd serve --port ${PORT} --host 127.0.0.1 --data-dir ${DATA} --log-level warn`,
-    url: `http://127.0.0.1:${PORT}/api/v1/ready`,
-    reuseExistingServer: false,
-    timeout: 30_000,
-    stdout: "ignore",
-    stderr: "pipe",
-  },
+  webServer: [
+    {
+      command: `node scripts/bun.mjs e2e/sso-provider.ts ${SSO_PORT} http://127.0.0.1:${PORT}/api/v1/auth/sso/callback`,
+      url: `http://127.0.0.1:${SSO_PORT}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+    {
+      command: `rm -rf ${DATA} && mkdir -p ${DATA} && printf 'e2e-admin-pass\\n' | ./dist/pymd user add admin --admin --password-stdin --data-dir ${DATA} && printf 'e2e-reader-pass\\n' | ./dist/pymd user add reader --password-stdin --data-dir ${DATA} && exec env PYMD_OIDC_CLIENT_SECRET=pymd-test-client-secret-0123456789 ./dist/pymd serve --port ${PORT} --host 127.0.0.1 --data-dir ${DATA} --log-level warn ${SSO}`,
+      url: `http://127.0.0.1:${PORT}/api/v1/ready`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+  ],
 });

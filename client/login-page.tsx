@@ -62,7 +62,7 @@ export function LoginPage(props: { onLogin: (u: UserJson, s: SettingsJson) => vo
           </p>
         </Show>
         <Show when={sso()}>
-          <a class="button sso-button" data-testid="sso-sign-in" href={ssoHref()}>
+          <a class="button sso-button" data-testid="sso-sign-in" rel="external" href={ssoHref()}>
             Sign in with {sso()!.name}
           </a>
           <p class="muted or">{passwordLogin() ? "or with your pymd password" : "Password sign-in is for administrators only on this server"}</p>
