@@ -1,11 +1,13 @@
 // The settings page: theme and editor preferences, saved through the API and applied at once,
-// and the user's API tokens (list, create with the secret shown once, revoke).
+// the password, where the user is signed in, and their API tokens (list, create with the secret
+// shown once, revoke).
 import { createResource, createSignal, For, Match, onCleanup, Show, Switch } from "solid-js";
 import type { SettingsJson } from "../protocol/api-types.ts";
 import { useSession } from "./session.tsx";
 import { errorMessage } from "./load-failed.tsx";
 import { api } from "./api.ts";
 import { showToast } from "./toast.tsx";
+import { PasswordSection, SessionsSection } from "./account-security.tsx";
 
 interface TokenJson {
   id: string;
@@ -127,6 +129,8 @@ export function SettingsPage() {
         </pre>
       </section>
 
+      <PasswordSection />
+      <SessionsSection />
       <ApiTokens />
     </main>
   );

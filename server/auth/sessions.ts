@@ -1,6 +1,6 @@
 // Sessions and API tokens: random tokens given to the client, only their SHA-256 stored,
 // sliding expiry. The design follows the Lucia guide's session chapter.
-import type { SessionsStore } from "../store/sessions-store.ts";
+import type { SessionOrigin, SessionsStore } from "../store/sessions-store.ts";
 import type { UsersStore, UserRow } from "../store/users-store.ts";
 import { hashSecret, newId, newSecret } from "../store/ids.ts";
 import { storageFailure } from "../store/storage-errors.ts";
@@ -44,10 +44,10 @@ export class SessionManager {
     private readonly now: () => number = Date.now,
   ) {}
 
-  create(userId: string): { token: string; expiresAt: number } {
+  create(userId: string, origin: SessionOrigin = {}): { token: string; expiresAt: number } {
     const token = newSecret();
     const expiresAt = this.now() + SESSION_TTL_MS;
-    this.sessions.insert({ id: hashSecret(token), userId, expiresAt });
+    this.sessions.insert({ id: hashSecret(token), userId, expiresAt }, origin);
     return { token, expiresAt };
   }
 
@@ -116,6 +116,20 @@ export class SessionManager {
     const tokensRevoked = this.sessions.deleteTokensForUser(userId);
     this.notifyRevoked(userId);
     return { sessionsEnded, tokensRevoked };
+  }
+
+  /** Ends one session of the user (its sockets close); false when it is not one of theirs. */
+  endSession(sessionId: string, userId: string): boolean {
+    const gone = this.sessions.deleteOfUser(sessionId, userId);
+    if (gone) this.notifyRevoked(userId);
+    return gone;
+  }
+
+  /** Ends every session of the user but `keepSessionId` (their API tokens stay). */
+  endOtherSessions(userId: string, keepSessionId: string | null): number {
+    const n = this.sessions.deleteForUserExcept(userId, keepSessionId);
+    this.notifyRevoked(userId);
+    return n;
   }
 
   onRevoked(listener: (userId: string) => void): () => void {

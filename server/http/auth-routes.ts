@@ -1,7 +1,7 @@
 // HTTP routes for signing in and out, the current user, settings, user search and API tokens.
 import { AppError, invalid, notFound } from "../errors.ts";
 import type { AuditLog } from "../auth/audit-log.ts";
-import { toPublicUser, type Accounts } from "../auth/accounts.ts";
+import { Accounts, toPublicUser } from "../auth/accounts.ts";
 import type { SessionManager } from "../auth/sessions.ts";
 import type { SessionsStore } from "../store/sessions-store.ts";
 import { clearSessionCookie, parseCookies, sessionCookie } from "./http-app.ts";
@@ -57,7 +57,7 @@ export function registerAuthRoutes(r: Router, d: AuthRouteDeps): void {
       throw new AppError("forbidden", `Password sign-in is turned off on this server; use "Sign in with ${d.sso?.name ?? "single sign-on"}"`);
     }
     d.audit.record({ user, address: c.ip }, { action: "auth.login", detail: { method: "password", newBrowser: newDevice !== null && newDevice !== undefined } });
-    const { token, expiresAt } = d.sessions.create(user.id);
+    const { token, expiresAt } = d.sessions.create(user.id, { address: c.ip, agent: c.request.headers.get("user-agent"), method: "password" });
     c.setCookie(sessionCookie(token, expiresAt, d.https));
     if (newDevice) c.setCookie(deviceCookie(newDevice, d.https));
     c.log.info("login", { user: user.username });
@@ -73,9 +73,9 @@ export function registerAuthRoutes(r: Router, d: AuthRouteDeps): void {
     return reply(204, null);
   });
 
-  r.get("/api/v1/auth/me", "The signed-in user", "user", (c) => {
+  r.get("/api/v1/auth/me", "The signed-in user (hasPassword: false for an account that signs in through single sign-on only)", "user", (c) => {
     const u = c.user();
-    return { user: toPublicUser(u), settings: d.accounts.settings(u.id) };
+    return { user: toPublicUser(u), settings: d.accounts.settings(u.id), hasPassword: !Accounts.ssoOnly(u) };
   });
 
   r.post(
@@ -114,6 +114,35 @@ export function registerAuthRoutes(r: Router, d: AuthRouteDeps): void {
       return { ...r, message: `Password reset. ${r.sessionsEnded} session(s) ended and ${r.tokensRevoked} API token(s) revoked.` };
     },
   );
+
+  r.get("/api/v1/auth/sessions", "Your signed-in sessions (browsers), newest first, with where and how each began", "user", (c) => {
+    const u = c.user();
+    return {
+      sessions: d.sessionsStore.forUser(u.id).map((s) => ({
+        id: s.id,
+        createdAt: new Date(s.createdAt).toISOString(),
+        expiresAt: new Date(s.expiresAt).toISOString(),
+        address: s.address,
+        agent: s.agent,
+        method: s.method,
+        current: s.id === c.auth?.sessionId,
+      })),
+    };
+  });
+
+  r.delete("/api/v1/auth/sessions/:id", "Sign out one of your sessions (its open WebSockets close)", "user", (c) => {
+    const u = c.user();
+    if (!/^[0-9a-f]{64}$/.test(c.params.id!) || !d.sessions.endSession(c.params.id!, u.id)) throw notFound("No such session of yours");
+    d.audit.record({ user: u, address: c.ip }, { action: "auth.session.end", target: u.username, detail: { sessions: 1 } });
+    return reply(204, null);
+  });
+
+  r.post("/api/v1/auth/sessions/end-others", "Sign out every other session of yours (this one stays signed in)", "user", (c) => {
+    const u = c.user();
+    const ended = d.sessions.endOtherSessions(u.id, c.auth?.sessionId ?? null);
+    d.audit.record({ user: u, address: c.ip }, { action: "auth.session.end", target: u.username, detail: { sessions: ended, others: true } });
+    return { ended, message: `${ended} other session(s) signed out.` };
+  });
 
   r.get("/api/v1/users/me/settings", "The signed-in user's settings", "user", (c) => d.accounts.settings(c.user().id));
 

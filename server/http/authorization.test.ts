@@ -108,6 +108,9 @@ const CASES: Case[] = [
   { name: "own file usage", method: "GET", path: () => "/api/v1/files/usage", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
   { name: "everyone's file usage", method: "GET", path: () => "/api/v1/admin/files/usage", doc: "none", expect: row(401, 403, 403, 403, 403, 200, 403) },
   { name: "the audit log", method: "GET", path: () => "/api/v1/admin/audit", doc: "none", expect: row(401, 403, 403, 403, 403, 200, 403) },
+  { name: "your sessions", method: "GET", path: () => "/api/v1/auth/sessions", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
+  { name: "sign out a session that is not yours", method: "DELETE", path: () => `/api/v1/auth/sessions/${"0".repeat(64)}`, doc: "none", expect: row(401, 404, 404, 404, 404, 404, 404) },
+  { name: "sign out your other sessions", method: "POST", path: () => "/api/v1/auth/sessions/end-others", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200) },
   // without a single sign-on provider configured its routes do not exist (server/http/sso.test.ts has them)
   { name: "single sign-on start, none configured", method: "GET", path: () => "/api/v1/auth/sso/start", doc: "none", expect: row(404, 404, 404, 404, 404, 404, 404) },
   { name: "single sign-on callback, none configured", method: "GET", path: () => "/api/v1/auth/sso/callback?code=x&state=y", doc: "none", expect: row(404, 404, 404, 404, 404, 404, 404) },

@@ -34,7 +34,7 @@ export function registerSsoRoutes(r: Router, d: { sso: SsoSignIn; sessions: Sess
     const cookieState = parseCookies(c.request.headers.get("cookie")).get(SSO_STATE_COOKIE) ?? null;
     try {
       const done = await d.sso.finish(c.url, callbackUrl(c), cookieState);
-      const { token, expiresAt } = d.sessions.create(done.user.id);
+      const { token, expiresAt } = d.sessions.create(done.user.id, { address: c.ip, agent: c.request.headers.get("user-agent"), method: "sso" });
       c.setCookie(sessionCookie(token, expiresAt, d.https));
       if (done.created) d.audit.record({ user: done.user, address: c.ip }, { action: "user.add", target: done.user.username, detail: { role: done.user.role, by: "single sign-on" } });
       if (done.roleChanged) d.audit.record({ user: done.user, address: c.ip }, { action: "user.role", target: done.user.username, detail: { role: done.user.role, by: "single sign-on groups" } });

@@ -254,4 +254,14 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX sso_identities_user ON sso_identities(user_id);
     `,
   },
+  {
+    version: 12,
+    name: "session-details",
+    sql: `
+      -- What a user sees of their sessions: where and how each began.
+      ALTER TABLE sessions ADD COLUMN address TEXT;
+      ALTER TABLE sessions ADD COLUMN agent TEXT;
+      ALTER TABLE sessions ADD COLUMN method TEXT;
+    `,
+  },
 ];

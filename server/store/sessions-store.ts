@@ -8,6 +8,20 @@ export interface SessionRow {
   expiresAt: number;
 }
 
+/** Where and how a session began (shown to its user). */
+export interface SessionOrigin {
+  address?: string | null;
+  agent?: string | null;
+  method?: "password" | "sso" | null;
+}
+
+export interface SessionListing extends SessionRow {
+  createdAt: number;
+  address: string | null;
+  agent: string | null;
+  method: string | null;
+}
+
 export interface ApiTokenRow {
   id: string;
   userId: string;
@@ -19,8 +33,26 @@ export interface ApiTokenRow {
 export class SessionsStore {
   constructor(private readonly db: Database) {}
 
-  insert(s: SessionRow): void {
-    this.db.query("INSERT INTO sessions (id, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)").run(s.id, s.userId, s.expiresAt, Date.now());
+  insert(s: SessionRow, origin: SessionOrigin = {}): void {
+    this.db
+      .query("INSERT INTO sessions (id, user_id, expires_at, created_at, address, agent, method) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(s.id, s.userId, s.expiresAt, Date.now(), origin.address?.slice(0, 64) ?? null, origin.agent?.slice(0, 200) ?? null, origin.method ?? null);
+  }
+
+  /** A user's sessions that have not expired, newest first. */
+  forUser(userId: string, now = Date.now()): SessionListing[] {
+    return this.db
+      .query<SessionListing, [string, number]>(
+        "SELECT id, user_id AS userId, expires_at AS expiresAt, created_at AS createdAt, address, agent, method FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY created_at DESC",
+      )
+      .all(userId, now);
+  }
+
+  /** Ends one session of this user; false when there is no such session of theirs. */
+  deleteOfUser(id: string, userId: string): boolean {
+    const n = this.db.query("DELETE FROM sessions WHERE id = ? AND user_id = ?").run(id, userId).changes;
+    if (n) bumpAccessEpoch(this.db);
+    return n > 0;
   }
 
   byId(id: string): SessionRow | null {

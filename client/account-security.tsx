@@ -1,0 +1,151 @@
+// Settings: change your password (your other sessions end and your API tokens are revoked), and
+// your signed-in sessions, with where and how each began, to sign out one or all the others.
+import { createResource, createSignal, For, Show } from "solid-js";
+import { api } from "./api.ts";
+import { errorMessage } from "./load-failed.tsx";
+import { showToast } from "./toast.tsx";
+
+interface SessionJson {
+  id: string;
+  createdAt: string;
+  expiresAt: string;
+  address: string | null;
+  agent: string | null;
+  method: string | null;
+  current: boolean;
+}
+
+export function PasswordSection(props: { onChanged?: () => void }) {
+  const [me] = createResource(() => api<{ hasPassword: boolean }>("GET", "/api/v1/auth/me"));
+  const [current, setCurrent] = createSignal("");
+  const [next, setNext] = createSignal("");
+  const [again, setAgain] = createSignal("");
+  const [error, setError] = createSignal<string | null>(null);
+  const [done, setDone] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setDone(null);
+    if (next() !== again()) return setError("The new password and its repetition differ.");
+    setBusy(true);
+    try {
+      const r = await api<{ message: string }>("POST", "/api/v1/auth/password", { currentPassword: current(), newPassword: next() });
+      setDone(r.message);
+      setCurrent("");
+      setNext("");
+      setAgain("");
+      props.onChanged?.();
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="settings-section card" aria-labelledby="password-title">
+      <h2 id="password-title">Password</h2>
+      <Show when={me()?.hasPassword !== false} fallback={<p class="muted">This account signs in through single sign-on and has no password here.</p>}>
+        <form class="password-form" onSubmit={submit}>
+          <label>
+            Current password
+            <input type="password" autocomplete="current-password" required value={current()} onInput={(e) => setCurrent(e.currentTarget.value)} />
+          </label>
+          <label>
+            New password
+            <input type="password" autocomplete="new-password" required minLength={8} value={next()} onInput={(e) => setNext(e.currentTarget.value)} />
+          </label>
+          <label>
+            New password again
+            <input type="password" autocomplete="new-password" required value={again()} onInput={(e) => setAgain(e.currentTarget.value)} />
+          </label>
+          <p class="muted small">Changing it signs out your other sessions and revokes your API tokens.</p>
+          <Show when={error()}>
+            <p role="alert" class="error">
+              {error()}
+            </p>
+          </Show>
+          <Show when={done()}>
+            <p role="status" class="notice" data-testid="password-changed">
+              {done()}
+            </p>
+          </Show>
+          <button type="submit" disabled={busy()}>
+            {busy() ? "Changing…" : "Change password"}
+          </button>
+        </form>
+      </Show>
+    </section>
+  );
+}
+
+/** "Firefox on Linux" from a user agent, or the agent itself when it is not a browser's. */
+function browserOf(agent: string | null): string {
+  if (!agent) return "Unknown browser";
+  const browser = /Edg\//.test(agent) ? "Edge" : /Firefox\//.test(agent) ? "Firefox" : /Chrom(e|ium)\//.test(agent) ? "Chrome" : /Safari\//.test(agent) ? "Safari" : null;
+  const os = /Android/.test(agent) ? "Android" : /iPhone|iPad/.test(agent) ? "iOS" : /Windows/.test(agent) ? "Windows" : /Mac OS X/.test(agent) ? "macOS" : /Linux/.test(agent) ? "Linux" : null;
+  return browser ? `${browser}${os ? ` on ${os}` : ""}` : agent.slice(0, 60);
+}
+
+export function SessionsSection() {
+  const [sessions, { refetch }] = createResource(() => api<{ sessions: SessionJson[] }>("GET", "/api/v1/auth/sessions"));
+  const list = () => (sessions.error ? [] : (sessions.latest?.sessions ?? []));
+  const others = () => list().filter((s) => !s.current).length;
+
+  const end = async (s: SessionJson) => {
+    try {
+      await api("DELETE", `/api/v1/auth/sessions/${s.id}`);
+      showToast({ message: `Signed out ${browserOf(s.agent)}` });
+    } catch (e) {
+      showToast({ message: `Not signed out: ${errorMessage(e)}` });
+    }
+    refetch();
+  };
+  const endOthers = async () => {
+    try {
+      const r = await api<{ message: string }>("POST", "/api/v1/auth/sessions/end-others");
+      showToast({ message: r.message });
+    } catch (e) {
+      showToast({ message: `Not signed out: ${errorMessage(e)}` });
+    }
+    refetch();
+  };
+
+  return (
+    <section class="settings-section card" aria-labelledby="sessions-title">
+      <h2 id="sessions-title">Where you are signed in</h2>
+      <Show when={sessions.error}>
+        <p class="error">Could not load your sessions: {errorMessage(sessions.error)}</p>
+      </Show>
+      <ul class="token-list" aria-label="Your sessions" data-testid="sessions">
+        <For each={list()}>
+          {(s) => (
+            <li data-current={s.current ? "yes" : "no"}>
+              <div>
+                <strong>{browserOf(s.agent)}</strong>
+                {s.current ? <span class="badge">This browser</span> : null}
+                <div class="muted small">
+                  Signed in {new Date(s.createdAt).toLocaleString()}
+                  {s.address ? ` from ${s.address}` : ""}
+                  {s.method === "sso" ? " with single sign-on" : s.method === "password" ? " with a password" : ""}
+                </div>
+              </div>
+              <Show when={!s.current}>
+                <button type="button" class="secondary" aria-label={`Sign out ${browserOf(s.agent)} signed in ${new Date(s.createdAt).toLocaleString()}`} onClick={() => end(s)}>
+                  Sign out
+                </button>
+              </Show>
+            </li>
+          )}
+        </For>
+      </ul>
+      <Show when={others() > 0}>
+        <button type="button" class="secondary" onClick={endOthers}>
+          Sign out everywhere else ({others()})
+        </button>
+      </Show>
+    </section>
+  );
+}
