@@ -3,13 +3,15 @@ import type { Database } from "bun:sqlite";
 import { configureRenderWorkers } from "./render/render-pool.ts";
 import type { Config } from "./config/config.ts";
 import type { Logger } from "./log/logger.ts";
-import { openDatabase } from "./store/database.ts";
+import { databasePath, openDatabase } from "./store/database.ts";
 import { UsersStore } from "./store/users-store.ts";
 import { SessionsStore } from "./store/sessions-store.ts";
 import { DevicesStore } from "./store/devices-store.ts";
 import { AuditStore } from "./store/audit-store.ts";
 import { AuditLog } from "./auth/audit-log.ts";
 import { SsoStore } from "./store/sso-store.ts";
+import { PasswordLinksStore } from "./store/password-links-store.ts";
+import { registerAdminRoutes } from "./http/admin-routes.ts";
 import { SsoSignIn } from "./auth/oidc.ts";
 import { registerSsoRoutes, SSO_START } from "./http/sso-routes.ts";
 import { DocumentsStore } from "./store/documents-store.ts";
@@ -60,6 +62,7 @@ export interface Services {
   filesStore: FilesStore;
   auditStore: AuditStore;
   ssoStore: SsoStore;
+  passwordLinks: PasswordLinksStore;
 }
 
 /** Opens the data directory and builds the domain services on it (used by the server and the CLI). */
@@ -77,7 +80,8 @@ export function openServices(dataDir: string): Services {
   const filesStore = new FilesStore(db);
   const auditStore = new AuditStore(db);
   const ssoStore = new SsoStore(db);
-  return { db, users, sessionsStore, documentsStore, sessions, accounts, documents, executionsStore, outputsStore, filesStore, auditStore, ssoStore };
+  const passwordLinks = new PasswordLinksStore(db);
+  return { db, users, sessionsStore, documentsStore, sessions, accounts, documents, executionsStore, outputsStore, filesStore, auditStore, ssoStore, passwordLinks };
 }
 
 /** The sandbox for the server's configuration; detection happens once, on first use. */
@@ -138,6 +142,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 }
 
 async function startLocked(config: Config, log: Logger, lock: DataDirLock): Promise<RunningServer> {
+  const startedAt = Date.now();
   const services = openServices(config.dataDir);
   await loadAutomerge();
   const collab = new CollabDocuments(new SyncStore(services.db), {
@@ -228,6 +233,24 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     ipynb: notebookInterchange({ documents: services.documents, files, resultsFor: (id, source) => notebooks.resultsFor(id, parsePymd(source)) }),
   });
   registerHistoryRoutes(router, { documents: services.documents, collab });
+  registerAdminRoutes(router, {
+    accounts: services.accounts,
+    users: services.users,
+    documents: services.documentsStore,
+    executions: services.executionsStore,
+    links: services.passwordLinks,
+    sessions: services.sessions,
+    audit,
+    baseUrl: config.baseUrl,
+    https,
+    databaseFile: databasePath(config.dataDir),
+    startedAt,
+    storageByUser: () => new Map(files.allUsage().users.map((u) => [u.username, u.bytes])),
+    kernelsByUser: () => notebooks.kernelsByUser(),
+    terminalsByUser: () => terminals?.byUser() ?? new Map(),
+    openDocuments: () => collab.openCount,
+    sandbox,
+  });
   await registerClientRoutes(router);
 
   const housekeeping = () => {

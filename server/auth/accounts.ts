@@ -7,6 +7,7 @@ import type { DocumentsStore } from "../store/documents-store.ts";
 import { checkPasswordPolicy, hashPassword, verifyAgainstDummy, verifyPassword } from "./passwords.ts";
 import { LoginThrottle } from "./login-throttle.ts";
 import type { DevicesStore } from "../store/devices-store.ts";
+import type { PasswordLinksStore } from "../store/password-links-store.ts";
 import type { Revocation, SessionManager } from "./sessions.ts";
 
 export const USERNAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,31}$/;
@@ -137,6 +138,21 @@ export class Accounts {
       throw e;
     }
     return this.users.byId(id)!;
+  }
+
+  /**
+   * Sets a password through a one-time link an admin made: the link works once, and every
+   * session and API token of the account ends (whoever had the old password is out).
+   */
+  async setPasswordByLink(links: PasswordLinksStore, secret: unknown, password: unknown): Promise<UserRow> {
+    if (typeof secret !== "string") throw invalid("token is required");
+    const pw = checkPasswordPolicy(password);
+    const userId = links.take(secret);
+    const u = userId ? this.users.byId(userId) : null;
+    if (!u || u.disabled) throw new AppError("not_found", "This link is unknown, used or expired; ask an administrator for a new one");
+    this.users.setPassword(u.id, await hashPassword(pw));
+    this.sessions.revokeCredentials(u.id, null);
+    return this.users.byId(u.id)!;
   }
 
   /** Removes the account's password: it signs in through single sign-on only (its sessions and tokens end). */

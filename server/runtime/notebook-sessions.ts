@@ -619,6 +619,16 @@ export class NotebookSessions {
     }
   }
 
+  /** Live kernels per user (for the admin page). */
+  kernelsByUser(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const s of this.sessions.values()) {
+      const u = s.kernelUser;
+      if (u) out.set(u, (out.get(u) ?? 0) + 1);
+    }
+    return out;
+  }
+
   async closeAll(): Promise<void> {
     clearInterval(this.timer);
     for (const s of this.sessions.values()) await s.close().catch(() => {});

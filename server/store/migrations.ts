@@ -264,4 +264,19 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE sessions ADD COLUMN method TEXT;
     `,
   },
+  {
+    version: 13,
+    name: "password-links",
+    sql: `
+      -- One-time links an admin gives a user to set their password (a new account, a reset),
+      -- by a hash of the secret in the link.
+      CREATE TABLE password_links (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX password_links_user ON password_links(user_id);
+    `,
+  },
 ];

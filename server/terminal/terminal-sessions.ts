@@ -256,6 +256,13 @@ export class TerminalSessions {
     return this.terminals.size;
   }
 
+  /** Open terminals per user (for the admin page). */
+  byUser(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const t of this.terminals.values()) if (!t.ended) out.set(t.userId, (out.get(t.userId) ?? 0) + 1);
+    return out;
+  }
+
   /** Why terminals cannot run on this server (no jail, execution off), else null. */
   async unavailable(): Promise<string | null> {
     try {
