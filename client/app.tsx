@@ -12,6 +12,8 @@ import { SettingsPage } from "./settings-page.tsx";
 import { EditorPage } from "./editor-page.tsx";
 import { PublicPage } from "./public-page.tsx";
 import { TopBar } from "./top-bar.tsx";
+import { AdminPage } from "./admin-page.tsx";
+import { SetPasswordPage } from "./set-password-page.tsx";
 import { Toasts } from "./toast.tsx";
 
 interface Status {
@@ -61,6 +63,8 @@ export function App() {
               <Route path="/login" component={() => <RequireUser><DocumentsPage /></RequireUser>} />
               <Route path="/trash" component={() => <RequireUser><TrashPage /></RequireUser>} />
               <Route path="/settings" component={() => <RequireUser><SettingsPage /></RequireUser>} />
+              <Route path="/admin" component={() => <RequireUser><AdminPage /></RequireUser>} />
+              <Route path="/set-password" component={() => <SetPasswordPage />} />
               <Route path="/d/:id" component={() => <RequireUser bare><EditorPage /></RequireUser>} />
               <Route path="/p/:slug" component={() => <PublicPage />} />
               <Route path="*" component={() => <main class="center"><h1>Not found</h1><a href="/">Back to your documents</a></main>} />

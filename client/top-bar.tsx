@@ -16,6 +16,9 @@ export function TopBar(props: { onSignOut: () => void }) {
         </A>
         <A href="/trash">Trash</A>
         <A href="/settings">Settings</A>
+        <Show when={session.user()?.role === "admin"}>
+          <A href="/admin">Admin</A>
+        </Show>
       </nav>
       <span class="spacer" />
       <Show when={session.user()}>
