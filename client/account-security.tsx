@@ -4,6 +4,7 @@ import { createResource, createSignal, For, Show } from "solid-js";
 import { api } from "./api.ts";
 import { errorMessage } from "./load-failed.tsx";
 import { showToast } from "./toast.tsx";
+import { formatDateTime, t } from "./i18n.ts";
 
 interface SessionJson {
   id: string;
@@ -28,7 +29,7 @@ export function PasswordSection(props: { onChanged?: () => void }) {
     e.preventDefault();
     setError(null);
     setDone(null);
-    if (next() !== again()) return setError("The new password and its repetition differ.");
+    if (next() !== again()) return setError(t("The new password and its repetition differ."));
     setBusy(true);
     try {
       const r = await api<{ message: string }>("POST", "/api/v1/auth/password", { currentPassword: current(), newPassword: next() });
@@ -46,22 +47,22 @@ export function PasswordSection(props: { onChanged?: () => void }) {
 
   return (
     <section class="settings-section card" aria-labelledby="password-title">
-      <h2 id="password-title">Password</h2>
-      <Show when={me()?.hasPassword !== false} fallback={<p class="muted">This account signs in through single sign-on and has no password here.</p>}>
+      <h2 id="password-title">{t("Password")}</h2>
+      <Show when={me()?.hasPassword !== false} fallback={<p class="muted">{t("This account signs in through single sign-on and has no password here.")}</p>}>
         <form class="password-form" onSubmit={submit}>
           <label>
-            Current password
+            {t("Current password")}
             <input type="password" autocomplete="current-password" required value={current()} onInput={(e) => setCurrent(e.currentTarget.value)} />
           </label>
           <label>
-            New password
+            {t("New password")}
             <input type="password" autocomplete="new-password" required minLength={8} value={next()} onInput={(e) => setNext(e.currentTarget.value)} />
           </label>
           <label>
-            New password again
+            {t("New password again")}
             <input type="password" autocomplete="new-password" required value={again()} onInput={(e) => setAgain(e.currentTarget.value)} />
           </label>
-          <p class="muted small">Changing it signs out your other sessions and revokes your API tokens.</p>
+          <p class="muted small">{t("Changing it signs out your other sessions and revokes your API tokens.")}</p>
           <Show when={error()}>
             <p role="alert" class="error">
               {error()}
@@ -73,7 +74,7 @@ export function PasswordSection(props: { onChanged?: () => void }) {
             </p>
           </Show>
           <button type="submit" disabled={busy()}>
-            {busy() ? "Changing…" : "Change password"}
+            {busy() ? t("Changing…") : t("Change password")}
           </button>
         </form>
       </Show>
@@ -83,10 +84,10 @@ export function PasswordSection(props: { onChanged?: () => void }) {
 
 /** "Firefox on Linux" from a user agent, or the agent itself when it is not a browser's. */
 function browserOf(agent: string | null): string {
-  if (!agent) return "Unknown browser";
+  if (!agent) return t("Unknown browser");
   const browser = /Edg\//.test(agent) ? "Edge" : /Firefox\//.test(agent) ? "Firefox" : /Chrom(e|ium)\//.test(agent) ? "Chrome" : /Safari\//.test(agent) ? "Safari" : null;
   const os = /Android/.test(agent) ? "Android" : /iPhone|iPad/.test(agent) ? "iOS" : /Windows/.test(agent) ? "Windows" : /Mac OS X/.test(agent) ? "macOS" : /Linux/.test(agent) ? "Linux" : null;
-  return browser ? `${browser}${os ? ` on ${os}` : ""}` : agent.slice(0, 60);
+  return browser ? (os ? t("{browser} on {os}", { browser, os }) : browser) : agent.slice(0, 60);
 }
 
 export function SessionsSection() {
@@ -97,9 +98,9 @@ export function SessionsSection() {
   const end = async (s: SessionJson) => {
     try {
       await api("DELETE", `/api/v1/auth/sessions/${s.id}`);
-      showToast({ message: `Signed out ${browserOf(s.agent)}` });
+      showToast({ message: t("Signed out {browser}", { browser: browserOf(s.agent) }) });
     } catch (e) {
-      showToast({ message: `Not signed out: ${errorMessage(e)}` });
+      showToast({ message: t("Not signed out: {error}", { error: errorMessage(e) }) });
     }
     refetch();
   };
@@ -108,33 +109,33 @@ export function SessionsSection() {
       const r = await api<{ message: string }>("POST", "/api/v1/auth/sessions/end-others");
       showToast({ message: r.message });
     } catch (e) {
-      showToast({ message: `Not signed out: ${errorMessage(e)}` });
+      showToast({ message: t("Not signed out: {error}", { error: errorMessage(e) }) });
     }
     refetch();
   };
 
   return (
     <section class="settings-section card" aria-labelledby="sessions-title">
-      <h2 id="sessions-title">Where you are signed in</h2>
+      <h2 id="sessions-title">{t("Where you are signed in")}</h2>
       <Show when={sessions.error}>
-        <p class="error">Could not load your sessions: {errorMessage(sessions.error)}</p>
+        <p class="error">{t("Could not load your sessions: {error}", { error: errorMessage(sessions.error) })}</p>
       </Show>
-      <ul class="token-list" aria-label="Your sessions" data-testid="sessions">
+      <ul class="token-list" aria-label={t("Your sessions")} data-testid="sessions">
         <For each={list()}>
           {(s) => (
             <li data-current={s.current ? "yes" : "no"}>
               <div>
                 <strong>{browserOf(s.agent)}</strong>
-                {s.current ? <span class="badge">This browser</span> : null}
+                {s.current ? <span class="badge">{t("This browser")}</span> : null}
                 <div class="muted small">
-                  Signed in {new Date(s.createdAt).toLocaleString()}
-                  {s.address ? ` from ${s.address}` : ""}
-                  {s.method === "sso" ? " with single sign-on" : s.method === "password" ? " with a password" : ""}
+                  {t("Signed in {time}", { time: formatDateTime(s.createdAt) })}
+                  {s.address ? t(" from {address}", { address: s.address }) : ""}
+                  {s.method === "sso" ? t(" with single sign-on") : s.method === "password" ? t(" with a password") : ""}
                 </div>
               </div>
               <Show when={!s.current}>
-                <button type="button" class="secondary" aria-label={`Sign out ${browserOf(s.agent)} signed in ${new Date(s.createdAt).toLocaleString()}`} onClick={() => end(s)}>
-                  Sign out
+                <button type="button" class="secondary" aria-label={t("Sign out {browser} signed in {time}", { browser: browserOf(s.agent), time: formatDateTime(s.createdAt) })} onClick={() => end(s)}>
+                  {t("Sign out")}
                 </button>
               </Show>
             </li>
@@ -143,7 +144,7 @@ export function SessionsSection() {
       </ul>
       <Show when={others() > 0}>
         <button type="button" class="secondary" onClick={endOthers}>
-          Sign out everywhere else ({others()})
+          {t("Sign out everywhere else ({n})", { n: others() })}
         </button>
       </Show>
     </section>

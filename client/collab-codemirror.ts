@@ -44,7 +44,7 @@ function decorationsFor(presence: RemotePresence[], length: number): DecorationS
     const from = Math.min(anchor, head);
     const to = Math.max(anchor, head);
     if (to > from) ranges.push(Decoration.mark({ attributes: { style: `background-color:${p.user.colour}33` }, class: "cm-remote-selection" }).range(from, to));
-    ranges.push(Decoration.widget({ widget: new CaretWidget(p.user.username, p.user.colour), side: 1 }).range(head));
+    ranges.push(Decoration.widget({ widget: new CaretWidget(p.user.name ?? p.user.username, p.user.colour), side: 1 }).range(head));
   }
   return Decoration.set(ranges, true);
 }

@@ -647,8 +647,8 @@ export function EditorPage() {
           <span class="people" data-testid="people" aria-label="Who else is here">
             <For each={people()}>
               {(p) => (
-                <span class="person" style={{ "background-color": p.user.colour }} title={p.user.username}>
-                  {p.user.username.slice(0, 2).toUpperCase()}
+                <span class="person" style={{ "background-color": p.user.colour }} title={p.user.name && p.user.name !== p.user.username ? `${p.user.name} (${p.user.username})` : p.user.username}>
+                  {[...(p.user.name || p.user.username)].slice(0, 2).join("").toUpperCase()}
                 </span>
               )}
             </For>

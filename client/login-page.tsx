@@ -2,6 +2,7 @@
 import { createSignal, onMount, Show } from "solid-js";
 import type { SettingsJson, UserJson } from "../protocol/api-types.ts";
 import { api } from "./api.ts";
+import { t } from "./i18n.ts";
 
 export function LoginPage(props: { onLogin: (u: UserJson, s: SettingsJson) => void }) {
   const [username, setUsername] = createSignal("");
@@ -55,7 +56,7 @@ export function LoginPage(props: { onLogin: (u: UserJson, s: SettingsJson) => vo
   return (
     <main class="center">
       <form class="card login" onSubmit={submit} aria-labelledby="login-title">
-        <h1 id="login-title">Sign in to pymd</h1>
+        <h1 id="login-title">{t("Sign in to pymd")}</h1>
         <Show when={hint()}>
           <p class="notice" data-testid="first-run-hint">
             {hint()}
@@ -63,16 +64,16 @@ export function LoginPage(props: { onLogin: (u: UserJson, s: SettingsJson) => vo
         </Show>
         <Show when={sso()}>
           <a class="button sso-button" data-testid="sso-sign-in" rel="external" href={ssoHref()}>
-            Sign in with {sso()!.name}
+            {t("Sign in with {name}", { name: sso()!.name })}
           </a>
-          <p class="muted or">{passwordLogin() ? "or with your pymd password" : "Password sign-in is for administrators only on this server"}</p>
+          <p class="muted or">{passwordLogin() ? t("or with your pymd password") : t("Password sign-in is for administrators only on this server")}</p>
         </Show>
         <label>
-          Username
+          {t("Username")}
           <input name="username" autocomplete="username" required value={username()} onInput={(e) => setUsername(e.currentTarget.value)} />
         </label>
         <label>
-          Password
+          {t("Password")}
           <input name="password" type="password" autocomplete="current-password" required value={password()} onInput={(e) => setPassword(e.currentTarget.value)} />
         </label>
         <Show when={error()}>
@@ -81,7 +82,7 @@ export function LoginPage(props: { onLogin: (u: UserJson, s: SettingsJson) => vo
           </p>
         </Show>
         <button type="submit" disabled={busy()}>
-          {busy() ? "Signing in…" : "Sign in"}
+          {busy() ? t("Signing in…") : t("Sign in")}
         </button>
       </form>
     </main>

@@ -2,8 +2,9 @@
 import { createContext, createEffect, createSignal, useContext, type Accessor, type JSX } from "solid-js";
 import type { SettingsJson, UserJson } from "../protocol/api-types.ts";
 import { api } from "./api.ts";
+import { resolveLanguage, setLanguage } from "./i18n.ts";
 
-export const DEFAULT_SETTINGS: SettingsJson = { theme: "system", editorFontSize: 14, tabSize: 4, wordWrap: true, lineNumbers: true };
+export const DEFAULT_SETTINGS: SettingsJson = { theme: "system", editorFontSize: 14, tabSize: 4, wordWrap: true, lineNumbers: true, displayName: "", avatarColour: "", language: "auto" };
 
 export interface Session {
   user: Accessor<UserJson | null>;
@@ -23,6 +24,7 @@ export function SessionProvider(props: { user: UserJson | null; settings: Settin
   createEffect(() => {
     document.documentElement.dataset.theme = settings().theme;
   });
+  createEffect(() => setLanguage(resolveLanguage(settings().language)));
 
   const session: Session = {
     user,

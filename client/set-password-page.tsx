@@ -3,6 +3,7 @@
 import { createResource, createSignal, Show } from "solid-js";
 import { api } from "./api.ts";
 import { errorMessage } from "./load-failed.tsx";
+import { t } from "./i18n.ts";
 
 export function SetPasswordPage() {
   const token = location.hash.slice(1);
@@ -15,7 +16,7 @@ export function SetPasswordPage() {
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
-    if (password() !== again()) return setError("The two passwords differ.");
+    if (password() !== again()) return setError(t("The two passwords differ."));
     setBusy(true);
     try {
       await api("POST", "/api/v1/auth/password-link", { token, password: password() });
@@ -30,19 +31,19 @@ export function SetPasswordPage() {
   return (
     <main class="center">
       <form class="card login" onSubmit={submit} aria-labelledby="set-password-title">
-        <h1 id="set-password-title">Set your password</h1>
-        <Show when={link.state === "ready" ? link() : undefined} fallback={<p role="alert" class="error">{link.state === "errored" ? errorMessage(link.error) : "Checking the link…"}</p>}>
+        <h1 id="set-password-title">{t("Set your password")}</h1>
+        <Show when={link.state === "ready" ? link() : undefined} fallback={<p role="alert" class="error">{link.state === "errored" ? errorMessage(link.error) : t("Checking the link…")}</p>}>
           {(l) => (
             <>
               <p>
-                For the account <strong data-testid="link-username">{l().username}</strong>. At least 8 characters.
+                {t("For the account")} <strong data-testid="link-username">{l().username}</strong>. {t("At least 8 characters.")}
               </p>
               <label>
-                New password
+                {t("New password")}
                 <input type="password" autocomplete="new-password" required minLength={8} value={password()} onInput={(e) => setPassword(e.currentTarget.value)} />
               </label>
               <label>
-                New password again
+                {t("New password again")}
                 <input type="password" autocomplete="new-password" required value={again()} onInput={(e) => setAgain(e.currentTarget.value)} />
               </label>
               <Show when={error()}>
@@ -51,7 +52,7 @@ export function SetPasswordPage() {
                 </p>
               </Show>
               <button type="submit" disabled={busy()}>
-                {busy() ? "Saving…" : "Set password and sign in"}
+                {busy() ? t("Saving…") : t("Set password and sign in")}
               </button>
             </>
           )}

@@ -8,6 +8,7 @@ import { errorMessage } from "./load-failed.tsx";
 import { api } from "./api.ts";
 import { showToast } from "./toast.tsx";
 import { PasswordSection, SessionsSection } from "./account-security.tsx";
+import { formatDate, formatDateTime, LANGUAGE_NAMES, t, type Language } from "./i18n.ts";
 
 interface TokenJson {
   id: string;
@@ -16,6 +17,7 @@ interface TokenJson {
   lastUsedAt: string | null;
 }
 
+// the labels are English; t() gives them in the user's language where they are shown
 const THEMES: { value: SettingsJson["theme"]; label: string }[] = [
   { value: "light", label: "Light" },
   { value: "dark", label: "Dark" },
@@ -34,13 +36,13 @@ export function SettingsPage() {
 
   const save = async (patch: Partial<SettingsJson>) => {
     clearTimeout(clearTimer);
-    setStatus({ kind: "saving", text: "Saving…" });
+    setStatus({ kind: "saving", text: t("Saving…") });
     try {
       await session.updateSettings(patch);
-      setStatus({ kind: "saved", text: "Saved" });
+      setStatus({ kind: "saved", text: t("Saved") });
       clearTimer = setTimeout(() => setStatus(null), 2500);
     } catch (e) {
-      setStatus({ kind: "error", text: `Not saved: ${errorMessage(e)}` });
+      setStatus({ kind: "error", text: t("Not saved: {error}", { error: errorMessage(e) }) });
     }
   };
   const s = () => session.settings();
@@ -48,7 +50,7 @@ export function SettingsPage() {
   return (
     <main class="page settings-page">
       <div class="toolbar">
-        <h1>Settings</h1>
+        <h1>{t("Settings")}</h1>
         <span class="spacer" />
         <p class="save-status" role="status" aria-live="polite" classList={{ error: status()?.kind === "error", ok: status()?.kind === "saved" }} data-testid="save-status">
           {status()?.kind === "saved" ? "✓ " : ""}
@@ -57,25 +59,52 @@ export function SettingsPage() {
       </div>
 
       <section class="settings-section card" aria-labelledby="appearance-title">
-        <h2 id="appearance-title">Appearance</h2>
+        <h2 id="appearance-title">{t("Appearance")}</h2>
         <fieldset class="radio-group">
-          <legend>Theme</legend>
+          <legend>{t("Theme")}</legend>
           <For each={THEMES}>
-            {(t) => (
+            {(th) => (
               <label class="radio">
-                <input type="radio" name="theme" value={t.value} checked={s().theme === t.value} onChange={() => save({ theme: t.value })} />
-                {t.label}
+                <input type="radio" name="theme" value={th.value} checked={s().theme === th.value} onChange={() => save({ theme: th.value })} />
+                {t(th.label)}
               </label>
             )}
           </For>
         </fieldset>
       </section>
 
-      <section class="settings-section card" aria-labelledby="editor-title">
-        <h2 id="editor-title">Editor</h2>
+      <section class="settings-section card" aria-labelledby="profile-title">
+        <h2 id="profile-title">{t("Profile")}</h2>
         <div class="settings-grid">
           <label>
-            Font size (px)
+            {t("Display name")}
+            <input
+              value={s().displayName}
+              maxLength={64}
+              placeholder={session.user()?.username ?? ""}
+              onChange={(e) => save({ displayName: e.currentTarget.value })}
+            />
+          </label>
+          <label>
+            {t("Colour")}
+            <input type="color" value={s().avatarColour || "#3b82f6"} onChange={(e) => save({ avatarColour: e.currentTarget.value })} />
+          </label>
+          <label>
+            {t("Language")}
+            <select value={s().language} onChange={(e) => save({ language: e.currentTarget.value as SettingsJson["language"] })}>
+              <option value="auto">{t("Same as the browser")}</option>
+              <For each={Object.keys(LANGUAGE_NAMES) as Language[]}>{(l) => <option value={l}>{LANGUAGE_NAMES[l]}</option>}</For>
+            </select>
+          </label>
+        </div>
+        <p class="muted small">{t("Collaborators see your display name and colour on your cursor and in the list of who is here.")}</p>
+      </section>
+
+      <section class="settings-section card" aria-labelledby="editor-title">
+        <h2 id="editor-title">{t("Editor")}</h2>
+        <div class="settings-grid">
+          <label>
+            {t("Font size (px)")}
             <input
               type="number"
               min="8"
@@ -86,7 +115,7 @@ export function SettingsPage() {
                 const n = e.currentTarget.valueAsNumber;
                 clearTimeout(fontTimer);
                 if (!Number.isInteger(n) || n < 8 || n > 40) {
-                  setStatus({ kind: "error", text: "Font size must be a whole number from 8 to 40" });
+                  setStatus({ kind: "error", text: t("Font size must be a whole number from 8 to 40") });
                   return;
                 }
                 fontTimer = setTimeout(() => save({ editorFontSize: n }), 400);
@@ -94,24 +123,24 @@ export function SettingsPage() {
             />
           </label>
           <label>
-            Tab size
+            {t("Tab size")}
             <select value={String(s().tabSize)} onChange={(e) => save({ tabSize: Number(e.currentTarget.value) })}>
-              <For each={[2, 3, 4, 8]}>{(n) => <option value={String(n)}>{n} spaces</option>}</For>
+              <For each={[2, 3, 4, 8]}>{(n) => <option value={String(n)}>{t("{n} spaces", { n })}</option>}</For>
             </select>
           </label>
           <label class="check">
             <input type="checkbox" checked={s().wordWrap} onChange={(e) => save({ wordWrap: e.currentTarget.checked })} />
-            Wrap long lines
+            {t("Wrap long lines")}
           </label>
           <label class="check">
             <input type="checkbox" checked={s().lineNumbers} onChange={(e) => save({ lineNumbers: e.currentTarget.checked })} />
-            Show line numbers
+            {t("Show line numbers")}
           </label>
         </div>
-        <p class="muted small">Preview</p>
+        <p class="muted small">{t("Preview")}</p>
         <pre
           class="settings-preview"
-          aria-label="Editor preview"
+          aria-label={t("Editor preview")}
           style={{ "font-size": `${s().editorFontSize}px`, "white-space": s().wordWrap ? "pre-wrap" : "pre" }}
         >
           <For each={previewLines(s().tabSize)}>
@@ -158,12 +187,12 @@ function ApiTokens() {
 
   const create = async (e: Event) => {
     e.preventDefault();
-    if (!name().trim()) return setError("Give the token a name, such as the script that will use it.");
+    if (!name().trim()) return setError(t("Give the token a name, such as the script that will use it."));
     setBusy(true);
     setError(null);
     try {
-      const t = await api<{ id: string; name: string; token: string }>("POST", "/api/v1/tokens", { name: name().trim() });
-      setCreated({ name: t.name, token: t.token });
+      const made = await api<{ id: string; name: string; token: string }>("POST", "/api/v1/tokens", { name: name().trim() });
+      setCreated({ name: made.name, token: made.token });
       setCopied(false);
       setName("");
       await refetch();
@@ -176,42 +205,42 @@ function ApiTokens() {
   };
 
   const copy = async () => {
-    const t = created()?.token;
-    if (!t) return;
+    const secret = created()?.token;
+    if (!secret) return;
     try {
-      await navigator.clipboard.writeText(t);
+      await navigator.clipboard.writeText(secret);
       setCopied(true);
     } catch {
       // Clipboard access needs a secure context; on plain http over the LAN, select it for Ctrl+C.
       secretInput?.select();
-      showToast({ message: "Copy is blocked here: the token is selected, press Ctrl+C." });
+      showToast({ message: t("Copy is blocked here: the token is selected, press Ctrl+C.") });
     }
   };
 
-  const revoke = async (t: TokenJson) => {
+  const revoke = async (tok: TokenJson) => {
     try {
-      await api("DELETE", `/api/v1/tokens/${t.id}`);
+      await api("DELETE", `/api/v1/tokens/${tok.id}`);
       setConfirming(null);
       await refetch();
-      showToast({ message: `Revoked the token “${t.name}”` });
+      showToast({ message: t("Revoked the token “{name}”", { name: tok.name }) });
     } catch (err) {
-      showToast({ message: `Could not revoke: ${errorMessage(err)}`, tone: "error" });
+      showToast({ message: t("Could not revoke: {error}", { error: errorMessage(err) }), tone: "error" });
     }
   };
 
   return (
     <section class="settings-section card" aria-labelledby="tokens-title">
-      <h2 id="tokens-title">API tokens</h2>
+      <h2 id="tokens-title">{t("API tokens")}</h2>
       <p class="muted small">
-        Scripts use a token instead of your password: send it as <code>Authorization: Bearer …</code>. A token acts as you; revoke it when it is no longer used.
+        {t("Scripts use a token instead of your password: send it as")} <code>Authorization: Bearer …</code>. {t("A token acts as you; revoke it when it is no longer used.")}
       </p>
       <form class="token-form" onSubmit={create}>
         <label>
-          Token name
-          <input value={name()} maxLength={100} placeholder="e.g. nightly backup script" onInput={(e) => setName(e.currentTarget.value)} />
+          {t("Token name")}
+          <input value={name()} maxLength={100} placeholder={t("e.g. nightly backup script")} onInput={(e) => setName(e.currentTarget.value)} />
         </label>
         <button type="submit" disabled={busy()}>
-          {busy() ? "Creating…" : "Create token"}
+          {busy() ? t("Creating…") : t("Create token")}
         </button>
       </form>
       <Show when={error()}>
@@ -221,15 +250,15 @@ function ApiTokens() {
         {(c) => (
           <div class="notice token-secret" role="status">
             <p>
-              <strong>Copy the token “{c().name}” now.</strong> It is shown only once.
+              <strong>{t("Copy the token “{name}” now.", { name: c().name })}</strong> {t("It is shown only once.")}
             </p>
             <div class="token-copy">
-              <input ref={secretInput} readOnly value={c().token} aria-label={`Token ${c().name}`} data-testid="new-token" onFocus={(e) => e.currentTarget.select()} />
+              <input ref={secretInput} readOnly value={c().token} aria-label={t("Token {name}", { name: c().name })} data-testid="new-token" onFocus={(e) => e.currentTarget.select()} />
               <button type="button" onClick={copy}>
-                {copied() ? "Copied" : "Copy"}
+                {copied() ? t("Copied") : t("Copy")}
               </button>
               <button type="button" class="secondary" onClick={() => setCreated(null)}>
-                Done
+                {t("Done")}
               </button>
             </div>
           </div>
@@ -238,46 +267,46 @@ function ApiTokens() {
       <Switch>
         <Match when={tokens.error && !tokens.loading}>
           <p role="alert" class="error">
-            Could not load your tokens: {errorMessage(tokens.error)}{" "}
+            {t("Could not load your tokens: {error}", { error: errorMessage(tokens.error) })}{" "}
             <button type="button" class="secondary" onClick={() => refetch()}>
-              Retry
+              {t("Retry")}
             </button>
           </p>
         </Match>
         <Match when={!list()}>
           <p class="muted">
-            <span class="spinner" aria-hidden="true" /> Loading tokens…
+            <span class="spinner" aria-hidden="true" /> {t("Loading tokens…")}
           </p>
         </Match>
         <Match when={list()!.length === 0}>
-          <p class="muted">No tokens yet.</p>
+          <p class="muted">{t("No tokens yet.")}</p>
         </Match>
         <Match when={list()}>
           {(all) => (
-            <ul class="token-list" aria-label="Your API tokens">
+            <ul class="token-list" aria-label={t("Your API tokens")}>
               <For each={all()}>
-                {(t) => (
+                {(tok) => (
                   <li>
                     <div>
-                      <strong>{t.name}</strong>
+                      <strong>{tok.name}</strong>
                       <div class="muted small">
-                        Created {new Date(t.createdAt).toLocaleDateString()} · {t.lastUsedAt ? `last used ${new Date(t.lastUsedAt).toLocaleString()}` : "never used"}
+                        {t("Created {date}", { date: formatDate(tok.createdAt) })} · {tok.lastUsedAt ? t("last used {time}", { time: formatDateTime(tok.lastUsedAt) }) : t("never used")}
                       </div>
                     </div>
                     <Show
-                      when={confirming() === t.id}
+                      when={confirming() === tok.id}
                       fallback={
-                        <button type="button" class="secondary" aria-label={`Revoke ${t.name}`} onClick={() => setConfirming(t.id)}>
-                          Revoke
+                        <button type="button" class="secondary" aria-label={t("Revoke {name}", { name: tok.name })} onClick={() => setConfirming(tok.id)}>
+                          {t("Revoke")}
                         </button>
                       }
                     >
                       <span class="row-buttons">
-                        <button type="button" class="danger" aria-label={`Confirm revoking ${t.name}`} onClick={() => revoke(t)}>
-                          Revoke now
+                        <button type="button" class="danger" aria-label={t("Confirm revoking {name}", { name: tok.name })} onClick={() => revoke(tok)}>
+                          {t("Revoke now")}
                         </button>
                         <button type="button" class="secondary" onClick={() => setConfirming(null)}>
-                          Keep
+                          {t("Keep")}
                         </button>
                       </span>
                     </Show>

@@ -2,6 +2,7 @@
 import { Show } from "solid-js";
 import { A } from "@solidjs/router";
 import { useSession } from "./session.tsx";
+import { t } from "./i18n.ts";
 
 export function TopBar(props: { onSignOut: () => void }) {
   const session = useSession();
@@ -10,14 +11,14 @@ export function TopBar(props: { onSignOut: () => void }) {
       <A class="brand" href="/">
         pymd
       </A>
-      <nav class="topnav" aria-label="Main">
+      <nav class="topnav" aria-label={t("Main")}>
         <A href="/" end>
-          Documents
+          {t("Documents")}
         </A>
-        <A href="/trash">Trash</A>
-        <A href="/settings">Settings</A>
+        <A href="/trash">{t("Trash")}</A>
+        <A href="/settings">{t("Settings")}</A>
         <Show when={session.user()?.role === "admin"}>
-          <A href="/admin">Admin</A>
+          <A href="/admin">{t("Admin")}</A>
         </Show>
       </nav>
       <span class="spacer" />
@@ -29,7 +30,7 @@ export function TopBar(props: { onSignOut: () => void }) {
         )}
       </Show>
       <button class="secondary" onClick={() => props.onSignOut()}>
-        Sign out
+        {t("Sign out")}
       </button>
     </header>
   );

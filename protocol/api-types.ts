@@ -17,6 +17,11 @@ export interface SettingsJson {
   tabSize: number;
   wordWrap: boolean;
   lineNumbers: boolean;
+  /** The name collaborators see ("": the username). */
+  displayName: string;
+  /** #rrggbb, or "" for one picked from the user's id. */
+  avatarColour: string;
+  language: "auto" | "en" | "zh-TW";
 }
 
 export interface DocumentSummaryJson {

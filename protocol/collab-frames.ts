@@ -146,6 +146,8 @@ export interface CursorJson {
 export interface PresenceUserJson {
   id: string;
   username: string;
+  /** The display name the user chose, else their username. */
+  name: string;
   colour: string;
 }
 

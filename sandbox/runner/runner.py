@@ -147,6 +147,7 @@ def _drain_fd(fd, kind):
 
 def _drain_fd_locked(fd, kind):
     chunks = []
+    reads = 0
     while True:
         try:
             b = os.read(fd, 65536)
@@ -157,7 +158,13 @@ def _drain_fd_locked(fd, kind):
         if not b:
             break
         chunks.append(b)
-        if len(chunks) > 64:
+        reads += 1
+        if _rate[0] > 0:
+            # with a rate, each read is emitted (and paced) before the next, so the pipe stays
+            # full while the output waits and the writer blocks instead of the runner buffering
+            _emit_output(kind, b"".join(chunks).decode("utf-8", "replace"))
+            chunks = []
+        if reads > 64:
             break
     if chunks:
         _emit_output(kind, b"".join(chunks).decode("utf-8", "replace"))

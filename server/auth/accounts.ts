@@ -34,9 +34,17 @@ export interface Settings {
   tabSize: number;
   wordWrap: boolean;
   lineNumbers: boolean;
+  /** The name collaborators see on your cursor and avatar ("": your username). */
+  displayName: string;
+  /** Your cursor's and avatar's colour, #rrggbb ("": one picked from your id). */
+  avatarColour: string;
+  /** The interface's language: "auto" follows the browser. */
+  language: "auto" | "en" | "zh-TW";
 }
 
-export const DEFAULT_SETTINGS: Settings = { theme: "system", editorFontSize: 14, tabSize: 4, wordWrap: true, lineNumbers: true };
+export const LANGUAGES = ["auto", "en", "zh-TW"] as const;
+
+export const DEFAULT_SETTINGS: Settings = { theme: "system", editorFontSize: 14, tabSize: 4, wordWrap: true, lineNumbers: true, displayName: "", avatarColour: "", language: "auto" };
 
 export function checkUsername(name: unknown): string {
   if (typeof name !== "string" || !USERNAME_PATTERN.test(name)) {
@@ -74,6 +82,18 @@ export function checkSettingsPatch(patch: unknown): Partial<Settings> {
       case "lineNumbers":
         if (typeof v !== "boolean") throw invalid(`${k} must be true or false`, { [k]: "invalid" });
         out[k] = v;
+        break;
+      case "displayName":
+        if (typeof v !== "string" || v.trim().length > 64 || /[\u0000-\u001f\u007f]/.test(v)) throw invalid("displayName must be at most 64 characters, without control characters", { displayName: "invalid" });
+        out.displayName = v.trim();
+        break;
+      case "avatarColour":
+        if (typeof v !== "string" || (v !== "" && !/^#[0-9a-fA-F]{6}$/.test(v))) throw invalid("avatarColour must be a colour such as #3366cc, or empty", { avatarColour: "invalid" });
+        out.avatarColour = v.toLowerCase();
+        break;
+      case "language":
+        if (!(LANGUAGES as readonly unknown[]).includes(v)) throw invalid(`language must be one of ${LANGUAGES.join(", ")}`, { language: "invalid" });
+        out.language = v as Settings["language"];
         break;
       default:
         throw invalid(`unknown setting: ${k}`, { [k]: "unknown" });

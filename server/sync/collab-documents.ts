@@ -28,6 +28,10 @@ export interface CollabPeer {
   id: string;
   userId: string;
   username: string;
+  /** Shown on the cursor and avatar (the display name, else the username). */
+  name?: string;
+  /** The user's chosen colour, else one picked from their id. */
+  colour?: string;
   sendBinary(frame: Uint8Array): void;
   send(m: ServerMessage): void;
   /** Tells the peer a sync message it sent was refused (after it was taken in), and ends its connection. */
@@ -298,7 +302,7 @@ export class CollabDocuments {
 
   private presenceOf(o: OpenDoc, ps: PeerState): ServerMessage {
     const u = ps.peer;
-    return { t: "presence", doc: o.id, peer: u.id, user: { id: u.userId, username: u.username, colour: colourFor(u.userId) }, cursor: ps.cursor };
+    return { t: "presence", doc: o.id, peer: u.id, user: { id: u.userId, username: u.username, name: u.name || u.username, colour: u.colour || colourFor(u.userId) }, cursor: ps.cursor };
   }
 
   /** Relays a connection's cursor to the others, stamped with who it is; never stored. */

@@ -288,10 +288,17 @@ describe("collaboration", () => {
     expect(moved.user.username).toBe("bob");
     expect(moved.user.id).toBe(bob.userId!);
     expect(moved.user.colour).toMatch(/^#[0-9a-f]{6}$/);
+    expect(moved.user.name).toBe("bob");
     expect(moved.cursor).toEqual({ anchor: 1, head: 2 });
     b.close();
     const left = await a.next("presence-left");
     expect(left.peer).toBe(moved.peer);
+    // a display name and colour of bob's choosing reach the others
+    expect((await bob.json("PATCH", "/api/v1/users/me/settings", { displayName: "Bob the Builder", avatarColour: "#aa5500" })).status).toBe(200);
+    const b2 = await connect(bob, doc);
+    const named = await a.next("presence", (m) => m.user.username === "bob");
+    expect(named.user).toMatchObject({ username: "bob", name: "Bob the Builder", colour: "#aa5500" });
+    b2.close();
     a.close();
   });
 

@@ -2,6 +2,7 @@
 // same-origin only for cookies), validates every frame, limits its rate and size, checks access
 // to the document on every message and before every push, and hands each message to the owner of
 // the open document it is about (open-documents.ts: its connections, kernel session and Automerge document).
+import { parseSettings } from "../auth/accounts.ts";
 import type { Elysia } from "elysia";
 import { parseClientMessage, WS_MAX_FRAME_BYTES, WS_PROTOCOL_VERSION, type ServerMessage } from "../../protocol/ws-messages.ts";
 import { AppError } from "../errors.ts";
@@ -18,6 +19,12 @@ import { decodeBinaryFrame, SYNC_MAX_FRAME_BYTES } from "../../protocol/collab-f
 import type { Metrics } from "../http/metrics.ts";
 import { authenticateRequest, expectedOrigin } from "../http/http-app.ts";
 
+
+/** What collaborators see of a user: their display name and colour, where they chose them. */
+function profileOf(settingsJson: string): { name?: string; colour?: string } {
+  const s = parseSettings(settingsJson);
+  return { ...(s.displayName ? { name: s.displayName } : {}), ...(s.avatarColour ? { colour: s.avatarColour } : {}) };
+}
 export interface WsDeps {
   log: Logger;
   metrics: Metrics;
@@ -158,6 +165,7 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
     id: c.id,
     userId: c.auth.user.id,
     username: c.auth.user.username,
+    ...profileOf(c.auth.user.settings),
     send: (m) => void (mayPush(c, docId) && c.send(m)),
     sendBinary: (f) => void (mayPush(c, docId) && c.sendBinary(f)),
     refuse: (code, message) => {
