@@ -2,7 +2,7 @@
 // disable and enable, a reset link, delete with transfer), the server's status, and the audit log
 // with filters.
 import { createResource, createSignal, For, Show } from "solid-js";
-import type { UserJson } from "../protocol/api-types.ts";
+import type { AuditRecordJson, UserJson } from "../protocol/api-types.ts";
 import { api } from "./api.ts";
 import { errorMessage } from "./load-failed.tsx";
 import { showToast } from "./toast.tsx";
@@ -11,16 +11,7 @@ interface AdminUser extends UserJson {
   hasPassword: boolean;
   usage: { documents: number; storageBytes: number; executionsToday: number; kernels: number; terminals: number };
 }
-interface AuditRecord {
-  id: number;
-  at: string;
-  actor: { id: string | null; username: string | null } | null;
-  address: string | null;
-  action: string;
-  target: string | null;
-  outcome: "ok" | "failed" | "denied";
-  detail: Record<string, unknown> | null;
-}
+type AuditRecord = AuditRecordJson;
 interface Status {
   version: string;
   uptimeSeconds: number;
@@ -34,6 +25,16 @@ interface Status {
 
 const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(1)} MiB` : `${(n / 1024 ** 3).toFixed(2)} GiB`);
 const duration = (s: number) => (s < 3600 ? `${Math.floor(s / 60)} min` : s < 86400 ? `${(s / 3600).toFixed(1)} h` : `${(s / 86400).toFixed(1)} days`);
+
+function Alert(props: { text: string | null }) {
+  return (
+    <Show when={props.text}>
+      <p role="alert" class="error">
+        {props.text}
+      </p>
+    </Show>
+  );
+}
 
 /** Shows a one-time link with a copy button until it is dismissed. */
 function LinkNotice(props: { link: { text: string; url: string } | null; onClose: () => void }) {
@@ -117,11 +118,7 @@ function Users() {
         </label>
         <button type="submit">Add account</button>
       </form>
-      <Show when={error()}>
-        <p role="alert" class="error">
-          {error()}
-        </p>
-      </Show>
+      <Alert text={error()} />
       <LinkNotice link={link()} onClose={() => setLink(null)} />
       <div class="table-scroll">
         <table class="admin-table" data-testid="admin-users">
@@ -269,11 +266,7 @@ function AuditLog() {
         <input type="date" aria-label="Since" value={since()} onInput={(e) => setSince(e.currentTarget.value)} />
         <button type="submit">Filter</button>
       </form>
-      <Show when={error()}>
-        <p role="alert" class="error">
-          {error()}
-        </p>
-      </Show>
+      <Alert text={error()} />
       <div class="table-scroll">
         <table class="admin-table" data-testid="audit-log">
           <thead>

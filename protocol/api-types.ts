@@ -49,3 +49,15 @@ export interface DocumentListJson {
 export interface ApiErrorJson {
   error: { code: string; message: string; details?: Record<string, string>; requestId?: string };
 }
+
+/** One record of the audit log (GET /api/v1/admin/audit). */
+export interface AuditRecordJson {
+  id: number;
+  at: string;
+  actor: { id: string | null; username: string | null } | null;
+  address: string | null;
+  action: string;
+  target: string | null;
+  outcome: "ok" | "failed" | "denied";
+  detail: Record<string, unknown> | null;
+}

@@ -1,6 +1,7 @@
 // The audit log's table: security-relevant events with time, actor, address, target and outcome
 // (migration 10). Rows are only ever added; `purgeBefore` drops those past the retention time.
 import type { Database } from "bun:sqlite";
+import type { AuditRecordJson } from "../../protocol/api-types.ts";
 
 export type AuditOutcome = "ok" | "failed" | "denied";
 export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ["ok", "failed", "denied"];
@@ -15,16 +16,7 @@ export interface AuditEvent {
   detail?: Record<string, unknown> | null;
 }
 
-export interface AuditRecord {
-  id: number;
-  at: string;
-  actor: { id: string | null; username: string | null } | null;
-  address: string | null;
-  action: string;
-  target: string | null;
-  outcome: AuditOutcome;
-  detail: Record<string, unknown> | null;
-}
+export type AuditRecord = AuditRecordJson;
 
 export interface AuditFilter {
   /** Epoch milliseconds, inclusive. */
