@@ -12,11 +12,13 @@ import { DocumentRow } from "./documents-row.tsx";
 import { MenuButton } from "./documents-menu-button.tsx";
 import { createImporter, ImportButton, ImportStatus } from "./documents-import.tsx";
 import { showToast } from "./toast.tsx";
+import { formatNumber, t } from "./i18n.ts";
 
 const PAGE = 20;
 type SortKey = "updated" | "created" | "title";
 const DEFAULT_ORDER: Record<SortKey, "asc" | "desc"> = { updated: "desc", created: "desc", title: "asc" };
-const SORT_LABEL: Record<SortKey, string> = { updated: "Last updated", created: "Date created", title: "Title" };
+const SORT_KEYS: SortKey[] = ["updated", "created", "title"];
+const sortLabel = (k: SortKey) => (k === "updated" ? t("Last updated") : k === "created" ? t("Date created") : t("Title"));
 
 interface ListQuery {
   q: string;
@@ -84,14 +86,14 @@ export function DocumentsPage() {
   };
 
   const [creating, setCreating] = createSignal(false);
-  const create = async (t: DocumentTemplate) => {
+  const create = async (tpl: DocumentTemplate) => {
     if (creating()) return;
     setCreating(true);
     try {
-      const doc = await api<DocumentJson>("POST", "/api/v1/documents", { title: t.title, content: t.content });
+      const doc = await api<DocumentJson>("POST", "/api/v1/documents", { title: tpl.title, content: tpl.content });
       navigate(`/d/${doc.id}`);
     } catch (e) {
-      showToast({ message: `Could not create the document: ${errorMessage(e)}`, tone: "error" });
+      showToast({ message: t("Could not create the document: {error}", { error: errorMessage(e) }), tone: "error" });
     } finally {
       setCreating(false);
     }
@@ -141,11 +143,11 @@ export function DocumentsPage() {
       }}
     >
       <div class="toolbar docs-toolbar">
-        <h1 ref={heading} tabindex="-1">Documents</h1>
+        <h1 ref={heading} tabindex="-1">{t("Documents")}</h1>
         <span class="spacer" />
         <Show when={canAuthor()}>
           <ImportButton onFiles={(f) => void importer.importFiles(f)} />
-          <MenuButton label={creating() ? "Creating…" : "New document ▾"} ariaLabel="New document" items={newItems()} buttonClass="primary" testId="new-menu" />
+          <MenuButton label={creating() ? t("Creating…") : t("New document ▾")} ariaLabel={t("New document")} items={newItems()} buttonClass="primary" testId="new-menu" />
         </Show>
       </div>
 
@@ -153,8 +155,8 @@ export function DocumentsPage() {
         <input
           type="search"
           class="search"
-          aria-label="Search documents"
-          placeholder="Search titles and content…"
+          aria-label={t("Search documents")}
+          placeholder={t("Search titles and content…")}
           value={typed()}
           onInput={(e) => onSearch(e.currentTarget.value)}
           onKeyDown={(e) => {
@@ -165,33 +167,33 @@ export function DocumentsPage() {
           }}
         />
         <label class="sort">
-          <span>Sort by</span>
-          <select aria-label="Sort by" value={query().sort} onChange={(e) => setSort(e.currentTarget.value as SortKey)}>
-            <For each={Object.keys(SORT_LABEL) as SortKey[]}>{(k) => <option value={k}>{SORT_LABEL[k]}</option>}</For>
+          <span>{t("Sort by")}</span>
+          <select aria-label={t("Sort by")} value={query().sort} onChange={(e) => setSort(e.currentTarget.value as SortKey)}>
+            <For each={SORT_KEYS}>{(k) => <option value={k}>{sortLabel(k)}</option>}</For>
           </select>
         </label>
         <button
           type="button"
           class="secondary"
           onClick={toggleOrder}
-          aria-label={`Order: ${query().order === "asc" ? "ascending" : "descending"}. Switch to ${query().order === "asc" ? "descending" : "ascending"}`}
-          title="Switch the order"
+          aria-label={query().order === "asc" ? t("Order: ascending. Switch to descending") : t("Order: descending. Switch to ascending")}
+          title={t("Switch the order")}
         >
-          {query().order === "asc" ? "↑ Ascending" : "↓ Descending"}
+          {query().order === "asc" ? t("↑ Ascending") : t("↓ Descending")}
         </button>
       </div>
 
       <Show when={knownTags().length > 0}>
         <div class="tag-filter">
           <span class="muted small" id="tag-filter-label">
-            Tags
+            {t("Tags")}
           </span>
           <ul class="tags" aria-labelledby="tag-filter-label">
             <For each={knownTags()}>
-              {([t, n]) => (
+              {([tag, n]) => (
                 <li>
-                  <button type="button" class="tag" classList={{ active: query().tag === t }} aria-pressed={query().tag === t} onClick={() => setTag(t)}>
-                    {t}
+                  <button type="button" class="tag" classList={{ active: query().tag === tag }} aria-pressed={query().tag === tag} onClick={() => setTag(tag)}>
+                    {tag}
                     <Show when={n > 0}>
                       <span class="tag-count" aria-hidden="true">
                         {n}
@@ -204,7 +206,7 @@ export function DocumentsPage() {
           </ul>
           <Show when={filtered()}>
             <button type="button" class="link-button" onClick={clearFilters}>
-              Clear filters
+              {t("Clear filters")}
             </button>
           </Show>
         </div>
@@ -214,17 +216,17 @@ export function DocumentsPage() {
 
       <Show when={dragging()}>
         <div class="drop-overlay" aria-hidden="true">
-          <p>Drop .pymd files to import them</p>
+          <p>{t("Drop .pymd files to import them")}</p>
         </div>
       </Show>
 
       <section aria-labelledby="doc-list-status" aria-busy={list.loading}>
         <p id="doc-list-status" class="visually-hidden" aria-live="polite">
-          {list.loading ? "Loading documents" : data() ? `${data()!.pagination.total} documents` : ""}
+          {list.loading ? t("Loading documents") : data() ? t("{n} documents", { n: data()!.pagination.total }) : ""}
         </p>
         <Switch>
           <Match when={list.error && !list.loading}>
-            <LoadFailed what="your documents" error={list.error} onRetry={reload} />
+            <LoadFailed what={t("your documents")} error={list.error} onRetry={reload} />
           </Match>
           <Match when={!data()}>
             <ul class="doc-list skeleton" aria-hidden="true">
@@ -243,33 +245,36 @@ export function DocumentsPage() {
           <Match when={data()!.documents.length === 0 && filtered()}>
             <div class="state-box">
               <p class="empty-title">
-                Nothing matches{" "}
-                {[query().q ? `“${query().q}”` : "", query().tag ? `the tag “${query().tag}”` : ""].filter(Boolean).join(" with ")}.
+                {query().q && query().tag
+                  ? t("Nothing matches “{q}” with the tag “{tag}”.", { q: query().q, tag: query().tag })
+                  : query().q
+                    ? t("Nothing matches “{q}”.", { q: query().q })
+                    : t("Nothing matches the tag “{tag}”.", { tag: query().tag })}
               </p>
               <button type="button" class="secondary" onClick={clearFilters}>
-                Clear filters
+                {t("Clear filters")}
               </button>
             </div>
           </Match>
           <Match when={data()!.documents.length === 0 && query().page > 1}>
             <div class="state-box">
-              <p>This page is empty.</p>
+              <p>{t("This page is empty.")}</p>
               <button type="button" class="secondary" onClick={() => goPage(1)}>
-                Back to the first page
+                {t("Back to the first page")}
               </button>
             </div>
           </Match>
           <Match when={data()!.documents.length === 0}>
             <div class="state-box empty-state">
-              <p class="empty-title">No documents yet</p>
-              <Show when={canAuthor()} fallback={<p class="muted">Documents shared with you will appear here.</p>}>
-                <p class="muted">Start from a blank notebook or a starter that shows text, a table and a plot. You can also drop .pymd files here.</p>
+              <p class="empty-title">{t("No documents yet")}</p>
+              <Show when={canAuthor()} fallback={<p class="muted">{t("Documents shared with you will appear here.")}</p>}>
+                <p class="muted">{t("Start from a blank notebook or a starter that shows text, a table and a plot. You can also drop .pymd files here.")}</p>
                 <div class="row-buttons">
                   <button type="button" onClick={() => void create(BLANK_DOCUMENT)}>
-                    Create a blank document
+                    {t("Create a blank document")}
                   </button>
                   <button type="button" class="secondary" onClick={() => void create(TEMPLATES[0]!)}>
-                    Start from the {TEMPLATES[0]!.name.toLowerCase()}
+                    {t("Start from the {name}", { name: TEMPLATES[0]!.name.toLowerCase() })}
                   </button>
                 </div>
               </Show>
@@ -278,7 +283,7 @@ export function DocumentsPage() {
           <Match when={data()}>
             {(d) => (
               <>
-                <ul class="doc-list" aria-label="Documents" classList={{ refreshing: list.loading }}>
+                <ul class="doc-list" aria-label={t("Documents")} classList={{ refreshing: list.loading }}>
                   <For each={d().documents}>
                     {(doc) => (
                       <DocumentRow
@@ -293,20 +298,20 @@ export function DocumentsPage() {
                   </For>
                 </ul>
                 <Show when={pages() > 1}>
-                  <nav class="pager" aria-label="Pages">
+                  <nav class="pager" aria-label={t("Pages")}>
                     <button type="button" class="secondary" disabled={query().page <= 1} onClick={() => goPage(query().page - 1)}>
-                      ← Previous
+                      {t("← Previous")}
                     </button>
                     <span class="muted">
-                      Page {query().page} of {pages()}
+                      {t("Page {page} of {pages}", { page: query().page, pages: pages() })}
                     </span>
                     <button type="button" class="secondary" disabled={query().page >= pages()} onClick={() => goPage(query().page + 1)}>
-                      Next →
+                      {t("Next →")}
                     </button>
                   </nav>
                 </Show>
                 <p class="muted small list-count">
-                  {d().pagination.total} {d().pagination.total === 1 ? "document" : "documents"}
+                  {d().pagination.total === 1 ? t("1 document") : t("{n} documents", { n: formatNumber(d().pagination.total) })}
                 </p>
               </>
             )}

@@ -7,8 +7,9 @@ import { errorMessage } from "./load-failed.tsx";
 import { api } from "./api.ts";
 import { MenuButton, type MenuItem } from "./documents-menu-button.tsx";
 import { showToast } from "./toast.tsx";
+import { formatDate, formatDateTime, language, t } from "./i18n.ts";
 
-const RELATIVE = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+
 const STEPS: [Intl.RelativeTimeFormatUnit, number][] = [
   ["year", 365 * 86400],
   ["month", 30 * 86400],
@@ -21,9 +22,9 @@ const STEPS: [Intl.RelativeTimeFormatUnit, number][] = [
 export function relativeTime(iso: string, now = Date.now()): string {
   const seconds = (new Date(iso).getTime() - now) / 1000;
   for (const [unit, size] of STEPS) {
-    if (Math.abs(seconds) >= size) return RELATIVE.format(Math.round(seconds / size), unit);
+    if (Math.abs(seconds) >= size) return new Intl.RelativeTimeFormat(language(), { numeric: "auto" }).format(Math.round(seconds / size), unit);
   }
-  return "just now";
+  return t("just now");
 }
 
 /** The list excerpt is raw source; without the PyMD markers it reads as prose. */
@@ -85,9 +86,9 @@ export function DocumentRow(props: {
     try {
       const copy = await api<DocumentJson>("POST", `/api/v1/documents/${d().id}/duplicate`);
       props.onChanged();
-      showToast({ message: `Created “${copy.title}”`, action: { label: "Open", run: () => navigate(`/d/${copy.id}`) } });
+      showToast({ message: t("Created “{title}”", { title: copy.title }), action: { label: t("Open"), run: () => navigate(`/d/${copy.id}`) } });
     } catch (e) {
-      showToast({ message: `Could not duplicate: ${errorMessage(e)}`, tone: "error" });
+      showToast({ message: t("Could not duplicate: {error}", { error: errorMessage(e) }), tone: "error" });
     }
   };
 
@@ -98,18 +99,18 @@ export function DocumentRow(props: {
       props.onRemoved();
       props.onChanged();
       showToast({
-        message: `Moved “${title}” to the trash`,
+        message: t("Moved “{title}” to the trash", { title }),
         action: {
-          label: "Undo",
+          label: t("Undo"),
           run: async () => {
             await api("POST", `/api/v1/documents/${id}/restore`);
             props.onChanged();
-            showToast({ message: `Restored “${title}”` });
+            showToast({ message: t("Restored “{title}”", { title }) });
           },
         },
       });
     } catch (e) {
-      showToast({ message: `Could not move to the trash: ${errorMessage(e)}`, tone: "error" });
+      showToast({ message: t("Could not move to the trash: {error}", { error: errorMessage(e) }), tone: "error" });
     }
   };
 
@@ -122,11 +123,11 @@ export function DocumentRow(props: {
   };
 
   const items = (): MenuItem[] => {
-    const list: MenuItem[] = [{ label: "Open", run: () => navigate(`/d/${d().id}`) }];
-    if (canEdit()) list.push({ label: "Rename", run: () => setMode("rename") }, { label: "Edit tags", run: () => setMode("tags") });
-    if (props.canAuthor) list.push({ label: "Duplicate", run: duplicate });
-    list.push({ label: "Download .pymd", run: download });
-    if (isOwner()) list.push({ label: "Move to trash", danger: true, run: trash });
+    const list: MenuItem[] = [{ label: t("Open"), run: () => navigate(`/d/${d().id}`) }];
+    if (canEdit()) list.push({ label: t("Rename"), run: () => setMode("rename") }, { label: t("Edit tags"), run: () => setMode("tags") });
+    if (props.canAuthor) list.push({ label: t("Duplicate"), run: duplicate });
+    list.push({ label: t("Download .pymd"), run: download });
+    if (isOwner()) list.push({ label: t("Move to trash"), danger: true, run: trash });
     return list;
   };
 
@@ -147,22 +148,22 @@ export function DocumentRow(props: {
               onSubmit={(e) => {
                 e.preventDefault();
                 const v = (e.currentTarget.elements.namedItem("title") as HTMLInputElement).value.trim();
-                if (!v) return setError("The title cannot be empty.");
+                if (!v) return setError(t("The title cannot be empty."));
                 if (v === d().title) return backToView();
                 void patch({ title: v });
               }}
             >
               <input
                 name="title"
-                aria-label={`New title for ${d().title}`}
+                aria-label={t("New title for {title}", { title: d().title })}
                 value={d().title}
                 maxLength={200}
                 ref={(el) => queueMicrotask(() => (el.focus(), el.select()))}
                 onKeyDown={onEditorKey}
                 disabled={busy()}
               />
-              <button type="submit" disabled={busy()}>Save</button>
-              <button type="button" class="secondary" onClick={backToView}>Cancel</button>
+              <button type="submit" disabled={busy()}>{t("Save")}</button>
+              <button type="button" class="secondary" onClick={backToView}>{t("Cancel")}</button>
             </form>
           </Match>
           <Match when={mode() !== "rename"}>
@@ -172,15 +173,15 @@ export function DocumentRow(props: {
           </Match>
         </Switch>
         <div class="doc-meta muted small">
-          <span class={`role-badge role-${d().role}`} title={d().role === "owner" ? "You own this document" : `Shared with you as ${d().role}`}>
-            {d().role === "owner" ? "Owner" : d().role === "editor" ? "Shared · editor" : "Shared · viewer"}
+          <span class={`role-badge role-${d().role}`} title={d().role === "owner" ? t("You own this document") : d().role === "editor" ? t("Shared with you as editor") : t("Shared with you as viewer")}>
+            {d().role === "owner" ? t("Owner") : d().role === "editor" ? t("Shared · editor") : t("Shared · viewer")}
           </span>
-          <span title={new Date(d().updatedAt).toLocaleString()}>Updated {relativeTime(d().updatedAt)}</span>
-          <span class="doc-created" title={new Date(d().createdAt).toLocaleString()}>
-            Created {new Date(d().createdAt).toLocaleDateString()}
+          <span title={formatDateTime(d().updatedAt)}>{t("Updated {when}", { when: relativeTime(d().updatedAt) })}</span>
+          <span class="doc-created" title={formatDateTime(d().createdAt)}>
+            {t("Created {date}", { date: formatDate(d().createdAt) })}
           </span>
           <Show when={d().isPublic}>
-            <span class="public-badge">Public link</span>
+            <span class="public-badge">{t("Public link")}</span>
           </Show>
         </div>
         <Show when={readableExcerpt(d().excerpt, d().title)}>
@@ -197,31 +198,31 @@ export function DocumentRow(props: {
             >
               <input
                 name="tags"
-                aria-label={`Tags for ${d().title}, separated by commas`}
-                placeholder="e.g. research, draft"
+                aria-label={t("Tags for {title}, separated by commas", { title: d().title })}
+                placeholder={t("e.g. research, draft")}
                 value={d().tags.join(", ")}
                 ref={(el) => queueMicrotask(() => el.focus())}
                 onKeyDown={onEditorKey}
                 disabled={busy()}
               />
-              <button type="submit" disabled={busy()}>Save tags</button>
-              <button type="button" class="secondary" onClick={backToView}>Cancel</button>
+              <button type="submit" disabled={busy()}>{t("Save tags")}</button>
+              <button type="button" class="secondary" onClick={backToView}>{t("Cancel")}</button>
             </form>
           </Match>
           <Match when={d().tags.length > 0}>
-            <ul class="tags" aria-label={`Tags of ${d().title}`}>
+            <ul class="tags" aria-label={t("Tags of {title}", { title: d().title })}>
               <For each={d().tags}>
-                {(t) => (
+                {(tag) => (
                   <li>
                     <button
                       type="button"
                       class="tag"
-                      classList={{ active: props.activeTag === t }}
-                      aria-pressed={props.activeTag === t}
-                      title={`Show only documents tagged ${t}`}
-                      onClick={() => props.onTag(t)}
+                      classList={{ active: props.activeTag === tag }}
+                      aria-pressed={props.activeTag === tag}
+                      title={t("Show only documents tagged {tag}", { tag })}
+                      onClick={() => props.onTag(tag)}
                     >
-                      {t}
+                      {tag}
                     </button>
                   </li>
                 )}
@@ -233,7 +234,7 @@ export function DocumentRow(props: {
           <p role="alert" class="error small">{error()}</p>
         </Show>
       </div>
-      <MenuButton label="⋯" ariaLabel={`Actions for ${d().title}`} items={items()} buttonClass="secondary icon-button" />
+      <MenuButton label="⋯" ariaLabel={t("Actions for {title}", { title: d().title })} items={items()} buttonClass="secondary icon-button" />
     </li>
   );
 }

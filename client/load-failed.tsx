@@ -1,4 +1,5 @@
 // The designed error state of a page whose data did not load: what failed, and a retry.
+import { t } from "./i18n.ts";
 
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -8,10 +9,10 @@ export function LoadFailed(props: { what: string; error: unknown; onRetry: () =>
   return (
     <div class="state-box" role="alert">
       <p class="error">
-        Could not load {props.what}: {errorMessage(props.error)}
+        {t("Could not load {what}: {error}", { what: props.what, error: errorMessage(props.error) })}
       </p>
       <button type="button" onClick={() => props.onRetry()}>
-        Retry
+        {t("Retry")}
       </button>
     </div>
   );

@@ -6,6 +6,7 @@ import type { DocumentJson, DocumentListJson } from "../protocol/api-types.ts";
 import { LoadFailed } from "./load-failed.tsx";
 import { api } from "./api.ts";
 import { showToast } from "./toast.tsx";
+import { formatDate, formatDateTime, t } from "./i18n.ts";
 
 const RETENTION_DAYS = 30;
 const DAY = 86_400_000;
@@ -25,37 +26,37 @@ export function TrashPage() {
       const doc = await api<DocumentJson>("POST", `/api/v1/documents/${id}/restore`);
       heading?.focus();
       await refetch();
-      showToast({ message: `Restored “${title}”`, action: { label: "Open", run: () => navigate(`/d/${doc.id}`) } });
+      showToast({ message: t("Restored “{title}”", { title }), action: { label: t("Open"), run: () => navigate(`/d/${doc.id}`) } });
     } catch (e) {
-      showToast({ message: `Could not restore “${title}”: ${e instanceof Error ? e.message : String(e)}`, tone: "error" });
+      showToast({ message: t("Could not restore “{title}”: {error}", { title, error: e instanceof Error ? e.message : String(e) }), tone: "error" });
     }
   };
 
   return (
     <main class="page">
       <h1 ref={heading} tabindex="-1">
-        Trash
+        {t("Trash")}
       </h1>
-      <p class="muted">Deleted documents stay here for {RETENTION_DAYS} days, then they are removed for good.</p>
+      <p class="muted">{t("Deleted documents stay here for {n} days, then they are removed for good.", { n: RETENTION_DAYS })}</p>
       <Switch>
         <Match when={list.error && !list.loading}>
-          <LoadFailed what="the trash" error={list.error} onRetry={() => void refetch()} />
+          <LoadFailed what={t("the trash")} error={list.error} onRetry={() => void refetch()} />
         </Match>
         <Match when={!docs()}>
           <p class="muted" aria-busy="true">
-            <span class="spinner" aria-hidden="true" /> Loading the trash…
+            <span class="spinner" aria-hidden="true" /> {t("Loading the trash…")}
           </p>
         </Match>
         <Match when={docs()!.length === 0}>
           <div class="state-box empty-state">
-            <p class="empty-title">The trash is empty</p>
-            <p class="muted">Documents you delete appear here and can be restored for {RETENTION_DAYS} days.</p>
-            <a href="/">Back to your documents</a>
+            <p class="empty-title">{t("The trash is empty")}</p>
+            <p class="muted">{t("Documents you delete appear here and can be restored for {n} days.", { n: RETENTION_DAYS })}</p>
+            <a href="/">{t("Back to your documents")}</a>
           </div>
         </Match>
         <Match when={docs()}>
           {(all) => (
-            <ul class="doc-list" aria-label="Deleted documents">
+            <ul class="doc-list" aria-label={t("Deleted documents")}>
               <For each={all()}>
                 {(d) => {
                   const left = () => daysLeft(d.deletedAt ?? d.updatedAt);
@@ -64,16 +65,16 @@ export function TrashPage() {
                       <div class="doc-main">
                         <span class="doc-title">{d.title}</span>
                         <div class="doc-meta muted small">
-                          <span title={new Date(d.deletedAt ?? d.updatedAt).toLocaleString()}>
-                            Deleted {new Date(d.deletedAt ?? d.updatedAt).toLocaleDateString()}
+                          <span title={formatDateTime(d.deletedAt ?? d.updatedAt)}>
+                            {t("Deleted {date}", { date: formatDate(d.deletedAt ?? d.updatedAt) })}
                           </span>
                           <span classList={{ "warn-text": left() <= 3 }}>
-                            {left() === 0 ? "Removed today" : left() === 1 ? "1 day left" : `${left()} days left`}
+                            {left() === 0 ? t("Removed today") : left() === 1 ? t("1 day left") : t("{n} days left", { n: left() })}
                           </span>
                         </div>
                       </div>
-                      <button type="button" class="secondary" aria-label={`Restore ${d.title}`} onClick={() => restore(d.id, d.title)}>
-                        Restore
+                      <button type="button" class="secondary" aria-label={t("Restore {title}", { title: d.title })} onClick={() => restore(d.id, d.title)}>
+                        {t("Restore")}
                       </button>
                     </li>
                   );

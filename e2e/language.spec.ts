@@ -1,5 +1,5 @@
 // The interface in Traditional Chinese: chosen in Settings, applied at once, kept after a reload,
-// with dates written the Taiwanese way; the browser's own language when the setting is "auto".
+// on Settings, the documents list and the trash, with dates written the Taiwanese way; the browser's own language when the setting is "auto".
 import { expect, test } from "@playwright/test";
 import { signInOnce } from "./sign-in-once.ts";
 
@@ -18,6 +18,12 @@ test("choose 繁體中文 in Settings; the pages follow, after a reload too", as
     await expect(page.getByRole("heading", { name: "你登入的地方" })).toBeVisible();
     // a session's time in the Taiwanese form: 2026年12月1日 …
     await expect(page.getByTestId("sessions").locator("li[data-current=yes]")).toContainText(/登入於 \d{4}年\d{1,2}月\d{1,2}日/);
+    // the documents list and the trash too
+    await page.getByRole("link", { name: "文件" }).click();
+    await expect(page.getByRole("heading", { name: "文件", level: 1 })).toBeVisible();
+    await expect(page.getByLabel("搜尋文件")).toBeVisible();
+    await page.getByRole("link", { name: "垃圾桶" }).click();
+    await expect(page.getByRole("heading", { name: "垃圾桶", level: 1 })).toBeVisible();
   } finally {
     await page.request.patch("/api/v1/users/me/settings", { data: { language: "auto" } });
   }
