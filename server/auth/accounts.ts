@@ -132,9 +132,13 @@ export class Accounts {
     const r = checkRole(role);
     const pw = checkPasswordPolicy(password);
     if (this.users.byUsername(name)) throw conflict(`user ${name} already exists`);
+    return this.insertUser(name, await hashPassword(pw), r);
+  }
+
+  private insertUser(name: string, passwordHash: string, role: Role): UserRow {
     const id = newId();
     try {
-      this.users.insert({ id, username: name, passwordHash: await hashPassword(pw), role: r });
+      this.users.insert({ id, username: name, passwordHash, role });
     } catch (e) {
       if (String(e).includes("UNIQUE")) throw conflict(`user ${name} already exists`);
       throw e;
@@ -150,14 +154,7 @@ export class Accounts {
     const name = checkUsername(username);
     const r = checkRole(role);
     if (this.users.byUsername(name)) throw conflict(`user ${name} already exists`);
-    const id = newId();
-    try {
-      this.users.insert({ id, username: name, passwordHash: NO_PASSWORD, role: r });
-    } catch (e) {
-      if (String(e).includes("UNIQUE")) throw conflict(`user ${name} already exists`);
-      throw e;
-    }
-    return this.users.byId(id)!;
+    return this.insertUser(name, NO_PASSWORD, r);
   }
 
   /**

@@ -238,11 +238,7 @@ export class SsoSignIn {
   }
 }
 
-/** The Set-Cookie of a started sign-in's state: sent back only to the callback, for 10 minutes. */
+/** The Set-Cookie of a started sign-in's state: sent back only to the callback, for 10 minutes ("" clears it). */
 export function ssoStateCookie(state: string, secure: boolean): string {
-  return `${SSO_STATE_COOKIE}=${state}; Path=/api/v1/auth/sso; HttpOnly; SameSite=Lax; Max-Age=${PENDING_TTL_MS / 1000}${secure ? "; Secure" : ""}`;
-}
-
-export function clearSsoStateCookie(secure: boolean): string {
-  return `${SSO_STATE_COOKIE}=; Path=/api/v1/auth/sso; HttpOnly; SameSite=Lax; Max-Age=0${secure ? "; Secure" : ""}`;
+  return `${SSO_STATE_COOKIE}=${state}; Path=/api/v1/auth/sso; HttpOnly; SameSite=Lax; Max-Age=${state ? PENDING_TTL_MS / 1000 : 0}${secure ? "; Secure" : ""}`;
 }

@@ -103,8 +103,7 @@ export function registerAdminRoutes(r: Router, d: AdminRouteDeps): void {
     const name = c.params.username!;
     if (name === admin.username) throw invalid("you cannot delete your own account here");
     const to = c.query.transferTo;
-    const r2 = await d.audit.around({ user: admin, address: c.ip }, { action: "user.delete", target: name, detail: { transferTo: to ?? null } }, () => d.accounts.delete(name, to), (x) => ({ transferred: x.transferred }));
-    return r2;
+    return d.audit.around({ user: admin, address: c.ip }, { action: "user.delete", target: name, detail: { transferTo: to ?? null } }, () => d.accounts.delete(name, to), (x) => ({ transferred: x.transferred }));
   });
 
   r.get("/api/v1/admin/status", "The server: version, uptime, sandbox and its limits, database size, open documents, kernels and terminals (admins)", "admin", async () => {

@@ -1,7 +1,7 @@
 // Single sign-on routes: the browser is sent to the provider and comes back to the callback, which
 // signs it in with the usual session cookie. Failures land on the sign-in page with a message.
 import type { AuditLog } from "../auth/audit-log.ts";
-import { clearSsoStateCookie, SSO_STATE_COOKIE, SsoError, ssoStateCookie, type SsoSignIn } from "../auth/oidc.ts";
+import { SSO_STATE_COOKIE, SsoError, ssoStateCookie, type SsoSignIn } from "../auth/oidc.ts";
 import type { SessionManager } from "../auth/sessions.ts";
 import { AppError } from "../errors.ts";
 import { parseCookies, sessionCookie } from "./http-app.ts";
@@ -30,7 +30,7 @@ export function registerSsoRoutes(r: Router, d: { sso: SsoSignIn; sessions: Sess
   });
 
   r.get(SSO_CALLBACK, "Where the single sign-on provider sends the browser back; signs it in", "none", async (c) => {
-    c.setCookie(clearSsoStateCookie(d.https));
+    c.setCookie(ssoStateCookie("", d.https));
     const cookieState = parseCookies(c.request.headers.get("cookie")).get(SSO_STATE_COOKIE) ?? null;
     try {
       const done = await d.sso.finish(c.url, callbackUrl(c), cookieState);

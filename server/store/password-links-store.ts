@@ -26,13 +26,10 @@ export class PasswordLinksStore {
 
   /** The user a live link belongs to, taking the link (it works once); null when unknown or expired. */
   take(secret: string): string | null {
-    if (!/^[a-z2-7]{16,64}$/.test(secret)) return null;
-    const id = hashSecret(secret);
     return this.db.transaction(() => {
-      const row = this.db.query<{ userId: string; expiresAt: number }, [string]>("SELECT user_id AS userId, expires_at AS expiresAt FROM password_links WHERE id = ?").get(id);
-      if (!row) return null;
-      this.db.query("DELETE FROM password_links WHERE id = ?").run(id);
-      return row.expiresAt > this.now() ? row.userId : null;
+      const userId = this.peek(secret);
+      if (/^[a-z2-7]{16,64}$/.test(secret)) this.db.query("DELETE FROM password_links WHERE id = ?").run(hashSecret(secret));
+      return userId;
     })();
   }
 
