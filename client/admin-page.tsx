@@ -6,6 +6,7 @@ import type { AuditRecordJson, UserJson } from "../protocol/api-types.ts";
 import { api } from "./api.ts";
 import { errorMessage } from "./load-failed.tsx";
 import { showToast } from "./toast.tsx";
+import { formatDateTime, formatNumber, t } from "./i18n.ts";
 
 interface AdminUser extends UserJson {
   hasPassword: boolean;
@@ -23,8 +24,23 @@ interface Status {
   terminals: number;
 }
 
-const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(1)} MiB` : `${(n / 1024 ** 3).toFixed(2)} GiB`);
-const duration = (s: number) => (s < 3600 ? `${Math.floor(s / 60)} min` : s < 86400 ? `${(s / 3600).toFixed(1)} h` : `${(s / 86400).toFixed(1)} days`);
+/** A number rounded to `digits` decimals, written as the current language writes numbers. */
+const num = (n: number, digits = 0) => formatNumber(Math.round(n * 10 ** digits) / 10 ** digits);
+const bytes = (n: number) =>
+  n < 1024
+    ? t("{n} B", { n: num(n) })
+    : n < 1024 ** 2
+      ? t("{n} KiB", { n: num(n / 1024, 1) })
+      : n < 1024 ** 3
+        ? t("{n} MiB", { n: num(n / 1024 ** 2, 1) })
+        : t("{n} GiB", { n: num(n / 1024 ** 3, 2) });
+const duration = (s: number) =>
+  s < 3600 ? t("{n} min", { n: num(Math.floor(s / 60)) }) : s < 86400 ? t("{n} h", { n: num(s / 3600, 1) }) : t("{n} days", { n: num(s / 86400, 1) });
+
+/** A role's name as shown; the value sent to the server stays "admin", "user" or "viewer". */
+const roleLabel = (role: string) => (role === "admin" ? t("admin") : role === "user" ? t("user") : role === "viewer" ? t("viewer") : role);
+/** An audit outcome as shown; the filter sends the value itself. */
+const outcomeLabel = (outcome: string) => (outcome === "ok" ? t("ok") : outcome === "failed" ? t("failed") : outcome === "denied" ? t("denied") : outcome);
 
 function Alert(props: { text: string | null }) {
   return (
@@ -36,20 +52,32 @@ function Alert(props: { text: string | null }) {
   );
 }
 
+/** A one-time set-password link for an account: a new account's, or a reset. */
+interface OneTimeLink {
+  kind: "new" | "reset";
+  username: string;
+  url: string;
+}
+
 /** Shows a one-time link with a copy button until it is dismissed. */
-function LinkNotice(props: { link: { text: string; url: string } | null; onClose: () => void }) {
+function LinkNotice(props: { link: OneTimeLink | null; onClose: () => void }) {
   return (
     <Show when={props.link}>
       {(l) => (
         <div class="notice token-secret" role="status" data-testid="one-time-link">
-          <strong>{l().text}</strong> It works once, for 7 days.
+          <strong>
+            {l().kind === "new"
+              ? t("Send {username} this link to set a password.", { username: l().username })
+              : t("Send {username} this link to set a new password; using it signs them out everywhere.", { username: l().username })}
+          </strong>{" "}
+          {t("It works once, for 7 days.")}
           <div class="token-copy">
-            <input readOnly value={l().url} aria-label="One-time link" onFocus={(e) => e.currentTarget.select()} />
-            <button type="button" class="secondary" onClick={() => void navigator.clipboard?.writeText(l().url).then(() => showToast({ message: "Link copied" }), () => undefined)}>
-              Copy
+            <input readOnly value={l().url} aria-label={t("One-time link")} onFocus={(e) => e.currentTarget.select()} />
+            <button type="button" class="secondary" onClick={() => void navigator.clipboard?.writeText(l().url).then(() => showToast({ message: t("Link copied") }), () => undefined)}>
+              {t("Copy")}
             </button>
             <button type="button" class="secondary" onClick={props.onClose}>
-              Done
+              {t("Done")}
             </button>
           </div>
         </div>
@@ -64,7 +92,7 @@ function Users() {
   const [role, setRole] = createSignal("user");
   const [sso, setSso] = createSignal(false);
   const [error, setError] = createSignal<string | null>(null);
-  const [link, setLink] = createSignal<{ text: string; url: string } | null>(null);
+  const [link, setLink] = createSignal<OneTimeLink | null>(null);
 
   const act = async (what: () => Promise<unknown>, done: string) => {
     try {
@@ -80,8 +108,8 @@ function Users() {
     setError(null);
     try {
       const r = await api<{ user: UserJson; link: string | null }>("POST", "/api/v1/admin/users", { username: name().trim(), role: role(), sso: sso() });
-      setLink(r.link ? { text: `Send ${r.user.username} this link to set a password.`, url: r.link } : null);
-      if (!r.link) showToast({ message: `Created ${r.user.username}: the first single sign-on as ${r.user.username} links to it` });
+      setLink(r.link ? { kind: "new", username: r.user.username, url: r.link } : null);
+      if (!r.link) showToast({ message: t("Created {username}: the first single sign-on as {username} links to it", { username: r.user.username }) });
       setName("");
       refetch();
     } catch (err) {
@@ -91,32 +119,32 @@ function Users() {
   const resetLink = async (u: AdminUser) => {
     try {
       const r = await api<{ link: string }>("POST", `/api/v1/admin/users/${encodeURIComponent(u.username)}/password-link`);
-      setLink({ text: `Send ${u.username} this link to set a new password; using it signs them out everywhere.`, url: r.link });
+      setLink({ kind: "reset", username: u.username, url: r.link });
     } catch (e) {
       showToast({ message: errorMessage(e) });
     }
   };
   const remove = (u: AdminUser) => {
-    const to = u.usage.documents > 0 ? prompt(`${u.username} owns ${u.usage.documents} document(s). Give them to which user?`) : "";
+    const to = u.usage.documents > 0 ? prompt(t("{username} owns {n} document(s). Give them to which user?", { username: u.username, n: formatNumber(u.usage.documents) })) : "";
     if (to === null) return;
-    if (!confirm(`Delete the account ${u.username}?`)) return;
-    void act(() => api("DELETE", `/api/v1/admin/users/${encodeURIComponent(u.username)}${to ? `?transferTo=${encodeURIComponent(to)}` : ""}`), `Deleted ${u.username}`);
+    if (!confirm(t("Delete the account {username}?", { username: u.username }))) return;
+    void act(() => api("DELETE", `/api/v1/admin/users/${encodeURIComponent(u.username)}${to ? `?transferTo=${encodeURIComponent(to)}` : ""}`), t("Deleted {username}", { username: u.username }));
   };
 
   return (
     <section class="settings-section card" aria-labelledby="users-title">
-      <h2 id="users-title">Accounts</h2>
-      <form class="token-form" onSubmit={add} aria-label="Add an account">
-        <input aria-label="New username" placeholder="username" required value={name()} onInput={(e) => setName(e.currentTarget.value)} />
-        <select aria-label="Role of the new account" value={role()} onChange={(e) => setRole(e.currentTarget.value)}>
-          <option value="user">user</option>
-          <option value="viewer">viewer</option>
-          <option value="admin">admin</option>
+      <h2 id="users-title">{t("Accounts")}</h2>
+      <form class="token-form" onSubmit={add} aria-label={t("Add an account")}>
+        <input aria-label={t("New username")} placeholder={t("username")} required value={name()} onInput={(e) => setName(e.currentTarget.value)} />
+        <select aria-label={t("Role of the new account")} value={role()} onChange={(e) => setRole(e.currentTarget.value)}>
+          <option value="user">{roleLabel("user")}</option>
+          <option value="viewer">{roleLabel("viewer")}</option>
+          <option value="admin">{roleLabel("admin")}</option>
         </select>
         <label class="inline">
-          <input type="checkbox" checked={sso()} onChange={(e) => setSso(e.currentTarget.checked)} /> single sign-on only
+          <input type="checkbox" checked={sso()} onChange={(e) => setSso(e.currentTarget.checked)} /> {t("single sign-on only")}
         </label>
-        <button type="submit">Add account</button>
+        <button type="submit">{t("Add account")}</button>
       </form>
       <Alert text={error()} />
       <LinkNotice link={link()} onClose={() => setLink(null)} />
@@ -124,13 +152,13 @@ function Users() {
         <table class="admin-table" data-testid="admin-users">
           <thead>
             <tr>
-              <th>User</th>
-              <th>Role</th>
-              <th>Documents</th>
-              <th>Files</th>
-              <th>Runs today</th>
-              <th>Kernels</th>
-              <th>Terminals</th>
+              <th>{t("User")}</th>
+              <th>{t("Role")}</th>
+              <th>{t("Documents")}</th>
+              <th>{t("Files")}</th>
+              <th>{t("Runs today")}</th>
+              <th>{t("Kernels")}</th>
+              <th>{t("Terminals")}</th>
               <th />
             </tr>
           </thead>
@@ -140,30 +168,30 @@ function Users() {
                 <tr data-user={u.username} classList={{ disabled: u.disabled }}>
                   <td>
                     {u.username}
-                    {u.disabled ? <span class="badge">disabled</span> : null}
-                    {u.hasPassword ? null : <span class="badge">single sign-on</span>}
+                    {u.disabled ? <span class="badge">{t("disabled")}</span> : null}
+                    {u.hasPassword ? null : <span class="badge">{t("single sign-on")}</span>}
                   </td>
                   <td>
-                    <select aria-label={`Role of ${u.username}`} value={u.role} onChange={(e) => void act(() => api("PATCH", `/api/v1/admin/users/${encodeURIComponent(u.username)}`, { role: e.currentTarget.value }), `${u.username} is now ${e.currentTarget.value}`)}>
-                      <option value="admin">admin</option>
-                      <option value="user">user</option>
-                      <option value="viewer">viewer</option>
+                    <select aria-label={t("Role of {username}", { username: u.username })} value={u.role} onChange={(e) => void act(() => api("PATCH", `/api/v1/admin/users/${encodeURIComponent(u.username)}`, { role: e.currentTarget.value }), t("{username} is now {role}", { username: u.username, role: roleLabel(e.currentTarget.value) }))}>
+                      <option value="admin">{roleLabel("admin")}</option>
+                      <option value="user">{roleLabel("user")}</option>
+                      <option value="viewer">{roleLabel("viewer")}</option>
                     </select>
                   </td>
-                  <td>{u.usage.documents}</td>
+                  <td>{formatNumber(u.usage.documents)}</td>
                   <td>{bytes(u.usage.storageBytes)}</td>
-                  <td>{u.usage.executionsToday}</td>
-                  <td>{u.usage.kernels}</td>
-                  <td>{u.usage.terminals}</td>
+                  <td>{formatNumber(u.usage.executionsToday)}</td>
+                  <td>{formatNumber(u.usage.kernels)}</td>
+                  <td>{formatNumber(u.usage.terminals)}</td>
                   <td class="row-buttons">
-                    <button type="button" class="secondary" onClick={() => void act(() => api("PATCH", `/api/v1/admin/users/${encodeURIComponent(u.username)}`, { disabled: !u.disabled }), `${u.username} ${u.disabled ? "enabled" : "disabled"}`)}>
-                      {u.disabled ? "Enable" : "Disable"}
+                    <button type="button" class="secondary" onClick={() => void act(() => api("PATCH", `/api/v1/admin/users/${encodeURIComponent(u.username)}`, { disabled: !u.disabled }), (u.disabled ? t("{username} enabled", { username: u.username }) : t("{username} disabled", { username: u.username })))}>
+                      {u.disabled ? t("Enable") : t("Disable")}
                     </button>
                     <button type="button" class="secondary" onClick={() => void resetLink(u)}>
-                      Reset link
+                      {t("Reset link")}
                     </button>
                     <button type="button" class="danger" onClick={() => remove(u)}>
-                      Delete
+                      {t("Delete")}
                     </button>
                   </td>
                 </tr>
@@ -180,31 +208,42 @@ function ServerStatus() {
   const [status] = createResource(() => api<Status>("GET", "/api/v1/admin/status"));
   return (
     <section class="settings-section card" aria-labelledby="status-title">
-      <h2 id="status-title">Server</h2>
-      <Show when={status()} fallback={<p class="muted">{status.error ? errorMessage(status.error) : "Loading…"}</p>}>
+      <h2 id="status-title">{t("Server")}</h2>
+      <Show when={status()} fallback={<p class="muted">{status.error ? errorMessage(status.error) : t("Loading…")}</p>}>
         {(s) => (
           <dl class="status-list" data-testid="server-status">
-            <dt>Version</dt>
+            <dt>{t("Version")}</dt>
             <dd>{s().version}</dd>
-            <dt>Up for</dt>
+            <dt>{t("Up for")}</dt>
             <dd>{duration(s().uptimeSeconds)}</dd>
-            <dt>Sandbox</dt>
-            <dd>{s().sandbox ? (s().sandbox!.refusal ?? s().sandbox!.backend) : "not checked"}</dd>
+            <dt>{t("Sandbox")}</dt>
+            <dd>{s().sandbox ? (s().sandbox!.refusal ?? s().sandbox!.backend) : t("not checked")}</dd>
             <Show when={s().sandbox}>
               {(sb) => (
                 <>
-                  <dt>Limits per block</dt>
+                  <dt>{t("Limits per block")}</dt>
                   <dd>
-                    {sb().limits.wallTimeMs / 1000} s wall, {sb().limits.cpuSeconds} s CPU, {bytes(sb().limits.memoryBytes)} memory, {sb().limits.maxProcesses} processes, {bytes(sb().limits.maxOutputBytesPerBlock)} output
+                    {t("{wall} s wall, {cpu} s CPU, {memory} memory, {processes} processes, {output} output", {
+                      wall: formatNumber(sb().limits.wallTimeMs / 1000),
+                      cpu: formatNumber(sb().limits.cpuSeconds),
+                      memory: bytes(sb().limits.memoryBytes),
+                      processes: formatNumber(sb().limits.maxProcesses),
+                      output: bytes(sb().limits.maxOutputBytesPerBlock),
+                    })}
                   </dd>
                 </>
               )}
             </Show>
-            <dt>Database</dt>
+            <dt>{t("Database")}</dt>
             <dd>{bytes(s().database.bytes)}</dd>
-            <dt>Now</dt>
+            <dt>{t("Now")}</dt>
             <dd>
-              {s().users} accounts, {s().openDocuments} documents open, {s().kernels} kernels, {s().terminals} terminals
+              {t("{users} accounts, {documents} documents open, {kernels} kernels, {terminals} terminals", {
+                users: formatNumber(s().users),
+                documents: formatNumber(s().openDocuments),
+                kernels: formatNumber(s().kernels),
+                terminals: formatNumber(s().terminals),
+              })}
             </dd>
           </dl>
         )}
@@ -244,48 +283,48 @@ function AuditLog() {
 
   return (
     <section class="settings-section card" aria-labelledby="audit-title">
-      <h2 id="audit-title">Audit log</h2>
+      <h2 id="audit-title">{t("Audit log")}</h2>
       <form
         class="token-form"
-        aria-label="Filter the audit log"
+        aria-label={t("Filter the audit log")}
         onSubmit={(e) => {
           e.preventDefault();
           void load();
         }}
       >
-        <input aria-label="User" placeholder="user" value={user()} onInput={(e) => setUser(e.currentTarget.value)} />
-        <select aria-label="Action" value={action()} onChange={(e) => setAction(e.currentTarget.value)}>
-          <For each={ACTIONS}>{(a) => <option value={a}>{a === "" ? "any action" : a.endsWith(".") ? `${a}…` : a}</option>}</For>
+        <input aria-label={t("User")} placeholder={t("user")} value={user()} onInput={(e) => setUser(e.currentTarget.value)} />
+        <select aria-label={t("Action")} value={action()} onChange={(e) => setAction(e.currentTarget.value)}>
+          <For each={ACTIONS}>{(a) => <option value={a}>{a === "" ? t("any action") : a.endsWith(".") ? `${a}…` : a}</option>}</For>
         </select>
-        <select aria-label="Outcome" value={outcome()} onChange={(e) => setOutcome(e.currentTarget.value)}>
-          <option value="">any outcome</option>
-          <option value="ok">ok</option>
-          <option value="failed">failed</option>
-          <option value="denied">denied</option>
+        <select aria-label={t("Outcome")} value={outcome()} onChange={(e) => setOutcome(e.currentTarget.value)}>
+          <option value="">{t("any outcome")}</option>
+          <option value="ok">{outcomeLabel("ok")}</option>
+          <option value="failed">{outcomeLabel("failed")}</option>
+          <option value="denied">{outcomeLabel("denied")}</option>
         </select>
-        <input type="date" aria-label="Since" value={since()} onInput={(e) => setSince(e.currentTarget.value)} />
-        <button type="submit">Filter</button>
+        <input type="date" aria-label={t("Since")} value={since()} onInput={(e) => setSince(e.currentTarget.value)} />
+        <button type="submit">{t("Filter")}</button>
       </form>
       <Alert text={error()} />
       <div class="table-scroll">
         <table class="admin-table" data-testid="audit-log">
           <thead>
             <tr>
-              <th>Time</th>
-              <th>Outcome</th>
-              <th>Action</th>
-              <th>Who</th>
-              <th>From</th>
-              <th>Target</th>
-              <th>Detail</th>
+              <th>{t("Time")}</th>
+              <th>{t("Outcome")}</th>
+              <th>{t("Action")}</th>
+              <th>{t("Who")}</th>
+              <th>{t("From")}</th>
+              <th>{t("Target")}</th>
+              <th>{t("Detail")}</th>
             </tr>
           </thead>
           <tbody>
             <For each={records()}>
               {(r) => (
                 <tr data-action={r.action} data-outcome={r.outcome}>
-                  <td>{new Date(r.at).toLocaleString()}</td>
-                  <td>{r.outcome}</td>
+                  <td title={r.at}>{formatDateTime(r.at)}</td>
+                  <td>{outcomeLabel(r.outcome)}</td>
                   <td>{r.action}</td>
                   <td>{r.actor?.username ?? "—"}</td>
                   <td>{r.address ?? "—"}</td>
@@ -298,11 +337,11 @@ function AuditLog() {
         </table>
       </div>
       <Show when={records().length === 0 && !error()}>
-        <p class="muted">No records match.</p>
+        <p class="muted">{t("No records match.")}</p>
       </Show>
       <Show when={next()}>
         <button type="button" class="secondary" onClick={() => void load(next()!)}>
-          Older
+          {t("Older")}
         </button>
       </Show>
     </section>
@@ -313,7 +352,7 @@ export function AdminPage() {
   return (
     <main class="page settings-page">
       <div class="toolbar">
-        <h1>Admin</h1>
+        <h1>{t("Admin")}</h1>
       </div>
       <Users />
       <ServerStatus />

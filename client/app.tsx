@@ -15,6 +15,7 @@ import { TopBar } from "./top-bar.tsx";
 import { AdminPage } from "./admin-page.tsx";
 import { SetPasswordPage } from "./set-password-page.tsx";
 import { Toasts } from "./toast.tsx";
+import { t } from "./i18n.ts";
 
 interface Status {
   user: UserJson | null;
@@ -44,7 +45,7 @@ export function App() {
     <Switch>
       <Match when={status.loading}>
         <main class="center" aria-busy="true">
-          <p class="muted">Loading…</p>
+          <p class="muted">{t("Loading…")}</p>
         </main>
       </Match>
       <Match when={status.error}>
@@ -52,7 +53,7 @@ export function App() {
           <p role="alert" class="error">
             {String((status.error as Error)?.message ?? status.error)}
           </p>
-          <button onClick={() => refetch()}>Try again</button>
+          <button onClick={() => refetch()}>{t("Try again")}</button>
         </main>
       </Match>
       <Match when={status()}>
@@ -67,7 +68,7 @@ export function App() {
               <Route path="/set-password" component={() => <SetPasswordPage />} />
               <Route path="/d/:id" component={() => <RequireUser bare><EditorPage /></RequireUser>} />
               <Route path="/p/:slug" component={() => <PublicPage />} />
-              <Route path="*" component={() => <main class="center"><h1>Not found</h1><a href="/">Back to your documents</a></main>} />
+              <Route path="*" component={() => <main class="center"><h1>{t("Not found")}</h1><a href="/">{t("Back to your documents")}</a></main>} />
             </Router>
             <Toasts />
           </SessionProvider>

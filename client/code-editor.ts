@@ -20,6 +20,7 @@ import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
 import type { SettingsJson } from "../protocol/api-types.ts";
 import { pymdHighlighting, pymdLanguage } from "./pymd-language.ts";
 import { outputWidgets, setOutputs, type BlockOutput } from "./output-widgets.ts";
+import { t } from "./i18n.ts";
 
 export interface CodeEditorOptions {
   doc: string;
@@ -40,6 +41,7 @@ export interface CodeEditor {
   /** The whole text, copied once per change however often it is asked for. */
   text(): string;
   cursorLine(): number;
+  /** Applies the settings, and the current language to the editor's own labels. */
   applySettings(s: SettingsJson): void;
   setReadOnly(readOnly: boolean): void;
   /** Replaces the extensions given at creation (the collaboration binding, when live editing stops). */
@@ -61,11 +63,14 @@ function settingsExtensions(s: SettingsJson): Extension[] {
 }
 
 const readOnlyExtensions = (ro: boolean): Extension => [EditorState.readOnly.of(ro), EditorView.editable.of(!ro)];
+/** The words of the editor itself, in the current language (reapplied with the settings). */
+const labelExtensions = (): Extension => EditorView.contentAttributes.of({ "aria-label": t("PyMD source") });
 
 export function createCodeEditor(parent: HTMLElement, o: CodeEditorOptions): CodeEditor {
   const settings = new Compartment();
   const readOnly = new Compartment();
   const extra = new Compartment();
+  const labels = new Compartment();
   const notebookKeys = keymap.of([
     { key: "Mod-s", preventDefault: true, run: () => (o.onSave(), true) },
     { key: "Mod-Enter", preventDefault: true, run: () => (o.onRunBlock(), true) },
@@ -96,7 +101,8 @@ export function createCodeEditor(parent: HTMLElement, o: CodeEditorOptions): Cod
         extra.of(o.extensions ?? []),
         settings.of(settingsExtensions(o.settings)),
         readOnly.of(readOnlyExtensions(o.readOnly)),
-        EditorView.contentAttributes.of({ "aria-label": "PyMD source", "data-testid": "editor-content" }),
+        labels.of(labelExtensions()),
+        EditorView.contentAttributes.of({ "data-testid": "editor-content" }),
         EditorView.updateListener.of((u) => {
           if (u.docChanged) o.onChange(u);
         }),
@@ -118,7 +124,7 @@ export function createCodeEditor(parent: HTMLElement, o: CodeEditorOptions): Cod
       return copied.text;
     },
     cursorLine: () => view.state.doc.lineAt(view.state.selection.main.head).number,
-    applySettings: (s) => view.dispatch({ effects: settings.reconfigure(settingsExtensions(s)) }),
+    applySettings: (s) => view.dispatch({ effects: [settings.reconfigure(settingsExtensions(s)), labels.reconfigure(labelExtensions())] }),
     setReadOnly: (ro) => view.dispatch({ effects: readOnly.reconfigure(readOnlyExtensions(ro)) }),
     setExtensions: (ext) => view.dispatch({ effects: extra.reconfigure(ext) }),
     revealLine(line) {

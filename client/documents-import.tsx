@@ -2,6 +2,7 @@
 // per file (uploading, imported with a link to the new document, or why it failed).
 import { createSignal, For, Show } from "solid-js";
 import type { ApiErrorJson, DocumentJson } from "../protocol/api-types.ts";
+import { formatNumber, t } from "./i18n.ts";
 
 const MAX_BYTES = 5 * 1024 * 1024;
 const ACCEPTED = /\.(pymd|py|md|txt|ipynb|zip)$/i;
@@ -30,10 +31,10 @@ async function upload(file: File): Promise<DocumentJson> {
         })
       : await fetch("/api/v1/documents/import", { method: "POST", credentials: "same-origin", body: form });
   } catch {
-    throw new Error("the server cannot be reached");
+    throw new Error(t("the server cannot be reached"));
   }
   const data = (await res.json().catch(() => null)) as unknown;
-  if (!res.ok) throw new Error((data as ApiErrorJson | null)?.error?.message ?? `request failed (${res.status})`);
+  if (!res.ok) throw new Error((data as ApiErrorJson | null)?.error?.message ?? t("request failed ({status})", { status: res.status }));
   return data as DocumentJson;
 }
 
@@ -50,8 +51,8 @@ export function createImporter(onImported: () => void) {
     await Promise.all(
       batch.map(async ({ file, item }) => {
         // Checked here too so an obviously wrong file fails at once, without a round trip.
-        if (!ACCEPTED.test(file.name)) return update(item.key, { state: "error", error: "not a .pymd, .ipynb or .zip file" });
-        if (file.size > MAX_BYTES && !/\.zip$/i.test(file.name)) return update(item.key, { state: "error", error: "larger than 5 MB" });
+        if (!ACCEPTED.test(file.name)) return update(item.key, { state: "error", error: t("not a .pymd, .ipynb or .zip file") });
+        if (file.size > MAX_BYTES && !/\.zip$/i.test(file.name)) return update(item.key, { state: "error", error: t("larger than {n} MB", { n: formatNumber(MAX_BYTES / 1024 / 1024) }) });
         try {
           const doc = await upload(file);
           imported++;
@@ -81,19 +82,25 @@ export function ImportButton(props: { onFiles: (files: File[]) => void }) {
           props.onFiles(files);
         }}
       />
-      <span aria-hidden="true">⤒</span> Import .pymd / .ipynb
+      <span aria-hidden="true">⤒</span> {t("Import .pymd / .ipynb")}
     </label>
   );
+}
+
+/** The text before and after `{name}` in a translated sentence, to put an element in its place. */
+function aroundPlaceholder(text: string, name: string): [string, string] {
+  const at = text.indexOf(`{${name}}`);
+  return at < 0 ? [text, ""] : [text.slice(0, at), text.slice(at + name.length + 2)];
 }
 
 export function ImportStatus(props: { items: ImportItem[]; onClear: () => void }) {
   return (
     <Show when={props.items.length > 0}>
-      <section class="import-status card" aria-label="Imports">
+      <section class="import-status card" aria-label={t("Imports")}>
         <div class="import-head">
-          <h2>Imports</h2>
+          <h2>{t("Imports")}</h2>
           <button type="button" class="secondary small-button" onClick={() => props.onClear()}>
-            Clear
+            {t("Clear")}
           </button>
         </div>
         <ul aria-live="polite">
@@ -103,16 +110,24 @@ export function ImportStatus(props: { items: ImportItem[]; onClear: () => void }
                 <span class="import-name">{i.name}</span>
                 <Show when={i.state === "uploading"}>
                   <span class="muted">
-                    <span class="spinner" aria-hidden="true" /> Uploading…
+                    <span class="spinner" aria-hidden="true" /> {t("Uploading…")}
                   </span>
                 </Show>
                 <Show when={i.state === "done" && i.doc}>
-                  <span>
-                    ✓ Imported as <a href={`/d/${i.doc!.id}`}>{i.doc!.title}</a>
-                  </span>
+                  {(doc) => {
+                    // the sentence in the current language, with the title as a link where {title} stands
+                    const parts = () => aroundPlaceholder(t("Imported as {title}"), "title");
+                    return (
+                      <span>
+                        ✓ {parts()[0]}
+                        <a href={`/d/${doc().id}`}>{doc().title}</a>
+                        {parts()[1]}
+                      </span>
+                    );
+                  }}
                 </Show>
                 <Show when={i.state === "error"}>
-                  <span class="error">✗ Failed: {i.error}</span>
+                  <span class="error">✗ {t("Failed: {error}", { error: i.error ?? "" })}</span>
                 </Show>
               </li>
             )}

@@ -1,5 +1,6 @@
 // One document in the list: title, role, dates, tags, and its actions (open, rename, tags,
 // duplicate, download, trash) with inline editors for the title and the tags.
+import { canEdit as canEditRole } from "../protocol/api-types.ts";
 import { createSignal, For, Match, Show, Switch } from "solid-js";
 import { useNavigate } from "@solidjs/router";
 import type { DocumentJson, DocumentSummaryJson } from "../protocol/api-types.ts";
@@ -59,7 +60,7 @@ export function DocumentRow(props: {
   const [error, setError] = createSignal<string | null>(null);
   let titleLink: HTMLAnchorElement | undefined;
   const d = () => props.doc;
-  const canEdit = () => d().role !== "viewer";
+  const canEdit = () => canEditRole(d().role);
   const isOwner = () => d().role === "owner";
 
   const backToView = () => {

@@ -12,7 +12,7 @@ import { api, ApiError } from "./api.ts";
 import { useSession } from "./session.tsx";
 import { notebookSocket } from "./notebook-socket.ts";
 import { createCodeEditor, type CodeEditor } from "./code-editor.ts";
-import { PreviewPane, staleOf, type LiveCell } from "./preview-pane.tsx";
+import { PreviewPane, staleOf, withParts, type LiveCell } from "./preview-pane.tsx";
 import { cellLabel, kernelLabel } from "./cell-label.ts";
 import { ShareDialog } from "./share-dialog.tsx";
 import { HistoryPanel } from "./history-panel.tsx";
@@ -24,6 +24,7 @@ import { CollabDocument, type RemotePresence } from "./collab-document.ts";
 import { collabExtension } from "./collab-codemirror.ts";
 import { minimalChange } from "./collab-text-changes.ts";
 import { TerminalPanel, terminalAllowed } from "./terminal-panel.tsx";
+import { language, t } from "./i18n.ts";
 
 type ViewMode = "split" | "editor" | "preview";
 type SaveState = "saved" | "unsaved" | "saving" | "offline" | "error";
@@ -222,7 +223,7 @@ export function EditorPage() {
     if (!canRun()) return;
     setNotice(null);
     if (!(await flush())) {
-      setNotice("Save the document before running: the server runs what it has stored.");
+      setNotice(t("Save the document before running: the server runs what it has stored."));
       return;
     }
     let target = block;
@@ -235,13 +236,13 @@ export function EditorPage() {
         return line >= pb.startLine && line <= pb.endLine;
       });
       if (!hit) {
-        setNotice("Put the cursor inside a Python block to run it (Ctrl+Enter), or run all (Ctrl+Shift+Enter).");
+        setNotice(t("Put the cursor inside a Python block to run it (Ctrl+Enter), or run all (Ctrl+Shift+Enter)."));
         return;
       }
       target = hit.id;
     }
     const sent = socket.send(scope === "all" ? { t: "run", doc: id(), scope: "all" } : { t: "run", doc: id(), scope: "blocks", blocks: [target!] });
-    if (!sent) setNotice("You are offline: runs need the server.");
+    if (!sent) setNotice(t("You are offline: runs need the server."));
   };
 
   /** Images pasted or dropped into the source become workspace files and a Markdown image at the cursor. */
@@ -311,11 +312,11 @@ export function EditorPage() {
         // images of workspace files in the preview may have changed (or only now exist): load them again
         for (const img of previewEl?.querySelectorAll<HTMLImageElement>("img[src*='/file?path=']") ?? [])
           img.src = img.getAttribute("src")!.replace(/&v=\d+$/, "") + `&v=${v}`;
-        if (m.skipped.length) setNotice(`Not kept from the workspace: ${m.skipped.join("; ")}`);
+        if (m.skipped.length) setNotice(t("Not kept from the workspace: {files}", { files: m.skipped.join("; ") }));
         return;
       }
       case "execution":
-        setExecutionOff(m.available ? null : (m.reason ?? "no working sandbox on this server"));
+        setExecutionOff(m.available ? null : (m.reason ?? t("no working sandbox on this server")));
         return;
       case "run-finished":
         setRunning(null);
@@ -366,13 +367,13 @@ export function EditorPage() {
   };
 
   const rename = async () => {
-    const t = title().trim();
-    if (!t || t === doc()?.title || !canEdit()) {
+    const next = title().trim();
+    if (!next || next === doc()?.title || !canEdit()) {
       setTitle(doc()?.title ?? "");
       return;
     }
     try {
-      setDoc(await api<DocumentJson>("PATCH", `/api/v1/documents/${id()}`, { title: t }));
+      setDoc(await api<DocumentJson>("PATCH", `/api/v1/documents/${id()}`, { title: next }));
     } catch (e) {
       setNotice(e instanceof Error ? e.message : String(e));
       setTitle(doc()?.title ?? "");
@@ -409,7 +410,7 @@ export function EditorPage() {
     try {
       d = await api<DocumentJson>("GET", `/api/v1/documents/${id()}`);
     } catch (e) {
-      setLoadError(e instanceof ApiError && e.status === 404 ? "This document does not exist, or you do not have access to it." : e instanceof Error ? e.message : String(e));
+      setLoadError(e instanceof ApiError && e.status === 404 ? t("This document does not exist, or you do not have access to it.") : e instanceof Error ? e.message : String(e));
       return;
     }
     setDoc(d);
@@ -443,7 +444,7 @@ export function EditorPage() {
     const draft = loadDraft(d.id);
     if (draft && writable && draft.text !== d.content) {
       editor.view.dispatch({ changes: minimalChange(d.content, draft.text) });
-      setNotice(draft.base === d.updatedAt ? "Restored unsaved changes from this browser." : "Restored unsaved changes from this browser; the document also changed elsewhere since.");
+      setNotice(draft.base === d.updatedAt ? t("Restored unsaved changes from this browser.") : t("Restored unsaved changes from this browser; the document also changed elsewhere since."));
     }
     requestPreview();
     outlineTask.schedule();
@@ -495,7 +496,12 @@ export function EditorPage() {
     showAck();
   });
 
-  createEffect(() => editor?.applySettings(session.settings()));
+  // the settings, and the language of the editor's own labels
+  createEffect(() => {
+    const s = session.settings();
+    language();
+    editor?.applySettings(s);
+  });
   // In the Editor view (no preview beside it) outputs appear under their blocks in the source.
   createEffect(() => {
     const inline = mode() === "editor";
@@ -527,23 +533,33 @@ export function EditorPage() {
     }
   });
 
-  const saveLabel = () =>
-    socket.state() !== "online" && saveState() !== "saving"
-      ? saveState() === "saved"
-        ? "Saved · offline"
-        : "Offline · kept in this browser"
-      : { saved: "Saved", unsaved: "Unsaved changes", saving: "Saving…", offline: "Offline · kept in this browser", error: "Not saved · retrying" }[saveState()];
+  const saveLabel = () => {
+    const state = saveState();
+    if (socket.state() !== "online" && state !== "saving") return state === "saved" ? t("Saved · offline") : t("Offline · kept in this browser");
+    switch (state) {
+      case "saved":
+        return t("Saved");
+      case "unsaved":
+        return t("Unsaved changes");
+      case "saving":
+        return t("Saving…");
+      case "offline":
+        return t("Offline · kept in this browser");
+      case "error":
+        return t("Not saved · retrying");
+    }
+  };
 
   return (
     <div class={`editor-page mode-${mode()}${fullscreen() ? " fullscreen" : ""}`} data-sync={syncMode()}>
-      <Show when={!loadError()} fallback={<main class="center"><p role="alert" class="error">{loadError()}</p><A href="/">Back to your documents</A></main>}>
+      <Show when={!loadError()} fallback={<main class="center"><p role="alert" class="error">{loadError()}</p><A href="/">{t("Back to your documents")}</A></main>}>
         <header class="editor-bar">
-          <A class="brand" href="/" aria-label="All documents">
+          <A class="brand" href="/" aria-label={t("All documents")}>
             pymd
           </A>
           <input
             class="title-input"
-            aria-label="Document title"
+            aria-label={t("Document title")}
             value={title()}
             readOnly={!canEdit()}
             onInput={(e) => setTitle(e.currentTarget.value)}
@@ -551,65 +567,65 @@ export function EditorPage() {
             onKeyDown={(e) => e.key === "Enter" && e.currentTarget.blur()}
           />
           <Show when={doc() && !canEdit()}>
-            <span class="badge" data-testid="read-only">Read only</span>
+            <span class="badge" data-testid="read-only">{t("Read only")}</span>
           </Show>
           <span class="save-state" data-state={saveState()} data-testid="save-state" role="status">
             {saveLabel()}
           </span>
           <span class="spacer" />
-          <div class="segmented" role="group" aria-label="View">
+          <div class="segmented" role="group" aria-label={t("View")}>
             <For each={["editor", "split", "preview"] as ViewMode[]}>
               {(m) => (
                 <button class={mode() === m ? "" : "secondary"} aria-pressed={mode() === m} onClick={() => setMode(m)}>
-                  {m === "editor" ? "Editor" : m === "split" ? "Split" : "Preview"}
+                  {m === "editor" ? t("Editor") : m === "split" ? t("Split") : t("Preview")}
                 </button>
               )}
             </For>
           </div>
           <Show when={canRun()}>
-            <button onClick={() => void run("all")} disabled={running() !== null} title="Restart the kernel and run every block (Ctrl+Shift+Enter)">
-              Run all
+            <button onClick={() => void run("all")} disabled={running() !== null} title={t("Restart the kernel and run every block (Ctrl+Shift+Enter)")}>
+              {t("Run all")}
             </button>
-            <button class="secondary" onClick={() => void run("block")} disabled={running() !== null} title="Run the block under the cursor (Ctrl+Enter)">
-              Run block
+            <button class="secondary" onClick={() => void run("block")} disabled={running() !== null} title={t("Run the block under the cursor (Ctrl+Enter)")}>
+              {t("Run block")}
             </button>
             <Show when={running()}>
-              <button class="danger" onClick={() => socket.send({ t: "interrupt", doc: id() }) && setKernelNote("Interrupting…")}>
-                Interrupt
+              <button class="danger" onClick={() => socket.send({ t: "interrupt", doc: id() }) && setKernelNote(t("Interrupting…"))}>
+                {t("Interrupt")}
               </button>
             </Show>
-            <button class="secondary" onClick={() => socket.send({ t: "restart", doc: id() }) && setKernelNote("Restarting…")} title="Start a fresh Python kernel: variables are cleared">
-              Restart
+            <button class="secondary" onClick={() => socket.send({ t: "restart", doc: id() }) && setKernelNote(t("Restarting…"))} title={t("Start a fresh Python kernel: variables are cleared")}>
+              {t("Restart")}
             </button>
           </Show>
-          <span class="kernel-state" data-testid="kernel-status" data-status={kernel()?.status ?? "unknown"} role="status" title={kernel()?.message ?? "The Python kernel of this document"}>
+          <span class="kernel-state" data-testid="kernel-status" data-status={kernel()?.status ?? "unknown"} role="status" title={kernel()?.message ?? t("The Python kernel of this document")}>
             {kernelLabel(kernel())}
             <Show when={kernel() && kernel()!.counter > 0}> · [{kernel()!.counter}]</Show>
           </span>
           <div class="export-menu">
             <button class="secondary" aria-haspopup="menu" aria-expanded={exportOpen()} onClick={() => setExportOpen(!exportOpen())}>
-              Export
+              {t("Export")}
             </button>
             <Show when={exportOpen()}>
               <div class="export-menu-list" role="menu" onClick={() => setExportOpen(false)}>
                 <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=pymd`} download="">
-                  PyMD source (.pymd)
+                  {t("PyMD source (.pymd)")}
                 </a>
                 <a role="menuitem" href={`/api/v1/documents/${id()}/archive`} download="">
-                  PyMD with its files (.zip)
+                  {t("PyMD with its files (.zip)")}
                 </a>
                 <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=ipynb`} download="">
-                  Jupyter notebook (.ipynb, last outputs)
+                  {t("Jupyter notebook (.ipynb, last outputs)")}
                 </a>
                 <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=html`} download="">
-                  HTML page (last outputs)
+                  {t("HTML page (last outputs)")}
                 </a>
                 <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=md`} download="">
-                  Markdown (last outputs)
+                  {t("Markdown (last outputs)")}
                 </a>
                 <Show when={canRun()}>
                   <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=html&rerun=1`} download="">
-                    HTML page (re-run, then export)
+                    {t("HTML page (re-run, then export)")}
                   </a>
                 </Show>
                 <button
@@ -620,31 +636,31 @@ export function EditorPage() {
                     setTimeout(() => print(), 50);
                   }}
                 >
-                  Print / save as PDF
+                  {t("Print / save as PDF")}
                 </button>
               </div>
             </Show>
           </div>
           <button class="secondary" aria-pressed={filesOpen()} onClick={() => setFilesOpen(!filesOpen())} data-testid="files-button">
-            Files
+            {t("Files")}
           </button>
           <button class="secondary" aria-pressed={historyOpen()} onClick={() => setHistoryOpen(!historyOpen())}>
-            History
+            {t("History")}
           </button>
           <Show when={terminalOk()}>
             <button class="secondary" aria-pressed={terminal() === "shown"} onClick={() => setTerminal(terminal() === "shown" ? "hidden" : "shown")} data-testid="terminal-button">
-              Terminal
+              {t("Terminal")}
             </button>
           </Show>
           <Show when={doc()?.role === "owner"}>
             <button class="secondary" onClick={() => setShareOpen(true)}>
-              Share
+              {t("Share")}
             </button>
           </Show>
-          <button class="secondary" aria-pressed={fullscreen()} onClick={() => setFullscreen(!fullscreen())} title="Fullscreen (Esc leaves)">
-            {fullscreen() ? "Exit fullscreen" : "Fullscreen"}
+          <button class="secondary" aria-pressed={fullscreen()} onClick={() => setFullscreen(!fullscreen())} title={t("Fullscreen (Esc leaves)")}>
+            {fullscreen() ? t("Exit fullscreen") : t("Fullscreen")}
           </button>
-          <span class="people" data-testid="people" aria-label="Who else is here">
+          <span class="people" data-testid="people" aria-label={t("Who else is here")}>
             <For each={people()}>
               {(p) => (
                 <span class="person" style={{ "background-color": p.user.colour }} title={p.user.name && p.user.name !== p.user.username ? `${p.user.name} (${p.user.username})` : p.user.username}>
@@ -653,37 +669,37 @@ export function EditorPage() {
               )}
             </For>
           </span>
-          <span class={`conn conn-${socket.state()}`} data-testid="connection" title="Connection to the server">
-            {socket.state() === "online" ? "● live" : socket.state() === "connecting" ? "○ connecting" : "○ offline"}
+          <span class={`conn conn-${socket.state()}`} data-testid="connection" title={t("Connection to the server")}>
+            {socket.state() === "online" ? `● ${t("live")}` : socket.state() === "connecting" ? `○ ${t("connecting")}` : `○ ${t("offline")}`}
           </span>
         </header>
         <Show when={notice() || kernelNote() || problems().length > 0 || running() || executionOff()}>
           <div class="notices">
             <Show when={executionOff()}>
               <p class="notice execution-off" role="status" data-testid="execution-off">
-                <strong>Code execution is off on this server.</strong> You can write and share notebooks, but blocks cannot run. {executionOff()}
+                <strong>{t("Code execution is off on this server.")}</strong> {t("You can write and share notebooks, but blocks cannot run.")} {executionOff()}
               </p>
             </Show>
             <Show when={running()}>
               <p class="notice" role="status">
-                Running{running()!.by !== "someone" ? ` (started by ${running()!.by})` : ""}…
+                {running()!.by !== "someone" ? t("Running (started by {name})…", { name: running()!.by }) : t("Running…")}
               </p>
             </Show>
             <Show when={kernelNote()}>
               <p class="notice kernel-note" role="status" data-testid="kernel-note">
-                {kernelNote()} <button class="link-button" onClick={() => setKernelNote(null)} aria-label="Dismiss">✕</button>
+                {kernelNote()} <button class="link-button" onClick={() => setKernelNote(null)} aria-label={t("Dismiss")}>✕</button>
               </p>
             </Show>
             <Show when={notice()}>
               <p class="notice" role="alert">
-                {notice()} <button class="link-button" onClick={() => setNotice(null)} aria-label="Dismiss">✕</button>
+                {notice()} <button class="link-button" onClick={() => setNotice(null)} aria-label={t("Dismiss")}>✕</button>
               </p>
             </Show>
             <For each={problems()}>
               {(p) => (
                 <p class="notice problem">
                   <button class="link-button" onClick={() => jumpTo(p.line)}>
-                    Line {p.line}
+                    {t("Line {n}", { n: p.line })}
                   </button>
                   : {p.message}
                 </p>
@@ -693,14 +709,14 @@ export function EditorPage() {
         </Show>
         <div class="editor-body">
           <Show when={outlineOpen() && mode() !== "preview"}>
-            <nav class="outline" aria-label="Outline">
+            <nav class="outline" aria-label={t("Outline")}>
               <div class="outline-head">
-                <strong>Outline</strong>
-                <button class="link-button" onClick={() => setOutlineOpen(false)} aria-label="Hide outline">
+                <strong>{t("Outline")}</strong>
+                <button class="link-button" onClick={() => setOutlineOpen(false)} aria-label={t("Hide outline")}>
                   ✕
                 </button>
               </div>
-              <Show when={outline().length > 0} fallback={<p class="muted small">Headings appear here.</p>}>
+              <Show when={outline().length > 0} fallback={<p class="muted small">{t("Headings appear here.")}</p>}>
                 <ul>
                   <For each={outline()}>
                     {(h) => (
@@ -715,13 +731,17 @@ export function EditorPage() {
               </Show>
               <Show when={outlineState.legacy && outline().length > 0}>
                 <p class="muted small" data-testid="legacy-headings">
-                  Legacy heading mode: this document has no <code># #</code> heading, so short single-<code>#</code> title lines are headings. Add one <code># # Title</code> to switch to plain Markdown.
+                  {withParts(t("Legacy heading mode: this document has no {heading} heading, so short single-{hash} title lines are headings. Add one {title} to switch to plain Markdown."), {
+                    heading: <code># #</code>,
+                    hash: <code>#</code>,
+                    title: <code># # Title</code>,
+                  })}
                 </p>
               </Show>
             </nav>
           </Show>
           <Show when={!outlineOpen() && mode() !== "preview"}>
-            <button class="outline-toggle secondary" onClick={() => setOutlineOpen(true)} aria-label="Show outline">
+            <button class="outline-toggle secondary" onClick={() => setOutlineOpen(true)} aria-label={t("Show outline")}>
               ☰
             </button>
           </Show>
@@ -739,7 +759,7 @@ export function EditorPage() {
             docId={id()}
             canRestore={canEdit()}
             onClose={() => setHistoryOpen(false)}
-            onRestored={() => setNotice("Restored as a new change: everyone's later work stays in the history.")}
+            onRestored={() => setNotice(t("Restored as a new change: everyone's later work stays in the history."))}
           />
         </Show>
         <Show when={shareOpen() && doc()}>

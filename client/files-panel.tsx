@@ -2,8 +2,9 @@
 // progress), folders, rename/move, delete with undo, download; it refreshes whenever the server
 // says the files changed (another collaborator, or a block that wrote some). Viewers list and
 // download only.
-import { createResource, createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import { createResource, createSignal, For, onCleanup, onMount, Show, type JSX } from "solid-js";
 import { api, ApiError } from "./api.ts";
+import { formatNumber, language, t } from "./i18n.ts";
 
 export interface FileJson {
   path: string;
@@ -20,11 +21,19 @@ interface Listing {
 export const fileUrl = (docId: string, path: string, inline = false) =>
   `/api/v1/documents/${docId}/file?path=${encodeURIComponent(path)}${inline ? "&inline=1" : ""}`;
 
+/** A number with a fixed count of decimals, written the current language's way. */
+const fixed = (n: number, digits: number) => new Intl.NumberFormat(language(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n);
+
 function size(n: number): string {
-  if (n < 1000) return `${n} B`;
-  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
-  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
-  return `${(n / 1e9).toFixed(2)} GB`;
+  if (n < 1000) return `${formatNumber(n)} B`;
+  if (n < 1e6) return `${fixed(n / 1e3, 1)} kB`;
+  if (n < 1e9) return `${fixed(n / 1e6, 1)} MB`;
+  return `${fixed(n / 1e9, 2)} GB`;
+}
+
+/** A translated sentence with elements put in its {slots}, wherever the language places them. */
+function withSlots(text: string, slots: Record<string, JSX.Element>): JSX.Element[] {
+  return text.split(/\{(\w+)\}/).map((part, i) => (i % 2 === 1 ? (slots[part] ?? `{${part}}`) : part));
 }
 
 /** PUT with upload progress (fetch has none); resolves with the stored file or rejects with the server's message. */
@@ -42,10 +51,10 @@ export function uploadFile(docId: string, path: string, body: Blob, onProgress?:
       if (xhr.status >= 200 && xhr.status < 300) resolve(data as FileJson);
       else {
         const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
-        reject(new ApiError(xhr.status, err?.code ?? "error", err?.message ?? `upload failed (${xhr.status})`));
+        reject(new ApiError(xhr.status, err?.code ?? "error", err?.message ?? t("upload failed ({status})", { status: xhr.status })));
       }
     };
-    xhr.onerror = () => reject(new ApiError(0, "offline", "The server cannot be reached. Check your connection."));
+    xhr.onerror = () => reject(new ApiError(0, "offline", t("The server cannot be reached. Check your connection.")));
     xhr.send(body);
   });
 }
@@ -83,7 +92,7 @@ export function FilesPanel(props: { docId: string; canChange: boolean; version: 
   };
 
   const mkdir = async () => {
-    const name = prompt("New folder name");
+    const name = prompt(t("New folder name"));
     if (!name) return;
     try {
       await api("POST", `/api/v1/documents/${props.docId}/folders`, { path: folder() ? `${folder()}/${name}` : name });
@@ -109,7 +118,7 @@ export function FilesPanel(props: { docId: string; canChange: boolean; version: 
       // a file is kept in this page for an undo; a folder is asked about first
       let blob: Blob | null = null;
       if (f.kind === "file" && f.size <= 50e6) blob = await (await fetch(fileUrl(props.docId, f.path))).blob();
-      else if (!confirm(`Delete ${f.path}${f.kind === "dir" ? " and everything in it" : ""}? This cannot be undone.`)) return;
+      else if (!confirm(f.kind === "dir" ? t("Delete {path} and everything in it? This cannot be undone.", { path: f.path }) : t("Delete {path}? This cannot be undone.", { path: f.path }))) return;
       await api("DELETE", fileUrl(props.docId, f.path));
       if (blob) setUndo({ path: f.path, blob });
       void refetch();
@@ -137,7 +146,7 @@ export function FilesPanel(props: { docId: string; canChange: boolean; version: 
     <aside
       class="files-panel"
       classList={{ dragging: dragging() }}
-      aria-label="Files"
+      aria-label={t("Files")}
       data-testid="files-panel"
       onDragOver={(e) => {
         if (!props.canChange || !e.dataTransfer?.types.includes("Files")) return;
@@ -153,43 +162,51 @@ export function FilesPanel(props: { docId: string; canChange: boolean; version: 
       }}
     >
       <div class="files-head">
-        <h2>Files</h2>
-        <button class="link-button" onClick={() => props.onClose()} aria-label="Close files">
+        <h2>{t("Files")}</h2>
+        <button class="link-button" onClick={() => props.onClose()} aria-label={t("Close files")}>
           ✕
         </button>
       </div>
       <Show when={props.canChange}>
         <div class="files-actions">
-          <button onClick={() => picker.click()}>Upload…</button>
+          <button onClick={() => picker.click()}>{t("Upload…")}</button>
           <button class="secondary" onClick={() => void mkdir()}>
-            New folder
+            {t("New folder")}
           </button>
           <input ref={picker} type="file" multiple hidden data-testid="file-picker" onChange={(e) => void upload([...(e.currentTarget.files ?? [])])} />
         </div>
-        <p class="muted files-hint">Drop files here. Blocks read and write them by relative path, e.g. <code>pd.read_csv("sales.csv")</code>.</p>
+        <p class="muted files-hint">
+          {withSlots(t("Drop files here. Blocks read and write them by relative path, e.g. {example}."), { example: <code>pd.read_csv("sales.csv")</code> })}
+        </p>
       </Show>
       <Show when={folder()}>
         <p class="files-folder">
-          In <strong>{folder()}</strong> <button class="link-button" onClick={() => setFolder("")}>back to all files</button>
+          {withSlots(t("In {folder}"), { folder: <strong>{folder()}</strong> })}{" "}
+          <button class="link-button" onClick={() => setFolder("")}>
+            {t("back to all files")}
+          </button>
         </p>
       </Show>
       <For each={uploads()}>
         {(u) => (
           <div class="files-upload" role="status">
-            Uploading {u.name} <progress max="1" value={u.fraction} /> {Math.round(u.fraction * 100)}%
+            {t("Uploading {name}", { name: u.name })} <progress max="1" value={u.fraction} /> {new Intl.NumberFormat(language(), { style: "percent" }).format(u.fraction)}
           </div>
         )}
       </For>
       <Show when={undo()}>
         <p class="notice files-undo" role="status">
-          Deleted {undo()!.path}. <button class="link-button" onClick={() => void restore()}>Undo</button>
+          {t("Deleted {path}.", { path: undo()!.path })}{" "}
+          <button class="link-button" onClick={() => void restore()}>
+            {t("Undo")}
+          </button>
         </p>
       </Show>
       <Show when={listing.error}>
         <p class="error">{String((listing.error as Error)?.message ?? listing.error)}</p>
       </Show>
       <ul class="files-list" data-testid="files-list">
-        <For each={visible()} fallback={<li class="muted">No files yet.</li>}>
+        <For each={visible()} fallback={<li class="muted">{t("No files yet.")}</li>}>
           {(f) => (
             <li class="files-item" data-kind={f.kind} data-path={f.path} style={{ "padding-left": `${depth(f.path) * 1}rem` }}>
               <Show
@@ -203,11 +220,11 @@ export function FilesPanel(props: { docId: string; canChange: boolean; version: 
                     </Show>
                     <span class="files-size muted">{f.kind === "file" ? size(f.size) : ""}</span>
                     <Show when={props.canChange}>
-                      <button class="link-button" onClick={() => setRenaming(f.path)} aria-label={`Rename or move ${f.path}`}>
-                        Rename
+                      <button class="link-button" onClick={() => setRenaming(f.path)} aria-label={t("Rename or move {path}", { path: f.path })}>
+                        {t("Rename")}
                       </button>
-                      <button class="link-button" onClick={() => void remove(f)} aria-label={`Delete ${f.path}`}>
-                        Delete
+                      <button class="link-button" onClick={() => void remove(f)} aria-label={t("Delete {path}", { path: f.path })}>
+                        {t("Delete")}
                       </button>
                     </Show>
                   </>
@@ -216,7 +233,7 @@ export function FilesPanel(props: { docId: string; canChange: boolean; version: 
                 <input
                   class="files-rename"
                   value={f.path}
-                  aria-label={`New path for ${f.path}`}
+                  aria-label={t("New path for {path}", { path: f.path })}
                   ref={(el) => setTimeout(() => el.focus())}
                   onKeyDown={(e) => {
                     if (e.key === "Enter") void move(f.path, e.currentTarget.value.trim());
@@ -231,8 +248,13 @@ export function FilesPanel(props: { docId: string; canChange: boolean; version: 
       </ul>
       <Show when={listing()}>
         <p class="muted files-usage" data-testid="files-usage">
-          {size(listing()!.usage.documentBytes)} of {size(listing()!.usage.documentLimit)} in this document; the owner uses {size(listing()!.usage.ownerBytes)} of{" "}
-          {size(listing()!.usage.ownerLimit)}. Files up to {size(listing()!.usage.fileLimit)}.
+          {t("{used} of {limit} in this document; the owner uses {ownerUsed} of {ownerLimit}. Files up to {fileLimit}.", {
+            used: size(listing()!.usage.documentBytes),
+            limit: size(listing()!.usage.documentLimit),
+            ownerUsed: size(listing()!.usage.ownerBytes),
+            ownerLimit: size(listing()!.usage.ownerLimit),
+            fileLimit: size(listing()!.usage.fileLimit),
+          })}
         </p>
       </Show>
     </aside>

@@ -4,6 +4,7 @@ import { createResource, createSignal, For, onCleanup, onMount, Show } from "sol
 import type { VersionJson } from "../protocol/collab-frames.ts";
 import { api } from "./api.ts";
 import { lineDiff } from "./line-diff.ts";
+import { formatDateTime, formatNumber, language, t } from "./i18n.ts";
 
 interface VersionDetail {
   version: VersionJson;
@@ -40,14 +41,15 @@ export function HistoryPanel(props: { docId: string; canRestore: boolean; onClos
   const when = (v: VersionJson) => {
     const from = new Date(v.from);
     const to = new Date(v.to);
-    return from.getTime() === to.getTime() ? to.toLocaleString() : `${from.toLocaleString()} – ${to.toLocaleTimeString()}`;
+    // a span of time as the language writes one (the day once when both ends share it)
+    return from.getTime() === to.getTime() ? formatDateTime(to) : new Intl.DateTimeFormat(language(), { dateStyle: "medium", timeStyle: "short" }).formatRange(from, to);
   };
 
   return (
-    <aside class="history-panel" role="dialog" aria-label="History" data-testid="history">
+    <aside class="history-panel" role="dialog" aria-label={t("History")} data-testid="history">
       <div class="history-head">
-        <h2>History</h2>
-        <button class="link-button" onClick={() => props.onClose()} aria-label="Close history">
+        <h2>{t("History")}</h2>
+        <button class="link-button" onClick={() => props.onClose()} aria-label={t("Close history")}>
           ✕
         </button>
       </div>
@@ -55,15 +57,15 @@ export function HistoryPanel(props: { docId: string; canRestore: boolean; onClos
         <p role="alert" class="error">{error()}</p>
       </Show>
       <div class="history-body">
-        <ol class="history-list" aria-label="Versions, newest first">
-          <Show when={!list.loading} fallback={<li class="muted">Loading…</li>}>
-            <For each={list()?.versions} fallback={<li class="muted">No versions yet.</li>}>
+        <ol class="history-list" aria-label={t("Versions, newest first")}>
+          <Show when={!list.loading} fallback={<li class="muted">{t("Loading…")}</li>}>
+            <For each={list()?.versions} fallback={<li class="muted">{t("No versions yet.")}</li>}>
               {(v, i) => (
                 <li>
                   <button class={`history-item${selected() === v.hash ? " selected" : ""}`} aria-pressed={selected() === v.hash} onClick={() => setSelected(v.hash)}>
-                    <strong>{i() === 0 ? "Current version" : when(v)}</strong>
+                    <strong>{i() === 0 ? t("Current version") : when(v)}</strong>
                     <span class="muted small">
-                      {v.author?.username ?? "unknown"} · {v.changes} change{v.changes === 1 ? "" : "s"}
+                      {v.author?.username ?? t("unknown")} · {v.changes === 1 ? t("1 change") : t("{n} changes", { n: formatNumber(v.changes) })}
                       {i() === 0 ? ` · ${when(v)}` : ""}
                     </span>
                   </button>
@@ -73,15 +75,15 @@ export function HistoryPanel(props: { docId: string; canRestore: boolean; onClos
           </Show>
         </ol>
         <div class="history-compare">
-          <Show when={selected()} fallback={<p class="muted">Pick a version to see it beside the current text.</p>}>
-            <Show when={detail()} fallback={<p class="muted">Loading…</p>}>
+          <Show when={selected()} fallback={<p class="muted">{t("Pick a version to see it beside the current text.")}</p>}>
+            <Show when={detail()} fallback={<p class="muted">{t("Loading…")}</p>}>
               {(d) => (
                 <>
                   <div class="history-actions">
-                    <span class="muted small">Lines marked − are only in this version, + only in the current text.</span>
+                    <span class="muted small">{t("Lines marked − are only in this version, + only in the current text.")}</span>
                     <Show when={props.canRestore && d().content !== d().current}>
                       <button onClick={() => void restore()} disabled={busy()}>
-                        Restore this version
+                        {t("Restore this version")}
                       </button>
                     </Show>
                   </div>

@@ -29,9 +29,13 @@ export function setLanguage(l: Language): void {
   if (typeof document !== "undefined") document.documentElement.lang = l;
 }
 
-/** The text in the current language, with `{name}` placeholders filled in. */
+/**
+ * The text in the current language, with `{name}` placeholders filled in. A key may start with
+ * a context in brackets where one English word needs two translations ("[role]Editor"); the
+ * English is the key without it.
+ */
 export function t(english: string, values?: Record<string, string | number>): string {
-  const text = CATALOGUES[language()][english] ?? english;
+  const text = CATALOGUES[language()][english] ?? (english.startsWith("[") ? english.slice(english.indexOf("]") + 1) : english);
   return values ? text.replace(/\{(\w+)\}/g, (m, k: string) => (k in values ? String(values[k]) : m)) : text;
 }
 

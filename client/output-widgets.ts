@@ -4,7 +4,7 @@
 import { StateEffect, StateField, type EditorState, type Range } from "@codemirror/state";
 import { Decoration, type DecorationSet, EditorView, WidgetType } from "@codemirror/view";
 import type { StaleReason } from "../protocol/ws-messages.ts";
-import { STALE_TEXT } from "./cell-label.ts";
+import { staleText } from "./cell-label.ts";
 
 export interface BlockOutput {
   /** 1-based line of the block's closing fence. */
@@ -49,7 +49,7 @@ class OutputWidget extends WidgetType {
       stale.className = "cell-stale";
       stale.dataset.testid = "inline-stale";
       stale.dataset.stale = this.o.stale;
-      stale.textContent = STALE_TEXT[this.o.stale];
+      stale.textContent = staleText(this.o.stale);
       head.append(" · ", stale);
     }
     const body = document.createElement("div");

@@ -1,9 +1,10 @@
 // The rendered notebook beside the editor: server-rendered, sanitized blocks, each code cell with
 // its execution counter, its run state (queued, running with elapsed time, done with duration,
 // error), whether its outputs are stale, and its live outputs.
-import { For, Show, createEffect, createMemo, createSignal, onCleanup, type Accessor } from "solid-js";
+import { For, Show, createEffect, createMemo, createSignal, onCleanup, type Accessor, type JSX } from "solid-js";
 import type { CellStateJson, PreviewBlockJson, StaleReason } from "../protocol/ws-messages.ts";
-import { cellLabel, STALE_TEXT } from "./cell-label.ts";
+import { cellLabel, staleText } from "./cell-label.ts";
+import { t } from "./i18n.ts";
 
 export interface LiveCell extends CellStateJson {
   runId: string;
@@ -46,17 +47,25 @@ function CellBar(props: { cell: LiveCell | undefined; block: PreviewBlockJson; c
         {label()}
       </span>
       <Show when={stale()}>
-        <span class="cell-stale" data-testid="cell-stale" data-stale={stale()!} title={STALE_TEXT[stale()!]}>
-          {STALE_TEXT[stale()!]}
+        <span class="cell-stale" data-testid="cell-stale" data-stale={stale()!} title={staleText(stale()!)}>
+          {staleText(stale()!)}
         </span>
       </Show>
       <Show when={props.canRun}>
-        <button class="link-button" onClick={() => props.onRun()} aria-label={`Run block at line ${props.block.startLine}`}>
-          Run
+        <button class="link-button" onClick={() => props.onRun()} aria-label={t("Run block at line {line}", { line: props.block.startLine })}>
+          {t("Run")}
         </button>
       </Show>
     </div>
   );
+}
+
+/**
+ * A translated text with elements in place of its {placeholders} (such as <code> spans), so the
+ * words around them keep the order the language puts them in.
+ */
+export function withParts(text: string, parts: Record<string, JSX.Element>): JSX.Element[] {
+  return text.split(/\{(\w+)\}/).map((piece, i) => (i % 2 === 1 ? (parts[piece] ?? `{${piece}}`) : piece));
 }
 
 /** Blocks shown per frame: a long notebook appears over a few frames instead of one long freeze. */
@@ -84,8 +93,8 @@ export function PreviewPane(props: {
     return all.length <= limit() ? all : all.slice(0, limit());
   });
   return (
-    <div class="preview" ref={props.ref} data-testid="preview" aria-label="Preview" tabindex="0">
-      <Show when={props.blocks().length > 0} fallback={<p class="muted empty">Nothing to show yet: write Markdown after <code>#</code> or a Python block between <code># ```</code> fences.</p>}>
+    <div class="preview" ref={props.ref} data-testid="preview" aria-label={t("Preview")} tabindex="0">
+      <Show when={props.blocks().length > 0} fallback={<p class="muted empty">{withParts(t("Nothing to show yet: write Markdown after {hash} or a Python block between {fence} fences."), { hash: <code>#</code>, fence: <code># ```</code> })}</p>}>
         <For each={shown()}>
           {(b) => (
             <section class={`preview-block preview-${b.kind}`} data-block={b.block} data-line={b.startLine} data-stale={b.kind === "code" ? (staleOf(b, props.cells()[b.block]) ?? undefined) : undefined}>

@@ -2,6 +2,7 @@
 import { createResource, Show } from "solid-js";
 import { useParams } from "@solidjs/router";
 import { api } from "./api.ts";
+import { formatDateTime, t } from "./i18n.ts";
 
 export function PublicPage() {
   const params = useParams();
@@ -11,13 +12,13 @@ export function PublicPage() {
   );
   return (
     <main class="public-page">
-      <Show when={!doc.loading} fallback={<p class="muted">Loading…</p>}>
-        <Show when={doc()} fallback={<div class="center"><h1>Not found</h1><p class="muted">This link does not exist or was revoked.</p></div>}>
+      <Show when={!doc.loading} fallback={<p class="muted">{t("Loading…")}</p>}>
+        <Show when={doc()} fallback={<div class="center"><h1>{t("Not found")}</h1><p class="muted">{t("This link does not exist or was revoked.")}</p></div>}>
           {(d) => (
             <article>
               <header class="public-head">
                 <h1 class="public-title">{d().title}</h1>
-                <p class="muted small">Published with pymd · updated {new Date(d().updatedAt).toLocaleString()}</p>
+                <p class="muted small">{t("Published with pymd · updated {date}", { date: formatDateTime(d().updatedAt) })}</p>
               </header>
               <div class="preview notebook" data-testid="public-notebook" innerHTML={d().html} />
             </article>

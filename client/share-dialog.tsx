@@ -3,18 +3,19 @@
 import { createResource, createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import type { DocumentJson } from "../protocol/api-types.ts";
 import { api } from "./api.ts";
+import { t } from "./i18n.ts";
 
 interface Member {
   userId: string;
   username: string;
-  role: "editor" | "viewer";
+  role: "editor" | "commenter" | "viewer";
 }
 
 export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onChanged: (d: DocumentJson) => void }) {
   const [members, setMembers] = createSignal<Member[]>([]);
   const [error, setError] = createSignal<string | null>(null);
   const [username, setUsername] = createSignal("");
-  const [role, setRole] = createSignal<"editor" | "viewer">("viewer");
+  const [role, setRole] = createSignal<"editor" | "commenter" | "viewer">("viewer");
   const [doc, setDoc] = createSignal(props.doc);
   const [suggestions] = createResource(username, async (q) =>
     q.length < 1 ? [] : (await api<{ users: { username: string }[] }>("GET", `/api/v1/users?q=${encodeURIComponent(q)}`)).users.map((u) => u.username),
@@ -68,69 +69,71 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
   return (
     <div class="modal-backdrop" onClick={(e) => e.target === e.currentTarget && props.onClose()}>
       <div class="modal card" role="dialog" aria-modal="true" aria-labelledby="share-title" ref={dialog}>
-        <h2 id="share-title">Share “{doc().title}”</h2>
+        <h2 id="share-title">{t("Share “{title}”", { title: doc().title })}</h2>
         <form class="share-add" onSubmit={add}>
           <label>
-            Username
+            {t("Username")}
             <input list="share-users" value={username()} onInput={(e) => setUsername(e.currentTarget.value)} autocomplete="off" />
             <datalist id="share-users">
               <For each={suggestions() ?? []}>{(u) => <option value={u} />}</For>
             </datalist>
           </label>
           <label>
-            Access
-            <select value={role()} onChange={(e) => setRole(e.currentTarget.value as "editor" | "viewer")}>
-              <option value="viewer">Viewer (read only)</option>
-              <option value="editor">Editor</option>
+            {t("Access")}
+            <select value={role()} onChange={(e) => setRole(e.currentTarget.value as "editor" | "commenter" | "viewer")}>
+              <option value="viewer">{t("Viewer (read only)")}</option>
+              <option value="commenter">{t("Commenter (reads and comments)")}</option>
+              <option value="editor">{t("[role]Editor")}</option>
             </select>
           </label>
-          <button type="submit">Add</button>
+          <button type="submit">{t("Add")}</button>
         </form>
         <Show when={error()}>
           <p role="alert" class="error">{error()}</p>
         </Show>
-        <ul class="member-list" aria-label="People with access">
-          <For each={members()} fallback={<li class="muted">Only you have access.</li>}>
+        <ul class="member-list" aria-label={t("People with access")}>
+          <For each={members()} fallback={<li class="muted">{t("Only you have access.")}</li>}>
             {(m) => (
               <li>
                 <span>{m.username}</span>
                 <select
-                  aria-label={`Access for ${m.username}`}
+                  aria-label={t("Access for {username}", { username: m.username })}
                   value={m.role}
                   onChange={(e) => void save(members().map((x) => ({ username: x.username, role: x.userId === m.userId ? e.currentTarget.value : x.role })))}
                 >
-                  <option value="viewer">Viewer</option>
-                  <option value="editor">Editor</option>
+                  <option value="viewer">{t("Viewer")}</option>
+                  <option value="commenter">{t("Commenter")}</option>
+                  <option value="editor">{t("[role]Editor")}</option>
                 </select>
                 <button class="secondary" onClick={() => void save(members().filter((x) => x.userId !== m.userId).map((x) => ({ username: x.username, role: x.role })))}>
-                  Remove
+                  {t("Remove")}
                 </button>
               </li>
             )}
           </For>
         </ul>
-        <h3>Public link</h3>
+        <h3>{t("Public link")}</h3>
         <Show
           when={doc().isPublic}
           fallback={
             <p>
-              Anyone with a public link can read the notebook and its last outputs, without signing in.{" "}
-              <button onClick={() => void setPublic(true)}>Publish a link</button>
+              {t("Anyone with a public link can read the notebook and its last outputs, without signing in.")}{" "}
+              <button onClick={() => void setPublic(true)}>{t("Publish a link")}</button>
             </p>
           }
         >
           <p>
-            <input class="link-field" readOnly value={link()} aria-label="Public link" onFocus={(e) => e.currentTarget.select()} />{" "}
+            <input class="link-field" readOnly value={link()} aria-label={t("Public link")} onFocus={(e) => e.currentTarget.select()} />{" "}
             <button class="secondary" onClick={() => void navigator.clipboard?.writeText(link())}>
-              Copy
+              {t("Copy")}
             </button>{" "}
             <button class="danger" onClick={() => void setPublic(false)}>
-              Revoke
+              {t("Revoke")}
             </button>
           </p>
         </Show>
         <div class="modal-actions">
-          <button onClick={() => props.onClose()}>Done</button>
+          <button onClick={() => props.onClose()}>{t("Done")}</button>
         </div>
       </div>
     </div>

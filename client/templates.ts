@@ -1,5 +1,8 @@
 // Starting points offered by the "New" menu: a title and PyMD source for each.
 // PyMD: lines starting with "# " are Markdown; code between "# ```" fences is executed Python.
+// The name and description shown in the menu follow the interface's language (read when shown);
+// the title and content a template creates stay as written.
+import { t } from "./i18n.ts";
 
 export interface DocumentTemplate {
   id: string;
@@ -11,8 +14,12 @@ export interface DocumentTemplate {
 
 export const BLANK_DOCUMENT: DocumentTemplate = {
   id: "blank",
-  name: "Blank document",
-  description: "An empty notebook with a title",
+  get name() {
+    return t("Blank document");
+  },
+  get description() {
+    return t("An empty notebook with a title");
+  },
   title: "Untitled notebook",
   content: "# # Untitled notebook\n#\n# Write Markdown after `# `, Python in fenced blocks.\n",
 };
@@ -78,15 +85,23 @@ const NOTES = `# # Meeting notes
 export const TEMPLATES: DocumentTemplate[] = [
   {
     id: "starter",
-    name: "Starter notebook",
-    description: "Headings, a printed table and a matplotlib plot",
+    get name() {
+      return t("Starter notebook");
+    },
+    get description() {
+      return t("Headings, a printed table and a matplotlib plot");
+    },
     title: "Starter notebook",
     content: STARTER,
   },
   {
     id: "notes",
-    name: "Meeting notes",
-    description: "Markdown only: agenda, decisions, actions",
+    get name() {
+      return t("Meeting notes");
+    },
+    get description() {
+      return t("Markdown only: agenda, decisions, actions");
+    },
     title: "Meeting notes",
     content: NOTES,
   },

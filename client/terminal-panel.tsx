@@ -7,6 +7,7 @@ import { FitAddon } from "@xterm/addon-fit";
 import "@xterm/xterm/css/xterm.css";
 import "./terminal-panel.css";
 import { TERMINAL_CLOSE, TERMINAL_MAX_FRAME_BYTES, type TerminalServerMessage } from "../protocol/terminal-frames.ts";
+import { t } from "./i18n.ts";
 
 /** Whether this user may open a terminal on the document (false when the server has terminals off: the route is not there). */
 export async function terminalAllowed(docId: string): Promise<boolean> {
@@ -27,7 +28,8 @@ const LIGHT = { background: "#fbfbfb", foreground: "#1f2328", cursor: "#1f2328",
 export function TerminalPanel(props: { docId: string; visible: boolean; onEnded: () => void; onHide: () => void }) {
   let host!: HTMLDivElement;
   const [state, setState] = createSignal<State>("connecting");
-  const [message, setMessage] = createSignal<string | null>(null);
+  // the notice under the head, made when shown so that it follows a change of language
+  const [message, setMessage] = createSignal<(() => string) | null>(null);
   const storeKey = `pymd:terminal:${props.docId}`;
   let termId: string | null = sessionStorage.getItem(storeKey);
   let ws: WebSocket | null = null;
@@ -39,8 +41,8 @@ export function TerminalPanel(props: { docId: string; visible: boolean; onEnded:
   const enc = new TextEncoder();
 
   const dark = () => {
-    const t = document.documentElement.dataset.theme;
-    return t === "dark" || ((t === "system" || !t) && matchMedia("(prefers-color-scheme: dark)").matches);
+    const theme = document.documentElement.dataset.theme;
+    return theme === "dark" || ((theme === "system" || !theme) && matchMedia("(prefers-color-scheme: dark)").matches);
   };
   const term = new Terminal({
     cursorBlink: true,
@@ -61,9 +63,9 @@ export function TerminalPanel(props: { docId: string; visible: boolean; onEnded:
     for (let i = 0; i < data.length; i += TERMINAL_MAX_FRAME_BYTES) ws.send(data.subarray(i, i + TERMINAL_MAX_FRAME_BYTES));
   };
 
-  const end = (why: string) => {
+  const end = (why: () => string) => {
     setState("ended");
-    setMessage(why);
+    setMessage(() => why);
     termId = null;
     sessionStorage.removeItem(storeKey);
   };
@@ -92,8 +94,10 @@ export function TerminalPanel(props: { docId: string; visible: boolean; onEnded:
         setState("live");
         setMessage(null);
       } else if (m.t === "exit") {
-        term.write(`\r\n\x1b[2m[${m.reason ?? `the shell ended${m.code !== null && m.code !== 0 ? ` with status ${m.code}` : ""}`}]\x1b[0m\r\n`);
-        end(m.reason ?? "The shell ended.");
+        const reason = m.reason;
+        const ended = reason ?? (m.code !== null && m.code !== 0 ? t("the shell ended with status {code}", { code: m.code }) : t("the shell ended"));
+        term.write(`\r\n\x1b[2m[${ended}]\x1b[0m\r\n`);
+        end(reason !== null ? () => reason : () => t("The shell ended."));
       } else if (m.t === "error") refused = m.message;
     };
     socket.onclose = (e) => {
@@ -102,20 +106,21 @@ export function TerminalPanel(props: { docId: string; visible: boolean; onEnded:
       if (e.code === TERMINAL_CLOSE.ended) return;
       if (e.code === TERMINAL_CLOSE.notFound && termId) {
         // the shell ended while we were away: start a fresh one
-        term.write("\r\n\x1b[2m[the earlier shell has ended; a new one starts]\x1b[0m\r\n");
+        term.write(`\r\n\x1b[2m[${t("the earlier shell has ended; a new one starts")}]\x1b[0m\r\n`);
         termId = null;
         sessionStorage.removeItem(storeKey);
         connect();
         return;
       }
       if ([TERMINAL_CLOSE.unauthenticated, TERMINAL_CLOSE.forbidden, TERMINAL_CLOSE.notFound, TERMINAL_CLOSE.rateLimited, TERMINAL_CLOSE.badFrame, TERMINAL_CLOSE.unavailable, 4409].includes(e.code as never)) {
-        end(refused ?? "The terminal was closed.");
+        const why = refused;
+        end(why !== null ? () => why : () => t("The terminal was closed."));
         return;
       }
       // a dropped connection: the server keeps the shell for its grace period
       droppedAt ??= Date.now();
       if (Date.now() - droppedAt > graceMs) {
-        end("The connection stayed down too long; the shell was closed.");
+        end(() => t("The connection stayed down too long; the shell was closed."));
         return;
       }
       setState("reconnecting");
@@ -172,33 +177,33 @@ export function TerminalPanel(props: { docId: string; visible: boolean; onEnded:
   });
 
   return (
-    <section class="terminal-panel" classList={{ hidden: !props.visible }} aria-label="Terminal" data-testid="terminal-panel" data-state={state()}>
+    <section class="terminal-panel" classList={{ hidden: !props.visible }} aria-label={t("Terminal")} data-testid="terminal-panel" data-state={state()}>
       <header class="terminal-head">
-        <strong>Terminal</strong>
-        <span class="muted small">sandboxed shell in this document's files · Ctrl+Shift+C / Ctrl+Shift+V copy and paste</span>
+        <strong>{t("Terminal")}</strong>
+        <span class="muted small">{t("sandboxed shell in this document's files · Ctrl+Shift+C / Ctrl+Shift+V copy and paste")}</span>
         <span class={`conn conn-${state() === "live" ? "online" : state() === "ended" ? "offline" : "connecting"}`} data-testid="terminal-state">
-          {state() === "live" ? "● live" : state() === "connecting" ? "○ starting" : state() === "reconnecting" ? "○ reconnecting" : "○ ended"}
+          {state() === "live" ? t("● live") : state() === "connecting" ? t("○ starting") : state() === "reconnecting" ? t("○ reconnecting") : t("○ ended")}
         </span>
         <span class="spacer" />
         <Show
           when={state() !== "ended"}
           fallback={
             <button class="secondary" onClick={() => props.onEnded()} data-testid="terminal-close">
-              Close
+              {t("Close")}
             </button>
           }
         >
-          <button class="secondary" onClick={() => send(JSON.stringify({ t: "signal", signal: "HUP" }))} title="End the shell" data-testid="terminal-end">
-            End shell
+          <button class="secondary" onClick={() => send(JSON.stringify({ t: "signal", signal: "HUP" }))} title={t("End the shell")} data-testid="terminal-end">
+            {t("End shell")}
           </button>
         </Show>
-        <button class="link-button" onClick={() => props.onHide()} aria-label="Hide terminal">
+        <button class="link-button" onClick={() => props.onHide()} aria-label={t("Hide terminal")}>
           ✕
         </button>
       </header>
       <Show when={message()}>
         <p class="notice small" role="status" data-testid="terminal-message">
-          {message()}
+          {message()?.()}
         </p>
       </Show>
       <div class="terminal-host" ref={host} data-testid="terminal-host" onClick={() => term.focus()} />

@@ -1,6 +1,7 @@
 // Short-lived notices at the bottom of the screen, optionally with one action such as Undo.
 // Any page may call showToast; the single <Toasts/> host in the app shell renders them.
 import { createSignal, For, onCleanup, Show } from "solid-js";
+import { t } from "./i18n.ts";
 
 export interface ToastAction {
   label: string;
@@ -54,31 +55,31 @@ export function showToast(options: ToastOptions): number {
 
 export function Toasts() {
   onCleanup(() => {
-    for (const t of timers.values()) clearTimeout(t);
+    for (const timer of timers.values()) clearTimeout(timer);
     timers.clear();
   });
   return (
-    <div class="toasts" role="region" aria-label="Notifications">
+    <div class="toasts" role="region" aria-label={t("Notifications")}>
       <div role="status" aria-live="polite" class="toasts-inner">
         <For each={toasts()}>
-          {(t) => (
+          {(toast) => (
             <div
               class="toast"
-              classList={{ "toast-error": t.tone === "error" }}
+              classList={{ "toast-error": toast.tone === "error" }}
               data-testid="toast"
               // Hovering or focusing a toast keeps it, so an Undo is never pulled away mid-reach.
-              onMouseEnter={() => clearTimeout(timers.get(t.id))}
-              onMouseLeave={() => schedule(t.id, 4_000)}
-              onFocusIn={() => clearTimeout(timers.get(t.id))}
-              onFocusOut={() => schedule(t.id, 4_000)}
+              onMouseEnter={() => clearTimeout(timers.get(toast.id))}
+              onMouseLeave={() => schedule(toast.id, 4_000)}
+              onFocusIn={() => clearTimeout(timers.get(toast.id))}
+              onFocusOut={() => schedule(toast.id, 4_000)}
             >
-              <span class="toast-message">{t.message}</span>
-              <Show when={t.action}>
+              <span class="toast-message">{toast.message}</span>
+              <Show when={toast.action}>
                 {(a) => (
                   <button
                     class="toast-action"
                     onClick={async () => {
-                      dismissToast(t.id);
+                      dismissToast(toast.id);
                       try {
                         await a().run();
                       } catch (e) {
@@ -90,7 +91,7 @@ export function Toasts() {
                   </button>
                 )}
               </Show>
-              <button class="toast-close" aria-label="Dismiss notification" onClick={() => dismissToast(t.id)}>
+              <button class="toast-close" aria-label={t("Dismiss notification")} onClick={() => dismissToast(toast.id)}>
                 ×
               </button>
             </div>

@@ -1,6 +1,17 @@
 // JSON shapes of the HTTP API that the client reads; the server produces them.
 
-export type AccessRole = "owner" | "editor" | "viewer";
+/** A document's roles: editors change it, commenters read and comment, viewers read. */
+export type AccessRole = "owner" | "editor" | "commenter" | "viewer";
+
+/** Whether a role may change a document's text, files and runs. */
+export function canEdit(role: AccessRole): boolean {
+  return role === "owner" || role === "editor";
+}
+
+/** Whether a role may write comments. */
+export function canComment(role: AccessRole): boolean {
+  return role !== "viewer";
+}
 export type UserRole = "admin" | "user" | "viewer";
 
 export interface UserJson {
@@ -60,4 +71,44 @@ export interface AuditRecordJson {
   target: string | null;
   outcome: "ok" | "failed" | "denied";
   detail: Record<string, unknown> | null;
+}
+
+export interface CommentJson {
+  id: string;
+  /** null once the author's account is deleted. */
+  author: { id: string; username: string; name: string } | null;
+  body: string;
+  createdAt: string;
+  editedAt: string | null;
+  /** Usernames the body mentions with @. */
+  mentions: string[];
+}
+
+export interface CommentThreadJson {
+  id: string;
+  /** Automerge cursors at the first and the last character of the commented text. */
+  anchor: { start: string; last: string };
+  /** Where that text is in the server's copy now ([from, to) in UTF-16 units); null when unknown. */
+  range: { from: number; to: number } | null;
+  /** Every character of the commented text was deleted: the thread stays, "on deleted text". */
+  onDeletedText: boolean;
+  /** The text as it was when the thread began (at most 500 characters). */
+  quote: string;
+  createdAt: string;
+  resolved: { at: string; by: string | null } | null;
+  comments: CommentJson[];
+}
+
+export type NotificationKind = "shared" | "mention" | "reply" | "access";
+
+export interface NotificationJson {
+  id: number;
+  kind: NotificationKind;
+  document: { id: string; title: string } | null;
+  actor: string | null;
+  threadId: string | null;
+  /** mention/reply: {excerpt}; shared/access: {role} (null: access removed). */
+  detail: Record<string, unknown> | null;
+  createdAt: string;
+  read: boolean;
 }

@@ -3,6 +3,7 @@
 // the binary frames of collab-frames.ts). Every client frame is validated here before the server acts on it.
 import type { BlockStatus, RunEvent } from "./run-frames.ts";
 import type { CursorJson, PresenceUserJson } from "./collab-frames.ts";
+import type { AccessRole, NotificationJson } from "./api-types.ts";
 
 /** 2: binary Automerge sync frames and presence. */
 export const WS_PROTOCOL_VERSION = 2;
@@ -79,7 +80,7 @@ export interface KernelStateJson {
 
 export type ServerMessage =
   | { t: "hello"; v: number; user: { id: string; username: string } }
-  | { t: "joined"; doc: string; role: "owner" | "editor" | "viewer"; running: boolean }
+  | { t: "joined"; doc: string; role: AccessRole; running: boolean }
   | { t: "preview"; doc: string; seq: number; blocks: PreviewBlockJson[]; problems: { line: number; message: string }[] }
   | { t: "run-started"; doc: string; runId: string; by: string; blocks: number[] }
   | { t: "cell"; doc: string; runId: string; cell: CellStateJson }
@@ -92,6 +93,10 @@ export type ServerMessage =
   /** Sent after joined: whether this server can run code at all, and if not why and what turns it on. */
   | { t: "execution"; doc: string; available: boolean; reason: string | null }
   | { t: "pong"; seq: number }
+  /** The document's comments changed: fetch them again (GET /api/v1/documents/:id/comments). */
+  | { t: "comments"; doc: string }
+  /** Your unread count, after hello and whenever it changes, with what was just added. */
+  | { t: "notifications"; unread: number; added: NotificationJson[] }
   /** Someone is in the document (sent on join, on every cursor move); the server stamps who. */
   | { t: "presence"; doc: string; peer: string; user: PresenceUserJson; cursor: CursorJson | null }
   | { t: "presence-left"; doc: string; peer: string }

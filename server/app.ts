@@ -47,6 +47,11 @@ import { CONTENT_MAX_BYTES } from "./documents/document-rules.ts";
 import { TerminalSessions } from "./terminal/terminal-sessions.ts";
 import { mountTerminalSocket } from "./ws/terminal-socket.ts";
 import { registerTerminalRoutes } from "./http/terminal-routes.ts";
+import { registerCommentRoutes } from "./http/comment-routes.ts";
+import { Comments } from "./documents/comments-service.ts";
+import { Notifications } from "./documents/notifications-service.ts";
+import { CommentsStore } from "./store/comments-store.ts";
+import { NotificationsStore } from "./store/notifications-store.ts";
 import { registerAuditRoutes } from "./http/audit-routes.ts";
 
 export interface Services {
@@ -63,6 +68,8 @@ export interface Services {
   auditStore: AuditStore;
   ssoStore: SsoStore;
   passwordLinks: PasswordLinksStore;
+  commentsStore: CommentsStore;
+  notificationsStore: NotificationsStore;
 }
 
 /** Opens the data directory and builds the domain services on it (used by the server and the CLI). */
@@ -81,7 +88,9 @@ export function openServices(dataDir: string): Services {
   const auditStore = new AuditStore(db);
   const ssoStore = new SsoStore(db);
   const passwordLinks = new PasswordLinksStore(db);
-  return { db, users, sessionsStore, documentsStore, sessions, accounts, documents, executionsStore, outputsStore, filesStore, auditStore, ssoStore, passwordLinks };
+  const commentsStore = new CommentsStore(db);
+  const notificationsStore = new NotificationsStore(db);
+  return { db, users, sessionsStore, documentsStore, sessions, accounts, documents, executionsStore, outputsStore, filesStore, auditStore, ssoStore, passwordLinks, commentsStore, notificationsStore };
 }
 
 /** The sandbox for the server's configuration; detection happens once, on first use. */
@@ -118,6 +127,8 @@ export interface RunningServer {
   services: Services;
   sandbox: () => Promise<Sandbox>;
   notebooks: NotebookSessions;
+  comments: Comments;
+  notifications: Notifications;
   /** null with --terminals off. */
   terminals: TerminalSessions | null;
   stop(): Promise<void>;
@@ -151,6 +162,12 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     usernameOf: (id) => services.users.byId(id)?.username ?? null,
   });
   services.documents.useContentWriter(collab);
+  const notifications = new Notifications(services.notificationsStore, log);
+  const comments = new Comments(services.commentsStore, services.documents, services.users, collab, notifications);
+  // a share, a new role or access taken away: the person concerned is told
+  services.documents.onMembersChanged((docId, by, changes) =>
+    notifications.notify(changes.map((ch) => ({ userId: ch.userId, kind: ch.was === null ? "shared" : "access", documentId: ch.role === null ? null : docId, actorId: by.id, detail: { role: ch.role, was: ch.was, title: services.documentsStore.byIdLazy(docId)?.title ?? "" } }))),
+  );
   const metrics = new Metrics();
   metrics.addGauge("pymd_users", "User accounts.", () => services.users.count());
   metrics.addGauge("pymd_documents", "Documents not in the trash.", () => services.documentsStore.count());
@@ -213,6 +230,8 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     documents: services.documents,
     notebooks,
     collab,
+    comments,
+    notifications,
     baseUrl: config.baseUrl,
     accessEpoch: () => accessEpoch(services.db),
   });
@@ -233,6 +252,7 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     ipynb: notebookInterchange({ documents: services.documents, files, resultsFor: (id, source) => notebooks.resultsFor(id, parsePymd(source)) }),
   });
   registerHistoryRoutes(router, { documents: services.documents, collab });
+  registerCommentRoutes(router, { comments, notifications });
   registerAdminRoutes(router, {
     accounts: services.accounts,
     users: services.users,
@@ -259,6 +279,7 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
       if (purged) audit.record({ name: "server" }, { action: "document.purge", detail: { documents: purged, reason: "in the trash for 30 days" } });
       const expired = services.sessionsStore.deleteExpired();
       const auditPurged = audit.purge();
+      notifications.purgeRead();
       if (purged || expired || auditPurged) log.info("housekeeping", { purgedDocuments: purged, expiredSessions: expired, purgedAuditRecords: auditPurged });
     } catch (e) {
       log.error("housekeeping failed", { err: e instanceof Error ? e.message : String(e) });
@@ -304,6 +325,8 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     services,
     sandbox,
     notebooks,
+    comments,
+    notifications,
     terminals,
     async stop() {
       clearInterval(timer);

@@ -1,8 +1,14 @@
 // Validation of document fields: title, content, tags, listing parameters.
-import { AppError, invalid } from "../errors.ts";
+import { AppError, forbidden, invalid } from "../errors.ts";
+import type { AccessRole } from "../../protocol/api-types.ts";
 import type { SortKey } from "../store/documents-store.ts";
 
 export const TITLE_MAX = 200;
+
+/** The refusal for a reader (a viewer or a commenter) trying to do what needs an editor: "Viewers cannot …". */
+export function readersCannot(role: AccessRole, what: string): AppError {
+  return forbidden(`${role === "commenter" ? "Commenters" : "Viewers"} ${what}`);
+}
 export const CONTENT_MAX_BYTES = 5 * 1024 * 1024;
 export const TAGS_MAX = 20;
 export const TAG_MAX = 40;

@@ -1,7 +1,9 @@
 // Document rules: who may read or change a document, creating, listing, trash, sharing, import.
 import { forbidden, invalid, notFound } from "../errors.ts";
 import { newId, newSecret } from "../store/ids.ts";
-import type { AccessRole, DocumentRow, DocumentsStore, MemberRole } from "../store/documents-store.ts";
+import { MEMBER_ROLES, type AccessRole, type DocumentRow, type DocumentsStore, type MemberRole } from "../store/documents-store.ts";
+import { canEdit } from "../../protocol/api-types.ts";
+import { readersCannot } from "./document-rules.ts";
 import type { UserRow, UsersStore } from "../store/users-store.ts";
 import type { DocumentJson, DocumentSummaryJson } from "../../protocol/api-types.ts";
 import { checkContent, checkListParams, checkTags, checkTitle, titleFromPymd } from "./document-rules.ts";
@@ -40,6 +42,13 @@ export interface ContentWriter {
   settle?(id: string | null): void;
 }
 
+/** One person's access changed: a new member (was null), another role, or removed (role null). */
+export interface MemberChange {
+  userId: string;
+  role: MemberRole | null;
+  was: MemberRole | null;
+}
+
 export class DocumentsService {
   private contentWriter: ContentWriter | null = null;
 
@@ -47,6 +56,8 @@ export class DocumentsService {
     private readonly docs: DocumentsStore,
     private readonly users: UsersStore,
   ) {}
+
+  private readonly memberListeners = new Set<(docId: string, by: UserRow, changes: MemberChange[]) => void>();
 
   /** Routes content writes through the collaboration layer, so connected editors receive them. */
   useContentWriter(w: ContentWriter): void {
@@ -90,7 +101,7 @@ export class DocumentsService {
 
   async update(user: UserRow, id: string, body: unknown): Promise<DocumentJson> {
     const { doc, role } = this.access(user, id);
-    if (role === "viewer") throw forbidden("Viewers cannot change this document");
+    if (!canEdit(role)) throw readersCannot(role, "cannot change this document");
     const b = asObject(body);
     const patch: { title?: string; content?: string; tags?: string[]; isPublic?: boolean; publicSlug?: string | null } = {};
     for (const [k, v] of Object.entries(b)) {
@@ -193,6 +204,11 @@ export class DocumentsService {
     return this.docs.members(id);
   }
 
+  /** The ids of a document's members (not its owner). */
+  memberIds(id: string): string[] {
+    return this.docs.members(id).map((m) => m.userId);
+  }
+
   setMembers(user: UserRow, id: string, body: unknown) {
     const { doc, role } = this.access(user, id);
     if (role !== "owner") throw forbidden("Only the owner can change who has access");
@@ -203,14 +219,24 @@ export class DocumentsService {
     for (const m of b.members as unknown[]) {
       const mo = asObject(m);
       if (typeof mo.username !== "string") throw invalid("each member needs a username");
-      if (mo.role !== "editor" && mo.role !== "viewer") throw invalid("member role must be editor or viewer");
+      if (!MEMBER_ROLES.includes(mo.role as MemberRole)) throw invalid("member role must be editor, commenter or viewer");
       const u = this.users.byUsername(mo.username);
       if (!u) throw invalid(`no user named ${mo.username}`, { username: mo.username });
       if (u.id === doc.ownerId) throw invalid("the owner is not a member of their own document");
-      out.set(u.id, mo.role);
+      out.set(u.id, mo.role as MemberRole);
     }
+    const before = new Map(this.docs.members(id).map((m) => [m.userId, m.role]));
     this.docs.replaceMembers(id, [...out].map(([userId, r]) => ({ userId, role: r })));
+    const changes: MemberChange[] = [];
+    for (const [userId, r] of out) if (before.get(userId) !== r) changes.push({ userId, role: r, was: before.get(userId) ?? null });
+    for (const [userId, r] of before) if (!out.has(userId)) changes.push({ userId, role: null, was: r });
+    if (changes.length) for (const l of this.memberListeners) l(id, user, changes);
     return this.docs.members(id);
+  }
+
+  /** Called after an owner changed who has access (notifications). */
+  onMembersChanged(l: (docId: string, by: UserRow, changes: MemberChange[]) => void): void {
+    this.memberListeners.add(l);
   }
 
   importPymd(user: UserRow, content: string, fileName: string | null): DocumentJson {

@@ -10,6 +10,8 @@ import type { UserRow } from "../store/users-store.ts";
 import { CHUNK_BYTES, type FileEntry, type FilesStore } from "../store/files-store.ts";
 import type { WorkspaceDir } from "../../sandbox/workspace-dir.ts";
 import { BadPathError, checkPath, downloadType, parentFolders, pathKey, type CheckedPath } from "./file-paths.ts";
+import { canEdit } from "../../protocol/api-types.ts";
+import { readersCannot } from "../documents/document-rules.ts";
 
 export interface FileLimits {
   /** Largest single file. */
@@ -80,7 +82,7 @@ export class WorkspaceFiles {
 
   private canWrite(user: UserRow, id: string) {
     const a = this.documents.access(user, id);
-    if (a.role === "viewer") throw forbidden("Viewers can list and download files but not change them");
+    if (!canEdit(a.role)) throw readersCannot(a.role, "can list and download files but not change them");
     return a;
   }
 

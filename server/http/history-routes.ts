@@ -4,6 +4,8 @@ import { forbidden, notFound } from "../errors.ts";
 import type { DocumentsService } from "../documents/documents-service.ts";
 import type { CollabDocuments } from "../sync/collab-documents.ts";
 import type { Router } from "./router.ts";
+import { canEdit } from "../../protocol/api-types.ts";
+import { readersCannot } from "../documents/document-rules.ts";
 
 export interface HistoryRouteDeps {
   documents: DocumentsService;
@@ -30,7 +32,7 @@ export function registerHistoryRoutes(r: Router, d: HistoryRouteDeps): void {
   r.post("/api/v1/documents/:id/history/:hash/restore", "Make a past version the current text, as a new change (editor)", "user", async (c) => {
     const user = c.user();
     const { role } = d.documents.access(user, c.params.id!);
-    if (role === "viewer") throw forbidden("Viewers cannot change this document");
+    if (!canEdit(role)) throw readersCannot(role, "cannot change this document");
     const past = d.collab.version(c.params.id!, checkHash(c.params.hash));
     await d.documents.setContent(c.params.id!, past.content, user.id);
     return d.documents.get(user, c.params.id!);

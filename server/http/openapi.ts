@@ -26,7 +26,7 @@ const documentSchema = {
     createdAt: { type: "string", format: "date-time" },
     updatedAt: { type: "string", format: "date-time" },
     deletedAt: { type: ["string", "null"], format: "date-time" },
-    role: { enum: ["owner", "editor", "viewer"] },
+    role: { enum: ["owner", "editor", "commenter", "viewer"] },
   },
 };
 

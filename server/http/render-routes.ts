@@ -15,6 +15,8 @@ import { referencedFiles } from "../files/references.ts";
 import type { WorkspaceFiles } from "../files/workspace-files.ts";
 import type { Router } from "./router.ts";
 import { contentDisposition } from "./document-routes.ts";
+import { canEdit } from "../../protocol/api-types.ts";
+import { readersCannot } from "../documents/document-rules.ts";
 
 export interface RenderRouteDeps {
   documents: DocumentsService;
@@ -88,7 +90,7 @@ export function registerRenderRoutes(r: Router, d: RenderRouteDeps): Router {
       const user = c.user();
       const { doc, role } = d.documents.access(user, c.params.id!);
       const format = formatOf(c.query.format);
-      const executed = role !== "viewer";
+      const executed = canEdit(role);
       const outcome = executed ? await d.executions.runDocument(user.id, doc.content) : storedOutcome(d.storedResults(doc.id, doc.content));
       return { format, executed, output: await renderWith(doc.content, outcome, format), blocks: blockSummary(outcome), durationMs: outcome.durationMs };
     },
@@ -138,7 +140,7 @@ export function renderedExport(d: RenderRouteDeps) {
     // An export shows the stored outputs (the last run of each block, as the editor shows them);
     // ?rerun=1 runs the notebook first, for those who may run it (never a viewer).
     const rerun = rerunOf(c.query.rerun);
-    if (rerun && role === "viewer") throw forbidden("Viewers cannot run code: export without rerun to get the stored outputs");
+    if (rerun && !canEdit(role)) throw readersCannot(role, "cannot run code: export without rerun to get the stored outputs");
     const outcome = rerun ? await runForExport(d, id, doc.ownerId, doc.content, user.id) : storedOutcome(d.storedResults(doc.id, doc.content));
     if (format === "html") {
       const embedded = d.files ? await embeddedImages(d.files, id, doc.content, outcome.results) : new Map<string, string>();

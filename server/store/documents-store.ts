@@ -2,7 +2,8 @@
 import type { Database } from "bun:sqlite";
 import { bumpAccessEpoch } from "./access-epoch.ts";
 
-export type MemberRole = "editor" | "viewer";
+export type MemberRole = "editor" | "commenter" | "viewer";
+export const MEMBER_ROLES: readonly MemberRole[] = ["editor", "commenter", "viewer"];
 export type AccessRole = "owner" | MemberRole;
 
 export interface DocumentRow {

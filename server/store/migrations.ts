@@ -279,4 +279,60 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX password_links_user ON password_links(user_id);
     `,
   },
+  {
+    version: 14,
+    name: "comments-and-notifications",
+    sql: `
+      -- A third share role, commenter: reads and comments, never edits. SQLite cannot change a
+      -- CHECK, so the table is rebuilt with its rows.
+      CREATE TABLE document_members_new (
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('editor','commenter','viewer')),
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (document_id, user_id)
+      );
+      INSERT INTO document_members_new SELECT document_id, user_id, role, created_at FROM document_members;
+      DROP TABLE document_members;
+      ALTER TABLE document_members_new RENAME TO document_members;
+      CREATE INDEX document_members_user ON document_members(user_id);
+      -- Comment threads, anchored in the text by two Automerge cursors: the first character of
+      -- the range and its last (so text typed at either edge stays outside it).
+      CREATE TABLE comment_threads (
+        id TEXT PRIMARY KEY,
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        anchor_start TEXT NOT NULL,
+        anchor_last TEXT NOT NULL,
+        quote TEXT NOT NULL,
+        created_by TEXT REFERENCES users(id) ON DELETE SET NULL,
+        created_at INTEGER NOT NULL,
+        resolved_at INTEGER,
+        resolved_by TEXT REFERENCES users(id) ON DELETE SET NULL
+      );
+      CREATE INDEX comment_threads_document ON comment_threads(document_id, created_at);
+      CREATE TABLE comments (
+        id TEXT PRIMARY KEY,
+        thread_id TEXT NOT NULL REFERENCES comment_threads(id) ON DELETE CASCADE,
+        author_id TEXT REFERENCES users(id) ON DELETE SET NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        edited_at INTEGER
+      );
+      CREATE INDEX comments_thread ON comments(thread_id, created_at);
+      -- What a user is told in the app (and by e-mail where they allow it).
+      CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('shared', 'mention', 'reply', 'access')),
+        document_id TEXT REFERENCES documents(id) ON DELETE CASCADE,
+        actor_id TEXT REFERENCES users(id) ON DELETE SET NULL,
+        thread_id TEXT REFERENCES comment_threads(id) ON DELETE CASCADE,
+        detail TEXT,
+        created_at INTEGER NOT NULL,
+        read_at INTEGER
+      );
+      CREATE INDEX notifications_user ON notifications(user_id, id);
+      CREATE INDEX notifications_unread ON notifications(user_id) WHERE read_at IS NULL;
+    `,
+  },
 ];

@@ -9,7 +9,7 @@
 // acknowledged before it. REST writes are applied in pieces, one write per document at a time, with
 // the event loop free between pieces; an Automerge failure reloads the document from the store.
 import { A } from "./automerge.ts";
-import { AppError, forbidden, notFound } from "../errors.ts";
+import { AppError, forbidden, invalid, notFound } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import type { SyncStore } from "../store/sync-store.ts";
 import { storageFailure } from "../store/storage-errors.ts";
@@ -18,10 +18,12 @@ import type { ServerMessage } from "../../protocol/ws-messages.ts";
 import { groupVersions, type ChangeMeta } from "./document-history.ts";
 import { decodeChanges, decodeChunk, splitChunks } from "./change-chunks.ts";
 import { diffHunks, textEdit, type Hunk } from "./line-diff.ts";
+import { canEdit, type AccessRole } from "../../protocol/api-types.ts";
+import { readersCannot } from "../documents/document-rules.ts";
 
 export { textEdit };
 
-export type CollabRole = "owner" | "editor" | "viewer";
+export type CollabRole = AccessRole;
 
 /** One connection's view of a document. */
 export interface CollabPeer {
@@ -109,6 +111,8 @@ export interface CollabOptions {
 export const WRITE_PIECE = 16_384;
 /** Operations one change may hold (a character inserted or deleted is one): the editor sends larger edits as several changes. */
 export const MAX_CHANGE_OPS = 4 * WRITE_PIECE;
+/** An Automerge text cursor: counter@actor. */
+const CURSOR = /^\d{1,15}@[0-9a-f]{2,64}$/;
 /** A sync message carrying more bytes of changes than this is checked and applied change by change. */
 export const LARGE_SYNC_BYTES = 64 * 1024;
 
@@ -483,7 +487,7 @@ export class CollabDocuments {
           if (d.hash && A.hasHeads(o.doc, [d.hash])) continue;
           // One change is applied in one go: a larger edit comes as several (the editor cuts it in pieces).
           if (d.ops.length > MAX_CHANGE_OPS) throw new AppError("too_large", `a change may hold at most ${MAX_CHANGE_OPS} operations; send a larger edit as several changes`);
-          if (role === "viewer") throw forbidden("Viewers cannot change this document");
+          if (!canEdit(role)) throw readersCannot(role, "cannot change this document");
           const owner = o.actors.get(d.actor) ?? claims.find(([a]) => a === d.actor)?.[1];
           if (owner !== undefined && owner !== userId) throw forbidden("a change carries another author's actor id");
           if (owner === undefined) claims.push([d.actor, userId]);
@@ -612,6 +616,44 @@ export class CollabDocuments {
       ps.sync = sync;
       if (msg) ps.peer.sendBinary(encodeSyncFrame(o.id, msg));
     }
+  }
+
+  /**
+   * An anchor for the range [from, to) of the live text: Automerge cursors at its first and at its
+   * last character, which follow those characters through every edit, and the text it covers.
+   */
+  anchorAt(docId: string, from: number, to: number): { start: string; last: string; quote: string } {
+    const doc = this.open(docId).doc;
+    if (!(Number.isSafeInteger(from) && Number.isSafeInteger(to) && from >= 0 && to > from && to <= doc.content.length)) {
+      throw invalid(`the range must lie within the text (0–${doc.content.length}) and not be empty`);
+    }
+    return { start: A.getCursor(doc, ["content"], from), last: A.getCursor(doc, ["content"], to - 1), quote: doc.content.slice(from, to) };
+  }
+
+  /**
+   * Where anchors are in the live text now: [from, to), empty (from === to) where all their text
+   * was deleted, null for cursors this document does not know (yet: a client's edit not synced).
+   */
+  anchorsNow(docId: string, anchors: readonly { start: string; last: string }[]): ({ from: number; to: number } | null)[] {
+    const doc = this.open(docId).doc;
+    const at = (c: string): number | null => {
+      if (!CURSOR.test(c)) return null;
+      try {
+        return A.getCursorPosition(doc, ["content"], c);
+      } catch {
+        return null;
+      }
+    };
+    return anchors.map((a) => {
+      const from = at(a.start);
+      const last = at(a.last);
+      if (from === null || last === null) return null;
+      // A deleted character's cursor gives the place of the next one still there: for the last
+      // character that is already the end of the range; for one still there, the end is after it.
+      const lastHere = last < doc.content.length && A.getCursor(doc, ["content"], last) === a.last;
+      const to = lastHere ? last + 1 : last;
+      return to > from ? { from, to } : { from, to: from };
+    });
   }
 
   /** The live text of a document (loading it if needed). */

@@ -11,6 +11,8 @@ import { AppError } from "../errors.ts";
 import type { WorkspaceFiles, WorkspaceMirror } from "../files/workspace-files.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Executions } from "../runtime/executions.ts";
+import { canEdit } from "../../protocol/api-types.ts";
+import { readersCannot } from "../documents/document-rules.ts";
 
 /** Where a terminal's output goes: the socket of the browser tab that has it open. */
 export interface TerminalClient {
@@ -285,7 +287,7 @@ export class TerminalSessions {
     const fresh = this.d.sessions.revalidate(auth);
     if (!fresh) throw new AppError("unauthenticated", "Your session ended; sign in again");
     const { role } = this.d.documents.access(fresh.user, docId);
-    if (role === "viewer") throw new AppError("forbidden", "Viewers cannot open a terminal");
+    if (!canEdit(role)) throw readersCannot(role, "cannot open a terminal");
     return fresh;
   }
 

@@ -65,6 +65,11 @@ export class OpenDocument {
     this.collab.leave(this.id, connId);
   }
 
+  /** Sends to every connection in the document (each send checks that connection's access). */
+  broadcast(m: ServerMessage): void {
+    for (const { member } of this.members.values()) member.send(m);
+  }
+
   receiveSync(connId: string, message: Uint8Array, role: CollabRole): void {
     this.collab.receiveSync(this.id, connId, message, role);
   }
@@ -105,6 +110,11 @@ export class OpenDocuments {
       this.docs.set(docId, doc);
     }
     return { doc, session: doc.join(member) };
+  }
+
+  /** Sends to everyone in a document, if it is open. */
+  broadcast(docId: string, m: ServerMessage): void {
+    this.docs.get(docId)?.broadcast(m);
   }
 
   /** The connection leaves the document (it left, lost access, or closed). */

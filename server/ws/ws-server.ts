@@ -13,11 +13,15 @@ import type { Authenticated, SessionManager } from "../auth/sessions.ts";
 import type { DocumentsService } from "../documents/documents-service.ts";
 import type { NotebookSessions } from "../runtime/notebook-sessions.ts";
 import type { CollabDocuments } from "../sync/collab-documents.ts";
+import type { Comments } from "../documents/comments-service.ts";
+import { notificationJson, type Notifications } from "../documents/notifications-service.ts";
 import { OpenDocuments, type Member, type OpenDocument } from "./open-documents.ts";
 import { PreviewQueue } from "./preview-queue.ts";
 import { decodeBinaryFrame, SYNC_MAX_FRAME_BYTES } from "../../protocol/collab-frames.ts";
 import type { Metrics } from "../http/metrics.ts";
 import { authenticateRequest, expectedOrigin } from "../http/http-app.ts";
+import { canEdit } from "../../protocol/api-types.ts";
+import { readersCannot } from "../documents/document-rules.ts";
 
 
 /** What collaborators see of a user: their display name and colour, where they chose them. */
@@ -32,6 +36,8 @@ export interface WsDeps {
   documents: DocumentsService;
   notebooks: NotebookSessions;
   collab: CollabDocuments;
+  comments?: Comments;
+  notifications?: Notifications;
   baseUrl: URL | null;
   /** Moves whenever access may have changed (server/store/access-epoch.ts). */
   accessEpoch(): string;
@@ -99,6 +105,15 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
     }
   };
   d.sessions.onRevoked((userId) => closeRevoked(userId));
+  d.comments?.onChange((docId) => docs.broadcast(docId, { t: "comments", doc: docId }));
+  d.notifications?.onNotify((userId, added) => {
+    let unread: number | null = null;
+    for (const c of conns.values()) {
+      if (c.auth.user.id !== userId) continue;
+      unread ??= d.notifications!.unread(userId);
+      c.send({ t: "notifications", unread, added: added.map(notificationJson) });
+    }
+  });
   let revokePoll: ReturnType<typeof setInterval> | null = null;
   let polledEpoch = "";
   const pollRevocations = () => {
@@ -282,7 +297,7 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
         case "run": {
           const open = joinedDoc(c, msg.doc);
           const { doc, role } = access(c, msg.doc);
-          if (role === "viewer") throw new AppError("forbidden", "Viewers cannot run code");
+          if (!canEdit(role)) throw readersCannot(role, "cannot run code");
           // Runs finish on their own time; this connection keeps answering meanwhile.
           void open.session.run(memberOf(c, msg.doc), doc.content, msg.scope === "all" ? { all: true } : { blocks: msg.blocks }).catch((e) => {
             c.send({ t: "error", code: e instanceof AppError ? e.code : "internal", message: e instanceof AppError ? e.message : "the run failed", doc: msg.doc });
@@ -293,7 +308,7 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
         case "restart": {
           const open = joinedDoc(c, msg.doc);
           const { role } = access(c, msg.doc);
-          if (role === "viewer") throw new AppError("forbidden", "Viewers cannot control the kernel");
+          if (!canEdit(role)) throw readersCannot(role, "cannot control the kernel");
           const s = open.session;
           if (msg.t === "interrupt") s.interrupt();
           else await s.restart();
@@ -346,6 +361,7 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
       d.metrics.openWebSockets++;
       pollRevocations();
       c.send({ t: "hello", v: WS_PROTOCOL_VERSION, user: { id: auth.user.id, username: auth.user.username } });
+      if (d.notifications) c.send({ t: "notifications", unread: d.notifications.unread(auth.user.id), added: [] });
     },
     message(ws: RawSocket, message: unknown) {
       const c = conns.get(ws.id);
