@@ -11,6 +11,7 @@ import type { ServerMessage } from "../protocol/ws-messages.ts";
 import type { NotebookSocket } from "./notebook-socket.ts";
 import { minimalChange } from "./collab-text-changes.ts";
 import type { FromWorker, ToWorker } from "./collab-worker-messages.ts";
+import type { Anchor } from "../protocol/comment-anchors.ts";
 
 export interface RemotePresence {
   peer: string;
@@ -146,8 +147,58 @@ export class CollabDocument {
     this.unconfirmed.forEach((_, i) => this.sendLocal(i));
   }
 
+  private nextReq = 1;
+  private readonly asked = new Map<number, (m: FromWorker) => void>();
+
+  private ask(m: ToWorker & { req: number }): Promise<FromWorker> {
+    return new Promise((resolve) => {
+      this.asked.set(m.req, resolve);
+      this.post(m);
+    });
+  }
+
+  /**
+   * Anchor cursors for [from, to) of the editor's text, once every local edit has reached the
+   * server (so the server knows the characters they name); null if that does not happen soon.
+   */
+  async anchorFor(from: number, to: number, timeoutMs = 10_000): Promise<Anchor | null> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end && !this.closed) {
+      if (this.acknowledged()) {
+        const r = await this.ask({ t: "cursors", req: this.nextReq++, version: this.synced, from, to });
+        if (r.t === "cursors" && r.anchor) return r.anchor;
+      }
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    return null;
+  }
+
+  /** Where anchors are in the editor's text now (through edits the worker has not applied yet). */
+  async rangesOf(anchors: Anchor[]): Promise<({ from: number; to: number } | null)[] | null> {
+    if (!this.live()) return null;
+    const r = await this.ask({ t: "ranges", req: this.nextReq++, anchors });
+    if (r.t !== "ranges" || r.version !== this.synced) return null;
+    // the editor's text is the worker's plus the unconfirmed edits, in order
+    return r.ranges.map((x) => {
+      if (!x) return null;
+      let { from, to } = x;
+      for (const u of this.unconfirmed) {
+        from = u.changes.mapPos(from, 1);
+        to = Math.max(from, u.changes.mapPos(to, -1));
+      }
+      return { from, to };
+    });
+  }
+
   private onWorker(m: FromWorker): void {
     switch (m.t) {
+      case "cursors":
+      case "ranges": {
+        const r = this.asked.get(m.req);
+        this.asked.delete(m.req);
+        r?.(m);
+        return;
+      }
       case "loaded":
         this.loadedText = m.text;
         if (this.base !== null) this.catchUp(m.text);

@@ -3,6 +3,7 @@
 // sets (JSON) numbered by a version both sides count, so edits crossing in flight are rebased,
 // never applied at the wrong place.
 import type { ChangeSetJson } from "./collab-text-changes.ts";
+import type { Anchor } from "../protocol/comment-anchors.ts";
 
 export type ToWorker =
   /** Opens the document: its offline copy first, then a sync with the server. */
@@ -17,6 +18,10 @@ export type ToWorker =
    * otherwise a remote change came first, and the page sends it again rebased.
    */
   | { t: "local"; id: number; version: number; changes: ChangeSetJson }
+  /** Anchor cursors for [from, to) of the text at `version` (answered "cursors"). */
+  | { t: "cursors"; req: number; version: number; from: number; to: number }
+  /** Where comment anchors are in the text (answered "ranges"). */
+  | { t: "ranges"; req: number; anchors: Anchor[] }
   /** Stores the offline copy now and stops. */
   | { t: "close" };
 
@@ -33,5 +38,9 @@ export type FromWorker =
   | { t: "send"; frame: Uint8Array }
   /** Whether the server has stored every change the worker holds, after the local edits up to `upTo`. */
   | { t: "ack"; acknowledged: boolean; upTo: number }
+  /** Cursors for a range, or null when the text moved past that version meanwhile. */
+  | { t: "cursors"; req: number; anchor: Anchor | null }
+  /** Anchors' ranges in the text at the worker's `version` (null: a cursor it does not know). */
+  | { t: "ranges"; req: number; version: number; ranges: ({ from: number; to: number } | null)[] }
   /** The document could not be opened or synced. */
   | { t: "failed"; message: string };

@@ -9,6 +9,7 @@ import { decodeBinaryFrame, encodeSnapshotRequest, encodeSyncFrame, SnapshotPart
 import { loadOffline, saveOffline } from "./collab-offline-store.ts";
 import { changeSetOf, inPieces, splicesOf, type TextSplice } from "./collab-text-changes.ts";
 import type { FromWorker, ToWorker } from "./collab-worker-messages.ts";
+import { anchorRange, type TextCursors } from "../protocol/comment-anchors.ts";
 
 const port = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null; close(): void };
 const post = (m: FromWorker, transfer?: Transferable[]) => port.postMessage(m, transfer);
@@ -230,6 +231,27 @@ function handle(m: ToWorker): void {
       return connected();
     case "local":
       return onLocal(m.id, m.version, m.changes);
+    case "cursors": {
+      const text = textOf(doc) ?? "";
+      const ok = loaded && m.version === version && m.from >= 0 && m.to > m.from && m.to <= text.length;
+      post({ t: "cursors", req: m.req, anchor: ok ? { start: A.getCursor(doc, ["content"], m.from), last: A.getCursor(doc, ["content"], m.to - 1) } : null });
+      return;
+    }
+    case "ranges": {
+      const text: TextCursors = {
+        length: (textOf(doc) ?? "").length,
+        position: (c) => {
+          try {
+            return A.getCursorPosition(doc, ["content"], c);
+          } catch {
+            return null;
+          }
+        },
+        cursorAt: (i) => A.getCursor(doc, ["content"], i),
+      };
+      post({ t: "ranges", req: m.req, version, ranges: m.anchors.map((a) => anchorRange(text, a)) });
+      return;
+    }
     case "close": {
       clearTimeout(sendTimer);
       clearTimeout(saveTimer);

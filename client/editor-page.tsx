@@ -15,6 +15,9 @@ import { createCodeEditor, type CodeEditor } from "./code-editor.ts";
 import { PreviewPane, staleOf, withParts, type LiveCell } from "./preview-pane.tsx";
 import { cellLabel, kernelLabel } from "./cell-label.ts";
 import { ShareDialog } from "./share-dialog.tsx";
+import { CommentsPanel } from "./comments-panel.tsx";
+import { commentHighlights } from "./comment-highlights.ts";
+import type { EditorView } from "@codemirror/view";
 import { HistoryPanel } from "./history-panel.tsx";
 import { FilesPanel, uploadFile } from "./files-panel.tsx";
 import { outlineComputer, outlineUnchangedBy, type Heading } from "./outline.ts";
@@ -24,7 +27,7 @@ import { CollabDocument, type RemotePresence } from "./collab-document.ts";
 import { collabExtension } from "./collab-codemirror.ts";
 import { minimalChange } from "./collab-text-changes.ts";
 import { TerminalPanel, terminalAllowed } from "./terminal-panel.tsx";
-import { language, t } from "./i18n.ts";
+import { language, t, formatNumber } from "./i18n.ts";
 
 type ViewMode = "split" | "editor" | "preview";
 type SaveState = "saved" | "unsaved" | "saving" | "offline" | "error";
@@ -64,6 +67,26 @@ export function EditorPage() {
   const [executionOff, setExecutionOff] = createSignal<string | null>(null);
   const [shareOpen, setShareOpen] = createSignal(false);
   const [historyOpen, setHistoryOpen] = createSignal(false);
+  const threadInHash = () => (/^#comment-([a-z2-7]{16})$/.exec(location.hash)?.[1] ?? null);
+  const [commentsOpen, setCommentsOpen] = createSignal(threadInHash() !== null);
+  const [commentFocus, setCommentFocus] = createSignal<string | null>(threadInHash());
+  const [commentCount, setCommentCount] = createSignal<number | null>(null);
+  const [editorView, setEditorView] = createSignal<EditorView | null>(null);
+  const onHash = () => {
+    const id = threadInHash();
+    if (id) {
+      setCommentsOpen(true);
+      setCommentFocus(id);
+    }
+  };
+  addEventListener("hashchange", onHash);
+  onCleanup(() => removeEventListener("hashchange", onHash));
+  // a click on commented text opens its thread
+  const marks = commentHighlights((threadId) => {
+    setCommentsOpen(true);
+    setCommentFocus(null);
+    setCommentFocus(threadId);
+  });
   const [exportOpen, setExportOpen] = createSignal(false);
   const [outlineOpen, setOutlineOpen] = createSignal(true);
   const [fullscreen, setFullscreen] = createSignal(false);
@@ -437,8 +460,9 @@ export function EditorPage() {
       onRunBlock: () => void run("block"),
       onRunAll: () => void run("all"),
       onScroll: syncScrollSoon,
-      extensions: c ? [collabExtension(c)] : [],
+      extensions: c ? [marks, collabExtension(c)] : [marks],
     });
+    setEditorView(editor.view);
     // Typing saved as a draft by an earlier visit that could not sync live is replayed as an edit,
     // touching only the span that differs.
     const draft = loadDraft(d.id);
@@ -454,7 +478,7 @@ export function EditorPage() {
       if (collab) {
         collab.close();
         collab = null;
-        editor?.setExtensions([]);
+        editor?.setExtensions([marks]);
       }
       socket.join(d.id);
       if (text() !== savedText) {
@@ -647,6 +671,9 @@ export function EditorPage() {
           <button class="secondary" aria-pressed={historyOpen()} onClick={() => setHistoryOpen(!historyOpen())}>
             {t("History")}
           </button>
+          <button class="secondary" aria-pressed={commentsOpen()} onClick={() => setCommentsOpen(!commentsOpen())} data-testid="comments-button">
+            {commentCount() ? t("Comments ({n})", { n: formatNumber(commentCount()!) }) : t("Comments")}
+          </button>
           <Show when={terminalOk()}>
             <button class="secondary" aria-pressed={terminal() === "shown"} onClick={() => setTerminal(terminal() === "shown" ? "hidden" : "shown")} data-testid="terminal-button">
               {t("Terminal")}
@@ -753,6 +780,20 @@ export function EditorPage() {
         </Show>
         <Show when={terminal() !== "closed" && terminalOk()}>
           <TerminalPanel docId={id()} visible={terminal() === "shown"} onHide={() => setTerminal("hidden")} onEnded={() => setTerminal("closed")} />
+        </Show>
+        <Show when={commentsOpen() && doc()}>
+          <CommentsPanel
+            docId={id()}
+            me={session.user()?.username ?? ""}
+            canComment={doc()!.role !== "viewer"}
+            isOwner={doc()!.role === "owner"}
+            view={editorView}
+            collab={() => collab}
+            socket={socket}
+            focus={commentFocus}
+            onCount={setCommentCount}
+            onClose={() => setCommentsOpen(false)}
+          />
         </Show>
         <Show when={historyOpen()}>
           <HistoryPanel

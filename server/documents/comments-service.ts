@@ -4,6 +4,7 @@
 // (AnchorIndex): a thread follows its text through every edit, and says so when that text is gone.
 import type { CommentJson, CommentThreadJson } from "../../protocol/api-types.ts";
 import { canComment } from "../../protocol/api-types.ts";
+import { CURSOR_PATTERN } from "../../protocol/comment-anchors.ts";
 import { parseSettings, USERNAME_PATTERN } from "../auth/accounts.ts";
 import { conflict, forbidden, invalid, notFound } from "../errors.ts";
 import type { CommentRow, CommentsStore, ThreadRow } from "../store/comments-store.ts";
@@ -22,7 +23,6 @@ export interface AnchorIndex {
   anchorsNow(docId: string, anchors: readonly { start: string; last: string }[]): ({ from: number; to: number } | null)[];
 }
 
-const CURSOR = /^\d{1,15}@[0-9a-f]{2,64}$/;
 const MENTION = /(^|[^\w@.-])@([a-zA-Z0-9][a-zA-Z0-9_.-]{0,31})/g;
 
 /** The usernames a comment mentions, in order, once each (a trailing "." ends a sentence, not a name). */
@@ -135,7 +135,7 @@ export class Comments {
     let last: string;
     let quote: string;
     if (typeof a.start === "string" && typeof a.last === "string") {
-      if (!CURSOR.test(a.start) || !CURSOR.test(a.last)) throw invalid("anchor cursors must be Automerge cursors (counter@actor)", { anchor: "invalid" });
+      if (!CURSOR_PATTERN.test(a.start) || !CURSOR_PATTERN.test(a.last)) throw invalid("anchor cursors must be Automerge cursors (counter@actor)", { anchor: "invalid" });
       const [range] = this.anchors.anchorsNow(docId, [{ start: a.start, last: a.last }]);
       if (!range) throw conflict("the selected text has not reached the server yet; try again in a moment");
       if (range.to <= range.from) throw invalid("the selected text was deleted meanwhile", { anchor: "deleted" });

@@ -19,6 +19,7 @@ import { groupVersions, type ChangeMeta } from "./document-history.ts";
 import { decodeChanges, decodeChunk, splitChunks } from "./change-chunks.ts";
 import { diffHunks, textEdit, type Hunk } from "./line-diff.ts";
 import { canEdit, type AccessRole } from "../../protocol/api-types.ts";
+import { anchorRange, type Anchor, type TextCursors } from "../../protocol/comment-anchors.ts";
 import { readersCannot } from "../documents/document-rules.ts";
 
 export { textEdit };
@@ -111,8 +112,6 @@ export interface CollabOptions {
 export const WRITE_PIECE = 16_384;
 /** Operations one change may hold (a character inserted or deleted is one): the editor sends larger edits as several changes. */
 export const MAX_CHANGE_OPS = 4 * WRITE_PIECE;
-/** An Automerge text cursor: counter@actor. */
-const CURSOR = /^\d{1,15}@[0-9a-f]{2,64}$/;
 /** A sync message carrying more bytes of changes than this is checked and applied change by change. */
 export const LARGE_SYNC_BYTES = 64 * 1024;
 
@@ -634,26 +633,20 @@ export class CollabDocuments {
    * Where anchors are in the live text now: [from, to), empty (from === to) where all their text
    * was deleted, null for cursors this document does not know (yet: a client's edit not synced).
    */
-  anchorsNow(docId: string, anchors: readonly { start: string; last: string }[]): ({ from: number; to: number } | null)[] {
+  anchorsNow(docId: string, anchors: readonly Anchor[]): ({ from: number; to: number } | null)[] {
     const doc = this.open(docId).doc;
-    const at = (c: string): number | null => {
-      if (!CURSOR.test(c)) return null;
-      try {
-        return A.getCursorPosition(doc, ["content"], c);
-      } catch {
-        return null;
-      }
+    const text: TextCursors = {
+      length: doc.content.length,
+      position: (c) => {
+        try {
+          return A.getCursorPosition(doc, ["content"], c);
+        } catch {
+          return null;
+        }
+      },
+      cursorAt: (i) => A.getCursor(doc, ["content"], i),
     };
-    return anchors.map((a) => {
-      const from = at(a.start);
-      const last = at(a.last);
-      if (from === null || last === null) return null;
-      // A deleted character's cursor gives the place of the next one still there: for the last
-      // character that is already the end of the range; for one still there, the end is after it.
-      const lastHere = last < doc.content.length && A.getCursor(doc, ["content"], last) === a.last;
-      const to = lastHere ? last + 1 : last;
-      return to > from ? { from, to } : { from, to: from };
-    });
+    return anchors.map((a) => anchorRange(text, a));
   }
 
   /** The live text of a document (loading it if needed). */

@@ -1,0 +1,81 @@
+// Two people comment on one notebook: one selects a line and comments, mentioning the other
+// (completed from the people who can read it); the other — a commenter, who cannot edit — sees
+// the thread and its mark live, replies and resolves; the first sees both live. The mark stays on
+// its text while lines are typed above it.
+import { expect, test, type Browser, type Page } from "@playwright/test";
+
+async function signedInPage(browser: Browser, username: string, password: string): Promise<{ page: Page; close: () => Promise<void> }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Documents" })).toBeVisible();
+  return { page, close: () => context.close() };
+}
+
+/** The commented text as the editor marks it (syntax highlighting may split a mark in pieces). */
+const marked = (p: Page) => p.evaluate(() => [...document.querySelectorAll(".cm-comment")].map((e) => e.textContent).join(""));
+
+test("comment on a line, see it live, reply, resolve", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const a = await signedInPage(browser, "admin", "e2e-admin-pass");
+  const b = await signedInPage(browser, "reader", "e2e-reader-pass");
+  const id = await a.page.evaluate(async () => {
+    const r = await fetch("/api/v1/documents", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "Review me", content: "# # Review me\n# The middle line says something.\n# The end.\n" }) });
+    const d = (await r.json()) as { id: string };
+    await fetch(`/api/v1/documents/${d.id}/members`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ members: [{ username: "reader", role: "commenter" }] }) });
+    return d.id;
+  });
+  await a.page.goto(`/d/${id}`);
+  await b.page.goto(`/d/${id}`);
+  for (const p of [a.page, b.page]) await expect(p.getByTestId("connection")).toContainText("live");
+  // the commenter reads, never edits
+  await expect(b.page.getByTestId("read-only")).toBeVisible();
+  await b.page.getByTestId("comments-button").click();
+  await expect(b.page.getByTestId("comments")).toContainText("No open comments.");
+
+  // A selects the middle line and comments, completing a mention
+  await a.page.locator(".cm-line", { hasText: "The middle line" }).click();
+  await a.page.keyboard.press("End");
+  await a.page.keyboard.press("Shift+Home");
+  await a.page.getByTestId("comments-button").click();
+  await a.page.getByRole("button", { name: "Comment on the selection" }).click();
+  await expect(a.page.getByTestId("comments")).toContainText("The middle line says something.");
+  const box = a.page.getByLabel("Your comment");
+  await box.pressSequentially("Is this right, @rea");
+  await expect(a.page.getByRole("option", { name: /@reader/ })).toBeVisible();
+  await box.press("Enter");
+  await expect(box).toHaveValue("Is this right, @reader ");
+  await a.page.getByRole("button", { name: "Comment", exact: true }).click();
+  await expect(a.page.getByTestId("comment-thread")).toContainText("Is this right, @reader");
+  await expect(a.page.getByTestId("comments-button")).toHaveText("Comments (1)");
+
+  // B sees the thread and its mark in the text live, replies and resolves
+  const bThread = b.page.getByTestId("comment-thread");
+  await expect(bThread).toContainText("Is this right, @reader");
+  await expect.poll(() => marked(b.page)).toBe("# The middle line says something.");
+  await bThread.getByLabel("Reply").fill("Yes, @admin.");
+  await bThread.getByRole("button", { name: "Reply" }).click();
+  await expect(a.page.getByTestId("comment-thread")).toContainText("Yes, @admin.");
+  await a.page.screenshot({ path: "test-results/e2e/comments-thread.png" });
+
+  // A types lines above: the mark stays on the commented text, in both editors
+  await a.page.locator(".cm-line", { hasText: "Review me" }).click();
+  await a.page.keyboard.press("End");
+  await a.page.keyboard.type("\n# A new line above.\n# And another one.");
+  for (const p of [a.page, b.page]) {
+    await expect(p.getByTestId("editor-content")).toContainText("And another one.");
+    await expect.poll(() => marked(p)).toBe("# The middle line says something.");
+  }
+
+  await bThread.getByRole("button", { name: "Resolve" }).click();
+  await expect(a.page.getByTestId("comments")).toContainText("No open comments.");
+  await expect(a.page.getByText("Resolved (1)")).toBeVisible();
+  await expect(a.page.locator(".cm-comment")).toHaveCount(0);
+  await a.page.getByText("Resolved (1)").click();
+  await expect(a.page.getByTestId("comment-thread")).toContainText("Resolved by reader");
+  await a.close();
+  await b.close();
+});
