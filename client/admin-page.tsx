@@ -22,6 +22,7 @@ interface Status {
   openDocuments: number;
   kernels: number;
   terminals: number;
+  mail: { configured: boolean; pending: number; sent: number; failed: number; lastError: string | null; lastErrorAt: number | null };
 }
 
 /** A number rounded to `digits` decimals, written as the current language writes numbers. */
@@ -244,6 +245,19 @@ function ServerStatus() {
                 kernels: formatNumber(s().kernels),
                 terminals: formatNumber(s().terminals),
               })}
+            </dd>
+            <dt>{t("Notification mail")}</dt>
+            <dd data-testid="mail-status">
+              <Show when={s().mail.configured} fallback={t("Off (no --smtp-url)")}>
+                {t("{pending} waiting, {sent} sent, {failed} given up", { pending: formatNumber(s().mail.pending), sent: formatNumber(s().mail.sent), failed: formatNumber(s().mail.failed) })}
+              </Show>
+              <Show when={s().mail.lastError}>
+                {(e) => (
+                  <div class="error small">
+                    {t("Last failure {time}: {error}", { time: s().mail.lastErrorAt ? formatDateTime(s().mail.lastErrorAt!) : "—", error: e() })}
+                  </div>
+                )}
+              </Show>
             </dd>
           </dl>
         )}

@@ -4,7 +4,7 @@ import type { SettingsJson, UserJson } from "../protocol/api-types.ts";
 import { api } from "./api.ts";
 import { resolveLanguage, setLanguage } from "./i18n.ts";
 
-export const DEFAULT_SETTINGS: SettingsJson = { theme: "system", editorFontSize: 14, tabSize: 4, wordWrap: true, lineNumbers: true, displayName: "", avatarColour: "", language: "auto" };
+export const DEFAULT_SETTINGS: SettingsJson = { theme: "system", editorFontSize: 14, tabSize: 4, wordWrap: true, lineNumbers: true, displayName: "", avatarColour: "", language: "auto", email: "", emailNotifications: true };
 
 export interface Session {
   user: Accessor<UserJson | null>;

@@ -100,6 +100,21 @@ export function SettingsPage() {
         <p class="muted small">{t("Collaborators see your display name and colour on your cursor and in the list of who is here.")}</p>
       </section>
 
+      <section class="settings-section card" aria-labelledby="notify-title">
+        <h2 id="notify-title">{t("Notifications")}</h2>
+        <div class="settings-grid">
+          <label>
+            {t("E-mail address")}
+            <input type="email" value={s().email} maxLength={254} placeholder="name@example.org" onChange={(e) => save({ email: e.currentTarget.value })} />
+          </label>
+          <label class="check">
+            <input type="checkbox" checked={s().emailNotifications} onChange={(e) => save({ emailNotifications: e.currentTarget.checked })} />
+            {t("Also tell me by e-mail")}
+          </label>
+        </div>
+        <p class="muted small">{t("You are told when a document is shared with you, your access changes, someone mentions you or replies in your thread. Mail goes out only if this server was set up to send it.")}</p>
+      </section>
+
       <section class="settings-section card" aria-labelledby="editor-title">
         <h2 id="editor-title">{t("Editor")}</h2>
         <div class="settings-grid">

@@ -1,8 +1,10 @@
-// The bar across the top of signed-in pages: the product name, navigation and the user menu.
+// The bar across the top of signed-in pages: the product name, navigation, the notifications
+// bell and the user menu.
 import { Show } from "solid-js";
 import { A } from "@solidjs/router";
 import { useSession } from "./session.tsx";
 import { t } from "./i18n.ts";
+import { NotificationsBell } from "./notifications-bell.tsx";
 
 export function TopBar(props: { onSignOut: () => void }) {
   const session = useSession();
@@ -22,6 +24,9 @@ export function TopBar(props: { onSignOut: () => void }) {
         </Show>
       </nav>
       <span class="spacer" />
+      <Show when={session.user()?.id} keyed>
+        {(id) => <NotificationsBell userId={id} />}
+      </Show>
       <Show when={session.user()}>
         {(u) => (
           <span class="muted" data-testid="current-user">

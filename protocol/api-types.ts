@@ -33,6 +33,10 @@ export interface SettingsJson {
   /** #rrggbb, or "" for one picked from the user's id. */
   avatarColour: string;
   language: "auto" | "en" | "zh-TW";
+  /** Where notification mail goes ("": none). */
+  email: string;
+  /** Whether notifications are also sent by e-mail (when the server has --smtp-url and an address is set). */
+  emailNotifications: boolean;
 }
 
 export interface DocumentSummaryJson {

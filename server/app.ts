@@ -52,6 +52,8 @@ import { Comments } from "./documents/comments-service.ts";
 import { Notifications } from "./documents/notifications-service.ts";
 import { CommentsStore } from "./store/comments-store.ts";
 import { NotificationsStore } from "./store/notifications-store.ts";
+import { NotificationMail } from "./documents/notification-mail.ts";
+import { MailOutboxStore } from "./store/mail-outbox-store.ts";
 import { registerAuditRoutes } from "./http/audit-routes.ts";
 
 export interface Services {
@@ -70,6 +72,7 @@ export interface Services {
   passwordLinks: PasswordLinksStore;
   commentsStore: CommentsStore;
   notificationsStore: NotificationsStore;
+  mailOutbox: MailOutboxStore;
 }
 
 /** Opens the data directory and builds the domain services on it (used by the server and the CLI). */
@@ -90,7 +93,8 @@ export function openServices(dataDir: string): Services {
   const passwordLinks = new PasswordLinksStore(db);
   const commentsStore = new CommentsStore(db);
   const notificationsStore = new NotificationsStore(db);
-  return { db, users, sessionsStore, documentsStore, sessions, accounts, documents, executionsStore, outputsStore, filesStore, auditStore, ssoStore, passwordLinks, commentsStore, notificationsStore };
+  const mailOutbox = new MailOutboxStore(db);
+  return { db, users, sessionsStore, documentsStore, sessions, accounts, documents, executionsStore, outputsStore, filesStore, auditStore, ssoStore, passwordLinks, commentsStore, notificationsStore, mailOutbox };
 }
 
 /** The sandbox for the server's configuration; detection happens once, on first use. */
@@ -164,6 +168,9 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
   services.documents.useContentWriter(collab);
   const notifications = new Notifications(services.notificationsStore, log);
   const comments = new Comments(services.commentsStore, services.documents, services.users, collab, notifications);
+  // with --smtp-url, notifications also go by mail to those who gave an address
+  const mail = config.smtpUrl && config.baseUrl ? new NotificationMail(services.mailOutbox, services.users, { smtpUrl: config.smtpUrl, from: config.smtpFrom, baseUrl: config.baseUrl, log, retryBaseMs: config.smtpRetrySeconds * 1000 }) : null;
+  if (mail) notifications.onNotify((userId, added) => mail.enqueue(userId, added));
   // a share, a new role or access taken away: the person concerned is told
   services.documents.onMembersChanged((docId, by, changes) =>
     notifications.notify(changes.map((ch) => ({ userId: ch.userId, kind: ch.was === null ? "shared" : "access", documentId: ch.role === null ? null : docId, actorId: by.id, detail: { role: ch.role, was: ch.was, title: services.documentsStore.byIdLazy(docId)?.title ?? "" } }))),
@@ -270,6 +277,7 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     terminalsByUser: () => terminals?.byUser() ?? new Map(),
     openDocuments: () => collab.openCount,
     sandbox,
+    mail: () => mail?.status() ?? { configured: false, ...services.mailOutbox.status() },
   });
   await registerClientRoutes(router);
 
@@ -280,6 +288,7 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
       const expired = services.sessionsStore.deleteExpired();
       const auditPurged = audit.purge();
       notifications.purgeRead();
+      services.mailOutbox.purge();
       if (purged || expired || auditPurged) log.info("housekeeping", { purgedDocuments: purged, expiredSessions: expired, purgedAuditRecords: auditPurged });
     } catch (e) {
       log.error("housekeeping failed", { err: e instanceof Error ? e.message : String(e) });
@@ -330,6 +339,7 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     terminals,
     async stop() {
       clearInterval(timer);
+      mail?.stop();
       await terminals?.closeAll();
       await notebooks.closeAll();
       await app.stop(true);

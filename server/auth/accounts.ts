@@ -40,11 +40,15 @@ export interface Settings {
   avatarColour: string;
   /** The interface's language: "auto" follows the browser. */
   language: "auto" | "en" | "zh-TW";
+  /** Where notification mail goes ("": none). */
+  email: string;
+  /** Whether notifications also go by e-mail (when the server sends mail and an address is set). */
+  emailNotifications: boolean;
 }
 
 export const LANGUAGES = ["auto", "en", "zh-TW"] as const;
 
-export const DEFAULT_SETTINGS: Settings = { theme: "system", editorFontSize: 14, tabSize: 4, wordWrap: true, lineNumbers: true, displayName: "", avatarColour: "", language: "auto" };
+export const DEFAULT_SETTINGS: Settings = { theme: "system", editorFontSize: 14, tabSize: 4, wordWrap: true, lineNumbers: true, displayName: "", avatarColour: "", language: "auto", email: "", emailNotifications: true };
 
 export function checkUsername(name: unknown): string {
   if (typeof name !== "string" || !USERNAME_PATTERN.test(name)) {
@@ -61,6 +65,9 @@ export function checkRole(role: unknown): Role {
 }
 
 /** Validates a partial settings object; unknown keys are refused so typos do not pass silently. */
+/** An e-mail address as far as sending to it goes: no spaces, no angle brackets, one @, a dot in the domain. */
+const EMAIL = /^[^\s<>@",;]{1,64}@[^\s<>@",;]+\.[^\s<>@",;]{2,}$/;
+
 export function checkSettingsPatch(patch: unknown): Partial<Settings> {
   if (typeof patch !== "object" || patch === null || Array.isArray(patch)) throw invalid("settings must be a JSON object");
   const out: Partial<Settings> = {};
@@ -78,8 +85,13 @@ export function checkSettingsPatch(patch: unknown): Partial<Settings> {
         if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 8) throw invalid("tabSize must be a whole number from 1 to 8", { tabSize: "invalid" });
         out.tabSize = v as number;
         break;
+      case "email":
+        if (typeof v !== "string" || (v.trim() !== "" && !EMAIL.test(v.trim()))) throw invalid("email must be an address such as dana@example.org, or empty", { email: "invalid" });
+        out.email = v.trim();
+        break;
       case "wordWrap":
       case "lineNumbers":
+      case "emailNotifications":
         if (typeof v !== "boolean") throw invalid(`${k} must be true or false`, { [k]: "invalid" });
         out[k] = v;
         break;

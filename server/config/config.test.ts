@@ -24,6 +24,16 @@ describe("config", () => {
     expect(() => loadConfig({ "run-total-timeout": "0" }, {})).toThrow(/--run-total-timeout.*PYMD_RUN_TOTAL_TIMEOUT|PYMD_RUN_TOTAL_TIMEOUT.*--run-total-timeout/);
   });
 
+  test("notification mail: --smtp-url needs smtp:// or smtps:// and a --base-url for its links", () => {
+    expect(loadConfig({}, {}).smtpUrl).toBeNull();
+    const c = loadConfig({ "smtp-url": "smtp://u:p%40ss@mail.example.org:587", "base-url": "https://pymd.example.org" }, { PYMD_SMTP_FROM: "Team <team@example.org>" });
+    expect(c.smtpUrl?.hostname).toBe("mail.example.org");
+    expect(c.smtpFrom).toBe("Team <team@example.org>");
+    expect(() => loadConfig({ "smtp-url": "http://mail.example.org" }, {})).toThrow(/--smtp-url.*PYMD_SMTP_URL|PYMD_SMTP_URL.*--smtp-url/);
+    expect(() => loadConfig({}, { PYMD_SMTP_URL: "smtp://mail.example.org" })).toThrow(/need --base-url/);
+    expect(() => loadConfig({ "smtp-from": "a\nb" }, {})).toThrow(/--smtp-from/);
+  });
+
   test("flags win over the environment, which wins over defaults", () => {
     const env = { PYMD_PORT: "9000", PYMD_LOG_LEVEL: "debug", PYMD_DATA_DIR: "/srv/pymd" };
     const c = loadConfig({ port: "9100" }, env);

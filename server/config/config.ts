@@ -43,6 +43,12 @@ export interface Config {
   runOutputKb: number;
   /** Output a kernel may print per second over time (after a burst of one block's cap), KiB. */
   runOutputRateKb: number;
+  /** E-mail notifications: the SMTP server (smtp:// or smtps://, with user:password@ when it wants them), or null for none. */
+  smtpUrl: URL | null;
+  /** The From of notification mail. */
+  smtpFrom: string;
+  /** The first retry of a failed mail waits this long; each later one twice as long (up to an hour). */
+  smtpRetrySeconds: number;
   /** Days an audit record is kept (0: forever). */
   auditRetentionDays: number;
   /** Single sign-on (OpenID Connect): the provider's issuer URL, or null for none. */
@@ -207,6 +213,26 @@ export const SERVE_OPTIONS = [
     parse: (raw) => (/^-?\d{1,5}$/.test(raw.trim()) && Math.abs(Number(raw)) <= 86400 ? ok(Number(raw)) : bad("must be whole seconds between -86400 and 86400")),
     defaultValue: () => 0, help: "seconds this server's clock is known to be behind the provider's (negative: ahead); 60 s either way are tolerated anyway (default 0)",
   }),
+  spec({
+    key: "smtpUrl", flag: "--smtp-url", env: "PYMD_SMTP_URL",
+    parse: (raw) => {
+      try {
+        const u = new URL(raw);
+        if (u.protocol !== "smtp:" && u.protocol !== "smtps:") return bad("must be an smtp:// or smtps:// URL, such as smtp://user:password@mail.example.org:587");
+        if (!u.hostname) return bad("must name the SMTP server's host");
+        return ok(u);
+      } catch {
+        return bad("must be an smtp:// or smtps:// URL, such as smtp://user:password@mail.example.org:587");
+      }
+    },
+    defaultValue: () => null, help: "e-mail notifications through this SMTP server: smtp://[user:password@]host[:port] (STARTTLS when offered) or smtps:// (TLS); needs --base-url for the links (default: no e-mail)",
+  }),
+  spec({
+    key: "smtpFrom", flag: "--smtp-from", env: "PYMD_SMTP_FROM",
+    parse: (raw) => (/^[^\r\n<>@\s]+@[^\r\n<>@\s]+$|^[^\r\n<>]{1,100} <[^\r\n<>@\s]+@[^\r\n<>@\s]+>$/.test(raw.trim()) && raw.length <= 320 ? ok(raw.trim()) : bad('must be an address, or "Name <address>"')),
+    defaultValue: () => "pymd <pymd@localhost>", help: 'the From of notification mail: an address or "Name <address>" (default "pymd <pymd@localhost>")',
+  }),
+  spec({ key: "smtpRetrySeconds", flag: "--smtp-retry", env: "PYMD_SMTP_RETRY", parse: intIn(1, 3600), defaultValue: () => 30, help: "seconds before a failed notification mail is tried again, doubling each time up to an hour; given up after 8 attempts (default 30)" }),
   spec({ key: "passwordLogin", flag: "--password-login", env: "PYMD_PASSWORD_LOGIN", parse: oneOf("on", "off"), defaultValue: () => "on" as "on" | "off", help: "off: only admins sign in with a password (the way in when the provider is down); needs --oidc-issuer (default on)" }),
   spec({ key: "runOutputRateKb", flag: "--run-output-rate", env: "PYMD_RUN_OUTPUT_RATE", parse: intIn(1, 1048576), defaultValue: () => 1024, help: "output a kernel may print per second over time, KiB/s, after a burst of one block's cap; past it the printing code waits (default 1024)" }),
   spec({
@@ -256,6 +282,7 @@ export function loadConfig(flags: FlagValues, env: Record<string, string | undef
   }
   const c = out as Config;
   if ((c.oidcIssuer === null) !== (c.oidcClientId === null)) throw new ConfigError("single sign-on needs both --oidc-issuer (PYMD_OIDC_ISSUER) and --oidc-client-id (PYMD_OIDC_CLIENT_ID)");
+  if (c.smtpUrl !== null && c.baseUrl === null) throw new ConfigError("e-mail notifications (--smtp-url, PYMD_SMTP_URL) need --base-url (PYMD_BASE_URL): the address the links in them point to");
   if (c.passwordLogin === "off" && c.oidcIssuer === null) throw new ConfigError("--password-login off (PYMD_PASSWORD_LOGIN) needs single sign-on: set --oidc-issuer and --oidc-client-id");
   return c;
 }

@@ -7,6 +7,7 @@ import type { AuditLog } from "../auth/audit-log.ts";
 import type { SessionManager } from "../auth/sessions.ts";
 import { invalid, notFound } from "../errors.ts";
 import type { Sandbox } from "../../sandbox/index.ts";
+import type { MailStatus } from "../documents/notification-mail.ts";
 import type { PasswordLinksStore } from "../store/password-links-store.ts";
 import type { UsersStore } from "../store/users-store.ts";
 import type { DocumentsStore } from "../store/documents-store.ts";
@@ -34,6 +35,8 @@ export interface AdminRouteDeps {
   terminalsByUser: () => Map<string, number>;
   openDocuments: () => number;
   sandbox: () => Promise<Sandbox>;
+  /** Notification mail: its outbox's counts and last failure (configured false without --smtp-url). */
+  mail: () => MailStatus;
 }
 
 const linkUrl = (d: AdminRouteDeps, c: Ctx, secret: string) => new URL(`/set-password#${secret}`, d.baseUrl ?? c.url.origin).href;
@@ -106,7 +109,7 @@ export function registerAdminRoutes(r: Router, d: AdminRouteDeps): void {
     return d.audit.around({ user: admin, address: c.ip }, { action: "user.delete", target: name, detail: { transferTo: to ?? null } }, () => d.accounts.delete(name, to), (x) => ({ transferred: x.transferred }));
   });
 
-  r.get("/api/v1/admin/status", "The server: version, uptime, sandbox and its limits, database size, open documents, kernels and terminals (admins)", "admin", async () => {
+  r.get("/api/v1/admin/status", "The server: version, uptime, sandbox and its limits, database size, open documents, kernels, terminals and notification mail (admins)", "admin", async () => {
     const sb = await d.sandbox().catch(() => null);
     let dbBytes = 0;
     for (const f of [d.databaseFile, d.databaseFile + "-wal"]) {
@@ -124,6 +127,7 @@ export function registerAdminRoutes(r: Router, d: AdminRouteDeps): void {
       openDocuments: d.openDocuments(),
       kernels: sum(d.kernelsByUser()),
       terminals: sum(d.terminalsByUser()),
+      mail: d.mail(),
     };
   });
 

@@ -335,4 +335,25 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX notifications_unread ON notifications(user_id) WHERE read_at IS NULL;
     `,
   },
+  {
+    version: 15,
+    name: "mail-outbox",
+    sql: `
+      -- Notification mail waiting to be sent, sent, or given up on, with its attempts.
+      CREATE TABLE mail_outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+        to_address TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        sent_at INTEGER,
+        failed_at INTEGER
+      );
+      CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL;
+    `,
+  },
 ];
