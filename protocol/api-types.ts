@@ -51,6 +51,17 @@ export interface DocumentSummaryJson {
   updatedAt: string;
   deletedAt: string | null;
   role: AccessRole;
+  /** In listings: your folder for it (null: none) and whether it is one of your favourites. */
+  folderId?: string | null;
+  favorite?: boolean;
+}
+
+export interface FolderJson {
+  id: string;
+  parentId: string | null;
+  name: string;
+  /** Your live documents in it (not counting its subfolders). */
+  documents: number;
 }
 
 /** A whole document: the summary's fields with the full source instead of an excerpt. */

@@ -47,6 +47,9 @@ export function checkTags(tags: unknown): string[] {
 export interface ListParams {
   q?: string;
   tag?: string;
+  folder?: string;
+  favorites?: boolean;
+  scope?: "mine" | "shared";
   sort: SortKey;
   order: "asc" | "desc";
   page: number;
@@ -70,9 +73,18 @@ export function checkListParams(query: Record<string, string | undefined>): List
   if (q && q.length > 200) throw invalid("q must be at most 200 characters", { q: "length" });
   const tag = query.tag?.trim();
   if (tag && tag.length > TAG_MAX) throw invalid(`tag must be at most ${TAG_MAX} characters`, { tag: "length" });
+  const folder = query.folder?.trim() || undefined;
+  if (folder !== undefined && folder !== "none" && !/^[a-z2-7]{16}$/.test(folder)) throw invalid("folder must be a folder id or none", { folder: "invalid" });
+  const favorites = query.favorites === undefined || query.favorites === "" ? undefined : query.favorites;
+  if (favorites !== undefined && favorites !== "1" && favorites !== "true") throw invalid("favorites must be 1 when given", { favorites: "invalid" });
+  const scope = query.scope || undefined;
+  if (scope !== undefined && scope !== "mine" && scope !== "shared") throw invalid("scope must be mine or shared", { scope: "invalid" });
   return {
     q: q || undefined,
     tag: tag || undefined,
+    folder,
+    favorites: favorites ? true : undefined,
+    scope,
     sort,
     order,
     page: int(query.page, "page", 1, 1_000_000, 1),

@@ -175,6 +175,9 @@ export class DocumentsService {
       limit: p.limit,
       offset: (p.page - 1) * p.limit,
       trash: opts.trash,
+      folder: p.folder,
+      favorites: p.favorites,
+      scope: p.scope,
     });
     const documents: DocumentSummaryJson[] = rows.map((r) => {
       const role: AccessRole = r.ownerId === user.id ? "owner" : user.role === "viewer" ? "viewer" : (r.memberRole ?? "viewer");
@@ -190,6 +193,8 @@ export class DocumentsService {
         updatedAt: iso(r.updatedAt),
         deletedAt: r.deletedAt === null ? null : iso(r.deletedAt),
         role,
+        folderId: r.folderId,
+        favorite: r.favorite,
       };
     });
     return { documents, pagination: { page: p.page, limit: p.limit, total } };

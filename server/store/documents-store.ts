@@ -23,6 +23,9 @@ export interface DocumentRow {
 export interface DocumentSummaryRow extends Omit<DocumentRow, "content"> {
   excerpt: string;
   memberRole: MemberRole | null;
+  /** The listing user's folder for it, and whether it is one of their favourites. */
+  folderId: string | null;
+  favorite: boolean;
 }
 
 export type SortKey = "updated" | "created" | "title";
@@ -36,6 +39,11 @@ export interface ListQuery {
   offset: number;
   limit: number;
   trash?: boolean;
+  /** Only documents in this folder of the user's, or ("none") in none of them. */
+  folder?: string;
+  favorites?: boolean;
+  /** Only the user's own documents, or only those shared with them. */
+  scope?: "mine" | "shared";
 }
 
 interface RawDoc {
@@ -52,6 +60,8 @@ interface RawDoc {
   deleted_at: number | null;
   tags: string | null;
   member_role?: MemberRole | null;
+  folder_id?: string | null;
+  favorite?: number | null;
 }
 
 const base = (r: RawDoc) => ({
@@ -68,6 +78,10 @@ const base = (r: RawDoc) => ({
 });
 
 const TAGS_SQL = "(SELECT json_group_array(tag) FROM document_tags t WHERE t.document_id = d.id) AS tags";
+/** The listing user's folder and favourite mark (two parameters: the user, twice). */
+const FILING_SQL = `(SELECT folder_id FROM document_filing fl WHERE fl.user_id = ? AND fl.document_id = d.id) AS folder_id,
+  (SELECT favorite FROM document_filing fl WHERE fl.user_id = ? AND fl.document_id = d.id) AS favorite`;
+const summary = (r: RawDoc): DocumentSummaryRow => ({ ...base(r), excerpt: r.excerpt ?? "", memberRole: r.member_role ?? null, folderId: r.folder_id ?? null, favorite: (r.favorite ?? 0) !== 0 });
 const SORT_SQL: Record<SortKey, string> = { updated: "d.updated_at", created: "d.created_at", title: "d.title COLLATE NOCASE" };
 
 /** Turns free text into an FTS5 query of quoted terms, the last one a prefix, so no input is FTS syntax. */
@@ -195,15 +209,32 @@ export class DocumentsStore {
   list(q: ListQuery): { rows: DocumentSummaryRow[]; total: number } {
     // Excerpts, search and the order by last change read what every open document acknowledged.
     this.settle?.(null);
-    if (!q.q && !q.tag && !q.trash) return this.listAccessible(q);
+    if (!q.q && !q.tag && !q.trash && !q.folder && !q.favorites && !q.scope) return this.listAccessible(q);
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (q.trash) {
       where.push("d.owner_id = ? AND d.deleted_at IS NOT NULL");
       args.push(q.userId);
+    } else if (q.scope === "mine") {
+      where.push("d.owner_id = ? AND d.deleted_at IS NULL");
+      args.push(q.userId);
+    } else if (q.scope === "shared") {
+      where.push("d.id IN (SELECT document_id FROM document_members WHERE user_id = ?) AND d.deleted_at IS NULL");
+      args.push(q.userId);
     } else {
       where.push("(d.owner_id = ? OR d.id IN (SELECT document_id FROM document_members WHERE user_id = ?)) AND d.deleted_at IS NULL");
       args.push(q.userId, q.userId);
+    }
+    if (q.folder === "none") {
+      where.push("NOT EXISTS (SELECT 1 FROM document_filing fl WHERE fl.user_id = ? AND fl.document_id = d.id AND fl.folder_id IS NOT NULL)");
+      args.push(q.userId);
+    } else if (q.folder) {
+      where.push("d.id IN (SELECT document_id FROM document_filing fl WHERE fl.folder_id = ? AND fl.user_id = ?)");
+      args.push(q.folder, q.userId);
+    }
+    if (q.favorites) {
+      where.push("d.id IN (SELECT document_id FROM document_filing fl WHERE fl.user_id = ? AND fl.favorite = 1)");
+      args.push(q.userId);
     }
     let from = "documents d";
     const fromArgs: (string | number)[] = [];
@@ -228,17 +259,17 @@ export class DocumentsStore {
          )
          SELECT d.rowid, d.id, d.title, substr(d.content, 1, 280) AS excerpt, d.owner_id, d.is_public, d.public_slug,
                 d.created_at, d.updated_at, d.deleted_at, page.total,
-                (SELECT role FROM document_members mm WHERE mm.document_id = d.id AND mm.user_id = ?) AS member_role, ${TAGS_SQL}
+                (SELECT role FROM document_members mm WHERE mm.document_id = d.id AND mm.user_id = ?) AS member_role, ${FILING_SQL}, ${TAGS_SQL}
          FROM page JOIN documents d ON d.rowid = page.rid ORDER BY ${order}`,
       )
-      .all(...fromArgs, ...args, q.limit, q.offset, q.userId);
+      .all(...fromArgs, ...args, q.limit, q.offset, q.userId, q.userId, q.userId);
     let total = rows[0]?.total ?? 0;
     if (rows.length === 0 && q.offset > 0) {
       total =
         this.db.query<{ n: number }, (string | number)[]>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${whereSql}`).get(...fromArgs, ...args)?.n ?? 0;
     }
     return {
-      rows: rows.map((r) => ({ ...base(r), excerpt: r.excerpt ?? "", memberRole: r.member_role ?? null })),
+      rows: rows.map(summary),
       total,
     };
   }
@@ -261,8 +292,8 @@ export class DocumentsStore {
     const cols = `d.rowid, d.id, d.title, substr(d.content, 1, 280) AS excerpt, d.owner_id, d.is_public, d.public_slug,
                   d.created_at, d.updated_at, d.deleted_at`;
     const rows = this.db
-      .query<RawDoc, [string, number, string, number, number, number]>(
-        `SELECT page.*, ${TAGS_SQL.replace("d.id", "page.id")} FROM (
+      .query<RawDoc, [string, string, string, number, string, number, number, number]>(
+        `SELECT page.*, ${FILING_SQL.replaceAll("d.id", "page.id")}, ${TAGS_SQL.replace("d.id", "page.id")} FROM (
            SELECT * FROM (SELECT ${cols}, NULL AS member_role FROM documents d
                           WHERE d.owner_id = ? AND d.deleted_at IS NULL ORDER BY d.${key} ${dir}, d.id ${dir} LIMIT ?)
            UNION ALL
@@ -270,9 +301,9 @@ export class DocumentsStore {
                           WHERE m.user_id = ? AND d.deleted_at IS NULL ORDER BY d.${key} ${dir}, d.id ${dir} LIMIT ?)
          ) AS page ORDER BY page.${key.replace(" COLLATE NOCASE", "")}${q.sort === "title" ? " COLLATE NOCASE" : ""} ${dir}, page.id ${dir} LIMIT ? OFFSET ?`,
       )
-      .all(q.userId, q.offset + q.limit, q.userId, q.offset + q.limit, q.limit, q.offset);
+      .all(q.userId, q.userId, q.userId, q.offset + q.limit, q.userId, q.offset + q.limit, q.limit, q.offset);
     return {
-      rows: rows.map((r) => ({ ...base(r), excerpt: r.excerpt ?? "", memberRole: r.member_role ?? null })),
+      rows: rows.map(summary),
       total,
     };
   }

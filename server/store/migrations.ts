@@ -356,4 +356,50 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL;
     `,
   },
+  {
+    version: 16,
+    name: "document-analytics",
+    sql: `
+      -- Per document and UTC day, how often its public page and its embed were read and how often
+      -- it was run: counters only, nothing about the reader (no address, no user agent, no cookie).
+      CREATE TABLE document_counts (
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        day TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('public', 'embed', 'run')),
+        count INTEGER NOT NULL,
+        PRIMARY KEY (document_id, day, kind)
+      ) WITHOUT ROWID;
+      -- Who ran the document last, and when (a member of it, for its owner to see).
+      CREATE TABLE document_last_run (
+        document_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+        user_id TEXT REFERENCES users(id) ON DELETE SET NULL,
+        at INTEGER NOT NULL
+      );
+    `,
+  },
+  {
+    version: 17,
+    name: "folders-and-favorites",
+    sql: `
+      -- Each user's own folders (nested), and where each document sits for them: one folder at
+      -- most per user and document, and whether it is a favourite.
+      CREATE TABLE folders (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        parent_id TEXT REFERENCES folders(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX folders_name ON folders(user_id, COALESCE(parent_id, ''), name);
+      CREATE TABLE document_filing (
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        folder_id TEXT REFERENCES folders(id) ON DELETE SET NULL,
+        favorite INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (user_id, document_id)
+      );
+      CREATE INDEX document_filing_folder ON document_filing(folder_id) WHERE folder_id IS NOT NULL;
+      CREATE INDEX document_filing_favorite ON document_filing(user_id) WHERE favorite = 1;
+    `,
+  },
 ];
