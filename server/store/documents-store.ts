@@ -228,13 +228,6 @@ export class DocumentsStore {
     if (q.folder === "none") {
       where.push("NOT EXISTS (SELECT 1 FROM document_filing fl WHERE fl.user_id = ? AND fl.document_id = d.id AND fl.folder_id IS NOT NULL)");
       args.push(q.userId);
-    } else if (q.folder) {
-      where.push("d.id IN (SELECT document_id FROM document_filing fl WHERE fl.folder_id = ? AND fl.user_id = ?)");
-      args.push(q.folder, q.userId);
-    }
-    if (q.favorites) {
-      where.push("d.id IN (SELECT document_id FROM document_filing fl WHERE fl.user_id = ? AND fl.favorite = 1)");
-      args.push(q.userId);
     }
     let from = "documents d";
     const fromArgs: (string | number)[] = [];
@@ -243,7 +236,17 @@ export class DocumentsStore {
     if (match) {
       from = "documents_fts f JOIN documents d ON d.rowid = f.rowid";
       where.unshift("documents_fts MATCH ?");
-      fromArgs.push(match);
+      args.unshift(match);
+    }
+    // A folder or the favourites: start from the user's filing of them (indexed), not every document.
+    if ((q.folder && q.folder !== "none") || q.favorites) {
+      from += " JOIN document_filing fl0 ON fl0.document_id = d.id AND fl0.user_id = ?";
+      fromArgs.push(q.userId);
+      if (q.folder && q.folder !== "none") {
+        from += " AND fl0.folder_id = ?";
+        fromArgs.push(q.folder);
+      }
+      if (q.favorites) from += " AND fl0.favorite = 1";
     }
     if (q.tag) {
       where.push("EXISTS (SELECT 1 FROM document_tags t WHERE t.document_id = d.id AND t.tag = ?)");
@@ -251,7 +254,21 @@ export class DocumentsStore {
     }
     const whereSql = where.join(" AND ");
     const order = `${SORT_SQL[q.sort]} ${q.order === "asc" ? "ASC" : "DESC"}, d.id ${q.order === "asc" ? "ASC" : "DESC"}`;
-    // One pass yields the page and the total (a window count), instead of a COUNT query and a page query.
+    const select = `SELECT d.rowid, d.id, d.title, substr(d.content, 1, 280) AS excerpt, d.owner_id, d.is_public, d.public_slug,
+                d.created_at, d.updated_at, d.deleted_at,
+                (SELECT role FROM document_members mm WHERE mm.document_id = d.id AND mm.user_id = ?) AS member_role, ${FILING_SQL}, ${TAGS_SQL}`;
+    if (!match) {
+      // Without a search the page can stop early in index order, and the count needs no sort.
+      const rows = this.db
+        .query<RawDoc, (string | number)[]>(
+          `WITH page AS (SELECT d.rowid AS rid FROM ${from} WHERE ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?)
+           ${select} FROM page JOIN documents d ON d.rowid = page.rid ORDER BY ${order}`,
+        )
+        .all(...fromArgs, ...args, q.limit, q.offset, q.userId, q.userId, q.userId);
+      const total = rows.length < q.limit && (rows.length > 0 || q.offset === 0) ? q.offset + rows.length : (this.db.query<{ n: number }, (string | number)[]>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${whereSql}`).get(...fromArgs, ...args)?.n ?? 0);
+      return { rows: rows.map(summary), total };
+    }
+    // With a search, one pass yields the page and the total (a window count), instead of a COUNT query and a page query.
     const rows = this.db
       .query<RawDoc & { total: number }, (string | number)[]>(
         `WITH page AS (
