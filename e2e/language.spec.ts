@@ -1,5 +1,5 @@
 // The interface in Traditional Chinese: chosen in Settings, applied at once, kept after a reload,
-// on Settings, the documents list and the trash, with dates written the Taiwanese way; the browser's own language when the setting is "auto".
+// on Settings, the documents list, the trash and the editor with its panels, with dates written the Taiwanese way; the browser's own language when the setting is "auto".
 import { expect, test } from "@playwright/test";
 import { signInOnce } from "./sign-in-once.ts";
 
@@ -24,6 +24,20 @@ test("choose 繁體中文 in Settings; the pages follow, after a reload too", as
     await expect(page.getByLabel("搜尋文件")).toBeVisible();
     await page.getByRole("link", { name: "垃圾桶" }).click();
     await expect(page.getByRole("heading", { name: "垃圾桶", level: 1 })).toBeVisible();
+    // the editor and its panels too
+    const id = await page.evaluate(async () => {
+      const r = await fetch("/api/v1/documents", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "語言", content: "# # 標題\n# 一行字。\n" }) });
+      return ((await r.json()) as { id: string }).id;
+    });
+    await page.goto(`/d/${id}`);
+    await expect(page.getByRole("button", { name: "全部執行" })).toBeVisible();
+    await expect(page.getByTestId("save-state")).toHaveText("已儲存");
+    await page.getByRole("button", { name: "歷史紀錄" }).click();
+    await expect(page.getByRole("heading", { name: "歷史紀錄" })).toBeVisible();
+    await page.getByLabel("關閉歷史紀錄").click();
+    await page.getByTestId("comments-button").click();
+    await expect(page.getByRole("button", { name: "對選取的文字留言" })).toBeVisible();
+    await expect(page.getByTestId("comments")).toContainText("沒有未解決的留言。");
   } finally {
     await page.request.patch("/api/v1/users/me/settings", { data: { language: "auto" } });
   }
