@@ -647,6 +647,12 @@ export function EditorPage() {
                 <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=md`} download="">
                   {t("Markdown (last outputs)")}
                 </a>
+                <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=html&comments=1`} download="">
+                  {t("HTML page with the comments")}
+                </a>
+                <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=md&comments=1`} download="">
+                  {t("Markdown with the comments")}
+                </a>
                 <Show when={canRun()}>
                   <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=html&rerun=1`} download="">
                     {t("HTML page (re-run, then export)")}

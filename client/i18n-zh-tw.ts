@@ -475,4 +475,6 @@ export const ZH_TW: Record<string, string> = {
   "Off (no --smtp-url)": "關閉（未設定 --smtp-url）",
   "{pending} waiting, {sent} sent, {failed} given up": "{pending} 封等待中，{sent} 封已寄出，{failed} 封已放棄",
   "Last failure {time}: {error}": "最近一次失敗 {time}：{error}",
+  "HTML page with the comments": "含留言的 HTML 網頁",
+  "Markdown with the comments": "含留言的 Markdown",
 };

@@ -181,6 +181,26 @@ describe("threads", () => {
   });
 });
 
+describe("exports", () => {
+  test("comments are in a Markdown or HTML export only when asked for, escaped", async () => {
+    const doc = await sharedDoc();
+    await carl.json("POST", `/api/v1/documents/${doc}/comments`, { anchor: range(TEXT, "lazy dog"), body: "Not *lazy*: <script>alert(1)</script>" });
+    const plain = await (await vera.req("GET", `/api/v1/documents/${doc}/export?format=md`)).text();
+    expect(plain).not.toContain("## Comments");
+    expect(plain).not.toContain("alert");
+    const md = await (await vera.req("GET", `/api/v1/documents/${doc}/export?format=md&comments=1`)).text();
+    expect(md).toContain("## Comments");
+    expect(md).toContain("> lazy dog");
+    expect(md).toContain("- **carl**, ");
+    expect(md).toContain("Not \\*lazy\\*: \\<script\\>alert\\(1\\)\\</script\\>");
+    const html = await (await vera.req("GET", `/api/v1/documents/${doc}/export?format=html&comments=1`)).text();
+    expect(html).toContain("<h2>Comments</h2>");
+    expect(html).toContain("Not *lazy*: &#60;script&#62;alert(1)&#60;/script&#62;");
+    expect(html).not.toContain("<script>alert");
+    expect((await vera.req("GET", `/api/v1/documents/${doc}/export?format=md&comments=maybe`)).status).toBe(400);
+  });
+});
+
 describe("notifications", () => {
   test("mentions tell exactly the mentioned people who can read the document; replies tell the thread", async () => {
     expect(mentionsIn("@dana and @zed, ask @nobody. Mail a@b.c, not @dana again; end @carl.")).toEqual(["dana", "zed", "nobody", "carl"]);

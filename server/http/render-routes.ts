@@ -18,6 +18,9 @@ import { contentDisposition } from "./document-routes.ts";
 import { canEdit } from "../../protocol/api-types.ts";
 import { readersCannot } from "../documents/document-rules.ts";
 
+import { commentsHtml, commentsMarkdown } from "../documents/comments-export.ts";
+import type { CommentThreadJson } from "../../protocol/api-types.ts";
+import type { UserRow } from "../store/users-store.ts";
 export interface RenderRouteDeps {
   documents: DocumentsService;
   executions: Executions;
@@ -25,6 +28,8 @@ export interface RenderRouteDeps {
   files?: WorkspaceFiles;
   /** The document's stored outputs placed on its blocks: what a viewer is shown instead of a run. */
   storedResults(docId: string, source: string): Map<number, BlockResult>;
+  /** The document's comment threads, for exports that ask for them (?comments=1). */
+  commentsFor?(user: UserRow, docId: string): CommentThreadJson[];
 }
 
 /** A stored-outputs stand-in for a run: nothing executed, the last outputs shown. */
@@ -142,12 +147,17 @@ export function renderedExport(d: RenderRouteDeps) {
     const rerun = rerunOf(c.query.rerun);
     if (rerun && !canEdit(role)) throw readersCannot(role, "cannot run code: export without rerun to get the stored outputs");
     const outcome = rerun ? await runForExport(d, id, doc.ownerId, doc.content, user.id) : storedOutcome(d.storedResults(doc.id, doc.content));
+    // comments only when asked for
+    const withComments = c.query.comments === "1" || c.query.comments === "true";
+    if (c.query.comments !== undefined && !withComments && c.query.comments !== "0" && c.query.comments !== "false") throw invalid("comments must be 1 or 0");
+    const threads = withComments && d.commentsFor ? d.commentsFor(user, id) : [];
     if (format === "html") {
       const embedded = d.files ? await embeddedImages(d.files, id, doc.content, outcome.results) : new Map<string, string>();
-      const page = await renderHtmlPage(doc.content, outcome.results, {
+      const rendered = await renderHtmlPage(doc.content, outcome.results, {
         title: doc.title,
         fileUrl: (path, use) => (use === "img" ? (embedded.get(pathKey(path)) ?? null) : null),
       });
+      const page = threads.length ? rendered.replace(/<\/main>\s*<\/body>/, (end) => commentsHtml(threads) + end) : rendered;
       return new Response(page, {
         headers: {
           "content-type": "text/html; charset=utf-8",
@@ -157,7 +167,7 @@ export function renderedExport(d: RenderRouteDeps) {
         },
       });
     }
-    const md = await renderMarkdown(doc.content, outcome.results);
+    const md = (await renderMarkdown(doc.content, outcome.results)) + commentsMarkdown(threads);
     return new Response(md, {
       headers: { "content-type": "text/markdown; charset=utf-8", "content-disposition": contentDisposition(safeFileName(doc.title, "md")) },
     });
