@@ -28,6 +28,8 @@ export interface CommentsPanelProps {
   socket: NotebookSocket;
   /** The thread to show first (from the address's #comment-ID, or a click on marked text). */
   focus: Accessor<string | null>;
+  /** A range to start a comment on (a block from the preview). */
+  request?: Accessor<{ from: number; to: number } | null>;
   onCount(open: number): void;
   onClose(): void;
 }
@@ -167,6 +169,17 @@ export function CommentsPanel(props: CommentsPanelProps) {
     if (id) queueMicrotask(() => document.getElementById(`comment-${id}`)?.scrollIntoView({ block: "nearest" }));
   };
   createEffect(on(props.focus, (f) => f && focusThread(f), { defer: true }));
+  createEffect(
+    on(
+      () => props.request?.(),
+      (r) => {
+        const view = props.view();
+        if (!r || !view || !props.canComment) return;
+        const to = Math.min(r.to, view.state.doc.length);
+        if (to > r.from) setDraft({ from: r.from, to, quote: view.state.sliceDoc(r.from, Math.min(to, r.from + 200)) });
+      },
+    ),
+  );
 
   const startDraft = () => {
     const view = props.view();

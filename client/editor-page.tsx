@@ -81,6 +81,17 @@ export function EditorPage() {
   };
   addEventListener("hashchange", onHash);
   onCleanup(() => removeEventListener("hashchange", onHash));
+  // a comment on a block from the preview: on its source lines, which carry its output
+  const [commentRequest, setCommentRequest] = createSignal<{ from: number; to: number } | null>(null);
+  const commentOnBlock = (b: { startLine: number; endLine: number }) => {
+    const view = editorView();
+    if (!view) return;
+    const d = view.state.doc;
+    const first = d.line(Math.max(1, Math.min(b.startLine, d.lines)));
+    const last = d.line(Math.max(first.number, Math.min(b.endLine, d.lines)));
+    setCommentsOpen(true);
+    setCommentRequest({ from: first.from, to: Math.max(first.from + 1, last.to) });
+  };
   // a click on commented text opens its thread
   const marks = commentHighlights((threadId) => {
     setCommentsOpen(true);
@@ -779,7 +790,14 @@ export function EditorPage() {
             </button>
           </Show>
           <div class="source-pane" ref={editorHost} onPaste={(e) => void pasteImages(e, e.clipboardData?.files)} onDrop={(e) => void pasteImages(e, e.dataTransfer?.files)} />
-          <PreviewPane blocks={() => preview.blocks} cells={cells} canRun={canRun()} onRunBlock={(b) => void run("block", b)} ref={(el) => (previewEl = el)} />
+          <PreviewPane
+            blocks={() => preview.blocks}
+            cells={cells}
+            canRun={canRun()}
+            onRunBlock={(b) => void run("block", b)}
+            onComment={doc() && doc()!.role !== "viewer" ? commentOnBlock : undefined}
+            ref={(el) => (previewEl = el)}
+          />
         </div>
         <Show when={filesOpen()}>
           <FilesPanel docId={id()} canChange={canEdit()} version={filesVersion} onClose={() => setFilesOpen(false)} onNotice={(m) => setNotice(m)} />
@@ -797,6 +815,7 @@ export function EditorPage() {
             collab={() => collab}
             socket={socket}
             focus={commentFocus}
+            request={commentRequest}
             onCount={setCommentCount}
             onClose={() => setCommentsOpen(false)}
           />

@@ -477,4 +477,5 @@ export const ZH_TW: Record<string, string> = {
   "Last failure {time}: {error}": "最近一次失敗 {time}：{error}",
   "HTML page with the comments": "含留言的 HTML 網頁",
   "Markdown with the comments": "含留言的 Markdown",
+  "Comment on the block at line {line} and its output": "對第 {line} 行的程式碼區塊及其輸出留言",
 };

@@ -32,7 +32,7 @@ function tickWhile(active: () => boolean): void {
   });
 }
 
-function CellBar(props: { cell: LiveCell | undefined; block: PreviewBlockJson; canRun: boolean; onRun: () => void }) {
+function CellBar(props: { cell: LiveCell | undefined; block: PreviewBlockJson; canRun: boolean; onRun: () => void; onComment?: () => void }) {
   const status = () => props.cell?.status ?? props.block.status;
   tickWhile(() => status() === "running");
   const count = () => (props.cell ? props.cell.count : props.block.count);
@@ -56,6 +56,11 @@ function CellBar(props: { cell: LiveCell | undefined; block: PreviewBlockJson; c
           {t("Run")}
         </button>
       </Show>
+      <Show when={props.onComment}>
+        <button class="link-button" onClick={() => props.onComment!()} aria-label={t("Comment on the block at line {line} and its output", { line: props.block.startLine })}>
+          {t("Comment")}
+        </button>
+      </Show>
     </div>
   );
 }
@@ -76,6 +81,8 @@ export function PreviewPane(props: {
   cells: Accessor<Record<number, LiveCell>>;
   canRun: boolean;
   onRunBlock: (block: number) => void;
+  /** Given where the reader may comment: a comment on a block (its source lines) and its output. */
+  onComment?: (block: PreviewBlockJson) => void;
   ref?: (el: HTMLDivElement) => void;
 }) {
   const [limit, setLimit] = createSignal(BLOCKS_PER_FRAME);
@@ -99,7 +106,7 @@ export function PreviewPane(props: {
           {(b) => (
             <section class={`preview-block preview-${b.kind}`} data-block={b.block} data-line={b.startLine} data-stale={b.kind === "code" ? (staleOf(b, props.cells()[b.block]) ?? undefined) : undefined}>
               <Show when={b.kind === "code"}>
-                <CellBar block={b} cell={props.cells()[b.block]} canRun={props.canRun} onRun={() => props.onRunBlock(b.block)} />
+                <CellBar block={b} cell={props.cells()[b.block]} canRun={props.canRun} onRun={() => props.onRunBlock(b.block)} onComment={props.onComment ? () => props.onComment!(b) : undefined} />
               </Show>
               <div class="preview-html" innerHTML={b.html} />
               <Show when={b.kind === "code" && (props.cells()[b.block]?.html ?? b.outputsHtml)}>

@@ -79,3 +79,20 @@ test("comment on a line, see it live, reply, resolve", async ({ browser }) => {
   await a.close();
   await b.close();
 });
+
+test("comment on a block and its output from the preview", async ({ browser }) => {
+  const a = await signedInPage(browser, "admin", "e2e-admin-pass");
+  const id = await a.page.evaluate(async () => {
+    const r = await fetch("/api/v1/documents", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "Block comments", content: "# # Block comments\n# ```\nprint('forty-two')\n# ```\n" }) });
+    return ((await r.json()) as { id: string }).id;
+  });
+  await a.page.goto(`/d/${id}`);
+  await expect(a.page.getByTestId("connection")).toContainText("live");
+  await a.page.getByRole("button", { name: "Comment on the block at line 2 and its output" }).click();
+  await expect(a.page.getByTestId("comments")).toContainText("print('forty-two')");
+  await a.page.getByLabel("Your comment").fill("Why forty-two?");
+  await a.page.getByRole("button", { name: "Comment", exact: true }).click();
+  await expect(a.page.getByTestId("comment-thread")).toContainText("Why forty-two?");
+  await expect.poll(() => marked(a.page)).toContain("print('forty-two')");
+  await a.close();
+});
