@@ -91,6 +91,13 @@ export class NotebookSocket {
     };
   }
 
+  /** After a sign-in: a socket closed because the session ended connects again, now. */
+  renew(): void {
+    if (this.closedByUs || this.ws) return;
+    this.attempt = 0;
+    this.reconnectSoon(0);
+  }
+
   /** Gives up on the current connection at once and starts reconnecting. */
   private dropConnection(): void {
     const ws = this.ws;
@@ -172,5 +179,10 @@ let shared: NotebookSocket | null = null;
 /** The page's one socket, opened on first use. */
 export function notebookSocket(): NotebookSocket {
   shared ??= new NotebookSocket();
+  return shared;
+}
+
+/** The page's socket if one was opened, without opening one. */
+export function peekNotebookSocket(): NotebookSocket | null {
   return shared;
 }

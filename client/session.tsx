@@ -1,4 +1,5 @@
 // The signed-in user and their settings, shared by every page; settings apply to the page at once.
+import { peekNotebookSocket } from "./notebook-socket.ts";
 import { createContext, createEffect, createSignal, useContext, type Accessor, type JSX } from "solid-js";
 import type { SettingsJson, UserJson } from "../protocol/api-types.ts";
 import { api } from "./api.ts";
@@ -32,6 +33,8 @@ export function SessionProvider(props: { user: UserJson | null; settings: Settin
     signedIn(u, s) {
       setUser(u);
       setSettings(s);
+      // the page's socket, if the last session's end closed it, belongs to this one now
+      peekNotebookSocket()?.renew();
     },
     async updateSettings(patch) {
       const before = settings();
