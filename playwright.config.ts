@@ -11,6 +11,9 @@ process.env.PYMD_E2E_SSO_PORT ??= String(freePortSync());
 const SSO_PORT = Number(process.env.PYMD_E2E_SSO_PORT);
 const SSO = `--oidc-issuer http://127.0.0.1:${SSO_PORT} --oidc-client-id pymd-test --oidc-name "Team SSO" --oidc-allowed-groups team`;
 const DATA = `.tmp/e2e-data-${PORT}`;
+// the origin whose pages may frame embeds (e2e/embed.spec.ts serves one there)
+process.env.PYMD_E2E_EMBED_PORT ??= String(freePortSync());
+const EMBED_ORIGIN = `http://127.0.0.1:${Number(process.env.PYMD_E2E_EMBED_PORT)}`;
 
 export default defineConfig({
   testDir: "e2e",
@@ -38,7 +41,7 @@ export default defineConfig({
       stderr: "pipe",
     },
     {
-      command: `rm -rf ${DATA} && mkdir -p ${DATA} && printf 'e2e-admin-pass\\n' | ./dist/pymd user add admin --admin --password-stdin --data-dir ${DATA} && printf 'e2e-reader-pass\\n' | ./dist/pymd user add reader --password-stdin --data-dir ${DATA} && exec env PYMD_OIDC_CLIENT_SECRET=pymd-test-client-secret-0123456789 ./dist/pymd serve --port ${PORT} --host 127.0.0.1 --data-dir ${DATA} --log-level warn ${SSO}`,
+      command: `rm -rf ${DATA} && mkdir -p ${DATA} && printf 'e2e-admin-pass\\n' | ./dist/pymd user add admin --admin --password-stdin --data-dir ${DATA} && printf 'e2e-reader-pass\\n' | ./dist/pymd user add reader --password-stdin --data-dir ${DATA} && exec env PYMD_OIDC_CLIENT_SECRET=pymd-test-client-secret-0123456789 ./dist/pymd serve --port ${PORT} --host 127.0.0.1 --data-dir ${DATA} --log-level warn ${SSO} --embed-origins ${EMBED_ORIGIN}`,
       url: `http://127.0.0.1:${PORT}/api/v1/ready`,
       reuseExistingServer: false,
       timeout: 30_000,

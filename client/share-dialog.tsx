@@ -1,9 +1,11 @@
 // The share dialog: give people editor or viewer access, remove them, and publish or revoke a
-// read-only public link.
+// read-only public link; the code to embed a published document elsewhere; and, for its owner,
+// how often its public page and embed were read and it was run.
 import { createResource, createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import type { DocumentJson } from "../protocol/api-types.ts";
+import type { DocumentAnalyticsJson, EmbedSettingsJson } from "../protocol/analytics-types.ts";
 import { api } from "./api.ts";
-import { t } from "./i18n.ts";
+import { formatDateTime, formatNumber, t } from "./i18n.ts";
 
 interface Member {
   userId: string;
@@ -57,6 +59,14 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
     }
   };
   const link = () => (doc().publicSlug ? `${location.origin}/p/${doc().publicSlug}` : "");
+  const embedCode = () => (doc().publicSlug ? `<iframe src="${location.origin}/embed/${doc().publicSlug}" width="100%" height="600" style="border:0"></iframe>` : "");
+  const [embed] = createResource(() => doc().isPublic || null, () => api<EmbedSettingsJson>("GET", "/api/v1/embed/settings").catch(() => null));
+  // the owner's only; read again when the link is published or revoked
+  const [analytics] = createResource(
+    () => (doc().role === "owner" ? `${doc().id}:${doc().publicSlug ?? ""}` : null),
+    () => api<DocumentAnalyticsJson>("GET", `/api/v1/documents/${props.doc.id}/analytics`).catch(() => null),
+  );
+  const sum30 = (kind: "public" | "embed") => (analytics()?.views.last30Days ?? []).reduce((n, d) => n + d[kind], 0);
   const onKey = (e: KeyboardEvent) => e.key === "Escape" && props.onClose();
 
   onMount(() => {
@@ -131,6 +141,65 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
               {t("Revoke")}
             </button>
           </p>
+          <h3>{t("Embed")}</h3>
+          <p class="muted small">{t("Paste this into a web page to show the notebook there, without the pymd page around it.")}</p>
+          <p>
+            <input class="link-field" readOnly value={embedCode()} aria-label={t("Embed code")} data-testid="embed-code" onFocus={(e) => e.currentTarget.select()} />{" "}
+            <button class="secondary" data-testid="copy-embed-code" onClick={() => void navigator.clipboard?.writeText(embedCode())}>
+              {t("Copy")}
+            </button>
+          </p>
+          <Show when={embed()}>
+            {(e) => (
+              <p class="muted small" data-testid="embed-origins">
+                {e().embedOrigins.length === 0
+                  ? t("This server lets no site embed documents yet: an administrator can name the sites with --embed-origins.")
+                  : t("Sites that may embed it: {origins}", { origins: e().embedOrigins.join(", ") })}
+              </p>
+            )}
+          </Show>
+        </Show>
+        <Show when={doc().role === "owner" && analytics()}>
+          {(a) => (
+            <section class="share-analytics" aria-labelledby="share-analytics-title" data-testid="share-analytics">
+              <h3 id="share-analytics-title">{t("Analytics")}</h3>
+              <table class="admin-table">
+                <thead>
+                  <tr>
+                    <th />
+                    <th>{t("Last 30 days")}</th>
+                    <th>{t("All time")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  <tr>
+                    <th scope="row">{t("Public page views")}</th>
+                    <td>{formatNumber(sum30("public"))}</td>
+                    <td>{formatNumber(a().views.public)}</td>
+                  </tr>
+                  <tr>
+                    <th scope="row">{t("Embed views")}</th>
+                    <td>{formatNumber(sum30("embed"))}</td>
+                    <td>{formatNumber(a().views.embed)}</td>
+                  </tr>
+                  <tr>
+                    <th scope="row">{t("Runs")}</th>
+                    <td>{formatNumber(a().runs.last30Days)}</td>
+                    <td>{formatNumber(a().runs.total)}</td>
+                  </tr>
+                </tbody>
+              </table>
+              <p class="muted small">
+                {a().runs.lastRunAt
+                  ? a().runs.lastRunBy
+                    ? t("Last run by {username}, {date}", { username: a().runs.lastRunBy!, date: formatDateTime(a().runs.lastRunAt!) })
+                    : t("Last run {date}", { date: formatDateTime(a().runs.lastRunAt!) })
+                  : t("Not run yet")}
+                {" · "}
+                {t("Counted without cookies or personal data; only you see this.")}
+              </p>
+            </section>
+          )}
         </Show>
         <div class="modal-actions">
           <button onClick={() => props.onClose()}>{t("Done")}</button>

@@ -54,7 +54,13 @@ import { CommentsStore } from "./store/comments-store.ts";
 import { NotificationsStore } from "./store/notifications-store.ts";
 import { NotificationMail } from "./documents/notification-mail.ts";
 import { MailOutboxStore } from "./store/mail-outbox-store.ts";
+import { registerFolderRoutes } from "./http/folder-routes.ts";
+import { Folders } from "./documents/folders-service.ts";
+import { FoldersStore } from "./store/folders-store.ts";
 import { registerAuditRoutes } from "./http/audit-routes.ts";
+import { DocumentCountsStore } from "./store/document-counts-store.ts";
+import { DocumentAnalytics } from "./documents/document-analytics.ts";
+import { registerAnalyticsRoutes } from "./http/analytics-routes.ts";
 
 export interface Services {
   db: Database;
@@ -73,6 +79,7 @@ export interface Services {
   commentsStore: CommentsStore;
   notificationsStore: NotificationsStore;
   mailOutbox: MailOutboxStore;
+  foldersStore: FoldersStore;
 }
 
 /** Opens the data directory and builds the domain services on it (used by the server and the CLI). */
@@ -94,7 +101,8 @@ export function openServices(dataDir: string): Services {
   const commentsStore = new CommentsStore(db);
   const notificationsStore = new NotificationsStore(db);
   const mailOutbox = new MailOutboxStore(db);
-  return { db, users, sessionsStore, documentsStore, sessions, accounts, documents, executionsStore, outputsStore, filesStore, auditStore, ssoStore, passwordLinks, commentsStore, notificationsStore, mailOutbox };
+  const foldersStore = new FoldersStore(db);
+  return { foldersStore, db, users, sessionsStore, documentsStore, sessions, accounts, documents, executionsStore, outputsStore, filesStore, auditStore, ssoStore, passwordLinks, commentsStore, notificationsStore, mailOutbox };
 }
 
 /** The sandbox for the server's configuration; detection happens once, on first use. */
@@ -224,12 +232,19 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     userBytes: config.userFilesMaxMb * MB,
   });
   configureRenderWorkers(config.renderWorkers);
-  const notebooks = new NotebookSessions(services.outputsStore, executions, log, files, { idleCloseMinutes: config.kernelIdleCloseMinutes, kernelsPerUser: config.kernelsPerUser });
+  // views of public pages and embeds, and runs, counted per document and day (never failing what they count)
+  const analytics = new DocumentAnalytics(new DocumentCountsStore(services.db), services.documents, log);
+  const notebooks = new NotebookSessions(services.outputsStore, executions, log, files, {
+    idleCloseMinutes: config.kernelIdleCloseMinutes,
+    kernelsPerUser: config.kernelsPerUser,
+    onRunStarted: (doc, userId) => analytics.countRun(doc, userId),
+  });
   registerFileRoutes(router, { files, documents: services.documents, notebooks });
   // viewers are shown these instead of a run, on the render and export routes as on public links
   const storedResults = (id: string, source: string) => notebooks.resultsFor(id, parsePymd(source));
   registerRenderRoutes(router, { documents: services.documents, executions, storedResults });
-  registerPublicRoutes(router, { documents: services.documents, notebooks });
+  registerPublicRoutes(router, { documents: services.documents, notebooks, analytics, embedOrigins: config.embedOrigins });
+  registerAnalyticsRoutes(router, { analytics });
   mountWebSocket(app as never, {
     log,
     metrics,
@@ -255,11 +270,12 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     registerTerminalRoutes(router, { documents: services.documents, terminals });
     mountTerminalSocket(app as never, { log, metrics, sessions: services.sessions, terminals, baseUrl: config.baseUrl });
   }
-  registerDocumentRoutes(router, { documents: services.documents, audit, exportRendered: renderedExport({ documents: services.documents, executions, files, storedResults }),
+  registerDocumentRoutes(router, { documents: services.documents, audit, exportRendered: renderedExport({ documents: services.documents, executions, files, storedResults, commentsFor: (user, id) => comments.list(user, id).threads }),
     ipynb: notebookInterchange({ documents: services.documents, files, resultsFor: (id, source) => notebooks.resultsFor(id, parsePymd(source)) }),
   });
   registerHistoryRoutes(router, { documents: services.documents, collab });
   registerCommentRoutes(router, { comments, notifications });
+  registerFolderRoutes(router, { folders: new Folders(services.foldersStore, services.documents) });
   registerAdminRoutes(router, {
     accounts: services.accounts,
     users: services.users,
@@ -344,6 +360,7 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
       await notebooks.closeAll();
       await app.stop(true);
       collab.closeAll();
+      analytics.flush();
       services.db.close();
       lock.release();
     },

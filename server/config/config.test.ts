@@ -34,6 +34,32 @@ describe("config", () => {
     expect(() => loadConfig({ "smtp-from": "a\nb" }, {})).toThrow(/--smtp-from/);
   });
 
+  test("embed origins: --embed-origins / PYMD_EMBED_ORIGINS, origins only, none by default", () => {
+    expect(loadConfig({}, {}).embedOrigins).toEqual([]);
+    expect(loadConfig({}, { PYMD_EMBED_ORIGINS: "none" }).embedOrigins).toEqual([]);
+    expect(loadConfig({ "embed-origins": "https://blog.example.org, http://127.0.0.1:8081,https://Wiki.Example.org:443/" }, {}).embedOrigins).toEqual([
+      "https://blog.example.org",
+      "http://127.0.0.1:8081",
+      "https://wiki.example.org",
+    ]);
+    expect(loadConfig({ "embed-origins": "https://a.example.org" }, { PYMD_EMBED_ORIGINS: "https://b.example.org" }).embedOrigins).toEqual(["https://a.example.org"]);
+    expect(loadConfig({}, { PYMD_EMBED_ORIGINS: "https://b.example.org,https://b.example.org" }).embedOrigins).toEqual(["https://b.example.org"]);
+    for (const bad of ["https://blog.example.org/posts", "https://*.example.org", "*", "blog.example.org", "ftp://files.example.org", "https://u:p@blog.example.org", "https://blog.example.org?x=1", "https://blog.example.org#top", "'self'", ","]) {
+      for (const [flags, env] of [[{ "embed-origins": bad }, {}], [{}, { PYMD_EMBED_ORIGINS: bad }]] as const) {
+        let err: unknown = null;
+        try {
+          loadConfig(flags, env);
+        } catch (e) {
+          err = e;
+        }
+        expect(err, bad).toBeInstanceOf(ConfigError);
+        expect((err as Error).message).toContain("--embed-origins");
+        expect((err as Error).message).toContain("PYMD_EMBED_ORIGINS");
+      }
+    }
+    expect(() => loadConfig({ "embed-origins": true }, {})).toThrow(/--embed-origins \(PYMD_EMBED_ORIGINS\) needs a value/);
+  });
+
   test("flags win over the environment, which wins over defaults", () => {
     const env = { PYMD_PORT: "9000", PYMD_LOG_LEVEL: "debug", PYMD_DATA_DIR: "/srv/pymd" };
     const c = loadConfig({ port: "9100" }, env);
@@ -62,6 +88,8 @@ describe("config", () => {
       [{}, { PYMD_METRICS_TOKEN: "has a space in it, sadly" }, "--metrics-token", "PYMD_METRICS_TOKEN"],
       [{ "render-workers": "17" }, {}, "--render-workers", "PYMD_RENDER_WORKERS"],
       [{}, { PYMD_RENDER_WORKERS: "two" }, "--render-workers", "PYMD_RENDER_WORKERS"],
+      [{ "embed-origins": "https://blog.example.org/posts" }, {}, "--embed-origins", "PYMD_EMBED_ORIGINS"],
+      [{}, { PYMD_EMBED_ORIGINS: "*" }, "--embed-origins", "PYMD_EMBED_ORIGINS"],
     ];
     for (const [flags, env, flag, variable] of bad) {
       let err: unknown = null;

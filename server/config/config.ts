@@ -83,6 +83,8 @@ export interface Config {
   trustedProxy: IpRanges;
   /** Bearer token that may read /metrics; null: only signed-in admins may. */
   metricsToken: string | null;
+  /** Origins (scheme://host[:port]) whose pages may frame /embed/SLUG; empty: none may. */
+  embedOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -136,6 +138,28 @@ const claimName: Parser<string> = (raw) => (/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/.t
 const list: Parser<string[]> = (raw) => {
   const items = raw.split(",").map((x) => x.trim()).filter(Boolean);
   return items.length > 0 && items.length <= 100 && items.every((x) => x.length <= 200) ? ok(items) : bad("must be a comma-separated list of 1–100 names");
+};
+
+/** Origins for frame-ancestors: scheme://host[:port] each, no path, query or wildcard; "none" is the empty list. */
+const originList: Parser<string[]> = (raw) => {
+  if (raw.trim().toLowerCase() === "none") return ok([]);
+  const items = raw.split(",").map((x) => x.trim()).filter(Boolean);
+  if (items.length === 0 || items.length > 100) return bad("must be a comma-separated list of 1–100 origins such as https://blog.example.org, or none");
+  const out: string[] = [];
+  for (const item of items) {
+    if (item.includes("*")) return bad(`${JSON.stringify(item)}: wildcards are not allowed; list each origin, such as https://blog.example.org`);
+    let u: URL;
+    try {
+      u = new URL(item);
+    } catch {
+      return bad(`${JSON.stringify(item)} is not an origin such as https://blog.example.org`);
+    }
+    if (u.protocol !== "https:" && u.protocol !== "http:") return bad(`${JSON.stringify(item)}: must be an http:// or https:// origin`);
+    if (u.username || u.password) return bad(`${JSON.stringify(item)}: must not contain a user or password`);
+    if (!/^https?:\/\/[^/?#]+\/?$/i.test(item) || u.search || u.hash) return bad(`${JSON.stringify(item)}: must be an origin without a path, query or fragment, such as https://blog.example.org`);
+    if (!out.includes(u.origin)) out.push(u.origin);
+  }
+  return ok(out);
 };
 
 function spec<K extends keyof Config>(s: OptionSpec<K>): OptionSpec<K> {
@@ -251,6 +275,7 @@ export const SERVE_OPTIONS = [
     parse: (raw) => (/^[\x21-\x7e]{16,256}$/.test(raw) ? ok(raw) : bad("must be 16–256 printable characters without spaces")),
     defaultValue: () => null, help: "Bearer token for GET /metrics (default: admins only)",
   }),
+  spec({ key: "embedOrigins", flag: "--embed-origins", env: "PYMD_EMBED_ORIGINS", parse: originList, defaultValue: () => [], help: "comma-separated origins (https://blog.example.org) whose pages may frame published documents at /embed/SLUG (default none)" }),
 ] as const;
 
 export type FlagValues = Record<string, string | true | undefined>;

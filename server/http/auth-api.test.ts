@@ -149,13 +149,13 @@ describe("API tokens", () => {
 describe("settings", () => {
   test("defaults, valid patch, and every invalid value refused", async () => {
     const s = await alice.json("GET", "/api/v1/users/me/settings");
-    const profile = { displayName: "", avatarColour: "", language: "auto" };
+    const profile = { displayName: "", avatarColour: "", language: "auto", email: "", emailNotifications: true };
     expect(s.body).toEqual({ theme: "system", editorFontSize: 14, tabSize: 4, wordWrap: true, lineNumbers: true, ...profile });
     const p = await alice.json("PATCH", "/api/v1/users/me/settings", { theme: "dark", tabSize: 2, wordWrap: false });
     expect(p.body).toEqual({ theme: "dark", editorFontSize: 14, tabSize: 2, wordWrap: false, lineNumbers: true, ...profile });
     const named = await alice.json("PATCH", "/api/v1/users/me/settings", { displayName: "  Alice Liddell ", avatarColour: "#3366CC", language: "zh-TW" });
     expect(named.body).toMatchObject({ displayName: "Alice Liddell", avatarColour: "#3366cc", language: "zh-TW" });
-    const bads = [{ displayName: "x".repeat(65) }, { displayName: "tab\there" }, { displayName: 5 }, { avatarColour: "red" }, { avatarColour: "#12345" }, { language: "fr" }, { language: null }];
+    const bads = [{ displayName: "x".repeat(65) }, { displayName: "tab\there" }, { displayName: 5 }, { avatarColour: "red" }, { avatarColour: "#12345" }, { language: "fr" }, { language: null }, { email: "nope" }, { emailNotifications: "yes" }];
     for (const bad of [{ theme: "blue" }, { editorFontSize: 3 }, { editorFontSize: 12.5 }, { tabSize: 0 }, { wordWrap: "yes" }, { colour: "red" }, [], ...bads]) {
       expect((await alice.req("PATCH", "/api/v1/users/me/settings", bad)).status).toBe(400);
     }

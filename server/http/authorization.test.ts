@@ -62,6 +62,17 @@ const row = (anonymous: number, viewer: number, commenter: number, editor: numbe
 const threads = new Map<string, CommentThreadJson>();
 const thread = (d: string) => threads.get(d)?.id ?? "aaaaaaaaaaaaaaaa";
 const ownersComment = (d: string) => threads.get(d)?.comments[0]?.id ?? "aaaaaaaaaaaaaaaa";
+/** Publishes a fresh document (once) and gives its public slug. */
+const slugs = new Map<string, string>();
+const published = (d: string) => {
+  let slug = slugs.get(d);
+  if (!slug) {
+    slug = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => "abcdefghijklmnopqrstuvwxyz234567"[b & 31]).join("");
+    srv.services.documentsStore.update(d, { isPublic: true, publicSlug: slug });
+    slugs.set(d, slug);
+  }
+  return slug;
+};
 
 const CASES: Case[] = [
   { name: "health", method: "GET", path: () => "/api/v1/health", doc: "none", expect: row(200, 200, 200, 200, 200, 200, 200, 200) },
@@ -141,6 +152,19 @@ const CASES: Case[] = [
   { name: "a thread that does not exist", method: "POST", path: (d) => `/api/v1/documents/${d}/comments/aaaaaaaaaaaaaaaa/replies`, body: { body: "Hm" }, expect: row(401, 403, 404, 404, 404, 404, 404, 403) },
   { name: "notifications", method: "GET", path: () => "/api/v1/notifications", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200, 200) },
   { name: "mark notifications read", method: "POST", path: () => "/api/v1/notifications/read", body: { all: true }, doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200, 200) },
+  // folders are each user's own: anyone signed in has them; filing needs read access to the document
+  { name: "your folders", method: "GET", path: () => "/api/v1/folders", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200, 200) },
+  { name: "make a folder", method: "POST", path: () => "/api/v1/folders", body: { name: `F ${Math.random()}` }, doc: "none", expect: row(401, 201, 201, 201, 201, 201, 201, 201) },
+  { name: "rename a folder that is not yours", method: "PATCH", path: () => "/api/v1/folders/aaaaaaaaaaaaaaaa", body: { name: "Mine" }, doc: "none", expect: row(401, 404, 404, 404, 404, 404, 404, 404) },
+  { name: "delete a folder that is not yours", method: "DELETE", path: () => "/api/v1/folders/aaaaaaaaaaaaaaaa", doc: "none", expect: row(401, 404, 404, 404, 404, 404, 404, 404) },
+  { name: "star a document", method: "PUT", path: (d) => `/api/v1/documents/${d}/filing`, body: { favorite: true }, expect: row(401, 200, 200, 200, 200, 404, 404, 200) },
+  { name: "list a folder", method: "GET", path: () => "/api/v1/documents?folder=aaaaaaaaaaaaaaaa&favorites=1", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200, 200) },
+  // a document's analytics are its owner's; embeds are public pages (their framing is server/http/embed.test.ts)
+  { name: "document analytics", method: "GET", path: (d) => `/api/v1/documents/${d}/analytics`, expect: row(401, 403, 403, 403, 200, 404, 404, 403) },
+  { name: "trashed document analytics", method: "GET", path: (d) => `/api/v1/documents/${d}/analytics`, doc: "trashed", expect: row(401, 404, 404, 404, 404, 404, 404, 404) },
+  { name: "embed settings", method: "GET", path: () => "/api/v1/embed/settings", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200, 200) },
+  { name: "embed of a published document", method: "GET", path: (d) => `/embed/${published(d)}`, expect: row(200, 200, 200, 200, 200, 200, 200, 200) },
+  { name: "embed of an unpublished document", method: "GET", path: () => "/embed/aaaaaaaaaaaaaaaa", doc: "none", expect: row(404, 404, 404, 404, 404, 404, 404, 404) },
   { name: "logout", method: "POST", path: () => "/api/v1/auth/logout", doc: "none", expect: row(204, 204, 204, 204, 204, 204, 204, 204) },
 ];
 

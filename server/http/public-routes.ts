@@ -1,16 +1,48 @@
 // Read-only public links: a published document rendered with its last outputs, for anyone
 // holding the link. Nothing is executed for a public reader, and what is rendered is what is
 // stored: a page is rendered once per state of its text and outputs, and readers share that render.
+//
+// An embed (/embed/SLUG) is the same render as a whole HTML page of its own, without the public
+// page's title bar and script-free, that the sites named by --embed-origins may frame. Reads of
+// both are counted per document and day (nothing about the reader); HEAD requests are not.
 import { parsePymd } from "../../protocol/pymd-parser.ts";
+import type { EmbedSettingsJson } from "../../protocol/analytics-types.ts";
+import type { DocumentAnalytics } from "../documents/document-analytics.ts";
 import type { DocumentsService } from "../documents/documents-service.ts";
 import type { NotebookSessions } from "../runtime/notebook-sessions.ts";
 import { renderFragment } from "../render/index.ts";
+import { pageStyle } from "../render/page-style.ts";
 import type { Router } from "./router.ts";
+import { embedContentSecurityPolicy } from "./security-headers.ts";
 
 export interface PublicRouteDeps {
   documents: DocumentsService;
   notebooks: NotebookSessions;
+  analytics: DocumentAnalytics;
+  /** --embed-origins: who may frame /embed/SLUG (empty: nobody). */
+  embedOrigins: readonly string[];
 }
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+/** The embed's page: the rendered notebook and the export stylesheet, nothing else (no script). */
+const embedPage = (title: string, html: string) => `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="pymd">
+<title>${escapeHtml(title)}</title>
+<style>${pageStyle}
+body{max-width:none;padding:1rem 1.25rem}</style>
+</head>
+<body>
+<main class="pymd-notebook" data-testid="embed-notebook">
+${html}
+</main>
+</body>
+</html>
+`;
 
 /** Rendered public pages kept (the least recently read go first), and the characters of HTML they may hold together. */
 const PAGES_KEPT = 8;
@@ -34,9 +66,10 @@ export function registerPublicRoutes(r: Router, d: PublicRouteDeps): void {
     }
   };
 
-  r.get("/api/v1/public/:slug", "A published document, rendered with its last outputs (no sign-in)", "none", async (c) => {
-    const doc = d.documents.publicBySlug(c.params.slug!);
-    const slug = doc.publicSlug ?? c.params.slug!;
+  /** The published document of a slug (404 whether unknown or unpublished) and its shared render. */
+  const render = async (slugParam: string) => {
+    const doc = d.documents.publicBySlug(slugParam);
+    const slug = doc.publicSlug ?? slugParam;
     const key = `${doc.id}\u0000${slug}\u0000${Bun.hash(doc.content).toString(36)}\u0000${d.notebooks.outputsStamp(doc.id)}`;
     let page = pages.get(key);
     if (page) {
@@ -62,6 +95,25 @@ export function registerPublicRoutes(r: Router, d: PublicRouteDeps): void {
     }
     pages.set(key, page);
     trim();
-    return { title: doc.title, updatedAt: new Date(doc.updatedAt).toISOString(), html: await page };
+    return { doc, html: await page };
+  };
+  // a HEAD (a link checker, a bot) is not a read
+  const count = (method: string, documentId: string, kind: "public" | "embed") => method === "GET" && d.analytics.countView(documentId, kind);
+
+  r.get("/api/v1/public/:slug", "A published document, rendered with its last outputs (no sign-in)", "none", async (c) => {
+    const { doc, html } = await render(c.params.slug!);
+    count(c.request.method, doc.id, "public");
+    return { title: doc.title, updatedAt: new Date(doc.updatedAt).toISOString(), html };
   });
+
+  const embedCsp = embedContentSecurityPolicy(d.embedOrigins);
+  r.get("/embed/:slug", "A published document as a page to embed in an iframe (the sites of --embed-origins may frame it)", "none", async (c) => {
+    const { doc, html } = await render(c.params.slug!);
+    count(c.request.method, doc.id, "embed");
+    return new Response(embedPage(doc.title, html), {
+      headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache", "content-security-policy": embedCsp },
+    });
+  });
+
+  r.get("/api/v1/embed/settings", "Which origins may frame embeds of published documents", "user", (): EmbedSettingsJson => ({ embedOrigins: [...d.embedOrigins] }));
 }

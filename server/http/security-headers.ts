@@ -14,10 +14,18 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join("; ");
 
+/** The policy of an embed (/embed/SLUG): the same, but these origins may frame it; none keeps 'none'. */
+export function embedContentSecurityPolicy(origins: readonly string[]): string {
+  return origins.length === 0 ? CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", `frame-ancestors ${origins.join(" ")}`);
+}
+
 export function applySecurityHeaders(headers: Headers, opts: { https: boolean }): void {
   if (!headers.has("content-security-policy")) headers.set("content-security-policy", CONTENT_SECURITY_POLICY);
   headers.set("x-content-type-options", "nosniff");
-  headers.set("x-frame-options", "DENY");
+  // DENY unless the response's own policy names who may frame it (an embed with --embed-origins)
+  const ancestors = /(?:^|;)\s*frame-ancestors\s+([^;]*)/.exec(headers.get("content-security-policy")!)?.[1]?.trim();
+  if (ancestors && ancestors !== "'none'") headers.delete("x-frame-options");
+  else headers.set("x-frame-options", "DENY");
   headers.set("referrer-policy", "strict-origin-when-cross-origin");
   headers.set("cross-origin-opener-policy", "same-origin");
   headers.set("cross-origin-resource-policy", "same-origin");

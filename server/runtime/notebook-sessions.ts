@@ -94,6 +94,8 @@ class NotebookSession {
   private kernelOwner: string | null = null;
   private startingKernel = false;
   lastRunAt = 0;
+  /** Told of each run the limits let start (for the document's analytics); must not throw. */
+  onRunStarted: ((docId: string, userId: string) => void) | null = null;
 
   private workspace: { dir: WorkspaceDir; mirror: WorkspaceMirror } | null = null;
 
@@ -369,6 +371,11 @@ class NotebookSession {
           }
         }
         reached = true;
+        try {
+          this.onRunStarted?.(this.docId, watcher.userId);
+        } catch (e) {
+          this.log.error("counting a run failed", { doc: this.docId, err: String(e) });
+        }
         if (!this.kernel?.alive) {
           this.lostKernel();
           this.setKernel({ status: "starting", block: null, reason: null, message: null });
@@ -518,15 +525,17 @@ export class NotebookSessions {
   private readonly closedIdle = new Map<string, number>();
   private readonly idleCloseMinutes: number;
   private readonly kernelsPerUser: number;
+  private readonly onRunStarted: ((docId: string, userId: string) => void) | null;
 
   constructor(
     private readonly store: OutputsStore,
     private readonly executions: Executions,
     private readonly log: Logger,
     private readonly files: WorkspaceFiles | null = null,
-    /** Minutes a kernel nobody watches is kept (0: until the server stops); live kernels one user may hold. */
-    opts: { idleCloseMinutes?: number; kernelsPerUser?: number } = {},
+    /** Minutes a kernel nobody watches is kept (0: until the server stops); live kernels one user may hold; told of each run that starts. */
+    opts: { idleCloseMinutes?: number; kernelsPerUser?: number; onRunStarted?: (docId: string, userId: string) => void } = {},
   ) {
+    this.onRunStarted = opts.onRunStarted ?? null;
     this.idleCloseMinutes = opts.idleCloseMinutes ?? DEFAULT_IDLE_CLOSE_MINUTES;
     this.kernelsPerUser = opts.kernelsPerUser ?? DEFAULT_KERNELS_PER_USER;
     this.timer = setInterval(() => void this.closeIdle(), 60_000);
@@ -545,6 +554,7 @@ export class NotebookSessions {
           ? undefined
           : { reason: "idle-close" as const, message: `Kernel stopped after ${idle} min idle — variables are gone` };
       s = new NotebookSession(docId, this.store, this.executions, this.log, this.files, stopped, this.makeRoom);
+      s.onRunStarted = this.onRunStarted;
       this.sessions.set(docId, s);
     }
     return s;
