@@ -1,13 +1,15 @@
-// One document in the list: title, role, dates, tags, and its actions (open, rename, tags,
-// duplicate, download, trash) with inline editors for the title and the tags.
+// One document in the list: a favourite star, title, role, dates, tags, and its actions (open,
+// rename, tags, move to a folder, duplicate, download, trash) with inline editors for the title,
+// the tags and the folder. A row can be dragged onto a folder in the sidebar.
 import { canEdit as canEditRole } from "../protocol/api-types.ts";
-import { createSignal, For, Match, Show, Switch } from "solid-js";
+import { createSignal, createEffect, For, Match, on, Show, Switch } from "solid-js";
 import { useNavigate } from "@solidjs/router";
-import type { DocumentJson, DocumentSummaryJson } from "../protocol/api-types.ts";
+import type { DocumentJson, DocumentSummaryJson, FolderJson } from "../protocol/api-types.ts";
 import { errorMessage } from "./load-failed.tsx";
 import { api } from "./api.ts";
 import { MenuButton, type MenuItem } from "./documents-menu-button.tsx";
 import { showToast } from "./toast.tsx";
+import { DOCUMENT_MIME, flattenFolders, type FilingChange } from "./folders-sidebar.tsx";
 import { formatDate, formatDateTime, language, t } from "./i18n.ts";
 
 
@@ -48,20 +50,48 @@ export function DocumentRow(props: {
   /** The global role lets this user create documents (duplicate needs it). */
   canAuthor: boolean;
   activeTag: string | undefined;
+  /** The user's folders, for "Move to folder…". */
+  folders: FolderJson[];
+  /** Show which folder the document is in (not when the list is that folder). */
+  showFolder: boolean;
   onTag: (tag: string) => void;
+  /** Files the document (folder and/or favourite); resolves false when that failed (and said so). */
+  onFile: (change: FilingChange) => Promise<boolean>;
   /** The list changed on the server and should be fetched again. */
   onChanged: () => void;
   /** The row is about to disappear (moved to the trash); focus should go somewhere sensible. */
   onRemoved: () => void;
 }) {
   const navigate = useNavigate();
-  const [mode, setMode] = createSignal<"view" | "rename" | "tags">("view");
+  const [mode, setMode] = createSignal<"view" | "rename" | "tags" | "move">("view");
   const [busy, setBusy] = createSignal(false);
   const [error, setError] = createSignal<string | null>(null);
   let titleLink: HTMLAnchorElement | undefined;
   const d = () => props.doc;
   const canEdit = () => canEditRole(d().role);
   const isOwner = () => d().role === "owner";
+  // The star answers at once; the list's next copy of the document says what the server has.
+  const [favoriteNow, setFavoriteNow] = createSignal<boolean | null>(null);
+  createEffect(on(() => props.doc, () => setFavoriteNow(null), { defer: true }));
+  const favorite = () => favoriteNow() ?? !!d().favorite;
+  const folderName = () => (d().folderId ? props.folders.find((f) => f.id === d().folderId)?.name : undefined);
+  const [dragged, setDragged] = createSignal(false);
+
+  const toggleFavorite = async () => {
+    const next = !favorite();
+    setFavoriteNow(next);
+    if (!(await props.onFile({ favorite: next }))) setFavoriteNow(null);
+  };
+
+  const moveTo = async (folderId: string | null) => {
+    if (folderId === (d().folderId ?? null)) return backToView();
+    setBusy(true);
+    try {
+      if (await props.onFile({ folderId })) backToView();
+    } finally {
+      setBusy(false);
+    }
+  };
 
   const backToView = () => {
     setMode("view");
@@ -126,6 +156,8 @@ export function DocumentRow(props: {
   const items = (): MenuItem[] => {
     const list: MenuItem[] = [{ label: t("Open"), run: () => navigate(`/d/${d().id}`) }];
     if (canEdit()) list.push({ label: t("Rename"), run: () => setMode("rename") }, { label: t("Edit tags"), run: () => setMode("tags") });
+    // anyone who reads a document files it in their own folders
+    list.push({ label: t("Move to folder…"), run: () => setMode("move") });
     if (props.canAuthor) list.push({ label: t("Duplicate"), run: duplicate });
     list.push({ label: t("Download .pymd"), run: download });
     if (isOwner()) list.push({ label: t("Move to trash"), danger: true, run: trash });
@@ -140,7 +172,31 @@ export function DocumentRow(props: {
   };
 
   return (
-    <li class="doc-row" data-testid="document-row" data-title={d().title}>
+    <li
+      class="doc-row"
+      classList={{ "doc-dragged": dragged() }}
+      data-testid="document-row"
+      data-title={d().title}
+      draggable={mode() === "view" ? "true" : "false"}
+      onDragStart={(e) => {
+        if (mode() !== "view" || !e.dataTransfer) return;
+        e.dataTransfer.setData(DOCUMENT_MIME, d().id);
+        e.dataTransfer.effectAllowed = "move";
+        setDragged(true);
+      }}
+      onDragEnd={() => setDragged(false)}
+    >
+      <button
+        type="button"
+        class="star-button"
+        classList={{ starred: favorite() }}
+        aria-pressed={favorite()}
+        aria-label={favorite() ? t("Remove {title} from favorites", { title: d().title }) : t("Add {title} to favorites", { title: d().title })}
+        title={favorite() ? t("Remove {title} from favorites", { title: d().title }) : t("Add {title} to favorites", { title: d().title })}
+        onClick={() => void toggleFavorite()}
+      >
+        <span aria-hidden="true">{favorite() ? "★" : "☆"}</span>
+      </button>
       <div class="doc-main">
         <Switch>
           <Match when={mode() === "rename"}>
@@ -184,11 +240,51 @@ export function DocumentRow(props: {
           <Show when={d().isPublic}>
             <span class="public-badge">{t("Public link")}</span>
           </Show>
+          <Show when={props.showFolder && folderName()}>
+            {(name) => (
+              <button type="button" class="folder-badge" title={t("Move to folder…")} onClick={() => setMode("move")}>
+                {t("In {folder}", { folder: name() })}
+              </button>
+            )}
+          </Show>
         </div>
         <Show when={readableExcerpt(d().excerpt, d().title)}>
           {(text) => <p class="doc-excerpt muted small">{text()}</p>}
         </Show>
         <Switch>
+          <Match when={mode() === "move"}>
+            <form
+              class="inline-edit"
+              onSubmit={(e) => {
+                e.preventDefault();
+                const v = (e.currentTarget.elements.namedItem("folder") as HTMLSelectElement).value;
+                void moveTo(v || null);
+              }}
+            >
+              <select
+                name="folder"
+                aria-label={t("Folder for {title}", { title: d().title })}
+                value={d().folderId ?? ""}
+                ref={(el) => queueMicrotask(() => el.focus())}
+                onKeyDown={onEditorKey}
+                disabled={busy()}
+              >
+                <option value="">{t("No folder")}</option>
+                <For each={flattenFolders(props.folders)}>
+                  {(o) => (
+                    <option value={o.folder.id} selected={o.folder.id === d().folderId}>
+                      {"\u00a0\u00a0".repeat(o.depth) + o.folder.name}
+                    </option>
+                  )}
+                </For>
+              </select>
+              <button type="submit" disabled={busy()}>{t("Move")}</button>
+              <button type="button" class="secondary" onClick={backToView}>{t("Cancel")}</button>
+              <Show when={props.folders.length === 0}>
+                <span class="muted small">{t("You have no folders yet: make one with “New folder” in the sidebar.")}</span>
+              </Show>
+            </form>
+          </Match>
           <Match when={mode() === "tags"}>
             <form
               class="inline-edit"

@@ -1,5 +1,6 @@
 // A published notebook, read-only, for anyone holding the link: rendered with its last outputs.
-import { createResource, Show } from "solid-js";
+import { createResource, For, Show } from "solid-js";
+import type { CommentThreadJson } from "../protocol/api-types.ts";
 import { useParams } from "@solidjs/router";
 import { api } from "./api.ts";
 import { formatDateTime, t } from "./i18n.ts";
@@ -9,6 +10,11 @@ export function PublicPage() {
   const [doc] = createResource(
     () => params.slug,
     (slug) => api<{ title: string; updatedAt: string; html: string }>("GET", `/api/v1/public/${encodeURIComponent(slug)}`),
+  );
+  // the open comments, where the owner shows them (404 otherwise: none)
+  const [comments] = createResource(
+    () => params.slug,
+    (slug) => api<{ threads: CommentThreadJson[] }>("GET", `/api/v1/public/${encodeURIComponent(slug)}/comments`).catch(() => ({ threads: [] })),
   );
   return (
     <main class="public-page">
@@ -21,6 +27,27 @@ export function PublicPage() {
                 <p class="muted small">{t("Published with pymd · updated {date}", { date: formatDateTime(d().updatedAt) })}</p>
               </header>
               <div class="preview notebook" data-testid="public-notebook" innerHTML={d().html} />
+              <Show when={(comments()?.threads.length ?? 0) > 0}>
+                <section class="public-comments" aria-label={t("Comments")} data-testid="public-comments">
+                  <h2>{t("Comments")}</h2>
+                  <For each={comments()!.threads}>
+                    {(th) => (
+                      <div class="thread">
+                        <q class="thread-quote">{th.quote}</q>
+                        <For each={th.comments}>
+                          {(c) => (
+                            <p class="comment-body">
+                              <strong>{c.author?.name ?? t("A deleted account")}</strong> <span class="muted small">{formatDateTime(c.createdAt)}</span>
+                              <br />
+                              {c.body}
+                            </p>
+                          )}
+                        </For>
+                      </div>
+                    )}
+                  </For>
+                </section>
+              </Show>
             </article>
           )}
         </Show>

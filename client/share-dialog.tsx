@@ -48,10 +48,11 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
     const next = members().filter((m) => m.username !== name).map((m) => ({ username: m.username, role: m.role }));
     if (await save([...next, { username: name, role: role() }])) setUsername("");
   };
-  const setPublic = async (isPublic: boolean) => {
+  const setPublic = async (isPublic: boolean) => patchDoc({ isPublic });
+  const patchDoc = async (patch: { isPublic?: boolean; publicComments?: boolean }) => {
     setError(null);
     try {
-      const d = await api<DocumentJson>("PATCH", `/api/v1/documents/${props.doc.id}`, { isPublic });
+      const d = await api<DocumentJson>("PATCH", `/api/v1/documents/${props.doc.id}`, patch);
       setDoc(d);
       props.onChanged(d);
     } catch (e) {
@@ -141,6 +142,10 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
               {t("Revoke")}
             </button>
           </p>
+          <label class="check">
+            <input type="checkbox" checked={doc().publicComments} onChange={(e) => void patchDoc({ publicComments: e.currentTarget.checked })} data-testid="public-comments" />
+            {t("Show the open comments on the public page")}
+          </label>
           <h3>{t("Embed")}</h3>
           <p class="muted small">{t("Paste this into a web page to show the notebook there, without the pymd page around it.")}</p>
           <p>

@@ -96,3 +96,27 @@ test("comment on a block and its output from the preview", async ({ browser }) =
   await expect.poll(() => marked(a.page)).toContain("print('forty-two')");
   await a.close();
 });
+
+test("the owner shows the open comments on the public page; until then it shows none", async ({ browser }) => {
+  const a = await signedInPage(browser, "admin", "e2e-admin-pass");
+  const { id, slug } = await a.page.evaluate(async () => {
+    const json = { "content-type": "application/json" };
+    const d = (await (await fetch("/api/v1/documents", { method: "POST", headers: json, body: JSON.stringify({ title: "Public remarks", content: "# # Public remarks\n# A claim worth a remark.\n" }) })).json()) as { id: string };
+    await fetch(`/api/v1/documents/${d.id}/comments`, { method: "POST", headers: json, body: JSON.stringify({ anchor: { from: 21, to: 26 }, body: "A remark for everyone" }) });
+    const p = (await (await fetch(`/api/v1/documents/${d.id}`, { method: "PATCH", headers: json, body: JSON.stringify({ isPublic: true }) })).json()) as { publicSlug: string };
+    return { id: d.id, slug: p.publicSlug };
+  });
+  const reader = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const anon = await reader.newPage();
+  await anon.goto(`/p/${slug}`);
+  await expect(anon.getByTestId("public-notebook")).toContainText("A claim worth a remark.");
+  await expect(anon.getByTestId("public-comments")).toHaveCount(0);
+  await a.page.goto(`/d/${id}`);
+  await a.page.getByRole("button", { name: "Share" }).click();
+  await a.page.getByTestId("public-comments").check();
+  await expect(a.page.getByTestId("public-comments")).toBeChecked();
+  await anon.reload();
+  await expect(anon.getByTestId("public-comments")).toContainText("A remark for everyone");
+  await reader.close();
+  await a.close();
+});

@@ -257,7 +257,7 @@ test("shared documents show the member's role, and actions follow what the role 
   await openDocuments(page);
   await expect(row(page, title)).toContainText("Shared · editor");
   await page.getByRole("button", { name: `Actions for ${title}` }).click();
-  await expect(page.getByRole("menu").getByRole("menuitem")).toHaveText(["Open", "Rename", "Edit tags", "Duplicate", "Download .pymd"]);
+  await expect(page.getByRole("menu").getByRole("menuitem")).toHaveText(["Open", "Rename", "Edit tags", "Move to folder…", "Duplicate", "Download .pymd"]);
   await page.keyboard.press("Escape");
 
   // A global viewer reads only, whatever the document grants: no New, no Import, no edits.
@@ -267,7 +267,7 @@ test("shared documents show the member's role, and actions follow what the role 
   await expect(page.getByRole("button", { name: "New document" })).toHaveCount(0);
   await expect(page.getByLabel("Import .pymd")).toHaveCount(0);
   await page.getByRole("button", { name: `Actions for ${title}` }).click();
-  await expect(page.getByRole("menu").getByRole("menuitem")).toHaveText(["Open", "Download .pymd"]);
+  await expect(page.getByRole("menu").getByRole("menuitem")).toHaveText(["Open", "Move to folder…", "Download .pymd"]);
 });
 
 test("empty, error and retry states are designed, never blank", async ({ page }) => {

@@ -65,7 +65,11 @@ export interface FolderJson {
 }
 
 /** A whole document: the summary's fields with the full source instead of an excerpt. */
-export type DocumentJson = Omit<DocumentSummaryJson, "excerpt"> & { content: string };
+export type DocumentJson = Omit<DocumentSummaryJson, "excerpt"> & {
+  content: string;
+  /** Its public page shows its comments (set by the owner). */
+  publicComments: boolean;
+};
 
 export interface DocumentListJson {
   documents: DocumentSummaryJson[];

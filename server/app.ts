@@ -243,7 +243,7 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
   // viewers are shown these instead of a run, on the render and export routes as on public links
   const storedResults = (id: string, source: string) => notebooks.resultsFor(id, parsePymd(source));
   registerRenderRoutes(router, { documents: services.documents, executions, storedResults });
-  registerPublicRoutes(router, { documents: services.documents, notebooks, analytics, embedOrigins: config.embedOrigins });
+  registerPublicRoutes(router, { documents: services.documents, notebooks, analytics, embedOrigins: config.embedOrigins, publicComments: (id) => comments.publicList(id) });
   registerAnalyticsRoutes(router, { analytics });
   mountWebSocket(app as never, {
     log,

@@ -114,6 +114,19 @@ export class Comments {
     return { threads: all.map(({ thread, comments }, i) => this.threadJson(thread, comments, ranges[i] ?? null)) };
   }
 
+  /**
+   * The threads a public page shows (its owner chose to): open ones only, with names, no
+   * account ids and no anchors.
+   */
+  publicList(docId: string): CommentThreadJson[] {
+    const all = this.store.threadsOf(docId).filter(({ thread }) => thread.resolvedAt === null);
+    const ranges = this.anchors.anchorsNow(docId, all.map(({ thread }) => ({ start: thread.anchorStart, last: thread.anchorLast })));
+    return all.map(({ thread, comments }, i) => {
+      const j = this.threadJson(thread, comments, ranges[i] ?? null);
+      return { ...j, anchor: { start: "", last: "" }, comments: j.comments.map((c) => ({ ...c, author: c.author ? { id: "", username: c.author.username, name: c.author.name } : null })) };
+    });
+  }
+
   private one(docId: string, threadId: string): CommentThreadJson {
     const t = this.threadOf(docId, threadId);
     const comments = this.store.commentsOf(threadId);

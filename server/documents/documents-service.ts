@@ -27,6 +27,7 @@ function toJson(d: DocumentRow, role: AccessRole): DocumentJson {
     updatedAt: iso(d.updatedAt),
     deletedAt: d.deletedAt === null ? null : iso(d.deletedAt),
     role,
+    publicComments: d.publicComments ?? false,
   };
 }
 
@@ -103,7 +104,7 @@ export class DocumentsService {
     const { doc, role } = this.access(user, id);
     if (!canEdit(role)) throw readersCannot(role, "cannot change this document");
     const b = asObject(body);
-    const patch: { title?: string; content?: string; tags?: string[]; isPublic?: boolean; publicSlug?: string | null } = {};
+    const patch: { title?: string; content?: string; tags?: string[]; isPublic?: boolean; publicSlug?: string | null; publicComments?: boolean } = {};
     for (const [k, v] of Object.entries(b)) {
       switch (k) {
         case "title":
@@ -122,6 +123,11 @@ export class DocumentsService {
           // A new slug on every publish: revoking a link and publishing again never revives the old link.
           if (v && !doc.isPublic) patch.publicSlug = newSecret(12);
           if (!v) patch.publicSlug = null;
+          break;
+        case "publicComments":
+          if (typeof v !== "boolean") throw invalid("publicComments must be true or false", { publicComments: "invalid" });
+          if (role !== "owner") throw forbidden("Only the owner can show comments on the public page");
+          patch.publicComments = v;
           break;
         default:
           throw invalid(`unknown or read-only field: ${k}`);

@@ -201,6 +201,29 @@ describe("exports", () => {
   });
 });
 
+describe("public pages", () => {
+  test("show no comments unless the owner shows them; then the open ones, without account ids", async () => {
+    const doc = await sharedDoc();
+    const open = (await carl.json<CommentThreadJson>("POST", `/api/v1/documents/${doc}/comments`, { anchor: range(TEXT, "fox"), body: "Open question" })).body;
+    const done = (await carl.json<CommentThreadJson>("POST", `/api/v1/documents/${doc}/comments`, { anchor: range(TEXT, "dog"), body: "Settled" })).body;
+    await carl.json("PATCH", `/api/v1/documents/${doc}/comments/${done.id}`, { resolved: true });
+    const slug = (await owner.json("PATCH", `/api/v1/documents/${doc}`, { isPublic: true })).body.publicSlug as string;
+    const anon = srv.anonymous();
+    expect((await anon.json("GET", `/api/v1/public/${slug}/comments`)).status).toBe(404);
+    expect((await carl.json("PATCH", `/api/v1/documents/${doc}`, { publicComments: true })).status).toBe(403);
+    expect((await dana.json("PATCH", `/api/v1/documents/${doc}`, { publicComments: true })).status).toBe(403);
+    expect((await owner.json("PATCH", `/api/v1/documents/${doc}`, { publicComments: "yes" })).status).toBe(400);
+    expect((await owner.json("PATCH", `/api/v1/documents/${doc}`, { publicComments: true })).body.publicComments).toBe(true);
+    const shown = await anon.json<{ threads: CommentThreadJson[] }>("GET", `/api/v1/public/${slug}/comments`);
+    expect(shown.status).toBe(200);
+    expect(shown.body.threads.map((t) => t.id)).toEqual([open.id]);
+    expect(shown.body.threads[0]!.comments[0]!.author).toEqual({ id: "", username: "carl", name: "carl" });
+    expect(JSON.stringify(shown.body)).not.toContain(srv.services.users.byUsername("carl")!.id);
+    await owner.json("PATCH", `/api/v1/documents/${doc}`, { isPublic: false });
+    expect((await anon.json("GET", `/api/v1/public/${slug}/comments`)).status).toBe(404);
+  });
+});
+
 describe("notifications", () => {
   test("mentions tell exactly the mentioned people who can read the document; replies tell the thread", async () => {
     expect(mentionsIn("@dana and @zed, ask @nobody. Mail a@b.c, not @dana again; end @carl.")).toEqual(["dana", "zed", "nobody", "carl"]);

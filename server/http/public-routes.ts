@@ -15,12 +15,16 @@ import { pageStyle } from "../render/page-style.ts";
 import type { Router } from "./router.ts";
 import { embedContentSecurityPolicy } from "./security-headers.ts";
 
+import type { CommentThreadJson } from "../../protocol/api-types.ts";
+import { notFound } from "../errors.ts";
 export interface PublicRouteDeps {
   documents: DocumentsService;
   notebooks: NotebookSessions;
   analytics: DocumentAnalytics;
   /** --embed-origins: who may frame /embed/SLUG (empty: nobody). */
   embedOrigins: readonly string[];
+  /** A document's comments for its public page, when its owner shows them. */
+  publicComments?: (docId: string) => CommentThreadJson[];
 }
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -104,6 +108,12 @@ export function registerPublicRoutes(r: Router, d: PublicRouteDeps): void {
     const { doc, html } = await render(c.params.slug!);
     count(c.request.method, doc.id, "public");
     return { title: doc.title, updatedAt: new Date(doc.updatedAt).toISOString(), html };
+  });
+
+  r.get("/api/v1/public/:slug/comments", "A published document's comments, when its owner shows them on the public page (404 otherwise)", "none", (c) => {
+    const doc = d.documents.publicBySlug(c.params.slug!);
+    if (!doc.publicComments || !d.publicComments) throw notFound("This page shows no comments");
+    return { threads: d.publicComments(doc.id) };
   });
 
   const embedCsp = embedContentSecurityPolicy(d.embedOrigins);

@@ -18,6 +18,8 @@ export interface DocumentRow {
   updatedAt: number;
   deletedAt: number | null;
   tags: string[];
+  /** Its public page shows its comments (the owner's choice). */
+  publicComments?: boolean;
 }
 
 export interface DocumentSummaryRow extends Omit<DocumentRow, "content"> {
@@ -55,6 +57,7 @@ interface RawDoc {
   owner_id: string;
   is_public: number;
   public_slug: string | null;
+  public_comments?: number;
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
@@ -75,6 +78,7 @@ const base = (r: RawDoc) => ({
   updatedAt: r.updated_at,
   deletedAt: r.deleted_at,
   tags: r.tags ? (JSON.parse(r.tags) as string[]).sort() : [],
+  publicComments: (r.public_comments ?? 0) !== 0,
 });
 
 const TAGS_SQL = "(SELECT json_group_array(tag) FROM document_tags t WHERE t.document_id = d.id) AS tags";
@@ -167,7 +171,7 @@ export class DocumentsStore {
 
   update(
     id: string,
-    patch: { title?: string; content?: string; tags?: string[]; isPublic?: boolean; publicSlug?: string | null },
+    patch: { title?: string; content?: string; tags?: string[]; isPublic?: boolean; publicSlug?: string | null; publicComments?: boolean },
     now = Date.now(),
   ): void {
     this.db.transaction(() => {
@@ -177,6 +181,7 @@ export class DocumentsStore {
       if (patch.content !== undefined) (sets.push("content = ?"), args.push(patch.content));
       if (patch.isPublic !== undefined) (sets.push("is_public = ?"), args.push(patch.isPublic ? 1 : 0));
       if (patch.publicSlug !== undefined) (sets.push("public_slug = ?"), args.push(patch.publicSlug));
+      if (patch.publicComments !== undefined) (sets.push("public_comments = ?"), args.push(patch.publicComments ? 1 : 0));
       sets.push("updated_at = ?");
       args.push(now);
       this.db.query(`UPDATE documents SET ${sets.join(", ")} WHERE id = ?`).run(...args, id);

@@ -402,4 +402,12 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX document_filing_favorite ON document_filing(user_id) WHERE favorite = 1;
     `,
   },
+  {
+    version: 18,
+    name: "public-comments",
+    sql: `
+      -- Whether a published document's public page (and embed) shows its comments; off unless its owner turns it on.
+      ALTER TABLE documents ADD COLUMN public_comments INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
