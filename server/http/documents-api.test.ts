@@ -19,7 +19,7 @@ describe("documents", () => {
     const r = await alice.json("POST", "/api/v1/documents", { title: "  Notes  ", content: "# # Notes\n", tags: ["b", "a", "a"] });
     expect(r.status).toBe(201);
     expect(Object.keys(r.body).sort()).toEqual(
-      ["content", "createdAt", "deletedAt", "id", "isPublic", "ownerId", "publicSlug", "role", "tags", "title", "updatedAt"].sort(),
+      ["content", "createdAt", "deletedAt", "id", "isPublic", "ownerId", "publicComments", "publicSlug", "role", "tags", "title", "updatedAt"].sort(),
     );
     expect(r.body.title).toBe("Notes");
     expect(r.body.tags).toEqual(["a", "b"]);

@@ -27,6 +27,9 @@ const documentSchema = {
     updatedAt: { type: "string", format: "date-time" },
     deletedAt: { type: ["string", "null"], format: "date-time" },
     role: { enum: ["owner", "editor", "commenter", "viewer"] },
+    publicComments: { type: "boolean", description: "the public page shows the open comments (owner only)" },
+    folderId: { type: ["string", "null"], description: "in listings: your folder for it" },
+    favorite: { type: "boolean", description: "in listings: one of your favourites" },
   },
 };
 

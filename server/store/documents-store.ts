@@ -214,7 +214,9 @@ export class DocumentsStore {
   list(q: ListQuery): { rows: DocumentSummaryRow[]; total: number } {
     // Excerpts, search and the order by last change read what every open document acknowledged.
     this.settle?.(null);
-    if (!q.q && !q.tag && !q.trash && !q.folder && !q.favorites && !q.scope) return this.listAccessible(q);
+    // Without a search or tag, every document, none of the folders, or one's own or shared ones: both halves in
+    // index order. A folder or the favourites start from the user's filing instead (below).
+    if (!q.q && !q.tag && !q.trash && !q.favorites && (!q.folder || q.folder === "none")) return this.listAccessible(q);
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (q.trash) {
@@ -301,33 +303,47 @@ export class DocumentsStore {
    * index order up to the page's end, then merged. Avoids scanning and sorting every document.
    */
   private listAccessible(q: ListQuery): { rows: DocumentSummaryRow[]; total: number } {
+    // "In no folder" narrows both halves alike.
+    const filters: string[] = [];
+    const fargs: string[] = [];
+    if (q.folder === "none") {
+      filters.push("d.id NOT IN (SELECT document_id FROM document_filing WHERE user_id = ? AND folder_id IS NOT NULL)");
+      fargs.push(q.userId);
+    }
+    const extra = filters.map((f) => ` AND ${f}`).join("");
+    const owned = q.scope !== "shared";
+    const shared = q.scope !== "mine";
+    const countOf = (sql: string) => this.db.query<{ n: number }, string[]>(sql).get(q.userId, ...fargs)?.n ?? 0;
     const total =
-      this.db
-        .query<{ n: number }, [string, string]>(
-          `SELECT (SELECT COUNT(*) FROM documents WHERE owner_id = ?1 AND deleted_at IS NULL)
-                + (SELECT COUNT(*) FROM document_members m JOIN documents d ON d.id = m.document_id
-                   WHERE m.user_id = ?2 AND d.deleted_at IS NULL) AS n`,
-        )
-        .get(q.userId, q.userId)?.n ?? 0;
+      (owned ? countOf(`SELECT COUNT(*) AS n FROM documents d WHERE d.owner_id = ? AND d.deleted_at IS NULL${extra}`) : 0) +
+      (shared ? countOf(`SELECT COUNT(*) AS n FROM document_members m JOIN documents d ON d.id = m.document_id WHERE m.user_id = ? AND d.deleted_at IS NULL${extra}`) : 0);
     const dir = q.order === "asc" ? "ASC" : "DESC";
     const key = q.sort === "title" ? "title COLLATE NOCASE" : q.sort === "created" ? "created_at" : "updated_at";
     const cols = `d.rowid, d.id, d.title, substr(d.content, 1, 280) AS excerpt, d.owner_id, d.is_public, d.public_slug,
                   d.created_at, d.updated_at, d.deleted_at`;
+    const n = q.offset + q.limit;
+    const halves: string[] = [];
+    const args: (string | number)[] = [q.userId, q.userId];
+    if (owned) {
+      halves.push(`SELECT * FROM (SELECT ${cols}, NULL AS member_role FROM documents d
+                   WHERE d.owner_id = ? AND d.deleted_at IS NULL${extra} ORDER BY d.${key} ${dir}, d.id ${dir} LIMIT ?)`);
+      args.push(q.userId, ...fargs, n);
+    }
+    if (shared) {
+      halves.push(`SELECT * FROM (SELECT ${cols}, m.role AS member_role FROM document_members m JOIN documents d ON d.id = m.document_id
+                   WHERE m.user_id = ? AND d.deleted_at IS NULL${extra} ORDER BY d.${key} ${dir}, d.id ${dir} LIMIT ?)`);
+      args.push(q.userId, ...fargs, n);
+    }
+    args.push(q.limit, q.offset);
+    // Each half is read in index order up to the page's end, then the two are merged.
     const rows = this.db
-      .query<RawDoc, [string, string, string, number, string, number, number, number]>(
+      .query<RawDoc, (string | number)[]>(
         `SELECT page.*, ${FILING_SQL.replaceAll("d.id", "page.id")}, ${TAGS_SQL.replace("d.id", "page.id")} FROM (
-           SELECT * FROM (SELECT ${cols}, NULL AS member_role FROM documents d
-                          WHERE d.owner_id = ? AND d.deleted_at IS NULL ORDER BY d.${key} ${dir}, d.id ${dir} LIMIT ?)
-           UNION ALL
-           SELECT * FROM (SELECT ${cols}, m.role AS member_role FROM document_members m JOIN documents d ON d.id = m.document_id
-                          WHERE m.user_id = ? AND d.deleted_at IS NULL ORDER BY d.${key} ${dir}, d.id ${dir} LIMIT ?)
+           ${halves.join(" UNION ALL ")}
          ) AS page ORDER BY page.${key.replace(" COLLATE NOCASE", "")}${q.sort === "title" ? " COLLATE NOCASE" : ""} ${dir}, page.id ${dir} LIMIT ? OFFSET ?`,
       )
-      .all(q.userId, q.userId, q.userId, q.offset + q.limit, q.userId, q.offset + q.limit, q.limit, q.offset);
-    return {
-      rows: rows.map(summary),
-      total,
-    };
+      .all(...args);
+    return { rows: rows.map(summary), total };
   }
 
   /** Tags on the live documents a user can read, with how many documents carry each. */
