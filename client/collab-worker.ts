@@ -9,7 +9,7 @@ import { decodeBinaryFrame, encodeSnapshotRequest, encodeSyncFrame, SnapshotPart
 import { loadOffline, saveOffline } from "./collab-offline-store.ts";
 import { changeSetOf, inPieces, splicesOf, type TextSplice } from "./collab-text-changes.ts";
 import type { FromWorker, ToWorker } from "./collab-worker-messages.ts";
-import { anchorRange, type TextCursors } from "../protocol/comment-anchors.ts";
+import { anchorRange, automergeCursors } from "../protocol/comment-anchors.ts";
 
 const port = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null; close(): void };
 const post = (m: FromWorker, transfer?: Transferable[]) => port.postMessage(m, transfer);
@@ -238,17 +238,7 @@ function handle(m: ToWorker): void {
       return;
     }
     case "ranges": {
-      const text: TextCursors = {
-        length: (textOf(doc) ?? "").length,
-        position: (c) => {
-          try {
-            return A.getCursorPosition(doc, ["content"], c);
-          } catch {
-            return null;
-          }
-        },
-        cursorAt: (i) => A.getCursor(doc, ["content"], i),
-      };
+      const text = automergeCursors((textOf(doc) ?? "").length, (c) => A.getCursorPosition(doc, ["content"], c), (i) => A.getCursor(doc, ["content"], i));
       post({ t: "ranges", req: m.req, version, ranges: m.anchors.map((a) => anchorRange(text, a)) });
       return;
     }

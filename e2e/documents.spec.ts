@@ -3,27 +3,12 @@
 // its own uniquely named documents, so the tests do not depend on each other or on other specs.
 import { execFileSync } from "node:child_process";
 import { signInOnce } from "./sign-in-once.ts";
+import { failOnPageErrors, uid } from "./page-errors.ts";
 import { expect, test, type Page, type PlaywrightWorkerArgs } from "@playwright/test";
 
 signInOnce("test-results/.auth/documents-admin.json");
 
-let errors: string[] = [];
-let allowed: RegExp[] = [];
-test.beforeEach(async ({ page }) => {
-  errors = [];
-  allowed = [];
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(m.text());
-  });
-  page.on("pageerror", (e) => errors.push(e.message));
-});
-test.afterEach(() => {
-  expect(errors.filter((e) => !allowed.some((a) => a.test(e)))).toEqual([]);
-});
-
-function uid(): string {
-  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-}
+const pageErrors = failOnPageErrors();
 
 async function createDoc(page: Page, body: { title: string; content?: string; tags?: string[] }): Promise<string> {
   const res = await page.request.post("/api/v1/documents", { data: body });
@@ -271,7 +256,7 @@ test("shared documents show the member's role, and actions follow what the role 
 });
 
 test("empty, error and retry states are designed, never blank", async ({ page }) => {
-  allowed = [/status of 500/];
+  pageErrors.allowed.push(/status of 500/);
   let mode: "error" | "empty" = "error";
   await page.route(/\/api\/v1\/documents\?/, (route) =>
     mode === "error"

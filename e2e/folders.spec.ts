@@ -3,27 +3,12 @@
 // move a document through its menu, refuse a duplicate name, delete the folder and find the
 // documents still there. Every name is unique, so the spec does not depend on other specs' data.
 import { signInOnce } from "./sign-in-once.ts";
+import { failOnPageErrors, uid } from "./page-errors.ts";
 import { expect, test, type Page } from "@playwright/test";
 
 signInOnce("test-results/.auth/folders-admin.json");
 
-let errors: string[] = [];
-let allowed: RegExp[] = [];
-test.beforeEach(async ({ page }) => {
-  errors = [];
-  allowed = [];
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(m.text());
-  });
-  page.on("pageerror", (e) => errors.push(e.message));
-});
-test.afterEach(() => {
-  expect(errors.filter((e) => !allowed.some((a) => a.test(e)))).toEqual([]);
-});
-
-function uid(): string {
-  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-}
+const pageErrors = failOnPageErrors();
 
 async function createDoc(page: Page, body: { title: string; content?: string }): Promise<string> {
   const res = await page.request.post("/api/v1/documents", { data: body });
@@ -55,7 +40,7 @@ test("folders: make one, drag a document in, star it, search within, move by men
   await expect(folderLink(page, folder)).toBeFocused();
 
   // a second folder of the same name is refused, with a toast
-  allowed.push(/409/);
+  pageErrors.allowed.push(/409/);
   await sidebar(page).getByRole("button", { name: "New folder" }).click();
   await page.getByLabel("Name of the new folder", { exact: true }).fill(folder);
   await page.getByLabel("Name of the new folder", { exact: true }).press("Enter");

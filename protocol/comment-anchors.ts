@@ -32,3 +32,18 @@ export function anchorRange(text: TextCursors, a: Anchor): { from: number; to: n
   const to = lastHere ? last + 1 : last;
   return to > from ? { from, to } : { from, to: from };
 }
+
+/** TextCursors over an Automerge text, from its getCursorPosition and getCursor (an unknown cursor throws: null). */
+export function automergeCursors(length: number, position: (cursor: string) => number, cursorAt: (index: number) => string): TextCursors {
+  return {
+    length,
+    position: (c) => {
+      try {
+        return position(c);
+      } catch {
+        return null;
+      }
+    },
+    cursorAt,
+  };
+}

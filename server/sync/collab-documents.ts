@@ -19,7 +19,7 @@ import { groupVersions, type ChangeMeta } from "./document-history.ts";
 import { decodeChanges, decodeChunk, splitChunks } from "./change-chunks.ts";
 import { diffHunks, textEdit, type Hunk } from "./line-diff.ts";
 import { canEdit, type AccessRole } from "../../protocol/api-types.ts";
-import { anchorRange, type Anchor, type TextCursors } from "../../protocol/comment-anchors.ts";
+import { anchorRange, automergeCursors, type Anchor } from "../../protocol/comment-anchors.ts";
 import { readersCannot } from "../documents/document-rules.ts";
 
 export { textEdit };
@@ -635,17 +635,7 @@ export class CollabDocuments {
    */
   anchorsNow(docId: string, anchors: readonly Anchor[]): ({ from: number; to: number } | null)[] {
     const doc = this.open(docId).doc;
-    const text: TextCursors = {
-      length: doc.content.length,
-      position: (c) => {
-        try {
-          return A.getCursorPosition(doc, ["content"], c);
-        } catch {
-          return null;
-        }
-      },
-      cursorAt: (i) => A.getCursor(doc, ["content"], i),
-    };
+    const text = automergeCursors(doc.content.length, (c) => A.getCursorPosition(doc, ["content"], c), (i) => A.getCursor(doc, ["content"], i));
     return anchors.map((a) => anchorRange(text, a));
   }
 
