@@ -71,6 +71,16 @@ export function EditorPage() {
   const [commentsOpen, setCommentsOpen] = createSignal(threadInHash() !== null);
   const [commentFocus, setCommentFocus] = createSignal<string | null>(threadInHash());
   const [commentCount, setCommentCount] = createSignal<number | null>(null);
+  // how many open threads, on the button, with the panel closed too (live: "comments" frames)
+  const countComments = (docId: string) =>
+    void api<{ threads: { resolved: unknown }[] }>("GET", `/api/v1/documents/${docId}/comments`)
+      .then((r) => docId === id() && setCommentCount(r.threads.filter((x) => !x.resolved).length))
+      .catch(() => {});
+  createEffect(() => countComments(id()));
+  const offComments = socket.on((m) => {
+    if (m.t === "comments" && m.doc === id() && !commentsOpen()) countComments(m.doc);
+  });
+  onCleanup(offComments);
   const [editorView, setEditorView] = createSignal<EditorView | null>(null);
   const onHash = () => {
     const id = threadInHash();

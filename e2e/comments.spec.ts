@@ -33,8 +33,7 @@ test("comment on a line, see it live, reply, resolve", async ({ browser }) => {
   for (const p of [a.page, b.page]) await expect(p.getByTestId("connection")).toContainText("live");
   // the commenter reads, never edits
   await expect(b.page.getByTestId("read-only")).toBeVisible();
-  await b.page.getByTestId("comments-button").click();
-  await expect(b.page.getByTestId("comments")).toContainText("No open comments.");
+  await expect(b.page.getByTestId("comments-button")).toHaveText("Comments");
 
   // A selects the middle line and comments, completing a mention
   await a.page.locator(".cm-line", { hasText: "The middle line" }).click();
@@ -52,7 +51,9 @@ test("comment on a line, see it live, reply, resolve", async ({ browser }) => {
   await expect(a.page.getByTestId("comment-thread")).toContainText("Is this right, @reader");
   await expect(a.page.getByTestId("comments-button")).toHaveText("Comments (1)");
 
-  // B sees the thread and its mark in the text live, replies and resolves
+  // B sees the count live on the closed panel's button, opens it: the thread and its mark in the text; replies and resolves
+  await expect(b.page.getByTestId("comments-button")).toHaveText("Comments (1)");
+  await b.page.getByTestId("comments-button").click();
   const bThread = b.page.getByTestId("comment-thread");
   await expect(bThread).toContainText("Is this right, @reader");
   await expect.poll(() => marked(b.page)).toBe("# The middle line says something.");
