@@ -9,11 +9,11 @@ export function PublicPage() {
   const params = useParams();
   const [doc] = createResource(
     () => params.slug,
-    (slug) => api<{ title: string; updatedAt: string; html: string }>("GET", `/api/v1/public/${encodeURIComponent(slug)}`),
+    (slug) => api<{ title: string; updatedAt: string; html: string; comments: boolean }>("GET", `/api/v1/public/${encodeURIComponent(slug)}`),
   );
   // the open comments, where the owner shows them (404 otherwise: none)
   const [comments] = createResource(
-    () => params.slug,
+    () => (doc()?.comments ? params.slug : null),
     (slug) => api<{ threads: CommentThreadJson[] }>("GET", `/api/v1/public/${encodeURIComponent(slug)}/comments`).catch(() => ({ threads: [] })),
   );
   return (

@@ -210,12 +210,14 @@ describe("public pages", () => {
     const slug = (await owner.json("PATCH", `/api/v1/documents/${doc}`, { isPublic: true })).body.publicSlug as string;
     const anon = srv.anonymous();
     expect((await anon.json("GET", `/api/v1/public/${slug}/comments`)).status).toBe(404);
+    expect((await anon.json("GET", `/api/v1/public/${slug}`)).body.comments).toBe(false);
     expect((await carl.json("PATCH", `/api/v1/documents/${doc}`, { publicComments: true })).status).toBe(403);
     expect((await dana.json("PATCH", `/api/v1/documents/${doc}`, { publicComments: true })).status).toBe(403);
     expect((await owner.json("PATCH", `/api/v1/documents/${doc}`, { publicComments: "yes" })).status).toBe(400);
     expect((await owner.json("PATCH", `/api/v1/documents/${doc}`, { publicComments: true })).body.publicComments).toBe(true);
     const shown = await anon.json<{ threads: CommentThreadJson[] }>("GET", `/api/v1/public/${slug}/comments`);
     expect(shown.status).toBe(200);
+    expect((await anon.json("GET", `/api/v1/public/${slug}`)).body.comments).toBe(true);
     expect(shown.body.threads.map((t) => t.id)).toEqual([open.id]);
     expect(shown.body.threads[0]!.comments[0]!.author).toEqual({ id: "", username: "carl", name: "carl" });
     expect(JSON.stringify(shown.body)).not.toContain(srv.services.users.byUsername("carl")!.id);

@@ -107,7 +107,7 @@ export function registerPublicRoutes(r: Router, d: PublicRouteDeps): void {
   r.get("/api/v1/public/:slug", "A published document, rendered with its last outputs (no sign-in)", "none", async (c) => {
     const { doc, html } = await render(c.params.slug!);
     count(c.request.method, doc.id, "public");
-    return { title: doc.title, updatedAt: new Date(doc.updatedAt).toISOString(), html };
+    return { title: doc.title, updatedAt: new Date(doc.updatedAt).toISOString(), html, comments: doc.publicComments === true };
   });
 
   r.get("/api/v1/public/:slug/comments", "A published document's comments, when its owner shows them on the public page (404 otherwise)", "none", (c) => {
