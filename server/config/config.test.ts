@@ -24,6 +24,11 @@ describe("config", () => {
     expect(() => loadConfig({ "run-total-timeout": "0" }, {})).toThrow(/--run-total-timeout.*PYMD_RUN_TOTAL_TIMEOUT|PYMD_RUN_TOTAL_TIMEOUT.*--run-total-timeout/);
   });
 
+  test("--embed-origins takes only plain origins: nothing that could end the CSP directive", () => {
+    expect(loadConfig({ "embed-origins": "https://blog.example.org, http://127.0.0.1:8000" }, {}).embedOrigins).toEqual(["https://blog.example.org", "http://127.0.0.1:8000"]);
+    for (const bad of ["https://a.com;script-src", "https://a.com'", "https://a b.com", "https://a.com/path"]) expect(() => loadConfig({}, { PYMD_EMBED_ORIGINS: bad })).toThrow(/--embed-origins/);
+  });
+
   test("notification mail: --smtp-url needs smtp:// or smtps:// and a --base-url for its links", () => {
     expect(loadConfig({}, {}).smtpUrl).toBeNull();
     const c = loadConfig({ "smtp-url": "smtp://u:p%40ss@mail.example.org:587", "base-url": "https://pymd.example.org" }, { PYMD_SMTP_FROM: "Team <team@example.org>" });

@@ -157,6 +157,8 @@ const originList: Parser<string[]> = (raw) => {
     if (u.protocol !== "https:" && u.protocol !== "http:") return bad(`${JSON.stringify(item)}: must be an http:// or https:// origin`);
     if (u.username || u.password) return bad(`${JSON.stringify(item)}: must not contain a user or password`);
     if (!/^https?:\/\/[^/?#]+\/?$/i.test(item) || u.search || u.hash) return bad(`${JSON.stringify(item)}: must be an origin without a path, query or fragment, such as https://blog.example.org`);
+    // only what a host name or address is made of: nothing that could end the CSP directive
+    if (!/^https?:\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?\/?$/.test(item)) return bad(`${JSON.stringify(item)}: the host may hold only letters, digits, dots and hyphens (or an [IPv6] address)`);
     if (!out.includes(u.origin)) out.push(u.origin);
   }
   return ok(out);

@@ -15,7 +15,8 @@ import { readersCannot } from "./document-rules.ts";
 
 export const COMMENT_MAX = 10_000;
 export const QUOTE_MAX = 500;
-export const THREADS_PER_DOCUMENT_MAX = 5_000;
+export const THREADS_PER_DOCUMENT_MAX = 2_000;
+export const COMMENTS_PER_THREAD_MAX = 500;
 
 /** Where anchors live: the document's shared text (server/sync/collab-documents.ts). */
 export interface AnchorIndex {
@@ -123,7 +124,8 @@ export class Comments {
     const ranges = this.anchors.anchorsNow(docId, all.map(({ thread }) => ({ start: thread.anchorStart, last: thread.anchorLast })));
     return all.map(({ thread, comments }, i) => {
       const j = this.threadJson(thread, comments, ranges[i] ?? null);
-      return { ...j, anchor: { start: "", last: "" }, comments: j.comments.map((c) => ({ ...c, author: c.author ? { id: "", username: c.author.username, name: c.author.name } : null })) };
+      // words deleted from the document do not live on in the public page through a quote
+      return { ...j, quote: j.onDeletedText ? "" : j.quote, anchor: { start: "", last: "" }, comments: j.comments.map((c) => ({ ...c, author: c.author ? { id: "", username: c.author.username, name: c.author.name } : null })) };
     });
   }
 
@@ -169,12 +171,14 @@ export class Comments {
     this.writer(user, docId);
     this.threadOf(docId, threadId);
     const body = checkBody(asObject(raw).body);
+    if (this.store.commentsOf(threadId).length >= COMMENTS_PER_THREAD_MAX) throw invalid(`a thread holds at most ${COMMENTS_PER_THREAD_MAX} comments; start a new one`);
     const before = new Set(this.store.participants(threadId));
     const comment = this.store.addComment(threadId, user.id, body);
     const told = this.tellMentioned(user, docId, threadId, comment, new Set());
     // Everyone who wrote in the thread hears of the reply, once, if they can still read it.
     const replyTo = [...before].filter((id) => id !== user.id && !told.has(id) && this.canRead(id, docId));
-    this.notifications.notify(replyTo.map((userId) => ({ userId, kind: "reply" as const, documentId: docId, actorId: user.id, threadId, detail: { excerpt: body.slice(0, 200) } })));
+    const title = this.documents.access(user, docId).doc.title;
+    this.notifications.notify(replyTo.map((userId) => ({ userId, kind: "reply" as const, documentId: docId, actorId: user.id, threadId, detail: { excerpt: body.slice(0, 200), title } })));
     this.changed(docId);
     return this.one(docId, threadId);
   }
@@ -247,7 +251,10 @@ export class Comments {
       if (!u || u.id === author.id || !this.canRead(u.id, docId)) continue;
       told.add(u.id);
     }
-    this.notifications.notify([...told].map((userId) => ({ userId, kind: "mention" as const, documentId: docId, actorId: author.id, threadId, detail: { excerpt: c.body.slice(0, 200) } })));
+    if (told.size === 0) return told;
+    // the title as it is now, which they may read; the list shows the live one only while they still may
+    const title = this.documents.access(author, docId).doc.title;
+    this.notifications.notify([...told].map((userId) => ({ userId, kind: "mention" as const, documentId: docId, actorId: author.id, threadId, detail: { excerpt: c.body.slice(0, 200), title } })));
     return told;
   }
 }

@@ -70,7 +70,8 @@ export class Folders {
     const name = b.name === undefined ? f.name : checkName(b.name);
     const parentId = b.parentId === undefined ? f.parentId : this.parentOf(user, b.parentId);
     if (parentId && this.store.isWithin(parentId, f.id)) throw invalid("a folder cannot go inside itself", { parentId: "cycle" });
-    if (parentId && this.store.depth(parentId) >= FOLDER_DEPTH_MAX) throw invalid(`folders nest at most ${FOLDER_DEPTH_MAX} deep`);
+    // the folder brings those inside it along
+    if (parentId && parentId !== f.parentId && this.store.depth(parentId) + this.store.height(f.id) > FOLDER_DEPTH_MAX) throw invalid(`folders nest at most ${FOLDER_DEPTH_MAX} deep`);
     this.unique(() => this.store.update(f.id, name, parentId));
     return this.list(user).folders.find((x) => x.id === f.id)!;
   }

@@ -267,5 +267,11 @@ describe("notifications", () => {
     expect(await latest(zed)).toMatchObject({ kind: "access", detail: { role: "commenter", was: "viewer" } });
     await owner.json("PUT", `/api/v1/documents/${doc}/members`, { members: [] });
     expect(await latest(zed)).toMatchObject({ kind: "access", document: null, detail: { role: null, was: "commenter", title: "Commented" } });
+    // once access is gone, no notification shows the document or the title it has since
+    await owner.json("PATCH", `/api/v1/documents/${doc}`, { title: "Renamed after zed left" });
+    const all = (await zed.json<{ notifications: NotificationJson[] }>("GET", "/api/v1/notifications?limit=100")).body.notifications;
+    expect(all.filter((n) => n.detail?.title === "Commented" || n.document?.id === doc).length).toBe(3);
+    expect(all.some((n) => n.document?.id === doc)).toBe(false);
+    expect(JSON.stringify(all)).not.toContain("Renamed after zed left");
   });
 });

@@ -66,6 +66,20 @@ describe("folders", () => {
       expect([400, 404]).toContain((await olga.json("POST", "/api/v1/folders", bad)).status);
     }
     expect((await olga.json("GET", "/api/v1/documents?folder=not-an-id")).status).toBe(400);
+    // a move brings the folders inside along: a chain of 5 under one 6 deep would be 11 deep
+    const chain = async (n: number, name: string) => {
+      let parent: string | undefined;
+      let first = "";
+      for (let i = 0; i < n; i++) {
+        parent = await folder(olga, `${name} ${i}`, parent);
+        first ||= parent;
+      }
+      return { first, last: parent! };
+    };
+    const a = await chain(5, "A");
+    const b = await chain(6, "B");
+    expect((await olga.json("PATCH", `/api/v1/folders/${a.first}`, { parentId: b.last })).status).toBe(400);
+    expect((await olga.json("PATCH", `/api/v1/folders/${a.last}`, { parentId: b.last })).status).toBe(200);
   });
 
   test("deleting a folder deletes those inside it and leaves its documents in none", async () => {

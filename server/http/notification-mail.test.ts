@@ -102,6 +102,8 @@ describe("notification mail", () => {
     expect(smtp.mails[1]!.body).toContain(`${BASE.origin}/d/${doc.id}#comment-${thread.id}`);
     // zed was shared with too, but opted out: nothing was even queued for them
     expect(smtp.mails.flatMap((m) => m.to)).not.toContain("zed@example.org");
+    // the mail server has the message a moment before the sender hears its "250 OK" and marks it sent
+    await until(() => srv.services.mailOutbox.status().sent === 2, 10_000, "both mails marked sent");
     expect(srv.services.mailOutbox.status()).toMatchObject({ pending: 0, sent: 2, failed: 0 });
     const admin = await srv.userClient("root", "admin");
     expect((await admin.json("GET", "/api/v1/admin/status")).body.mail).toMatchObject({ configured: true, sent: 2, failed: 0, lastError: null });

@@ -23,7 +23,8 @@ export class FoldersStore {
       .query<FolderRow, [string]>(
         `SELECT f.id, f.parent_id AS parentId, f.name, f.created_at AS createdAt,
                 (SELECT COUNT(*) FROM document_filing p JOIN documents d ON d.id = p.document_id
-                 WHERE p.folder_id = f.id AND d.deleted_at IS NULL) AS documents
+                 WHERE p.folder_id = f.id AND d.deleted_at IS NULL
+                   AND (d.owner_id = f.user_id OR EXISTS (SELECT 1 FROM document_members m WHERE m.document_id = d.id AND m.user_id = f.user_id))) AS documents
          FROM folders f WHERE f.user_id = ? ORDER BY f.name COLLATE NOCASE, f.id`,
       )
       .all(userId);
@@ -56,6 +57,16 @@ export class FoldersStore {
       .query<{ n: number }, [string]>(
         `WITH RECURSIVE up(id, n) AS (SELECT ?, 1 UNION SELECT f.parent_id, up.n + 1 FROM folders f JOIN up ON f.id = up.id WHERE f.parent_id IS NOT NULL)
          SELECT MAX(n) AS n FROM up`,
+      )
+      .get(id)!.n;
+  }
+
+  /** How many levels a folder and those inside it take (1 for one with none inside). */
+  height(id: string): number {
+    return this.db
+      .query<{ n: number }, [string]>(
+        `WITH RECURSIVE down(id, n) AS (SELECT ?, 1 UNION SELECT f.id, down.n + 1 FROM folders f JOIN down ON f.parent_id = down.id WHERE down.n < 64)
+         SELECT MAX(n) AS n FROM down`,
       )
       .get(id)!.n;
   }

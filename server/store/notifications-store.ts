@@ -51,9 +51,13 @@ export class NotificationsStore {
   list(userId: string, opts: { before?: number; limit: number }): NotificationRow[] {
     return this.db
       .query<NotificationRow, [string, number, number]>(
-        `SELECT n.id, n.user_id AS userId, n.kind, n.document_id AS documentId, d.title AS documentTitle, n.actor_id AS actorId,
+        `SELECT n.id, n.user_id AS userId, n.kind, d.id AS documentId, d.title AS documentTitle, n.actor_id AS actorId,
                 u.username AS actorName, n.thread_id AS threadId, n.detail, n.created_at AS createdAt, n.read_at AS readAt
-         FROM notifications n LEFT JOIN documents d ON d.id = n.document_id LEFT JOIN users u ON u.id = n.actor_id
+         FROM notifications n
+         -- the document only while its recipient can still read it: its title never outlives their access
+         LEFT JOIN documents d ON d.id = n.document_id AND d.deleted_at IS NULL
+           AND (d.owner_id = n.user_id OR EXISTS (SELECT 1 FROM document_members m WHERE m.document_id = d.id AND m.user_id = n.user_id))
+         LEFT JOIN users u ON u.id = n.actor_id
          WHERE n.user_id = ? AND n.id < ? ORDER BY n.id DESC LIMIT ?`,
       )
       .all(userId, opts.before ?? Number.MAX_SAFE_INTEGER, opts.limit);
