@@ -1,20 +1,8 @@
 // Two people in one notebook: each sees the other's text and labelled cursor; one goes offline,
 // both keep typing, it comes back, and both end with the same text containing everything.
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
+import { signedInPage } from "./signed-in-page.ts";
 
-async function signedInPage(browser: Browser, username: string, password: string): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto("/");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Documents" })).toBeVisible();
-  return { page, errors, close: () => context.close() };
-}
 
 /** The editor's text, without the labels of collaborators' cursors drawn inside it. */
 const editorText = (p: Page) =>

@@ -2,18 +2,9 @@
 // (completed from the people who can read it); the other — a commenter, who cannot edit — sees
 // the thread and its mark live, replies and resolves; the first sees both live. The mark stays on
 // its text while lines are typed above it.
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
+import { signedInPage } from "./signed-in-page.ts";
 
-async function signedInPage(browser: Browser, username: string, password: string): Promise<{ page: Page; close: () => Promise<void> }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto("/");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Documents" })).toBeVisible();
-  return { page, close: () => context.close() };
-}
 
 /** The commented text as the editor marks it (syntax highlighting may split a mark in pieces). */
 const marked = (p: Page) => p.evaluate(() => [...document.querySelectorAll(".cm-comment")].map((e) => e.textContent).join(""));

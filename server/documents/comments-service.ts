@@ -162,29 +162,28 @@ export class Comments {
     } else throw invalid("anchor must be {from, to} or {start, last}", { anchor: "invalid" });
     if (this.store.countThreads(docId) >= THREADS_PER_DOCUMENT_MAX) throw invalid(`a document holds at most ${THREADS_PER_DOCUMENT_MAX} comment threads`);
     const { thread, comment } = this.store.createThread({ documentId: docId, anchorStart: start, anchorLast: last, quote: quote.slice(0, QUOTE_MAX), userId: user.id, body });
-    this.tellMentioned(user, doc.id, thread.id, comment, new Set());
+    this.tellMentioned(user, doc, thread.id, comment, new Set());
     this.changed(docId);
     return this.one(docId, thread.id);
   }
 
   reply(user: UserRow, docId: string, threadId: string, raw: unknown): CommentThreadJson {
-    this.writer(user, docId);
+    const { doc } = this.writer(user, docId);
     this.threadOf(docId, threadId);
     const body = checkBody(asObject(raw).body);
     if (this.store.commentsOf(threadId).length >= COMMENTS_PER_THREAD_MAX) throw invalid(`a thread holds at most ${COMMENTS_PER_THREAD_MAX} comments; start a new one`);
     const before = new Set(this.store.participants(threadId));
     const comment = this.store.addComment(threadId, user.id, body);
-    const told = this.tellMentioned(user, docId, threadId, comment, new Set());
+    const told = this.tellMentioned(user, doc, threadId, comment, new Set());
     // Everyone who wrote in the thread hears of the reply, once, if they can still read it.
     const replyTo = [...before].filter((id) => id !== user.id && !told.has(id) && this.canRead(id, docId));
-    const title = this.documents.access(user, docId).doc.title;
-    this.notifications.notify(replyTo.map((userId) => ({ userId, kind: "reply" as const, documentId: docId, actorId: user.id, threadId, detail: { excerpt: body.slice(0, 200), title } })));
+    this.notifications.notify(replyTo.map((userId) => ({ userId, kind: "reply" as const, documentId: docId, actorId: user.id, threadId, detail: { excerpt: body.slice(0, 200), title: doc.title } })));
     this.changed(docId);
     return this.one(docId, threadId);
   }
 
   edit(user: UserRow, docId: string, threadId: string, commentId: string, raw: unknown): CommentThreadJson {
-    this.writer(user, docId);
+    const { doc } = this.writer(user, docId);
     this.threadOf(docId, threadId);
     const c = this.store.comment(commentId);
     if (!c || c.threadId !== threadId) throw notFound("Comment not found");
@@ -193,7 +192,7 @@ export class Comments {
     const already = new Set(mentionsIn(c.body));
     this.store.editComment(commentId, body);
     // Names added by the edit are told; those mentioned before were told already.
-    this.tellMentioned(user, docId, threadId, { ...c, body }, already);
+    this.tellMentioned(user, doc, threadId, { ...c, body }, already);
     this.changed(docId);
     return this.one(docId, threadId);
   }
@@ -243,7 +242,8 @@ export class Comments {
   }
 
   /** Tells the users a comment mentions (but not its author, nor those in `skip`) who can read the document. */
-  private tellMentioned(author: UserRow, docId: string, threadId: string, c: CommentRow, skip: Set<string>): Set<string> {
+  private tellMentioned(author: UserRow, doc: { id: string; title: string }, threadId: string, c: CommentRow, skip: Set<string>): Set<string> {
+    const docId = doc.id;
     const told = new Set<string>();
     for (const name of mentionsIn(c.body)) {
       if (skip.has(name)) continue;
@@ -251,10 +251,8 @@ export class Comments {
       if (!u || u.id === author.id || !this.canRead(u.id, docId)) continue;
       told.add(u.id);
     }
-    if (told.size === 0) return told;
     // the title as it is now, which they may read; the list shows the live one only while they still may
-    const title = this.documents.access(author, docId).doc.title;
-    this.notifications.notify([...told].map((userId) => ({ userId, kind: "mention" as const, documentId: docId, actorId: author.id, threadId, detail: { excerpt: c.body.slice(0, 200), title } })));
+    this.notifications.notify([...told].map((userId) => ({ userId, kind: "mention" as const, documentId: docId, actorId: author.id, threadId, detail: { excerpt: c.body.slice(0, 200), title: doc.title } })));
     return told;
   }
 }
