@@ -1,6 +1,6 @@
 // Commented text marked in the editor: a StateField of mark decorations, set from the threads'
 // ranges and mapped through every edit after that, so they stay on their text between updates.
-import { StateEffect, StateField, type Extension, type Range } from "@codemirror/state";
+import { StateEffect, StateField, type EditorState, type Extension, type Range } from "@codemirror/state";
 import { Decoration, EditorView, type DecorationSet } from "@codemirror/view";
 
 export interface CommentMark {
@@ -32,6 +32,17 @@ const field = StateField.define<DecorationSet>({
   },
   provide: (f) => EditorView.decorations.from(f),
 });
+
+/** Where each marked thread's text is now (marks follow every edit since they were set). */
+export function commentRangesIn(state: EditorState): { id: string; from: number; to: number }[] {
+  const out: { id: string; from: number; to: number }[] = [];
+  const set = state.field(field, false);
+  set?.between(0, state.doc.length, (from, to, value) => {
+    const id = (value.spec.attributes as Record<string, string> | undefined)?.["data-thread"];
+    if (id) out.push({ id, from, to });
+  });
+  return out;
+}
 
 /** The marks, and a click on marked text tells which thread it belongs to. */
 export function commentHighlights(onClick: (threadId: string) => void): Extension {

@@ -8,7 +8,6 @@ import type { CommentJson, CommentThreadJson } from "../protocol/api-types.ts";
 import type { ServerMessage } from "../protocol/ws-messages.ts";
 import { api } from "./api.ts";
 import type { CollabDocument } from "./collab-document.ts";
-import { setCommentMarks } from "./comment-highlights.ts";
 import { formatDateTime, formatNumber, t } from "./i18n.ts";
 import type { NotebookSocket } from "./notebook-socket.ts";
 import { showToast } from "./toast.tsx";
@@ -30,7 +29,9 @@ export interface CommentsPanelProps {
   focus: Accessor<string | null>;
   /** A range to start a comment on (a block from the preview). */
   request?: Accessor<{ from: number; to: number } | null>;
-  onCount(open: number): void;
+  /** Every list the panel reads, and the thread it shows selected: the editor page marks them. */
+  onThreads(threads: CommentThreadJson[]): void;
+  onSelected(id: string | null): void;
   onClose(): void;
 }
 
@@ -131,26 +132,10 @@ export function CommentsPanel(props: CommentsPanelProps) {
   const open = () => threads().filter((x) => !x.resolved);
   const resolved = () => threads().filter((x) => x.resolved);
 
-  /** Marks the open threads' text in the editor, where the browser's copy says it is now. */
-  const mark = async () => {
-    const view = props.view();
-    if (!view) return;
-    const shown = open();
-    const c = props.collab();
-    const ranges = (c && (await c.rangesOf(shown.map((x) => x.anchor)))) ?? shown.map((x) => x.range);
-    view.dispatch({ effects: setCommentMarks.of(shown.flatMap((x, i) => (ranges[i] ? [{ id: x.id, ...ranges[i]!, active: x.id === selected() }] : []))) });
-  };
   const reload = () => refetch();
-  // every new list: the count beside the button, and the marks in the editor
-  createEffect(
-    on(list, (l) => {
-      if (!l) return;
-      props.onCount(open().length);
-      void mark();
-    }),
-  );
-  // the first list may come before the editor's copy has loaded: mark again once it has
-  onMount(() => void props.collab()?.loaded.then(() => mark()));
+  // every new list goes to the editor page: the count beside the button, and the marks
+  createEffect(on(list, (l) => l && props.onThreads(l.threads)));
+  createEffect(on(selected, (id) => props.onSelected(id)));
   const off = props.socket.on((m: ServerMessage) => {
     if (m.t === "comments" && m.doc === props.docId) void reload();
   });
@@ -159,13 +144,12 @@ export function CommentsPanel(props: CommentsPanelProps) {
   onCleanup(() => {
     off();
     removeEventListener("keydown", onKey);
-    props.view()?.dispatch({ effects: setCommentMarks.of([]) });
+    props.onSelected(null);
   });
 
   // a thread asked for from outside (a link, a click on marked text) is selected and shown
   const focusThread = (id: string | null) => {
     setSelected(id);
-    void mark();
     if (id) queueMicrotask(() => document.getElementById(`comment-${id}`)?.scrollIntoView({ block: "nearest" }));
   };
   createEffect(on(props.focus, (f) => f && focusThread(f), { defer: true }));

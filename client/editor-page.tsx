@@ -1,10 +1,10 @@
 // The notebook editor (/d/:id): CodeMirror source with live preview, automatic saving that never
 // loses what was typed, running blocks with streamed outputs, outline, view modes, export, sharing.
-import { batch, createEffect, createResource, createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import { batch, createEffect, createMemo, createResource, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
 import { createStore, reconcile, unwrap } from "solid-js/store";
 import type { ViewUpdate } from "@codemirror/view";
 import { A, useParams } from "@solidjs/router";
-import type { DocumentJson } from "../protocol/api-types.ts";
+import type { CommentThreadJson, DocumentJson } from "../protocol/api-types.ts";
 import type { KernelStateJson, PreviewBlockJson, ServerMessage } from "../protocol/ws-messages.ts";
 import { parsePymd } from "../protocol/pymd-parser.ts";
 import { executableBlocks } from "../protocol/pymd-run-blocks.ts";
@@ -16,7 +16,7 @@ import { PreviewPane, staleOf, withParts, type LiveCell } from "./preview-pane.t
 import { cellLabel, kernelLabel } from "./cell-label.ts";
 import { ShareDialog } from "./share-dialog.tsx";
 import { CommentsPanel } from "./comments-panel.tsx";
-import { commentHighlights } from "./comment-highlights.ts";
+import { commentHighlights, commentRangesIn, setCommentMarks } from "./comment-highlights.ts";
 import type { EditorView } from "@codemirror/view";
 import { HistoryPanel } from "./history-panel.tsx";
 import { FilesPanel, uploadFile } from "./files-panel.tsx";
@@ -70,18 +70,45 @@ export function EditorPage() {
   const threadInHash = () => (/^#comment-([a-z2-7]{16})$/.exec(location.hash)?.[1] ?? null);
   const [commentsOpen, setCommentsOpen] = createSignal(threadInHash() !== null);
   const [commentFocus, setCommentFocus] = createSignal<string | null>(threadInHash());
-  const [commentCount, setCommentCount] = createSignal<number | null>(null);
-  // how many open threads, on the button, with the panel closed too (live: "comments" frames)
-  const countComments = (docId: string) =>
-    void api<{ threads: { resolved: unknown }[] }>("GET", `/api/v1/documents/${docId}/comments`)
-      .then((r) => docId === id() && setCommentCount(r.threads.filter((x) => !x.resolved).length))
+  /** The document's threads, read here while the panel is closed and from the panel while it is open (live: "comments" frames). */
+  const [threads, setThreads] = createSignal<CommentThreadJson[] | null>(null);
+  const [selectedThread, setSelectedThread] = createSignal<string | null>(null);
+  const openThreads = createMemo(() => (threads() ?? []).filter((x) => !x.resolved));
+  const commentCount = () => (threads() === null ? null : openThreads().length);
+  const loadComments = (docId: string) =>
+    void api<{ threads: CommentThreadJson[] }>("GET", `/api/v1/documents/${docId}/comments`)
+      .then((r) => docId === id() && setThreads(r.threads))
       .catch(() => {});
-  createEffect(() => countComments(id()));
+  createEffect(() => loadComments(id()));
   const offComments = socket.on((m) => {
-    if (m.t === "comments" && m.doc === id() && !commentsOpen()) countComments(m.doc);
+    if (m.t === "comments" && m.doc === id() && !commentsOpen()) loadComments(m.doc);
   });
   onCleanup(offComments);
   const [editorView, setEditorView] = createSignal<EditorView | null>(null);
+  /** Bumped when the live copy has loaded, so the marks are placed from it. */
+  const [collabLoaded, setCollabLoaded] = createSignal(0);
+  /** Where the open threads' text is, by line, for the preview's marks. */
+  const [commentLines, setCommentLines] = createSignal<{ id: string; from: number; to: number }[]>([]);
+  const readCommentLines = () => {
+    const view = editorView();
+    if (!view) return setCommentLines([]);
+    const d = view.state.doc;
+    setCommentLines(commentRangesIn(view.state).map((r) => ({ id: r.id, from: d.lineAt(r.from).number, to: d.lineAt(Math.max(r.from, r.to - 1)).number })));
+  };
+  // The open threads' text is marked in the editor and the preview, the panel open or not: where
+  // the browser's copy says it is now, then mapped through every edit.
+  createEffect(
+    on([openThreads, selectedThread, editorView, collabLoaded], ([shown, active, view]) => {
+      if (!view) return;
+      const c = collab;
+      void (async () => {
+        const ranges = (c && c.live() && (await c.rangesOf(shown.map((x) => x.anchor)))) || shown.map((x) => x.range);
+        if (view !== editorView()) return;
+        view.dispatch({ effects: setCommentMarks.of(shown.flatMap((x, i) => (ranges[i] ? [{ id: x.id, ...ranges[i]!, active: x.id === active }] : []))) });
+        readCommentLines();
+      })();
+    }),
+  );
   const onHash = () => {
     const id = threadInHash();
     if (id) {
@@ -230,6 +257,8 @@ export function EditorPage() {
    * Otherwise the blocks are matched by their HTML, so moved blocks keep their DOM.
    */
   const applyPreview = (next: PreviewBlockJson[]) => {
+    // the preview follows the text: so do its comment marks (cheap: a walk over the marks alone)
+    if (openThreads().length) readCommentLines();
     // compared on the store's plain values: reading a thousand blocks through its proxies costs more than the update
     const old = unwrap(preview.blocks);
     if (old.length !== next.length) return setPreview("blocks", reconcile(next, { key: "html" }));
@@ -471,6 +500,7 @@ export function EditorPage() {
       console.warn("live editing is unavailable; saving whole texts instead", e);
     }
     collab = c;
+    void c?.loaded.then(() => setCollabLoaded((n) => n + 1));
     openedText = d.content;
     editor = createCodeEditor(editorHost, {
       doc: d.content,
@@ -806,6 +836,12 @@ export function EditorPage() {
             canRun={canRun()}
             onRunBlock={(b) => void run("block", b)}
             onComment={doc() && doc()!.role !== "viewer" ? commentOnBlock : undefined}
+            comments={commentLines}
+            onOpenThread={(threadId) => {
+              setCommentsOpen(true);
+              setCommentFocus(null);
+              setCommentFocus(threadId);
+            }}
             ref={(el) => (previewEl = el)}
           />
         </div>
@@ -826,7 +862,8 @@ export function EditorPage() {
             socket={socket}
             focus={commentFocus}
             request={commentRequest}
-            onCount={setCommentCount}
+            onThreads={setThreads}
+            onSelected={setSelectedThread}
             onClose={() => setCommentsOpen(false)}
           />
         </Show>

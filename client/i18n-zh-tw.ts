@@ -456,6 +456,7 @@ export const ZH_TW: Record<string, string> = {
   "No open comments.": "沒有未解決的留言。",
   "Resolved ({n})": "已解決（{n}）",
   "Comments ({n})": "留言（{n}）",
+  "Comments on this block: {n}": "這個區塊的留言：{n}",
   // notifications
   "Notifications ({n} unread)": "通知（{n} 則未讀）",
   "Mark all as read": "全部標為已讀",

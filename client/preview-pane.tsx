@@ -4,7 +4,7 @@
 import { For, Show, createEffect, createMemo, createSignal, onCleanup, type Accessor, type JSX } from "solid-js";
 import type { CellStateJson, PreviewBlockJson, StaleReason } from "../protocol/ws-messages.ts";
 import { cellLabel, staleText } from "./cell-label.ts";
-import { t } from "./i18n.ts";
+import { formatNumber, t } from "./i18n.ts";
 
 export interface LiveCell extends CellStateJson {
   runId: string;
@@ -83,8 +83,12 @@ export function PreviewPane(props: {
   onRunBlock: (block: number) => void;
   /** Given where the reader may comment: a comment on a block (its source lines) and its output. */
   onComment?: (block: PreviewBlockJson) => void;
+  /** The open comment threads' text, by line: a block they touch is marked and opens them. */
+  comments?: Accessor<{ id: string; from: number; to: number }[]>;
+  onOpenThread?: (id: string) => void;
   ref?: (el: HTMLDivElement) => void;
 }) {
+  const threadsOn = (b: PreviewBlockJson) => (props.comments?.() ?? []).filter((c) => c.from <= b.endLine && c.to >= b.startLine).map((c) => c.id);
   const [limit, setLimit] = createSignal(BLOCKS_PER_FRAME);
   let frame = 0;
   createEffect(() => {
@@ -104,7 +108,24 @@ export function PreviewPane(props: {
       <Show when={props.blocks().length > 0} fallback={<p class="muted empty">{withParts(t("Nothing to show yet: write Markdown after {hash} or a Python block between {fence} fences."), { hash: <code>#</code>, fence: <code># ```</code> })}</p>}>
         <For each={shown()}>
           {(b) => (
-            <section class={`preview-block preview-${b.kind}`} data-block={b.block} data-line={b.startLine} data-stale={b.kind === "code" ? (staleOf(b, props.cells()[b.block]) ?? undefined) : undefined}>
+            <section
+              class={`preview-block preview-${b.kind}`}
+              classList={{ "has-comments": threadsOn(b).length > 0 }}
+              data-block={b.block}
+              data-line={b.startLine}
+              data-stale={b.kind === "code" ? (staleOf(b, props.cells()[b.block]) ?? undefined) : undefined}
+            >
+              <Show when={threadsOn(b).length > 0}>
+                <button
+                  class="comment-marker"
+                  data-testid="preview-comment-marker"
+                  onClick={() => props.onOpenThread?.(threadsOn(b)[0]!)}
+                  title={t("Comments on this block: {n}", { n: formatNumber(threadsOn(b).length) })}
+                  aria-label={t("Comments on this block: {n}", { n: formatNumber(threadsOn(b).length) })}
+                >
+                  💬 {formatNumber(threadsOn(b).length)}
+                </button>
+              </Show>
               <Show when={b.kind === "code"}>
                 <CellBar block={b} cell={props.cells()[b.block]} canRun={props.canRun} onRun={() => props.onRunBlock(b.block)} onComment={props.onComment ? () => props.onComment!(b) : undefined} />
               </Show>

@@ -1,7 +1,7 @@
 // Two people comment on one notebook: one selects a line and comments, mentioning the other
 // (completed from the people who can read it); the other — a commenter, who cannot edit — sees
-// the thread and its mark live, replies and resolves; the first sees both live. The mark stays on
-// its text while lines are typed above it.
+// the thread's mark in the text and on the preview live, opens it from there, replies and
+// resolves; the first sees both live. The mark stays on its text while lines are typed above it.
 import { expect, test, type Page } from "@playwright/test";
 import { signedInPage } from "./signed-in-page.ts";
 
@@ -42,12 +42,17 @@ test("comment on a line, see it live, reply, resolve", async ({ browser }) => {
   await expect(a.page.getByTestId("comment-thread")).toContainText("Is this right, @reader");
   await expect(a.page.getByTestId("comments-button")).toHaveText("Comments (1)");
 
-  // B sees the count live on the closed panel's button, opens it: the thread and its mark in the text; replies and resolves
+  // B sees it live with the panel closed: the count on the button, the mark in the text and on the
+  // preview's block, whose marker opens the thread; B replies and resolves
   await expect(b.page.getByTestId("comments-button")).toHaveText("Comments (1)");
-  await b.page.getByTestId("comments-button").click();
+  await expect.poll(() => marked(b.page)).toBe("# The middle line says something.");
+  const marker = b.page.getByTestId("preview-comment-marker");
+  await expect(marker).toHaveText("💬 1");
+  await expect(b.page.locator(".preview-block.has-comments")).toContainText("The middle line says something.");
+  await marker.click();
   const bThread = b.page.getByTestId("comment-thread");
   await expect(bThread).toContainText("Is this right, @reader");
-  await expect.poll(() => marked(b.page)).toBe("# The middle line says something.");
+  await expect(bThread).toHaveClass(/selected/);
   await bThread.getByLabel("Reply").fill("Yes, @admin.");
   await bThread.getByRole("button", { name: "Reply" }).click();
   await expect(a.page.getByTestId("comment-thread")).toContainText("Yes, @admin.");
@@ -66,6 +71,7 @@ test("comment on a line, see it live, reply, resolve", async ({ browser }) => {
   await expect(a.page.getByTestId("comments")).toContainText("No open comments.");
   await expect(a.page.getByText("Resolved (1)")).toBeVisible();
   await expect(a.page.locator(".cm-comment")).toHaveCount(0);
+  await expect(a.page.getByTestId("preview-comment-marker")).toHaveCount(0);
   await a.page.getByText("Resolved (1)").click();
   await expect(a.page.getByTestId("comment-thread")).toContainText("Resolved by reader");
   await a.close();

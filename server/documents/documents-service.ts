@@ -52,6 +52,8 @@ export interface MemberChange {
 
 export class DocumentsService {
   private contentWriter: ContentWriter | null = null;
+  /** The answer made from a page of rows the store keeps (and hands back while nothing changed). */
+  private readonly listed = new WeakMap<object, { userId: string; role: string; documents: DocumentSummaryJson[] }>();
 
   constructor(
     private readonly docs: DocumentsStore,
@@ -185,6 +187,9 @@ export class DocumentsService {
       favorites: p.favorites,
       scope: p.scope,
     });
+    // The store hands back the same rows while nothing changed: so is their answer.
+    const known = this.listed.get(rows);
+    if (known && known.role === user.role && known.userId === user.id) return { documents: known.documents, pagination: { page: p.page, limit: p.limit, total } };
     const documents: DocumentSummaryJson[] = rows.map((r) => {
       const role: AccessRole = r.ownerId === user.id ? "owner" : user.role === "viewer" ? "viewer" : (r.memberRole ?? "viewer");
       return {
@@ -203,6 +208,7 @@ export class DocumentsService {
         favorite: r.favorite,
       };
     });
+    this.listed.set(rows, { userId: user.id, role: user.role, documents });
     return { documents, pagination: { page: p.page, limit: p.limit, total } };
   }
 

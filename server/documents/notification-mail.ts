@@ -18,10 +18,14 @@ export interface MailOptions {
   retryBaseMs?: number;
   /** Attempts before a message is given up on. */
   maxAttempts?: number;
+  /** At most this many messages to one address in an hour; later notifications stay in the app only. */
+  perAddressPerHour?: number;
 }
 
 export interface MailStatus extends OutboxStatus {
   configured: boolean;
+  /** Notifications since start that were not mailed because their address had its hourly share. */
+  heldBack?: number;
 }
 
 const HOUR = 3600_000;
@@ -61,6 +65,9 @@ export class NotificationMail {
   private stopped = false;
   private readonly retryBaseMs: number;
   private readonly maxAttempts: number;
+  private readonly perAddressPerHour: number;
+  /** Notifications not mailed since start because their address had its hourly share. */
+  private limited = 0;
 
   constructor(
     private readonly outbox: MailOutboxStore,
@@ -69,6 +76,7 @@ export class NotificationMail {
   ) {
     this.retryBaseMs = opts.retryBaseMs ?? 30_000;
     this.maxAttempts = opts.maxAttempts ?? 8;
+    this.perAddressPerHour = opts.perAddressPerHour ?? 20;
     const u = opts.smtpUrl;
     this.transport = nodemailer.createTransport({
       host: u.hostname.replace(/^\[|\]$/g, ""),
@@ -89,12 +97,19 @@ export class NotificationMail {
     if (!u || u.disabled) return;
     const s = parseSettings(u.settings);
     if (!s.email || !s.emailNotifications) return;
-    for (const n of added) this.outbox.add({ userId, to: s.email, ...mailFor(n, this.opts.baseUrl) });
-    this.schedule(0);
+    // A burst of mentions (or an address someone else typed in) gets a few messages, not a flood.
+    const room = this.perAddressPerHour - this.outbox.countTo(s.email, Date.now() - HOUR);
+    const mailed = added.slice(0, Math.max(0, room));
+    for (const n of mailed) this.outbox.add({ userId, to: s.email, ...mailFor(n, this.opts.baseUrl) });
+    if (mailed.length < added.length) {
+      this.limited += added.length - mailed.length;
+      this.opts.log.info("notification mail held back: this address had its hourly share", { userId, held: added.length - mailed.length, perHour: this.perAddressPerHour });
+    }
+    if (mailed.length) this.schedule(0);
   }
 
   status(): MailStatus {
-    return { configured: true, ...this.outbox.status() };
+    return { configured: true, ...this.outbox.status(), heldBack: this.limited };
   }
 
   private schedule(ms: number): void {

@@ -109,6 +109,24 @@ describe("notification mail", () => {
     expect((await admin.json("GET", "/api/v1/admin/status")).body.mail).toMatchObject({ configured: true, sent: 2, failed: 0, lastError: null });
   });
 
+  test("one address gets at most 20 messages an hour; the rest stay in the app", async () => {
+    const mia = await srv.userClient("mia");
+    expect((await mia.json("PATCH", "/api/v1/users/me/settings", { email: "mia@example.org" })).status).toBe(200);
+    const doc = (await olga.json("POST", "/api/v1/documents", { title: "Busy", content: "# # Busy\n# Many remarks here.\n" })).body;
+    expect((await olga.json("PUT", `/api/v1/documents/${doc.id}/members`, { members: [{ username: "mia", role: "commenter" }] })).status).toBe(200);
+    for (let i = 0; i < 24; i++) expect((await olga.json("POST", `/api/v1/documents/${doc.id}/comments`, { anchor: { from: 9, to: 13 }, body: `@mia remark ${i}` })).status).toBe(201);
+    // 25 notifications in the app: the share and 24 mentions
+    expect((await mia.json("GET", "/api/v1/notifications")).body.unread).toBe(25);
+    await until(() => smtp.mails.filter((m) => m.to.includes("mia@example.org")).length >= 20, 30_000, "mia's 20 mails");
+    await until(() => srv.services.mailOutbox.status().pending === 0, 10_000, "the outbox drained");
+    const toMia = smtp.mails.filter((m) => m.to.includes("mia@example.org"));
+    expect(toMia.length).toBe(20);
+    expect(toMia[0]!.subject).toBe("olga shared “Busy” with you");
+    expect(toMia[19]!.body).toContain("> @mia remark 18");
+    const admin = await srv.userClient("root2", "admin");
+    expect((await admin.json("GET", "/api/v1/admin/status")).body.mail.heldBack).toBe(5);
+  }, 60_000);
+
   test("settings refuse an address that is not one", async () => {
     for (const email of ["not an address", "a@b", "x@y.z>", 7]) expect((await dana.json("PATCH", "/api/v1/users/me/settings", { email })).status).toBe(400);
   });

@@ -2,13 +2,42 @@
 // ownership, user role or disabled, sessions and tokens), so holders of cached access can re-check.
 import type { Database } from "bun:sqlite";
 
-const epochs = new WeakMap<Database, { n: number }>();
+const epochs = new WeakMap<Database, { n: number; listed: number; data: number }>();
+
+const epochOf = (db: Database) => {
+  let e = epochs.get(db);
+  if (!e) epochs.set(db, (e = { n: 0, listed: 0, data: 0 }));
+  return e;
+};
 
 /** Called by the stores after every write that can take access away. */
 export function bumpAccessEpoch(db: Database): void {
-  const e = epochs.get(db);
-  if (e) e.n++;
-  else epochs.set(db, { n: 1 });
+  epochOf(db).n++;
+}
+
+/**
+ * Called after every write that can change what a listing counts without touching access: a new
+ * document, its tags, or where its user filed it.
+ */
+export function bumpListEpoch(db: Database): void {
+  epochOf(db).listed++;
+}
+
+/** Called after every other write to a document's row (its text, title, time of change, publishing). */
+export function bumpDataEpoch(db: Database): void {
+  epochOf(db).data++;
+}
+
+/** Moves with the list epoch and with every bumpDataEpoch: a cached page of a listing stays right while it holds. */
+export function dataEpoch(db: Database): string {
+  return `${listEpoch(db)}:${epochOf(db).data}`;
+}
+
+/** Moves with the access epoch and with every bumpListEpoch: cached listing counts stay right while it holds. */
+export function listEpoch(db: Database): string {
+  const version = db.query<{ data_version: number }, []>("PRAGMA data_version").get()?.data_version ?? 0;
+  const e = epochOf(db);
+  return `${e.n}:${e.listed}:${version}`;
 }
 
 /**

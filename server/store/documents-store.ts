@@ -1,6 +1,6 @@
 // Documents, their tags, members and full-text index in SQLite.
 import type { Database } from "bun:sqlite";
-import { bumpAccessEpoch } from "./access-epoch.ts";
+import { bumpAccessEpoch, bumpDataEpoch, bumpListEpoch, dataEpoch, listEpoch } from "./access-epoch.ts";
 
 export type MemberRole = "editor" | "commenter" | "viewer";
 export const MEMBER_ROLES: readonly MemberRole[] = ["editor", "commenter", "viewer"];
@@ -86,6 +86,31 @@ const TAGS_SQL = "(SELECT json_group_array(tag) FROM document_tags t WHERE t.doc
 const FILING_SQL = `(SELECT folder_id FROM document_filing fl WHERE fl.user_id = ? AND fl.document_id = d.id) AS folder_id,
   (SELECT favorite FROM document_filing fl WHERE fl.user_id = ? AND fl.document_id = d.id) AS favorite`;
 const summary = (r: RawDoc): DocumentSummaryRow => ({ ...base(r), excerpt: r.excerpt ?? "", memberRole: r.member_role ?? null, folderId: r.folder_id ?? null, favorite: (r.favorite ?? 0) !== 0 });
+/**
+ * The narrowing a folder, the favourites, a tag or "in no folder" adds to a listing, as conditions
+ * checked row by row (an index lookup each), so a listing read in index order can stop at its page.
+ */
+function listFilters(q: ListQuery): { filters: string[]; args: string[] } {
+  const filters: string[] = [];
+  const args: string[] = [];
+  if (q.folder === "none") {
+    filters.push("NOT EXISTS (SELECT 1 FROM document_filing fl WHERE fl.user_id = ? AND fl.document_id = d.id AND fl.folder_id IS NOT NULL)");
+    args.push(q.userId);
+  } else if (q.folder) {
+    filters.push("EXISTS (SELECT 1 FROM document_filing fl WHERE fl.user_id = ? AND fl.document_id = d.id AND fl.folder_id = ?)");
+    args.push(q.userId, q.folder);
+  }
+  if (q.favorites) {
+    filters.push("EXISTS (SELECT 1 FROM document_filing fl WHERE fl.user_id = ? AND fl.document_id = d.id AND fl.favorite = 1)");
+    args.push(q.userId);
+  }
+  if (q.tag) {
+    filters.push("EXISTS (SELECT 1 FROM document_tags t WHERE t.document_id = d.id AND t.tag = ?)");
+    args.push(q.tag);
+  }
+  return { filters, args };
+}
+
 const SORT_SQL: Record<SortKey, string> = { updated: "d.updated_at", created: "d.created_at", title: "d.title COLLATE NOCASE" };
 
 /** Turns free text into an FTS5 query of quoted terms, the last one a prefix, so no input is FTS syntax. */
@@ -102,6 +127,12 @@ export function ftsQuery(text: string): string | null {
 export class DocumentsStore {
   /** Brings documents.content up to date (one document, or all with null) before it is read. */
   private settle: ((id: string | null) => void) | null = null;
+  /** Listing totals by user and filter, valid while the list epoch stays `countsEpoch`. */
+  private readonly counts = new Map<string, number>();
+  private countsEpoch = "";
+  /** Pages of listings by their query, valid while the data epoch stays `pagesEpoch`. */
+  private readonly pages = new Map<string, { rows: DocumentSummaryRow[]; total: number }>();
+  private pagesEpoch = "";
 
   constructor(private readonly db: Database) {}
 
@@ -117,6 +148,7 @@ export class DocumentsStore {
         .run(d.id, d.title, d.content, d.ownerId, now, now);
       this.replaceTags(d.id, d.tags);
     })();
+    bumpListEpoch(this.db);
   }
 
   byId(id: string): DocumentRow | null {
@@ -185,8 +217,10 @@ export class DocumentsStore {
       sets.push("updated_at = ?");
       args.push(now);
       this.db.query(`UPDATE documents SET ${sets.join(", ")} WHERE id = ?`).run(...args, id);
+      bumpDataEpoch(this.db);
       if (patch.tags !== undefined) this.replaceTags(id, patch.tags);
     })();
+    if (patch.tags !== undefined) bumpListEpoch(this.db);
   }
 
   private replaceTags(id: string, tags: string[]): void {
@@ -211,12 +245,110 @@ export class DocumentsStore {
     bumpAccessEpoch(this.db);
   }
 
+  /**
+   * A page of a listing. Pages are kept until the next write to any document, tag, share or
+   * filing (the data epoch): the documents page asks for the same few pages over and over.
+   * The rows returned are shared with the cache and must not be changed.
+   */
   list(q: ListQuery): { rows: DocumentSummaryRow[]; total: number } {
     // Excerpts, search and the order by last change read what every open document acknowledged.
     this.settle?.(null);
-    // Without a search or tag, every document, none of the folders, or one's own or shared ones: both halves in
-    // index order. A folder or the favourites start from the user's filing instead (below).
-    if (!q.q && !q.tag && !q.trash && !q.favorites && (!q.folder || q.folder === "none")) return this.listAccessible(q);
+    const epoch = dataEpoch(this.db);
+    if (epoch !== this.pagesEpoch) {
+      this.pages.clear();
+      this.pagesEpoch = epoch;
+    }
+    const key = JSON.stringify([q.userId, q.q, q.tag, q.sort, q.order, q.offset, q.limit, q.trash, q.folder, q.favorites, q.scope]);
+    let page = this.pages.get(key);
+    if (!page) {
+      page = this.readPage(q);
+      if (this.pages.size >= 500) this.pages.clear();
+      this.pages.set(key, page);
+    }
+    return page;
+  }
+
+  private readPage(q: ListQuery): { rows: DocumentSummaryRow[]; total: number } {
+    if (q.q || q.trash) return this.listFiltered(q);
+    const total = this.countListed(q);
+    // A folder, the favourites or a tag: read in index order and skip what does not match when the
+    // set is large (the page fills after a few rows); start from the set and sort it when it is small.
+    if (q.folder && q.folder !== "none") {
+      if (!this.worthScanning(q, total)) return { rows: this.listFiltered(q, total).rows, total };
+    } else if ((q.favorites || q.tag) && !this.worthScanning(q, total)) return { rows: this.listFiltered(q, total).rows, total };
+    return { rows: this.listInOrder(q), total };
+  }
+
+  /** Whether reading every readable document in order finds a page of `total` matches sooner than sorting those matches. */
+  private worthScanning(q: ListQuery, total: number): boolean {
+    const all = this.countListed({ ...q, folder: undefined, favorites: false, tag: undefined });
+    return total * total >= (q.offset + q.limit) * all;
+  }
+
+  /** How many documents a listing without a search holds, cached until a write that can change it. */
+  private countListed(q: ListQuery): number {
+    const epoch = listEpoch(this.db);
+    if (epoch !== this.countsEpoch) {
+      this.counts.clear();
+      this.countsEpoch = epoch;
+    }
+    const key = `${q.userId}\u0000${q.scope ?? ""}\u0000${q.folder ?? ""}\u0000${q.favorites ? 1 : 0}\u0000${q.tag ?? ""}`;
+    let n = this.counts.get(key);
+    if (n === undefined) {
+      const { filters, args } = listFilters(q);
+      const extra = filters.map((f) => ` AND ${f}`).join("");
+      const countOf = (sql: string) => this.db.query<{ n: number }, string[]>(sql).get(q.userId, ...args)?.n ?? 0;
+      n =
+        (q.scope !== "shared" ? countOf(`SELECT COUNT(*) AS n FROM documents d WHERE d.owner_id = ? AND d.deleted_at IS NULL${extra}`) : 0) +
+        (q.scope !== "mine"
+          ? countOf(`SELECT COUNT(*) AS n FROM document_members m JOIN documents d ON d.id = m.document_id WHERE m.user_id = ? AND d.deleted_at IS NULL${extra}`)
+          : 0);
+      if (this.counts.size >= 10_000) this.counts.clear();
+      this.counts.set(key, n);
+    }
+    return n;
+  }
+
+  /**
+   * A page in the order of the user's own documents (read in index order up to the page's end)
+   * merged with those shared with them; only the page's rows are then read in full.
+   */
+  private listInOrder(q: ListQuery): DocumentSummaryRow[] {
+    const { filters, args: fargs } = listFilters(q);
+    const extra = filters.map((f) => ` AND ${f}`).join("");
+    const dir = q.order === "asc" ? "ASC" : "DESC";
+    const col = q.sort === "title" ? "title" : q.sort === "created" ? "created_at" : "updated_at";
+    const collate = q.sort === "title" ? " COLLATE NOCASE" : "";
+    const n = q.offset + q.limit;
+    const halves: string[] = [];
+    const args: (string | number)[] = [q.userId, q.userId];
+    if (q.scope !== "shared") {
+      halves.push(`SELECT * FROM (SELECT d.rowid AS rid, d.id, d.${col} AS k, NULL AS member_role FROM documents d
+                   WHERE d.owner_id = ? AND d.deleted_at IS NULL${extra} ORDER BY d.${col}${collate} ${dir}, d.id ${dir} LIMIT ?)`);
+      args.push(q.userId, ...fargs, n);
+    }
+    if (q.scope !== "mine") {
+      halves.push(`SELECT * FROM (SELECT d.rowid AS rid, d.id, d.${col} AS k, m.role AS member_role FROM document_members m JOIN documents d ON d.id = m.document_id
+                   WHERE m.user_id = ? AND d.deleted_at IS NULL${extra} ORDER BY d.${col}${collate} ${dir}, d.id ${dir} LIMIT ?)`);
+      args.push(q.userId, ...fargs, n);
+    }
+    args.push(q.limit, q.offset);
+    const rows = this.db
+      .query<RawDoc, (string | number)[]>(
+        `SELECT d.rowid, d.id, d.title, substr(d.content, 1, 280) AS excerpt, d.owner_id, d.is_public, d.public_slug,
+                d.created_at, d.updated_at, d.deleted_at, page.member_role, ${FILING_SQL}, ${TAGS_SQL}
+         FROM (SELECT * FROM (${halves.join(" UNION ALL ")}) ORDER BY k${collate} ${dir}, id ${dir} LIMIT ? OFFSET ?) AS page
+         JOIN documents d ON d.rowid = page.rid ORDER BY page.k${collate} ${dir}, page.id ${dir}`,
+      )
+      .all(...args);
+    return rows.map(summary);
+  }
+
+  /**
+   * A search, the trash, or a small folder, favourites or tag: every match is found first, then
+   * sorted. `known` is the total when the caller has it.
+   */
+  private listFiltered(q: ListQuery, known?: number): { rows: DocumentSummaryRow[]; total: number } {
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (q.trash) {
@@ -272,7 +404,11 @@ export class DocumentsStore {
            ${select} FROM page JOIN documents d ON d.rowid = page.rid ORDER BY ${order}`,
         )
         .all(...fromArgs, ...args, q.limit, q.offset, q.userId, q.userId, q.userId);
-      const total = rows.length < q.limit && (rows.length > 0 || q.offset === 0) ? q.offset + rows.length : (this.db.query<{ n: number }, (string | number)[]>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${whereSql}`).get(...fromArgs, ...args)?.n ?? 0);
+      const total =
+        known ??
+        (rows.length < q.limit && (rows.length > 0 || q.offset === 0)
+          ? q.offset + rows.length
+          : (this.db.query<{ n: number }, (string | number)[]>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${whereSql}`).get(...fromArgs, ...args)?.n ?? 0));
       return { rows: rows.map(summary), total };
     }
     // With a search, one pass yields the page and the total (a window count), instead of a COUNT query and a page query.
@@ -281,10 +417,7 @@ export class DocumentsStore {
         `WITH page AS (
            SELECT d.rowid AS rid, COUNT(*) OVER () AS total FROM ${from} WHERE ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?
          )
-         SELECT d.rowid, d.id, d.title, substr(d.content, 1, 280) AS excerpt, d.owner_id, d.is_public, d.public_slug,
-                d.created_at, d.updated_at, d.deleted_at, page.total,
-                (SELECT role FROM document_members mm WHERE mm.document_id = d.id AND mm.user_id = ?) AS member_role, ${FILING_SQL}, ${TAGS_SQL}
-         FROM page JOIN documents d ON d.rowid = page.rid ORDER BY ${order}`,
+         ${select}, page.total FROM page JOIN documents d ON d.rowid = page.rid ORDER BY ${order}`,
       )
       .all(...fromArgs, ...args, q.limit, q.offset, q.userId, q.userId, q.userId);
     let total = rows[0]?.total ?? 0;
@@ -292,57 +425,6 @@ export class DocumentsStore {
       total =
         this.db.query<{ n: number }, (string | number)[]>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${whereSql}`).get(...fromArgs, ...args)?.n ?? 0;
     }
-    return {
-      rows: rows.map(summary),
-      total,
-    };
-  }
-
-  /**
-   * The common case, no search and no tag: the owned and the shared documents each read in
-   * index order up to the page's end, then merged. Avoids scanning and sorting every document.
-   */
-  private listAccessible(q: ListQuery): { rows: DocumentSummaryRow[]; total: number } {
-    // "In no folder" narrows both halves alike.
-    const filters: string[] = [];
-    const fargs: string[] = [];
-    if (q.folder === "none") {
-      filters.push("d.id NOT IN (SELECT document_id FROM document_filing WHERE user_id = ? AND folder_id IS NOT NULL)");
-      fargs.push(q.userId);
-    }
-    const extra = filters.map((f) => ` AND ${f}`).join("");
-    const owned = q.scope !== "shared";
-    const shared = q.scope !== "mine";
-    const countOf = (sql: string) => this.db.query<{ n: number }, string[]>(sql).get(q.userId, ...fargs)?.n ?? 0;
-    const total =
-      (owned ? countOf(`SELECT COUNT(*) AS n FROM documents d WHERE d.owner_id = ? AND d.deleted_at IS NULL${extra}`) : 0) +
-      (shared ? countOf(`SELECT COUNT(*) AS n FROM document_members m JOIN documents d ON d.id = m.document_id WHERE m.user_id = ? AND d.deleted_at IS NULL${extra}`) : 0);
-    const dir = q.order === "asc" ? "ASC" : "DESC";
-    const key = q.sort === "title" ? "title COLLATE NOCASE" : q.sort === "created" ? "created_at" : "updated_at";
-    const cols = `d.rowid, d.id, d.title, substr(d.content, 1, 280) AS excerpt, d.owner_id, d.is_public, d.public_slug,
-                  d.created_at, d.updated_at, d.deleted_at`;
-    const n = q.offset + q.limit;
-    const halves: string[] = [];
-    const args: (string | number)[] = [q.userId, q.userId];
-    if (owned) {
-      halves.push(`SELECT * FROM (SELECT ${cols}, NULL AS member_role FROM documents d
-                   WHERE d.owner_id = ? AND d.deleted_at IS NULL${extra} ORDER BY d.${key} ${dir}, d.id ${dir} LIMIT ?)`);
-      args.push(q.userId, ...fargs, n);
-    }
-    if (shared) {
-      halves.push(`SELECT * FROM (SELECT ${cols}, m.role AS member_role FROM document_members m JOIN documents d ON d.id = m.document_id
-                   WHERE m.user_id = ? AND d.deleted_at IS NULL${extra} ORDER BY d.${key} ${dir}, d.id ${dir} LIMIT ?)`);
-      args.push(q.userId, ...fargs, n);
-    }
-    args.push(q.limit, q.offset);
-    // Each half is read in index order up to the page's end, then the two are merged.
-    const rows = this.db
-      .query<RawDoc, (string | number)[]>(
-        `SELECT page.*, ${FILING_SQL.replaceAll("d.id", "page.id")}, ${TAGS_SQL.replace("d.id", "page.id")} FROM (
-           ${halves.join(" UNION ALL ")}
-         ) AS page ORDER BY page.${key.replace(" COLLATE NOCASE", "")}${q.sort === "title" ? " COLLATE NOCASE" : ""} ${dir}, page.id ${dir} LIMIT ? OFFSET ?`,
-      )
-      .all(...args);
     return { rows: rows.map(summary), total };
   }
 

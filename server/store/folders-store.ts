@@ -2,6 +2,7 @@
 // one folder per user, and may be one of their favourites. Folders are private to their user.
 import type { Database } from "bun:sqlite";
 import { newId } from "./ids.ts";
+import { bumpListEpoch, listEpoch } from "./access-epoch.ts";
 
 export interface FolderRow {
   id: string;
@@ -17,8 +18,27 @@ export class FoldersStore {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Each user's folder list, valid while the list epoch stays `cachedEpoch`. */
+  private readonly cached = new Map<string, FolderRow[]>();
+  private cachedEpoch = "";
+
   /** A user's folders by name, with how many of their live documents each holds. */
   list(userId: string): FolderRow[] {
+    const epoch = listEpoch(this.db);
+    if (epoch !== this.cachedEpoch) {
+      this.cached.clear();
+      this.cachedEpoch = epoch;
+    }
+    let rows = this.cached.get(userId);
+    if (!rows) {
+      rows = this.read(userId);
+      if (this.cached.size >= 1_000) this.cached.clear();
+      this.cached.set(userId, rows);
+    }
+    return rows.map((r) => ({ ...r }));
+  }
+
+  private read(userId: string): FolderRow[] {
     return this.db
       .query<FolderRow, [string]>(
         `SELECT f.id, f.parent_id AS parentId, f.name, f.created_at AS createdAt,
@@ -74,16 +94,19 @@ export class FoldersStore {
   create(userId: string, name: string, parentId: string | null): string {
     const id = newId();
     this.db.query("INSERT INTO folders (id, user_id, parent_id, name, created_at) VALUES (?, ?, ?, ?, ?)").run(id, userId, parentId, name, this.now());
+    bumpListEpoch(this.db);
     return id;
   }
 
   update(id: string, name: string, parentId: string | null): void {
     this.db.query("UPDATE folders SET name = ?, parent_id = ? WHERE id = ?").run(name, parentId, id);
+    bumpListEpoch(this.db);
   }
 
   /** Deletes the folder and the folders inside it; their documents are left in no folder. */
   delete(id: string): void {
     this.db.query("DELETE FROM folders WHERE id = ?").run(id);
+    bumpListEpoch(this.db);
   }
 
   /** Puts the user's document in a folder (null: none) and/or marks it a favourite. */
@@ -94,6 +117,7 @@ export class FoldersStore {
       if (change.favorite !== undefined) this.db.query("UPDATE document_filing SET favorite = ? WHERE user_id = ? AND document_id = ?").run(change.favorite ? 1 : 0, userId, documentId);
       this.db.query("DELETE FROM document_filing WHERE user_id = ? AND document_id = ? AND folder_id IS NULL AND favorite = 0").run(userId, documentId);
     })();
+    bumpListEpoch(this.db);
   }
 
   filingOf(userId: string, documentId: string): { folderId: string | null; favorite: boolean } {

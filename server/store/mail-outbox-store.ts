@@ -36,6 +36,11 @@ export class MailOutboxStore {
       .get(m.userId, m.to, m.subject, m.body, at, at)!.id;
   }
 
+  /** How many messages to this address were queued since `since`. */
+  countTo(address: string, since: number): number {
+    return this.db.query<{ n: number }, [string, number]>("SELECT COUNT(*) AS n FROM mail_outbox WHERE to_address = ? AND created_at >= ?").get(address, since)?.n ?? 0;
+  }
+
   /** Mail whose next attempt is due, oldest first. */
   due(limit: number): OutboxRow[] {
     return this.db

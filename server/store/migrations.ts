@@ -410,4 +410,27 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE documents ADD COLUMN public_comments INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 19,
+    name: "listing-indexes-with-id",
+    sql: `
+      -- The listing orders by its sort key and then the id: with the id in the index, a page of
+      -- documents changed in the same millisecond (an import) is read in order instead of sorted,
+      -- and the ordered read needs no table row.
+      DROP INDEX documents_owner_updated;
+      DROP INDEX documents_owner_created;
+      DROP INDEX documents_owner_title;
+      CREATE INDEX documents_owner_updated ON documents(owner_id, deleted_at, updated_at, id);
+      CREATE INDEX documents_owner_created ON documents(owner_id, deleted_at, created_at, id);
+      CREATE INDEX documents_owner_title ON documents(owner_id, deleted_at, title COLLATE NOCASE, id);
+    `,
+  },
+  {
+    version: 20,
+    name: "mail-outbox-recipient",
+    sql: `
+      -- How much mail one address was sent lately, for the per-recipient limit.
+      CREATE INDEX mail_outbox_recipient ON mail_outbox(to_address, created_at);
+    `,
+  },
 ];

@@ -3,6 +3,7 @@
 // in sync_stale_content when the text it changes is not written yet; the text is written later in
 // one statement that also clears the mark, so a crash in between is repaired from the history at start.
 import type { Database } from "bun:sqlite";
+import { bumpDataEpoch } from "./access-epoch.ts";
 
 export class SyncStore {
   constructor(private readonly db: Database) {}
@@ -50,7 +51,9 @@ export class SyncStore {
   }
 
   private writeContentRow(documentId: string, content: string, updatedAt: number): void {
-    this.db.query("UPDATE documents SET content = ?, updated_at = ? WHERE id = ? AND content IS NOT ?").run(content, updatedAt, documentId, content);
+    if (this.db.query("UPDATE documents SET content = ?, updated_at = ? WHERE id = ? AND content IS NOT ?").run(content, updatedAt, documentId, content).changes > 0) {
+      bumpDataEpoch(this.db);
+    }
     this.db.query("DELETE FROM sync_stale_content WHERE document_id = ?").run(documentId);
   }
 
