@@ -117,8 +117,8 @@ function markdownContent(line: string): string {
   return line.slice(i);
 }
 
-/** A line Markdown reads as structure (heading, list, quote, table row, fence, HTML, indented code, setext underline). */
-const STRUCTURE_LINE = /^(?: {4}|\t|\s{0,3}(?:[#>*+|<=~`-]|\d{1,9}[.)](?:\s|$)))|\|/;
+/** A line Markdown reads as structure (heading, list, quote, table row, fence, display math, HTML, indented code, setext underline). */
+const STRUCTURE_LINE = /^(?: {4}|\t|\s{0,3}(?:[#>*+|<=~`-]|\$\$|\d{1,9}[.)](?:\s|$)))|\|/;
 const EXPLICIT_HEADING = /^\s{0,3}#{1,6}(?:\s|$)/;
 
 /**
@@ -151,9 +151,10 @@ function legacyText(lines: string[], origins: LineOrigin[], guess: boolean): str
       if (t.startsWith(inFence)) inFence = null;
       return;
     }
-    const fence = /^(~{3,}|`{3,})/.exec(t);
+    const fence = /^(~{3,}|`{3,}|\$\$)/.exec(t);
     if (fence) {
-      inFence = fence[1]!;
+      // display math opened and closed on one line ($$x$$) is one line of structure
+      inFence = fence[1] === "$$" && t.length >= 4 && t.endsWith("$$") ? null : fence[1]!;
       prevText = false;
       out.push(line);
       return;

@@ -23,3 +23,7 @@ declare module "*.js" {
   const path: string;
   export default path;
 }
+declare module "*.woff2" {
+  const path: string;
+  export default path;
+}

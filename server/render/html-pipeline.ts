@@ -1,5 +1,6 @@
 // The last stage every HTML render goes through: sanitize with our schema, keep only safe image
-// sources, then highlight code (after sanitizing, so only highlight.js adds classes) and serialize.
+// sources, render math, then highlight code (after sanitizing, so only KaTeX and highlight.js add
+// classes and styles) and serialize.
 
 import type { Element, Root } from "hast";
 import type { VFile } from "vfile";
@@ -7,6 +8,7 @@ import rehypeHighlight from "rehype-highlight";
 import rehypeSanitize from "rehype-sanitize";
 import rehypeStringify from "rehype-stringify";
 import { unified } from "unified";
+import { rehypeMath } from "./math.ts";
 import { isAllowedImageSource, isAllowedVideoSource, sanitizeSchema } from "./sanitize-schema.ts";
 
 /**
@@ -75,6 +77,7 @@ function restrictImageSources() {
 const pipeline = unified()
   .use(rehypeSanitize, sanitizeSchema)
   .use(restrictImageSources)
+  .use(rehypeMath)
   .use(rehypeHighlight, { plainText: ["text", "txt", "plain", "plaintext", "output"] })
   .use(rehypeStringify)
   .freeze();

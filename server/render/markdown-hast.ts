@@ -2,18 +2,40 @@
 // unsanitized HTML tree: CommonMark + GFM, raw HTML parsed in isolation, slug ids on headings.
 
 import type { ElementContent, Root, RootContent } from "hast";
+import type { Parent as MdParent, Root as MdRoot } from "mdast";
 import { fromHtml } from "hast-util-from-html";
 import { toText } from "hast-util-to-text";
 import rehypeRaw from "rehype-raw";
 import remarkGfm from "remark-gfm";
+import remarkMath from "remark-math";
 import remarkParse from "remark-parse";
 import remarkRehype from "remark-rehype";
 import { unified } from "unified";
 import { fencePreformatted, remarkPrintedLines } from "./printed-text.ts";
 
+/**
+ * Dollars that are prices, not math: `$…$` whose text starts or ends with a space, or whose closing
+ * `$` is followed by a digit ("costs $5 and $10", "$5-$10"), stays text, as Pandoc reads it.
+ */
+function remarkDollarsAsText() {
+  return (tree: MdRoot): void => {
+    const walk = (node: MdParent): void => {
+      node.children.forEach((child, i) => {
+        if (child.type === "inlineMath") {
+          const next = node.children[i + 1];
+          if (/^\s|\s$/.test(child.value) || (next?.type === "text" && /^\d/.test(next.value))) node.children[i] = { type: "text", value: `$${child.value}$` };
+        } else if ("children" in child) walk(child as MdParent);
+      });
+    };
+    walk(tree);
+  };
+}
+
 const markdownProcessor = unified()
   .use(remarkParse)
   .use(remarkGfm)
+  .use(remarkMath)
+  .use(remarkDollarsAsText)
   .use(remarkRehype, { allowDangerousHtml: true })
   .use(rehypeRaw)
   .freeze();
@@ -22,6 +44,8 @@ const markdownProcessor = unified()
 const printedProcessor = unified()
   .use(remarkParse)
   .use(remarkGfm)
+  .use(remarkMath)
+  .use(remarkDollarsAsText)
   .use(remarkPrintedLines)
   .use(remarkRehype, { allowDangerousHtml: true })
   .use(rehypeRaw)
@@ -141,8 +165,9 @@ export function splitMarkdown(text: string, chunkChars = MARKDOWN_CHUNK_CHARS): 
         start = i;
         size = 0;
       }
-      const f = /^ {0,3}(`{3,}|~{3,})/.exec(line);
-      if (f) fence = new RegExp(`^ {0,3}${f[1]![0] === "`" ? "`" : "~"}{${f[1]!.length},}\\s*$`);
+      const f = /^ {0,3}(`{3,}|~{3,}|\$\$)/.exec(line);
+      // display math ($$ … $$) may hold blank lines, like a fence
+      if (f) fence = f[1] === "$$" ? (line.trim() === "$$" || !/\$\$\s*$/.test(line.trim().slice(2)) ? /\$\$\s*$/ : null) : new RegExp(`^ {0,3}${f[1]![0] === "`" ? "`" : "~"}{${f[1]!.length},}\\s*$`);
       blank = f === null && line.trim() === "";
     }
     size += line.length + 1;

@@ -27,6 +27,10 @@ pre{background:var(--soft);border:1px solid var(--border);border-radius:6px;padd
 .pymd-executed>.pymd-source{border-left:3px solid var(--accent)}
 .pymd-display-only>.pymd-source{border-style:dashed}
 .pymd-outputs{padding:.25em 0 .25em 1em;border-left:3px solid var(--border)}
+.pymd-math-display{overflow-x:auto;overflow-y:hidden;margin:1em 0}
+.pymd-math-error{color:var(--err-fg)}
+.pymd-math-error>code{background:var(--err-bg)}
+.pymd-math-error-message{font-size:.85em;font-style:italic}
 .pymd-render-limit{font-style:italic;white-space:pre-wrap;overflow-wrap:anywhere}
 .pymd-stdout>p{margin:0}.pymd-stdout>p.pymd-gap{margin-top:1em}.pymd-stdout>:not(p)+p{margin-top:.5em}
 .pymd-stderr{background:var(--warn-bg);color:var(--warn-fg);white-space:pre-wrap}
