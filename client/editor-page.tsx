@@ -698,6 +698,12 @@ export function EditorPage() {
                 <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=md`} download="">
                   {t("Markdown (last outputs)")}
                 </a>
+                <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=pdf`} download="" data-testid="export-pdf">
+                  {t("PDF, A4 (last outputs)")}
+                </a>
+                <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=pdf&paper=letter`} download="">
+                  {t("PDF, US Letter (last outputs)")}
+                </a>
                 <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=html&comments=1`} download="">
                   {t("HTML page with the comments")}
                 </a>
@@ -717,7 +723,7 @@ export function EditorPage() {
                     setTimeout(() => print(), 50);
                   }}
                 >
-                  {t("Print / save as PDF")}
+                  {t("Print (the browser's own PDF)")}
                 </button>
               </div>
             </Show>

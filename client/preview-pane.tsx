@@ -5,6 +5,7 @@ import { For, Show, createEffect, createMemo, createSignal, onCleanup, type Acce
 import type { CellStateJson, PreviewBlockJson, StaleReason } from "../protocol/ws-messages.ts";
 import { cellLabel, staleText } from "./cell-label.ts";
 import { formatNumber, t } from "./i18n.ts";
+import { drawDiagrams, hasDiagram } from "./mermaid-diagrams.ts";
 
 export interface LiveCell extends CellStateJson {
   runId: string;
@@ -73,6 +74,18 @@ export function withParts(text: string, parts: Record<string, JSX.Element>): JSX
   return text.split(/\{(\w+)\}/).map((piece, i) => (i % 2 === 1 ? (parts[piece] ?? `{${piece}}`) : piece));
 }
 
+/** How long the text of a diagram must stay unchanged before it is drawn: typing draws only where it pauses. */
+const DIAGRAM_WAIT_MS = 250;
+
+/** A block's rendered HTML; a mermaid listing in it is drawn as its diagram. */
+function BlockHtml(props: { html: string; notebook: object }) {
+  let el!: HTMLDivElement;
+  createEffect(() => {
+    if (hasDiagram(props.html)) drawDiagrams(el, { waitMs: DIAGRAM_WAIT_MS, notebook: props.notebook });
+  });
+  return <div class="preview-html" ref={el} innerHTML={props.html} />;
+}
+
 /** Blocks shown per frame: a long notebook appears over a few frames instead of one long freeze. */
 const BLOCKS_PER_FRAME = 150;
 
@@ -88,6 +101,8 @@ export function PreviewPane(props: {
   onOpenThread?: (id: string) => void;
   ref?: (el: HTMLDivElement) => void;
 }) {
+  /** This preview's diagrams (the last drawing of each block shows while its new text is drawn). */
+  const diagrams = {};
   const threadsOn = (b: PreviewBlockJson) => (props.comments?.() ?? []).filter((c) => c.from <= b.endLine && c.to >= b.startLine).map((c) => c.id);
   const [limit, setLimit] = createSignal(BLOCKS_PER_FRAME);
   let frame = 0;
@@ -129,7 +144,7 @@ export function PreviewPane(props: {
               <Show when={b.kind === "code"}>
                 <CellBar block={b} cell={props.cells()[b.block]} canRun={props.canRun} onRun={() => props.onRunBlock(b.block)} onComment={props.onComment ? () => props.onComment!(b) : undefined} />
               </Show>
-              <div class="preview-html" innerHTML={b.html} />
+              <BlockHtml html={b.html} notebook={diagrams} />
               <Show when={b.kind === "code" && (props.cells()[b.block]?.html ?? b.outputsHtml)}>
                 <div class="pymd-outputs" data-testid="cell-outputs" innerHTML={props.cells()[b.block]?.html ?? b.outputsHtml} />
               </Show>

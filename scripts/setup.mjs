@@ -47,8 +47,9 @@ if (!bunWorks()) {
 // table libraries, and the browser the end-to-end tests drive.
 const RUNTIME_PACKAGES = ["bubblewrap", "util-linux", "python3", "python3-matplotlib", "python3-numpy", "python3-pandas", "python3-tabulate", "fonts-dejavu-core"];
 // chromium for the browser tests; the libraries of the nsjail test build (../shared/tools/nsjail)
-// so the sandbox suites run under nsjail as well as bubblewrap; systemd-analyze checks the unit.
-const TEST_PACKAGES = ["chromium", "libprotobuf32", "libnl-route-3-200", "systemd"];
+// so the sandbox suites run under nsjail as well as bubblewrap; systemd-analyze checks the unit;
+// poppler-utils reads the PDF exports back (pdftotext, pdfinfo) in their tests.
+const TEST_PACKAGES = ["chromium", "libprotobuf32", "libnl-route-3-200", "systemd", "poppler-utils"];
 
 function missingDebianPackages(names) {
   return names.filter((n) => {

@@ -24,7 +24,7 @@ import { registerAuthRoutes, FIRST_RUN_HINT } from "./http/auth-routes.ts";
 import { registerDocumentRoutes } from "./http/document-routes.ts";
 import { registerOpsRoutes } from "./http/ops-routes.ts";
 import { registerClientRoutes } from "./http/client-routes.ts";
-import { registerRenderRoutes, renderedExport } from "./http/render-routes.ts";
+import { documentPdf, registerRenderRoutes, renderedExport } from "./http/render-routes.ts";
 import { ExecutionsStore } from "./store/executions-store.ts";
 import { Executions } from "./runtime/executions.ts";
 import { createSandbox, type Sandbox } from "../sandbox/index.ts";
@@ -243,7 +243,10 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
   // viewers are shown these instead of a run, on the render and export routes as on public links
   const storedResults = (id: string, source: string) => notebooks.resultsFor(id, parsePymd(source));
   registerRenderRoutes(router, { documents: services.documents, executions, storedResults });
-  registerPublicRoutes(router, { documents: services.documents, notebooks, analytics, embedOrigins: config.embedOrigins, publicComments: (id) => comments.publicList(id) });
+  registerPublicRoutes(router, { documents: services.documents, notebooks, analytics, embedOrigins: config.embedOrigins,
+    publicComments: (id) => comments.publicList(id),
+    pdf: (doc, results, paper) => documentPdf(files, doc.id, doc.title, doc.content, results, paper),
+  });
   registerAnalyticsRoutes(router, { analytics });
   mountWebSocket(app as never, {
     log,

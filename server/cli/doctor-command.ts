@@ -1,5 +1,6 @@
 // `pymd doctor`: checks this host for running notebooks: the jail, the limits it enforces, Python
 // and its packages, and the data directory.
+import { renderPdf } from "../render/render-pdf.ts";
 import { accessSync, constants, existsSync } from "node:fs";
 import { loadConfig, ConfigError } from "../config/config.ts";
 import { createLogger } from "../log/logger.ts";
@@ -60,6 +61,9 @@ Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and 
     const terminalProblem = config.terminals === "off" ? null : await tryTerminal(sandbox);
     const terminals = config.terminals === "off" ? "off (--terminals off)" : terminalProblem === null ? "on, a shell starts in the jail and answers" : `on, but NOT working: ${terminalProblem}`;
     if (config.terminals === "on" && terminalProblem !== null && sandbox.backend !== "unavailable") problems.push(`terminals do not work: ${terminalProblem}`);
+    // the PDF export: its Typst compiler lays out a small document with a formula
+    const pdf = await tryPdf();
+    if (!pdf.ok) problems.push(`the PDF export does not work: ${pdf.detail}`);
     const db = databasePath(config.dataDir);
     let dataDir = "absent (created on first start)";
     if (existsSync(config.dataDir)) {
@@ -73,7 +77,7 @@ Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and 
     }
     const ok = (report.backend === "nsjail" || report.backend === "bwrap") && report.python.version !== null && Object.values(report.python.packages).every(Boolean);
     if (args.flags.json) {
-      console.log(JSON.stringify({ version: VERSION, ok, sandbox: report, terminals: { enabled: config.terminals === "on", works: config.terminals === "on" && terminalProblem === null, problem: terminalProblem }, dataDir: { path: config.dataDir, status: dataDir }, problems }, null, 2));
+      console.log(JSON.stringify({ version: VERSION, ok, sandbox: report, terminals: { enabled: config.terminals === "on", works: config.terminals === "on" && terminalProblem === null, problem: terminalProblem }, pdf, dataDir: { path: config.dataDir, status: dataDir }, problems }, null, 2));
       return ok ? 0 : 1;
     }
     const lines = [
@@ -100,6 +104,7 @@ Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and 
       `python              ${report.python.path} ${report.python.version ?? "(not runnable)"}`,
       ...Object.entries(report.python.packages).map(([n, v]) => `  ${n.padEnd(17)} ${v ?? "MISSING"}`),
       `terminals           ${terminals}`,
+      `PDF export          ${pdf.ok ? pdf.detail : `NOT working: ${pdf.detail}`}`,
       `data directory      ${config.dataDir}: ${dataDir}`,
       "",
       ...(problems.length ? ["Problems:", ...problems.map((p) => `  - ${p}`)] : ["No problems found."]),
@@ -108,3 +113,15 @@ Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and 
     return ok ? 0 : 1;
   },
 };
+
+/** Makes a one-page PDF with a heading and a formula, as the export would. */
+async function tryPdf(): Promise<{ ok: boolean; detail: string }> {
+  try {
+    const t0 = performance.now();
+    const pdf = await renderPdf("# # pymd doctor\n# $e^{i\\pi} + 1 = 0$\n", undefined, { title: "pymd doctor", paper: "a4" });
+    if (Buffer.from(pdf.subarray(0, 5)).toString() !== "%PDF-") return { ok: false, detail: "the compiler did not answer a PDF" };
+    return { ok: true, detail: `works: Typst built in, a one-page PDF in ${Math.round(performance.now() - t0)} ms` };
+  } catch (e) {
+    return { ok: false, detail: e instanceof Error ? e.message : String(e) };
+  }
+}

@@ -1,5 +1,6 @@
 // `pymd doctor` on terminals: whether they are on, and whether a shell really starts in the jail
-// and answers; --terminals / PYMD_TERMINALS as the server reads them.
+// and answers; --terminals / PYMD_TERMINALS as the server reads them. And whether the PDF export
+// lays out a page.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,6 +23,12 @@ test("doctor starts a shell in the jail and says terminals work", () => {
   const report = JSON.parse(r.out);
   expect(report.terminals).toEqual({ enabled: true, works: true, problem: null });
   expect(doctor([]).out).toMatch(/^terminals\s+on, a shell starts in the jail and answers$/m);
+}, 60_000);
+
+test("doctor lays out a PDF and says the export works", () => {
+  const report = JSON.parse(doctor(["--json"]).out);
+  expect(report.pdf).toEqual({ ok: true, detail: expect.stringMatching(/^works: Typst built in, a one-page PDF in \d+ ms$/) });
+  expect(doctor([]).out).toMatch(/^PDF export\s+works: Typst built in/m);
 }, 60_000);
 
 test("doctor reports terminals off from the flag and from PYMD_TERMINALS; a bad value is a usage error", () => {

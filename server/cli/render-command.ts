@@ -8,7 +8,7 @@ import { loadConfig, ConfigError } from "../config/config.ts";
 import { createLogger } from "../log/logger.ts";
 import { sandboxFor } from "../app.ts";
 import { runSource } from "../runtime/executions.ts";
-import { renderHtmlPage, renderMarkdown, renderMarkdownOnly } from "../render/index.ts";
+import { renderHtmlPage, renderMarkdown, renderMarkdownOnly, renderPdf } from "../render/index.ts";
 import { parsePymd } from "../../protocol/pymd-parser.ts";
 import { CONTENT_MAX_BYTES } from "../documents/document-rules.ts";
 import { CommandError, UsageError, expectPositionals } from "./args.ts";
@@ -16,13 +16,13 @@ import { COMMON_FLAGS, type Command } from "./command.ts";
 
 export const renderCommand: Command = {
   name: "render",
-  summary: "render a .pymd file to HTML or Markdown (executes it in the sandbox)",
-  usage: `pymd render FILE.pymd [-o OUT] [--format html|markdown] [--no-exec] [--assets-dir DIR] [--workspace DIR]
+  summary: "render a .pymd file to HTML, Markdown or PDF (executes it in the sandbox)",
+  usage: `pymd render FILE.pymd [-o OUT] [--format html|markdown|pdf] [--paper a4|letter] [--no-exec] [--assets-dir DIR] [--workspace DIR]
                    [--sandbox auto|nsjail|bwrap] [--unsafe-no-sandbox] [--run-timeout S] [--run-total-timeout S]
                    [--run-memory MB] [--run-cpu S] [--run-processes N] [--run-tmpfs MB] [--run-output KB] [--run-output-rate KB]
 
 Writes OUT, or prints to standard output without -o. --format (-f) defaults from OUT's extension
-(.md → markdown), else html. --no-exec renders the source without running it. --assets-dir writes
+(.md → markdown, .pdf → pdf), else html; a PDF is laid out on --paper (A4 by default). --no-exec renders the source without running it. --assets-dir writes
 Markdown images as files there instead of data URIs. --workspace DIR is the run's working
 directory: DIR is copied into the jail, the files the run writes are copied back into DIR (links
 are never followed), and relative image links are embedded in the HTML. Problems in the source (an unclosed fence)
@@ -33,6 +33,7 @@ the whole document (default 600 s).`,
     ...COMMON_FLAGS,
     output: "value",
     format: "value",
+    paper: "value",
     "no-exec": "boolean",
     "assets-dir": "value",
     workspace: "value",
@@ -52,8 +53,13 @@ the whole document (default 600 s).`,
     const [file] = expectPositionals(args, ["FILE"]);
     const out = typeof args.flags.output === "string" ? resolve(args.flags.output) : null;
     const fmtFlag = args.flags.format;
-    const format = fmtFlag === undefined ? (out && /\.(md|markdown)$/i.test(out) ? "markdown" : "html") : fmtFlag === "md" ? "markdown" : fmtFlag;
-    if (format !== "html" && format !== "markdown") throw new UsageError("--format must be html or markdown");
+    const format = fmtFlag === undefined ? (out && /\.(md|markdown)$/i.test(out) ? "markdown" : out && /\.pdf$/i.test(out) ? "pdf" : "html") : fmtFlag === "md" ? "markdown" : fmtFlag;
+    if (format !== "html" && format !== "markdown" && format !== "pdf") throw new UsageError("--format must be html, markdown or pdf");
+    const paperFlag = args.flags.paper;
+    if (paperFlag !== undefined && format !== "pdf") throw new UsageError("--paper applies to --format pdf");
+    if (paperFlag !== undefined && paperFlag !== "a4" && paperFlag !== "letter") throw new UsageError("--paper must be a4 or letter");
+    const paper = paperFlag === "letter" ? "us-letter" : "a4";
+    if (format === "pdf" && !out && process.stdout.isTTY) throw new UsageError("a PDF is not printed to a terminal: give -o FILE.pdf or redirect standard output");
     if (args.flags["assets-dir"] !== undefined && format !== "markdown") throw new UsageError("--assets-dir applies to --format markdown");
     let config;
     try {
@@ -97,12 +103,19 @@ the whole document (default 600 s).`,
       if (outcome.hostError) console.error(`warning: ${outcome.hostError}`);
     }
     const wsDir = typeof args.flags.workspace === "string" ? resolve(args.flags.workspace) : null;
-    let text: string;
-    if (format === "html")
+    const fileUrl = wsDir ? (p: string, use: "img" | "link") => (use === "img" ? embedFromFolder(wsDir, p) : null) : undefined;
+    let text: string | Uint8Array;
+    if (format === "pdf") {
+      try {
+        text = await renderPdf(source, outcome?.results, { title, paper, fileUrl });
+      } catch (e) {
+        throw new CommandError(`could not make the PDF: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    } else if (format === "html")
       text = await renderHtmlPage(source, outcome?.results, {
         title,
         // relative image links to files in the workspace folder are embedded
-        fileUrl: wsDir ? (p, use) => (use === "img" ? embedFromFolder(wsDir, p) : null) : undefined,
+        fileUrl,
       });
     else if (outcome) {
       const assetsDir = typeof args.flags["assets-dir"] === "string" ? resolve(args.flags["assets-dir"]) : undefined;

@@ -111,6 +111,7 @@ const CASES: Case[] = [
   { name: "render document", method: "GET", path: (d) => `/api/v1/documents/${d}/render?format=markdown`, expect: row(401, 200, 200, 200, 200, 404, 404, 200) },
   { name: "export html", method: "GET", path: (d) => `/api/v1/documents/${d}/export?format=html`, expect: row(401, 200, 200, 200, 200, 404, 404, 200) },
   { name: "export md", method: "GET", path: (d) => `/api/v1/documents/${d}/export?format=md`, expect: row(401, 200, 200, 200, 200, 404, 404, 200) },
+  { name: "export pdf", method: "GET", path: (d) => `/api/v1/documents/${d}/export?format=pdf&paper=letter`, expect: row(401, 200, 200, 200, 200, 404, 404, 200) },
   { name: "delete", method: "DELETE", path: (d) => `/api/v1/documents/${d}`, expect: row(401, 403, 403, 403, 204, 404, 404, 403) },
   { name: "get trashed", method: "GET", path: (d) => `/api/v1/documents/${d}`, doc: "trashed", expect: row(401, 404, 404, 404, 404, 404, 404, 404) },
   { name: "restore", method: "POST", path: (d) => `/api/v1/documents/${d}/restore`, doc: "trashed", expect: row(401, 404, 404, 404, 200, 404, 404, 404) },
@@ -139,6 +140,8 @@ const CASES: Case[] = [
   // without a single sign-on provider configured its routes do not exist (server/http/sso.test.ts has them)
   { name: "single sign-on start, none configured", method: "GET", path: () => "/api/v1/auth/sso/start", doc: "none", expect: row(404, 404, 404, 404, 404, 404, 404, 404) },
   { name: "single sign-on callback, none configured", method: "GET", path: () => "/api/v1/auth/sso/callback?code=x&state=y", doc: "none", expect: row(404, 404, 404, 404, 404, 404, 404, 404) },
+  { name: "public PDF of an unpublished document", method: "GET", path: () => "/api/v1/public/aaaaaaaaaaaaaaaa/export?format=pdf", doc: "none", expect: row(404, 404, 404, 404, 404, 404, 404, 404) },
+  { name: "KaTeX's stylesheet", method: "GET", path: () => "/assets/katex/katex.css", doc: "none", expect: row(200, 200, 200, 200, 200, 200, 200, 200) },
   { name: "public file of an unpublished document", method: "GET", path: () => "/api/v1/public/aaaaaaaaaaaaaaaa/file?path=a", doc: "none", expect: row(404, 404, 404, 404, 404, 404, 404, 404) },
   // comments: everyone who reads the document reads them; owners, editors and commenters write; only a comment's author edits it, its author or the owner deletes it
   { name: "comments", method: "GET", path: (d) => `/api/v1/documents/${d}/comments`, expect: row(401, 200, 200, 200, 200, 404, 404, 200) },
@@ -164,6 +167,7 @@ const CASES: Case[] = [
   { name: "trashed document analytics", method: "GET", path: (d) => `/api/v1/documents/${d}/analytics`, doc: "trashed", expect: row(401, 404, 404, 404, 404, 404, 404, 404) },
   { name: "embed settings", method: "GET", path: () => "/api/v1/embed/settings", doc: "none", expect: row(401, 200, 200, 200, 200, 200, 200, 200) },
   { name: "embed of a published document", method: "GET", path: (d) => `/embed/${published(d)}`, expect: row(200, 200, 200, 200, 200, 200, 200, 200) },
+  { name: "PDF of a published document", method: "GET", path: (d) => `/api/v1/public/${published(d)}/export?format=pdf`, expect: row(200, 200, 200, 200, 200, 200, 200, 200) },
   { name: "embed of an unpublished document", method: "GET", path: () => "/embed/aaaaaaaaaaaaaaaa", doc: "none", expect: row(404, 404, 404, 404, 404, 404, 404, 404) },
   { name: "logout", method: "POST", path: () => "/api/v1/auth/logout", doc: "none", expect: row(204, 204, 204, 204, 204, 204, 204, 204) },
 ];

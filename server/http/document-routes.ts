@@ -14,7 +14,7 @@ export interface DocumentRouteDeps {
   documents: DocumentsService;
   audit: AuditLog;
   /** Renders a document the caller may read to HTML or Markdown (runs it in the sandbox). */
-  exportRendered?: (c: Ctx, id: string, format: "html" | "md") => Promise<Response>;
+  exportRendered?: (c: Ctx, id: string, format: "html" | "md" | "pdf") => Promise<Response>;
   /** Jupyter notebooks: a .ipynb import (with its attachments as workspace files) and export (with the last outputs). */
   ipynb?: {
     importNotebook(user: UserRow, text: string, fileName: string | null): Promise<DocumentJson>;
@@ -91,10 +91,10 @@ export function registerDocumentRoutes(r: Router, d: DocumentRouteDeps): void {
     );
     return { members };
   });
-  r.get("/api/v1/documents/:id/export", "Download a document (?format=pymd|html|md|ipynb)", "user", async (c) => {
+  r.get("/api/v1/documents/:id/export", "Download a document (?format=pymd|html|md|pdf|ipynb; for a PDF ?paper=a4|letter)", "user", async (c) => {
     const format = c.query.format ?? "pymd";
-    if (format !== "pymd" && format !== "html" && format !== "md" && format !== "markdown" && format !== "ipynb") {
-      throw invalid("format must be pymd, html, md or ipynb");
+    if (format !== "pymd" && format !== "html" && format !== "md" && format !== "markdown" && format !== "pdf" && format !== "ipynb") {
+      throw invalid("format must be pymd, html, md, pdf or ipynb");
     }
     if (format === "ipynb") {
       if (!d.ipynb) throw new AppError("unavailable", "notebook export is not available on this server");

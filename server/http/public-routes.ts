@@ -3,7 +3,8 @@
 // stored: a page is rendered once per state of its text and outputs, and readers share that render.
 //
 // An embed (/embed/SLUG) is the same render as a whole HTML page of its own, without the public
-// page's title bar and script-free, that the sites named by --embed-origins may frame. Reads of
+// page's title bar and script-free (but for the client's script that draws mermaid diagrams, on a
+// page that has one), that the sites named by --embed-origins may frame. Reads of
 // both are counted per document and day (nothing about the reader); HEAD requests are not.
 import { parsePymd } from "../../protocol/pymd-parser.ts";
 import type { EmbedSettingsJson } from "../../protocol/analytics-types.ts";
@@ -12,11 +13,15 @@ import type { DocumentsService } from "../documents/documents-service.ts";
 import type { NotebookSessions } from "../runtime/notebook-sessions.ts";
 import { renderFragment } from "../render/index.ts";
 import { pageStyle } from "../render/page-style.ts";
+import { embedDiagramScript } from "../render/diagram-script.ts";
 import type { Router } from "./router.ts";
 import { embedContentSecurityPolicy } from "./security-headers.ts";
 
 import type { CommentThreadJson } from "../../protocol/api-types.ts";
-import { notFound } from "../errors.ts";
+import { AppError, invalid, notFound } from "../errors.ts";
+import type { BlockResult } from "../../protocol/run-frames.ts";
+import type { Paper } from "../render/index.ts";
+import { paperOf, pdfResponse } from "./render-routes.ts";
 export interface PublicRouteDeps {
   documents: DocumentsService;
   notebooks: NotebookSessions;
@@ -25,11 +30,13 @@ export interface PublicRouteDeps {
   embedOrigins: readonly string[];
   /** A document's comments for its public page, when its owner shows them. */
   publicComments?: (docId: string) => CommentThreadJson[];
+  /** A published document's PDF with its last outputs. */
+  pdf?: (doc: { id: string; title: string; content: string }, results: ReadonlyMap<number, BlockResult>, paper: Paper) => Promise<Uint8Array>;
 }
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
-/** The embed's page: the rendered notebook and the export stylesheet, nothing else (no script). */
+/** The embed's page: the rendered notebook and the export stylesheet, nothing else (no script but the diagrams' one). */
 const embedPage = (title: string, html: string) => `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -39,7 +46,7 @@ const embedPage = (title: string, html: string) => `<!DOCTYPE html>
 <title>${escapeHtml(title)}</title>
 <style>${pageStyle}
 body{max-width:none;padding:1rem 1.25rem}</style>
-</head>
+${embedDiagramScript(html)}</head>
 <body>
 <main class="pymd-notebook" data-testid="embed-notebook">
 ${html}
@@ -108,6 +115,27 @@ export function registerPublicRoutes(r: Router, d: PublicRouteDeps): void {
     const { doc, html } = await render(c.params.slug!);
     count(c.request.method, doc.id, "public");
     return { title: doc.title, updatedAt: new Date(doc.updatedAt).toISOString(), html, comments: doc.publicComments === true };
+  });
+
+  // One PDF per state of a document and paper, shared by everyone who asks (and by requests that
+  // come while it is being made): readers of a link cannot make the server lay out pages over and over.
+  const pdfs = new Map<string, Promise<Uint8Array>>();
+  r.get("/api/v1/public/:slug/export", "A published document as a PDF, with its last outputs (?format=pdf&paper=a4|letter; no sign-in)", "none", async (c) => {
+    if ((c.query.format ?? "pdf") !== "pdf") throw invalid("a published document downloads as format=pdf");
+    const paper = paperOf(c.query.paper);
+    const doc = d.documents.publicBySlug(c.params.slug!);
+    if (!d.pdf) throw new AppError("unavailable", "the PDF export is not available on this server");
+    const key = `${doc.id}\u0000${paper}\u0000${Bun.hash(doc.content).toString(36)}\u0000${d.notebooks.outputsStamp(doc.id)}`;
+    let made = pdfs.get(key);
+    if (!made) {
+      for (const k of [...pdfs.keys()]) if (k.startsWith(`${doc.id}\u0000${paper}\u0000`)) pdfs.delete(k);
+      if (pdfs.size >= PAGES_KEPT) pdfs.delete(pdfs.keys().next().value!);
+      made = d.pdf(doc, d.notebooks.resultsFor(doc.id, parsePymd(doc.content)), paper);
+      pdfs.set(key, made);
+      const mine = made;
+      made.catch(() => pdfs.get(key) === mine && pdfs.delete(key));
+    }
+    return pdfResponse(c, doc.title, () => made!);
   });
 
   r.get("/api/v1/public/:slug/comments", "A published document's comments, when its owner shows them on the public page (404 otherwise)", "none", (c) => {

@@ -2,11 +2,11 @@
 // exports. One rule per role: whoever may run a notebook over the WebSocket (owners, editors) has it
 // executed in the sandbox here; viewers get the stored outputs and never start an execution.
 import { parsePymd } from "../../protocol/pymd-parser.ts";
-import { forbidden, invalid } from "../errors.ts";
+import { AppError, forbidden, invalid } from "../errors.ts";
 import type { DocumentsService } from "../documents/documents-service.ts";
 import { checkContent, safeFileName } from "../documents/document-rules.ts";
 import type { Executions, ExecutionOutcome } from "../runtime/executions.ts";
-import { renderFragment, renderHtmlPage, renderMarkdown, renderMarkdownOnly, PAGE_CSP } from "../render/index.ts";
+import { renderFragment, renderHtmlPage, renderMarkdown, renderMarkdownOnly, renderPdf, PAGE_CSP, type Paper } from "../render/index.ts";
 import type { Ctx } from "./request-context.ts";
 import type { BlockResult } from "../../protocol/run-frames.ts";
 import { createWorkspaceDir } from "../../sandbox/workspace-dir.ts";
@@ -123,6 +123,12 @@ async function embeddedImages(files: WorkspaceFiles, id: string, source: string,
   return out;
 }
 
+/** A document's PDF with the workspace images it references. */
+export async function documentPdf(files: WorkspaceFiles | undefined, id: string, title: string, source: string, results: ReadonlyMap<number, BlockResult>, paper: Paper): Promise<Uint8Array> {
+  const embedded = files ? await embeddedImages(files, id, source, results) : new Map<string, string>();
+  return renderPdf(source, results, { title, paper, fileUrl: (path, use) => (use === "img" ? (embedded.get(pathKey(path)) ?? null) : null) });
+}
+
 /** Runs the notebook for an owner's or editor's export, in its workspace; what it writes is kept, as after Run all. */
 async function runForExport(d: RenderRouteDeps, id: string, ownerId: string, source: string, userId: string): Promise<ExecutionOutcome> {
   if (!d.files) return d.executions.runDocument(userId, source);
@@ -138,8 +144,28 @@ async function runForExport(d: RenderRouteDeps, id: string, ownerId: string, sou
   }
 }
 
+/** The paper a PDF is laid out on (?paper=a4|letter, A4 by default). */
+export function paperOf(raw: string | undefined): Paper {
+  if (raw === undefined || raw === "a4" || raw === "A4") return "a4";
+  if (raw === "letter" || raw === "us-letter") return "us-letter";
+  throw invalid("paper must be a4 or letter");
+}
+
+/** A PDF download; a document the layout fails on is a clear 422 (the failure is logged). */
+export async function pdfResponse(c: Ctx, title: string, make: () => Promise<Uint8Array>): Promise<Response> {
+  let pdf: Uint8Array;
+  try {
+    pdf = await make();
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    c.log.error("PDF export failed", { err: e instanceof Error ? e.message : String(e) });
+    throw new AppError("validation_failed", `This document could not be laid out as a PDF: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return new Response(pdf as Uint8Array<ArrayBuffer>, { headers: { "content-type": "application/pdf", "content-disposition": contentDisposition(safeFileName(title, "pdf")) } });
+}
+
 export function renderedExport(d: RenderRouteDeps) {
-  return async (c: Ctx, id: string, format: "html" | "md"): Promise<Response> => {
+  return async (c: Ctx, id: string, format: "html" | "md" | "pdf"): Promise<Response> => {
     const user = c.user();
     const { doc, role } = d.documents.access(user, id);
     // An export shows the stored outputs (the last run of each block, as the editor shows them);
@@ -151,6 +177,11 @@ export function renderedExport(d: RenderRouteDeps) {
     const withComments = c.query.comments === "1" || c.query.comments === "true";
     if (c.query.comments !== undefined && !withComments && c.query.comments !== "0" && c.query.comments !== "false") throw invalid("comments must be 1 or 0");
     const threads = withComments && d.commentsFor ? d.commentsFor(user, id) : [];
+    if (format === "pdf") {
+      if (withComments) throw invalid("comments are in the HTML and Markdown exports, not the PDF");
+      const paper = paperOf(c.query.paper);
+      return pdfResponse(c, doc.title, () => documentPdf(d.files, id, doc.title, doc.content, outcome.results, paper));
+    }
     if (format === "html") {
       const embedded = d.files ? await embeddedImages(d.files, id, doc.content, outcome.results) : new Map<string, string>();
       const rendered = await renderHtmlPage(doc.content, outcome.results, {

@@ -5,6 +5,8 @@ import { parsePymd, type PymdBlock } from "../../protocol/pymd-parser.ts";
 import { finishHtml, workspaceReference, type FileUrl } from "./html-pipeline.ts";
 import { HeadingSlugger } from "./markdown-hast.ts";
 import { blockHast, notebookHast, outputsHast } from "./notebook-hast.ts";
+import { pdfOfHtml } from "./render-pdf.ts";
+import type { Paper } from "./typst-from-html.ts";
 
 /** Where each referenced workspace path points in this render, for images and for links. */
 export type FileTable = Record<string, { img: string | null; link: string | null }>;
@@ -14,6 +16,8 @@ export type RenderJob = { files?: FileTable } & (
   | { kind: "block"; index: number; block: PymdBlock }
   | { kind: "blocks"; items: { index: number; block: PymdBlock }[] }
   | { kind: "outputs"; result: BlockResult }
+  // the PDF, answered as base64 (it is laid out and compiled on the worker too)
+  | { kind: "pdf"; source: string; results?: [number, BlockResult][]; title: string; paper: Paper }
 );
 
 const MARKDOWN_LINK = /\]\(\s*<?([^)\s>]+)>?/g;
@@ -64,6 +68,9 @@ export function jobWeight(job: RenderJob): number {
       return job.items.reduce((n, it) => n + blockWeight(it.block), 0);
     case "outputs":
       return outputs(job.result);
+    case "pdf":
+      // always off the event loop: laying out pages costs far more than parsing
+      return Number.POSITIVE_INFINITY;
   }
 }
 
@@ -97,5 +104,11 @@ export function runJob(job: RenderJob): Promise<string> {
       })();
     case "outputs":
       return finishHtml(outputsHast(job.result, new HeadingSlugger(), { n: 0 }), { fileUrl });
+    case "pdf":
+      return (async () => {
+        const results = job.results ? new Map(job.results) : undefined;
+        const html = await finishHtml(notebookHast(parsePymd(job.source), results, {}), { fileUrl });
+        return Buffer.from(await pdfOfHtml(html, { title: job.title, paper: job.paper })).toString("base64");
+      })();
   }
 }

@@ -6,59 +6,9 @@ import { fromHtml } from "hast-util-from-html";
 import type { BlockOutput, BlockResult } from "../../protocol/run-frames.ts";
 import { renderFragment } from "./render-fragment.ts";
 import { renderHtmlPage } from "./render-html-page.ts";
+import { PAYLOADS } from "../testing/xss-payloads.ts";
 
-const PAYLOADS = [
-  `<script>alert(1)</script>`,
-  `<SCRIPT SRC=//evil.example/x.js></SCRIPT>`,
-  `<img src=x onerror=alert(1)>`,
-  `<img src="javascript:alert(1)">`,
-  `<svg onload=alert(1)><circle r=1></svg>`,
-  `<svg><script>alert(1)</script></svg>`,
-  `<math><mtext><table><mglyph><style><img src=x onerror=alert(1)></style></mtext></math>`,
-  `<iframe src="javascript:alert(1)"></iframe>`,
-  `<iframe srcdoc="<script>alert(1)</script>"></iframe>`,
-  `<object data="data:text/html,<script>alert(1)</script>"></object>`,
-  `<embed src="data:text/html,<script>alert(1)</script>">`,
-  `<a href="javascript:alert(1)">click</a>`,
-  `<a href="JaVaScRiPt:alert(1)">click</a>`,
-  `<a href="  javascript:alert(1)">click</a>`,
-  `<a href="java&#x09;script:alert(1)">click</a>`,
-  `<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>`,
-  `<a href="vbscript:msgbox(1)">x</a>`,
-  `[link](javascript:alert(1))`,
-  `[link](<javascript:alert(1)>)`,
-  `![img](javascript:alert(1))`,
-  `![img](data:text/html,<script>alert(1)</script>)`,
-  `<img src="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">`,
-  `<div style="background:url(javascript:alert(1))">styled</div>`,
-  `<p style="position:fixed;top:0;left:0;width:100%;height:100%">overlay</p>`,
-  `<style>body{display:none}</style>`,
-  `<link rel=stylesheet href=//evil.example/x.css>`,
-  `<meta http-equiv="refresh" content="0;url=javascript:alert(1)">`,
-  `<base href="//evil.example/">`,
-  `<form action="javascript:alert(1)"><button>go</button></form>`,
-  `<input autofocus onfocus=alert(1)>`,
-  `<details open ontoggle=alert(1)>x</details>`,
-  `<body onload=alert(1)>`,
-  `<video><source onerror=alert(1)></video>`,
-  `<video src="javascript:alert(1)" poster="javascript:alert(2)" onplay=alert(3)><source src="https://evil.example/v.mp4"></video>`,
-  `<video><source src="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==" type="text/html"></video>`,
-  `<audio src=x onerror=alert(1)>`,
-  `<marquee onstart=alert(1)>x</marquee>`,
-  `<x onclick=alert(1)>custom</x>`,
-  `<div id="__proto__" name="location">clobber</div>`,
-  `<template><script>alert(1)</script></template>`,
-  `<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>`,
-  `"><script>alert(1)</script>`,
-  `</pre><script>alert(1)</script><pre>`,
-  `</div></div></div><script>alert(1)</script>`,
-  `<table><tr><td onmouseover=alert(1)>cell</td></tr></table>`,
-  `<!--<script>alert(1)</script>-->`,
-  `<![CDATA[<script>alert(1)</script>]]>`,
-  `<scr<script>ipt>alert(1)</scr</script>ipt>`,
-  `<img src="https://example.com/x.png" onload="alert(1)">`,
-  `<code class="language-python" onclick="alert(1)">x</code>`,
-];
+
 
 // <video> and <source> are allowed (pymd.video) but a <source> may only carry a video data URI
 const FORBIDDEN_TAGS = /^(script|iframe|object|embed|svg|math|style|link|meta|base|form|template|audio|marquee|noscript|frame|frameset|applet|button|textarea|select)$/;
