@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { openServices } from "../server/app.ts";
 import { codeHash } from "../server/runtime/notebook-sessions.ts";
 import { databasePath } from "../server/store/database.ts";
-import { BINARY, fmt, requireBinary, summary, tempDataDir, whileHealthy } from "./bench-kit.ts";
+import { BINARY, fmt, requireBinary, type summary, tempDataDir, whileHealthy } from "./bench-kit.ts";
 
 requireBinary();
 const PASSWORD = "correct horse battery";

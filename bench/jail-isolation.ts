@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { openServices } from "../server/app.ts";
 import { Peer } from "../server/testing/ws-peer.ts";
 import { deniedSyscalls, hostSeccompArch } from "../sandbox/seccomp-filter.ts";
-import { BINARY, fmt, requireBinary, summary, tempDataDir, whileHealthy } from "./bench-kit.ts";
+import { BINARY, fmt, requireBinary, type summary, tempDataDir, whileHealthy } from "./bench-kit.ts";
 
 requireBinary();
 const PASSWORD = "bench isolation password";

@@ -46,11 +46,14 @@ try {
     }
   } else console.log(`the corpus is absent (${corpus}): its documents are skipped`);
 
-  // 5,000 lines of Markdown with 50 plotted cells, the plot a real matplotlib PNG
-  const png = join(out, "plot.png");
-  const py = Bun.spawnSync([existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3", "-c", `import matplotlib\nmatplotlib.use("Agg")\nimport matplotlib.pyplot as plt\nplt.figure(figsize=(6.4, 4.8)); plt.plot(range(50), [i * i for i in range(50)]); plt.title("A plot"); plt.savefig(${JSON.stringify(png)})`]);
+  // 5,000 lines of Markdown with 50 plotted cells, each plot a different real matplotlib PNG
+  const py = Bun.spawnSync([
+    existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3",
+    "-c",
+    `import matplotlib\nmatplotlib.use("Agg")\nimport matplotlib.pyplot as plt\nfor n in range(50):\n    plt.figure(figsize=(6.4, 4.8)); plt.plot(range(50), [i * (i + n) for i in range(50)]); plt.title("Plot %d" % n); plt.savefig(${JSON.stringify(out)} + "/plot-%d.png" % n); plt.close("all")`,
+  ]);
   if (py.exitCode !== 0) throw new Error(`matplotlib: ${py.stderr.toString()}`);
-  const plot = readFileSync(png).toString("base64");
+  const plots = Array.from({ length: 50 }, (_, n) => readFileSync(join(out, `plot-${n}.png`)).toString("base64"));
   const lines: string[] = ["# # A long report"];
   for (let cell = 0; cell < 50; cell++) {
     lines.push(`# ## Section ${cell + 1}`);
@@ -60,7 +63,9 @@ try {
   const source = lines.join("\n") + "\n";
   const blocks = parsePymd(source).blocks;
   const results = new Map<number, BlockResult>();
-  blocks.forEach((b, i) => b.kind === "code" && results.set(i, { block: i, status: "ok", durationMs: 1, outputs: [{ kind: "stdout", text: `cell ${i}\n` }, { kind: "display", mime: "image/png", data: plot }] }));
+  blocks.forEach((b, i) => {
+    if (b.kind === "code") results.set(i, { block: i, status: "ok", durationMs: 1, outputs: [{ kind: "stdout", text: `cell ${i}\n` }, { kind: "display", mime: "image/png", data: plots[results.size % 50]! }] });
+  });
   const t0 = performance.now();
   const pdf = await renderPdf(source, results, { title: "A long report", paper: "a4" });
   const ms = performance.now() - t0;

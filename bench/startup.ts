@@ -5,7 +5,7 @@ import { BINARY, fmt, requireBinary, rssOf, summary, tempDataDir, verdict } from
 requireBinary();
 const RUNS = Number(process.env.RUNS ?? 15);
 const times: number[] = [];
-let rss: number[] = [];
+const rss: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   const dir = tempDataDir("startup");
   const port = 19100 + i;

@@ -1,6 +1,6 @@
 // The reference server for bench/collab.ts: y-websocket's own server (Yjs documents in memory,
 // one per URL path) on a free loopback port, run with node as its authors ship it. Prints the port.
-const http = require("http");
+const http = require("node:http");
 const WebSocket = require("ws");
 const { setupWSConnection } = require("y-websocket/bin/utils");
 

@@ -53,7 +53,7 @@ export function App() {
           <p role="alert" class="error">
             {String((status.error as Error)?.message ?? status.error)}
           </p>
-          <button onClick={() => refetch()}>{t("Try again")}</button>
+          <button type="button" onClick={() => refetch()}>{t("Try again")}</button>
         </main>
       </Match>
       <Match when={status()}>

@@ -12,6 +12,7 @@ import type { NotebookSocket } from "./notebook-socket.ts";
 import { minimalChange } from "./collab-text-changes.ts";
 import type { FromWorker, ToWorker } from "./collab-worker-messages.ts";
 import type { Anchor } from "../protocol/comment-anchors.ts";
+import { forgetAllOffline } from "./collab-offline-store.ts";
 
 export interface RemotePresence {
   peer: string;
@@ -21,8 +22,33 @@ export interface RemotePresence {
 
 /** The worker's script, built beside the page's (scripts/build.ts). */
 const WORKER_URL = "/collab-worker.js";
+/** How long forgetAll waits for a worker to finish with its copy before stopping it. */
+const FORGET_WAIT_MS = 3000;
 
 export class CollabDocument {
+  /** Documents whose worker has not said it is done with its copy yet (open, or storing it after close). */
+  private static readonly running = new Set<CollabDocument>();
+
+  /**
+   * Deletes the offline copy of every document kept in this browser: open documents stop without
+   * storing anything more, a document being closed finishes its save first (a worker that does
+   * not answer within FORGET_WAIT_MS is stopped), then the whole store is cleared.
+   */
+  static async forgetAll(): Promise<void> {
+    const running = [...CollabDocument.running];
+    for (const c of running) c.forget();
+    await Promise.all(
+      running.map(async (c) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([c.ended, new Promise<void>((r) => (timer = setTimeout(r, FORGET_WAIT_MS)))]);
+        clearTimeout(timer);
+        c.worker.terminate();
+        CollabDocument.running.delete(c);
+      }),
+    );
+    await forgetAllOffline();
+  }
+
   private readonly worker: Worker;
   private readonly offs: (() => void)[] = [];
   private readonly presenceListeners = new Set<(p: RemotePresence[]) => void>();
@@ -47,6 +73,9 @@ export class CollabDocument {
   /** Resolves when the server first answered for this document (a large copy may still take a while to load). */
   readonly heard: Promise<void>;
   private hear!: () => void;
+  /** Resolves when the worker is done with its copy (after close or forget). */
+  private readonly ended: Promise<void>;
+  private end!: () => void;
   private settle!: (ok: boolean) => void;
 
   private constructor(
@@ -56,7 +85,9 @@ export class CollabDocument {
     this.loaded = new Promise((r) => (this.settle = r));
     this.heard = new Promise((r) => (this.hear = r));
     this.started = new Promise((r) => (this.start = r));
+    this.ended = new Promise((r) => (this.end = r));
     this.worker = new Worker(WORKER_URL, { type: "module" });
+    CollabDocument.running.add(this);
     this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onWorker(e.data);
     this.worker.onerror = (e) => {
       console.warn("the collaboration worker failed", e.message);
@@ -144,7 +175,7 @@ export class CollabDocument {
     const base = this.base!;
     this.base = null;
     this.receive(text === base ? ChangeSets.empty(base.length) : minimalChange(base, text));
-    this.unconfirmed.forEach((_, i) => this.sendLocal(i));
+    for (let i = 0; i < this.unconfirmed.length; i++) this.sendLocal(i);
   }
 
   private nextReq = 1;
@@ -217,7 +248,7 @@ export class CollabDocument {
           this.synced++;
         }
         // Edits sent before a remote change was seen were refused: send them again, rebased.
-        if (rebased) this.unconfirmed.forEach((_, i) => this.sendLocal(i));
+        if (rebased) for (let i = 0; i < this.unconfirmed.length; i++) this.sendLocal(i);
         return;
       }
       case "started":
@@ -236,6 +267,10 @@ export class CollabDocument {
         console.warn("live editing is unavailable:", m.message);
         this.settle(false);
         return;
+      case "closed":
+        CollabDocument.running.delete(this);
+        this.end();
+        return;
     }
   }
 
@@ -248,9 +283,18 @@ export class CollabDocument {
   }
 
   close(): void {
-    if (this.closed) return;
     // The worker stores its copy, then ends.
-    this.worker.postMessage({ t: "close" } satisfies ToWorker);
+    this.stop({ t: "close" });
+  }
+
+  /** Like close, but the worker deletes its copy instead of storing it. */
+  private forget(): void {
+    this.stop({ t: "forget" });
+  }
+
+  private stop(m: Extract<ToWorker, { t: "close" | "forget" }>): void {
+    if (this.closed) return;
+    this.worker.postMessage(m);
     this.closed = true;
     for (const off of this.offs) off();
     this.socket.leave(this.docId);

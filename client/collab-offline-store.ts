@@ -49,3 +49,12 @@ export async function forgetOffline(docId: string): Promise<void> {
     // Nothing stored, nothing to forget.
   }
 }
+
+/** Deletes the saved bytes of every document. */
+export async function forgetAllOffline(): Promise<void> {
+  try {
+    await run("readwrite", (s) => s.clear());
+  } catch {
+    // Nothing stored, nothing to forget.
+  }
+}

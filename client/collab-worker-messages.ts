@@ -23,7 +23,9 @@ export type ToWorker =
   /** Where comment anchors are in the text (answered "ranges"). */
   | { t: "ranges"; req: number; anchors: Anchor[] }
   /** Stores the offline copy now and stops. */
-  | { t: "close" };
+  | { t: "close" }
+  /** Deletes the offline copy (after any save already under way) and stops, storing nothing more. */
+  | { t: "forget" };
 
 export type FromWorker =
   /** The text as the worker's version 0 (from the offline copy, the server's snapshot or the first sync). */
@@ -43,4 +45,6 @@ export type FromWorker =
   /** Anchors' ranges in the text at the worker's `version` (null: a cursor it does not know). */
   | { t: "ranges"; req: number; version: number; ranges: ({ from: number; to: number } | null)[] }
   /** The document could not be opened or synced. */
-  | { t: "failed"; message: string };
+  | { t: "failed"; message: string }
+  /** After close or forget: the copy is stored (or deleted) and the worker stops. */
+  | { t: "closed" };

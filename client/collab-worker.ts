@@ -6,7 +6,7 @@
 import * as A from "@automerge/automerge/slim/next";
 import { ChangeSet } from "@codemirror/state";
 import { decodeBinaryFrame, encodeSnapshotRequest, encodeSyncFrame, SnapshotParts, syncStateAtHeads, type CollabDoc } from "../protocol/collab-frames.ts";
-import { loadOffline, saveOffline } from "./collab-offline-store.ts";
+import { forgetOffline, loadOffline, saveOffline } from "./collab-offline-store.ts";
 import { changeSetOf, inPieces, splicesOf, type TextSplice } from "./collab-text-changes.ts";
 import type { FromWorker, ToWorker } from "./collab-worker-messages.ts";
 import { anchorRange, automergeCursors } from "../protocol/comment-anchors.ts";
@@ -223,14 +223,23 @@ function connected(): void {
   } else sendSoon();
 }
 
+/** Tells the page the worker is done with the copy, then ends. */
+function stop(): void {
+  post({ t: "closed" });
+  port.close();
+}
+
 function handle(m: ToWorker): void {
   switch (m.t) {
     case "frame":
-      return onFrame(m.frame);
+      onFrame(m.frame);
+      return;
     case "online":
-      return connected();
+      connected();
+      return;
     case "local":
-      return onLocal(m.id, m.version, m.changes);
+      onLocal(m.id, m.version, m.changes);
+      return;
     case "cursors": {
       const text = textOf(doc) ?? "";
       const ok = loaded && m.version === version && m.from >= 0 && m.to > m.from && m.to <= text.length;
@@ -248,7 +257,15 @@ function handle(m: ToWorker): void {
       // the worker ends once the copy is stored
       const pending = saveTimer ? saveNow() : Promise.resolve();
       saveTimer = undefined;
-      void pending.finally(() => port.close());
+      void pending.finally(stop);
+      return;
+    }
+    case "forget": {
+      clearTimeout(sendTimer);
+      clearTimeout(saveTimer);
+      saveTimer = undefined;
+      // IndexedDB applies the delete after any save this worker started before it
+      void forgetOffline(docId).finally(stop);
       return;
     }
   }

@@ -96,9 +96,11 @@ function MentionInput(props: { value: Accessor<string>; onInput: (v: string) => 
         }}
       />
       <Show when={matches().length > 0}>
+        {/* biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: the ARIA listbox pattern; the textarea drives it with the arrow keys */}
         <ul class="mention-list" role="listbox" aria-label={t("People to mention")}>
           <For each={matches()}>
             {(p, i) => (
+              // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole lint/a11y/useFocusableInteractive: an option of the listbox above, chosen from the textarea (focus stays there)
               <li role="option" aria-selected={i() === pick()} classList={{ picked: i() === pick() }} onMouseDown={(e) => (e.preventDefault(), choose(p))}>
                 <strong>@{p.username}</strong> <span class="muted">{p.name !== p.username ? p.name : ""}</span>
               </li>
@@ -235,8 +237,8 @@ export function CommentsPanel(props: CommentsPanelProps) {
         <Show when={editing()} fallback={<Body text={p.c.body} />}>
           <MentionInput value={text} onInput={setText} people={() => people()?.users ?? []} label={t("Edit your comment")} onSubmit={() => void save()} autofocus />
           <div class="comment-actions">
-            <button onClick={() => void save()}>{t("Save")}</button>
-            <button class="secondary" onClick={() => (setEditing(false), setText(p.c.body))}>
+            <button type="button" onClick={() => void save()}>{t("Save")}</button>
+            <button type="button" class="secondary" onClick={() => (setEditing(false), setText(p.c.body))}>
               {t("Cancel")}
             </button>
           </div>
@@ -244,11 +246,11 @@ export function CommentsPanel(props: CommentsPanelProps) {
         <Show when={props.canComment && !editing() && (mine() || props.isOwner)}>
           <div class="comment-actions">
             <Show when={mine()}>
-              <button class="link-button" onClick={() => setEditing(true)}>
+              <button type="button" class="link-button" onClick={() => setEditing(true)}>
                 {t("Edit")}
               </button>
             </Show>
-            <button
+            <button type="button"
               class="link-button"
               onClick={() => confirm(t("Delete this comment?")) && void act(() => api("DELETE", `${path()}/${p.thread.id}/replies/${p.c.id}`))}
             >
@@ -273,7 +275,7 @@ export function CommentsPanel(props: CommentsPanelProps) {
         data-testid="comment-thread"
         classList={{ selected: selected() === p.thread.id, resolved: p.thread.resolved !== null }}
       >
-        <button class="thread-quote link-button" onClick={() => void goTo(p.thread)} title={t("Show in the text")}>
+        <button type="button" class="thread-quote link-button" onClick={() => void goTo(p.thread)} title={t("Show in the text")}>
           <Show when={p.thread.onDeletedText} fallback={<q>{p.thread.quote}</q>}>
             <span class="badge" data-testid="on-deleted-text">{t("On deleted text")}</span> <q class="deleted-quote">{p.thread.quote}</q>
           </Show>
@@ -290,11 +292,11 @@ export function CommentsPanel(props: CommentsPanelProps) {
           </Show>
           <div class="comment-actions">
             <Show when={!p.thread.resolved}>
-              <button onClick={() => void send()} disabled={!reply().trim()}>
+              <button type="button" onClick={() => void send()} disabled={!reply().trim()}>
                 {t("Reply")}
               </button>
             </Show>
-            <button class="secondary" onClick={() => void act(() => api("PATCH", `${path()}/${p.thread.id}`, { resolved: !p.thread.resolved }))}>
+            <button type="button" class="secondary" onClick={() => void act(() => api("PATCH", `${path()}/${p.thread.id}`, { resolved: !p.thread.resolved }))}>
               {p.thread.resolved ? t("Reopen") : t("Resolve")}
             </button>
           </div>
@@ -304,10 +306,10 @@ export function CommentsPanel(props: CommentsPanelProps) {
   }
 
   return (
-    <aside class="comments-panel" role="complementary" aria-label={t("Comments")} data-testid="comments">
+    <aside class="comments-panel" aria-label={t("Comments")} data-testid="comments">
       <div class="history-head">
         <h2>{t("Comments")}</h2>
-        <button class="link-button" onClick={() => props.onClose()} aria-label={t("Close comments")}>
+        <button type="button" class="link-button" onClick={() => props.onClose()} aria-label={t("Close comments")}>
           ✕
         </button>
       </div>
@@ -315,7 +317,7 @@ export function CommentsPanel(props: CommentsPanelProps) {
         <Show
           when={draft()}
           fallback={
-            <button class="comment-start" onClick={startDraft} onMouseDown={(e) => e.preventDefault()}>
+            <button type="button" class="comment-start" onClick={startDraft} onMouseDown={(e) => e.preventDefault()}>
               {t("Comment on the selection")}
             </button>
           }

@@ -258,6 +258,7 @@ export function DocumentsPage() {
         </Show>
       </div>
 
+      {/* biome-ignore lint/a11y/useSemanticElements: <search> is too new for the browsers pymd supports */}
       <div class="filters" role="search">
         <input
           type="search"

@@ -1,7 +1,8 @@
 // Unsaved editor text kept in this browser (localStorage) until the server has it, so a reload,
 // a closed tab or a dropped connection never loses typing.
 
-const key = (id: string) => `pymd:draft:${id}`;
+const PREFIX = "pymd:draft:";
+const key = (id: string) => `${PREFIX}${id}`;
 
 export interface Draft {
   text: string;
@@ -26,6 +27,16 @@ export function loadDraft(id: string): Draft | null {
     return typeof d.text === "string" ? d : null;
   } catch {
     return null;
+  }
+}
+
+/** Removes every document's draft. */
+export function clearAllDrafts(): void {
+  try {
+    const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i)).filter((k): k is string => k?.startsWith(PREFIX) ?? false);
+    for (const k of keys) localStorage.removeItem(k);
+  } catch {
+    // Nothing to clear when storage is unavailable.
   }
 }
 

@@ -102,7 +102,7 @@ export function EditorPage() {
       if (!view) return;
       const c = collab;
       void (async () => {
-        const ranges = (c && c.live() && (await c.rangesOf(shown.map((x) => x.anchor)))) || shown.map((x) => x.range);
+        const ranges = (c?.live() && (await c.rangesOf(shown.map((x) => x.anchor)))) || shown.map((x) => x.range);
         if (view !== editorView()) return;
         view.dispatch({ effects: setCommentMarks.of(shown.flatMap((x, i) => (ranges[i] ? [{ id: x.id, ...ranges[i]!, active: x.id === active }] : []))) });
         readCommentLines();
@@ -175,7 +175,7 @@ export function EditorPage() {
   const outlineTask = idleTask(() => outlines.request(text()), 250);
   /** Without live sync, a copy of the text in this browser until the server has it. */
   const draftTask = idleTask(() => {
-    if ((!collab || !collab.live()) && canEdit() && text() !== savedText) saveDraft(id(), text(), doc()?.updatedAt ?? "");
+    if ((!collab?.live()) && canEdit() && text() !== savedText) saveDraft(id(), text(), doc()?.updatedAt ?? "");
   }, 250);
 
   createEffect(() => localStorage.setItem("pymd:view", mode()));
@@ -414,6 +414,7 @@ export function EditorPage() {
 
   /** The preview follows the editor's scrolling, once a frame at most. */
   let scrollLine = 0;
+  // biome-ignore lint/correctness/noUnusedVariables: read by the `||=` below, which asks for one frame at a time
   let scrollFrame = 0;
   const syncScrollSoon = (line: number) => {
     scrollLine = line;
@@ -648,28 +649,29 @@ export function EditorPage() {
             {saveLabel()}
           </span>
           <span class="spacer" />
+          {/* biome-ignore lint/a11y/useSemanticElements: a row of toggle buttons, not a form group */}
           <div class="segmented" role="group" aria-label={t("View")}>
             <For each={["editor", "split", "preview"] as ViewMode[]}>
               {(m) => (
-                <button class={mode() === m ? "" : "secondary"} aria-pressed={mode() === m} onClick={() => setMode(m)}>
+                <button type="button" class={mode() === m ? "" : "secondary"} aria-pressed={mode() === m} onClick={() => setMode(m)}>
                   {m === "editor" ? t("Editor") : m === "split" ? t("Split") : t("Preview")}
                 </button>
               )}
             </For>
           </div>
           <Show when={canRun()}>
-            <button onClick={() => void run("all")} disabled={running() !== null} title={t("Restart the kernel and run every block (Ctrl+Shift+Enter)")}>
+            <button type="button" onClick={() => void run("all")} disabled={running() !== null} title={t("Restart the kernel and run every block (Ctrl+Shift+Enter)")}>
               {t("Run all")}
             </button>
-            <button class="secondary" onClick={() => void run("block")} disabled={running() !== null} title={t("Run the block under the cursor (Ctrl+Enter)")}>
+            <button type="button" class="secondary" onClick={() => void run("block")} disabled={running() !== null} title={t("Run the block under the cursor (Ctrl+Enter)")}>
               {t("Run block")}
             </button>
             <Show when={running()}>
-              <button class="danger" onClick={() => socket.send({ t: "interrupt", doc: id() }) && setKernelNote(t("Interrupting…"))}>
+              <button type="button" class="danger" onClick={() => socket.send({ t: "interrupt", doc: id() }) && setKernelNote(t("Interrupting…"))}>
                 {t("Interrupt")}
               </button>
             </Show>
-            <button class="secondary" onClick={() => socket.send({ t: "restart", doc: id() }) && setKernelNote(t("Restarting…"))} title={t("Start a fresh Python kernel: variables are cleared")}>
+            <button type="button" class="secondary" onClick={() => socket.send({ t: "restart", doc: id() }) && setKernelNote(t("Restarting…"))} title={t("Start a fresh Python kernel: variables are cleared")}>
               {t("Restart")}
             </button>
           </Show>
@@ -678,10 +680,11 @@ export function EditorPage() {
             <Show when={kernel() && kernel()!.counter > 0}> · [{kernel()!.counter}]</Show>
           </span>
           <div class="export-menu">
-            <button class="secondary" aria-haspopup="menu" aria-expanded={exportOpen()} onClick={() => setExportOpen(!exportOpen())}>
+            <button type="button" class="secondary" aria-haspopup="menu" aria-expanded={exportOpen()} onClick={() => setExportOpen(!exportOpen())}>
               {t("Export")}
             </button>
             <Show when={exportOpen()}>
+              {/* biome-ignore lint/a11y/useKeyWithClickEvents: the click is any menu item's (each a link or button of its own) closing the menu */}
               <div class="export-menu-list" role="menu" onClick={() => setExportOpen(false)}>
                 <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=pymd`} download="">
                   {t("PyMD source (.pymd)")}
@@ -715,7 +718,7 @@ export function EditorPage() {
                     {t("HTML page (re-run, then export)")}
                   </a>
                 </Show>
-                <button
+                <button type="button"
                   role="menuitem"
                   class="link-button"
                   onClick={() => {
@@ -728,29 +731,30 @@ export function EditorPage() {
               </div>
             </Show>
           </div>
-          <button class="secondary" aria-pressed={filesOpen()} onClick={() => setFilesOpen(!filesOpen())} data-testid="files-button">
+          <button type="button" class="secondary" aria-pressed={filesOpen()} onClick={() => setFilesOpen(!filesOpen())} data-testid="files-button">
             {t("Files")}
           </button>
-          <button class="secondary" aria-pressed={historyOpen()} onClick={() => setHistoryOpen(!historyOpen())}>
+          <button type="button" class="secondary" aria-pressed={historyOpen()} onClick={() => setHistoryOpen(!historyOpen())}>
             {t("History")}
           </button>
-          <button class="secondary" aria-pressed={commentsOpen()} onClick={() => setCommentsOpen(!commentsOpen())} data-testid="comments-button">
+          <button type="button" class="secondary" aria-pressed={commentsOpen()} onClick={() => setCommentsOpen(!commentsOpen())} data-testid="comments-button">
             {commentCount() ? t("Comments ({n})", { n: formatNumber(commentCount()!) }) : t("Comments")}
           </button>
           <Show when={terminalOk()}>
-            <button class="secondary" aria-pressed={terminal() === "shown"} onClick={() => setTerminal(terminal() === "shown" ? "hidden" : "shown")} data-testid="terminal-button">
+            <button type="button" class="secondary" aria-pressed={terminal() === "shown"} onClick={() => setTerminal(terminal() === "shown" ? "hidden" : "shown")} data-testid="terminal-button">
               {t("Terminal")}
             </button>
           </Show>
           <Show when={doc()?.role === "owner"}>
-            <button class="secondary" onClick={() => setShareOpen(true)}>
+            <button type="button" class="secondary" onClick={() => setShareOpen(true)}>
               {t("Share")}
             </button>
           </Show>
-          <button class="secondary" aria-pressed={fullscreen()} onClick={() => setFullscreen(!fullscreen())} title={t("Fullscreen (Esc leaves)")}>
+          <button type="button" class="secondary" aria-pressed={fullscreen()} onClick={() => setFullscreen(!fullscreen())} title={t("Fullscreen (Esc leaves)")}>
             {fullscreen() ? t("Exit fullscreen") : t("Fullscreen")}
           </button>
-          <span class="people" data-testid="people" aria-label={t("Who else is here")}>
+          {/* biome-ignore lint/a11y/useSemanticElements: a row of avatars in the toolbar, not a form group */}
+          <span class="people" data-testid="people" role="group" aria-label={t("Who else is here")}>
             <For each={people()}>
               {(p) => (
                 <span class="person" style={{ "background-color": p.user.colour }} title={p.user.name && p.user.name !== p.user.username ? `${p.user.name} (${p.user.username})` : p.user.username}>
@@ -777,18 +781,18 @@ export function EditorPage() {
             </Show>
             <Show when={kernelNote()}>
               <p class="notice kernel-note" role="status" data-testid="kernel-note">
-                {kernelNote()} <button class="link-button" onClick={() => setKernelNote(null)} aria-label={t("Dismiss")}>✕</button>
+                {kernelNote()} <button type="button" class="link-button" onClick={() => setKernelNote(null)} aria-label={t("Dismiss")}>✕</button>
               </p>
             </Show>
             <Show when={notice()}>
               <p class="notice" role="alert">
-                {notice()} <button class="link-button" onClick={() => setNotice(null)} aria-label={t("Dismiss")}>✕</button>
+                {notice()} <button type="button" class="link-button" onClick={() => setNotice(null)} aria-label={t("Dismiss")}>✕</button>
               </p>
             </Show>
             <For each={problems()}>
               {(p) => (
                 <p class="notice problem">
-                  <button class="link-button" onClick={() => jumpTo(p.line)}>
+                  <button type="button" class="link-button" onClick={() => jumpTo(p.line)}>
                     {t("Line {n}", { n: p.line })}
                   </button>
                   : {p.message}
@@ -802,7 +806,7 @@ export function EditorPage() {
             <nav class="outline" aria-label={t("Outline")}>
               <div class="outline-head">
                 <strong>{t("Outline")}</strong>
-                <button class="link-button" onClick={() => setOutlineOpen(false)} aria-label={t("Hide outline")}>
+                <button type="button" class="link-button" onClick={() => setOutlineOpen(false)} aria-label={t("Hide outline")}>
                   ✕
                 </button>
               </div>
@@ -811,7 +815,7 @@ export function EditorPage() {
                   <For each={outline()}>
                     {(h) => (
                       <li style={{ "padding-left": `${(h.level - 1) * 0.8}rem` }}>
-                        <button class="link-button" onClick={() => jumpTo(h.line)}>
+                        <button type="button" class="link-button" onClick={() => jumpTo(h.line)}>
                           {h.text}
                         </button>
                       </li>
@@ -831,10 +835,11 @@ export function EditorPage() {
             </nav>
           </Show>
           <Show when={!outlineOpen() && mode() !== "preview"}>
-            <button class="outline-toggle secondary" onClick={() => setOutlineOpen(true)} aria-label={t("Show outline")}>
+            <button type="button" class="outline-toggle secondary" onClick={() => setOutlineOpen(true)} aria-label={t("Show outline")}>
               ☰
             </button>
           </Show>
+          {/* biome-ignore lint/a11y/noStaticElementInteractions: the editor's drop and paste target; the editor inside it takes the keyboard */}
           <div class="source-pane" ref={editorHost} onPaste={(e) => void pasteImages(e, e.clipboardData?.files)} onDrop={(e) => void pasteImages(e, e.dataTransfer?.files)} />
           <PreviewPane
             blocks={() => preview.blocks}

@@ -163,14 +163,14 @@ export function FilesPanel(props: { docId: string; canChange: boolean; version: 
     >
       <div class="files-head">
         <h2>{t("Files")}</h2>
-        <button class="link-button" onClick={() => props.onClose()} aria-label={t("Close files")}>
+        <button type="button" class="link-button" onClick={() => props.onClose()} aria-label={t("Close files")}>
           ✕
         </button>
       </div>
       <Show when={props.canChange}>
         <div class="files-actions">
-          <button onClick={() => picker.click()}>{t("Upload…")}</button>
-          <button class="secondary" onClick={() => void mkdir()}>
+          <button type="button" onClick={() => picker.click()}>{t("Upload…")}</button>
+          <button type="button" class="secondary" onClick={() => void mkdir()}>
             {t("New folder")}
           </button>
           <input ref={picker} type="file" multiple hidden data-testid="file-picker" onChange={(e) => void upload([...(e.currentTarget.files ?? [])])} />
@@ -182,7 +182,7 @@ export function FilesPanel(props: { docId: string; canChange: boolean; version: 
       <Show when={folder()}>
         <p class="files-folder">
           {withSlots(t("In {folder}"), { folder: <strong>{folder()}</strong> })}{" "}
-          <button class="link-button" onClick={() => setFolder("")}>
+          <button type="button" class="link-button" onClick={() => setFolder("")}>
             {t("back to all files")}
           </button>
         </p>
@@ -197,7 +197,7 @@ export function FilesPanel(props: { docId: string; canChange: boolean; version: 
       <Show when={undo()}>
         <p class="notice files-undo" role="status">
           {t("Deleted {path}.", { path: undo()!.path })}{" "}
-          <button class="link-button" onClick={() => void restore()}>
+          <button type="button" class="link-button" onClick={() => void restore()}>
             {t("Undo")}
           </button>
         </p>
@@ -214,16 +214,16 @@ export function FilesPanel(props: { docId: string; canChange: boolean; version: 
                 fallback={
                   <>
                     <Show when={f.kind === "dir"} fallback={<a href={fileUrl(props.docId, f.path)} download={f.path.split("/").at(-1)} class="files-name">{f.path.split("/").at(-1)}</a>}>
-                      <button class="link-button files-name" onClick={() => setFolder(f.path)}>
+                      <button type="button" class="link-button files-name" onClick={() => setFolder(f.path)}>
                         ▸ {f.path.split("/").at(-1)}
                       </button>
                     </Show>
                     <span class="files-size muted">{f.kind === "file" ? size(f.size) : ""}</span>
                     <Show when={props.canChange}>
-                      <button class="link-button" onClick={() => setRenaming(f.path)} aria-label={t("Rename or move {path}", { path: f.path })}>
+                      <button type="button" class="link-button" onClick={() => setRenaming(f.path)} aria-label={t("Rename or move {path}", { path: f.path })}>
                         {t("Rename")}
                       </button>
-                      <button class="link-button" onClick={() => void remove(f)} aria-label={t("Delete {path}", { path: f.path })}>
+                      <button type="button" class="link-button" onClick={() => void remove(f)} aria-label={t("Delete {path}", { path: f.path })}>
                         {t("Delete")}
                       </button>
                     </Show>

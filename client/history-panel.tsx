@@ -49,7 +49,7 @@ export function HistoryPanel(props: { docId: string; canRestore: boolean; onClos
     <aside class="history-panel" role="dialog" aria-label={t("History")} data-testid="history">
       <div class="history-head">
         <h2>{t("History")}</h2>
-        <button class="link-button" onClick={() => props.onClose()} aria-label={t("Close history")}>
+        <button type="button" class="link-button" onClick={() => props.onClose()} aria-label={t("Close history")}>
           ✕
         </button>
       </div>
@@ -62,7 +62,7 @@ export function HistoryPanel(props: { docId: string; canRestore: boolean; onClos
             <For each={list()?.versions} fallback={<li class="muted">{t("No versions yet.")}</li>}>
               {(v, i) => (
                 <li>
-                  <button class={`history-item${selected() === v.hash ? " selected" : ""}`} aria-pressed={selected() === v.hash} onClick={() => setSelected(v.hash)}>
+                  <button type="button" class={`history-item${selected() === v.hash ? " selected" : ""}`} aria-pressed={selected() === v.hash} onClick={() => setSelected(v.hash)}>
                     <strong>{i() === 0 ? t("Current version") : when(v)}</strong>
                     <span class="muted small">
                       {v.author?.username ?? t("unknown")} · {v.changes === 1 ? t("1 change") : t("{n} changes", { n: formatNumber(v.changes) })}
@@ -82,7 +82,7 @@ export function HistoryPanel(props: { docId: string; canRestore: boolean; onClos
                   <div class="history-actions">
                     <span class="muted small">{t("Lines marked − are only in this version, + only in the current text.")}</span>
                     <Show when={props.canRestore && d().content !== d().current}>
-                      <button onClick={() => void restore()} disabled={busy()}>
+                      <button type="button" onClick={() => void restore()} disabled={busy()}>
                         {t("Restore this version")}
                       </button>
                     </Show>

@@ -98,7 +98,7 @@ function roleLabel(role: unknown): string {
 }
 
 /** The notification as a sentence, and the comment's words for mentions and replies. */
-function describe(n: NotificationJson): { sentence: string; excerpt: string | null } {
+function describeNotification(n: NotificationJson): { sentence: string; excerpt: string | null } {
   const d = n.detail ?? {};
   const actor = n.actor ?? t("Someone");
   const title = n.document?.title ?? (typeof d.title === "string" ? d.title : "");
@@ -181,6 +181,7 @@ export function NotificationsBell(props: { userId: string }) {
   const badge = () => (unread() > 99 ? "99+" : formatNumber(unread()));
 
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: Escape anywhere in the bell and its list closes the list
     <div
       ref={wrap}
       class="nb-wrap"
@@ -242,7 +243,7 @@ export function NotificationsBell(props: { userId: string }) {
                 <ul class="nb-list">
                   <For each={list()}>
                     {(n) => {
-                      const text = () => describe(n);
+                      const text = () => describeNotification(n);
                       return (
                         <li>
                           <button type="button" class="nb-item" classList={{ "nb-unread": !n.read }} data-unread={n.read ? "no" : "yes"} data-kind={n.kind} data-testid="notification" onClick={() => openItem(n)}>

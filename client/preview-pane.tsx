@@ -53,12 +53,12 @@ function CellBar(props: { cell: LiveCell | undefined; block: PreviewBlockJson; c
         </span>
       </Show>
       <Show when={props.canRun}>
-        <button class="link-button" onClick={() => props.onRun()} aria-label={t("Run block at line {line}", { line: props.block.startLine })}>
+        <button type="button" class="link-button" onClick={() => props.onRun()} aria-label={t("Run block at line {line}", { line: props.block.startLine })}>
           {t("Run")}
         </button>
       </Show>
       <Show when={props.onComment}>
-        <button class="link-button" onClick={() => props.onComment!()} aria-label={t("Comment on the block at line {line} and its output", { line: props.block.startLine })}>
+        <button type="button" class="link-button" onClick={() => props.onComment!()} aria-label={t("Comment on the block at line {line} and its output", { line: props.block.startLine })}>
           {t("Comment")}
         </button>
       </Show>
@@ -119,7 +119,8 @@ export function PreviewPane(props: {
     return all.length <= limit() ? all : all.slice(0, limit());
   });
   return (
-    <div class="preview" ref={props.ref} data-testid="preview" aria-label={t("Preview")} tabindex="0">
+    // biome-ignore lint/a11y/useSemanticElements: a named, scrollable region; its element type is set by the ref callers share
+    <div class="preview" role="region" ref={props.ref} data-testid="preview" aria-label={t("Preview")} tabindex="0">
       <Show when={props.blocks().length > 0} fallback={<p class="muted empty">{withParts(t("Nothing to show yet: write Markdown after {hash} or a Python block between {fence} fences."), { hash: <code>#</code>, fence: <code># ```</code> })}</p>}>
         <For each={shown()}>
           {(b) => (
@@ -131,7 +132,7 @@ export function PreviewPane(props: {
               data-stale={b.kind === "code" ? (staleOf(b, props.cells()[b.block]) ?? undefined) : undefined}
             >
               <Show when={threadsOn(b).length > 0}>
-                <button
+                <button type="button"
                   class="comment-marker"
                   data-testid="preview-comment-marker"
                   onClick={() => props.onOpenThread?.(threadsOn(b)[0]!)}

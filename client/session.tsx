@@ -3,6 +3,8 @@ import { peekNotebookSocket } from "./notebook-socket.ts";
 import { createContext, createEffect, createSignal, useContext, type Accessor, type JSX } from "solid-js";
 import type { SettingsJson, UserJson } from "../protocol/api-types.ts";
 import { api } from "./api.ts";
+import { CollabDocument } from "./collab-document.ts";
+import { clearAllDrafts } from "./drafts.ts";
 import { resolveLanguage, setLanguage } from "./i18n.ts";
 
 export const DEFAULT_SETTINGS: SettingsJson = { theme: "system", editorFontSize: 14, tabSize: 4, wordWrap: true, lineNumbers: true, displayName: "", avatarColour: "", language: "auto", email: "", emailNotifications: true };
@@ -13,6 +15,7 @@ export interface Session {
   signedIn(user: UserJson, settings: SettingsJson): void;
   /** Saves a settings change through the API; applied optimistically, rolled back on failure. */
   updateSettings(patch: Partial<SettingsJson>): Promise<void>;
+  /** Signs out and deletes what this browser keeps of the user's documents (offline copies, drafts). */
   signOut(): Promise<void>;
 }
 
@@ -50,8 +53,12 @@ export function SessionProvider(props: { user: UserJson | null; settings: Settin
       try {
         await api("POST", "/api/v1/auth/logout");
       } finally {
+        // open documents stop before the page leaves them, so none stores its copy again
+        await CollabDocument.forgetAll();
         setUser(null);
         setSettings(DEFAULT_SETTINGS);
+        // after the pages left, which keep a draft of what they had not saved
+        clearAllDrafts();
       }
     },
   };

@@ -155,6 +155,7 @@ export function SettingsPage() {
         <p class="muted small">{t("Preview")}</p>
         <pre
           class="settings-preview"
+          role="img"
           aria-label={t("Editor preview")}
           style={{ "font-size": `${s().editorFontSize}px`, "white-space": s().wordWrap ? "pre-wrap" : "pre" }}
         >

@@ -78,6 +78,7 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
   onCleanup(() => removeEventListener("keydown", onKey));
 
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions lint/a11y/useKeyWithClickEvents: a click beside the dialog closes it, as Escape and its Close button do
     <div class="modal-backdrop" onClick={(e) => e.target === e.currentTarget && props.onClose()}>
       <div class="modal card" role="dialog" aria-modal="true" aria-labelledby="share-title" ref={dialog}>
         <h2 id="share-title">{t("Share “{title}”", { title: doc().title })}</h2>
@@ -116,7 +117,7 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
                   <option value="commenter">{t("Commenter")}</option>
                   <option value="editor">{t("[role]Editor")}</option>
                 </select>
-                <button class="secondary" onClick={() => void save(members().filter((x) => x.userId !== m.userId).map((x) => ({ username: x.username, role: x.role })))}>
+                <button type="button" class="secondary" onClick={() => void save(members().filter((x) => x.userId !== m.userId).map((x) => ({ username: x.username, role: x.role })))}>
                   {t("Remove")}
                 </button>
               </li>
@@ -129,16 +130,16 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
           fallback={
             <p>
               {t("Anyone with a public link can read the notebook and its last outputs, without signing in.")}{" "}
-              <button onClick={() => void setPublic(true)}>{t("Publish a link")}</button>
+              <button type="button" onClick={() => void setPublic(true)}>{t("Publish a link")}</button>
             </p>
           }
         >
           <p>
             <input class="link-field" readOnly value={link()} aria-label={t("Public link")} onFocus={(e) => e.currentTarget.select()} />{" "}
-            <button class="secondary" onClick={() => void navigator.clipboard?.writeText(link())}>
+            <button type="button" class="secondary" onClick={() => void navigator.clipboard?.writeText(link())}>
               {t("Copy")}
             </button>{" "}
-            <button class="danger" onClick={() => void setPublic(false)}>
+            <button type="button" class="danger" onClick={() => void setPublic(false)}>
               {t("Revoke")}
             </button>
           </p>
@@ -150,7 +151,7 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
           <p class="muted small">{t("Paste this into a web page to show the notebook there, without the pymd page around it.")}</p>
           <p>
             <input class="link-field" readOnly value={embedCode()} aria-label={t("Embed code")} data-testid="embed-code" onFocus={(e) => e.currentTarget.select()} />{" "}
-            <button class="secondary" data-testid="copy-embed-code" onClick={() => void navigator.clipboard?.writeText(embedCode())}>
+            <button type="button" class="secondary" data-testid="copy-embed-code" onClick={() => void navigator.clipboard?.writeText(embedCode())}>
               {t("Copy")}
             </button>
           </p>
@@ -207,7 +208,7 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
           )}
         </Show>
         <div class="modal-actions">
-          <button onClick={() => props.onClose()}>{t("Done")}</button>
+          <button type="button" onClick={() => props.onClose()}>{t("Done")}</button>
         </div>
       </div>
     </div>

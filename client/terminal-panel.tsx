@@ -188,16 +188,16 @@ export function TerminalPanel(props: { docId: string; visible: boolean; onEnded:
         <Show
           when={state() !== "ended"}
           fallback={
-            <button class="secondary" onClick={() => props.onEnded()} data-testid="terminal-close">
+            <button type="button" class="secondary" onClick={() => props.onEnded()} data-testid="terminal-close">
               {t("Close")}
             </button>
           }
         >
-          <button class="secondary" onClick={() => send(JSON.stringify({ t: "signal", signal: "HUP" }))} title={t("End the shell")} data-testid="terminal-end">
+          <button type="button" class="secondary" onClick={() => send(JSON.stringify({ t: "signal", signal: "HUP" }))} title={t("End the shell")} data-testid="terminal-end">
             {t("End shell")}
           </button>
         </Show>
-        <button class="link-button" onClick={() => props.onHide()} aria-label={t("Hide terminal")}>
+        <button type="button" class="link-button" onClick={() => props.onHide()} aria-label={t("Hide terminal")}>
           ✕
         </button>
       </header>
@@ -206,6 +206,7 @@ export function TerminalPanel(props: { docId: string; visible: boolean; onEnded:
           {message()?.()}
         </p>
       </Show>
+      {/* biome-ignore lint/a11y/noStaticElementInteractions lint/a11y/useKeyWithClickEvents: xterm's own textarea inside takes the keyboard; a click anywhere on the screen focuses it */}
       <div class="terminal-host" ref={host} data-testid="terminal-host" onClick={() => term.focus()} />
     </section>
   );

@@ -59,10 +59,11 @@ export function Toasts() {
     timers.clear();
   });
   return (
-    <div class="toasts" role="region" aria-label={t("Notifications")}>
+    <section class="toasts" aria-label={t("Notifications")}>
       <div role="status" aria-live="polite" class="toasts-inner">
         <For each={toasts()}>
           {(toast) => (
+            // biome-ignore lint/a11y/noStaticElementInteractions: hovering keeps a toast; focusing its button does the same for the keyboard
             <div
               class="toast"
               classList={{ "toast-error": toast.tone === "error" }}
@@ -76,7 +77,7 @@ export function Toasts() {
               <span class="toast-message">{toast.message}</span>
               <Show when={toast.action}>
                 {(a) => (
-                  <button
+                  <button type="button"
                     class="toast-action"
                     onClick={async () => {
                       dismissToast(toast.id);
@@ -91,13 +92,13 @@ export function Toasts() {
                   </button>
                 )}
               </Show>
-              <button class="toast-close" aria-label={t("Dismiss notification")} onClick={() => dismissToast(toast.id)}>
+              <button type="button" class="toast-close" aria-label={t("Dismiss notification")} onClick={() => dismissToast(toast.id)}>
                 ×
               </button>
             </div>
           )}
         </For>
       </div>
-    </div>
+    </section>
   );
 }

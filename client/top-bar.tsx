@@ -34,7 +34,7 @@ export function TopBar(props: { onSignOut: () => void }) {
           </span>
         )}
       </Show>
-      <button class="secondary" onClick={() => props.onSignOut()}>
+      <button type="button" class="secondary" onClick={() => props.onSignOut()}>
         {t("Sign out")}
       </button>
     </header>

@@ -1,6 +1,6 @@
 // The trash: the user's documents deleted in the last 30 days, with how long each has left and
 // restore. The server empties it after the retention period.
-import { createResource, For, Match, Show, Switch } from "solid-js";
+import { createResource, For, Match, Switch } from "solid-js";
 import { useNavigate } from "@solidjs/router";
 import type { DocumentJson, DocumentListJson } from "../protocol/api-types.ts";
 import { LoadFailed } from "./load-failed.tsx";

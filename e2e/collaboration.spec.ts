@@ -9,7 +9,7 @@ const editorText = (p: Page) =>
   p.evaluate(() => {
     const lines = [...document.querySelectorAll(".cm-content .cm-line")].map((l) => {
       const c = l.cloneNode(true) as HTMLElement;
-      c.querySelectorAll(".cm-remote-caret").forEach((x) => x.remove());
+      for (const x of c.querySelectorAll(".cm-remote-caret")) x.remove();
       return c.textContent ?? "";
     });
     return lines.join("\n");

@@ -1,7 +1,7 @@
 // The WebSocket protocol on /api/v1/ws between the browser and the server: versioned JSON text
 // frames for joining documents, presence, live previews and shared runs (Automerge sync travels in
 // the binary frames of collab-frames.ts). Every client frame is validated here before the server acts on it.
-import type { BlockStatus, RunEvent } from "./run-frames.ts";
+import type { BlockStatus } from "./run-frames.ts";
 import type { CursorJson, PresenceUserJson } from "./collab-frames.ts";
 import type { AccessRole, NotificationJson } from "./api-types.ts";
 
@@ -85,7 +85,6 @@ export type ServerMessage =
   | { t: "run-started"; doc: string; runId: string; by: string; blocks: number[] }
   | { t: "cell"; doc: string; runId: string; cell: CellStateJson }
   | { t: "run-finished"; doc: string; runId: string; durationMs: number; error: string | null }
-  | { t: "run-event"; doc: string; runId: string; event: RunEvent }
   /** The kernel's state: sent after joined and to every watcher whenever it changes. */
   | { t: "kernel"; doc: string; kernel: KernelStateJson }
   /** The document's workspace files changed (an upload, a block's output); `skipped` names what a run wrote that was not kept, and why. */

@@ -237,7 +237,7 @@ class JailKernel implements Kernel {
     const runId = newRunId();
     const next = this.queue.then(async () => {
       if (this.closed) return refused(runId, "the kernel was closed", onEvent);
-      if (!this.jail || !this.jail.alive) this.jail = this.spawn();
+      if (!this.jail?.alive) this.jail = this.spawn();
       this.busy = true;
       this.runSeq++;
       let jail = this.jail;

@@ -192,6 +192,8 @@ describe(`runner (${jail.backend})`, () => {
         "'quiet';",
         "display({'a': 1}, R())",
         "import pymd\npymd.text('once')",
+        "class L:\n    def _repr_latex_(self):\n        return '$\\\\displaystyle x^{2}$'\nL()",
+        "class E:\n    def _repr_latex_(self):\n        return '\\\\begin{equation}a = b\\\\end{equation}'\nE()",
       ),
     );
     const shown = (block: number) => events.flatMap((e) => (e.type === "display" && e.block === block ? [[e.mime, e.mime === "image/png" ? "png" : e.data]] : []));
@@ -204,5 +206,8 @@ describe(`runner (${jail.backend})`, () => {
       ["text/markdown", "**rich**"],
     ]);
     expect(shown(5)).toEqual([["text/markdown", "once"]]);
+    // LaTeX reprs (sympy's) become Markdown math, rendered by KaTeX
+    expect(shown(6)).toEqual([["text/markdown", "$\\displaystyle x^{2}$"]]);
+    expect(shown(7)).toEqual([["text/markdown", "$$\n\\begin{equation}a = b\\end{equation}\n$$"]]);
   });
 });

@@ -53,6 +53,7 @@ const TEST_PACKAGES = ["chromium", "libprotobuf32", "libnl-route-3-200", "system
 
 function missingDebianPackages(names) {
   return names.filter((n) => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own field syntax
     const r = spawnSync("dpkg-query", ["-W", "-f=${Status}", n], { encoding: "utf8" });
     return r.status !== 0 || !r.stdout.includes("install ok installed");
   });

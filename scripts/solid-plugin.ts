@@ -1,9 +1,9 @@
 // Bun plugin compiling the client's .tsx with Solid's JSX transform (Babel 7), for builds and dev.
 import type { BunPlugin } from "bun";
 import { transformAsync } from "@babel/core";
-// @ts-ignore -- babel presets ship no type declarations
+// @ts-expect-error -- babel presets ship no type declarations
 import solid from "babel-preset-solid";
-// @ts-ignore -- babel presets ship no type declarations
+// @ts-expect-error -- babel presets ship no type declarations
 import typescript from "@babel/preset-typescript";
 
 const plugin: BunPlugin = {

@@ -1,4 +1,4 @@
-// The whole test suite: type check, unit and integration tests (bun test), the compiled binary,
+// The whole test suite: type check, format and lint, unit and integration tests (bun test), the compiled binary,
 // then the browser end-to-end tests (Playwright). Prints one closing count line.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, mkdirSync } from "node:fs";
@@ -32,6 +32,10 @@ mkdirSync(join(root, "test-results"), { recursive: true });
 
 const tsc = step("typecheck", bun, ["x", "tsc", "--noEmit", "-p", "."]);
 results.push({ name: "typecheck", passed: tsc === 0 ? 1 : 0, failed: tsc === 0 ? 0 : 1, skipped: 0, ok: tsc === 0 });
+
+// the formatter and the linter (biome.jsonc): formatting, the lint rules and the import layering
+const lint = step("format and lint", join(root, "node_modules", ".bin", "biome"), ["ci", "--reporter=summary", "."]);
+results.push({ name: "biome", passed: lint === 0 ? 1 : 0, failed: lint === 0 ? 0 : 1, skipped: 0, ok: lint === 0 });
 
 const unitReport = join(root, "test-results", "unit.xml");
 const unit = step("unit and integration tests", bun, ["test", "--timeout", "60000", "--reporter=junit", `--reporter-outfile=${unitReport}`]);

@@ -1,5 +1,5 @@
 // The composition root: the only place that wires concrete parts together into a running server.
-import type { Database } from "bun:sqlite";
+import type { Database } from "./store/database.ts";
 import { configureRenderWorkers } from "./render/render-pool.ts";
 import type { Config } from "./config/config.ts";
 import type { Logger } from "./log/logger.ts";
@@ -19,7 +19,7 @@ import { SessionManager } from "./auth/sessions.ts";
 import { Accounts } from "./auth/accounts.ts";
 import { DocumentsService } from "./documents/documents-service.ts";
 import { createHttpApp } from "./http/http-app.ts";
-import { Metrics } from "./http/metrics.ts";
+import { Metrics } from "./log/metrics.ts";
 import { registerAuthRoutes, FIRST_RUN_HINT } from "./http/auth-routes.ts";
 import { registerDocumentRoutes } from "./http/document-routes.ts";
 import { registerOpsRoutes } from "./http/ops-routes.ts";

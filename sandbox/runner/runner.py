@@ -428,6 +428,14 @@ class _Shown(str):
     """What a pymd helper returns: the text it already showed, so a final expression does not show it twice."""
 
 
+def _latex_markdown(latex):
+    """A `_repr_latex_` answer as Markdown math: `$…$` and `$$…$$` as they are, anything else as display math."""
+    t = latex.strip()
+    if t.startswith("$"):
+        return t
+    return "$$\n%s\n$$" % t
+
+
 def _display_result(obj):
     """A block's final bare expression, as Jupyter shows it: rich reprs first, else repr()."""
     if obj is None or isinstance(obj, _Shown) or _is_matplotlib_artist(obj):
@@ -442,6 +450,12 @@ def _display_result(obj):
             if isinstance(r, str) and r:
                 _display(mime, r)
                 return
+    f = getattr(obj, "_repr_latex_", None)
+    if callable(f) and not isinstance(obj, type):
+        r = f()
+        if isinstance(r, str) and r.strip():
+            _display("text/markdown", _latex_markdown(r))
+            return
     f = getattr(obj, "_repr_png_", None)
     if callable(f) and not isinstance(obj, type):
         r = f()

@@ -44,7 +44,7 @@ export const auditCommand: Command = {
       if (typeof v !== "string") throw new UsageError(`--${k} needs a value`);
       q[k] = k === "since" || k === "until" ? relative(v) : v;
     }
-    let filter;
+    let filter: ReturnType<typeof auditFilter>;
     try {
       filter = auditFilter(q);
     } catch (e) {

@@ -1,8 +1,8 @@
 // `pymd backup FILE`: a consistent copy of the database, safe while the server runs.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { Database } from "bun:sqlite";
 import { loadDataDir, ConfigError } from "../config/config.ts";
+import { backupDatabase } from "../store/backup.ts";
 import { databasePath } from "../store/database.ts";
 import { CommandError, UsageError, expectPositionals } from "./args.ts";
 import { COMMON_FLAGS, type Command } from "./command.ts";
@@ -33,17 +33,8 @@ DIR/pymd.db-shm if present), start the server.`,
       if (!args.flags.force) throw new CommandError(`${out} exists; pass --force to overwrite it`);
       await Bun.file(out).delete();
     }
-    const db = new Database(src, { readonly: true });
-    try {
-      db.exec("PRAGMA busy_timeout = 5000");
-      db.query("VACUUM INTO ?").run(out);
-      const check = new Database(out, { readonly: true });
-      const ok = check.query<{ integrity_check: string }, []>("PRAGMA integrity_check").get()?.integrity_check;
-      check.close();
-      if (ok !== "ok") throw new CommandError(`the backup failed its integrity check: ${ok}`);
-    } finally {
-      db.close();
-    }
+    const ok = backupDatabase(src, out);
+    if (ok !== "ok") throw new CommandError(`the backup failed its integrity check: ${ok}`);
     console.log(`backup written to ${out}`);
     return 0;
   },

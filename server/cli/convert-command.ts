@@ -29,7 +29,7 @@ An existing OUT is only replaced with --force.`,
     if (existsSync(outPath) && !args.flags.force) throw new CommandError(`${outPath} exists; pass --force to replace it`);
     const text = readFileSync(inPath, "utf8");
     if (from === "ipynb") {
-      let nb;
+      let nb: ReturnType<typeof importIpynb>;
       try {
         nb = importIpynb(text);
       } catch (e) {

@@ -44,7 +44,7 @@ Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and 
   flags: { ...COMMON_FLAGS, json: "boolean", "data-dir": "value", sandbox: "value", "unsafe-no-sandbox": "boolean", terminals: "value" },
   async run(args) {
     expectPositionals(args, []);
-    let config;
+    let config: ReturnType<typeof loadConfig>;
     try {
       config = loadConfig({ "data-dir": args.flags["data-dir"], sandbox: args.flags.sandbox, "unsafe-no-sandbox": args.flags["unsafe-no-sandbox"], terminals: args.flags.terminals });
     } catch (e) {

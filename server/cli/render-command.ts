@@ -61,7 +61,7 @@ the whole document (default 600 s).`,
     const paper = paperFlag === "letter" ? "us-letter" : "a4";
     if (format === "pdf" && !out && process.stdout.isTTY) throw new UsageError("a PDF is not printed to a terminal: give -o FILE.pdf or redirect standard output");
     if (args.flags["assets-dir"] !== undefined && format !== "markdown") throw new UsageError("--assets-dir applies to --format markdown");
-    let config;
+    let config: ReturnType<typeof loadConfig>;
     try {
       const sandboxFlags = ["sandbox", "unsafe-no-sandbox", "run-timeout", "run-total-timeout", "run-memory", "run-cpu", "run-processes", "run-tmpfs", "run-output", "run-output-rate"];
       // (the workspace limit keeps its default here)

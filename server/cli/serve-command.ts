@@ -18,7 +18,7 @@ ${SERVE_OPTIONS.map((o) => `  ${(o.flag + ("boolean" in o && o.boolean ? "" : " 
   flags,
   async run(args) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
-    let config;
+    let config: ReturnType<typeof loadConfig>;
     try {
       config = loadConfig(args.flags);
     } catch (e) {
@@ -26,7 +26,7 @@ ${SERVE_OPTIONS.map((o) => `  ${(o.flag + ("boolean" in o && o.boolean ? "" : " 
       throw e;
     }
     const log = createLogger({ level: config.logLevel, format: config.logFormat });
-    let server;
+    let server: Awaited<ReturnType<typeof startServer>>;
     try {
       server = await startServer(config, log);
     } catch (e) {

@@ -172,7 +172,7 @@ export const SERVE_OPTIONS = [
   spec({ key: "port", flag: "--port", env: "PYMD_PORT", parse: intIn(0, 65535), defaultValue: () => 8080, help: "TCP port to listen on (default 8080)" }),
   spec({
     key: "host", flag: "--host", env: "PYMD_HOST",
-    parse: (raw) => (/^[A-Za-z0-9.:\-\[\]]+$/.test(raw) ? ok(raw) : bad("must be a host name or IP address")),
+    parse: (raw) => (/^[A-Za-z0-9.:\-[\]]+$/.test(raw) ? ok(raw) : bad("must be a host name or IP address")),
     defaultValue: () => "0.0.0.0", help: "address to bind (default 0.0.0.0)",
   }),
   spec({

@@ -56,7 +56,7 @@ export function documentArchives(deps: { documents: DocumentsService; files: Wor
           }
           await fh.write(value);
         }
-        let entries;
+        let entries: Awaited<ReturnType<typeof readZipEntries>>;
         try {
           entries = await readZipEntries(fh);
         } catch (e) {

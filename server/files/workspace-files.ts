@@ -4,7 +4,7 @@
 import { chownSync, constants, lstatSync, mkdirSync, readdirSync, rmSync, type Stats } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
-import { AppError, forbidden, invalid } from "../errors.ts";
+import { AppError, invalid } from "../errors.ts";
 import type { DocumentsService } from "../documents/documents-service.ts";
 import type { UserRow } from "../store/users-store.ts";
 import { CHUNK_BYTES, type FileEntry, type FilesStore } from "../store/files-store.ts";

@@ -13,7 +13,7 @@ import type { UsersStore } from "../store/users-store.ts";
 import type { DocumentsStore } from "../store/documents-store.ts";
 import type { ExecutionsStore } from "../store/executions-store.ts";
 import { VERSION } from "../version.ts";
-import { sessionCookie } from "./http-app.ts";
+import { sessionCookie } from "../auth/request-credentials.ts";
 import type { Ctx } from "./request-context.ts";
 import { reply } from "./request-context.ts";
 import type { Router } from "./router.ts";

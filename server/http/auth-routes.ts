@@ -4,7 +4,7 @@ import type { AuditLog } from "../auth/audit-log.ts";
 import { Accounts, toPublicUser } from "../auth/accounts.ts";
 import type { SessionManager } from "../auth/sessions.ts";
 import type { SessionsStore } from "../store/sessions-store.ts";
-import { clearSessionCookie, parseCookies, sessionCookie } from "./http-app.ts";
+import { clearSessionCookie, parseCookies, sessionCookie } from "../auth/request-credentials.ts";
 import { DEVICE_COOKIE, deviceCookie } from "../store/devices-store.ts";
 import { reply } from "./request-context.ts";
 import type { Router } from "./router.ts";

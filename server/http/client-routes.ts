@@ -21,6 +21,7 @@ const TYPES: Record<string, string> = {
 async function loadAssets(): Promise<Record<string, string> | null> {
   try {
     // The module exists only after a build; a literal specifier lets the bundler embed it.
+    // biome-ignore lint/suspicious/noTsIgnore: the module exists only after a build; without one this import fails at run time and is handled
     // @ts-ignore
     const mod = (await import("./client-assets.gen.ts")) as { CLIENT_ASSETS: Record<string, string> };
     return mod.CLIENT_ASSETS;

@@ -57,7 +57,7 @@ export function registerFileRoutes(r: Router, d: FileRouteDeps): void {
     const results = d.notebooks.resultsFor(doc.id, parsePymd(doc.content));
     const refs = referencedFiles(doc.content, results);
     const entry = F.entry(doc.id, path);
-    if (!entry || entry.kind !== "file" || !refs.has(entry.path.normalize("NFC").toLowerCase())) throw new AppError("not_found", "no such file in this published document");
+    if (entry?.kind !== "file" || !refs.has(entry.path.normalize("NFC").toLowerCase())) throw new AppError("not_found", "no such file in this published document");
     return F.response(entry, { download: !(c.query.inline === "1") });
   });
 }

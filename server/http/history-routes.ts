@@ -1,6 +1,6 @@
 // HTTP routes for a document's history: its versions, one past version beside the current text,
 // and restoring a version as a new change.
-import { forbidden, notFound } from "../errors.ts";
+import { notFound } from "../errors.ts";
 import type { DocumentsService } from "../documents/documents-service.ts";
 import type { CollabDocuments } from "../sync/collab-documents.ts";
 import type { Router } from "./router.ts";

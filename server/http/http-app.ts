@@ -3,16 +3,15 @@
 import { Elysia } from "elysia";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
-import type { SessionManager, Authenticated } from "../auth/sessions.ts";
+import type { SessionManager } from "../auth/sessions.ts";
+import { authenticateRequest, expectedOrigin, sessionCookie } from "../auth/request-credentials.ts";
 import { errorResponseParts } from "./error-status.ts";
 import { storageFailure } from "../store/storage-errors.ts";
 import { applySecurityHeaders } from "./security-headers.ts";
-import type { Metrics } from "./metrics.ts";
+import type { Metrics } from "../log/metrics.ts";
 import { readBodyText, readJsonBody, Reply, MAX_BODY_BYTES, type Ctx } from "./request-context.ts";
 import type { Handler, RouteInfo, Router } from "./router.ts";
 import { clientAddress, IpRanges } from "../auth/ip-ranges.ts";
-
-export const SESSION_COOKIE = "pymd_session";
 
 export interface HttpAppDeps {
   log: Logger;
@@ -24,49 +23,6 @@ export interface HttpAppDeps {
 }
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-
-export function parseCookies(header: string | null): Map<string, string> {
-  const out = new Map<string, string>();
-  if (!header) return out;
-  for (const part of header.split(";")) {
-    const i = part.indexOf("=");
-    if (i < 0) continue;
-    const k = part.slice(0, i).trim();
-    if (!out.has(k)) out.set(k, part.slice(i + 1).trim());
-  }
-  return out;
-}
-
-/** The origin this server is reached at: the configured base URL, else what the request's Host says. */
-export function expectedOrigin(request: Request, url: URL, baseUrl: URL | null): string {
-  if (baseUrl) return baseUrl.origin;
-  const host = request.headers.get("host") ?? url.host;
-  return `${url.protocol}//${host}`;
-}
-
-export function sessionCookie(token: string, expiresAt: number, secure: boolean): string {
-  const maxAge = Math.max(0, Math.floor((expiresAt - Date.now()) / 1000));
-  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure ? "; Secure" : ""}`;
-}
-
-export function clearSessionCookie(secure: boolean): string {
-  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure ? "; Secure" : ""}`;
-}
-
-/**
- * Who a request speaks for: a bearer API token when the Authorization header is present (an
- * invalid one is "invalid-token", never a fallback to the cookie), else the session cookie.
- */
-export function authenticateRequest(request: Request, sessions: SessionManager): { auth: Authenticated | null; cookieToken: string | null } | "invalid-token" {
-  const authz = request.headers.get("authorization");
-  if (authz !== null) {
-    const m = /^Bearer\s+(\S+)$/i.exec(authz);
-    const a = m ? sessions.validateApiToken(m[1]!) : null;
-    return a ? { auth: a, cookieToken: null } : "invalid-token";
-  }
-  const token = parseCookies(request.headers.get("cookie")).get(SESSION_COOKIE) ?? null;
-  return { auth: token ? sessions.validateSession(token) : null, cookieToken: token };
-}
 
 let requestCounter = 0;
 const requestPrefix = Math.random().toString(36).slice(2, 8);
@@ -114,7 +70,7 @@ export function createHttpApp(deps: HttpAppDeps) {
         if (found === "invalid-token" && auth !== "bearer") throw new AppError("unauthenticated", "Invalid API token");
         const who = found === "invalid-token" ? { auth: null, cookieToken: null } : found;
         const a = who.auth;
-        if (UNSAFE.has(method) && !(a && a.tokenId)) {
+        if (UNSAFE.has(method) && !(a?.tokenId)) {
           // Bearer-token calls carry no ambient credentials, so only cookie or anonymous requests need the check.
           const origin = request.headers.get("origin");
           const fetchSite = request.headers.get("sec-fetch-site");

@@ -1,9 +1,9 @@
 // Operational routes: liveness, readiness, Prometheus metrics, the OpenAPI document and its browser.
-import type { Database } from "bun:sqlite";
+import type { Database } from "../store/database.ts";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { AppError, forbidden } from "../errors.ts";
 import { VERSION } from "../version.ts";
-import type { Metrics } from "./metrics.ts";
+import type { Metrics } from "../log/metrics.ts";
 import type { RouteInfo, Router } from "./router.ts";
 import { buildOpenApi, renderApiBrowser } from "./openapi.ts";
 

@@ -71,6 +71,13 @@ describe("render API", () => {
     expect(html).toContain("sum is 45");
     expect(html).toContain("<title>Sums &lt;b&gt;</title>");
     expect(html).not.toMatch(/<script/i);
+    // a page with a diagram: the download's policy is the page's own, allowing exactly its two scripts
+    const withDiagram = (await alice.json("POST", "/api/v1/documents", { title: "Flow", content: "# # Flow\n# ````mermaid\ngraph LR; A-->B\n# ````\n" })).body.id;
+    const flow = await alice.req("GET", `/api/v1/documents/${withDiagram}/export?format=html`);
+    const flowHtml = await flow.text();
+    const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(flowHtml)![1]!;
+    expect(meta).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+' 'sha256-[A-Za-z0-9+/=]+';/);
+    expect(flow.headers.get("content-security-policy")).toBe(`${meta}; frame-ancestors 'none'`);
     const md = await alice.req("GET", `/api/v1/documents/${d.body.id}/export?format=md&rerun=1`);
     expect(md.headers.get("content-type")).toContain("text/markdown");
     expect(await md.text()).toContain("sum is 45");

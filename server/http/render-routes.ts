@@ -112,7 +112,7 @@ async function embeddedImages(files: WorkspaceFiles, id: string, source: string,
   let total = 0;
   for (const key of referencedFiles(source, results)) {
     const entry = files.entry(id, key);
-    if (!entry || entry.kind !== "file") continue;
+    if (entry?.kind !== "file") continue;
     const type = downloadType(entry.path);
     if (!type.startsWith("image/") || total + entry.size > EMBED_MAX_BYTES) continue;
     const bytes = await files.bytes(entry, EMBED_MAX_BYTES);
@@ -194,7 +194,8 @@ export function renderedExport(d: RenderRouteDeps) {
           "content-type": "text/html; charset=utf-8",
           "content-disposition": contentDisposition(safeFileName(doc.title, "html")),
           // The exported page is also locked down when opened straight from the server.
-          "content-security-policy": `${PAGE_CSP}; frame-ancestors 'none'`,
+          // the page's own policy (which allows its diagram scripts by hash, when it has any)
+          "content-security-policy": `${/<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(rendered)?.[1] ?? PAGE_CSP}; frame-ancestors 'none'`,
         },
       });
     }

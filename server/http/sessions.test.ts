@@ -25,6 +25,7 @@ async function signIn(username: string, agent: string, address: string): Promise
 }
 const call = async (cookie: string, method: string, path: string) => {
   const r = await fetch(srv.url + path, { method, headers: { cookie } });
+  // biome-ignore lint/suspicious/noExplicitAny: the tests read a few fields of many answers
   return { status: r.status, body: r.status === 204 ? null : ((await r.json()) as any) };
 };
 

@@ -4,7 +4,7 @@ import type { AuditLog } from "../auth/audit-log.ts";
 import { SSO_STATE_COOKIE, SsoError, ssoStateCookie, type SsoSignIn } from "../auth/oidc.ts";
 import type { SessionManager } from "../auth/sessions.ts";
 import { AppError } from "../errors.ts";
-import { parseCookies, sessionCookie } from "./http-app.ts";
+import { parseCookies, sessionCookie } from "../auth/request-credentials.ts";
 import type { Ctx } from "./request-context.ts";
 import type { Router } from "./router.ts";
 

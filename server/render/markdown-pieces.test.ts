@@ -2,7 +2,7 @@
 // as the whole text does. Checked with tiny pieces, so every safe seam is used, on hand-made
 // hard cases and on every Markdown block of the PyMD corpus when it is present.
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { toHtml } from "hast-util-to-html";
 import { parsePymd } from "../../protocol/pymd-parser.ts";

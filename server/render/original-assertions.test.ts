@@ -100,7 +100,7 @@ describe.skipIf(!corpusPresent)("the original PyMD's own test assertions", () =>
             continue;
           }
           // a fragment of the original's embedded stylesheet, and only of it
-          if (ref && ref.style.includes(s) && !ref.rest.includes(s)) {
+          if (ref?.style.includes(s) && !ref.rest.includes(s)) {
             byRule++;
             needed.set("stylesheet", (needed.get("stylesheet") ?? 0) + 1);
             rows.push(`  ${file}: ${JSON.stringify(s)} is the original's stylesheet (rule stylesheet)`);

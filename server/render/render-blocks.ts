@@ -128,7 +128,7 @@ async function renderListings(parsed: ParsedPymd, cache: BlockRenderCache, fileU
     const done = await Promise.all(batches.map((b) => render({ kind: "blocks", items: b.map(({ index, block }) => ({ index, block })), files: fileTable(fileUrl, texts(b)) }, 0)));
     batches.forEach((b, j) => {
       const got = JSON.parse(done[j]!) as string[];
-      b.forEach((m, k) => html.set(m.index, got[k]!));
+      for (const [k, m] of b.entries()) html.set(m.index, got[k]!);
     });
   }
   for (const m of missing) cache.set(m.key, html.get(m.index)!);

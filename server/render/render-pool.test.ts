@@ -12,7 +12,9 @@ import { INLINE_WEIGHT, RenderPool, RenderTimeoutError } from "./render-pool.ts"
 
 
 const pools: RenderPool[] = [];
-afterAll(() => pools.forEach((p) => p.close()));
+afterAll(() => {
+  for (const p of pools) p.close();
+});
 
 describe("render pool", () => {
   test("a large document renders the same on a worker as in place", async () => {

@@ -19,6 +19,7 @@ async function load(): Promise<Addon> {
   try {
     try {
       // written by scripts/build.ts with a literal path, so the executable embeds the platform's addon
+      // biome-ignore lint/suspicious/noTsIgnore: the module exists only after a build; without one this import fails at run time and is handled
       // @ts-ignore
       addon = ((await import("./typst-addon.gen.ts")) as { default: Addon }).default;
     } catch {

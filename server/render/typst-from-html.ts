@@ -105,6 +105,7 @@ const IMAGE_EXT: Record<string, string> = { "image/png": "png", "image/jpeg": "j
 
 class Converter {
   readonly files = new Map<string, Uint8Array>();
+  private readonly byContent = new Map<string, string>();
 
   constructor(private readonly opts: TypstOptions) {}
 
@@ -113,8 +114,9 @@ class Converter {
     const out: string[] = [];
     let inline: (RootContent | ElementContent)[] = [];
     const flush = () => {
+      // white space between blocks (HTML's newlines) is no paragraph of its own
       const text = this.inlines(inline).trim();
-      if (text !== "") out.push(text);
+      if (text !== "" && !/^(?:#" ")+$/.test(text)) out.push(text);
       inline = [];
     };
     for (const n of nodes) {
@@ -283,8 +285,14 @@ class Converter {
     const m = /^data:(image\/(?:png|jpeg|gif|svg\+xml|webp))(;base64)?,(.*)$/is.exec(src);
     if (this.opts.noImages || !m) return alt ? `#emph[${textRun(`[${alt}]`)}]` : "";
     const bytes = m[2] ? Uint8Array.from(Buffer.from(m[3]!, "base64")) : new TextEncoder().encode(decodeURIComponent(m[3]!));
-    const path = `/img/${this.files.size + 1}.${IMAGE_EXT[m[1]!.toLowerCase()]}`;
-    this.files.set(path, bytes);
+    // the same image shown again (a plot printed in a loop, a logo) is one file: decoded and embedded once
+    const key = `${m[1]!.toLowerCase()}:${Bun.hash(bytes).toString(36)}:${bytes.length}`;
+    let path = this.byContent.get(key);
+    if (!path) {
+      path = `/img/${this.files.size + 1}.${IMAGE_EXT[m[1]!.toLowerCase()]}`;
+      this.files.set(path, bytes);
+      this.byContent.set(key, path);
+    }
     const size = imageSize(bytes);
     const widthPt = Math.min(TEXT_WIDTH[this.opts.paper], size ? size.w * 0.75 : TEXT_WIDTH[this.opts.paper] * 0.6);
     return `#box(image(${str(path)}, width: ${widthPt.toFixed(1)}pt${alt ? `, alt: ${str(alt)}` : ""}))`;

@@ -579,10 +579,6 @@ export class NotebookSessions {
     }
   };
 
-  peek(docId: string): NotebookSession | undefined {
-    return this.sessions.get(docId);
-  }
-
   join(docId: string, w: Watcher): NotebookSession {
     const s = this.get(docId);
     s.watchers.set(w.id, w);

@@ -47,7 +47,9 @@ function harness(opts: { watched?: () => boolean } = {}) {
     print,
     setStatus: (s: CellView["status"]) => (status = s),
     hold: (on: boolean) => (hold = on),
-    release: () => gates.splice(0).forEach((g) => g()),
+    release: () => {
+      for (const g of gates.splice(0)) g();
+    },
     maxInFlight: () => maxInFlight,
   };
 }

@@ -151,7 +151,10 @@ export class StreamedCell {
 
   private schedule(): void {
     if (this.rendering) return;
-    if (this.want === "none") return this.settle();
+    if (this.want === "none") {
+      this.settle();
+      return;
+    }
     const wait = this.urgent ? 0 : this.nextAt - Date.now();
     if (wait > 0) {
       this.timer ??= setTimeout(() => {

@@ -1,5 +1,7 @@
 // Opens the one SQLite file (WAL, foreign keys on) and brings its schema up to date.
 import { Database } from "bun:sqlite";
+/** The database handle, for the layers above that pass it along (only store/ opens one). */
+export type { Database } from "bun:sqlite";
 import { mkdirSync, chmodSync } from "node:fs";
 import { join } from "node:path";
 import { MIGRATIONS, type Migration } from "./migrations.ts";

@@ -2,7 +2,7 @@
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
 import { sha256 } from "@oslojs/crypto/sha2";
 
-/** 80 random bits as 16 base32 characters (matches protocol/ids.ts). */
+/** 80 random bits as 16 lowercase base32 characters (the id format the protocol's parsers accept). */
 export function newId(): string {
   const bytes = new Uint8Array(10);
   crypto.getRandomValues(bytes);

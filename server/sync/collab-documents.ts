@@ -220,7 +220,10 @@ export class CollabDocuments {
 
   private evict(o: OpenDoc): void {
     if (o.peers.size > 0 || this.docs.get(o.id) !== o) return;
-    if (o.writing || o.applying) return this.touchIdle(o);
+    if (o.writing || o.applying) {
+      this.touchIdle(o);
+      return;
+    }
     this.flush(o);
     this.writeContent(o);
     if (o.chunks > 1 && !o.dirty) {
@@ -281,7 +284,7 @@ export class CollabDocuments {
 
   leave(docId: string, peerId: string): void {
     const o = this.docs.get(docId);
-    if (!o || !o.peers.delete(peerId)) return;
+    if (!o?.peers.delete(peerId)) return;
     for (const other of o.peers.values()) other.peer.send({ t: "presence-left", doc: docId, peer: peerId });
     this.touchIdle(o);
   }
@@ -637,11 +640,6 @@ export class CollabDocuments {
     const doc = this.open(docId).doc;
     const text = automergeCursors(doc.content.length, (c) => A.getCursorPosition(doc, ["content"], c), (i) => A.getCursor(doc, ["content"], i));
     return anchors.map((a) => anchorRange(text, a));
-  }
-
-  /** The live text of a document (loading it if needed). */
-  text(docId: string): string {
-    return this.open(docId).doc.content;
   }
 
   /**

@@ -21,6 +21,7 @@ export interface TestClient {
   userId: string | null;
   cookie: string | null;
   req(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  // biome-ignore lint/suspicious/noExplicitAny: a test reads the few fields it checks of each answer
   json<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
 }
 

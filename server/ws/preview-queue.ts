@@ -1,7 +1,7 @@
 // One connection's live previews: one renders at a time, and a request that arrives while one
 // renders replaces any older one waiting for the same document, so a flood costs at most one
 // render in flight and one waiting per document; the client's one-at-a-time pipelining is unaffected.
-import type { Metrics } from "../http/metrics.ts";
+import type { Metrics } from "../log/metrics.ts";
 
 export class PreviewQueue {
   private rendering = false;

@@ -15,8 +15,8 @@ import {
 import { AppError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Authenticated, SessionManager } from "../auth/sessions.ts";
-import type { Metrics } from "../http/metrics.ts";
-import { authenticateRequest, expectedOrigin } from "../http/http-app.ts";
+import type { Metrics } from "../log/metrics.ts";
+import { authenticateRequest, expectedOrigin } from "../auth/request-credentials.ts";
 import type { Terminal, TerminalClient, TerminalSessions } from "../terminal/terminal-sessions.ts";
 
 export interface TerminalSocketDeps {

@@ -1,7 +1,6 @@
 // The WebSocket endpoint end to end: authentication, access per message, previews, shared runs
 // streamed to every watcher, and malformed frames answered and closed without harm.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { ServerMessage } from "../../protocol/ws-messages.ts";
 import { startTestServer, type TestClient, type TestServer } from "../testing/test-server.ts";
 import { Peer } from "../testing/ws-peer.ts";
 

@@ -18,8 +18,8 @@ import { notificationJson, type Notifications } from "../documents/notifications
 import { OpenDocuments, type Member, type OpenDocument } from "./open-documents.ts";
 import { PreviewQueue } from "./preview-queue.ts";
 import { decodeBinaryFrame, SYNC_MAX_FRAME_BYTES } from "../../protocol/collab-frames.ts";
-import type { Metrics } from "../http/metrics.ts";
-import { authenticateRequest, expectedOrigin } from "../http/http-app.ts";
+import type { Metrics } from "../log/metrics.ts";
+import { authenticateRequest, expectedOrigin } from "../auth/request-credentials.ts";
 import { canEdit } from "../../protocol/api-types.ts";
 import { readersCannot } from "../documents/document-rules.ts";
 

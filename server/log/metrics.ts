@@ -45,7 +45,7 @@ export class Metrics {
     for (const [k, h] of this.histograms) {
       const [m, r] = k.split("\u0000");
       const l = `method="${label(m!)}",route="${label(r!)}"`;
-      BUCKETS.forEach((b, i) => out.push(`pymd_http_request_duration_seconds_bucket{${l},le="${b}"} ${h.counts[i]}`));
+      for (const [i, b] of BUCKETS.entries()) out.push(`pymd_http_request_duration_seconds_bucket{${l},le="${b}"} ${h.counts[i]}`);
       out.push(`pymd_http_request_duration_seconds_bucket{${l},le="+Inf"} ${h.count}`);
       out.push(`pymd_http_request_duration_seconds_sum{${l}} ${h.sum}`);
       out.push(`pymd_http_request_duration_seconds_count{${l}} ${h.count}`);
