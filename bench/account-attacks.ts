@@ -23,31 +23,45 @@ async function seed(dataDir: string): Promise<string> {
     await s.accounts.addUser("reader", PASSWORD, "user");
     const doc = s.documents.create(owner, { title: "Shared", content: `# # Shared\n# \`\`\`\n${CODE}\n# \`\`\`\n` });
     s.documents.setMembers(owner, doc.id, { members: [{ username: "reader", role: "viewer" }] });
-    s.outputsStore.save(doc.id, codeHash(CODE), { block: 0, status: "ok", durationMs: 3, outputs: [{ kind: "stdout", text: "stored\n" }] });
+    s.outputsStore.save(doc.id, codeHash(CODE), {
+      block: 0,
+      status: "ok",
+      durationMs: 3,
+      outputs: [{ kind: "stdout", text: "stored\n" }],
+    });
     return doc.id;
   } finally {
     s.db.close();
   }
 }
 
-
 async function pool<T>(n: number, concurrency: number, f: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = new Array(n);
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) {
-      const i = next++;
-      out[i] = await f(i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++;
+        out[i] = await f(i);
+      }
+    }),
+  );
   return out;
 }
 
 const login = (url: string, username: string, password: string, from: string) =>
-  fetch(url + "/api/v1/auth/login", { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": from }, body: JSON.stringify({ username, password }) });
+  fetch(url + "/api/v1/auth/login", {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-forwarded-for": from },
+    body: JSON.stringify({ username, password }),
+  });
 
-const counts = (statuses: number[]) => Object.entries(statuses.reduce<Record<number, number>>((m, s) => ((m[s] = (m[s] ?? 0) + 1), m), {})).map(([s, n]) => `${n}×${s}`).join(", ");
-const line = (label: string, h: ReturnType<typeof summary>, extra: string) => console.log(`${label.padEnd(44)} health p99 ${fmt(h.p99)}, max ${fmt(h.max)} (n=${h.n}) | ${extra}`);
+const counts = (statuses: number[]) =>
+  Object.entries(statuses.reduce<Record<number, number>>((m, s) => ((m[s] = (m[s] ?? 0) + 1), m), {}))
+    .map(([s, n]) => `${n}×${s}`)
+    .join(", ");
+const line = (label: string, h: ReturnType<typeof summary>, extra: string) =>
+  console.log(`${label.padEnd(44)} health p99 ${fmt(h.p99)}, max ${fmt(h.max)} (n=${h.n}) | ${extra}`);
 
 async function main() {
   const dataDir = tempDataDir("attacks");
@@ -56,25 +70,48 @@ async function main() {
   try {
     const url = bin.url;
     // the owner signed in from their browser before: it holds a device cookie for the account
-    const known = (await login(url, "owner", PASSWORD, "198.51.100.7")).headers.getSetCookie().find((c) => c.startsWith("pymd_device="))!.split(";")[0]!;
+    const known = (await login(url, "owner", PASSWORD, "198.51.100.7")).headers
+      .getSetCookie()
+      .find((c) => c.startsWith("pymd_device="))!
+      .split(";")[0]!;
     const fromKnown = (from: string) =>
-      fetch(url + "/api/v1/auth/login", { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": from, cookie: known }, body: JSON.stringify({ username: "owner", password: PASSWORD }) });
+      fetch(url + "/api/v1/auth/login", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-for": from, cookie: known },
+        body: JSON.stringify({ username: "owner", password: PASSWORD }),
+      });
     // 1. one stranger, one address, 300 guesses
-    const a = await whileHealthy(url, () => pool(300, 8, (i) => login(url, "owner", `guess ${i}`, "203.0.113.66").then((r) => r.status)));
+    const a = await whileHealthy(url, () =>
+      pool(300, 8, (i) => login(url, "owner", `guess ${i}`, "203.0.113.66").then((r) => r.status)),
+    );
     const ownerAfterA = (await login(url, "owner", PASSWORD, "198.51.100.7")).status;
-    line("stranger: 300 guesses from one address", a.health, `${counts(a.result)}; owner from own address → ${ownerAfterA}`);
+    line(
+      "stranger: 300 guesses from one address",
+      a.health,
+      `${counts(a.result)}; owner from own address → ${ownerAfterA}`,
+    );
 
     // 2. 300 addresses, one guess each (each costs a full argon2id verification)
-    const b = await whileHealthy(url, () => pool(300, 8, (i) => login(url, "owner", `guess ${i}`, `10.${(i >> 8) & 255}.${i & 255}.9`).then((r) => r.status)));
+    const b = await whileHealthy(url, () =>
+      pool(300, 8, (i) => login(url, "owner", `guess ${i}`, `10.${(i >> 8) & 255}.${i & 255}.9`).then((r) => r.status)),
+    );
     const ownerAfterB = (await fromKnown("198.51.100.9")).status;
     const newBrowserAfterB = (await login(url, "owner", PASSWORD, "198.51.100.10")).status;
-    line("botnet: 300 guesses from 300 addresses", b.health, `${counts(b.result)}; owner's browser → ${ownerAfterB}, a new browser → ${newBrowserAfterB}`);
+    line(
+      "botnet: 300 guesses from 300 addresses",
+      b.health,
+      `${counts(b.result)}; owner's browser → ${ownerAfterB}, a new browser → ${newBrowserAfterB}`,
+    );
 
     // 3. a viewer: 200 renders and 200 exports, stored outputs only
     const reader = await login(url, "reader", PASSWORD, "198.51.100.8");
     const cookie = reader.headers.get("set-cookie")!.split(";")[0]!;
     const c = await whileHealthy(url, () =>
-      pool(400, 8, (i) => fetch(url + (i % 2 ? `/api/v1/documents/${docId}/render` : `/api/v1/documents/${docId}/export?format=html`), { headers: { cookie } }).then((r) => r.status)),
+      pool(400, 8, (i) =>
+        fetch(url + (i % 2 ? `/api/v1/documents/${docId}/render` : `/api/v1/documents/${docId}/export?format=html`), {
+          headers: { cookie },
+        }).then((r) => r.status),
+      ),
     );
     line("viewer: 200 renders + 200 html exports", c.health, counts(c.result));
 
@@ -82,7 +119,11 @@ async function main() {
     const owner = await fromKnown("198.51.100.7");
     const oc = owner.headers.get("set-cookie")!.split(";")[0]!;
     const tokens = await pool(20, 4, async (i) => {
-      const r = await fetch(url + "/api/v1/tokens", { method: "POST", headers: { cookie: oc, "content-type": "application/json" }, body: JSON.stringify({ name: `t${i}` }) });
+      const r = await fetch(url + "/api/v1/tokens", {
+        method: "POST",
+        headers: { cookie: oc, "content-type": "application/json" },
+        body: JSON.stringify({ name: `t${i}` }),
+      });
       return ((await r.json()) as { token: string }).token;
     });
     const sockets = await Promise.all(tokens.map((t) => openSocket(url, t)));
@@ -95,7 +136,9 @@ async function main() {
     const answeredMs = performance.now() - t0;
     const closes = await Promise.all(sockets.map((s) => s.closed));
     const closeMs = performance.now() - t0;
-    console.log(`${"password change: 20 tokens, 20 sockets".padEnd(44)} ${changed.status} ${JSON.stringify(await changed.json())}; answered in ${fmt(answeredMs)} (two argon2id hashes), all sockets closed (codes ${[...new Set(closes)].join(",")}) by ${fmt(closeMs)}`);
+    console.log(
+      `${"password change: 20 tokens, 20 sockets".padEnd(44)} ${changed.status} ${JSON.stringify(await changed.json())}; answered in ${fmt(answeredMs)} (two argon2id hashes), all sockets closed (codes ${[...new Set(closes)].join(",")}) by ${fmt(closeMs)}`,
+    );
   } finally {
     bin.proc.kill();
     await bin.proc.exited;
@@ -131,10 +174,22 @@ async function diskFull() {
       closeSync(fd);
       const big = "# " + "x".repeat(300_000) + "\n";
       const w = await whileHealthy(bin.url, () =>
-        pool(50, 4, () => fetch(bin.url + "/api/v1/documents", { method: "POST", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ title: "t", content: big }) }).then((x) => x.status)),
+        pool(50, 4, () =>
+          fetch(bin.url + "/api/v1/documents", {
+            method: "POST",
+            headers: { cookie, "content-type": "application/json" },
+            body: JSON.stringify({ title: "t", content: big }),
+          }).then((x) => x.status),
+        ),
       );
       unlinkSync(filler);
-      const after = (await fetch(bin.url + "/api/v1/documents", { method: "POST", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ title: "after" }) })).status;
+      const after = (
+        await fetch(bin.url + "/api/v1/documents", {
+          method: "POST",
+          headers: { cookie, "content-type": "application/json" },
+          body: JSON.stringify({ title: "after" }),
+        })
+      ).status;
       line("disk full: 50 writes of 300 KB", w.health, `${counts(w.result)}; after freeing space → ${after}`);
     } finally {
       bin.proc.kill();
@@ -146,12 +201,36 @@ async function diskFull() {
   }
 }
 
-async function startBinaryWith(dataDir: string, port: number, flags: string[]): Promise<{ proc: Bun.Subprocess; url: string }> {
-  const proc = Bun.spawn([BINARY, "serve", "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir, "--log-level", "warn", ...flags], { stdout: "ignore", stderr: "ignore" });
+async function startBinaryWith(
+  dataDir: string,
+  port: number,
+  flags: string[],
+): Promise<{ proc: Bun.Subprocess; url: string }> {
+  const proc = Bun.spawn(
+    [
+      BINARY,
+      "serve",
+      "--port",
+      String(port),
+      "--host",
+      "127.0.0.1",
+      "--data-dir",
+      dataDir,
+      "--log-level",
+      "warn",
+      ...flags,
+    ],
+    { stdout: "ignore", stderr: "ignore" },
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    if (await fetch(url + "/api/v1/health").then((r) => r.ok).catch(() => false)) return { proc, url };
+    if (
+      await fetch(url + "/api/v1/health")
+        .then((r) => r.ok)
+        .catch(() => false)
+    )
+      return { proc, url };
     await Bun.sleep(10);
   }
   proc.kill();
@@ -159,7 +238,9 @@ async function startBinaryWith(dataDir: string, port: number, flags: string[]): 
 }
 
 function openSocket(url: string, token: string): Promise<{ closed: Promise<number> }> {
-  const ws = new WebSocket(url.replace("http", "ws") + "/api/v1/ws", { headers: { authorization: `Bearer ${token}` } } as never);
+  const ws = new WebSocket(url.replace("http", "ws") + "/api/v1/ws", {
+    headers: { authorization: `Bearer ${token}` },
+  } as never);
   const closed = new Promise<number>((res) => (ws.onclose = (e) => res(e.code)));
   return new Promise((res, rej) => {
     ws.onopen = () => res({ closed });

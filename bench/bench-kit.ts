@@ -28,7 +28,14 @@ export function percentile(sorted: number[], p: number): number {
 
 export function summary(values: number[]) {
   const s = [...values].sort((a, b) => a - b);
-  return { n: s.length, min: s[0]!, p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), max: s[s.length - 1]! };
+  return {
+    n: s.length,
+    min: s[0]!,
+    p50: percentile(s, 50),
+    p95: percentile(s, 95),
+    p99: percentile(s, 99),
+    max: s[s.length - 1]!,
+  };
 }
 
 export const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
@@ -37,12 +44,19 @@ export function verdict(ok: boolean): string {
   return ok ? "target met" : "target NOT met";
 }
 
-export async function startBinary(dataDir: string, port: number, env: Record<string, string> = {}): Promise<{ proc: Bun.Subprocess; url: string }> {
-  const proc = Bun.spawn([BINARY, "serve", "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir, "--log-level", "warn"], {
-    stdout: "ignore",
-    stderr: "ignore",
-    env: { ...process.env, ...env },
-  });
+export async function startBinary(
+  dataDir: string,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<{ proc: Bun.Subprocess; url: string }> {
+  const proc = Bun.spawn(
+    [BINARY, "serve", "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir, "--log-level", "warn"],
+    {
+      stdout: "ignore",
+      stderr: "ignore",
+      env: { ...process.env, ...env },
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
@@ -62,17 +76,25 @@ const WORDS =
   );
 
 /** Seeds `count` documents owned by a fresh user; returns that user's API token. */
-export async function seedDocuments(dataDir: string, count: number, wordsPerDoc = 200): Promise<{ token: string; userId: string }> {
+export async function seedDocuments(
+  dataDir: string,
+  count: number,
+  wordsPerDoc = 200,
+): Promise<{ token: string; userId: string }> {
   const s = openServices(dataDir);
   const user = await s.accounts.addUser("bench", "bench-password", "user");
   let seed = 42;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const insert = s.db.transaction(() => {
     for (let i = 0; i < count; i++) {
       const words: string[] = [];
       for (let w = 0; w < wordsPerDoc; w++) words.push(WORDS[Math.floor(rnd() * WORDS.length)]!);
       if (i % 97 === 0) words.push("quetzal");
-      s.documents.create(user, { title: `Notebook ${i} ${WORDS[i % WORDS.length]}`, content: `# # Notebook ${i}\n# ${words.join(" ")}\n`, tags: [`t${i % 10}`] });
+      s.documents.create(user, {
+        title: `Notebook ${i} ${WORDS[i % WORDS.length]}`,
+        content: `# # Notebook ${i}\n# ${words.join(" ")}\n`,
+        tags: [`t${i % 10}`],
+      });
     }
   });
   insert();
@@ -92,7 +114,10 @@ export function rssOf(pid: number): number | null {
 }
 
 /** Polls /api/v1/health every 20 ms while `work` runs; returns its result and the latencies. */
-export async function whileHealthy<T>(url: string, work: () => Promise<T>): Promise<{ result: T; health: ReturnType<typeof summary> }> {
+export async function whileHealthy<T>(
+  url: string,
+  work: () => Promise<T>,
+): Promise<{ result: T; health: ReturnType<typeof summary> }> {
   const lat: number[] = [];
   let done = false;
   const probe = (async () => {
@@ -108,4 +133,3 @@ export async function whileHealthy<T>(url: string, work: () => Promise<T>): Prom
   await probe;
   return { result, health: summary(lat) };
 }
-

@@ -9,28 +9,52 @@ import { ROOT, fmt, summary } from "./bench-kit.ts";
 
 const root = process.env.BENCH_PYMD_ROOT ?? ROOT;
 const { openServices } = (await import(join(root, "server", "app.ts"))) as typeof import("../server/app.ts");
-const { silentLogger } = (await import(join(root, "server", "log", "logger.ts"))) as typeof import("../server/log/logger.ts");
-const { SyncStore } = (await import(join(root, "server", "store", "sync-store.ts"))) as typeof import("../server/store/sync-store.ts");
-const { A, loadAutomerge } = (await import(join(root, "server", "sync", "automerge.ts"))) as typeof import("../server/sync/automerge.ts");
-const { CollabDocuments } = (await import(join(root, "server", "sync", "collab-documents.ts"))) as typeof import("../server/sync/collab-documents.ts");
-const { decodeBinaryFrame } = (await import(join(root, "protocol", "collab-frames.ts"))) as typeof import("../protocol/collab-frames.ts");
+const { silentLogger } = (await import(
+  join(root, "server", "log", "logger.ts")
+)) as typeof import("../server/log/logger.ts");
+const { SyncStore } = (await import(
+  join(root, "server", "store", "sync-store.ts")
+)) as typeof import("../server/store/sync-store.ts");
+const { A, loadAutomerge } = (await import(
+  join(root, "server", "sync", "automerge.ts")
+)) as typeof import("../server/sync/automerge.ts");
+const { CollabDocuments } = (await import(
+  join(root, "server", "sync", "collab-documents.ts")
+)) as typeof import("../server/sync/collab-documents.ts");
+const { decodeBinaryFrame } = (await import(
+  join(root, "protocol", "collab-frames.ts")
+)) as typeof import("../protocol/collab-frames.ts");
 await loadAutomerge();
 
 const turn = () => new Promise<void>((r) => setImmediate(r));
 const EDITS = Number(process.env.BENCH_EDITS ?? 200);
-console.log(`collaboration, one edit on the server (in process${root !== ROOT ? `, code from ${root}` : ""}; 2 peers, ${EDITS} edits)`);
+console.log(
+  `collaboration, one edit on the server (in process${root !== ROOT ? `, code from ${root}` : ""}; 2 peers, ${EDITS} edits)`,
+);
 for (const bytes of [10_000, 1_000_000]) {
   const dir = mkdtempSync(join(tmpdir(), "pymd-bench-edit-"));
   const s = openServices(dir);
   const u = await s.accounts.addUser("ann", "a long enough password", "user");
   const id = s.documents.create(u, { title: "x", content: "# line of text\n".repeat(bytes / 15) }).id;
-  const collab = new CollabDocuments(new SyncStore(s.db), { log: silentLogger, maxTextBytes: 5 * 1024 * 1024, usernameOf: () => null });
+  const collab = new CollabDocuments(new SyncStore(s.db), {
+    log: silentLogger,
+    maxTextBytes: 5 * 1024 * 1024,
+    usernameOf: () => null,
+  });
   const frames: (Uint8Array | null)[] = [null, null];
-  const peers = [0, 1].map((i) => ({ id: `p${i}`, userId: u.id, username: "ann", sendBinary: (f: Uint8Array) => void (frames[i] = f), send: () => {} }));
+  const peers = [0, 1].map((i) => ({
+    id: `p${i}`,
+    userId: u.id,
+    username: "ann",
+    sendBinary: (f: Uint8Array) => void (frames[i] = f),
+    send: () => {},
+  }));
   for (const p of peers) collab.join(id, p);
   await turn();
   // The editor starts from the server's own copy, then settles the sync conversation.
-  let doc = A.clone<{ content: string }>((collab as unknown as { docs: Map<string, { doc: never }> }).docs.get(id)!.doc);
+  let doc = A.clone<{ content: string }>(
+    (collab as unknown as { docs: Map<string, { doc: never }> }).docs.get(id)!.doc,
+  );
   let sync = A.initSyncState();
   const exchange = async (): Promise<number> => {
     const [s2, m] = A.generateSyncMessage(doc, sync);
@@ -67,7 +91,9 @@ for (const bytes of [10_000, 1_000_000]) {
   }
   const r = summary(receives);
   const f = summary(flushes.length ? flushes : [0]);
-  console.log(`  ${bytes === 10_000 ? "10 KB" : "1 MB "} document: receiveSync p50 ${fmt(r.p50)} (p99 ${fmt(r.p99)}), flush p50 ${fmt(f.p50)} (p99 ${fmt(f.p99)}) per edit`);
+  console.log(
+    `  ${bytes === 10_000 ? "10 KB" : "1 MB "} document: receiveSync p50 ${fmt(r.p50)} (p99 ${fmt(r.p99)}), flush p50 ${fmt(f.p50)} (p99 ${fmt(f.p99)}) per edit`,
+  );
   collab.closeAll();
   s.db.close();
   rmSync(dir, { recursive: true, force: true });

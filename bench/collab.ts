@@ -25,11 +25,16 @@ const MAIN = join(PYMD_ROOT, "server", "main.ts");
 const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "history,latency,sockets,compare").split(","));
 // The data directory is made by the server's own code, so an older checkout gets a schema it knows.
 const { openServices } = (await import(join(PYMD_ROOT, "server", "app.ts"))) as typeof import("../server/app.ts");
-const { SyncStore } = (await import(join(PYMD_ROOT, "server", "store", "sync-store.ts"))) as typeof import("../server/store/sync-store.ts");
+const { SyncStore } = (await import(
+  join(PYMD_ROOT, "server", "store", "sync-store.ts")
+)) as typeof import("../server/store/sync-store.ts");
 const dataDir = tempDataDir("collab");
 const env = { PATH: process.env.PATH ?? "/usr/bin" };
 
-Bun.spawnSync([process.execPath, MAIN, "user", "add", "bench", "--password-stdin", "--data-dir", dataDir], { stdin: new TextEncoder().encode("benchpassword\n"), env });
+Bun.spawnSync([process.execPath, MAIN, "user", "add", "bench", "--password-stdin", "--data-dir", dataDir], {
+  stdin: new TextEncoder().encode("benchpassword\n"),
+  env,
+});
 
 // A document with 100,000 changes of history, written straight into the store before the server starts.
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 100_000);
@@ -41,15 +46,30 @@ if (SECTIONS.has("history")) {
   let len = 0;
   for (let i = 0; i < HISTORY; i++) {
     d = A.change(d, (x) => {
-      if (i % 5 === 4 && len > 0) (A.splice(x, ["content"], len - 1, 1), len--);
-      else (A.splice(x, ["content"], len, 0, "abcdefghijklmnop\n"[i % 17]!), len++);
+      if (i % 5 === 4 && len > 0) A.splice(x, ["content"], len - 1, 1), len--;
+      else A.splice(x, ["content"], len, 0, "abcdefghijklmnop\n"[i % 17]!), len++;
     });
   }
   new SyncStore(services.db).save(bigId, A.save(d), d.content, { compact: true });
 }
 services.db.close();
 
-const proc = Bun.spawn([process.execPath, MAIN, "serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir, "--log-format", "json"], { stdout: "ignore", stderr: "pipe", env });
+const proc = Bun.spawn(
+  [
+    process.execPath,
+    MAIN,
+    "serve",
+    "--port",
+    "0",
+    "--host",
+    "127.0.0.1",
+    "--data-dir",
+    dataDir,
+    "--log-format",
+    "json",
+  ],
+  { stdout: "ignore", stderr: "pipe", env },
+);
 const url = await (async () => {
   const reader = proc.stderr.getReader();
   let buf = "";
@@ -70,12 +90,26 @@ const url = await (async () => {
 // A benchmark that fails half-way must not leave its servers running.
 process.on("exit", () => proc.kill());
 const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, "utf8"))![1]) / 1024;
-const login = await fetch(url + "/api/v1/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "bench", password: "benchpassword" }) });
+const login = await fetch(url + "/api/v1/auth/login", {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ username: "bench", password: "benchpassword" }),
+});
 const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
 const newDoc = async (content: string) =>
-  ((await (await fetch(url + "/api/v1/documents", { method: "POST", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ title: "Bench", content }) })).json()) as { id: string }).id;
+  (
+    (await (
+      await fetch(url + "/api/v1/documents", {
+        method: "POST",
+        headers: { cookie, "content-type": "application/json" },
+        body: JSON.stringify({ title: "Bench", content }),
+      })
+    ).json()) as { id: string }
+  ).id;
 
-console.log(`collaboration (server in its own process, loopback${PYMD_ROOT !== ROOT ? `, server from ${PYMD_ROOT}` : ""})`);
+console.log(
+  `collaboration (server in its own process, loopback${PYMD_ROOT !== ROOT ? `, server from ${PYMD_ROOT}` : ""})`,
+);
 
 // Opening the long document: join to text available on a fresh client (which asks for a snapshot,
 // as the browser does), first from disk, then from memory; then, for comparison, the same through
@@ -93,11 +127,14 @@ if (SECTIONS.has("history")) {
       c.close();
     }
   };
-  const show = (r: { ms: number; loadMs: number | null } | null) => (r === null ? "did not finish within 60 s" : r.loadMs ? `${fmt(r.ms)} (client A.load ${fmt(r.loadMs)})` : fmt(r.ms));
+  const show = (r: { ms: number; loadMs: number | null } | null) =>
+    r === null ? "did not finish within 60 s" : r.loadMs ? `${fmt(r.ms)} (client A.load ${fmt(r.loadMs)})` : fmt(r.ms);
   const cold = await open(true);
   const warm = await open(true);
   const plain = await open(false);
-  console.log(`  open a document with ${HISTORY.toLocaleString("en")} changes (join → text available, snapshot): first open ${show(cold)} (server loads it), again ${show(warm)} (in memory) — target ≤ 200 ms: ${verdict(warm !== null && warm.ms <= 200)}`);
+  console.log(
+    `  open a document with ${HISTORY.toLocaleString("en")} changes (join → text available, snapshot): first open ${show(cold)} (server loads it), again ${show(warm)} (in memory) — target ≤ 200 ms: ${verdict(warm !== null && warm.ms <= 200)}`,
+  );
   console.log(`  the same through the sync protocol, change by change (in memory): ${show(plain)}`);
 }
 
@@ -105,7 +142,11 @@ if (SECTIONS.has("history")) {
 for (const n of SECTIONS.has("latency") ? [2, 10, 50] : []) {
   const doc = await newDoc("# # Latency\n" + "# some text line\n".repeat(50));
   const clients = await Promise.all(Array.from({ length: n }, () => CollabTestClient.connect(url, cookie, doc)));
-  await until(() => clients.every((c) => typeof c.doc.content === "string" && c.doc.content.length > 0), 30_000, "initial sync");
+  await until(
+    () => clients.every((c) => typeof c.doc.content === "string" && c.doc.content.length > 0),
+    30_000,
+    "initial sync",
+  );
   const pending = new Map<string, { at: number; seen: Set<CollabTestClient> }>();
   const samples: number[] = [];
   for (const c of clients) {
@@ -130,20 +171,31 @@ for (const n of SECTIONS.has("latency") ? [2, 10, 50] : []) {
   }
   await until(() => [...pending.values()].every((p) => p.seen.size === n), 30_000, "all edits visible").catch(() => {});
   const s = summary(samples);
-  console.log(`  ${String(n).padStart(2)} editors, one document: edit-to-visible p50 ${fmt(s.p50)}, p99 ${fmt(s.p99)} (${s.n} deliveries)${n === 50 ? ` — target p99 ≤ 50 ms: ${verdict(s.p99 <= 50)}` : ""}`);
+  console.log(
+    `  ${String(n).padStart(2)} editors, one document: edit-to-visible p50 ${fmt(s.p50)}, p99 ${fmt(s.p99)} (${s.n} deliveries)${n === 50 ? ` — target p99 ≤ 50 ms: ${verdict(s.p99 <= 50)}` : ""}`,
+  );
   for (const c of clients) c.close();
 }
 
 // Many sockets, many documents.
 if (SECTIONS.has("sockets")) {
   const before = rssMb();
-  const docs = await Promise.all(Array.from({ length: 100 }, (_, i) => newDoc(`# # Doc ${i}\n` + "# line of text\n".repeat(200))));
+  const docs = await Promise.all(
+    Array.from({ length: 100 }, (_, i) => newDoc(`# # Doc ${i}\n` + "# line of text\n".repeat(200))),
+  );
   const sockets: CollabTestClient[] = [];
-  for (let i = 0; i < 1000; i += 50) sockets.push(...(await Promise.all(Array.from({ length: 50 }, (_, k) => CollabTestClient.connect(url, cookie, docs[(i + k) % 100]!)))));
+  for (let i = 0; i < 1000; i += 50)
+    sockets.push(
+      ...(await Promise.all(
+        Array.from({ length: 50 }, (_, k) => CollabTestClient.connect(url, cookie, docs[(i + k) % 100]!)),
+      )),
+    );
   await until(() => sockets.every((c) => typeof c.doc.content === "string"), 60_000, "1000 sockets synced");
   await Bun.sleep(500);
   const rss = rssMb();
-  console.log(`  1,000 WebSockets over 100 documents: server RSS ${rss.toFixed(0)} MB (before ${before.toFixed(0)} MB) — target ≤ 500 MB: ${verdict(rss <= 500)}`);
+  console.log(
+    `  1,000 WebSockets over 100 documents: server RSS ${rss.toFixed(0)} MB (before ${before.toFixed(0)} MB) — target ≤ 500 MB: ${verdict(rss <= 500)}`,
+  );
   for (const c of sockets) c.close();
 }
 
@@ -216,9 +268,17 @@ async function yjsEditors(yurl: string, n: number, seed: string, name: string): 
   const out: Editor[] = [];
   for (let i = 0; i < n; i++) {
     const ydoc = new Y.Doc();
-    const provider = new WebsocketProvider(yurl, name, ydoc, { WebSocketPolyfill: WebSocket as never, disableBc: true });
+    const provider = new WebsocketProvider(yurl, name, ydoc, {
+      WebSocketPolyfill: WebSocket as never,
+      disableBc: true,
+    });
     const text = ydoc.getText("content");
-    const e: Editor = { text: () => text.toString(), insert: (at, s) => text.insert(at, s), onRemote: null, close: () => (provider.destroy(), ydoc.destroy()) };
+    const e: Editor = {
+      text: () => text.toString(),
+      insert: (at, s) => text.insert(at, s),
+      onRemote: null,
+      close: () => (provider.destroy(), ydoc.destroy()),
+    };
     text.observe((ev) => {
       if (!ev.transaction.local) e.onRemote?.();
     });
@@ -231,7 +291,11 @@ async function yjsEditors(yurl: string, n: number, seed: string, name: string): 
 }
 
 /** Edits by each editor in turn; returns server CPU per edit and edit-to-visible latencies. */
-async function drive(editors: Editor[], serverPid: number, edits: number): Promise<{ cpuPerEdit: number; p50: number; p99: number; deliveries: number }> {
+async function drive(
+  editors: Editor[],
+  serverPid: number,
+  edits: number,
+): Promise<{ cpuPerEdit: number; p50: number; p99: number; deliveries: number }> {
   const n = editors.length;
   const pending = new Map<string, { at: number; pos: number; seen: Set<Editor> }>();
   const samples: number[] = [];
@@ -253,7 +317,7 @@ async function drive(editors: Editor[], serverPid: number, edits: number): Promi
   for (let i = 0; i < edits; i++) {
     const author = editors[i % n]!;
     const token = `«${i}»`;
-    const pos = Math.floor(((i * 7919) % 1000) / 1000 * author.text().length);
+    const pos = Math.floor((((i * 7919) % 1000) / 1000) * author.text().length);
     pending.set(token, { at: performance.now(), pos, seen: new Set([author]) });
     author.insert(pos, token);
     await Bun.sleep(50);
@@ -272,14 +336,21 @@ async function compare(): Promise<void> {
   const yurl = `ws://127.0.0.1:${yport}`;
   process.on("exit", () => y.kill());
   const yrss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${y.pid}/status`, "utf8"))![1]) / 1024;
-  console.log("side by side with y-websocket 1.5.4 (Yjs 13.6.33, in memory, node), the same editors, alternating pymd → Yjs per row");
+  console.log(
+    "side by side with y-websocket 1.5.4 (Yjs 13.6.33, in memory, node), the same editors, alternating pymd → Yjs per row",
+  );
   // 1,000 idle sockets over 100 documents of 3 KB each, on both; first, while neither server has held a large document.
   if (SECTIONS.has("compare") || SECTIONS.has("idle")) {
     const seed = `# # Doc\n` + "# line of text\n".repeat(200);
     const before = rssMb();
     const docs = await Promise.all(Array.from({ length: 100 }, () => newDoc(seed)));
     const sockets: CollabTestClient[] = [];
-    for (let i = 0; i < 1000; i += 50) sockets.push(...(await Promise.all(Array.from({ length: 50 }, (_, k) => CollabTestClient.connect(url, cookie, docs[(i + k) % 100]!)))));
+    for (let i = 0; i < 1000; i += 50)
+      sockets.push(
+        ...(await Promise.all(
+          Array.from({ length: 50 }, (_, k) => CollabTestClient.connect(url, cookie, docs[(i + k) % 100]!)),
+        )),
+      );
     await until(() => sockets.every((c) => c.text().length === seed.length), 120_000, "1000 sockets synced");
     await Bun.sleep(1000);
     const prss = rssMb();
@@ -288,25 +359,38 @@ async function compare(): Promise<void> {
     const ys: { p: WebsocketProvider; d: Y.Doc }[] = [];
     for (let i = 0; i < 1000; i++) {
       const d = new Y.Doc();
-      const p = new WebsocketProvider(yurl, `idle-${i % 100}`, d, { WebSocketPolyfill: WebSocket as never, disableBc: true });
+      const p = new WebsocketProvider(yurl, `idle-${i % 100}`, d, {
+        WebSocketPolyfill: WebSocket as never,
+        disableBc: true,
+      });
       ys.push({ p, d });
       if (i < 100) {
         await until(() => p.synced, 30_000, "yjs idle sync");
         d.getText("content").insert(0, seed);
       }
     }
-    await until(() => ys.every((x) => x.p.synced && x.d.getText("content").length === seed.length), 120_000, "1000 yjs sockets synced");
+    await until(
+      () => ys.every((x) => x.p.synced && x.d.getText("content").length === seed.length),
+      120_000,
+      "1000 yjs sockets synced",
+    );
     await Bun.sleep(1000);
     const qrss = yrss();
-    for (const x of ys) (x.p.destroy(), x.d.destroy());
+    for (const x of ys) x.p.destroy(), x.d.destroy();
     console.log(
-      `  1,000 idle sockets over 100 documents: server RSS pymd ${prss.toFixed(0)} MB (before ${before.toFixed(0)} MB, +${((prss - before) * 1024 / 1000).toFixed(0)} KB per socket) / Yjs ${qrss.toFixed(0)} MB (before ${ybefore.toFixed(0)} MB, +${((qrss - ybefore) * 1024 / 1000).toFixed(0)} KB per socket) (${(prss / qrss).toFixed(1)}×)`,
+      `  1,000 idle sockets over 100 documents: server RSS pymd ${prss.toFixed(0)} MB (before ${before.toFixed(0)} MB, +${(((prss - before) * 1024) / 1000).toFixed(0)} KB per socket) / Yjs ${qrss.toFixed(0)} MB (before ${ybefore.toFixed(0)} MB, +${(((qrss - ybefore) * 1024) / 1000).toFixed(0)} KB per socket) (${(prss / qrss).toFixed(1)}×)`,
     );
   }
   const big = (process.env.BENCH_BIG_EDITORS ?? "2").split(",").filter(Boolean).map(Number);
   const small = (process.env.BENCH_SMALL_EDITORS ?? "2,10,50").split(",").filter(Boolean).map(Number);
   let round = 0;
-  const scenarios = SECTIONS.has("compare") || SECTIONS.has("editors") ? ([["10 KB", 10_000, small], ["1 MB", 1_000_000, big]] as const) : [];
+  const scenarios =
+    SECTIONS.has("compare") || SECTIONS.has("editors")
+      ? ([
+          ["10 KB", 10_000, small],
+          ["1 MB", 1_000_000, big],
+        ] as const)
+      : [];
   for (const [label, bytes, counts] of scenarios) {
     const seed = seedText(bytes);
     for (const n of counts) {
@@ -321,7 +405,9 @@ async function compare(): Promise<void> {
         q = await drive(ye, y.pid, edits);
         for (const e of ye) e.close();
       } catch (e) {
-        console.log(`  ${label.padEnd(5)} ${String(n).padStart(2)} editors: could not run (${e instanceof Error ? e.message.slice(0, 120) : String(e)})`);
+        console.log(
+          `  ${label.padEnd(5)} ${String(n).padStart(2)} editors: could not run (${e instanceof Error ? e.message.slice(0, 120) : String(e)})`,
+        );
         continue;
       }
       console.log(

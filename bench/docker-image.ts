@@ -17,7 +17,9 @@ if (existsSync(check) && process.getuid?.() === 0) {
   const b = Bun.spawnSync(["docker", "build", "-q", "-t", "pymd:bench", root], { stdout: "pipe", stderr: "pipe" });
   if (b.exitCode !== 0) console.log(`docker build failed: ${b.stderr.toString().trim().split("\n").at(-1)}`);
   else {
-    const size = Number(Bun.spawnSync(["docker", "image", "inspect", "pymd:bench", "--format", "{{.Size}}"]).stdout.toString().trim());
+    const size = Number(
+      Bun.spawnSync(["docker", "image", "inspect", "pymd:bench", "--format", "{{.Size}}"]).stdout.toString().trim(),
+    );
     console.log(`image pymd:bench: ${Math.round(size / 1e6)} MB`);
   }
 } else console.log("no image check tool (as root) and no docker here: the image was not measured");

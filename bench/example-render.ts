@@ -22,7 +22,9 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const events = await sandbox.run(blocks);
     const ms = performance.now() - t0;
-    const errors = events.flatMap((e) => (e.type === "error" ? [e.name] : e.type === "host-error" ? [`host-error:${e.reason}`] : []));
+    const errors = events.flatMap((e) =>
+      e.type === "error" ? [e.name] : e.type === "host-error" ? [`host-error:${e.reason}`] : [],
+    );
     const images = events.filter((e) => e.type === "display" && e.mime === "image/png").length;
     const statuses = events.flatMap((e) => (e.type === "block-done" ? [e.status] : []));
     console.log(

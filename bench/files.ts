@@ -38,17 +38,40 @@ async function http(): Promise<void> {
   const dataDir = tempDataDir("files");
   const { token } = await seedDocuments(dataDir, 1, 10);
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const proc = Bun.spawn([`${import.meta.dir}/../dist/pymd`, "serve", "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir, "--log-level", "warn", "--file-max", "300"], {
-    stdout: "ignore",
-    stderr: "ignore",
-  });
+  const proc = Bun.spawn(
+    [
+      `${import.meta.dir}/../dist/pymd`,
+      "serve",
+      "--port",
+      String(port),
+      "--host",
+      "127.0.0.1",
+      "--data-dir",
+      dataDir,
+      "--log-level",
+      "warn",
+      "--file-max",
+      "300",
+    ],
+    {
+      stdout: "ignore",
+      stderr: "ignore",
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 500; i++) {
-    if (await fetch(url + "/api/v1/health").then((r) => r.ok).catch(() => false)) break;
+    if (
+      await fetch(url + "/api/v1/health")
+        .then((r) => r.ok)
+        .catch(() => false)
+    )
+      break;
     await Bun.sleep(20);
   }
   const auth = { authorization: `Bearer ${token}` };
-  const docs = (await (await fetch(`${url}/api/v1/documents`, { headers: auth })).json()) as { documents: { id: string }[] };
+  const docs = (await (await fetch(`${url}/api/v1/documents`, { headers: auth })).json()) as {
+    documents: { id: string }[];
+  };
   const doc = docs.documents[0]!.id;
   const rss0 = rssOf(proc.pid) ?? 0;
   const anon0 = anonOf(proc.pid);
@@ -82,8 +105,12 @@ async function http(): Promise<void> {
   }
   const downMs = performance.now() - t0;
   clearInterval(sampler);
-  console.log(`upload 200 MB:   ${up.status}, ${(size / MB / (upMs / 1000)).toFixed(0)} MB/s (${(upMs / 1000).toFixed(2)} s); server RSS ${(rss0 / 2 ** 20).toFixed(0)} -> peak ${(upPeak / 2 ** 20).toFixed(0)} MiB, of it anonymous ${(anon0 / 2 ** 20).toFixed(0)} -> ${(upAnon / 2 ** 20).toFixed(0)} MiB`);
-  console.log(`download 200 MB: ${res.status}, ${got === size ? "all bytes" : `${got} bytes`}, ${(size / MB / (downMs / 1000)).toFixed(0)} MB/s (${(downMs / 1000).toFixed(2)} s); server RSS peak ${(peak / 2 ** 20).toFixed(0)} MiB, anonymous peak ${(anonPeak / 2 ** 20).toFixed(0)} MiB (the rest is the memory-mapped database file)`);
+  console.log(
+    `upload 200 MB:   ${up.status}, ${(size / MB / (upMs / 1000)).toFixed(0)} MB/s (${(upMs / 1000).toFixed(2)} s); server RSS ${(rss0 / 2 ** 20).toFixed(0)} -> peak ${(upPeak / 2 ** 20).toFixed(0)} MiB, of it anonymous ${(anon0 / 2 ** 20).toFixed(0)} -> ${(upAnon / 2 ** 20).toFixed(0)} MiB`,
+  );
+  console.log(
+    `download 200 MB: ${res.status}, ${got === size ? "all bytes" : `${got} bytes`}, ${(size / MB / (downMs / 1000)).toFixed(0)} MB/s (${(downMs / 1000).toFixed(2)} s); server RSS peak ${(peak / 2 ** 20).toFixed(0)} MiB, anonymous peak ${(anonPeak / 2 ** 20).toFixed(0)} MiB (the rest is the memory-mapped database file)`,
+  );
   proc.kill("SIGTERM");
   await proc.exited;
 }
@@ -92,10 +119,19 @@ async function kernelCost(): Promise<void> {
   const dataDir = tempDataDir("files-kernel");
   await seedDocuments(dataDir, 3, 10);
   const s = openServices(dataDir);
-  const files = new WorkspaceFiles(s.filesStore, s.documents, { fileBytes: 600 * MB, documentBytes: 2000 * MB, userBytes: 5000 * MB });
+  const files = new WorkspaceFiles(s.filesStore, s.documents, {
+    fileBytes: 600 * MB,
+    documentBytes: 2000 * MB,
+    userBytes: 5000 * MB,
+  });
   const docs = s.db.query<{ id: string; owner_id: string }, []>("SELECT id, owner_id FROM documents ORDER BY id").all();
-  const [empty, small, large] = docs as [{ id: string; owner_id: string }, { id: string; owner_id: string }, { id: string; owner_id: string }];
-  for (let i = 0; i < 1000; i++) await files.write(small.id, small.owner_id, `data/f${i}.txt`, stream(2000), null, 2000);
+  const [empty, small, large] = docs as [
+    { id: string; owner_id: string },
+    { id: string; owner_id: string },
+    { id: string; owner_id: string },
+  ];
+  for (let i = 0; i < 1000; i++)
+    await files.write(small.id, small.owner_id, `data/f${i}.txt`, stream(2000), null, 2000);
   await files.write(large.id, large.owner_id, "big.bin", stream(500 * MB), null, 500 * MB);
   const sandbox = await createSandbox({ backend: "auto" });
   console.log(`kernel first run (print(1)), jail ${sandbox.backend}:`);

@@ -15,25 +15,42 @@ const { token } = await seedDocuments(dir, DOCS, 40);
 const { proc, url } = await startBinary(dir, 19260);
 const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
 const call = async (method: string, path: string, body?: unknown) => {
-  const r = await fetch(url + path, { method, headers: auth, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await fetch(url + path, {
+    method,
+    headers: auth,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
   // biome-ignore lint/suspicious/noExplicitAny: the benchmark reads a few fields of many answers
   return r.json() as Promise<any>;
 };
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 try {
   const folder = await call("POST", "/api/v1/folders", { name: "Projects" });
   const ids: string[] = [];
-  for (let page = 1; ids.length < MOVED + 100; page++) ids.push(...(await call("GET", `/api/v1/documents?limit=100&page=${page}&sort=created`)).documents.map((d: { id: string }) => d.id));
+  for (let page = 1; ids.length < MOVED + 100; page++)
+    ids.push(
+      ...(await call("GET", `/api/v1/documents?limit=100&page=${page}&sort=created`)).documents.map(
+        (d: { id: string }) => d.id,
+      ),
+    );
   const moves: number[] = [];
   for (const [i, id] of ids.slice(0, MOVED).entries()) {
     const t0 = performance.now();
-    await call("PUT", `/api/v1/documents/${id}/filing`, i % 10 === 0 ? { folderId: folder.id, favorite: true } : { folderId: folder.id });
+    await call(
+      "PUT",
+      `/api/v1/documents/${id}/filing`,
+      i % 10 === 0 ? { folderId: folder.id, favorite: true } : { folderId: folder.id },
+    );
     moves.push(performance.now() - t0);
   }
-  console.log(`move a document into a folder (${MOVED} of ${DOCS.toLocaleString("en")}, one at a time): p50 ${fmt(pct(moves, 50))}, p99 ${fmt(pct(moves, 99))}`);
+  console.log(
+    `move a document into a folder (${MOVED} of ${DOCS.toLocaleString("en")}, one at a time): p50 ${fmt(pct(moves, 50))}, p99 ${fmt(pct(moves, 99))}`,
+  );
   const listed = await call("GET", `/api/v1/documents?folder=${folder.id}&limit=20`);
-  if (listed.pagination.total !== MOVED) throw new Error(`expected ${MOVED} in the folder, saw ${listed.pagination.total}`);
+  if (listed.pagination.total !== MOVED)
+    throw new Error(`expected ${MOVED} in the folder, saw ${listed.pagination.total}`);
   const views: [string, string][] = [
     ["all documents", "/api/v1/documents?limit=20"],
     ["one folder (2,000)", `/api/v1/documents?folder=${folder.id}&limit=20`],
@@ -44,9 +61,22 @@ try {
   ];
   Bun.spawnSync([process.execPath, join(import.meta.dir, "load-generator.ts"), url + views[0]![1], token, "1", "8"]);
   const load = async (name: string, path: string) => {
-    const p = Bun.spawn([process.execPath, join(import.meta.dir, "load-generator.ts"), url + path, token, String(SECONDS), "8"], { stdout: "pipe" });
-    const m = JSON.parse(await new Response(p.stdout).text()) as { requests: number; errors: number; rps: number; p50: number; p99: number };
-    console.log(`list ${name} of ${DOCS.toLocaleString("en")} docs, 8 connections, ${SECONDS} s: ${m.rps.toFixed(0)} req/s, p50 ${fmt(m.p50)}, p99 ${fmt(m.p99)}, errors ${m.errors} — target ≥ 5,000 req/s and p99 ≤ 10 ms: ${verdict(m.rps >= 5000 && m.p99 <= 10)}`);
+    const p = Bun.spawn(
+      [process.execPath, join(import.meta.dir, "load-generator.ts"), url + path, token, String(SECONDS), "8"],
+      {
+        stdout: "pipe",
+      },
+    );
+    const m = JSON.parse(await new Response(p.stdout).text()) as {
+      requests: number;
+      errors: number;
+      rps: number;
+      p50: number;
+      p99: number;
+    };
+    console.log(
+      `list ${name} of ${DOCS.toLocaleString("en")} docs, 8 connections, ${SECONDS} s: ${m.rps.toFixed(0)} req/s, p50 ${fmt(m.p50)}, p99 ${fmt(m.p99)}, errors ${m.errors} — target ≥ 5,000 req/s and p99 ≤ 10 ms: ${verdict(m.rps >= 5000 && m.p99 <= 10)}`,
+    );
   };
   for (const [name, path] of views) await load(name, path);
   // The same while another client files a document every 5 ms: listings are kept only until a

@@ -12,8 +12,8 @@ requireBinary();
 const PASSWORD = "bench isolation password";
 const PORT = 18941;
 
-
-const line = (label: string, h: ReturnType<typeof summary>, extra: string) => console.log(`${label.padEnd(40)} health p99 ${fmt(h.p99)}, max ${fmt(h.max)} (n=${h.n}) | ${extra}`);
+const line = (label: string, h: ReturnType<typeof summary>, extra: string) =>
+  console.log(`${label.padEnd(40)} health p99 ${fmt(h.p99)}, max ${fmt(h.max)} (n=${h.n}) | ${extra}`);
 const doc = (code: string) => `# # Bench\n# \`\`\`\n${code}\n# \`\`\`\n`;
 
 /** Jails under the server process: jailed interpreters whose parent is not one (checkpoints are forks). */
@@ -48,18 +48,55 @@ async function main() {
   await s.accounts.addUser("mallory", PASSWORD, "user");
   s.db.close();
   const proc = Bun.spawn(
-    [BINARY, "serve", "--port", String(PORT), "--host", "127.0.0.1", "--data-dir", dataDir, "--log-level", "warn", "--run-cpu", "2", "--kernels-per-user", "2", "--exec-concurrent", "4"],
+    [
+      BINARY,
+      "serve",
+      "--port",
+      String(PORT),
+      "--host",
+      "127.0.0.1",
+      "--data-dir",
+      dataDir,
+      "--log-level",
+      "warn",
+      "--run-cpu",
+      "2",
+      "--kernels-per-user",
+      "2",
+      "--exec-concurrent",
+      "4",
+    ],
     { stdout: "ignore", stderr: "ignore" },
   );
   const url = `http://127.0.0.1:${PORT}`;
-  for (let i = 0; i < 1500 && !(await fetch(url + "/api/v1/health").then((r) => r.ok).catch(() => false)); i++) await Bun.sleep(10);
+  for (
+    let i = 0;
+    i < 1500 &&
+    !(await fetch(url + "/api/v1/health")
+      .then((r) => r.ok)
+      .catch(() => false));
+    i++
+  )
+    await Bun.sleep(10);
   try {
-    const login = await fetch(url + "/api/v1/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "mallory", password: PASSWORD }) });
+    const login = await fetch(url + "/api/v1/auth/login", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "mallory", password: PASSWORD }),
+    });
     const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
     const p = await Peer.open(url.replace("http", "ws") + "/api/v1/ws", { cookie });
     await p.next("hello");
     const open = async (code: string) => {
-      const id = ((await (await fetch(url + "/api/v1/documents", { method: "POST", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ title: "Bench", content: doc(code) }) })).json()) as { id: string }).id;
+      const id = (
+        (await (
+          await fetch(url + "/api/v1/documents", {
+            method: "POST",
+            headers: { cookie, "content-type": "application/json" },
+            body: JSON.stringify({ title: "Bench", content: doc(code) }),
+          })
+        ).json()) as { id: string }
+      ).id;
       p.send({ t: "join", doc: id });
       await p.next("joined", (m) => m.doc === id);
       return id;
@@ -69,8 +106,16 @@ async function main() {
       return p.next("run-finished", (m) => m.doc === id, 120_000);
     };
     const cellText = (id: string) => {
-      const c = p.messages.filter((m) => m.t === "cell" && m.doc === id).at(-1) as { cell: { html: string; status: string } } | undefined;
-      return { status: c?.cell.status ?? "?", text: (c?.cell.html ?? "").replace(/<[^>]+>/g, "").replace(/\s+/g, " ").trim() };
+      const c = p.messages.filter((m) => m.t === "cell" && m.doc === id).at(-1) as
+        | { cell: { html: string; status: string } }
+        | undefined;
+      return {
+        status: c?.cell.status ?? "?",
+        text: (c?.cell.html ?? "")
+          .replace(/<[^>]+>/g, "")
+          .replace(/\s+/g, " ")
+          .trim(),
+      };
     };
     const close = async (id: string) => {
       p.send({ t: "leave", doc: id });
@@ -80,36 +125,50 @@ async function main() {
     const arch = hostSeccompArch();
     if (arch) {
       const calls = deniedSyscalls(arch).map((d) => [d.name, d[arch]]);
-      const id = await open(`import ctypes, os\nl = ctypes.CDLL(None, use_errno=True)\nbad = []\nfor name, nr in ${JSON.stringify(calls)}:\n    if l.syscall(nr, 0, 0, 0, 0, 0, 0) != -1 or ctypes.get_errno() != 1:\n        bad.append(name)\nprint("EPERM", ${calls.length} - len(bad), "of", ${calls.length}, "not:", bad)`);
+      const id = await open(
+        `import ctypes, os\nl = ctypes.CDLL(None, use_errno=True)\nbad = []\nfor name, nr in ${JSON.stringify(calls)}:\n    if l.syscall(nr, 0, 0, 0, 0, 0, 0) != -1 or ctypes.get_errno() != 1:\n        bad.append(name)\nprint("EPERM", ${calls.length} - len(bad), "of", ${calls.length}, "not:", bad)`,
+      );
       const r = await whileHealthy(url, () => run(id));
       line("each seccomp-denied call", r.health, cellText(id).text);
       await close(id);
     }
     {
-      const id = await open(`import ctypes\nl = ctypes.CDLL(None, use_errno=True)\nr = l.syscall(${arch === "aarch64" ? 217 : 248}, b"user", b"probe", b"v", 1, -2)\nprint("add_key", r, ctypes.get_errno(), "| /proc/keys lines", len(open("/proc/keys").read().splitlines()), "| uid_map", open("/proc/self/uid_map").read().split())`);
+      const id = await open(
+        `import ctypes\nl = ctypes.CDLL(None, use_errno=True)\nr = l.syscall(${arch === "aarch64" ? 217 : 248}, b"user", b"probe", b"v", 1, -2)\nprint("add_key", r, ctypes.get_errno(), "| /proc/keys lines", len(open("/proc/keys").read().splitlines()), "| uid_map", open("/proc/self/uid_map").read().split())`,
+      );
       const r = await whileHealthy(url, () => run(id));
       line("cross-jail key listing", r.health, cellText(id).text);
       await close(id);
     }
     {
-      const id = await open(`n = 0\ntry:\n    with open("/dev/shm/fill", "wb") as f:\n        while True:\n            f.write(b"x" * (1 << 20)); f.flush(); n += 1\nexcept OSError as e:\n    print("errno", e.errno, "after", n, "MiB")`);
+      const id = await open(
+        `n = 0\ntry:\n    with open("/dev/shm/fill", "wb") as f:\n        while True:\n            f.write(b"x" * (1 << 20)); f.flush(); n += 1\nexcept OSError as e:\n    print("errno", e.errno, "after", n, "MiB")`,
+      );
       const r = await whileHealthy(url, () => run(id));
       line("fill /dev/shm (64 MiB cap)", r.health, cellText(id).text);
       await close(id);
     }
     {
-      const id = await open(`import threading\ndef spin():\n    while True:\n        pass\nthreading.Thread(target=spin, daemon=True).start()\nprint("spinning")`);
+      const id = await open(
+        `import threading\ndef spin():\n    while True:\n        pass\nthreading.Thread(target=spin, daemon=True).start()\nprint("spinning")`,
+      );
       const r = await whileHealthy(url, async () => {
         await run(id);
         const t0 = performance.now();
-        const k = await p.next("kernel", (m) => m.doc === id && m.kernel.status === "stopped" && m.kernel.reason !== "not-started", 60_000);
+        const k = await p.next(
+          "kernel",
+          (m) => m.doc === id && m.kernel.status === "stopped" && m.kernel.reason !== "not-started",
+          60_000,
+        );
         return { ms: performance.now() - t0, message: k.kernel.message };
       });
       line("idle CPU burner (--run-cpu 2)", r.health, `stopped ${fmt(r.result.ms)} after its run: ${r.result.message}`);
       await close(id);
     }
     {
-      const id = await open(`import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint("ignoring", flush=True)\nwhile True:\n    time.sleep(0.05)`);
+      const id = await open(
+        `import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint("ignoring", flush=True)\nwhile True:\n    time.sleep(0.05)`,
+      );
       const r = await whileHealthy(url, async () => {
         p.send({ t: "run", doc: id, scope: "all" });
         await p.next("kernel", (m) => m.doc === id && m.kernel.status === "busy", 60_000);
@@ -120,12 +179,17 @@ async function main() {
         return performance.now() - t0;
       });
       const c = cellText(id);
-      line("block ignoring SIGINT, then Interrupt", r.health, `run ended ${fmt(r.result)} after Interrupt; cell ${c.status}: ${c.text}`);
+      line(
+        "block ignoring SIGINT, then Interrupt",
+        r.health,
+        `run ended ${fmt(r.result)} after Interrupt; cell ${c.status}: ${c.text}`,
+      );
       await close(id);
     }
     {
       const ids: string[] = [];
-      for (let i = 0; i < 6; i++) ids.push(await open(`import numpy, pandas\nx${i} = bytearray(20 << 20)\nprint("doc ${i}")`));
+      for (let i = 0; i < 6; i++)
+        ids.push(await open(`import numpy, pandas\nx${i} = bytearray(20 << 20)\nprint("doc ${i}")`));
       let peak = 0;
       const r = await whileHealthy(url, async () => {
         for (const id of ids) {
@@ -134,8 +198,14 @@ async function main() {
         }
       });
       const j = jails(proc.pid);
-      const closed = p.messages.filter((m) => m.t === "kernel" && ids.includes(m.doc) && m.kernel.reason === "idle-close").length;
-      line("one user, 6 documents (cap 2)", r.health, `live jails after each run ≤ ${peak}, now ${j.count} (${j.rssMiB} MiB resident); ${closed} kernels closed for the cap`);
+      const closed = p.messages.filter(
+        (m) => m.t === "kernel" && ids.includes(m.doc) && m.kernel.reason === "idle-close",
+      ).length;
+      line(
+        "one user, 6 documents (cap 2)",
+        r.health,
+        `live jails after each run ≤ ${peak}, now ${j.count} (${j.rssMiB} MiB resident); ${closed} kernels closed for the cap`,
+      );
     }
     p.ws.close();
   } finally {

@@ -23,7 +23,9 @@ const isPython = (pid: number) => {
 /** Proportional memory of this bench's jailed Python processes (one kernel at a time runs here). */
 function jailPss(): { bytes: number; processes: number } {
   const pythons = treePids(process.pid).filter((p) => p !== process.pid && isPython(p));
-  const roots = pythons.filter((p) => !pythons.includes(Number(readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ")[1])));
+  const roots = pythons.filter(
+    (p) => !pythons.includes(Number(readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ")[1])),
+  );
   return { bytes: roots.reduce((s, r) => s + treePssBytes(r), 0), processes: pythons.length };
 }
 
@@ -58,8 +60,11 @@ async function checkpointCost(sandbox: Sandbox, label: string, setup: string): P
     without.push(await timed(() => plain.run([b])));
   }
   // fork() itself in that kernel, for comparison (a child that exits at once, waited for)
-  const forkCode = "import os, time\nts = []\nfor _ in range(20):\n    t = time.perf_counter()\n    pid = os.fork()\n    if pid == 0:\n        os._exit(0)\n    ts.append(time.perf_counter() - t)\n    os.waitpid(pid, 0)\nprint(sorted(ts)[10] * 1000)";
-  const forkOut = (await plain.run([{ id: 99, code: forkCode, line: 1 }])).map((e) => (e.type === "stdout" ? e.text : "")).join("");
+  const forkCode =
+    "import os, time\nts = []\nfor _ in range(20):\n    t = time.perf_counter()\n    pid = os.fork()\n    if pid == 0:\n        os._exit(0)\n    ts.append(time.perf_counter() - t)\n    os.waitpid(pid, 0)\nprint(sorted(ts)[10] * 1000)";
+  const forkOut = (await plain.run([{ id: 99, code: forkCode, line: 1 }]))
+    .map((e) => (e.type === "stdout" ? e.text : ""))
+    .join("");
   await plain.close();
   pss.push(jailPss());
   await exact.close();
@@ -86,13 +91,23 @@ async function resumeLatency(sandbox: Sandbox, label: string, setup: string): Pr
   for (let i = 0; i < N; i++) {
     await Bun.sleep(20);
     // block 2 edited: resume the checkpoint taken before it
-    resumed.push(await timed(() => k.run([{ id: 1, code: `y = ${i + 2}`, line: 2 }], undefined, undefined, { prefix: [doc[0]!] })));
+    resumed.push(
+      await timed(() => k.run([{ id: 1, code: `y = ${i + 2}`, line: 2 }], undefined, undefined, { prefix: [doc[0]!] })),
+    );
     await Bun.sleep(20);
     // the block after it, in the state it is in: no resume
-    inPlace.push(await timed(() => k.run([{ id: 2, code: "z = 2", line: 3 }], undefined, undefined, { prefix: [doc[0]!, { id: 1, code: `y = ${i + 2}`, line: 2 }] })));
+    inPlace.push(
+      await timed(() =>
+        k.run([{ id: 2, code: "z = 2", line: 3 }], undefined, undefined, {
+          prefix: [doc[0]!, { id: 1, code: `y = ${i + 2}`, line: 2 }],
+        }),
+      ),
+    );
   }
   await k.close();
-  console.log(`  ${label.padEnd(22)} run of an edited block (resume) p50 ${ms(p50(resumed))}, next block in place p50 ${ms(p50(inPlace))}: resume adds ${ms(p50(resumed) - p50(inPlace))}`);
+  console.log(
+    `  ${label.padEnd(22)} run of an edited block (resume) p50 ${ms(p50(resumed))}, next block in place p50 ${ms(p50(inPlace))}: resume adds ${ms(p50(resumed) - p50(inPlace))}`,
+  );
 }
 
 /** 20 blocks, the first 3 s: edit block k and run k..20 from its checkpoint, against restart and run all. */
@@ -109,7 +124,9 @@ async function speedUp(sandbox: Sandbox, k: number): Promise<void> {
   const restartAll: number[] = [];
   for (let round = 0; round < 3; round++) {
     const d = edited(round);
-    incremental.push(await timed(() => kernel.run(d.slice(k - 1), undefined, undefined, { prefix: d.slice(0, k - 1) })));
+    incremental.push(
+      await timed(() => kernel.run(d.slice(k - 1), undefined, undefined, { prefix: d.slice(0, k - 1) })),
+    );
     restartAll.push(
       await timed(async () => {
         await kernel.restart();
@@ -126,11 +143,23 @@ async function speedUp(sandbox: Sandbox, k: number): Promise<void> {
 }
 
 for (const jail of jailsUnderTest()) {
-  const sandbox = await createSandbox({ backend: jail.backend, tools: jail.tools, limits: { wallTimeMs: 60_000, memoryBytes: 1024 * MiB } });
+  const sandbox = await createSandbox({
+    backend: jail.backend,
+    tools: jail.tools,
+    limits: { wallTimeMs: 60_000, memoryBytes: 1024 * MiB },
+  });
   console.log(`${jail.backend} (at most ${checkpointCap(sandbox.limits)} checkpoints per kernel, ${N} runs each)`);
   await checkpointCost(sandbox, "small kernel", "x = 1");
-  await checkpointCost(sandbox, "200 MB kernel", "big = bytearray(200 * 1024 * 1024)\nfor i in range(0, len(big), 4096):\n    big[i] = 1");
+  await checkpointCost(
+    sandbox,
+    "200 MB kernel",
+    "big = bytearray(200 * 1024 * 1024)\nfor i in range(0, len(big), 4096):\n    big[i] = 1",
+  );
   await resumeLatency(sandbox, "small kernel", "x = 1");
-  await resumeLatency(sandbox, "200 MB kernel", "big = bytearray(200 * 1024 * 1024)\nfor i in range(0, len(big), 4096):\n    big[i] = 1");
+  await resumeLatency(
+    sandbox,
+    "200 MB kernel",
+    "big = bytearray(200 * 1024 * 1024)\nfor i in range(0, len(big), 4096):\n    big[i] = 1",
+  );
   await speedUp(sandbox, 10);
 }

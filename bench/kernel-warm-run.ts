@@ -8,7 +8,8 @@ import { fmt, summary } from "./bench-kit.ts";
 const srv = await startTestServer();
 try {
   const u = await srv.userClient("bench");
-  const doc = (await u.json("POST", "/api/v1/documents", { title: "warm", content: "# ```\nx = 1\n# ```\n" })).body.id as string;
+  const doc = (await u.json("POST", "/api/v1/documents", { title: "warm", content: "# ```\nx = 1\n# ```\n" })).body
+    .id as string;
   const p = await Peer.open(srv.url.replace("http", "ws") + "/api/v1/ws", { cookie: u.cookie! });
   p.send({ t: "join", doc });
   await p.next("joined");
@@ -17,9 +18,11 @@ try {
     p.send({ t: "run", doc, scope: "blocks", blocks: [0] });
     const fin = await Promise.race([
       p.next("run-finished", () => true, 60_000),
-      p.next("error", () => true, 60_000).then((e) => {
-        throw new Error(e.message);
-      }),
+      p
+        .next("error", () => true, 60_000)
+        .then((e) => {
+          throw new Error(e.message);
+        }),
     ]);
     const ms = performance.now() - t0;
     if (fin.error) throw new Error(fin.error);
@@ -32,7 +35,9 @@ try {
   const times: number[] = [];
   for (let i = 0; i < 300; i++) times.push(await once());
   const s = summary(times);
-  console.log(`warm run of x = 1 over the WebSocket (send → run-finished): p50 ${fmt(s.p50)}, p95 ${fmt(s.p95)}, p99 ${fmt(s.p99)} (n=${s.n})`);
+  console.log(
+    `warm run of x = 1 over the WebSocket (send → run-finished): p50 ${fmt(s.p50)}, p95 ${fmt(s.p95)}, p99 ${fmt(s.p99)} (n=${s.n})`,
+  );
   p.ws.close();
 } finally {
   await srv.close();

@@ -28,4 +28,13 @@ const started = performance.now();
 await Promise.all(Array.from({ length: Number(workersS) }, worker));
 const seconds = (performance.now() - started) / 1000;
 const s = summary(latencies);
-console.log(JSON.stringify({ requests: latencies.length, errors, rps: latencies.length / seconds, p50: s.p50, p99: s.p99, max: s.max }));
+console.log(
+  JSON.stringify({
+    requests: latencies.length,
+    errors,
+    rps: latencies.length / seconds,
+    p50: s.p50,
+    p99: s.p99,
+    max: s.max,
+  }),
+);

@@ -9,7 +9,8 @@ import { summary } from "./bench-kit.ts";
 const RUNS = Number(process.env.RUNS ?? 8);
 // wall time and CPU time of the import (CPU time is what the font scan costs; it suffers less from
 // other work on the host than wall time does)
-const CODE = "import time\nt = time.perf_counter()\nc = time.process_time()\nimport matplotlib.pyplot\nprint((time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000)";
+const CODE =
+  "import time\nt = time.perf_counter()\nc = time.process_time()\nimport matplotlib.pyplot\nprint((time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000)";
 
 async function firstImport(sandbox: Sandbox): Promise<{ inside: number; cpu: number; block: number }> {
   const kernel = await sandbox.startKernel();
@@ -32,7 +33,12 @@ const line = (label: string, xs: number[]) => {
 };
 
 for (const jail of jailsUnderTest()) {
-  const without = await createSandbox({ backend: jail.backend, tools: jail.tools, fontCache: false, limits: { wallTimeMs: 60_000 } });
+  const without = await createSandbox({
+    backend: jail.backend,
+    tools: jail.tools,
+    fontCache: false,
+    limits: { wallTimeMs: 60_000 },
+  });
   const withCache = await createSandbox({ backend: jail.backend, tools: jail.tools, limits: { wallTimeMs: 60_000 } });
   const t0 = performance.now();
   const dir = await withCache.fontCache();
@@ -53,12 +59,16 @@ for (const jail of jailsUnderTest()) {
     b.cpu.push(y.cpu);
     b.block.push(y.block);
   }
-  console.log(`${jail.backend}: font list built once in ${buildMs.toFixed(0)} ms (${dir}); ${RUNS} fresh kernels each, alternating`);
+  console.log(
+    `${jail.backend}: font list built once in ${buildMs.toFixed(0)} ms (${dir}); ${RUNS} fresh kernels each, alternating`,
+  );
   console.log(line("  import pyplot, own font scan", a.inside));
   console.log(line("  import pyplot, shared font list", b.inside));
   console.log(line("  CPU of the import, own font scan", a.cpu));
   console.log(line("  CPU of the import, shared list", b.cpu));
   console.log(line("  first block, own font scan", a.block));
   console.log(line("  first block, shared font list", b.block));
-  console.log(`  saved per kernel (p50): ${(summary(a.inside).p50 - summary(b.inside).p50).toFixed(1)} ms wall, ${(summary(a.cpu).p50 - summary(b.cpu).p50).toFixed(1)} ms CPU`);
+  console.log(
+    `  saved per kernel (p50): ${(summary(a.inside).p50 - summary(b.inside).p50).toFixed(1)} ms wall, ${(summary(a.cpu).p50 - summary(b.cpu).p50).toFixed(1)} ms CPU`,
+  );
 }

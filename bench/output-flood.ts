@@ -68,25 +68,42 @@ async function measuredRun(doc: string) {
   return { fin, took, lastCell, lat: summary(lat), start, peak, end: rss(), cells, lastHtml };
 }
 
-console.log("a block printing a 1 MiB list over about 2.5 s (75 lines of about 16 KB, --run-output 1024 KiB), one watcher:");
+console.log(
+  "a block printing a 1 MiB list over about 2.5 s (75 lines of about 16 KB, --run-output 1024 KiB), one watcher:",
+);
 {
-  const doc = await openDoc(source("import time\nfor i in range(75):\n    print(list(range(i * 2000, (i + 1) * 2000)))\n    time.sleep(0.03)"));
+  const doc = await openDoc(
+    source("import time\nfor i in range(75):\n    print(list(range(i * 2000, (i + 1) * 2000)))\n    time.sleep(0.03)"),
+  );
   const r = await measuredRun(doc);
-  console.log(`  run to run-finished: ${fmt(r.took)}, to the last cell: ${fmt(r.lastCell)}; error: ${r.fin.error ?? "none"}`);
-  console.log(`  health during the run: n=${r.lat.n} p50 ${fmt(r.lat.p50)} p99 ${fmt(r.lat.p99)} max ${fmt(r.lat.max)}`);
+  console.log(
+    `  run to run-finished: ${fmt(r.took)}, to the last cell: ${fmt(r.lastCell)}; error: ${r.fin.error ?? "none"}`,
+  );
+  console.log(
+    `  health during the run: n=${r.lat.n} p50 ${fmt(r.lat.p50)} p99 ${fmt(r.lat.p99)} max ${fmt(r.lat.max)}`,
+  );
   console.log(`  RSS: start ${r.start.toFixed(0)} MB, peak ${r.peak.toFixed(0)} MB, end ${r.end.toFixed(0)} MB`);
   console.log(`  cell updates sent: ${r.cells}; final cell HTML ${(r.lastHtml / MB).toFixed(2)} MiB`);
 }
 
 console.log("three edit-and-run rounds of 5 blocks × 1 MB, one watcher:");
 {
-  const round = (n: number) => source(...[0, 1, 2, 3, 4].map((b) => `marker = "round-${n}-block-${b}"\nprint(marker)\nprint(("o" * 99 + "\\n") * 10000)`));
+  const round = (n: number) =>
+    source(
+      ...[0, 1, 2, 3, 4].map(
+        (b) => `marker = "round-${n}-block-${b}"\nprint(marker)\nprint(("o" * 99 + "\\n") * 10000)`,
+      ),
+    );
   const doc = await openDoc(round(1));
   const db = new Database(join(srv.dataDir, DATABASE_FILE), { readonly: true });
   for (const n of [1, 2, 3]) {
     if (n > 1) await alice.json("PATCH", `/api/v1/documents/${doc}`, { content: round(n) });
     const r = await measuredRun(doc);
-    const s = db.query<{ n: number; bytes: number }, [string]>("SELECT count(*) AS n, coalesce(sum(length(result)), 0) AS bytes FROM document_outputs WHERE document_id = ?").get(doc)!;
+    const s = db
+      .query<{ n: number; bytes: number }, [string]>(
+        "SELECT count(*) AS n, coalesce(sum(length(result)), 0) AS bytes FROM document_outputs WHERE document_id = ?",
+      )
+      .get(doc)!;
     console.log(
       `  round ${n}: run-finished ${fmt(r.took)}, last cell ${fmt(r.lastCell)}; stored ${s.n} rows, ${(s.bytes / MB).toFixed(1)} MiB; health p99 ${fmt(r.lat.p99)} max ${fmt(r.lat.max)}; RSS peak ${r.peak.toFixed(0)} MB; cell updates ${r.cells}`,
     );

@@ -12,7 +12,12 @@ import { BINARY, ROOT, fmt, requireBinary, verdict } from "./bench-kit.ts";
 
 requireBinary();
 const out = mkdtempSync(join(tmpdir(), "pymd-bench-pdf-"));
-const pages = (pdf: Uint8Array) => (Buffer.from(pdf).toString("latin1").match(/\/Type \/Page\b/g) ?? []).length;
+const pages = (pdf: Uint8Array) =>
+  (
+    Buffer.from(pdf)
+      .toString("latin1")
+      .match(/\/Type \/Page\b/g) ?? []
+  ).length;
 try {
   const corpus = join(ROOT, "..", "shared", "pymd-corpus", "inputs");
   if (existsSync(corpus)) {
@@ -25,7 +30,13 @@ try {
       const cli: number[] = [];
       for (let i = 0; i < 3; i++) {
         const t0 = performance.now();
-        const r = Bun.spawnSync([BINARY, "render", join(corpus, f), "--no-exec", "-o", join(out, `${f}.pdf`), "--quiet"], { stdout: "ignore", stderr: "pipe" });
+        const r = Bun.spawnSync(
+          [BINARY, "render", join(corpus, f), "--no-exec", "-o", join(out, `${f}.pdf`), "--quiet"],
+          {
+            stdout: "ignore",
+            stderr: "pipe",
+          },
+        );
         if (r.exitCode !== 0) throw new Error(`${f}: ${r.stderr.toString()}`);
         cli.push(performance.now() - t0);
       }
@@ -57,14 +68,24 @@ try {
   const lines: string[] = ["# # A long report"];
   for (let cell = 0; cell < 50; cell++) {
     lines.push(`# ## Section ${cell + 1}`);
-    for (let i = 0; i < 96; i++) lines.push(`# Line ${cell * 96 + i + 1}: some *prose* with a formula $x_${i}^2$ and \`code\` to lay out.`);
+    for (let i = 0; i < 96; i++)
+      lines.push(`# Line ${cell * 96 + i + 1}: some *prose* with a formula $x_${i}^2$ and \`code\` to lay out.`);
     lines.push("# ```", `plot(${cell})`, "# ```");
   }
   const source = lines.join("\n") + "\n";
   const blocks = parsePymd(source).blocks;
   const results = new Map<number, BlockResult>();
   blocks.forEach((b, i) => {
-    if (b.kind === "code") results.set(i, { block: i, status: "ok", durationMs: 1, outputs: [{ kind: "stdout", text: `cell ${i}\n` }, { kind: "display", mime: "image/png", data: plots[results.size % 50]! }] });
+    if (b.kind === "code")
+      results.set(i, {
+        block: i,
+        status: "ok",
+        durationMs: 1,
+        outputs: [
+          { kind: "stdout", text: `cell ${i}\n` },
+          { kind: "display", mime: "image/png", data: plots[results.size % 50]! },
+        ],
+      });
   });
   const t0 = performance.now();
   const pdf = await renderPdf(source, results, { title: "A long report", paper: "a4" });
@@ -77,7 +98,9 @@ try {
   const addonDir = join(ROOT, "node_modules", "@myriaddreamin");
   const pkg = readdirSync(addonDir).find((n) => n.startsWith("typst-ts-node-compiler-"));
   const addon = pkg ? readdirSync(join(addonDir, pkg)).find((n) => n.endsWith(".node")) : undefined;
-  console.log(`executable: ${(statSync(BINARY).size / 1e6).toFixed(1)} MB, of which the Typst compiler addon is ${addon ? (statSync(join(addonDir, pkg!, addon)).size / 1e6).toFixed(1) : "?"} MB`);
+  console.log(
+    `executable: ${(statSync(BINARY).size / 1e6).toFixed(1)} MB, of which the Typst compiler addon is ${addon ? (statSync(join(addonDir, pkg!, addon)).size / 1e6).toFixed(1) : "?"} MB`,
+  );
 } finally {
   rmSync(out, { recursive: true, force: true });
 }

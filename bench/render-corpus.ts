@@ -19,12 +19,21 @@ for (const m of readme.matchAll(/^\| `([^`]+\.pymd)` \| [^|]* \| ([\d.]+) \|/gm)
 
 const out = mkdtempSync(join(tmpdir(), "pymd-bench-corpus-"));
 const rows: { file: string; ours: number; theirs: number | null; ok: boolean }[] = [];
-for (const file of readdirSync(join(corpus, "inputs")).filter((f) => f.endsWith(".pymd")).sort()) {
+for (const file of readdirSync(join(corpus, "inputs"))
+  .filter((f) => f.endsWith(".pymd"))
+  .sort()) {
   const times: number[] = [];
   let ok = true;
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
-    const r = Bun.spawnSync([BINARY, "render", join(corpus, "inputs", file), "-o", join(out, file + ".html"), "--quiet"], { cwd: out, stdout: "ignore", stderr: "pipe" });
+    const r = Bun.spawnSync(
+      [BINARY, "render", join(corpus, "inputs", file), "-o", join(out, file + ".html"), "--quiet"],
+      {
+        cwd: out,
+        stdout: "ignore",
+        stderr: "pipe",
+      },
+    );
     times.push((performance.now() - t0) / 1000);
     ok &&= r.exitCode === 0;
   }
@@ -44,5 +53,9 @@ for (const r of rows) {
 }
 const total = rows.reduce((a, r) => a + r.ours, 0);
 const totalTheirs = rows.reduce((a, r) => a + (r.theirs ?? 0), 0);
-console.log(`documents: ${rows.length}, median of ${RUNS} runs each; total ${total.toFixed(1)} s vs original ${totalTheirs.toFixed(1)} s`);
-console.log(`median speed-up ${median.toFixed(1)}× (min ${speedups[0]?.toFixed(1)}×, max ${speedups[speedups.length - 1]?.toFixed(1)}×) — target ≥ 3×: ${verdict(median >= 3)}`);
+console.log(
+  `documents: ${rows.length}, median of ${RUNS} runs each; total ${total.toFixed(1)} s vs original ${totalTheirs.toFixed(1)} s`,
+);
+console.log(
+  `median speed-up ${median.toFixed(1)}× (min ${speedups[0]?.toFixed(1)}×, max ${speedups[speedups.length - 1]?.toFixed(1)}×) — target ≥ 3×: ${verdict(median >= 3)}`,
+);

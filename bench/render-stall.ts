@@ -20,7 +20,9 @@ for (const size of [30_000, 300_000, 3_000_000]) {
   const ms = Math.min(...times);
   const perByte = (ms * 1000) / source.length;
   if (size === 30_000) perByte30k = perByte;
-  console.log(`  ${(source.length / 1000).toFixed(0).padStart(5)} KB: ${fmt(ms)} (${perByte.toFixed(2)} µs per byte, ${(perByte / perByte30k).toFixed(2)}× the 30 KB rate)`);
+  console.log(
+    `  ${(source.length / 1000).toFixed(0).padStart(5)} KB: ${fmt(ms)} (${perByte.toFixed(2)} µs per byte, ${(perByte / perByte30k).toFixed(2)}× the 30 KB rate)`,
+  );
 }
 
 requireBinary();

@@ -9,7 +9,8 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
-const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} ms  p95 ${pct(xs, 95).toFixed(1)} ms  min ${Math.min(...xs).toFixed(1)} ms`;
+const fmt = (xs: number[]) =>
+  `p50 ${pct(xs, 50).toFixed(1)} ms  p95 ${pct(xs, 95).toFixed(1)} ms  min ${Math.min(...xs).toFixed(1)} ms`;
 
 async function bare(args: string[]): Promise<number> {
   const t0 = performance.now();
@@ -55,7 +56,9 @@ async function main(): Promise<void> {
       console.log(`${j.name.padEnd(7)} produced no output`);
       continue;
     }
-    console.log(`${j.name.padEnd(7)} first output frame     ${fmt(j.ms)}   (p50 ${(pct(j.ms, 50) - pct(barePass, 50)).toFixed(1)} ms above bare python)`);
+    console.log(
+      `${j.name.padEnd(7)} first output frame     ${fmt(j.ms)}   (p50 ${(pct(j.ms, 50) - pct(barePass, 50)).toFixed(1)} ms above bare python)`,
+    );
   }
 }
 

@@ -16,9 +16,15 @@ for (const n of [20, 200, 2000]) {
     edited[k % n] = `h${k % n}-edit${k}`;
     const t0 = performance.now();
     const shown = placement.place(edited, (h) => stored.has(h));
-    markOutputs(edited.map((code, i) => ({ code, shown: shown[i]! })), (h) => ran.get(h), 1);
+    markOutputs(
+      edited.map((code, i) => ({ code, shown: shown[i]! })),
+      (h) => ran.get(h),
+      1,
+    );
     times.push(performance.now() - t0);
   }
   const s = summary(times);
-  console.log(`stale marks, ${n} executed blocks, one edited per preview: p50 ${fmt(s.p50)}, p99 ${fmt(s.p99)}, max ${fmt(s.max)} (n=${s.n})`);
+  console.log(
+    `stale marks, ${n} executed blocks, one edited per preview: p50 ${fmt(s.p50)}, p99 ${fmt(s.p99)}, max ${fmt(s.max)} (n=${s.n})`,
+  );
 }

@@ -10,7 +10,13 @@ for (let i = 0; i < RUNS; i++) {
   const dir = tempDataDir("startup");
   const port = 19100 + i;
   const t0 = performance.now();
-  const proc = Bun.spawn([BINARY, "serve", "--port", String(port), "--host", "127.0.0.1", "--data-dir", dir, "--log-level", "error"], { stdout: "ignore", stderr: "ignore" });
+  const proc = Bun.spawn(
+    [BINARY, "serve", "--port", String(port), "--host", "127.0.0.1", "--data-dir", dir, "--log-level", "error"],
+    {
+      stdout: "ignore",
+      stderr: "ignore",
+    },
+  );
   for (;;) {
     try {
       const r = await fetch(`http://127.0.0.1:${port}/api/v1/health`);
@@ -31,6 +37,10 @@ for (let i = 0; i < RUNS; i++) {
   rmSync(dir, { recursive: true, force: true });
 }
 const s = summary(times);
-console.log(`startup (fresh data dir, ${RUNS} runs): min ${fmt(s.min)}, median ${fmt(s.p50)}, p95 ${fmt(s.p95)}, max ${fmt(s.max)} — target median ≤ 150 ms: ${verdict(s.p50 <= 150)}`);
+console.log(
+  `startup (fresh data dir, ${RUNS} runs): min ${fmt(s.min)}, median ${fmt(s.p50)}, p95 ${fmt(s.p95)}, max ${fmt(s.max)} — target median ≤ 150 ms: ${verdict(s.p50 <= 150)}`,
+);
 const idle = rss.length ? Math.max(...rss) / 1024 / 1024 : NaN;
-console.log(`idle RSS 2 s after start (max of ${rss.length}): ${idle.toFixed(1)} MB — target ≤ 100 MB: ${verdict(idle <= 100)}`);
+console.log(
+  `idle RSS 2 s after start (max of ${rss.length}): ${idle.toFixed(1)} MB — target ≤ 100 MB: ${verdict(idle <= 100)}`,
+);

@@ -15,7 +15,10 @@ requireBinary();
 await loadAutomerge();
 const PASSWORD = "correct horse battery";
 const single = process.argv.includes("--single");
-const sizes = process.argv.slice(2).filter((a) => /^\d+$/.test(a)).map(Number);
+const sizes = process.argv
+  .slice(2)
+  .filter((a) => /^\d+$/.test(a))
+  .map(Number);
 
 function pasteOf(bytes: number): string {
   const out: string[] = [];
@@ -32,7 +35,10 @@ function pasteOf(bytes: number): string {
  * Polls /api/v1/health every 20 ms from a process of its own (this one applies the paste to two
  * Automerge copies, which would stall an in-process probe) while `work` runs.
  */
-async function whileHealthy<T>(url: string, work: () => Promise<T>): Promise<{ result: T; health: ReturnType<typeof summary> }> {
+async function whileHealthy<T>(
+  url: string,
+  work: () => Promise<T>,
+): Promise<{ result: T; health: ReturnType<typeof summary> }> {
   const code = `const lat = []; let done = false; process.stdin.on("data", () => (done = true)); process.stdin.on("end", () => (done = true));
     while (!done) { const t = performance.now(); try { await (await fetch(${JSON.stringify(url)} + "/api/v1/health")).arrayBuffer(); lat.push(performance.now() - t); } catch {} await Bun.sleep(20); }
     console.log(JSON.stringify(lat));`;
@@ -49,12 +55,19 @@ async function main() {
   const dataDir = tempDataDir("sync-paste");
   const s = openServices(dataDir);
   const owner = await s.accounts.addUser("owner", PASSWORD, "user");
-  const ids = (sizes.length ? sizes : [256, 1024, 2048]).map((kib) => ({ kib, id: s.documents.create(owner, { title: `Paste ${kib} KiB`, content: "# start\n" }).id }));
+  const ids = (sizes.length ? sizes : [256, 1024, 2048]).map((kib) => ({
+    kib,
+    id: s.documents.create(owner, { title: `Paste ${kib} KiB`, content: "# start\n" }).id,
+  }));
   s.db.close();
   const bin = await startBinary(dataDir, 18951);
   console.log(`server: ${BINARY}; paste sent ${single ? "as one change" : "in changes of at most 16 Ki characters"}`);
   try {
-    const login = await fetch(bin.url + "/api/v1/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "owner", password: PASSWORD }) });
+    const login = await fetch(bin.url + "/api/v1/auth/login", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "owner", password: PASSWORD }),
+    });
     const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
     for (const { kib, id } of ids) {
       const a = await CollabTestClient.connect(bin.url, cookie, id);
@@ -69,16 +82,26 @@ async function main() {
       a.flushNow();
       let stored = 0;
       const r = await whileHealthy(bin.url, () =>
-        until(() => {
-          if (!stored && a.acknowledged()) stored = performance.now() - t0;
-          return stored > 0 && b.text().length === expected.length;
-        }, 600_000, "the paste to be stored and relayed").catch((e: Error) => e),
+        until(
+          () => {
+            if (!stored && a.acknowledged()) stored = performance.now() - t0;
+            return stored > 0 && b.text().length === expected.length;
+          },
+          600_000,
+          "the paste to be stored and relayed",
+        ).catch((e: Error) => e),
       );
       const relayed = performance.now() - t0;
       const refused = a.messages.find((m) => m.t === "error");
       const rss = rssOf(bin.proc.pid);
-      if (r.result instanceof Error || refused) console.log(`${`${kib} KiB`.padStart(9)}: not stored (${refused ? JSON.stringify(refused) : r.result}); health p99 ${fmt(r.health.p99)}, max ${fmt(r.health.max)}`);
-      else console.log(`${`${kib} KiB`.padStart(9)}: stored ${fmt(stored)}, at the other editor ${fmt(relayed)}; health p99 ${fmt(r.health.p99)}, max ${fmt(r.health.max)} (n=${r.health.n}); server RSS after ${rss ? (rss / 1048576).toFixed(0) + " MiB" : "?"}`);
+      if (r.result instanceof Error || refused)
+        console.log(
+          `${`${kib} KiB`.padStart(9)}: not stored (${refused ? JSON.stringify(refused) : r.result}); health p99 ${fmt(r.health.p99)}, max ${fmt(r.health.max)}`,
+        );
+      else
+        console.log(
+          `${`${kib} KiB`.padStart(9)}: stored ${fmt(stored)}, at the other editor ${fmt(relayed)}; health p99 ${fmt(r.health.p99)}, max ${fmt(r.health.max)} (n=${r.health.n}); server RSS after ${rss ? (rss / 1048576).toFixed(0) + " MiB" : "?"}`,
+        );
       a.close();
       b.close();
     }

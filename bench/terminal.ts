@@ -19,9 +19,31 @@ const KEYS = Number(process.env.BENCH_KEYS ?? 300);
 const dataDir = tempDataDir("terminal");
 const env = { PATH: process.env.PATH ?? "/usr/bin" };
 for (const u of ["bench", "flooder"])
-  Bun.spawnSync([process.execPath, MAIN, "user", "add", u, "--password-stdin", "--data-dir", dataDir], { stdin: new TextEncoder().encode("benchpassword\n"), env });
+  Bun.spawnSync([process.execPath, MAIN, "user", "add", u, "--password-stdin", "--data-dir", dataDir], {
+    stdin: new TextEncoder().encode("benchpassword\n"),
+    env,
+  });
 
-const proc = Bun.spawn([process.execPath, MAIN, "serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir, "--log-format", "json", "--kernels-per-user", "32", "--exec-concurrent", "8"], { stdout: "ignore", stderr: "pipe", env });
+const proc = Bun.spawn(
+  [
+    process.execPath,
+    MAIN,
+    "serve",
+    "--port",
+    "0",
+    "--host",
+    "127.0.0.1",
+    "--data-dir",
+    dataDir,
+    "--log-format",
+    "json",
+    "--kernels-per-user",
+    "32",
+    "--exec-concurrent",
+    "8",
+  ],
+  { stdout: "ignore", stderr: "pipe", env },
+);
 const url = await (async () => {
   const reader = proc.stderr.getReader();
   let buf = "";
@@ -41,16 +63,31 @@ const url = await (async () => {
 const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 const serverRss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, "utf8"))![1]) * 1024;
 const signIn = async (username: string) => {
-  const r = await fetch(url + "/api/v1/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username, password: "benchpassword" }) });
+  const r = await fetch(url + "/api/v1/auth/login", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username, password: "benchpassword" }),
+  });
   return r.headers.get("set-cookie")!.split(";")[0]!;
 };
 const cookie = await signIn("bench");
 const flooderCookie = await signIn("flooder");
 const newDoc = async (c: string, content = "") =>
-  ((await (await fetch(url + "/api/v1/documents", { method: "POST", headers: { cookie: c, "content-type": "application/json" }, body: JSON.stringify({ title: "Bench", content }) })).json()) as { id: string }).id;
+  (
+    (await (
+      await fetch(url + "/api/v1/documents", {
+        method: "POST",
+        headers: { cookie: c, "content-type": "application/json" },
+        body: JSON.stringify({ title: "Bench", content }),
+      })
+    ).json()) as { id: string }
+  ).id;
 const doc = await newDoc(cookie, "# # Terminal bench\n" + "# some text line\n".repeat(50));
 /** The jail processes of the server's terminals: every descendant of the server but the server. */
-const jailRss = () => treePids(proc.pid).filter((p) => p !== proc.pid).reduce((s, p) => s + (rssOf(p) ?? 0), 0);
+const jailRss = () =>
+  treePids(proc.pid)
+    .filter((p) => p !== proc.pid)
+    .reduce((s, p) => s + (rssOf(p) ?? 0), 0);
 
 console.log(`terminal (server in its own process, loopback)`);
 
@@ -70,7 +107,9 @@ console.log(`terminal (server in its own process, loopback)`);
     await Bun.sleep(5);
   }
   const s = summary(samples);
-  console.log(`  keystroke to echo: p50 ${fmt(s.p50)}, p99 ${fmt(s.p99)} (${s.n} keys) — target p99 ≤ 50 ms: ${verdict(s.p99 <= 50)}`);
+  console.log(
+    `  keystroke to echo: p50 ${fmt(s.p50)}, p99 ${fmt(s.p99)} (${s.n} keys) — target p99 ≤ 50 ms: ${verdict(s.p99 <= 50)}`,
+  );
   t.type("\x15exit\r");
   await t.next("exit");
 }
@@ -90,7 +129,9 @@ console.log(`terminal (server in its own process, loopback)`);
   await Bun.sleep(1000);
   const server = (serverRss() - rss0) / TERMINALS;
   const jail = (jailRss() - jail0) / TERMINALS;
-  console.log(`  ${TERMINALS} idle terminals: server RSS ${mb(server)} per terminal, jail processes (launcher, relay, bash) ${mb(jail)} RSS per terminal`);
+  console.log(
+    `  ${TERMINALS} idle terminals: server RSS ${mb(server)} per terminal, jail processes (launcher, relay, bash) ${mb(jail)} RSS per terminal`,
+  );
   for (const t of open) {
     t.type("exit\r");
     await t.next("exit");
@@ -106,7 +147,11 @@ console.log(`terminal (server in its own process, loopback)`);
   flood.keepText = false;
   const measure = async (label: string) => {
     const clients = await Promise.all([0, 1].map(() => CollabTestClient.connect(url, cookie, doc)));
-    await until(() => clients.every((c) => typeof c.doc.content === "string" && c.doc.content.length > 0), 30_000, "initial sync");
+    await until(
+      () => clients.every((c) => typeof c.doc.content === "string" && c.doc.content.length > 0),
+      30_000,
+      "initial sync",
+    );
     const samples: number[] = [];
     const pending = new Map<string, number>();
     clients[1]!.onRemoteChange = () => {
@@ -139,7 +184,9 @@ console.log(`terminal (server in its own process, loopback)`);
   const seconds = (performance.now() - t0) / 1000;
   const flooded = flood.received - received0;
   flood.type("\x03");
-  console.log(`  edit-to-visible (another user, 2 editors), quiet: p50 ${fmt(quiet.s.p50)}, p99 ${fmt(quiet.s.p99)} (${quiet.s.n} edits)`);
+  console.log(
+    `  edit-to-visible (another user, 2 editors), quiet: p50 ${fmt(quiet.s.p50)}, p99 ${fmt(quiet.s.p99)} (${quiet.s.n} edits)`,
+  );
   console.log(
     `  the same while a terminal runs \`yes\` (${mb(flooded / seconds)}/s reached the browser): p50 ${fmt(busy.s.p50)}, p99 ${fmt(busy.s.p99)} (${busy.s.n} edits) — target p99 ≤ 50 ms: ${verdict(busy.s.p99 <= 50)}`,
   );

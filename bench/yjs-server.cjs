@@ -10,5 +10,7 @@ const server = http.createServer((_req, res) => {
   res.writeHead(200, { "content-type": "text/plain" });
   res.end("okay");
 });
-server.on("upgrade", (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req)));
+server.on("upgrade", (req, socket, head) =>
+  wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req)),
+);
 server.listen(0, "127.0.0.1", () => console.log(`port ${server.address().port}`));

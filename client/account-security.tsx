@@ -32,7 +32,10 @@ export function PasswordSection(props: { onChanged?: () => void }) {
     if (next() !== again()) return setError(t("The new password and its repetition differ."));
     setBusy(true);
     try {
-      const r = await api<{ message: string }>("POST", "/api/v1/auth/password", { currentPassword: current(), newPassword: next() });
+      const r = await api<{ message: string }>("POST", "/api/v1/auth/password", {
+        currentPassword: current(),
+        newPassword: next(),
+      });
       setDone(r.message);
       setCurrent("");
       setNext("");
@@ -48,19 +51,41 @@ export function PasswordSection(props: { onChanged?: () => void }) {
   return (
     <section class="settings-section card" aria-labelledby="password-title">
       <h2 id="password-title">{t("Password")}</h2>
-      <Show when={me()?.hasPassword !== false} fallback={<p class="muted">{t("This account signs in through single sign-on and has no password here.")}</p>}>
+      <Show
+        when={me()?.hasPassword !== false}
+        fallback={<p class="muted">{t("This account signs in through single sign-on and has no password here.")}</p>}
+      >
         <form class="password-form" onSubmit={submit}>
           <label>
             {t("Current password")}
-            <input type="password" autocomplete="current-password" required value={current()} onInput={(e) => setCurrent(e.currentTarget.value)} />
+            <input
+              type="password"
+              autocomplete="current-password"
+              required
+              value={current()}
+              onInput={(e) => setCurrent(e.currentTarget.value)}
+            />
           </label>
           <label>
             {t("New password")}
-            <input type="password" autocomplete="new-password" required minLength={8} value={next()} onInput={(e) => setNext(e.currentTarget.value)} />
+            <input
+              type="password"
+              autocomplete="new-password"
+              required
+              minLength={8}
+              value={next()}
+              onInput={(e) => setNext(e.currentTarget.value)}
+            />
           </label>
           <label>
             {t("New password again")}
-            <input type="password" autocomplete="new-password" required value={again()} onInput={(e) => setAgain(e.currentTarget.value)} />
+            <input
+              type="password"
+              autocomplete="new-password"
+              required
+              value={again()}
+              onInput={(e) => setAgain(e.currentTarget.value)}
+            />
           </label>
           <p class="muted small">{t("Changing it signs out your other sessions and revokes your API tokens.")}</p>
           <Show when={error()}>
@@ -85,13 +110,33 @@ export function PasswordSection(props: { onChanged?: () => void }) {
 /** "Firefox on Linux" from a user agent, or the agent itself when it is not a browser's. */
 function browserOf(agent: string | null): string {
   if (!agent) return t("Unknown browser");
-  const browser = /Edg\//.test(agent) ? "Edge" : /Firefox\//.test(agent) ? "Firefox" : /Chrom(e|ium)\//.test(agent) ? "Chrome" : /Safari\//.test(agent) ? "Safari" : null;
-  const os = /Android/.test(agent) ? "Android" : /iPhone|iPad/.test(agent) ? "iOS" : /Windows/.test(agent) ? "Windows" : /Mac OS X/.test(agent) ? "macOS" : /Linux/.test(agent) ? "Linux" : null;
+  const browser = /Edg\//.test(agent)
+    ? "Edge"
+    : /Firefox\//.test(agent)
+      ? "Firefox"
+      : /Chrom(e|ium)\//.test(agent)
+        ? "Chrome"
+        : /Safari\//.test(agent)
+          ? "Safari"
+          : null;
+  const os = /Android/.test(agent)
+    ? "Android"
+    : /iPhone|iPad/.test(agent)
+      ? "iOS"
+      : /Windows/.test(agent)
+        ? "Windows"
+        : /Mac OS X/.test(agent)
+          ? "macOS"
+          : /Linux/.test(agent)
+            ? "Linux"
+            : null;
   return browser ? (os ? t("{browser} on {os}", { browser, os }) : browser) : agent.slice(0, 60);
 }
 
 export function SessionsSection() {
-  const [sessions, { refetch }] = createResource(() => api<{ sessions: SessionJson[] }>("GET", "/api/v1/auth/sessions"));
+  const [sessions, { refetch }] = createResource(() =>
+    api<{ sessions: SessionJson[] }>("GET", "/api/v1/auth/sessions"),
+  );
   const list = () => (sessions.error ? [] : (sessions.latest?.sessions ?? []));
   const others = () => list().filter((s) => !s.current).length;
 
@@ -130,11 +175,23 @@ export function SessionsSection() {
                 <div class="muted small">
                   {t("Signed in {time}", { time: formatDateTime(s.createdAt) })}
                   {s.address ? t(" from {address}", { address: s.address }) : ""}
-                  {s.method === "sso" ? t(" with single sign-on") : s.method === "password" ? t(" with a password") : ""}
+                  {s.method === "sso"
+                    ? t(" with single sign-on")
+                    : s.method === "password"
+                      ? t(" with a password")
+                      : ""}
                 </div>
               </div>
               <Show when={!s.current}>
-                <button type="button" class="secondary" aria-label={t("Sign out {browser} signed in {time}", { browser: browserOf(s.agent), time: formatDateTime(s.createdAt) })} onClick={() => end(s)}>
+                <button
+                  type="button"
+                  class="secondary"
+                  aria-label={t("Sign out {browser} signed in {time}", {
+                    browser: browserOf(s.agent),
+                    time: formatDateTime(s.createdAt),
+                  })}
+                  onClick={() => end(s)}
+                >
                   {t("Sign out")}
                 </button>
               </Show>

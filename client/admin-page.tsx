@@ -16,13 +16,30 @@ type AuditRecord = AuditRecordJson;
 interface Status {
   version: string;
   uptimeSeconds: number;
-  sandbox: { backend: string; refusal: string | null; limits: { wallTimeMs: number; cpuSeconds: number; memoryBytes: number; maxProcesses: number; maxOutputBytesPerBlock: number } } | null;
+  sandbox: {
+    backend: string;
+    refusal: string | null;
+    limits: {
+      wallTimeMs: number;
+      cpuSeconds: number;
+      memoryBytes: number;
+      maxProcesses: number;
+      maxOutputBytesPerBlock: number;
+    };
+  } | null;
   database: { bytes: number };
   users: number;
   openDocuments: number;
   kernels: number;
   terminals: number;
-  mail: { configured: boolean; pending: number; sent: number; failed: number; lastError: string | null; lastErrorAt: number | null };
+  mail: {
+    configured: boolean;
+    pending: number;
+    sent: number;
+    failed: number;
+    lastError: string | null;
+    lastErrorAt: number | null;
+  };
 }
 
 /** A number rounded to `digits` decimals, written as the current language writes numbers. */
@@ -36,12 +53,18 @@ const bytes = (n: number) =>
         ? t("{n} MiB", { n: num(n / 1024 ** 2, 1) })
         : t("{n} GiB", { n: num(n / 1024 ** 3, 2) });
 const duration = (s: number) =>
-  s < 3600 ? t("{n} min", { n: num(Math.floor(s / 60)) }) : s < 86400 ? t("{n} h", { n: num(s / 3600, 1) }) : t("{n} days", { n: num(s / 86400, 1) });
+  s < 3600
+    ? t("{n} min", { n: num(Math.floor(s / 60)) })
+    : s < 86400
+      ? t("{n} h", { n: num(s / 3600, 1) })
+      : t("{n} days", { n: num(s / 86400, 1) });
 
 /** A role's name as shown; the value sent to the server stays "admin", "user" or "viewer". */
-const roleLabel = (role: string) => (role === "admin" ? t("admin") : role === "user" ? t("user") : role === "viewer" ? t("viewer") : role);
+const roleLabel = (role: string) =>
+  role === "admin" ? t("admin") : role === "user" ? t("user") : role === "viewer" ? t("viewer") : role;
 /** An audit outcome as shown; the filter sends the value itself. */
-const outcomeLabel = (outcome: string) => (outcome === "ok" ? t("ok") : outcome === "failed" ? t("failed") : outcome === "denied" ? t("denied") : outcome);
+const outcomeLabel = (outcome: string) =>
+  outcome === "ok" ? t("ok") : outcome === "failed" ? t("failed") : outcome === "denied" ? t("denied") : outcome;
 
 function Alert(props: { text: string | null }) {
   return (
@@ -69,12 +92,23 @@ function LinkNotice(props: { link: OneTimeLink | null; onClose: () => void }) {
           <strong>
             {l().kind === "new"
               ? t("Send {username} this link to set a password.", { username: l().username })
-              : t("Send {username} this link to set a new password; using it signs them out everywhere.", { username: l().username })}
+              : t("Send {username} this link to set a new password; using it signs them out everywhere.", {
+                  username: l().username,
+                })}
           </strong>{" "}
           {t("It works once, for 7 days.")}
           <div class="token-copy">
             <input readOnly value={l().url} aria-label={t("One-time link")} onFocus={(e) => e.currentTarget.select()} />
-            <button type="button" class="secondary" onClick={() => void navigator.clipboard?.writeText(l().url).then(() => showToast({ message: t("Link copied") }), () => undefined)}>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() =>
+                void navigator.clipboard?.writeText(l().url).then(
+                  () => showToast({ message: t("Link copied") }),
+                  () => undefined,
+                )
+              }
+            >
               {t("Copy")}
             </button>
             <button type="button" class="secondary" onClick={props.onClose}>
@@ -108,9 +142,18 @@ function Users() {
     e.preventDefault();
     setError(null);
     try {
-      const r = await api<{ user: UserJson; link: string | null }>("POST", "/api/v1/admin/users", { username: name().trim(), role: role(), sso: sso() });
+      const r = await api<{ user: UserJson; link: string | null }>("POST", "/api/v1/admin/users", {
+        username: name().trim(),
+        role: role(),
+        sso: sso(),
+      });
       setLink(r.link ? { kind: "new", username: r.user.username, url: r.link } : null);
-      if (!r.link) showToast({ message: t("Created {username}: the first single sign-on as {username} links to it", { username: r.user.username }) });
+      if (!r.link)
+        showToast({
+          message: t("Created {username}: the first single sign-on as {username} links to it", {
+            username: r.user.username,
+          }),
+        });
       setName("");
       refetch();
     } catch (err) {
@@ -119,31 +162,60 @@ function Users() {
   };
   const resetLink = async (u: AdminUser) => {
     try {
-      const r = await api<{ link: string }>("POST", `/api/v1/admin/users/${encodeURIComponent(u.username)}/password-link`);
+      const r = await api<{ link: string }>(
+        "POST",
+        `/api/v1/admin/users/${encodeURIComponent(u.username)}/password-link`,
+      );
       setLink({ kind: "reset", username: u.username, url: r.link });
     } catch (e) {
       showToast({ message: errorMessage(e) });
     }
   };
   const remove = (u: AdminUser) => {
-    const to = u.usage.documents > 0 ? prompt(t("{username} owns {n} document(s). Give them to which user?", { username: u.username, n: formatNumber(u.usage.documents) })) : "";
+    const to =
+      u.usage.documents > 0
+        ? prompt(
+            t("{username} owns {n} document(s). Give them to which user?", {
+              username: u.username,
+              n: formatNumber(u.usage.documents),
+            }),
+          )
+        : "";
     if (to === null) return;
     if (!confirm(t("Delete the account {username}?", { username: u.username }))) return;
-    void act(() => api("DELETE", `/api/v1/admin/users/${encodeURIComponent(u.username)}${to ? `?transferTo=${encodeURIComponent(to)}` : ""}`), t("Deleted {username}", { username: u.username }));
+    void act(
+      () =>
+        api(
+          "DELETE",
+          `/api/v1/admin/users/${encodeURIComponent(u.username)}${to ? `?transferTo=${encodeURIComponent(to)}` : ""}`,
+        ),
+      t("Deleted {username}", { username: u.username }),
+    );
   };
 
   return (
     <section class="settings-section card" aria-labelledby="users-title">
       <h2 id="users-title">{t("Accounts")}</h2>
       <form class="token-form" onSubmit={add} aria-label={t("Add an account")}>
-        <input aria-label={t("New username")} placeholder={t("username")} required value={name()} onInput={(e) => setName(e.currentTarget.value)} />
-        <select aria-label={t("Role of the new account")} value={role()} onChange={(e) => setRole(e.currentTarget.value)}>
+        <input
+          aria-label={t("New username")}
+          placeholder={t("username")}
+          required
+          value={name()}
+          onInput={(e) => setName(e.currentTarget.value)}
+        />
+        <select
+          aria-label={t("Role of the new account")}
+          value={role()}
+          onChange={(e) => setRole(e.currentTarget.value)}
+        >
           <option value="user">{roleLabel("user")}</option>
           <option value="viewer">{roleLabel("viewer")}</option>
           <option value="admin">{roleLabel("admin")}</option>
         </select>
         <label class="inline">
-          <input type="checkbox" checked={sso()} onChange={(e) => setSso(e.currentTarget.checked)} /> {t("single sign-on only")}
+          <input type="checkbox" checked={sso()} onChange={(e) => setSso(e.currentTarget.checked)} />{" "}
+          {t("single sign-on only")}
         </label>
         <button type="submit">{t("Add account")}</button>
       </form>
@@ -173,7 +245,22 @@ function Users() {
                     {u.hasPassword ? null : <span class="badge">{t("single sign-on")}</span>}
                   </td>
                   <td>
-                    <select aria-label={t("Role of {username}", { username: u.username })} value={u.role} onChange={(e) => void act(() => api("PATCH", `/api/v1/admin/users/${encodeURIComponent(u.username)}`, { role: e.currentTarget.value }), t("{username} is now {role}", { username: u.username, role: roleLabel(e.currentTarget.value) }))}>
+                    <select
+                      aria-label={t("Role of {username}", { username: u.username })}
+                      value={u.role}
+                      onChange={(e) =>
+                        void act(
+                          () =>
+                            api("PATCH", `/api/v1/admin/users/${encodeURIComponent(u.username)}`, {
+                              role: e.currentTarget.value,
+                            }),
+                          t("{username} is now {role}", {
+                            username: u.username,
+                            role: roleLabel(e.currentTarget.value),
+                          }),
+                        )
+                      }
+                    >
                       <option value="admin">{roleLabel("admin")}</option>
                       <option value="user">{roleLabel("user")}</option>
                       <option value="viewer">{roleLabel("viewer")}</option>
@@ -185,7 +272,21 @@ function Users() {
                   <td>{formatNumber(u.usage.kernels)}</td>
                   <td>{formatNumber(u.usage.terminals)}</td>
                   <td class="row-buttons">
-                    <button type="button" class="secondary" onClick={() => void act(() => api("PATCH", `/api/v1/admin/users/${encodeURIComponent(u.username)}`, { disabled: !u.disabled }), (u.disabled ? t("{username} enabled", { username: u.username }) : t("{username} disabled", { username: u.username })))}>
+                    <button
+                      type="button"
+                      class="secondary"
+                      onClick={() =>
+                        void act(
+                          () =>
+                            api("PATCH", `/api/v1/admin/users/${encodeURIComponent(u.username)}`, {
+                              disabled: !u.disabled,
+                            }),
+                          u.disabled
+                            ? t("{username} enabled", { username: u.username })
+                            : t("{username} disabled", { username: u.username }),
+                        )
+                      }
+                    >
                       {u.disabled ? t("Enable") : t("Disable")}
                     </button>
                     <button type="button" class="secondary" onClick={() => void resetLink(u)}>
@@ -249,12 +350,19 @@ function ServerStatus() {
             <dt>{t("Notification mail")}</dt>
             <dd data-testid="mail-status">
               <Show when={s().mail.configured} fallback={t("Off (no --smtp-url)")}>
-                {t("{pending} waiting, {sent} sent, {failed} given up", { pending: formatNumber(s().mail.pending), sent: formatNumber(s().mail.sent), failed: formatNumber(s().mail.failed) })}
+                {t("{pending} waiting, {sent} sent, {failed} given up", {
+                  pending: formatNumber(s().mail.pending),
+                  sent: formatNumber(s().mail.sent),
+                  failed: formatNumber(s().mail.failed),
+                })}
               </Show>
               <Show when={s().mail.lastError}>
                 {(e) => (
                   <div class="error small">
-                    {t("Last failure {time}: {error}", { time: s().mail.lastErrorAt ? formatDateTime(s().mail.lastErrorAt!) : "—", error: e() })}
+                    {t("Last failure {time}: {error}", {
+                      time: s().mail.lastErrorAt ? formatDateTime(s().mail.lastErrorAt!) : "—",
+                      error: e(),
+                    })}
                   </div>
                 )}
               </Show>
@@ -306,9 +414,16 @@ function AuditLog() {
           void load();
         }}
       >
-        <input aria-label={t("User")} placeholder={t("user")} value={user()} onInput={(e) => setUser(e.currentTarget.value)} />
+        <input
+          aria-label={t("User")}
+          placeholder={t("user")}
+          value={user()}
+          onInput={(e) => setUser(e.currentTarget.value)}
+        />
         <select aria-label={t("Action")} value={action()} onChange={(e) => setAction(e.currentTarget.value)}>
-          <For each={ACTIONS}>{(a) => <option value={a}>{a === "" ? t("any action") : a.endsWith(".") ? `${a}…` : a}</option>}</For>
+          <For each={ACTIONS}>
+            {(a) => <option value={a}>{a === "" ? t("any action") : a.endsWith(".") ? `${a}…` : a}</option>}
+          </For>
         </select>
         <select aria-label={t("Outcome")} value={outcome()} onChange={(e) => setOutcome(e.currentTarget.value)}>
           <option value="">{t("any outcome")}</option>

@@ -28,10 +28,12 @@ function RequireUser(props: { children: JSX.Element; bare?: boolean }) {
   return (
     <Show when={session.user()} fallback={<LoginPage onLogin={(u, s) => session.signedIn(u, s)} />}>
       <Show when={!props.bare} fallback={props.children}>
-        <TopBar onSignOut={async () => {
-          await session.signOut();
-          navigate("/", { replace: true });
-        }} />
+        <TopBar
+          onSignOut={async () => {
+            await session.signOut();
+            navigate("/", { replace: true });
+          }}
+        />
         {props.children}
       </Show>
     </Show>
@@ -53,22 +55,74 @@ export function App() {
           <p role="alert" class="error">
             {String((status.error as Error)?.message ?? status.error)}
           </p>
-          <button type="button" onClick={() => refetch()}>{t("Try again")}</button>
+          <button type="button" onClick={() => refetch()}>
+            {t("Try again")}
+          </button>
         </main>
       </Match>
       <Match when={status()}>
         {(s) => (
           <SessionProvider user={s().user} settings={s().settings}>
             <Router>
-              <Route path="/" component={() => <RequireUser><DocumentsPage /></RequireUser>} />
-              <Route path="/login" component={() => <RequireUser><DocumentsPage /></RequireUser>} />
-              <Route path="/trash" component={() => <RequireUser><TrashPage /></RequireUser>} />
-              <Route path="/settings" component={() => <RequireUser><SettingsPage /></RequireUser>} />
-              <Route path="/admin" component={() => <RequireUser><AdminPage /></RequireUser>} />
+              <Route
+                path="/"
+                component={() => (
+                  <RequireUser>
+                    <DocumentsPage />
+                  </RequireUser>
+                )}
+              />
+              <Route
+                path="/login"
+                component={() => (
+                  <RequireUser>
+                    <DocumentsPage />
+                  </RequireUser>
+                )}
+              />
+              <Route
+                path="/trash"
+                component={() => (
+                  <RequireUser>
+                    <TrashPage />
+                  </RequireUser>
+                )}
+              />
+              <Route
+                path="/settings"
+                component={() => (
+                  <RequireUser>
+                    <SettingsPage />
+                  </RequireUser>
+                )}
+              />
+              <Route
+                path="/admin"
+                component={() => (
+                  <RequireUser>
+                    <AdminPage />
+                  </RequireUser>
+                )}
+              />
               <Route path="/set-password" component={() => <SetPasswordPage />} />
-              <Route path="/d/:id" component={() => <RequireUser bare><EditorPage /></RequireUser>} />
+              <Route
+                path="/d/:id"
+                component={() => (
+                  <RequireUser bare>
+                    <EditorPage />
+                  </RequireUser>
+                )}
+              />
               <Route path="/p/:slug" component={() => <PublicPage />} />
-              <Route path="*" component={() => <main class="center"><h1>{t("Not found")}</h1><a href="/">{t("Back to your documents")}</a></main>} />
+              <Route
+                path="*"
+                component={() => (
+                  <main class="center">
+                    <h1>{t("Not found")}</h1>
+                    <a href="/">{t("Back to your documents")}</a>
+                  </main>
+                )}
+              />
             </Router>
             <Toasts />
           </SessionProvider>

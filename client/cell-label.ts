@@ -8,11 +8,23 @@ export function formatMs(ms: number): string {
 }
 
 /** "done in 12 ms", "running 1.20 s", "queued", "not run yet", … */
-export function cellLabel(status: string, durationMs: number | null, startedAt: number | null = null, now = Date.now()): string {
+export function cellLabel(
+  status: string,
+  durationMs: number | null,
+  startedAt: number | null = null,
+  now = Date.now(),
+): string {
   if (status === "running") return startedAt ? t("running {time}", { time: formatMs(now - startedAt) }) : t("running");
   if (status === "queued") return t("queued");
   if (status === "not-run") return t("not run yet");
-  if (durationMs === null) return status === "ok" ? t("done") : status === "error" ? t("error") : status === "exit" ? t("exited") : t("interrupted");
+  if (durationMs === null)
+    return status === "ok"
+      ? t("done")
+      : status === "error"
+        ? t("error")
+        : status === "exit"
+          ? t("exited")
+          : t("interrupted");
   const time = formatMs(durationMs);
   return status === "ok"
     ? t("done in {time}", { time })

@@ -124,7 +124,8 @@ export function createCodeEditor(parent: HTMLElement, o: CodeEditorOptions): Cod
       return copied.text;
     },
     cursorLine: () => view.state.doc.lineAt(view.state.selection.main.head).number,
-    applySettings: (s) => view.dispatch({ effects: [settings.reconfigure(settingsExtensions(s)), labels.reconfigure(labelExtensions())] }),
+    applySettings: (s) =>
+      view.dispatch({ effects: [settings.reconfigure(settingsExtensions(s)), labels.reconfigure(labelExtensions())] }),
     setReadOnly: (ro) => view.dispatch({ effects: readOnly.reconfigure(readOnlyExtensions(ro)) }),
     setExtensions: (ext) => view.dispatch({ effects: extra.reconfigure(ext) }),
     revealLine(line) {

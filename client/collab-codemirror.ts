@@ -43,8 +43,18 @@ function decorationsFor(presence: RemotePresence[], length: number): DecorationS
     const head = Math.min(p.cursor.head, length);
     const from = Math.min(anchor, head);
     const to = Math.max(anchor, head);
-    if (to > from) ranges.push(Decoration.mark({ attributes: { style: `background-color:${p.user.colour}33` }, class: "cm-remote-selection" }).range(from, to));
-    ranges.push(Decoration.widget({ widget: new CaretWidget(p.user.name ?? p.user.username, p.user.colour), side: 1 }).range(head));
+    if (to > from)
+      ranges.push(
+        Decoration.mark({
+          attributes: { style: `background-color:${p.user.colour}33` },
+          class: "cm-remote-selection",
+        }).range(from, to),
+      );
+    ranges.push(
+      Decoration.widget({ widget: new CaretWidget(p.user.name ?? p.user.username, p.user.colour), side: 1 }).range(
+        head,
+      ),
+    );
   }
   return Decoration.set(ranges, true);
 }
@@ -70,7 +80,9 @@ export function collabExtension(collab: CollabDocument): Extension {
       private cursorTimer: ReturnType<typeof setTimeout> | undefined;
       constructor(readonly view: EditorView) {
         // Others' changes are not undone by this user's undo.
-        collab.attach(view.state.doc.toString(), (changes) => view.dispatch({ changes, annotations: [remote.of(true), Transaction.addToHistory.of(false)] }));
+        collab.attach(view.state.doc.toString(), (changes) =>
+          view.dispatch({ changes, annotations: [remote.of(true), Transaction.addToHistory.of(false)] }),
+        );
         this.offs.push(
           collab.onPresence((p) => {
             // Presence can arrive while an update is in progress; effects dispatched later are fine.

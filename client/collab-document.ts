@@ -141,7 +141,13 @@ export class CollabDocument {
 
   /** True when the server has stored every local edit. */
   acknowledged(): boolean {
-    return this.loadedText !== null && this.base === null && this.unconfirmed.length === 0 && this.workerAck.acknowledged && this.workerAck.upTo >= this.lastConfirmed;
+    return (
+      this.loadedText !== null &&
+      this.base === null &&
+      this.unconfirmed.length === 0 &&
+      this.workerAck.acknowledged &&
+      this.workerAck.upTo >= this.lastConfirmed
+    );
   }
 
   onPresence(l: (p: RemotePresence[]) => void): () => void {
@@ -275,7 +281,8 @@ export class CollabDocument {
   }
 
   private onMessage(m: ServerMessage): void {
-    if (m.t === "presence" && m.doc === this.docId) this.presence.set(m.peer, { peer: m.peer, user: m.user, cursor: m.cursor });
+    if (m.t === "presence" && m.doc === this.docId)
+      this.presence.set(m.peer, { peer: m.peer, user: m.user, cursor: m.cursor });
     else if (m.t === "presence-left" && m.doc === this.docId) this.presence.delete(m.peer);
     else return;
     const all = [...this.presence.values()];

@@ -8,12 +8,20 @@ import { changeSetOf, inPieces, minimalChange, PIECE, splicesOf } from "./collab
 const apply = (text: string, cs: ChangeSet) => cs.apply(Text.of(text.split("\n"))).toString();
 
 /** Applies splices in order, as the worker applies them to its Automerge text. */
-const splice = (text: string, splices: { from: number; to: number; insert: string }[]) => splices.reduce((t, s) => t.slice(0, s.from) + s.insert + t.slice(s.to), text);
+const splice = (text: string, splices: { from: number; to: number; insert: string }[]) =>
+  splices.reduce((t, s) => t.slice(0, s.from) + s.insert + t.slice(s.to), text);
 
 describe("collab text changes", () => {
   test("a change set and its splices do the same to the text", () => {
     const text = "alpha\nbeta\ngamma\n";
-    const cs = ChangeSet.of([{ from: 0, insert: ">> " }, { from: 6, to: 10, insert: "BETA" }, { from: 17, insert: "delta\n" }], text.length);
+    const cs = ChangeSet.of(
+      [
+        { from: 0, insert: ">> " },
+        { from: 6, to: 10, insert: "BETA" },
+        { from: 17, insert: "delta\n" },
+      ],
+      text.length,
+    );
     expect(splice(text, splicesOf(cs))).toBe(apply(text, cs));
     expect(apply(text, changeSetOf(splicesOf(cs), text.length))).toBe(apply(text, cs));
   });
@@ -51,15 +59,29 @@ describe("collab text changes", () => {
   test("a large edit is cut into pieces of at most PIECE characters that do the same to the text", () => {
     const text = "head\n" + "old line\n".repeat(5000) + "tail\n";
     const pasted = "new 😀 line\n".repeat(9000);
-    const cs = ChangeSet.of([{ from: 0, insert: "> " }, { from: 5, to: 5 + 9 * 5000, insert: pasted }, { from: text.length, insert: "end\n" }], text.length);
+    const cs = ChangeSet.of(
+      [
+        { from: 0, insert: "> " },
+        { from: 5, to: 5 + 9 * 5000, insert: pasted },
+        { from: text.length, insert: "end\n" },
+      ],
+      text.length,
+    );
     const groups = inPieces(splicesOf(cs));
     expect(groups.length).toBeGreaterThan(8);
-    for (const g of groups) expect(g.reduce((n, p) => n + p.to - p.from + p.insert.length, 0)).toBeLessThanOrEqual(PIECE);
+    for (const g of groups)
+      expect(g.reduce((n, p) => n + p.to - p.from + p.insert.length, 0)).toBeLessThanOrEqual(PIECE);
     // no piece ends between the halves of a surrogate pair
     for (const g of groups) for (const p of g) if (p.insert) expect(/[\ud800-\udbff]$/.test(p.insert)).toBe(false);
     expect(splice(text, groups.flat())).toBe(apply(text, cs));
     // small edits stay one group
-    const small = ChangeSet.of([{ from: 1, insert: "x" }, { from: 3, to: 4 }], text.length);
+    const small = ChangeSet.of(
+      [
+        { from: 1, insert: "x" },
+        { from: 3, to: 4 },
+      ],
+      text.length,
+    );
     expect(inPieces(splicesOf(small))).toHaveLength(1);
   });
 });

@@ -40,8 +40,11 @@ export function minimalChange(from: string, to: string): ChangeSet {
   while (start < from.length && start < to.length && from.charCodeAt(start) === to.charCodeAt(start)) start++;
   let endA = from.length;
   let endB = to.length;
-  while (endA > start && endB > start && from.charCodeAt(endA - 1) === to.charCodeAt(endB - 1)) (endA--, endB--);
-  return ChangeSet.of(start === endA && start === endB ? [] : [{ from: start, to: endA, insert: to.slice(start, endB) }], from.length);
+  while (endA > start && endB > start && from.charCodeAt(endA - 1) === to.charCodeAt(endB - 1)) endA--, endB--;
+  return ChangeSet.of(
+    start === endA && start === endB ? [] : [{ from: start, to: endA, insert: to.slice(start, endB) }],
+    from.length,
+  );
 }
 
 /** Characters inserted or deleted per change at most: the editor sends a larger edit as several changes (the server refuses a change of more than 4 times this). */
@@ -66,7 +69,8 @@ export function inPieces(splices: TextSplice[]): TextSplice[][] {
       continue;
     }
     close();
-    for (let left = p.to - p.from; left > 0; left -= Math.min(left, PIECE)) groups.push([{ from: p.from, to: p.from + Math.min(left, PIECE), insert: "" }]);
+    for (let left = p.to - p.from; left > 0; left -= Math.min(left, PIECE))
+      groups.push([{ from: p.from, to: p.from + Math.min(left, PIECE), insert: "" }]);
     for (let i = 0; i < p.insert.length; ) {
       let end = Math.min(i + PIECE, p.insert.length);
       // never between the two halves of a surrogate pair

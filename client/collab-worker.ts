@@ -5,13 +5,24 @@
 // into text changes for the editor.
 import * as A from "@automerge/automerge/slim/next";
 import { ChangeSet } from "@codemirror/state";
-import { decodeBinaryFrame, encodeSnapshotRequest, encodeSyncFrame, SnapshotParts, syncStateAtHeads, type CollabDoc } from "../protocol/collab-frames.ts";
+import {
+  decodeBinaryFrame,
+  encodeSnapshotRequest,
+  encodeSyncFrame,
+  SnapshotParts,
+  syncStateAtHeads,
+  type CollabDoc,
+} from "../protocol/collab-frames.ts";
 import { forgetOffline, loadOffline, saveOffline } from "./collab-offline-store.ts";
 import { changeSetOf, inPieces, splicesOf, type TextSplice } from "./collab-text-changes.ts";
 import type { FromWorker, ToWorker } from "./collab-worker-messages.ts";
 import { anchorRange, automergeCursors } from "../protocol/comment-anchors.ts";
 
-const port = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null; close(): void };
+const port = self as unknown as {
+  postMessage(m: FromWorker, transfer?: Transferable[]): void;
+  onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
+  close(): void;
+};
 const post = (m: FromWorker, transfer?: Transferable[]) => port.postMessage(m, transfer);
 
 /** Outgoing sync messages at most this often: the server rate-limits frames per connection. */
@@ -117,9 +128,12 @@ function toSplices(patches: A.Patch[]): TextSplice[] {
   const out: TextSplice[] = [];
   for (const p of patches) {
     if (p.path[0] !== "content") continue;
-    if (p.action === "splice" && typeof p.path[1] === "number") out.push({ from: p.path[1], to: p.path[1], insert: p.value });
-    else if (p.action === "del" && typeof p.path[1] === "number") out.push({ from: p.path[1], to: p.path[1] + (p.length ?? 1), insert: "" });
-    else if (p.action === "put" && p.path.length === 1 && typeof p.value === "string") out.push({ from: 0, to: Number.MAX_SAFE_INTEGER, insert: p.value });
+    if (p.action === "splice" && typeof p.path[1] === "number")
+      out.push({ from: p.path[1], to: p.path[1], insert: p.value });
+    else if (p.action === "del" && typeof p.path[1] === "number")
+      out.push({ from: p.path[1], to: p.path[1] + (p.length ?? 1), insert: "" });
+    else if (p.action === "put" && p.path.length === 1 && typeof p.value === "string")
+      out.push({ from: 0, to: Number.MAX_SAFE_INTEGER, insert: p.value });
   }
   return out;
 }
@@ -243,11 +257,21 @@ function handle(m: ToWorker): void {
     case "cursors": {
       const text = textOf(doc) ?? "";
       const ok = loaded && m.version === version && m.from >= 0 && m.to > m.from && m.to <= text.length;
-      post({ t: "cursors", req: m.req, anchor: ok ? { start: A.getCursor(doc, ["content"], m.from), last: A.getCursor(doc, ["content"], m.to - 1) } : null });
+      post({
+        t: "cursors",
+        req: m.req,
+        anchor: ok
+          ? { start: A.getCursor(doc, ["content"], m.from), last: A.getCursor(doc, ["content"], m.to - 1) }
+          : null,
+      });
       return;
     }
     case "ranges": {
-      const text = automergeCursors((textOf(doc) ?? "").length, (c) => A.getCursorPosition(doc, ["content"], c), (i) => A.getCursor(doc, ["content"], i));
+      const text = automergeCursors(
+        (textOf(doc) ?? "").length,
+        (c) => A.getCursorPosition(doc, ["content"], c),
+        (i) => A.getCursor(doc, ["content"], i),
+      );
       post({ t: "ranges", req: m.req, version, ranges: m.anchors.map((a) => anchorRange(text, a)) });
       return;
     }

@@ -24,7 +24,12 @@ const field = StateField.define<DecorationSet>({
         const from = Math.max(0, Math.min(m.from, len));
         const to = Math.max(from, Math.min(m.to, len));
         if (to <= from) continue;
-        ranges.push(Decoration.mark({ class: m.active ? "cm-comment cm-comment-active" : "cm-comment", attributes: { "data-thread": m.id } }).range(from, to));
+        ranges.push(
+          Decoration.mark({
+            class: m.active ? "cm-comment cm-comment-active" : "cm-comment",
+            attributes: { "data-thread": m.id },
+          }).range(from, to),
+        );
       }
       marks = Decoration.set(ranges, true);
     }

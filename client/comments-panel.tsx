@@ -38,7 +38,15 @@ export interface CommentsPanelProps {
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** A textarea that offers the document's people when the word being typed starts with @. */
-function MentionInput(props: { value: Accessor<string>; onInput: (v: string) => void; people: Accessor<Person[]>; label: string; placeholder?: string; onSubmit: () => void; autofocus?: boolean }) {
+function MentionInput(props: {
+  value: Accessor<string>;
+  onInput: (v: string) => void;
+  people: Accessor<Person[]>;
+  label: string;
+  placeholder?: string;
+  onSubmit: () => void;
+  autofocus?: boolean;
+}) {
   let el!: HTMLTextAreaElement;
   const [query, setQuery] = createSignal<string | null>(null);
   const [pick, setPick] = createSignal(0);
@@ -46,7 +54,10 @@ function MentionInput(props: { value: Accessor<string>; onInput: (v: string) => 
     const q = query();
     if (q === null) return [];
     const l = q.toLowerCase();
-    return props.people().filter((p) => p.username.toLowerCase().startsWith(l) || p.name.toLowerCase().startsWith(l)).slice(0, 8);
+    return props
+      .people()
+      .filter((p) => p.username.toLowerCase().startsWith(l) || p.name.toLowerCase().startsWith(l))
+      .slice(0, 8);
   };
   const update = () => {
     const before = el.value.slice(0, el.selectionStart);
@@ -101,7 +112,12 @@ function MentionInput(props: { value: Accessor<string>; onInput: (v: string) => 
           <For each={matches()}>
             {(p, i) => (
               // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole lint/a11y/useFocusableInteractive: an option of the listbox above, chosen from the textarea (focus stays there)
-              <li role="option" aria-selected={i() === pick()} classList={{ picked: i() === pick() }} onMouseDown={(e) => (e.preventDefault(), choose(p))}>
+              <li
+                role="option"
+                aria-selected={i() === pick()}
+                classList={{ picked: i() === pick() }}
+                onMouseDown={(e) => (e.preventDefault(), choose(p))}
+              >
                 <strong>@{p.username}</strong> <span class="muted">{p.name !== p.username ? p.name : ""}</span>
               </li>
             )}
@@ -124,8 +140,14 @@ function Body(props: { text: string }) {
 
 export function CommentsPanel(props: CommentsPanelProps) {
   const path = () => `/api/v1/documents/${props.docId}/comments`;
-  const [list, { refetch }] = createResource(() => props.docId, () => api<{ threads: CommentThreadJson[] }>("GET", path()));
-  const [people] = createResource(() => props.docId, () => api<{ users: Person[] }>("GET", `${path()}/people`).catch(() => ({ users: [] })));
+  const [list, { refetch }] = createResource(
+    () => props.docId,
+    () => api<{ threads: CommentThreadJson[] }>("GET", path()),
+  );
+  const [people] = createResource(
+    () => props.docId,
+    () => api<{ users: Person[] }>("GET", `${path()}/people`).catch(() => ({ users: [] })),
+  );
   const [draft, setDraft] = createSignal<{ from: number; to: number; quote: string } | null>(null);
   const [draftText, setDraftText] = createSignal("");
   const [selected, setSelected] = createSignal<string | null>(props.focus());
@@ -223,7 +245,8 @@ export function CommentsPanel(props: CommentsPanelProps) {
     const [text, setText] = createSignal(p.c.body);
     const mine = () => p.c.author?.username === props.me;
     const save = async () => {
-      if (await act(() => api("PATCH", `${path()}/${p.thread.id}/replies/${p.c.id}`, { body: text() }))) setEditing(false);
+      if (await act(() => api("PATCH", `${path()}/${p.thread.id}/replies/${p.c.id}`, { body: text() })))
+        setEditing(false);
     };
     return (
       <li class="comment" data-testid="comment">
@@ -235,9 +258,18 @@ export function CommentsPanel(props: CommentsPanelProps) {
           </span>
         </div>
         <Show when={editing()} fallback={<Body text={p.c.body} />}>
-          <MentionInput value={text} onInput={setText} people={() => people()?.users ?? []} label={t("Edit your comment")} onSubmit={() => void save()} autofocus />
+          <MentionInput
+            value={text}
+            onInput={setText}
+            people={() => people()?.users ?? []}
+            label={t("Edit your comment")}
+            onSubmit={() => void save()}
+            autofocus
+          />
           <div class="comment-actions">
-            <button type="button" onClick={() => void save()}>{t("Save")}</button>
+            <button type="button" onClick={() => void save()}>
+              {t("Save")}
+            </button>
             <button type="button" class="secondary" onClick={() => (setEditing(false), setText(p.c.body))}>
               {t("Cancel")}
             </button>
@@ -250,9 +282,13 @@ export function CommentsPanel(props: CommentsPanelProps) {
                 {t("Edit")}
               </button>
             </Show>
-            <button type="button"
+            <button
+              type="button"
               class="link-button"
-              onClick={() => confirm(t("Delete this comment?")) && void act(() => api("DELETE", `${path()}/${p.thread.id}/replies/${p.c.id}`))}
+              onClick={() =>
+                confirm(t("Delete this comment?")) &&
+                void act(() => api("DELETE", `${path()}/${p.thread.id}/replies/${p.c.id}`))
+              }
             >
               {t("Delete")}
             </button>
@@ -275,20 +311,39 @@ export function CommentsPanel(props: CommentsPanelProps) {
         data-testid="comment-thread"
         classList={{ selected: selected() === p.thread.id, resolved: p.thread.resolved !== null }}
       >
-        <button type="button" class="thread-quote link-button" onClick={() => void goTo(p.thread)} title={t("Show in the text")}>
+        <button
+          type="button"
+          class="thread-quote link-button"
+          onClick={() => void goTo(p.thread)}
+          title={t("Show in the text")}
+        >
           <Show when={p.thread.onDeletedText} fallback={<q>{p.thread.quote}</q>}>
-            <span class="badge" data-testid="on-deleted-text">{t("On deleted text")}</span> <q class="deleted-quote">{p.thread.quote}</q>
+            <span class="badge" data-testid="on-deleted-text">
+              {t("On deleted text")}
+            </span>{" "}
+            <q class="deleted-quote">{p.thread.quote}</q>
           </Show>
         </button>
         <ol class="comment-list">
           <For each={p.thread.comments}>{(c) => <Comment thread={p.thread} c={c} />}</For>
         </ol>
         <Show when={p.thread.resolved}>
-          {(r) => <p class="muted small">{t("Resolved by {name} {time}", { name: r().by ?? t("someone"), time: formatDateTime(r().at) })}</p>}
+          {(r) => (
+            <p class="muted small">
+              {t("Resolved by {name} {time}", { name: r().by ?? t("someone"), time: formatDateTime(r().at) })}
+            </p>
+          )}
         </Show>
         <Show when={props.canComment}>
           <Show when={!p.thread.resolved}>
-            <MentionInput value={reply} onInput={setReply} people={() => people()?.users ?? []} label={t("Reply")} placeholder={t("Reply… (@ to mention)")} onSubmit={() => void send()} />
+            <MentionInput
+              value={reply}
+              onInput={setReply}
+              people={() => people()?.users ?? []}
+              label={t("Reply")}
+              placeholder={t("Reply… (@ to mention)")}
+              onSubmit={() => void send()}
+            />
           </Show>
           <div class="comment-actions">
             <Show when={!p.thread.resolved}>
@@ -296,7 +351,11 @@ export function CommentsPanel(props: CommentsPanelProps) {
                 {t("Reply")}
               </button>
             </Show>
-            <button type="button" class="secondary" onClick={() => void act(() => api("PATCH", `${path()}/${p.thread.id}`, { resolved: !p.thread.resolved }))}>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => void act(() => api("PATCH", `${path()}/${p.thread.id}`, { resolved: !p.thread.resolved }))}
+            >
               {p.thread.resolved ? t("Reopen") : t("Resolve")}
             </button>
           </div>
@@ -333,7 +392,15 @@ export function CommentsPanel(props: CommentsPanelProps) {
               <p class="muted small">
                 {t("Commenting on:")} <q>{d().quote}</q>
               </p>
-              <MentionInput value={draftText} onInput={setDraftText} people={() => people()?.users ?? []} label={t("Your comment")} placeholder={t("Comment… (@ to mention)")} onSubmit={() => void submitDraft()} autofocus />
+              <MentionInput
+                value={draftText}
+                onInput={setDraftText}
+                people={() => people()?.users ?? []}
+                label={t("Your comment")}
+                placeholder={t("Comment… (@ to mention)")}
+                onSubmit={() => void submitDraft()}
+                autofocus
+              />
               <div class="comment-actions">
                 <button type="submit" disabled={busy() || !draftText().trim()}>
                   {t("Comment")}
@@ -351,7 +418,9 @@ export function CommentsPanel(props: CommentsPanelProps) {
       </Show>
       <Show when={!list.loading || list()} fallback={<p class="muted">{t("Loading…")}</p>}>
         <Show when={list.error}>
-          <p role="alert" class="error">{message(list.error)}</p>
+          <p role="alert" class="error">
+            {message(list.error)}
+          </p>
         </Show>
         <ol class="thread-list" aria-label={t("Open threads")}>
           <For each={open()} fallback={<li class="muted">{t("No open comments.")}</li>}>

@@ -34,14 +34,18 @@ async function upload(file: File): Promise<DocumentJson> {
     throw new Error(t("the server cannot be reached"));
   }
   const data = (await res.json().catch(() => null)) as unknown;
-  if (!res.ok) throw new Error((data as ApiErrorJson | null)?.error?.message ?? t("request failed ({status})", { status: res.status }));
+  if (!res.ok)
+    throw new Error(
+      (data as ApiErrorJson | null)?.error?.message ?? t("request failed ({status})", { status: res.status }),
+    );
   return data as DocumentJson;
 }
 
 export function createImporter(onImported: () => void) {
   const [items, setItems] = createSignal<ImportItem[]>([]);
   let key = 0;
-  const update = (k: number, patch: Partial<ImportItem>) => setItems((all) => all.map((i) => (i.key === k ? { ...i, ...patch } : i)));
+  const update = (k: number, patch: Partial<ImportItem>) =>
+    setItems((all) => all.map((i) => (i.key === k ? { ...i, ...patch } : i)));
 
   const importFiles = async (files: File[]) => {
     if (files.length === 0) return;
@@ -51,8 +55,13 @@ export function createImporter(onImported: () => void) {
     await Promise.all(
       batch.map(async ({ file, item }) => {
         // Checked here too so an obviously wrong file fails at once, without a round trip.
-        if (!ACCEPTED.test(file.name)) return update(item.key, { state: "error", error: t("not a .pymd, .ipynb or .zip file") });
-        if (file.size > MAX_BYTES && !/\.zip$/i.test(file.name)) return update(item.key, { state: "error", error: t("larger than {n} MB", { n: formatNumber(MAX_BYTES / 1024 / 1024) }) });
+        if (!ACCEPTED.test(file.name))
+          return update(item.key, { state: "error", error: t("not a .pymd, .ipynb or .zip file") });
+        if (file.size > MAX_BYTES && !/\.zip$/i.test(file.name))
+          return update(item.key, {
+            state: "error",
+            error: t("larger than {n} MB", { n: formatNumber(MAX_BYTES / 1024 / 1024) }),
+          });
         try {
           const doc = await upload(file);
           imported++;

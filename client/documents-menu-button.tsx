@@ -109,7 +109,14 @@ export function MenuButton(props: {
         {props.label}
       </button>
       <Show when={open()}>
-        <div ref={menu} id={id} role="menu" class="mb-popup" classList={{ "mb-end": props.align !== "start" }} onKeyDown={onMenuKey}>
+        <div
+          ref={menu}
+          id={id}
+          role="menu"
+          class="mb-popup"
+          classList={{ "mb-end": props.align !== "start" }}
+          onKeyDown={onMenuKey}
+        >
           <For each={props.items}>
             {(item) => (
               <button

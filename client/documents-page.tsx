@@ -21,7 +21,8 @@ const PAGE = 20;
 type SortKey = "updated" | "created" | "title";
 const DEFAULT_ORDER: Record<SortKey, "asc" | "desc"> = { updated: "desc", created: "desc", title: "asc" };
 const SORT_KEYS: SortKey[] = ["updated", "created", "title"];
-const sortLabel = (k: SortKey) => (k === "updated" ? t("Last updated") : k === "created" ? t("Date created") : t("Title"));
+const sortLabel = (k: SortKey) =>
+  k === "updated" ? t("Last updated") : k === "created" ? t("Date created") : t("Title");
 
 interface ListQuery {
   q: string;
@@ -40,7 +41,16 @@ const FOLDER_ID = /^[a-z2-7]{16}$/;
 export function DocumentsPage() {
   const session = useSession();
   const navigate = useNavigate();
-  const [params, setParams] = useSearchParams<{ q?: string; tag?: string; sort?: string; order?: string; page?: string; folder?: string; favorites?: string; scope?: string }>();
+  const [params, setParams] = useSearchParams<{
+    q?: string;
+    tag?: string;
+    sort?: string;
+    order?: string;
+    page?: string;
+    folder?: string;
+    favorites?: string;
+    scope?: string;
+  }>();
   const canAuthor = () => session.user()?.role !== "viewer";
 
   const query = createMemo<ListQuery>(() => {
@@ -49,7 +59,16 @@ export function DocumentsPage() {
     const page = Math.max(1, Number.parseInt(params.page ?? "1", 10) || 1);
     const folder = params.folder === "none" || FOLDER_ID.test(params.folder ?? "") ? params.folder! : "";
     const scope = params.scope === "mine" || params.scope === "shared" ? params.scope : "";
-    return { q: (params.q ?? "").trim(), tag: params.tag ?? "", sort, order, page, folder, favorites: params.favorites === "1", scope };
+    return {
+      q: (params.q ?? "").trim(),
+      tag: params.tag ?? "",
+      sort,
+      order,
+      page,
+      folder,
+      favorites: params.favorites === "1",
+      scope,
+    };
   });
   /** The sidebar's place that is showing. */
   const view = createMemo<FolderView>(() => {
@@ -82,7 +101,9 @@ export function DocumentsPage() {
     return api<DocumentListJson>("GET", `/api/v1/documents?${s}`);
   });
 
-  const [folderSource, { refetch: refetchFolders }] = createResource(() => api<{ folders: FolderJson[] }>("GET", "/api/v1/folders"));
+  const [folderSource, { refetch: refetchFolders }] = createResource(() =>
+    api<{ folders: FolderJson[] }>("GET", "/api/v1/folders"),
+  );
   const folders = () => (folderSource.error ? undefined : folderSource.latest)?.folders;
   const currentFolder = () => {
     const v = view();
@@ -99,7 +120,9 @@ export function DocumentsPage() {
   };
   const missingFolder = () => view().kind === "folder" && !!folders() && !currentFolder();
 
-  const [tagSource, { refetch: refetchTags }] = createResource(() => api<{ tags: { tag: string; count: number }[] }>("GET", "/api/v1/tags"));
+  const [tagSource, { refetch: refetchTags }] = createResource(() =>
+    api<{ tags: { tag: string; count: number }[] }>("GET", "/api/v1/tags"),
+  );
   const knownTags = createMemo(() => {
     const counts = new Map<string, number>();
     for (const t of (tagSource.error ? undefined : tagSource.latest)?.tags ?? []) counts.set(t.tag, t.count);
@@ -126,14 +149,24 @@ export function DocumentsPage() {
   /** Files a document in a folder (null: none) and/or the favourites; false when it failed. */
   const fileDocument = async (id: string, change: FilingChange, how: { announce: boolean }): Promise<boolean> => {
     const doc = docById().get(id);
-    if (doc && change.folderId !== undefined && (doc.folderId ?? null) === change.folderId && change.favorite === undefined) return true;
-    if (doc && change.favorite !== undefined && !!doc.favorite === change.favorite && change.folderId === undefined) return true;
+    if (
+      doc &&
+      change.folderId !== undefined &&
+      (doc.folderId ?? null) === change.folderId &&
+      change.favorite === undefined
+    )
+      return true;
+    if (doc && change.favorite !== undefined && !!doc.favorite === change.favorite && change.folderId === undefined)
+      return true;
     const title = doc?.title ?? "";
     try {
       await api<{ folderId: string | null; favorite: boolean }>("PUT", `/api/v1/documents/${id}/filing`, change);
     } catch (e) {
       showToast({
-        message: change.folderId !== undefined ? t("Could not move the document: {error}", { error: errorMessage(e) }) : t("Could not change your favorites: {error}", { error: errorMessage(e) }),
+        message:
+          change.folderId !== undefined
+            ? t("Could not move the document: {error}", { error: errorMessage(e) })
+            : t("Could not change your favorites: {error}", { error: errorMessage(e) }),
         tone: "error",
       });
       return false;
@@ -142,7 +175,12 @@ export function DocumentsPage() {
     reload();
     if (change.folderId !== undefined) {
       const name = change.folderId === null ? undefined : folders()?.find((f) => f.id === change.folderId)?.name;
-      showToast({ message: name === undefined ? t("“{title}” is no longer in a folder", { title }) : t("Moved “{title}” to “{folder}”", { title, folder: name }) });
+      showToast({
+        message:
+          name === undefined
+            ? t("“{title}” is no longer in a folder", { title })
+            : t("Moved “{title}” to “{folder}”", { title, folder: name }),
+      });
     } else if (how.announce && change.favorite) {
       showToast({ message: t("Added “{title}” to your favorites", { title }) });
     }
@@ -159,7 +197,8 @@ export function DocumentsPage() {
     timer = setTimeout(() => setParams({ q: value.trim() || undefined, page: undefined }, { replace: true }), 250);
   };
 
-  const setTag = (tag: string | undefined) => setParams({ tag: tag === query().tag ? undefined : tag, page: undefined });
+  const setTag = (tag: string | undefined) =>
+    setParams({ tag: tag === query().tag ? undefined : tag, page: undefined });
   const onFoldersDeleted = (ids: Set<string>) => {
     const v = view();
     if (v.kind === "folder" && ids.has(v.id)) setParams({ folder: undefined, page: undefined });
@@ -170,7 +209,8 @@ export function DocumentsPage() {
     setTyped("");
     setParams({ q: undefined, tag: undefined, page: undefined });
   };
-  const setSort = (sort: SortKey) => setParams({ sort: sort === "updated" ? undefined : sort, order: undefined, page: undefined });
+  const setSort = (sort: SortKey) =>
+    setParams({ sort: sort === "updated" ? undefined : sort, order: undefined, page: undefined });
   const toggleOrder = () => setParams({ order: query().order === "asc" ? "desc" : "asc", page: undefined });
   const goPage = (page: number) => {
     setParams({ page: page <= 1 ? undefined : String(page) });
@@ -203,7 +243,9 @@ export function DocumentsPage() {
   const filtered = () => !!query().q || !!query().tag;
   // Rows are keyed by id, so a refreshed list updates them in place (focus and open editors stay).
   const docById = createMemo(() => new Map((data()?.documents ?? []).map((d) => [d.id, d])));
-  const ids = createMemo(() => (data()?.documents ?? []).map((d) => d.id), [], { equals: (a, b) => a.length === b.length && a.every((x, i) => x === b[i]) });
+  const ids = createMemo(() => (data()?.documents ?? []).map((d) => d.id), [], {
+    equals: (a, b) => a.length === b.length && a.every((x, i) => x === b[i]),
+  });
 
   const newItems = () => [
     { label: BLANK_DOCUMENT.name, hint: BLANK_DOCUMENT.description, run: () => void create(BLANK_DOCUMENT) },
@@ -238,231 +280,278 @@ export function DocumentsPage() {
       }}
     >
       <div class="docs-layout">
-      <FoldersSidebar
-        folders={folders()}
-        failed={!!folderSource.error}
-        onRetry={() => void refetchFolders()}
-        view={view()}
-        href={viewHref}
-        onFile={(id, change) => void fileDocument(id, change, { announce: true })}
-        onFoldersChanged={() => Promise.all([refetchFolders(), refetch()])}
-        onFoldersDeleted={onFoldersDeleted}
-      />
-      <div class="docs-content">
-      <div class="toolbar docs-toolbar">
-        <h1 ref={heading} tabindex="-1">{place()}</h1>
-        <span class="spacer" />
-        <Show when={canAuthor()}>
-          <ImportButton onFiles={(f) => void importer.importFiles(f)} />
-          <MenuButton label={creating() ? t("Creating…") : t("New document ▾")} ariaLabel={t("New document")} items={newItems()} buttonClass="primary" testId="new-menu" />
-        </Show>
-      </div>
-
-      {/* biome-ignore lint/a11y/useSemanticElements: <search> is too new for the browsers pymd supports */}
-      <div class="filters" role="search">
-        <input
-          type="search"
-          class="search"
-          aria-label={t("Search documents")}
-          placeholder={t("Search titles and content…")}
-          value={typed()}
-          onInput={(e) => onSearch(e.currentTarget.value)}
-          onKeyDown={(e) => {
-            if (e.key === "Escape" && typed()) {
-              e.preventDefault();
-              clearFilters();
-            }
-          }}
+        <FoldersSidebar
+          folders={folders()}
+          failed={!!folderSource.error}
+          onRetry={() => void refetchFolders()}
+          view={view()}
+          href={viewHref}
+          onFile={(id, change) => void fileDocument(id, change, { announce: true })}
+          onFoldersChanged={() => Promise.all([refetchFolders(), refetch()])}
+          onFoldersDeleted={onFoldersDeleted}
         />
-        <label class="sort">
-          <span>{t("Sort by")}</span>
-          <select aria-label={t("Sort by")} value={query().sort} onChange={(e) => setSort(e.currentTarget.value as SortKey)}>
-            <For each={SORT_KEYS}>{(k) => <option value={k}>{sortLabel(k)}</option>}</For>
-          </select>
-        </label>
-        <button
-          type="button"
-          class="secondary"
-          onClick={toggleOrder}
-          aria-label={query().order === "asc" ? t("Order: ascending. Switch to descending") : t("Order: descending. Switch to ascending")}
-          title={t("Switch the order")}
-        >
-          {query().order === "asc" ? t("↑ Ascending") : t("↓ Descending")}
-        </button>
-      </div>
+        <div class="docs-content">
+          <div class="toolbar docs-toolbar">
+            <h1 ref={heading} tabindex="-1">
+              {place()}
+            </h1>
+            <span class="spacer" />
+            <Show when={canAuthor()}>
+              <ImportButton onFiles={(f) => void importer.importFiles(f)} />
+              <MenuButton
+                label={creating() ? t("Creating…") : t("New document ▾")}
+                ariaLabel={t("New document")}
+                items={newItems()}
+                buttonClass="primary"
+                testId="new-menu"
+              />
+            </Show>
+          </div>
 
-      <Show when={knownTags().length > 0}>
-        <div class="tag-filter">
-          <span class="muted small" id="tag-filter-label">
-            {t("Tags")}
-          </span>
-          <ul class="tags" aria-labelledby="tag-filter-label">
-            <For each={knownTags()}>
-              {([tag, n]) => (
-                <li>
-                  <button type="button" class="tag" classList={{ active: query().tag === tag }} aria-pressed={query().tag === tag} onClick={() => setTag(tag)}>
-                    {tag}
-                    <Show when={n > 0}>
-                      <span class="tag-count" aria-hidden="true">
-                        {n}
-                      </span>
-                    </Show>
-                  </button>
-                </li>
-              )}
-            </For>
-          </ul>
-          <Show when={filtered()}>
-            <button type="button" class="link-button" onClick={clearFilters}>
-              {t("Clear filters")}
+          {/* biome-ignore lint/a11y/useSemanticElements: <search> is too new for the browsers pymd supports */}
+          <div class="filters" role="search">
+            <input
+              type="search"
+              class="search"
+              aria-label={t("Search documents")}
+              placeholder={t("Search titles and content…")}
+              value={typed()}
+              onInput={(e) => onSearch(e.currentTarget.value)}
+              onKeyDown={(e) => {
+                if (e.key === "Escape" && typed()) {
+                  e.preventDefault();
+                  clearFilters();
+                }
+              }}
+            />
+            <label class="sort">
+              <span>{t("Sort by")}</span>
+              <select
+                aria-label={t("Sort by")}
+                value={query().sort}
+                onChange={(e) => setSort(e.currentTarget.value as SortKey)}
+              >
+                <For each={SORT_KEYS}>{(k) => <option value={k}>{sortLabel(k)}</option>}</For>
+              </select>
+            </label>
+            <button
+              type="button"
+              class="secondary"
+              onClick={toggleOrder}
+              aria-label={
+                query().order === "asc"
+                  ? t("Order: ascending. Switch to descending")
+                  : t("Order: descending. Switch to ascending")
+              }
+              title={t("Switch the order")}
+            >
+              {query().order === "asc" ? t("↑ Ascending") : t("↓ Descending")}
             </button>
-          </Show>
-        </div>
-      </Show>
+          </div>
 
-      <ImportStatus items={importer.items()} onClear={importer.clear} />
-
-      <Show when={dragging()}>
-        <div class="drop-overlay" aria-hidden="true">
-          <p>{t("Drop .pymd files to import them")}</p>
-        </div>
-      </Show>
-
-      <section aria-labelledby="doc-list-status" aria-busy={list.loading}>
-        <p id="doc-list-status" class="visually-hidden" aria-live="polite">
-          {list.loading ? t("Loading documents") : data() ? t("{n} documents", { n: data()!.pagination.total }) : ""}
-        </p>
-        <Switch>
-          <Match when={list.error && !list.loading}>
-            <LoadFailed what={t("your documents")} error={list.error} onRetry={reload} />
-          </Match>
-          <Match when={missingFolder()}>
-            <div class="state-box">
-              <p class="empty-title">{t("This folder does not exist any more.")}</p>
-              <a href={viewHref({ kind: "all" })}>{t("Back to all documents")}</a>
-            </div>
-          </Match>
-          <Match when={!data()}>
-            <ul class="doc-list skeleton" aria-hidden="true">
-              <For each={[1, 2, 3, 4, 5]}>
-                {() => (
-                  <li class="doc-row">
-                    <div class="doc-main">
-                      <span class="sk sk-title" />
-                      <span class="sk sk-meta" />
-                    </div>
-                  </li>
-                )}
-              </For>
-            </ul>
-          </Match>
-          <Match when={data()!.documents.length === 0 && filtered()}>
-            <div class="state-box">
-              <p class="empty-title">
-                {query().q && query().tag
-                  ? t("Nothing matches “{q}” with the tag “{tag}”.", { q: query().q, tag: query().tag })
-                  : query().q
-                    ? t("Nothing matches “{q}”.", { q: query().q })
-                    : t("Nothing matches the tag “{tag}”.", { tag: query().tag })}
-              </p>
-              <button type="button" class="secondary" onClick={clearFilters}>
-                {t("Clear filters")}
-              </button>
-            </div>
-          </Match>
-          <Match when={data()!.documents.length === 0 && query().page > 1}>
-            <div class="state-box">
-              <p>{t("This page is empty.")}</p>
-              <button type="button" class="secondary" onClick={() => goPage(1)}>
-                {t("Back to the first page")}
-              </button>
-            </div>
-          </Match>
-          <Match when={data()!.documents.length === 0 && view().kind === "folder"}>
-            <div class="state-box empty-state">
-              <p class="empty-title">{t("This folder is empty")}</p>
-              <p class="muted">{t("Drag documents onto the folder in the sidebar, or choose “Move to folder…” in a document's menu.")}</p>
-            </div>
-          </Match>
-          <Match when={data()!.documents.length === 0 && view().kind === "favorites"}>
-            <div class="state-box empty-state">
-              <p class="empty-title">{t("No favorites yet")}</p>
-              <p class="muted">{t("Star a document (☆) to find it here.")}</p>
-            </div>
-          </Match>
-          <Match when={data()!.documents.length === 0 && view().kind === "shared"}>
-            <div class="state-box empty-state">
-              <p class="empty-title">{t("Nothing is shared with you yet")}</p>
-              <p class="muted">{t("Documents shared with you will appear here.")}</p>
-            </div>
-          </Match>
-          <Match when={data()!.documents.length === 0 && view().kind === "none"}>
-            <div class="state-box empty-state">
-              <p class="empty-title">{t("Every document is in a folder")}</p>
-            </div>
-          </Match>
-          <Match when={data()!.documents.length === 0}>
-            <div class="state-box empty-state">
-              <p class="empty-title">{t("No documents yet")}</p>
-              <Show when={canAuthor()} fallback={<p class="muted">{t("Documents shared with you will appear here.")}</p>}>
-                <p class="muted">{t("Start from a blank notebook or a starter that shows text, a table and a plot. You can also drop .pymd files here.")}</p>
-                <div class="row-buttons">
-                  <button type="button" onClick={() => void create(BLANK_DOCUMENT)}>
-                    {t("Create a blank document")}
-                  </button>
-                  <button type="button" class="secondary" onClick={() => void create(TEMPLATES[0]!)}>
-                    {t("Start from the {name}", { name: TEMPLATES[0]!.name.toLowerCase() })}
-                  </button>
-                </div>
+          <Show when={knownTags().length > 0}>
+            <div class="tag-filter">
+              <span class="muted small" id="tag-filter-label">
+                {t("Tags")}
+              </span>
+              <ul class="tags" aria-labelledby="tag-filter-label">
+                <For each={knownTags()}>
+                  {([tag, n]) => (
+                    <li>
+                      <button
+                        type="button"
+                        class="tag"
+                        classList={{ active: query().tag === tag }}
+                        aria-pressed={query().tag === tag}
+                        onClick={() => setTag(tag)}
+                      >
+                        {tag}
+                        <Show when={n > 0}>
+                          <span class="tag-count" aria-hidden="true">
+                            {n}
+                          </span>
+                        </Show>
+                      </button>
+                    </li>
+                  )}
+                </For>
+              </ul>
+              <Show when={filtered()}>
+                <button type="button" class="link-button" onClick={clearFilters}>
+                  {t("Clear filters")}
+                </button>
               </Show>
             </div>
-          </Match>
-          <Match when={data()}>
-            {(d) => (
-              <>
-                <ul class="doc-list" aria-label={t("Documents")} classList={{ refreshing: list.loading }}>
-                  <For each={ids()}>
-                    {(id) => (
-                      <Show when={docById().get(id)}>
-                        {(doc) => (
-                          <DocumentRow
-                            doc={doc()}
-                            canAuthor={canAuthor()}
-                            activeTag={query().tag || undefined}
-                            folders={folders() ?? []}
-                            showFolder={view().kind !== "folder"}
-                            onTag={setTag}
-                            onFile={(change) => fileDocument(id, change, { announce: false })}
-                            onChanged={reload}
-                            onRemoved={() => heading?.focus()}
-                          />
-                        )}
-                      </Show>
+          </Show>
+
+          <ImportStatus items={importer.items()} onClear={importer.clear} />
+
+          <Show when={dragging()}>
+            <div class="drop-overlay" aria-hidden="true">
+              <p>{t("Drop .pymd files to import them")}</p>
+            </div>
+          </Show>
+
+          <section aria-labelledby="doc-list-status" aria-busy={list.loading}>
+            <p id="doc-list-status" class="visually-hidden" aria-live="polite">
+              {list.loading
+                ? t("Loading documents")
+                : data()
+                  ? t("{n} documents", { n: data()!.pagination.total })
+                  : ""}
+            </p>
+            <Switch>
+              <Match when={list.error && !list.loading}>
+                <LoadFailed what={t("your documents")} error={list.error} onRetry={reload} />
+              </Match>
+              <Match when={missingFolder()}>
+                <div class="state-box">
+                  <p class="empty-title">{t("This folder does not exist any more.")}</p>
+                  <a href={viewHref({ kind: "all" })}>{t("Back to all documents")}</a>
+                </div>
+              </Match>
+              <Match when={!data()}>
+                <ul class="doc-list skeleton" aria-hidden="true">
+                  <For each={[1, 2, 3, 4, 5]}>
+                    {() => (
+                      <li class="doc-row">
+                        <div class="doc-main">
+                          <span class="sk sk-title" />
+                          <span class="sk sk-meta" />
+                        </div>
+                      </li>
                     )}
                   </For>
                 </ul>
-                <Show when={pages() > 1}>
-                  <nav class="pager" aria-label={t("Pages")}>
-                    <button type="button" class="secondary" disabled={query().page <= 1} onClick={() => goPage(query().page - 1)}>
-                      {t("← Previous")}
-                    </button>
-                    <span class="muted">
-                      {t("Page {page} of {pages}", { page: query().page, pages: pages() })}
-                    </span>
-                    <button type="button" class="secondary" disabled={query().page >= pages()} onClick={() => goPage(query().page + 1)}>
-                      {t("Next →")}
-                    </button>
-                  </nav>
-                </Show>
-                <p class="muted small list-count">
-                  {d().pagination.total === 1 ? t("1 document") : t("{n} documents", { n: formatNumber(d().pagination.total) })}
-                </p>
-              </>
-            )}
-          </Match>
-        </Switch>
-      </section>
-      </div>
+              </Match>
+              <Match when={data()!.documents.length === 0 && filtered()}>
+                <div class="state-box">
+                  <p class="empty-title">
+                    {query().q && query().tag
+                      ? t("Nothing matches “{q}” with the tag “{tag}”.", { q: query().q, tag: query().tag })
+                      : query().q
+                        ? t("Nothing matches “{q}”.", { q: query().q })
+                        : t("Nothing matches the tag “{tag}”.", { tag: query().tag })}
+                  </p>
+                  <button type="button" class="secondary" onClick={clearFilters}>
+                    {t("Clear filters")}
+                  </button>
+                </div>
+              </Match>
+              <Match when={data()!.documents.length === 0 && query().page > 1}>
+                <div class="state-box">
+                  <p>{t("This page is empty.")}</p>
+                  <button type="button" class="secondary" onClick={() => goPage(1)}>
+                    {t("Back to the first page")}
+                  </button>
+                </div>
+              </Match>
+              <Match when={data()!.documents.length === 0 && view().kind === "folder"}>
+                <div class="state-box empty-state">
+                  <p class="empty-title">{t("This folder is empty")}</p>
+                  <p class="muted">
+                    {t(
+                      "Drag documents onto the folder in the sidebar, or choose “Move to folder…” in a document's menu.",
+                    )}
+                  </p>
+                </div>
+              </Match>
+              <Match when={data()!.documents.length === 0 && view().kind === "favorites"}>
+                <div class="state-box empty-state">
+                  <p class="empty-title">{t("No favorites yet")}</p>
+                  <p class="muted">{t("Star a document (☆) to find it here.")}</p>
+                </div>
+              </Match>
+              <Match when={data()!.documents.length === 0 && view().kind === "shared"}>
+                <div class="state-box empty-state">
+                  <p class="empty-title">{t("Nothing is shared with you yet")}</p>
+                  <p class="muted">{t("Documents shared with you will appear here.")}</p>
+                </div>
+              </Match>
+              <Match when={data()!.documents.length === 0 && view().kind === "none"}>
+                <div class="state-box empty-state">
+                  <p class="empty-title">{t("Every document is in a folder")}</p>
+                </div>
+              </Match>
+              <Match when={data()!.documents.length === 0}>
+                <div class="state-box empty-state">
+                  <p class="empty-title">{t("No documents yet")}</p>
+                  <Show
+                    when={canAuthor()}
+                    fallback={<p class="muted">{t("Documents shared with you will appear here.")}</p>}
+                  >
+                    <p class="muted">
+                      {t(
+                        "Start from a blank notebook or a starter that shows text, a table and a plot. You can also drop .pymd files here.",
+                      )}
+                    </p>
+                    <div class="row-buttons">
+                      <button type="button" onClick={() => void create(BLANK_DOCUMENT)}>
+                        {t("Create a blank document")}
+                      </button>
+                      <button type="button" class="secondary" onClick={() => void create(TEMPLATES[0]!)}>
+                        {t("Start from the {name}", { name: TEMPLATES[0]!.name.toLowerCase() })}
+                      </button>
+                    </div>
+                  </Show>
+                </div>
+              </Match>
+              <Match when={data()}>
+                {(d) => (
+                  <>
+                    <ul class="doc-list" aria-label={t("Documents")} classList={{ refreshing: list.loading }}>
+                      <For each={ids()}>
+                        {(id) => (
+                          <Show when={docById().get(id)}>
+                            {(doc) => (
+                              <DocumentRow
+                                doc={doc()}
+                                canAuthor={canAuthor()}
+                                activeTag={query().tag || undefined}
+                                folders={folders() ?? []}
+                                showFolder={view().kind !== "folder"}
+                                onTag={setTag}
+                                onFile={(change) => fileDocument(id, change, { announce: false })}
+                                onChanged={reload}
+                                onRemoved={() => heading?.focus()}
+                              />
+                            )}
+                          </Show>
+                        )}
+                      </For>
+                    </ul>
+                    <Show when={pages() > 1}>
+                      <nav class="pager" aria-label={t("Pages")}>
+                        <button
+                          type="button"
+                          class="secondary"
+                          disabled={query().page <= 1}
+                          onClick={() => goPage(query().page - 1)}
+                        >
+                          {t("← Previous")}
+                        </button>
+                        <span class="muted">{t("Page {page} of {pages}", { page: query().page, pages: pages() })}</span>
+                        <button
+                          type="button"
+                          class="secondary"
+                          disabled={query().page >= pages()}
+                          onClick={() => goPage(query().page + 1)}
+                        >
+                          {t("Next →")}
+                        </button>
+                      </nav>
+                    </Show>
+                    <p class="muted small list-count">
+                      {d().pagination.total === 1
+                        ? t("1 document")
+                        : t("{n} documents", { n: formatNumber(d().pagination.total) })}
+                    </p>
+                  </>
+                )}
+              </Match>
+            </Switch>
+          </section>
+        </div>
       </div>
     </main>
   );

@@ -12,7 +12,6 @@ import { showToast } from "./toast.tsx";
 import { DOCUMENT_MIME, flattenFolders, type FilingChange } from "./folders-sidebar.tsx";
 import { formatDate, formatDateTime, language, t } from "./i18n.ts";
 
-
 const STEPS: [Intl.RelativeTimeFormatUnit, number][] = [
   ["year", 365 * 86400],
   ["month", 30 * 86400],
@@ -25,7 +24,8 @@ const STEPS: [Intl.RelativeTimeFormatUnit, number][] = [
 export function relativeTime(iso: string, now = Date.now()): string {
   const seconds = (new Date(iso).getTime() - now) / 1000;
   for (const [unit, size] of STEPS) {
-    if (Math.abs(seconds) >= size) return new Intl.RelativeTimeFormat(language(), { numeric: "auto" }).format(Math.round(seconds / size), unit);
+    if (Math.abs(seconds) >= size)
+      return new Intl.RelativeTimeFormat(language(), { numeric: "auto" }).format(Math.round(seconds / size), unit);
   }
   return t("just now");
 }
@@ -42,7 +42,14 @@ export function readableExcerpt(raw: string, title = ""): string {
 }
 
 export function parseTags(raw: string): string[] {
-  return [...new Set(raw.split(",").map((t) => t.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      raw
+        .split(",")
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 export function DocumentRow(props: {
@@ -72,7 +79,13 @@ export function DocumentRow(props: {
   const isOwner = () => d().role === "owner";
   // The star answers at once; the list's next copy of the document says what the server has.
   const [favoriteNow, setFavoriteNow] = createSignal<boolean | null>(null);
-  createEffect(on(() => props.doc, () => setFavoriteNow(null), { defer: true }));
+  createEffect(
+    on(
+      () => props.doc,
+      () => setFavoriteNow(null),
+      { defer: true },
+    ),
+  );
   const favorite = () => favoriteNow() ?? !!d().favorite;
   const folderName = () => (d().folderId ? props.folders.find((f) => f.id === d().folderId)?.name : undefined);
   const [dragged, setDragged] = createSignal(false);
@@ -117,7 +130,10 @@ export function DocumentRow(props: {
     try {
       const copy = await api<DocumentJson>("POST", `/api/v1/documents/${d().id}/duplicate`);
       props.onChanged();
-      showToast({ message: t("Created “{title}”", { title: copy.title }), action: { label: t("Open"), run: () => navigate(`/d/${copy.id}`) } });
+      showToast({
+        message: t("Created “{title}”", { title: copy.title }),
+        action: { label: t("Open"), run: () => navigate(`/d/${copy.id}`) },
+      });
     } catch (e) {
       showToast({ message: t("Could not duplicate: {error}", { error: errorMessage(e) }), tone: "error" });
     }
@@ -155,7 +171,11 @@ export function DocumentRow(props: {
 
   const items = (): MenuItem[] => {
     const list: MenuItem[] = [{ label: t("Open"), run: () => navigate(`/d/${d().id}`) }];
-    if (canEdit()) list.push({ label: t("Rename"), run: () => setMode("rename") }, { label: t("Edit tags"), run: () => setMode("tags") });
+    if (canEdit())
+      list.push(
+        { label: t("Rename"), run: () => setMode("rename") },
+        { label: t("Edit tags"), run: () => setMode("tags") },
+      );
     // anyone who reads a document files it in their own folders
     list.push({ label: t("Move to folder…"), run: () => setMode("move") });
     if (props.canAuthor) list.push({ label: t("Duplicate"), run: duplicate });
@@ -191,8 +211,16 @@ export function DocumentRow(props: {
         class="star-button"
         classList={{ starred: favorite() }}
         aria-pressed={favorite()}
-        aria-label={favorite() ? t("Remove {title} from favorites", { title: d().title }) : t("Add {title} to favorites", { title: d().title })}
-        title={favorite() ? t("Remove {title} from favorites", { title: d().title }) : t("Add {title} to favorites", { title: d().title })}
+        aria-label={
+          favorite()
+            ? t("Remove {title} from favorites", { title: d().title })
+            : t("Add {title} to favorites", { title: d().title })
+        }
+        title={
+          favorite()
+            ? t("Remove {title} from favorites", { title: d().title })
+            : t("Add {title} to favorites", { title: d().title })
+        }
         onClick={() => void toggleFavorite()}
       >
         <span aria-hidden="true">{favorite() ? "★" : "☆"}</span>
@@ -219,8 +247,12 @@ export function DocumentRow(props: {
                 onKeyDown={onEditorKey}
                 disabled={busy()}
               />
-              <button type="submit" disabled={busy()}>{t("Save")}</button>
-              <button type="button" class="secondary" onClick={backToView}>{t("Cancel")}</button>
+              <button type="submit" disabled={busy()}>
+                {t("Save")}
+              </button>
+              <button type="button" class="secondary" onClick={backToView}>
+                {t("Cancel")}
+              </button>
             </form>
           </Match>
           <Match when={mode() !== "rename"}>
@@ -230,10 +262,21 @@ export function DocumentRow(props: {
           </Match>
         </Switch>
         <div class="doc-meta muted small">
-          <span class={`role-badge role-${d().role}`} title={d().role === "owner" ? t("You own this document") : d().role === "editor" ? t("Shared with you as editor") : t("Shared with you as viewer")}>
+          <span
+            class={`role-badge role-${d().role}`}
+            title={
+              d().role === "owner"
+                ? t("You own this document")
+                : d().role === "editor"
+                  ? t("Shared with you as editor")
+                  : t("Shared with you as viewer")
+            }
+          >
             {d().role === "owner" ? t("Owner") : d().role === "editor" ? t("Shared · editor") : t("Shared · viewer")}
           </span>
-          <span title={formatDateTime(d().updatedAt)}>{t("Updated {when}", { when: relativeTime(d().updatedAt) })}</span>
+          <span title={formatDateTime(d().updatedAt)}>
+            {t("Updated {when}", { when: relativeTime(d().updatedAt) })}
+          </span>
           <span class="doc-created" title={formatDateTime(d().createdAt)}>
             {t("Created {date}", { date: formatDate(d().createdAt) })}
           </span>
@@ -278,10 +321,16 @@ export function DocumentRow(props: {
                   )}
                 </For>
               </select>
-              <button type="submit" disabled={busy()}>{t("Move")}</button>
-              <button type="button" class="secondary" onClick={backToView}>{t("Cancel")}</button>
+              <button type="submit" disabled={busy()}>
+                {t("Move")}
+              </button>
+              <button type="button" class="secondary" onClick={backToView}>
+                {t("Cancel")}
+              </button>
               <Show when={props.folders.length === 0}>
-                <span class="muted small">{t("You have no folders yet: make one with “New folder” in the sidebar.")}</span>
+                <span class="muted small">
+                  {t("You have no folders yet: make one with “New folder” in the sidebar.")}
+                </span>
               </Show>
             </form>
           </Match>
@@ -302,8 +351,12 @@ export function DocumentRow(props: {
                 onKeyDown={onEditorKey}
                 disabled={busy()}
               />
-              <button type="submit" disabled={busy()}>{t("Save tags")}</button>
-              <button type="button" class="secondary" onClick={backToView}>{t("Cancel")}</button>
+              <button type="submit" disabled={busy()}>
+                {t("Save tags")}
+              </button>
+              <button type="button" class="secondary" onClick={backToView}>
+                {t("Cancel")}
+              </button>
             </form>
           </Match>
           <Match when={d().tags.length > 0}>
@@ -328,10 +381,17 @@ export function DocumentRow(props: {
           </Match>
         </Switch>
         <Show when={error()}>
-          <p role="alert" class="error small">{error()}</p>
+          <p role="alert" class="error small">
+            {error()}
+          </p>
         </Show>
       </div>
-      <MenuButton label="⋯" ariaLabel={t("Actions for {title}", { title: d().title })} items={items()} buttonClass="secondary icon-button" />
+      <MenuButton
+        label="⋯"
+        ariaLabel={t("Actions for {title}", { title: d().title })}
+        items={items()}
+        buttonClass="secondary icon-button"
+      />
     </li>
   );
 }

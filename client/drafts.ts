@@ -33,7 +33,9 @@ export function loadDraft(id: string): Draft | null {
 /** Removes every document's draft. */
 export function clearAllDrafts(): void {
   try {
-    const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i)).filter((k): k is string => k?.startsWith(PREFIX) ?? false);
+    const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i)).filter(
+      (k): k is string => k?.startsWith(PREFIX) ?? false,
+    );
     for (const k of keys) localStorage.removeItem(k);
   } catch {
     // Nothing to clear when storage is unavailable.

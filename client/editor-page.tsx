@@ -1,6 +1,17 @@
 // The notebook editor (/d/:id): CodeMirror source with live preview, automatic saving that never
 // loses what was typed, running blocks with streamed outputs, outline, view modes, export, sharing.
-import { batch, createEffect, createMemo, createResource, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
+import {
+  batch,
+  createEffect,
+  createMemo,
+  createResource,
+  createSignal,
+  For,
+  on,
+  onCleanup,
+  onMount,
+  Show,
+} from "solid-js";
 import { createStore, reconcile, unwrap } from "solid-js/store";
 import type { ViewUpdate } from "@codemirror/view";
 import { A, useParams } from "@solidjs/router";
@@ -35,7 +46,16 @@ type SaveState = "saved" | "unsaved" | "saving" | "offline" | "error";
 const SAVE_DEBOUNCE_MS = 700;
 const PREVIEW_STALL_MS = 3000;
 /** What a preview block carries besides its HTML. */
-const PREVIEW_FIELDS = ["block", "startLine", "endLine", "outputsHtml", "status", "durationMs", "count", "stale"] as const satisfies readonly (keyof PreviewBlockJson)[];
+const PREVIEW_FIELDS = [
+  "block",
+  "startLine",
+  "endLine",
+  "outputsHtml",
+  "status",
+  "durationMs",
+  "count",
+  "stale",
+] as const satisfies readonly (keyof PreviewBlockJson)[];
 /** How long the server may stay silent about the document's live copy before the page saves whole texts instead. */
 const LIVE_WAIT_MS = 30_000;
 
@@ -67,7 +87,7 @@ export function EditorPage() {
   const [executionOff, setExecutionOff] = createSignal<string | null>(null);
   const [shareOpen, setShareOpen] = createSignal(false);
   const [historyOpen, setHistoryOpen] = createSignal(false);
-  const threadInHash = () => (/^#comment-([a-z2-7]{16})$/.exec(location.hash)?.[1] ?? null);
+  const threadInHash = () => /^#comment-([a-z2-7]{16})$/.exec(location.hash)?.[1] ?? null;
   const [commentsOpen, setCommentsOpen] = createSignal(threadInHash() !== null);
   const [commentFocus, setCommentFocus] = createSignal<string | null>(threadInHash());
   /** The document's threads, read here while the panel is closed and from the panel while it is open (live: "comments" frames). */
@@ -93,7 +113,13 @@ export function EditorPage() {
     const view = editorView();
     if (!view) return setCommentLines([]);
     const d = view.state.doc;
-    setCommentLines(commentRangesIn(view.state).map((r) => ({ id: r.id, from: d.lineAt(r.from).number, to: d.lineAt(Math.max(r.from, r.to - 1)).number })));
+    setCommentLines(
+      commentRangesIn(view.state).map((r) => ({
+        id: r.id,
+        from: d.lineAt(r.from).number,
+        to: d.lineAt(Math.max(r.from, r.to - 1)).number,
+      })),
+    );
   };
   // The open threads' text is marked in the editor and the preview, the panel open or not: where
   // the browser's copy says it is now, then mapped through every edit.
@@ -104,7 +130,11 @@ export function EditorPage() {
       void (async () => {
         const ranges = (c?.live() && (await c.rangesOf(shown.map((x) => x.anchor)))) || shown.map((x) => x.range);
         if (view !== editorView()) return;
-        view.dispatch({ effects: setCommentMarks.of(shown.flatMap((x, i) => (ranges[i] ? [{ id: x.id, ...ranges[i]!, active: x.id === active }] : []))) });
+        view.dispatch({
+          effects: setCommentMarks.of(
+            shown.flatMap((x, i) => (ranges[i] ? [{ id: x.id, ...ranges[i]!, active: x.id === active }] : [])),
+          ),
+        });
         readCommentLines();
       })();
     }),
@@ -166,7 +196,10 @@ export function EditorPage() {
   const [terminal, setTerminal] = createSignal<"closed" | "shown" | "hidden">("closed");
   const canRun = () => canEdit() && session.user()?.role !== "viewer" && executionOff() === null;
   /** The outline is brought up to date when the page is idle, not on each keystroke; rows are updated in place. */
-  const [outlineState, setOutlineState] = createStore<{ headings: Heading[]; legacy: boolean }>({ headings: [], legacy: false });
+  const [outlineState, setOutlineState] = createStore<{ headings: Heading[]; legacy: boolean }>({
+    headings: [],
+    legacy: false,
+  });
   const outline = () => outlineState.headings;
   const outlines = outlineComputer((headings, legacy) => {
     setOutlineState("headings", reconcile(headings));
@@ -175,7 +208,7 @@ export function EditorPage() {
   const outlineTask = idleTask(() => outlines.request(text()), 250);
   /** Without live sync, a copy of the text in this browser until the server has it. */
   const draftTask = idleTask(() => {
-    if ((!collab?.live()) && canEdit() && text() !== savedText) saveDraft(id(), text(), doc()?.updatedAt ?? "");
+    if (!collab?.live() && canEdit() && text() !== savedText) saveDraft(id(), text(), doc()?.updatedAt ?? "");
   }, 250);
 
   createEffect(() => localStorage.setItem("pymd:view", mode()));
@@ -191,7 +224,8 @@ export function EditorPage() {
     previewInFlight = socket.send({ t: "preview", doc: id(), seq: ++previewSeq, source: text() });
     clearTimeout(previewTimer);
     // An answer that never comes (a dropped socket) must not stall the preview for good.
-    if (previewInFlight) previewTimer = setTimeout(() => ((previewInFlight = false), previewPending && sendPreview()), PREVIEW_STALL_MS);
+    if (previewInFlight)
+      previewTimer = setTimeout(() => ((previewInFlight = false), previewPending && sendPreview()), PREVIEW_STALL_MS);
   };
   const requestPreview = () => {
     if (previewInFlight) previewPending = true;
@@ -314,7 +348,11 @@ export function EditorPage() {
       }
       target = hit.id;
     }
-    const sent = socket.send(scope === "all" ? { t: "run", doc: id(), scope: "all" } : { t: "run", doc: id(), scope: "blocks", blocks: [target!] });
+    const sent = socket.send(
+      scope === "all"
+        ? { t: "run", doc: id(), scope: "all" }
+        : { t: "run", doc: id(), scope: "blocks", blocks: [target!] },
+    );
     if (!sent) setNotice(t("You are offline: runs need the server."));
   };
 
@@ -484,7 +522,13 @@ export function EditorPage() {
     try {
       d = await api<DocumentJson>("GET", `/api/v1/documents/${id()}`);
     } catch (e) {
-      setLoadError(e instanceof ApiError && e.status === 404 ? t("This document does not exist, or you do not have access to it.") : e instanceof Error ? e.message : String(e));
+      setLoadError(
+        e instanceof ApiError && e.status === 404
+          ? t("This document does not exist, or you do not have access to it.")
+          : e instanceof Error
+            ? e.message
+            : String(e),
+      );
       return;
     }
     setDoc(d);
@@ -520,7 +564,11 @@ export function EditorPage() {
     const draft = loadDraft(d.id);
     if (draft && writable && draft.text !== d.content) {
       editor.view.dispatch({ changes: minimalChange(d.content, draft.text) });
-      setNotice(draft.base === d.updatedAt ? t("Restored unsaved changes from this browser.") : t("Restored unsaved changes from this browser; the document also changed elsewhere since."));
+      setNotice(
+        draft.base === d.updatedAt
+          ? t("Restored unsaved changes from this browser.")
+          : t("Restored unsaved changes from this browser; the document also changed elsewhere since."),
+      );
     }
     requestPreview();
     outlineTask.schedule();
@@ -542,7 +590,15 @@ export function EditorPage() {
     let draftKept = true;
     const showAck = () => {
       const acked = c.acknowledged();
-      setSaveState(acked ? "saved" : !c.live() && !c.hasLocalEdits() ? "saved" : socket.state() === "online" ? "saving" : "offline");
+      setSaveState(
+        acked
+          ? "saved"
+          : !c.live() && !c.hasLocalEdits()
+            ? "saved"
+            : socket.state() === "online"
+              ? "saving"
+              : "offline",
+      );
       // a draft kept while the copy loaded goes once the server has everything
       if (acked && draftKept) {
         draftKept = false;
@@ -588,7 +644,14 @@ export function EditorPage() {
           .map((b) => {
             const c = live[b.block];
             const status = c?.status ?? b.status;
-            return { endLine: b.endLine, html: c?.html ?? b.outputsHtml, status, label: cellLabel(status, c?.durationMs ?? b.durationMs), count: c ? c.count : b.count, stale: staleOf(b, c) };
+            return {
+              endLine: b.endLine,
+              html: c?.html ?? b.outputsHtml,
+              status,
+              label: cellLabel(status, c?.durationMs ?? b.durationMs),
+              count: c ? c.count : b.count,
+              stale: staleOf(b, c),
+            };
           })
       : [];
     editor?.showOutputs(outputs);
@@ -611,7 +674,8 @@ export function EditorPage() {
 
   const saveLabel = () => {
     const state = saveState();
-    if (socket.state() !== "online" && state !== "saving") return state === "saved" ? t("Saved · offline") : t("Offline · kept in this browser");
+    if (socket.state() !== "online" && state !== "saving")
+      return state === "saved" ? t("Saved · offline") : t("Offline · kept in this browser");
     switch (state) {
       case "saved":
         return t("Saved");
@@ -628,7 +692,17 @@ export function EditorPage() {
 
   return (
     <div class={`editor-page mode-${mode()}${fullscreen() ? " fullscreen" : ""}`} data-sync={syncMode()}>
-      <Show when={!loadError()} fallback={<main class="center"><p role="alert" class="error">{loadError()}</p><A href="/">{t("Back to your documents")}</A></main>}>
+      <Show
+        when={!loadError()}
+        fallback={
+          <main class="center">
+            <p role="alert" class="error">
+              {loadError()}
+            </p>
+            <A href="/">{t("Back to your documents")}</A>
+          </main>
+        }
+      >
         <header class="editor-bar">
           <A class="brand" href="/" aria-label={t("All documents")}>
             pymd
@@ -643,7 +717,9 @@ export function EditorPage() {
             onKeyDown={(e) => e.key === "Enter" && e.currentTarget.blur()}
           />
           <Show when={doc() && !canEdit()}>
-            <span class="badge" data-testid="read-only">{t("Read only")}</span>
+            <span class="badge" data-testid="read-only">
+              {t("Read only")}
+            </span>
           </Show>
           <span class="save-state" data-state={saveState()} data-testid="save-state" role="status">
             {saveLabel()}
@@ -653,34 +729,71 @@ export function EditorPage() {
           <div class="segmented" role="group" aria-label={t("View")}>
             <For each={["editor", "split", "preview"] as ViewMode[]}>
               {(m) => (
-                <button type="button" class={mode() === m ? "" : "secondary"} aria-pressed={mode() === m} onClick={() => setMode(m)}>
+                <button
+                  type="button"
+                  class={mode() === m ? "" : "secondary"}
+                  aria-pressed={mode() === m}
+                  onClick={() => setMode(m)}
+                >
                   {m === "editor" ? t("Editor") : m === "split" ? t("Split") : t("Preview")}
                 </button>
               )}
             </For>
           </div>
           <Show when={canRun()}>
-            <button type="button" onClick={() => void run("all")} disabled={running() !== null} title={t("Restart the kernel and run every block (Ctrl+Shift+Enter)")}>
+            <button
+              type="button"
+              onClick={() => void run("all")}
+              disabled={running() !== null}
+              title={t("Restart the kernel and run every block (Ctrl+Shift+Enter)")}
+            >
               {t("Run all")}
             </button>
-            <button type="button" class="secondary" onClick={() => void run("block")} disabled={running() !== null} title={t("Run the block under the cursor (Ctrl+Enter)")}>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => void run("block")}
+              disabled={running() !== null}
+              title={t("Run the block under the cursor (Ctrl+Enter)")}
+            >
               {t("Run block")}
             </button>
             <Show when={running()}>
-              <button type="button" class="danger" onClick={() => socket.send({ t: "interrupt", doc: id() }) && setKernelNote(t("Interrupting…"))}>
+              <button
+                type="button"
+                class="danger"
+                onClick={() => socket.send({ t: "interrupt", doc: id() }) && setKernelNote(t("Interrupting…"))}
+              >
                 {t("Interrupt")}
               </button>
             </Show>
-            <button type="button" class="secondary" onClick={() => socket.send({ t: "restart", doc: id() }) && setKernelNote(t("Restarting…"))} title={t("Start a fresh Python kernel: variables are cleared")}>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => socket.send({ t: "restart", doc: id() }) && setKernelNote(t("Restarting…"))}
+              title={t("Start a fresh Python kernel: variables are cleared")}
+            >
               {t("Restart")}
             </button>
           </Show>
-          <span class="kernel-state" data-testid="kernel-status" data-status={kernel()?.status ?? "unknown"} role="status" title={kernel()?.message ?? t("The Python kernel of this document")}>
+          <span
+            class="kernel-state"
+            data-testid="kernel-status"
+            data-status={kernel()?.status ?? "unknown"}
+            role="status"
+            title={kernel()?.message ?? t("The Python kernel of this document")}
+          >
             {kernelLabel(kernel())}
             <Show when={kernel() && kernel()!.counter > 0}> · [{kernel()!.counter}]</Show>
           </span>
           <div class="export-menu">
-            <button type="button" class="secondary" aria-haspopup="menu" aria-expanded={exportOpen()} onClick={() => setExportOpen(!exportOpen())}>
+            <button
+              type="button"
+              class="secondary"
+              aria-haspopup="menu"
+              aria-expanded={exportOpen()}
+              onClick={() => setExportOpen(!exportOpen())}
+            >
               {t("Export")}
             </button>
             <Show when={exportOpen()}>
@@ -701,7 +814,12 @@ export function EditorPage() {
                 <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=md`} download="">
                   {t("Markdown (last outputs)")}
                 </a>
-                <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=pdf`} download="" data-testid="export-pdf">
+                <a
+                  role="menuitem"
+                  href={`/api/v1/documents/${id()}/export?format=pdf`}
+                  download=""
+                  data-testid="export-pdf"
+                >
                   {t("PDF, A4 (last outputs)")}
                 </a>
                 <a role="menuitem" href={`/api/v1/documents/${id()}/export?format=pdf&paper=letter`} download="">
@@ -718,7 +836,8 @@ export function EditorPage() {
                     {t("HTML page (re-run, then export)")}
                   </a>
                 </Show>
-                <button type="button"
+                <button
+                  type="button"
                   role="menuitem"
                   class="link-button"
                   onClick={() => {
@@ -731,17 +850,40 @@ export function EditorPage() {
               </div>
             </Show>
           </div>
-          <button type="button" class="secondary" aria-pressed={filesOpen()} onClick={() => setFilesOpen(!filesOpen())} data-testid="files-button">
+          <button
+            type="button"
+            class="secondary"
+            aria-pressed={filesOpen()}
+            onClick={() => setFilesOpen(!filesOpen())}
+            data-testid="files-button"
+          >
             {t("Files")}
           </button>
-          <button type="button" class="secondary" aria-pressed={historyOpen()} onClick={() => setHistoryOpen(!historyOpen())}>
+          <button
+            type="button"
+            class="secondary"
+            aria-pressed={historyOpen()}
+            onClick={() => setHistoryOpen(!historyOpen())}
+          >
             {t("History")}
           </button>
-          <button type="button" class="secondary" aria-pressed={commentsOpen()} onClick={() => setCommentsOpen(!commentsOpen())} data-testid="comments-button">
+          <button
+            type="button"
+            class="secondary"
+            aria-pressed={commentsOpen()}
+            onClick={() => setCommentsOpen(!commentsOpen())}
+            data-testid="comments-button"
+          >
             {commentCount() ? t("Comments ({n})", { n: formatNumber(commentCount()!) }) : t("Comments")}
           </button>
           <Show when={terminalOk()}>
-            <button type="button" class="secondary" aria-pressed={terminal() === "shown"} onClick={() => setTerminal(terminal() === "shown" ? "hidden" : "shown")} data-testid="terminal-button">
+            <button
+              type="button"
+              class="secondary"
+              aria-pressed={terminal() === "shown"}
+              onClick={() => setTerminal(terminal() === "shown" ? "hidden" : "shown")}
+              data-testid="terminal-button"
+            >
               {t("Terminal")}
             </button>
           </Show>
@@ -750,43 +892,70 @@ export function EditorPage() {
               {t("Share")}
             </button>
           </Show>
-          <button type="button" class="secondary" aria-pressed={fullscreen()} onClick={() => setFullscreen(!fullscreen())} title={t("Fullscreen (Esc leaves)")}>
+          <button
+            type="button"
+            class="secondary"
+            aria-pressed={fullscreen()}
+            onClick={() => setFullscreen(!fullscreen())}
+            title={t("Fullscreen (Esc leaves)")}
+          >
             {fullscreen() ? t("Exit fullscreen") : t("Fullscreen")}
           </button>
           {/* biome-ignore lint/a11y/useSemanticElements: a row of avatars in the toolbar, not a form group */}
           <span class="people" data-testid="people" role="group" aria-label={t("Who else is here")}>
             <For each={people()}>
               {(p) => (
-                <span class="person" style={{ "background-color": p.user.colour }} title={p.user.name && p.user.name !== p.user.username ? `${p.user.name} (${p.user.username})` : p.user.username}>
+                <span
+                  class="person"
+                  style={{ "background-color": p.user.colour }}
+                  title={
+                    p.user.name && p.user.name !== p.user.username
+                      ? `${p.user.name} (${p.user.username})`
+                      : p.user.username
+                  }
+                >
                   {[...(p.user.name || p.user.username)].slice(0, 2).join("").toUpperCase()}
                 </span>
               )}
             </For>
           </span>
           <span class={`conn conn-${socket.state()}`} data-testid="connection" title={t("Connection to the server")}>
-            {socket.state() === "online" ? `● ${t("live")}` : socket.state() === "connecting" ? `○ ${t("connecting")}` : `○ ${t("offline")}`}
+            {socket.state() === "online"
+              ? `● ${t("live")}`
+              : socket.state() === "connecting"
+                ? `○ ${t("connecting")}`
+                : `○ ${t("offline")}`}
           </span>
         </header>
         <Show when={notice() || kernelNote() || problems().length > 0 || running() || executionOff()}>
           <div class="notices">
             <Show when={executionOff()}>
               <p class="notice execution-off" role="status" data-testid="execution-off">
-                <strong>{t("Code execution is off on this server.")}</strong> {t("You can write and share notebooks, but blocks cannot run.")} {executionOff()}
+                <strong>{t("Code execution is off on this server.")}</strong>{" "}
+                {t("You can write and share notebooks, but blocks cannot run.")} {executionOff()}
               </p>
             </Show>
             <Show when={running()}>
               <p class="notice" role="status">
-                {running()!.by !== "someone" ? t("Running (started by {name})…", { name: running()!.by }) : t("Running…")}
+                {running()!.by !== "someone"
+                  ? t("Running (started by {name})…", { name: running()!.by })
+                  : t("Running…")}
               </p>
             </Show>
             <Show when={kernelNote()}>
               <p class="notice kernel-note" role="status" data-testid="kernel-note">
-                {kernelNote()} <button type="button" class="link-button" onClick={() => setKernelNote(null)} aria-label={t("Dismiss")}>✕</button>
+                {kernelNote()}{" "}
+                <button type="button" class="link-button" onClick={() => setKernelNote(null)} aria-label={t("Dismiss")}>
+                  ✕
+                </button>
               </p>
             </Show>
             <Show when={notice()}>
               <p class="notice" role="alert">
-                {notice()} <button type="button" class="link-button" onClick={() => setNotice(null)} aria-label={t("Dismiss")}>✕</button>
+                {notice()}{" "}
+                <button type="button" class="link-button" onClick={() => setNotice(null)} aria-label={t("Dismiss")}>
+                  ✕
+                </button>
               </p>
             </Show>
             <For each={problems()}>
@@ -806,7 +975,12 @@ export function EditorPage() {
             <nav class="outline" aria-label={t("Outline")}>
               <div class="outline-head">
                 <strong>{t("Outline")}</strong>
-                <button type="button" class="link-button" onClick={() => setOutlineOpen(false)} aria-label={t("Hide outline")}>
+                <button
+                  type="button"
+                  class="link-button"
+                  onClick={() => setOutlineOpen(false)}
+                  aria-label={t("Hide outline")}
+                >
                   ✕
                 </button>
               </div>
@@ -825,22 +999,37 @@ export function EditorPage() {
               </Show>
               <Show when={outlineState.legacy && outline().length > 0}>
                 <p class="muted small" data-testid="legacy-headings">
-                  {withParts(t("Legacy heading mode: this document has no {heading} heading, so short single-{hash} title lines are headings. Add one {title} to switch to plain Markdown."), {
-                    heading: <code># #</code>,
-                    hash: <code>#</code>,
-                    title: <code># # Title</code>,
-                  })}
+                  {withParts(
+                    t(
+                      "Legacy heading mode: this document has no {heading} heading, so short single-{hash} title lines are headings. Add one {title} to switch to plain Markdown.",
+                    ),
+                    {
+                      heading: <code># #</code>,
+                      hash: <code>#</code>,
+                      title: <code># # Title</code>,
+                    },
+                  )}
                 </p>
               </Show>
             </nav>
           </Show>
           <Show when={!outlineOpen() && mode() !== "preview"}>
-            <button type="button" class="outline-toggle secondary" onClick={() => setOutlineOpen(true)} aria-label={t("Show outline")}>
+            <button
+              type="button"
+              class="outline-toggle secondary"
+              onClick={() => setOutlineOpen(true)}
+              aria-label={t("Show outline")}
+            >
               ☰
             </button>
           </Show>
           {/* biome-ignore lint/a11y/noStaticElementInteractions: the editor's drop and paste target; the editor inside it takes the keyboard */}
-          <div class="source-pane" ref={editorHost} onPaste={(e) => void pasteImages(e, e.clipboardData?.files)} onDrop={(e) => void pasteImages(e, e.dataTransfer?.files)} />
+          <div
+            class="source-pane"
+            ref={editorHost}
+            onPaste={(e) => void pasteImages(e, e.clipboardData?.files)}
+            onDrop={(e) => void pasteImages(e, e.dataTransfer?.files)}
+          />
           <PreviewPane
             blocks={() => preview.blocks}
             cells={cells}
@@ -857,10 +1046,21 @@ export function EditorPage() {
           />
         </div>
         <Show when={filesOpen()}>
-          <FilesPanel docId={id()} canChange={canEdit()} version={filesVersion} onClose={() => setFilesOpen(false)} onNotice={(m) => setNotice(m)} />
+          <FilesPanel
+            docId={id()}
+            canChange={canEdit()}
+            version={filesVersion}
+            onClose={() => setFilesOpen(false)}
+            onNotice={(m) => setNotice(m)}
+          />
         </Show>
         <Show when={terminal() !== "closed" && terminalOk()}>
-          <TerminalPanel docId={id()} visible={terminal() === "shown"} onHide={() => setTerminal("hidden")} onEnded={() => setTerminal("closed")} />
+          <TerminalPanel
+            docId={id()}
+            visible={terminal() === "shown"}
+            onHide={() => setTerminal("hidden")}
+            onEnded={() => setTerminal("closed")}
+          />
         </Show>
         <Show when={commentsOpen() && doc()}>
           <CommentsPanel

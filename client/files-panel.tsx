@@ -22,7 +22,8 @@ export const fileUrl = (docId: string, path: string, inline = false) =>
   `/api/v1/documents/${docId}/file?path=${encodeURIComponent(path)}${inline ? "&inline=1" : ""}`;
 
 /** A number with a fixed count of decimals, written the current language's way. */
-const fixed = (n: number, digits: number) => new Intl.NumberFormat(language(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n);
+const fixed = (n: number, digits: number) =>
+  new Intl.NumberFormat(language(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n);
 
 function size(n: number): string {
   if (n < 1000) return `${formatNumber(n)} B`;
@@ -37,7 +38,12 @@ function withSlots(text: string, slots: Record<string, JSX.Element>): JSX.Elemen
 }
 
 /** PUT with upload progress (fetch has none); resolves with the stored file or rejects with the server's message. */
-export function uploadFile(docId: string, path: string, body: Blob, onProgress?: (fraction: number) => void): Promise<FileJson> {
+export function uploadFile(
+  docId: string,
+  path: string,
+  body: Blob,
+  onProgress?: (fraction: number) => void,
+): Promise<FileJson> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("PUT", fileUrl(docId, path));
@@ -51,7 +57,13 @@ export function uploadFile(docId: string, path: string, body: Blob, onProgress?:
       if (xhr.status >= 200 && xhr.status < 300) resolve(data as FileJson);
       else {
         const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
-        reject(new ApiError(xhr.status, err?.code ?? "error", err?.message ?? t("upload failed ({status})", { status: xhr.status })));
+        reject(
+          new ApiError(
+            xhr.status,
+            err?.code ?? "error",
+            err?.message ?? t("upload failed ({status})", { status: xhr.status }),
+          ),
+        );
       }
     };
     xhr.onerror = () => reject(new ApiError(0, "offline", t("The server cannot be reached. Check your connection.")));
@@ -59,7 +71,13 @@ export function uploadFile(docId: string, path: string, body: Blob, onProgress?:
   });
 }
 
-export function FilesPanel(props: { docId: string; canChange: boolean; version: () => number; onClose: () => void; onNotice: (m: string) => void }) {
+export function FilesPanel(props: {
+  docId: string;
+  canChange: boolean;
+  version: () => number;
+  onClose: () => void;
+  onNotice: (m: string) => void;
+}) {
   const [listing, { refetch }] = createResource(
     () => [props.docId, props.version()] as const,
     ([id]) => api<Listing>("GET", `/api/v1/documents/${id}/files`),
@@ -81,7 +99,9 @@ export function FilesPanel(props: { docId: string; canChange: boolean; version: 
       const path = folder() ? `${folder()}/${f.name}` : f.name;
       setUploads((u) => [...u, { name: path, fraction: 0 }]);
       try {
-        await uploadFile(props.docId, path, f, (fraction) => setUploads((u) => u.map((x) => (x.name === path ? { ...x, fraction } : x))));
+        await uploadFile(props.docId, path, f, (fraction) =>
+          setUploads((u) => u.map((x) => (x.name === path ? { ...x, fraction } : x))),
+        );
       } catch (e) {
         fail(e);
       } finally {
@@ -118,7 +138,14 @@ export function FilesPanel(props: { docId: string; canChange: boolean; version: 
       // a file is kept in this page for an undo; a folder is asked about first
       let blob: Blob | null = null;
       if (f.kind === "file" && f.size <= 50e6) blob = await (await fetch(fileUrl(props.docId, f.path))).blob();
-      else if (!confirm(f.kind === "dir" ? t("Delete {path} and everything in it? This cannot be undone.", { path: f.path }) : t("Delete {path}? This cannot be undone.", { path: f.path }))) return;
+      else if (
+        !confirm(
+          f.kind === "dir"
+            ? t("Delete {path} and everything in it? This cannot be undone.", { path: f.path })
+            : t("Delete {path}? This cannot be undone.", { path: f.path }),
+        )
+      )
+        return;
       await api("DELETE", fileUrl(props.docId, f.path));
       if (blob) setUndo({ path: f.path, blob });
       void refetch();
@@ -140,7 +167,8 @@ export function FilesPanel(props: { docId: string; canChange: boolean; version: 
   };
 
   const depth = (p: string) => p.split("/").length - 1;
-  const visible = () => (listing()?.files ?? []).filter((f) => !folder() || f.path === folder() || f.path.startsWith(folder() + "/"));
+  const visible = () =>
+    (listing()?.files ?? []).filter((f) => !folder() || f.path === folder() || f.path.startsWith(folder() + "/"));
 
   return (
     <aside
@@ -169,14 +197,25 @@ export function FilesPanel(props: { docId: string; canChange: boolean; version: 
       </div>
       <Show when={props.canChange}>
         <div class="files-actions">
-          <button type="button" onClick={() => picker.click()}>{t("Upload…")}</button>
+          <button type="button" onClick={() => picker.click()}>
+            {t("Upload…")}
+          </button>
           <button type="button" class="secondary" onClick={() => void mkdir()}>
             {t("New folder")}
           </button>
-          <input ref={picker} type="file" multiple hidden data-testid="file-picker" onChange={(e) => void upload([...(e.currentTarget.files ?? [])])} />
+          <input
+            ref={picker}
+            type="file"
+            multiple
+            hidden
+            data-testid="file-picker"
+            onChange={(e) => void upload([...(e.currentTarget.files ?? [])])}
+          />
         </div>
         <p class="muted files-hint">
-          {withSlots(t("Drop files here. Blocks read and write them by relative path, e.g. {example}."), { example: <code>pd.read_csv("sales.csv")</code> })}
+          {withSlots(t("Drop files here. Blocks read and write them by relative path, e.g. {example}."), {
+            example: <code>pd.read_csv("sales.csv")</code>,
+          })}
         </p>
       </Show>
       <Show when={folder()}>
@@ -190,7 +229,8 @@ export function FilesPanel(props: { docId: string; canChange: boolean; version: 
       <For each={uploads()}>
         {(u) => (
           <div class="files-upload" role="status">
-            {t("Uploading {name}", { name: u.name })} <progress max="1" value={u.fraction} /> {new Intl.NumberFormat(language(), { style: "percent" }).format(u.fraction)}
+            {t("Uploading {name}", { name: u.name })} <progress max="1" value={u.fraction} />{" "}
+            {new Intl.NumberFormat(language(), { style: "percent" }).format(u.fraction)}
           </div>
         )}
       </For>
@@ -208,22 +248,44 @@ export function FilesPanel(props: { docId: string; canChange: boolean; version: 
       <ul class="files-list" data-testid="files-list">
         <For each={visible()} fallback={<li class="muted">{t("No files yet.")}</li>}>
           {(f) => (
-            <li class="files-item" data-kind={f.kind} data-path={f.path} style={{ "padding-left": `${depth(f.path) * 1}rem` }}>
+            <li
+              class="files-item"
+              data-kind={f.kind}
+              data-path={f.path}
+              style={{ "padding-left": `${depth(f.path) * 1}rem` }}
+            >
               <Show
                 when={renaming() === f.path}
                 fallback={
                   <>
-                    <Show when={f.kind === "dir"} fallback={<a href={fileUrl(props.docId, f.path)} download={f.path.split("/").at(-1)} class="files-name">{f.path.split("/").at(-1)}</a>}>
+                    <Show
+                      when={f.kind === "dir"}
+                      fallback={
+                        <a href={fileUrl(props.docId, f.path)} download={f.path.split("/").at(-1)} class="files-name">
+                          {f.path.split("/").at(-1)}
+                        </a>
+                      }
+                    >
                       <button type="button" class="link-button files-name" onClick={() => setFolder(f.path)}>
                         ▸ {f.path.split("/").at(-1)}
                       </button>
                     </Show>
                     <span class="files-size muted">{f.kind === "file" ? size(f.size) : ""}</span>
                     <Show when={props.canChange}>
-                      <button type="button" class="link-button" onClick={() => setRenaming(f.path)} aria-label={t("Rename or move {path}", { path: f.path })}>
+                      <button
+                        type="button"
+                        class="link-button"
+                        onClick={() => setRenaming(f.path)}
+                        aria-label={t("Rename or move {path}", { path: f.path })}
+                      >
                         {t("Rename")}
                       </button>
-                      <button type="button" class="link-button" onClick={() => void remove(f)} aria-label={t("Delete {path}", { path: f.path })}>
+                      <button
+                        type="button"
+                        class="link-button"
+                        onClick={() => void remove(f)}
+                        aria-label={t("Delete {path}", { path: f.path })}
+                      >
                         {t("Delete")}
                       </button>
                     </Show>
@@ -248,13 +310,16 @@ export function FilesPanel(props: { docId: string; canChange: boolean; version: 
       </ul>
       <Show when={listing()}>
         <p class="muted files-usage" data-testid="files-usage">
-          {t("{used} of {limit} in this document; the owner uses {ownerUsed} of {ownerLimit}. Files up to {fileLimit}.", {
-            used: size(listing()!.usage.documentBytes),
-            limit: size(listing()!.usage.documentLimit),
-            ownerUsed: size(listing()!.usage.ownerBytes),
-            ownerLimit: size(listing()!.usage.ownerLimit),
-            fileLimit: size(listing()!.usage.fileLimit),
-          })}
+          {t(
+            "{used} of {limit} in this document; the owner uses {ownerUsed} of {ownerLimit}. Files up to {fileLimit}.",
+            {
+              used: size(listing()!.usage.documentBytes),
+              limit: size(listing()!.usage.documentLimit),
+              ownerUsed: size(listing()!.usage.ownerBytes),
+              ownerLimit: size(listing()!.usage.ownerLimit),
+              fileLimit: size(listing()!.usage.fileLimit),
+            },
+          )}
         </p>
       </Show>
     </aside>

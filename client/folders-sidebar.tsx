@@ -14,13 +14,19 @@ export const DOCUMENT_MIME = "application/x-pymd-document";
 /** What a dragged folder carries: its id. */
 const FOLDER_MIME = "application/x-pymd-folder";
 
-export type FolderView = { kind: "all" } | { kind: "favorites" } | { kind: "shared" } | { kind: "none" } | { kind: "folder"; id: string };
+export type FolderView =
+  | { kind: "all" }
+  | { kind: "favorites" }
+  | { kind: "shared" }
+  | { kind: "none" }
+  | { kind: "folder"; id: string };
 export interface FilingChange {
   folderId?: string | null;
   favorite?: boolean;
 }
 
-const byName = (a: FolderJson, b: FolderJson) => a.name.localeCompare(b.name, language(), { sensitivity: "base" }) || a.id.localeCompare(b.id);
+const byName = (a: FolderJson, b: FolderJson) =>
+  a.name.localeCompare(b.name, language(), { sensitivity: "base" }) || a.id.localeCompare(b.id);
 
 /** Folder ids by parent ("" for the top level), each list in name order. */
 function childrenMap(folders: readonly FolderJson[]): Map<string, string[]> {
@@ -114,7 +120,11 @@ function createDropZone(accept: () => string[], onDrop: (type: string, data: str
   return { over, handlers };
 }
 
-type Editing = { kind: "new"; parentId: string | null } | { kind: "rename"; id: string } | { kind: "delete"; id: string } | null;
+type Editing =
+  | { kind: "new"; parentId: string | null }
+  | { kind: "rename"; id: string }
+  | { kind: "delete"; id: string }
+  | null;
 
 export function FoldersSidebar(props: {
   folders: FolderJson[] | undefined;
@@ -143,7 +153,8 @@ export function FoldersSidebar(props: {
     const c = props.view;
     return c.kind === v.kind && (c.kind !== "folder" || (v.kind === "folder" && c.id === v.id));
   };
-  const focusFolder = (id: string) => requestAnimationFrame(() => root?.querySelector<HTMLElement>(`[data-folder-id="${id}"] .folder-link`)?.focus());
+  const focusFolder = (id: string) =>
+    requestAnimationFrame(() => root?.querySelector<HTMLElement>(`[data-folder-id="${id}"] .folder-link`)?.focus());
   const toggle = (id: string) =>
     setCollapsed((s) => {
       const next = new Set(s);
@@ -162,7 +173,13 @@ export function FoldersSidebar(props: {
       await props.onFoldersChanged();
       focusFolder(f.id);
     } catch (e) {
-      showToast({ message: e instanceof ApiError && e.status === 409 ? duplicateName(name) : t("Could not create the folder: {error}", { error: errorMessage(e) }), tone: "error" });
+      showToast({
+        message:
+          e instanceof ApiError && e.status === 409
+            ? duplicateName(name)
+            : t("Could not create the folder: {error}", { error: errorMessage(e) }),
+        tone: "error",
+      });
     } finally {
       setBusy(false);
     }
@@ -177,7 +194,13 @@ export function FoldersSidebar(props: {
       await props.onFoldersChanged();
       focusFolder(f.id);
     } catch (e) {
-      showToast({ message: e instanceof ApiError && e.status === 409 ? duplicateName(name) : t("Could not rename the folder: {error}", { error: errorMessage(e) }), tone: "error" });
+      showToast({
+        message:
+          e instanceof ApiError && e.status === 409
+            ? duplicateName(name)
+            : t("Could not rename the folder: {error}", { error: errorMessage(e) }),
+        tone: "error",
+      });
     } finally {
       setBusy(false);
     }
@@ -192,7 +215,11 @@ export function FoldersSidebar(props: {
       if (parentId) expand(parentId);
       await props.onFoldersChanged();
       const into = parentId ? byId().get(parentId)?.name : undefined;
-      showToast({ message: into ? t("Moved the folder “{name}” into “{folder}”", { name: f.name, folder: into }) : t("Moved the folder “{name}” to the top level", { name: f.name }) });
+      showToast({
+        message: into
+          ? t("Moved the folder “{name}” into “{folder}”", { name: f.name, folder: into })
+          : t("Moved the folder “{name}” to the top level", { name: f.name }),
+      });
     } catch (e) {
       const message =
         e instanceof ApiError && e.status === 409
@@ -213,7 +240,9 @@ export function FoldersSidebar(props: {
       props.onFoldersDeleted(gone);
       await props.onFoldersChanged();
       newButton?.focus();
-      showToast({ message: t("Deleted the folder “{name}”; its documents are still in All documents.", { name: f.name }) });
+      showToast({
+        message: t("Deleted the folder “{name}”; its documents are still in All documents.", { name: f.name }),
+      });
     } catch (e) {
       showToast({ message: t("Could not delete the folder: {error}", { error: errorMessage(e) }), tone: "error" });
     } finally {
@@ -222,7 +251,13 @@ export function FoldersSidebar(props: {
   };
 
   /** The inline form for a new folder's name (at the top level or inside parentId). */
-  const NameForm = (p: { label: string; initial?: string; submitLabel: string; onSubmit: (name: string) => void; onCancel: () => void }) => (
+  const NameForm = (p: {
+    label: string;
+    initial?: string;
+    submitLabel: string;
+    onSubmit: (name: string) => void;
+    onCancel: () => void;
+  }) => (
     <form
       class="folder-form"
       onSubmit={(e) => {
@@ -260,14 +295,24 @@ export function FoldersSidebar(props: {
   );
 
   /** One of the fixed places at the top: all documents, favourites, shared with me. */
-  const Place = (p: { view: FolderView; icon: string; label: string; accept: string[]; onDrop?: (type: string, data: string) => void }) => {
+  const Place = (p: {
+    view: FolderView;
+    icon: string;
+    label: string;
+    accept: string[];
+    onDrop?: (type: string, data: string) => void;
+  }) => {
     const zone = createDropZone(
       () => p.accept,
       (type, data) => p.onDrop?.(type, data),
     );
     return (
       <li>
-        <div class="folder-item" classList={{ current: isCurrent(p.view), "drop-over": zone.over() }} {...zone.handlers}>
+        <div
+          class="folder-item"
+          classList={{ current: isCurrent(p.view), "drop-over": zone.over() }}
+          {...zone.handlers}
+        >
           <span class="folder-toggle-space" aria-hidden="true">
             {p.icon}
           </span>
@@ -304,13 +349,21 @@ export function FoldersSidebar(props: {
       <Show when={f()}>
         {(folder) => (
           <li data-folder-id={p.id}>
-            <div class="folder-item" classList={{ current: isCurrent(view()), "drop-over": zone.over() }} {...zone.handlers}>
+            <div
+              class="folder-item"
+              classList={{ current: isCurrent(view()), "drop-over": zone.over() }}
+              {...zone.handlers}
+            >
               <Show when={kids().length > 0} fallback={<span class="folder-toggle-space" aria-hidden="true" />}>
                 <button
                   type="button"
                   class="folder-toggle"
                   aria-expanded={open()}
-                  aria-label={open() ? t("Hide the folders in {name}", { name: folder().name }) : t("Show the folders in {name}", { name: folder().name })}
+                  aria-label={
+                    open()
+                      ? t("Hide the folders in {name}", { name: folder().name })
+                      : t("Show the folders in {name}", { name: folder().name })
+                  }
                   onClick={() => toggle(p.id)}
                 >
                   <span aria-hidden="true">{open() ? "▾" : "▸"}</span>
@@ -336,7 +389,9 @@ export function FoldersSidebar(props: {
                     </span>
                     <span class="visually-hidden">
                       {", "}
-                      {folder().documents === 1 ? t("1 document") : t("{n} documents", { n: formatNumber(folder().documents) })}
+                      {folder().documents === 1
+                        ? t("1 document")
+                        : t("{n} documents", { n: formatNumber(folder().documents) })}
                     </span>
                   </a>
                 }
@@ -352,17 +407,32 @@ export function FoldersSidebar(props: {
                   }}
                 />
               </Show>
-              <MenuButton label="⋯" ariaLabel={t("Actions for the folder {name}", { name: folder().name })} items={items()} buttonClass="secondary folder-menu" />
+              <MenuButton
+                label="⋯"
+                ariaLabel={t("Actions for the folder {name}", { name: folder().name })}
+                items={items()}
+                buttonClass="secondary folder-menu"
+              />
             </div>
             <Show when={ed()?.kind === "delete" && (ed() as { id: string }).id === p.id}>
               <div class="folder-confirm" role="alertdialog" aria-labelledby={`folder-confirm-${p.id}`}>
                 <p id={`folder-confirm-${p.id}`} class="small">
                   {kids().length > 0
-                    ? t("Delete the folder “{name}” and the folders inside it? The documents in them are not deleted.", { name: folder().name })
+                    ? t(
+                        "Delete the folder “{name}” and the folders inside it? The documents in them are not deleted.",
+                        {
+                          name: folder().name,
+                        },
+                      )
                     : t("Delete the folder “{name}”? The documents in it are not deleted.", { name: folder().name })}
                 </p>
                 <span class="folder-form-buttons">
-                  <button type="button" class="danger small-button" disabled={busy()} onClick={() => void remove(folder())}>
+                  <button
+                    type="button"
+                    class="danger small-button"
+                    disabled={busy()}
+                    onClick={() => void remove(folder())}
+                  >
                     {t("Delete folder")}
                   </button>
                   <button
@@ -386,7 +456,12 @@ export function FoldersSidebar(props: {
                 </span>
               </div>
             </Show>
-            <Show when={(open() && kids().length > 0) || (ed()?.kind === "new" && (ed() as { parentId: string | null }).parentId === p.id)}>
+            <Show
+              when={
+                (open() && kids().length > 0) ||
+                (ed()?.kind === "new" && (ed() as { parentId: string | null }).parentId === p.id)
+              }
+            >
               <ul class="folder-tree">
                 <Show when={ed()?.kind === "new" && (ed() as { parentId: string | null }).parentId === p.id}>
                   <li>
@@ -412,14 +487,27 @@ export function FoldersSidebar(props: {
     );
   };
 
-  const dropOnAll = (type: string, data: string) => (type === DOCUMENT_MIME ? props.onFile(data, { folderId: null }) : void move(data, null));
+  const dropOnAll = (type: string, data: string) =>
+    type === DOCUMENT_MIME ? props.onFile(data, { folderId: null }) : void move(data, null);
 
   return (
     <aside class="folders-sidebar" ref={root}>
       <nav aria-label={t("Folders")}>
         <ul class="folder-tree folder-places">
-          <Place view={{ kind: "all" }} icon="▤" label={t("All documents")} accept={[DOCUMENT_MIME, FOLDER_MIME]} onDrop={dropOnAll} />
-          <Place view={{ kind: "favorites" }} icon="★" label={t("Favorites")} accept={[DOCUMENT_MIME]} onDrop={(_, id) => props.onFile(id, { favorite: true })} />
+          <Place
+            view={{ kind: "all" }}
+            icon="▤"
+            label={t("All documents")}
+            accept={[DOCUMENT_MIME, FOLDER_MIME]}
+            onDrop={dropOnAll}
+          />
+          <Place
+            view={{ kind: "favorites" }}
+            icon="★"
+            label={t("Favorites")}
+            accept={[DOCUMENT_MIME]}
+            onDrop={(_, id) => props.onFile(id, { favorite: true })}
+          />
           <Place view={{ kind: "shared" }} icon="⇄" label={t("Shared with me")} accept={[]} />
         </ul>
         <div class="folders-head">
@@ -429,7 +517,13 @@ export function FoldersSidebar(props: {
             type="button"
             class="secondary small-button"
             aria-expanded={editing()?.kind === "new" && (editing() as { parentId: string | null }).parentId === null}
-            onClick={() => setEditing(editing()?.kind === "new" && (editing() as { parentId: string | null }).parentId === null ? null : { kind: "new", parentId: null })}
+            onClick={() =>
+              setEditing(
+                editing()?.kind === "new" && (editing() as { parentId: string | null }).parentId === null
+                  ? null
+                  : { kind: "new", parentId: null },
+              )
+            }
           >
             {t("New folder")}
           </button>
@@ -465,7 +559,12 @@ export function FoldersSidebar(props: {
             </Show>
           }
         >
-          <Show when={folders().length > 0} fallback={<p class="muted small folders-note">{t("No folders yet. Make one, then drag documents onto it.")}</p>}>
+          <Show
+            when={folders().length > 0}
+            fallback={
+              <p class="muted small folders-note">{t("No folders yet. Make one, then drag documents onto it.")}</p>
+            }
+          >
             <ul class="folder-tree">
               <For each={children().get("") ?? []}>{(id) => <FolderNode id={id} />}</For>
             </ul>

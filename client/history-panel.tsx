@@ -12,10 +12,19 @@ interface VersionDetail {
   current: string;
 }
 
-export function HistoryPanel(props: { docId: string; canRestore: boolean; onClose: () => void; onRestored: () => void }) {
-  const [list, { refetch }] = createResource(() => api<{ versions: VersionJson[]; total: number }>("GET", `/api/v1/documents/${props.docId}/history?limit=200`));
+export function HistoryPanel(props: {
+  docId: string;
+  canRestore: boolean;
+  onClose: () => void;
+  onRestored: () => void;
+}) {
+  const [list, { refetch }] = createResource(() =>
+    api<{ versions: VersionJson[]; total: number }>("GET", `/api/v1/documents/${props.docId}/history?limit=200`),
+  );
   const [selected, setSelected] = createSignal<string | null>(null);
-  const [detail] = createResource(selected, (hash) => api<VersionDetail>("GET", `/api/v1/documents/${props.docId}/history/${hash}`));
+  const [detail] = createResource(selected, (hash) =>
+    api<VersionDetail>("GET", `/api/v1/documents/${props.docId}/history/${hash}`),
+  );
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   const onKey = (e: KeyboardEvent) => e.key === "Escape" && props.onClose();
@@ -42,7 +51,9 @@ export function HistoryPanel(props: { docId: string; canRestore: boolean; onClos
     const from = new Date(v.from);
     const to = new Date(v.to);
     // a span of time as the language writes one (the day once when both ends share it)
-    return from.getTime() === to.getTime() ? formatDateTime(to) : new Intl.DateTimeFormat(language(), { dateStyle: "medium", timeStyle: "short" }).formatRange(from, to);
+    return from.getTime() === to.getTime()
+      ? formatDateTime(to)
+      : new Intl.DateTimeFormat(language(), { dateStyle: "medium", timeStyle: "short" }).formatRange(from, to);
   };
 
   return (
@@ -54,7 +65,9 @@ export function HistoryPanel(props: { docId: string; canRestore: boolean; onClos
         </button>
       </div>
       <Show when={error()}>
-        <p role="alert" class="error">{error()}</p>
+        <p role="alert" class="error">
+          {error()}
+        </p>
       </Show>
       <div class="history-body">
         <ol class="history-list" aria-label={t("Versions, newest first")}>
@@ -62,10 +75,16 @@ export function HistoryPanel(props: { docId: string; canRestore: boolean; onClos
             <For each={list()?.versions} fallback={<li class="muted">{t("No versions yet.")}</li>}>
               {(v, i) => (
                 <li>
-                  <button type="button" class={`history-item${selected() === v.hash ? " selected" : ""}`} aria-pressed={selected() === v.hash} onClick={() => setSelected(v.hash)}>
+                  <button
+                    type="button"
+                    class={`history-item${selected() === v.hash ? " selected" : ""}`}
+                    aria-pressed={selected() === v.hash}
+                    onClick={() => setSelected(v.hash)}
+                  >
                     <strong>{i() === 0 ? t("Current version") : when(v)}</strong>
                     <span class="muted small">
-                      {v.author?.username ?? t("unknown")} · {v.changes === 1 ? t("1 change") : t("{n} changes", { n: formatNumber(v.changes) })}
+                      {v.author?.username ?? t("unknown")} ·{" "}
+                      {v.changes === 1 ? t("1 change") : t("{n} changes", { n: formatNumber(v.changes) })}
                       {i() === 0 ? ` · ${when(v)}` : ""}
                     </span>
                   </button>
@@ -75,12 +94,17 @@ export function HistoryPanel(props: { docId: string; canRestore: boolean; onClos
           </Show>
         </ol>
         <div class="history-compare">
-          <Show when={selected()} fallback={<p class="muted">{t("Pick a version to see it beside the current text.")}</p>}>
+          <Show
+            when={selected()}
+            fallback={<p class="muted">{t("Pick a version to see it beside the current text.")}</p>}
+          >
             <Show when={detail()} fallback={<p class="muted">{t("Loading…")}</p>}>
               {(d) => (
                 <>
                   <div class="history-actions">
-                    <span class="muted small">{t("Lines marked − are only in this version, + only in the current text.")}</span>
+                    <span class="muted small">
+                      {t("Lines marked − are only in this version, + only in the current text.")}
+                    </span>
                     <Show when={props.canRestore && d().content !== d().current}>
                       <button type="button" onClick={() => void restore()} disabled={busy()}>
                         {t("Restore this version")}

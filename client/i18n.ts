@@ -10,13 +10,23 @@ export const LANGUAGE_NAMES: Record<Language, string> = { en: "English", "zh-TW"
 const CATALOGUES: Record<Language, Record<string, string>> = { en: {}, "zh-TW": ZH_TW };
 
 /** The language for a setting: "auto" takes the first of the browser's languages pymd speaks. */
-export function resolveLanguage(setting: string, browser: readonly string[] = (typeof navigator === "undefined" ? undefined : navigator.languages) ?? []): Language {
+export function resolveLanguage(
+  setting: string,
+  browser: readonly string[] = (typeof navigator === "undefined" ? undefined : navigator.languages) ?? [],
+): Language {
   if (setting === "en" || setting === "zh-TW") return setting;
   for (const l of browser) {
     const tag = l.toLowerCase();
     if (tag.startsWith("en")) return "en";
     // pymd has Traditional Chinese only: zh-TW, zh-HK, zh-Hant, and plain zh
-    if (tag === "zh" || tag.startsWith("zh-tw") || tag.startsWith("zh-hk") || tag.startsWith("zh-mo") || tag.startsWith("zh-hant")) return "zh-TW";
+    if (
+      tag === "zh" ||
+      tag.startsWith("zh-tw") ||
+      tag.startsWith("zh-hk") ||
+      tag.startsWith("zh-mo") ||
+      tag.startsWith("zh-hant")
+    )
+      return "zh-TW";
   }
   return "en";
 }
@@ -35,7 +45,8 @@ export function setLanguage(l: Language): void {
  * English is the key without it.
  */
 export function t(english: string, values?: Record<string, string | number>): string {
-  const text = CATALOGUES[language()][english] ?? (english.startsWith("[") ? english.slice(english.indexOf("]") + 1) : english);
+  const text =
+    CATALOGUES[language()][english] ?? (english.startsWith("[") ? english.slice(english.indexOf("]") + 1) : english);
   return values ? text.replace(/\{(\w+)\}/g, (m, k: string) => (k in values ? String(values[k]) : m)) : text;
 }
 

@@ -15,7 +15,11 @@ describe("lineDiff", () => {
 
   test("identical texts are all the same; empty to text is all added", () => {
     expect(lineDiff("x\ny", "x\ny").every((l) => l.kind === "same")).toBe(true);
-    expect(lineDiff("", "p\nq").filter((l) => l.kind === "added").map((l) => l.text)).toEqual(["p", "q"]);
+    expect(
+      lineDiff("", "p\nq")
+        .filter((l) => l.kind === "added")
+        .map((l) => l.text),
+    ).toEqual(["p", "q"]);
   });
 
   test("very large changed regions fall back to removed-then-added without hanging", () => {

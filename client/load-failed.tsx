@@ -8,9 +8,7 @@ export function errorMessage(e: unknown): string {
 export function LoadFailed(props: { what: string; error: unknown; onRetry: () => void }) {
   return (
     <div class="state-box" role="alert">
-      <p class="error">
-        {t("Could not load {what}: {error}", { what: props.what, error: errorMessage(props.error) })}
-      </p>
+      <p class="error">{t("Could not load {what}: {error}", { what: props.what, error: errorMessage(props.error) })}</p>
       <button type="button" onClick={() => props.onRetry()}>
         {t("Retry")}
       </button>

@@ -23,7 +23,12 @@ export function LoginPage(props: { onLogin: (u: UserJson, s: SettingsJson) => vo
       history.replaceState(null, "", location.pathname + (params.size ? `?${params}` : "") + location.hash);
     }
     try {
-      const s = await api<{ needsSetup: boolean; hint: string | null; sso?: { name: string; startUrl: string } | null; passwordLogin?: boolean }>("GET", "/api/v1/auth/status");
+      const s = await api<{
+        needsSetup: boolean;
+        hint: string | null;
+        sso?: { name: string; startUrl: string } | null;
+        passwordLogin?: boolean;
+      }>("GET", "/api/v1/auth/status");
       setHint(s.needsSetup ? s.hint : null);
       setSso(s.sso ?? null);
       setPasswordLogin(s.passwordLogin !== false);
@@ -66,15 +71,32 @@ export function LoginPage(props: { onLogin: (u: UserJson, s: SettingsJson) => vo
           <a class="button sso-button" data-testid="sso-sign-in" rel="external" href={ssoHref()}>
             {t("Sign in with {name}", { name: sso()!.name })}
           </a>
-          <p class="muted or">{passwordLogin() ? t("or with your pymd password") : t("Password sign-in is for administrators only on this server")}</p>
+          <p class="muted or">
+            {passwordLogin()
+              ? t("or with your pymd password")
+              : t("Password sign-in is for administrators only on this server")}
+          </p>
         </Show>
         <label>
           {t("Username")}
-          <input name="username" autocomplete="username" required value={username()} onInput={(e) => setUsername(e.currentTarget.value)} />
+          <input
+            name="username"
+            autocomplete="username"
+            required
+            value={username()}
+            onInput={(e) => setUsername(e.currentTarget.value)}
+          />
         </label>
         <label>
           {t("Password")}
-          <input name="password" type="password" autocomplete="current-password" required value={password()} onInput={(e) => setPassword(e.currentTarget.value)} />
+          <input
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            required
+            value={password()}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
         </label>
         <Show when={error()}>
           <p role="alert" class="error">

@@ -2,7 +2,6 @@
 import { render } from "solid-js/web";
 import { App } from "./app.tsx";
 
-
 // Formulas in the preview, the public page and the embed are KaTeX markup made by the server; its
 // stylesheet comes from the server too, whose fonts the browser fetches only for formulas using them.
 const katex = document.createElement("link");

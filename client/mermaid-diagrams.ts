@@ -7,7 +7,7 @@
 // theme and source, so a listing that comes back unchanged is not drawn again.
 import { t } from "./i18n.ts";
 
-type Mermaid = (typeof import("mermaid"))["default"];
+type Mermaid = typeof import("mermaid")["default"];
 type Theme = "default" | "dark";
 type Drawn = { svg: string } | { error: string };
 
@@ -16,7 +16,15 @@ type Drawn = { svg: string } | { error: string };
  * configuration (`%%{init}%%`, front matter) cannot turn HTML labels back on: Mermaid's secure keys
  * (which a diagram cannot set) with `htmlLabels` added.
  */
-const SECURE_KEYS = ["secure", "securityLevel", "startOnLoad", "maxTextSize", "suppressErrorRendering", "maxEdges", "htmlLabels"];
+const SECURE_KEYS = [
+  "secure",
+  "securityLevel",
+  "startOnLoad",
+  "maxTextSize",
+  "suppressErrorRendering",
+  "maxEdges",
+  "htmlLabels",
+];
 
 /** The listings drawn as diagrams: display-only blocks whose info string is `mermaid`. */
 const LISTING = "pre.pymd-source > code.language-mermaid";
@@ -80,7 +88,15 @@ function draw(source: string, theme: Theme): Promise<Drawn> {
     const id = `pymd-diagram-${++ids}`;
     try {
       if (configured !== theme) {
-        mermaid.initialize({ startOnLoad: false, securityLevel: "strict", htmlLabels: false, flowchart: { htmlLabels: false }, secure: SECURE_KEYS, theme, suppressErrorRendering: true });
+        mermaid.initialize({
+          startOnLoad: false,
+          securityLevel: "strict",
+          htmlLabels: false,
+          flowchart: { htmlLabels: false },
+          secure: SECURE_KEYS,
+          theme,
+          suppressErrorRendering: true,
+        });
         configured = theme;
       }
       const { svg } = await mermaid.render(id, source);

@@ -49,7 +49,8 @@ function onFrame(m: ServerMessage): void {
   setUnread(m.unread);
   if (m.added.length > 0) merge(m.added);
   // read elsewhere (another tab): nothing is unread any more
-  else if (m.unread === 0 && items()?.some((n) => !n.read)) setItems(items()!.map((n) => (n.read ? n : { ...n, read: true })));
+  else if (m.unread === 0 && items()?.some((n) => !n.read))
+    setItems(items()!.map((n) => (n.read ? n : { ...n, read: true })));
 }
 
 async function load(): Promise<void> {
@@ -61,7 +62,10 @@ async function load(): Promise<void> {
     const had = items() ?? [];
     const newest = res.notifications[0]?.id ?? 0;
     const kept = new Map(had.map((n) => [n.id, n]));
-    merge([...res.notifications, ...had.filter((n) => n.id > newest)], res.notifications.map((n) => kept.get(n.id) ?? n));
+    merge(
+      [...res.notifications, ...had.filter((n) => n.id > newest)],
+      res.notifications.map((n) => kept.get(n.id) ?? n),
+    );
     if (frames === seen) setUnread(res.unread);
   } catch (e) {
     setLoadError(e);
@@ -105,14 +109,20 @@ function describeNotification(n: NotificationJson): { sentence: string; excerpt:
   const excerpt = typeof d.excerpt === "string" && d.excerpt.trim() !== "" ? d.excerpt : null;
   switch (n.kind) {
     case "shared":
-      return { sentence: t("{actor} shared “{title}” with you as {role}", { actor, title, role: roleLabel(d.role) }), excerpt: null };
+      return {
+        sentence: t("{actor} shared “{title}” with you as {role}", { actor, title, role: roleLabel(d.role) }),
+        excerpt: null,
+      };
     case "mention":
       return { sentence: t("{actor} mentioned you in “{title}”", { actor, title }), excerpt };
     case "reply":
       return { sentence: t("{actor} replied in “{title}”", { actor, title }), excerpt };
     case "access":
       return {
-        sentence: d.role === null || d.role === undefined ? t("{actor} removed your access to “{title}”", { actor, title }) : t("{actor} changed your access to “{title}” to {role}", { actor, title, role: roleLabel(d.role) }),
+        sentence:
+          d.role === null || d.role === undefined
+            ? t("{actor} removed your access to “{title}”", { actor, title })
+            : t("{actor} changed your access to “{title}” to {role}", { actor, title, role: roleLabel(d.role) }),
         excerpt: null,
       };
     default:
@@ -209,8 +219,20 @@ export function NotificationsBell(props: { userId: string }) {
         onClick={() => (open() ? close(false) : show())}
       >
         <svg class="nb-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
-          <path d="M12 3a6 6 0 0 0-6 6v3.6L4.3 15.4A1 1 0 0 0 5.2 17h13.6a1 1 0 0 0 .9-1.6L18 12.6V9a6 6 0 0 0-6-6Z" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" />
-          <path d="M9.5 19.5a2.5 2.5 0 0 0 5 0" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" />
+          <path
+            d="M12 3a6 6 0 0 0-6 6v3.6L4.3 15.4A1 1 0 0 0 5.2 17h13.6a1 1 0 0 0 .9-1.6L18 12.6V9a6 6 0 0 0-6-6Z"
+            fill="none"
+            stroke="currentColor"
+            stroke-width="1.8"
+            stroke-linejoin="round"
+          />
+          <path
+            d="M9.5 19.5a2.5 2.5 0 0 0 5 0"
+            fill="none"
+            stroke="currentColor"
+            stroke-width="1.8"
+            stroke-linecap="round"
+          />
         </svg>
         <Show when={unread() > 0}>
           <span class="nb-badge" data-testid="unread-count" aria-hidden="true">
@@ -219,7 +241,15 @@ export function NotificationsBell(props: { userId: string }) {
         </Show>
       </button>
       <Show when={open()}>
-        <div ref={panel} id="notifications-panel" class="nb-panel" role="dialog" aria-label={t("Notifications")} tabindex="-1" data-testid="notifications-panel">
+        <div
+          ref={panel}
+          id="notifications-panel"
+          class="nb-panel"
+          role="dialog"
+          aria-label={t("Notifications")}
+          tabindex="-1"
+          data-testid="notifications-panel"
+        >
           <div class="nb-head">
             <h2>{t("Notifications")}</h2>
             <button type="button" class="link-button" disabled={unread() === 0} onClick={() => void markAll()}>
@@ -246,7 +276,15 @@ export function NotificationsBell(props: { userId: string }) {
                       const text = () => describeNotification(n);
                       return (
                         <li>
-                          <button type="button" class="nb-item" classList={{ "nb-unread": !n.read }} data-unread={n.read ? "no" : "yes"} data-kind={n.kind} data-testid="notification" onClick={() => openItem(n)}>
+                          <button
+                            type="button"
+                            class="nb-item"
+                            classList={{ "nb-unread": !n.read }}
+                            data-unread={n.read ? "no" : "yes"}
+                            data-kind={n.kind}
+                            data-testid="notification"
+                            onClick={() => openItem(n)}
+                          >
                             <Show when={!n.read}>
                               <span class="nb-dot" aria-hidden="true" />
                               <span class="visually-hidden">{t("Unread:")} </span>

@@ -5,7 +5,10 @@ import { parsePymd } from "../protocol/pymd-parser.ts";
 import { headingsOf } from "./outline.ts";
 import type { OutlineAnswer, OutlineRequest } from "./outline.ts";
 
-const port = self as unknown as { postMessage(m: OutlineAnswer): void; onmessage: ((e: MessageEvent<OutlineRequest>) => void) | null };
+const port = self as unknown as {
+  postMessage(m: OutlineAnswer): void;
+  onmessage: ((e: MessageEvent<OutlineRequest>) => void) | null;
+};
 
 port.onmessage = (e) => {
   const parsed = parsePymd(e.data.text);

@@ -37,7 +37,10 @@ export function outlineUnchangedBy(u: ViewUpdate, legacy: boolean): boolean {
   let unchanged = true;
   u.changes.iterChangedRanges((fromA, toA, fromB, toB) => {
     if (!unchanged) return;
-    for (const [doc, from, to] of [[u.startState.doc, fromA, toA], [u.state.doc, fromB, toB]] as const) {
+    for (const [doc, from, to] of [
+      [u.startState.doc, fromA, toA],
+      [u.state.doc, fromB, toB],
+    ] as const) {
       for (let n = doc.lineAt(from).number, last = doc.lineAt(to).number; n <= last && unchanged; n++) {
         if (OUTLINE_LINE.test(doc.line(n).text)) unchanged = false;
       }
@@ -64,12 +67,16 @@ const OUTLINE_WORKER_URL = "/outline-worker.js";
  * Computes outlines in a worker (one per page), the latest request winning; where no worker can
  * start, on this thread.
  */
-export function outlineComputer(onOutline: (headings: Heading[], legacy: boolean) => void): { request(text: string): void; close(): void } {
+export function outlineComputer(onOutline: (headings: Heading[], legacy: boolean) => void): {
+  request(text: string): void;
+  close(): void;
+} {
   let seq = 0;
   let worker: Worker | null = null;
   try {
     worker = new Worker(OUTLINE_WORKER_URL, { type: "module" });
-    worker.onmessage = (e: MessageEvent<OutlineAnswer>) => e.data.seq === seq && onOutline(e.data.headings, e.data.legacy);
+    worker.onmessage = (e: MessageEvent<OutlineAnswer>) =>
+      e.data.seq === seq && onOutline(e.data.headings, e.data.legacy);
     worker.onerror = () => {
       worker?.terminate();
       worker = null;

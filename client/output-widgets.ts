@@ -26,7 +26,9 @@ class OutputWidget extends WidgetType {
   override eq(other: OutputWidget): boolean {
     const a = this.o;
     const b = other.o;
-    return a.html === b.html && a.status === b.status && a.label === b.label && a.count === b.count && a.stale === b.stale;
+    return (
+      a.html === b.html && a.status === b.status && a.label === b.label && a.count === b.count && a.stale === b.stale
+    );
   }
   toDOM(): HTMLElement {
     const el = document.createElement("div");

@@ -33,12 +33,21 @@ function tickWhile(active: () => boolean): void {
   });
 }
 
-function CellBar(props: { cell: LiveCell | undefined; block: PreviewBlockJson; canRun: boolean; onRun: () => void; onComment?: () => void }) {
+function CellBar(props: {
+  cell: LiveCell | undefined;
+  block: PreviewBlockJson;
+  canRun: boolean;
+  onRun: () => void;
+  onComment?: () => void;
+}) {
   const status = () => props.cell?.status ?? props.block.status;
   tickWhile(() => status() === "running");
   const count = () => (props.cell ? props.cell.count : props.block.count);
   const stale = () => staleOf(props.block, props.cell);
-  const label = () => (status() === "running" ? cellLabel(status(), null, props.cell?.startedAt ?? null, now()) : cellLabel(status(), props.cell?.durationMs ?? props.block.durationMs));
+  const label = () =>
+    status() === "running"
+      ? cellLabel(status(), null, props.cell?.startedAt ?? null, now())
+      : cellLabel(status(), props.cell?.durationMs ?? props.block.durationMs);
   return (
     <div class="cell-bar" data-status={status()}>
       <span class="cell-count" data-testid="cell-count">
@@ -53,12 +62,22 @@ function CellBar(props: { cell: LiveCell | undefined; block: PreviewBlockJson; c
         </span>
       </Show>
       <Show when={props.canRun}>
-        <button type="button" class="link-button" onClick={() => props.onRun()} aria-label={t("Run block at line {line}", { line: props.block.startLine })}>
+        <button
+          type="button"
+          class="link-button"
+          onClick={() => props.onRun()}
+          aria-label={t("Run block at line {line}", { line: props.block.startLine })}
+        >
           {t("Run")}
         </button>
       </Show>
       <Show when={props.onComment}>
-        <button type="button" class="link-button" onClick={() => props.onComment!()} aria-label={t("Comment on the block at line {line} and its output", { line: props.block.startLine })}>
+        <button
+          type="button"
+          class="link-button"
+          onClick={() => props.onComment!()}
+          aria-label={t("Comment on the block at line {line} and its output", { line: props.block.startLine })}
+        >
           {t("Comment")}
         </button>
       </Show>
@@ -103,7 +122,8 @@ export function PreviewPane(props: {
 }) {
   /** This preview's diagrams (the last drawing of each block shows while its new text is drawn). */
   const diagrams = {};
-  const threadsOn = (b: PreviewBlockJson) => (props.comments?.() ?? []).filter((c) => c.from <= b.endLine && c.to >= b.startLine).map((c) => c.id);
+  const threadsOn = (b: PreviewBlockJson) =>
+    (props.comments?.() ?? []).filter((c) => c.from <= b.endLine && c.to >= b.startLine).map((c) => c.id);
   const [limit, setLimit] = createSignal(BLOCKS_PER_FRAME);
   let frame = 0;
   createEffect(() => {
@@ -121,7 +141,20 @@ export function PreviewPane(props: {
   return (
     // biome-ignore lint/a11y/useSemanticElements: a named, scrollable region; its element type is set by the ref callers share
     <div class="preview" role="region" ref={props.ref} data-testid="preview" aria-label={t("Preview")} tabindex="0">
-      <Show when={props.blocks().length > 0} fallback={<p class="muted empty">{withParts(t("Nothing to show yet: write Markdown after {hash} or a Python block between {fence} fences."), { hash: <code>#</code>, fence: <code># ```</code> })}</p>}>
+      <Show
+        when={props.blocks().length > 0}
+        fallback={
+          <p class="muted empty">
+            {withParts(
+              t("Nothing to show yet: write Markdown after {hash} or a Python block between {fence} fences."),
+              {
+                hash: <code>#</code>,
+                fence: <code># ```</code>,
+              },
+            )}
+          </p>
+        }
+      >
         <For each={shown()}>
           {(b) => (
             <section
@@ -132,7 +165,8 @@ export function PreviewPane(props: {
               data-stale={b.kind === "code" ? (staleOf(b, props.cells()[b.block]) ?? undefined) : undefined}
             >
               <Show when={threadsOn(b).length > 0}>
-                <button type="button"
+                <button
+                  type="button"
                   class="comment-marker"
                   data-testid="preview-comment-marker"
                   onClick={() => props.onOpenThread?.(threadsOn(b)[0]!)}
@@ -143,11 +177,21 @@ export function PreviewPane(props: {
                 </button>
               </Show>
               <Show when={b.kind === "code"}>
-                <CellBar block={b} cell={props.cells()[b.block]} canRun={props.canRun} onRun={() => props.onRunBlock(b.block)} onComment={props.onComment ? () => props.onComment!(b) : undefined} />
+                <CellBar
+                  block={b}
+                  cell={props.cells()[b.block]}
+                  canRun={props.canRun}
+                  onRun={() => props.onRunBlock(b.block)}
+                  onComment={props.onComment ? () => props.onComment!(b) : undefined}
+                />
               </Show>
               <BlockHtml html={b.html} notebook={diagrams} />
               <Show when={b.kind === "code" && (props.cells()[b.block]?.html ?? b.outputsHtml)}>
-                <div class="pymd-outputs" data-testid="cell-outputs" innerHTML={props.cells()[b.block]?.html ?? b.outputsHtml} />
+                <div
+                  class="pymd-outputs"
+                  data-testid="cell-outputs"
+                  innerHTML={props.cells()[b.block]?.html ?? b.outputsHtml}
+                />
               </Show>
             </section>
           )}

@@ -11,9 +11,15 @@ interface State {
 }
 
 const PY_KEYWORDS = new Set(
-  "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield match case".split(" "),
+  "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield match case".split(
+    " ",
+  ),
 );
-const PY_BUILTINS = new Set("print len range str int float list dict set tuple sum min max abs open enumerate zip map filter sorted isinstance type super input round any all".split(" "));
+const PY_BUILTINS = new Set(
+  "print len range str int float list dict set tuple sum min max abs open enumerate zip map filter sorted isinstance type super input round any all".split(
+    " ",
+  ),
+);
 
 const FENCE = /^(#\s?)?(`{3,4})\s*([\w+-]*)\s*$/;
 
@@ -39,7 +45,8 @@ function pythonToken(stream: Parameters<StreamParser<State>["token"]>[0], state:
     state.pyString = (triple as RegExpMatchArray)[1]!;
     return pythonToken(stream, state) ?? "string";
   }
-  if (stream.match(/^[rbfuRBFU]{0,2}"(?:[^"\\]|\\.)*"?/) || stream.match(/^[rbfuRBFU]{0,2}'(?:[^'\\]|\\.)*'?/)) return "string";
+  if (stream.match(/^[rbfuRBFU]{0,2}"(?:[^"\\]|\\.)*"?/) || stream.match(/^[rbfuRBFU]{0,2}'(?:[^'\\]|\\.)*'?/))
+    return "string";
   if (stream.match(/^(0x[\da-fA-F_]+|\d[\d_]*\.?[\d_]*(e[+-]?\d+)?j?)/)) return "number";
   if (stream.match(/^@[\w.]+/)) return "meta";
   const word = stream.match(/^[A-Za-z_]\w*/);
@@ -91,7 +98,11 @@ const parser: StreamParser<State> = {
           }
         } else {
           const lang = m[3] ?? "";
-          state.fence = { marker, prefixed, executed: marker.length === 3 && (lang === "" || /^py(thon)?3?$/i.test(lang)) };
+          state.fence = {
+            marker,
+            prefixed,
+            executed: marker.length === 3 && (lang === "" || /^py(thon)?3?$/i.test(lang)),
+          };
           stream.skipToEnd();
           return state.fence.executed ? "fence" : "displayFence";
         }

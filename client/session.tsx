@@ -7,7 +7,18 @@ import { CollabDocument } from "./collab-document.ts";
 import { clearAllDrafts } from "./drafts.ts";
 import { resolveLanguage, setLanguage } from "./i18n.ts";
 
-export const DEFAULT_SETTINGS: SettingsJson = { theme: "system", editorFontSize: 14, tabSize: 4, wordWrap: true, lineNumbers: true, displayName: "", avatarColour: "", language: "auto", email: "", emailNotifications: true };
+export const DEFAULT_SETTINGS: SettingsJson = {
+  theme: "system",
+  editorFontSize: 14,
+  tabSize: 4,
+  wordWrap: true,
+  lineNumbers: true,
+  displayName: "",
+  avatarColour: "",
+  language: "auto",
+  email: "",
+  emailNotifications: true,
+};
 
 export interface Session {
   user: Accessor<UserJson | null>;
@@ -21,7 +32,11 @@ export interface Session {
 
 const SessionContext = createContext<Session>();
 
-export function SessionProvider(props: { user: UserJson | null; settings: SettingsJson | null; children: JSX.Element }) {
+export function SessionProvider(props: {
+  user: UserJson | null;
+  settings: SettingsJson | null;
+  children: JSX.Element;
+}) {
   const [user, setUser] = createSignal<UserJson | null>(props.user);
   const [settings, setSettings] = createSignal<SettingsJson>(props.settings ?? DEFAULT_SETTINGS);
 

@@ -7,7 +7,9 @@ import { t } from "./i18n.ts";
 
 export function SetPasswordPage() {
   const token = location.hash.slice(1);
-  const [link] = createResource(() => api<{ username: string }>("GET", `/api/v1/auth/password-link?token=${encodeURIComponent(token)}`));
+  const [link] = createResource(() =>
+    api<{ username: string }>("GET", `/api/v1/auth/password-link?token=${encodeURIComponent(token)}`),
+  );
   const [password, setPassword] = createSignal("");
   const [again, setAgain] = createSignal("");
   const [error, setError] = createSignal<string | null>(null);
@@ -32,19 +34,40 @@ export function SetPasswordPage() {
     <main class="center">
       <form class="card login" onSubmit={submit} aria-labelledby="set-password-title">
         <h1 id="set-password-title">{t("Set your password")}</h1>
-        <Show when={link.state === "ready" ? link() : undefined} fallback={<p role="alert" class="error">{link.state === "errored" ? errorMessage(link.error) : t("Checking the link…")}</p>}>
+        <Show
+          when={link.state === "ready" ? link() : undefined}
+          fallback={
+            <p role="alert" class="error">
+              {link.state === "errored" ? errorMessage(link.error) : t("Checking the link…")}
+            </p>
+          }
+        >
           {(l) => (
             <>
               <p>
-                {t("For the account")} <strong data-testid="link-username">{l().username}</strong>. {t("At least 8 characters.")}
+                {t("For the account")} <strong data-testid="link-username">{l().username}</strong>.{" "}
+                {t("At least 8 characters.")}
               </p>
               <label>
                 {t("New password")}
-                <input type="password" autocomplete="new-password" required minLength={8} value={password()} onInput={(e) => setPassword(e.currentTarget.value)} />
+                <input
+                  type="password"
+                  autocomplete="new-password"
+                  required
+                  minLength={8}
+                  value={password()}
+                  onInput={(e) => setPassword(e.currentTarget.value)}
+                />
               </label>
               <label>
                 {t("New password again")}
-                <input type="password" autocomplete="new-password" required value={again()} onInput={(e) => setAgain(e.currentTarget.value)} />
+                <input
+                  type="password"
+                  autocomplete="new-password"
+                  required
+                  value={again()}
+                  onInput={(e) => setAgain(e.currentTarget.value)}
+                />
               </label>
               <Show when={error()}>
                 <p role="alert" class="error">

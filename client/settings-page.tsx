@@ -52,7 +52,13 @@ export function SettingsPage() {
       <div class="toolbar">
         <h1>{t("Settings")}</h1>
         <span class="spacer" />
-        <p class="save-status" role="status" aria-live="polite" classList={{ error: status()?.kind === "error", ok: status()?.kind === "saved" }} data-testid="save-status">
+        <p
+          class="save-status"
+          role="status"
+          aria-live="polite"
+          classList={{ error: status()?.kind === "error", ok: status()?.kind === "saved" }}
+          data-testid="save-status"
+        >
           {status()?.kind === "saved" ? "✓ " : ""}
           {status()?.text ?? ""}
         </p>
@@ -65,7 +71,13 @@ export function SettingsPage() {
           <For each={THEMES}>
             {(th) => (
               <label class="radio">
-                <input type="radio" name="theme" value={th.value} checked={s().theme === th.value} onChange={() => save({ theme: th.value })} />
+                <input
+                  type="radio"
+                  name="theme"
+                  value={th.value}
+                  checked={s().theme === th.value}
+                  onChange={() => save({ theme: th.value })}
+                />
                 {t(th.label)}
               </label>
             )}
@@ -87,17 +99,28 @@ export function SettingsPage() {
           </label>
           <label>
             {t("Colour")}
-            <input type="color" value={s().avatarColour || "#3b82f6"} onChange={(e) => save({ avatarColour: e.currentTarget.value })} />
+            <input
+              type="color"
+              value={s().avatarColour || "#3b82f6"}
+              onChange={(e) => save({ avatarColour: e.currentTarget.value })}
+            />
           </label>
           <label>
             {t("Language")}
-            <select value={s().language} onChange={(e) => save({ language: e.currentTarget.value as SettingsJson["language"] })}>
+            <select
+              value={s().language}
+              onChange={(e) => save({ language: e.currentTarget.value as SettingsJson["language"] })}
+            >
               <option value="auto">{t("Same as the browser")}</option>
-              <For each={Object.keys(LANGUAGE_NAMES) as Language[]}>{(l) => <option value={l}>{LANGUAGE_NAMES[l]}</option>}</For>
+              <For each={Object.keys(LANGUAGE_NAMES) as Language[]}>
+                {(l) => <option value={l}>{LANGUAGE_NAMES[l]}</option>}
+              </For>
             </select>
           </label>
         </div>
-        <p class="muted small">{t("Collaborators see your display name and colour on your cursor and in the list of who is here.")}</p>
+        <p class="muted small">
+          {t("Collaborators see your display name and colour on your cursor and in the list of who is here.")}
+        </p>
       </section>
 
       <section class="settings-section card" aria-labelledby="notify-title">
@@ -105,14 +128,28 @@ export function SettingsPage() {
         <div class="settings-grid">
           <label>
             {t("E-mail address")}
-            <input type="email" value={s().email} maxLength={254} placeholder="name@example.org" onChange={(e) => save({ email: e.currentTarget.value })} />
+            <input
+              type="email"
+              value={s().email}
+              maxLength={254}
+              placeholder="name@example.org"
+              onChange={(e) => save({ email: e.currentTarget.value })}
+            />
           </label>
           <label class="check">
-            <input type="checkbox" checked={s().emailNotifications} onChange={(e) => save({ emailNotifications: e.currentTarget.checked })} />
+            <input
+              type="checkbox"
+              checked={s().emailNotifications}
+              onChange={(e) => save({ emailNotifications: e.currentTarget.checked })}
+            />
             {t("Also tell me by e-mail")}
           </label>
         </div>
-        <p class="muted small">{t("You are told when a document is shared with you, your access changes, someone mentions you or replies in your thread. Mail goes out only if this server was set up to send it.")}</p>
+        <p class="muted small">
+          {t(
+            "You are told when a document is shared with you, your access changes, someone mentions you or replies in your thread. Mail goes out only if this server was set up to send it.",
+          )}
+        </p>
       </section>
 
       <section class="settings-section card" aria-labelledby="editor-title">
@@ -144,11 +181,19 @@ export function SettingsPage() {
             </select>
           </label>
           <label class="check">
-            <input type="checkbox" checked={s().wordWrap} onChange={(e) => save({ wordWrap: e.currentTarget.checked })} />
+            <input
+              type="checkbox"
+              checked={s().wordWrap}
+              onChange={(e) => save({ wordWrap: e.currentTarget.checked })}
+            />
             {t("Wrap long lines")}
           </label>
           <label class="check">
-            <input type="checkbox" checked={s().lineNumbers} onChange={(e) => save({ lineNumbers: e.currentTarget.checked })} />
+            <input
+              type="checkbox"
+              checked={s().lineNumbers}
+              onChange={(e) => save({ lineNumbers: e.currentTarget.checked })}
+            />
             {t("Show line numbers")}
           </label>
         </div>
@@ -207,7 +252,9 @@ function ApiTokens() {
     setBusy(true);
     setError(null);
     try {
-      const made = await api<{ id: string; name: string; token: string }>("POST", "/api/v1/tokens", { name: name().trim() });
+      const made = await api<{ id: string; name: string; token: string }>("POST", "/api/v1/tokens", {
+        name: name().trim(),
+      });
       setCreated({ name: made.name, token: made.token });
       setCopied(false);
       setName("");
@@ -248,19 +295,27 @@ function ApiTokens() {
     <section class="settings-section card" aria-labelledby="tokens-title">
       <h2 id="tokens-title">{t("API tokens")}</h2>
       <p class="muted small">
-        {t("Scripts use a token instead of your password: send it as")} <code>Authorization: Bearer …</code>. {t("A token acts as you; revoke it when it is no longer used.")}
+        {t("Scripts use a token instead of your password: send it as")} <code>Authorization: Bearer …</code>.{" "}
+        {t("A token acts as you; revoke it when it is no longer used.")}
       </p>
       <form class="token-form" onSubmit={create}>
         <label>
           {t("Token name")}
-          <input value={name()} maxLength={100} placeholder={t("e.g. nightly backup script")} onInput={(e) => setName(e.currentTarget.value)} />
+          <input
+            value={name()}
+            maxLength={100}
+            placeholder={t("e.g. nightly backup script")}
+            onInput={(e) => setName(e.currentTarget.value)}
+          />
         </label>
         <button type="submit" disabled={busy()}>
           {busy() ? t("Creating…") : t("Create token")}
         </button>
       </form>
       <Show when={error()}>
-        <p role="alert" class="error small">{error()}</p>
+        <p role="alert" class="error small">
+          {error()}
+        </p>
       </Show>
       <Show when={created()}>
         {(c) => (
@@ -269,7 +324,14 @@ function ApiTokens() {
               <strong>{t("Copy the token “{name}” now.", { name: c().name })}</strong> {t("It is shown only once.")}
             </p>
             <div class="token-copy">
-              <input ref={secretInput} readOnly value={c().token} aria-label={t("Token {name}", { name: c().name })} data-testid="new-token" onFocus={(e) => e.currentTarget.select()} />
+              <input
+                ref={secretInput}
+                readOnly
+                value={c().token}
+                aria-label={t("Token {name}", { name: c().name })}
+                data-testid="new-token"
+                onFocus={(e) => e.currentTarget.select()}
+              />
               <button type="button" onClick={copy}>
                 {copied() ? t("Copied") : t("Copy")}
               </button>
@@ -306,19 +368,32 @@ function ApiTokens() {
                     <div>
                       <strong>{tok.name}</strong>
                       <div class="muted small">
-                        {t("Created {date}", { date: formatDate(tok.createdAt) })} · {tok.lastUsedAt ? t("last used {time}", { time: formatDateTime(tok.lastUsedAt) }) : t("never used")}
+                        {t("Created {date}", { date: formatDate(tok.createdAt) })} ·{" "}
+                        {tok.lastUsedAt
+                          ? t("last used {time}", { time: formatDateTime(tok.lastUsedAt) })
+                          : t("never used")}
                       </div>
                     </div>
                     <Show
                       when={confirming() === tok.id}
                       fallback={
-                        <button type="button" class="secondary" aria-label={t("Revoke {name}", { name: tok.name })} onClick={() => setConfirming(tok.id)}>
+                        <button
+                          type="button"
+                          class="secondary"
+                          aria-label={t("Revoke {name}", { name: tok.name })}
+                          onClick={() => setConfirming(tok.id)}
+                        >
                           {t("Revoke")}
                         </button>
                       }
                     >
                       <span class="row-buttons">
-                        <button type="button" class="danger" aria-label={t("Confirm revoking {name}", { name: tok.name })} onClick={() => revoke(tok)}>
+                        <button
+                          type="button"
+                          class="danger"
+                          aria-label={t("Confirm revoking {name}", { name: tok.name })}
+                          onClick={() => revoke(tok)}
+                        >
                           {t("Revoke now")}
                         </button>
                         <button type="button" class="secondary" onClick={() => setConfirming(null)}>

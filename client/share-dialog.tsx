@@ -20,7 +20,11 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
   const [role, setRole] = createSignal<"editor" | "commenter" | "viewer">("viewer");
   const [doc, setDoc] = createSignal(props.doc);
   const [suggestions] = createResource(username, async (q) =>
-    q.length < 1 ? [] : (await api<{ users: { username: string }[] }>("GET", `/api/v1/users?q=${encodeURIComponent(q)}`)).users.map((u) => u.username),
+    q.length < 1
+      ? []
+      : (await api<{ users: { username: string }[] }>("GET", `/api/v1/users?q=${encodeURIComponent(q)}`)).users.map(
+          (u) => u.username,
+        ),
   );
   let dialog!: HTMLDivElement;
 
@@ -34,7 +38,10 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
   const save = async (next: { username: string; role: string }[]) => {
     setError(null);
     try {
-      setMembers((await api<{ members: Member[] }>("PUT", `/api/v1/documents/${props.doc.id}/members`, { members: next })).members);
+      setMembers(
+        (await api<{ members: Member[] }>("PUT", `/api/v1/documents/${props.doc.id}/members`, { members: next }))
+          .members,
+      );
       return true;
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -45,7 +52,9 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
     e.preventDefault();
     const name = username().trim();
     if (!name) return;
-    const next = members().filter((m) => m.username !== name).map((m) => ({ username: m.username, role: m.role }));
+    const next = members()
+      .filter((m) => m.username !== name)
+      .map((m) => ({ username: m.username, role: m.role }));
     if (await save([...next, { username: name, role: role() }])) setUsername("");
   };
   const setPublic = async (isPublic: boolean) => patchDoc({ isPublic });
@@ -60,8 +69,14 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
     }
   };
   const link = () => (doc().publicSlug ? `${location.origin}/p/${doc().publicSlug}` : "");
-  const embedCode = () => (doc().publicSlug ? `<iframe src="${location.origin}/embed/${doc().publicSlug}" width="100%" height="600" style="border:0"></iframe>` : "");
-  const [embed] = createResource(() => doc().isPublic || null, () => api<EmbedSettingsJson>("GET", "/api/v1/embed/settings").catch(() => null));
+  const embedCode = () =>
+    doc().publicSlug
+      ? `<iframe src="${location.origin}/embed/${doc().publicSlug}" width="100%" height="600" style="border:0"></iframe>`
+      : "";
+  const [embed] = createResource(
+    () => doc().isPublic || null,
+    () => api<EmbedSettingsJson>("GET", "/api/v1/embed/settings").catch(() => null),
+  );
   // the owner's only; read again when the link is published or revoked
   const [analytics] = createResource(
     () => (doc().role === "owner" ? `${doc().id}:${doc().publicSlug ?? ""}` : null),
@@ -85,14 +100,22 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
         <form class="share-add" onSubmit={add}>
           <label>
             {t("Username")}
-            <input list="share-users" value={username()} onInput={(e) => setUsername(e.currentTarget.value)} autocomplete="off" />
+            <input
+              list="share-users"
+              value={username()}
+              onInput={(e) => setUsername(e.currentTarget.value)}
+              autocomplete="off"
+            />
             <datalist id="share-users">
               <For each={suggestions() ?? []}>{(u) => <option value={u} />}</For>
             </datalist>
           </label>
           <label>
             {t("Access")}
-            <select value={role()} onChange={(e) => setRole(e.currentTarget.value as "editor" | "commenter" | "viewer")}>
+            <select
+              value={role()}
+              onChange={(e) => setRole(e.currentTarget.value as "editor" | "commenter" | "viewer")}
+            >
               <option value="viewer">{t("Viewer (read only)")}</option>
               <option value="commenter">{t("Commenter (reads and comments)")}</option>
               <option value="editor">{t("[role]Editor")}</option>
@@ -101,7 +124,9 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
           <button type="submit">{t("Add")}</button>
         </form>
         <Show when={error()}>
-          <p role="alert" class="error">{error()}</p>
+          <p role="alert" class="error">
+            {error()}
+          </p>
         </Show>
         <ul class="member-list" aria-label={t("People with access")}>
           <For each={members()} fallback={<li class="muted">{t("Only you have access.")}</li>}>
@@ -111,13 +136,30 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
                 <select
                   aria-label={t("Access for {username}", { username: m.username })}
                   value={m.role}
-                  onChange={(e) => void save(members().map((x) => ({ username: x.username, role: x.userId === m.userId ? e.currentTarget.value : x.role })))}
+                  onChange={(e) =>
+                    void save(
+                      members().map((x) => ({
+                        username: x.username,
+                        role: x.userId === m.userId ? e.currentTarget.value : x.role,
+                      })),
+                    )
+                  }
                 >
                   <option value="viewer">{t("Viewer")}</option>
                   <option value="commenter">{t("Commenter")}</option>
                   <option value="editor">{t("[role]Editor")}</option>
                 </select>
-                <button type="button" class="secondary" onClick={() => void save(members().filter((x) => x.userId !== m.userId).map((x) => ({ username: x.username, role: x.role })))}>
+                <button
+                  type="button"
+                  class="secondary"
+                  onClick={() =>
+                    void save(
+                      members()
+                        .filter((x) => x.userId !== m.userId)
+                        .map((x) => ({ username: x.username, role: x.role })),
+                    )
+                  }
+                >
                   {t("Remove")}
                 </button>
               </li>
@@ -130,12 +172,20 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
           fallback={
             <p>
               {t("Anyone with a public link can read the notebook and its last outputs, without signing in.")}{" "}
-              <button type="button" onClick={() => void setPublic(true)}>{t("Publish a link")}</button>
+              <button type="button" onClick={() => void setPublic(true)}>
+                {t("Publish a link")}
+              </button>
             </p>
           }
         >
           <p>
-            <input class="link-field" readOnly value={link()} aria-label={t("Public link")} onFocus={(e) => e.currentTarget.select()} />{" "}
+            <input
+              class="link-field"
+              readOnly
+              value={link()}
+              aria-label={t("Public link")}
+              onFocus={(e) => e.currentTarget.select()}
+            />{" "}
             <button type="button" class="secondary" onClick={() => void navigator.clipboard?.writeText(link())}>
               {t("Copy")}
             </button>{" "}
@@ -144,14 +194,33 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
             </button>
           </p>
           <label class="check">
-            <input type="checkbox" checked={doc().publicComments} onChange={(e) => void patchDoc({ publicComments: e.currentTarget.checked })} data-testid="public-comments" />
+            <input
+              type="checkbox"
+              checked={doc().publicComments}
+              onChange={(e) => void patchDoc({ publicComments: e.currentTarget.checked })}
+              data-testid="public-comments"
+            />
             {t("Show the open comments on the public page")}
           </label>
           <h3>{t("Embed")}</h3>
-          <p class="muted small">{t("Paste this into a web page to show the notebook there, without the pymd page around it.")}</p>
+          <p class="muted small">
+            {t("Paste this into a web page to show the notebook there, without the pymd page around it.")}
+          </p>
           <p>
-            <input class="link-field" readOnly value={embedCode()} aria-label={t("Embed code")} data-testid="embed-code" onFocus={(e) => e.currentTarget.select()} />{" "}
-            <button type="button" class="secondary" data-testid="copy-embed-code" onClick={() => void navigator.clipboard?.writeText(embedCode())}>
+            <input
+              class="link-field"
+              readOnly
+              value={embedCode()}
+              aria-label={t("Embed code")}
+              data-testid="embed-code"
+              onFocus={(e) => e.currentTarget.select()}
+            />{" "}
+            <button
+              type="button"
+              class="secondary"
+              data-testid="copy-embed-code"
+              onClick={() => void navigator.clipboard?.writeText(embedCode())}
+            >
               {t("Copy")}
             </button>
           </p>
@@ -159,7 +228,9 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
             {(e) => (
               <p class="muted small" data-testid="embed-origins">
                 {e().embedOrigins.length === 0
-                  ? t("This server lets no site embed documents yet: an administrator can name the sites with --embed-origins.")
+                  ? t(
+                      "This server lets no site embed documents yet: an administrator can name the sites with --embed-origins.",
+                    )
                   : t("Sites that may embed it: {origins}", { origins: e().embedOrigins.join(", ") })}
               </p>
             )}
@@ -198,7 +269,10 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
               <p class="muted small">
                 {a().runs.lastRunAt
                   ? a().runs.lastRunBy
-                    ? t("Last run by {username}, {date}", { username: a().runs.lastRunBy!, date: formatDateTime(a().runs.lastRunAt!) })
+                    ? t("Last run by {username}, {date}", {
+                        username: a().runs.lastRunBy!,
+                        date: formatDateTime(a().runs.lastRunAt!),
+                      })
                     : t("Last run {date}", { date: formatDateTime(a().runs.lastRunAt!) })
                   : t("Not run yet")}
                 {" · "}
@@ -208,7 +282,9 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
           )}
         </Show>
         <div class="modal-actions">
-          <button type="button" onClick={() => props.onClose()}>{t("Done")}</button>
+          <button type="button" onClick={() => props.onClose()}>
+            {t("Done")}
+          </button>
         </div>
       </div>
     </div>

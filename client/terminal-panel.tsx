@@ -60,7 +60,8 @@ export function TerminalPanel(props: { docId: string; visible: boolean; onEnded:
       ws.send(data);
       return;
     }
-    for (let i = 0; i < data.length; i += TERMINAL_MAX_FRAME_BYTES) ws.send(data.subarray(i, i + TERMINAL_MAX_FRAME_BYTES));
+    for (let i = 0; i < data.length; i += TERMINAL_MAX_FRAME_BYTES)
+      ws.send(data.subarray(i, i + TERMINAL_MAX_FRAME_BYTES));
   };
 
   const end = (why: () => string) => {
@@ -72,9 +73,15 @@ export function TerminalPanel(props: { docId: string; visible: boolean; onEnded:
 
   const connect = () => {
     if (disposed) return;
-    const q = new URLSearchParams({ doc: props.docId, rows: String(Math.max(2, term.rows)), cols: String(Math.max(2, term.cols)) });
+    const q = new URLSearchParams({
+      doc: props.docId,
+      rows: String(Math.max(2, term.rows)),
+      cols: String(Math.max(2, term.cols)),
+    });
     if (termId) q.set("term", termId);
-    const socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/terminal?${q}`);
+    const socket = new WebSocket(
+      `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/terminal?${q}`,
+    );
     socket.binaryType = "arraybuffer";
     ws = socket;
     let refused: string | null = null;
@@ -95,7 +102,11 @@ export function TerminalPanel(props: { docId: string; visible: boolean; onEnded:
         setMessage(null);
       } else if (m.t === "exit") {
         const reason = m.reason;
-        const ended = reason ?? (m.code !== null && m.code !== 0 ? t("the shell ended with status {code}", { code: m.code }) : t("the shell ended"));
+        const ended =
+          reason ??
+          (m.code !== null && m.code !== 0
+            ? t("the shell ended with status {code}", { code: m.code })
+            : t("the shell ended"));
         term.write(`\r\n\x1b[2m[${ended}]\x1b[0m\r\n`);
         end(reason !== null ? () => reason : () => t("The shell ended."));
       } else if (m.t === "error") refused = m.message;
@@ -112,7 +123,17 @@ export function TerminalPanel(props: { docId: string; visible: boolean; onEnded:
         connect();
         return;
       }
-      if ([TERMINAL_CLOSE.unauthenticated, TERMINAL_CLOSE.forbidden, TERMINAL_CLOSE.notFound, TERMINAL_CLOSE.rateLimited, TERMINAL_CLOSE.badFrame, TERMINAL_CLOSE.unavailable, 4409].includes(e.code as never)) {
+      if (
+        [
+          TERMINAL_CLOSE.unauthenticated,
+          TERMINAL_CLOSE.forbidden,
+          TERMINAL_CLOSE.notFound,
+          TERMINAL_CLOSE.rateLimited,
+          TERMINAL_CLOSE.badFrame,
+          TERMINAL_CLOSE.unavailable,
+          4409,
+        ].includes(e.code as never)
+      ) {
         const why = refused;
         end(why !== null ? () => why : () => t("The terminal was closed."));
         return;
@@ -177,12 +198,29 @@ export function TerminalPanel(props: { docId: string; visible: boolean; onEnded:
   });
 
   return (
-    <section class="terminal-panel" classList={{ hidden: !props.visible }} aria-label={t("Terminal")} data-testid="terminal-panel" data-state={state()}>
+    <section
+      class="terminal-panel"
+      classList={{ hidden: !props.visible }}
+      aria-label={t("Terminal")}
+      data-testid="terminal-panel"
+      data-state={state()}
+    >
       <header class="terminal-head">
         <strong>{t("Terminal")}</strong>
-        <span class="muted small">{t("sandboxed shell in this document's files · Ctrl+Shift+C / Ctrl+Shift+V copy and paste")}</span>
-        <span class={`conn conn-${state() === "live" ? "online" : state() === "ended" ? "offline" : "connecting"}`} data-testid="terminal-state">
-          {state() === "live" ? t("● live") : state() === "connecting" ? t("○ starting") : state() === "reconnecting" ? t("○ reconnecting") : t("○ ended")}
+        <span class="muted small">
+          {t("sandboxed shell in this document's files · Ctrl+Shift+C / Ctrl+Shift+V copy and paste")}
+        </span>
+        <span
+          class={`conn conn-${state() === "live" ? "online" : state() === "ended" ? "offline" : "connecting"}`}
+          data-testid="terminal-state"
+        >
+          {state() === "live"
+            ? t("● live")
+            : state() === "connecting"
+              ? t("○ starting")
+              : state() === "reconnecting"
+                ? t("○ reconnecting")
+                : t("○ ended")}
         </span>
         <span class="spacer" />
         <Show
@@ -193,7 +231,13 @@ export function TerminalPanel(props: { docId: string; visible: boolean; onEnded:
             </button>
           }
         >
-          <button type="button" class="secondary" onClick={() => send(JSON.stringify({ t: "signal", signal: "HUP" }))} title={t("End the shell")} data-testid="terminal-end">
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => send(JSON.stringify({ t: "signal", signal: "HUP" }))}
+            title={t("End the shell")}
+            data-testid="terminal-end"
+          >
             {t("End shell")}
           </button>
         </Show>

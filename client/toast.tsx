@@ -35,7 +35,10 @@ export function dismissToast(id: number): void {
 
 function schedule(id: number, ms: number): void {
   clearTimeout(timers.get(id));
-  timers.set(id, setTimeout(() => dismissToast(id), ms));
+  timers.set(
+    id,
+    setTimeout(() => dismissToast(id), ms),
+  );
 }
 
 export function showToast(options: ToastOptions): number {
@@ -77,7 +80,8 @@ export function Toasts() {
               <span class="toast-message">{toast.message}</span>
               <Show when={toast.action}>
                 {(a) => (
-                  <button type="button"
+                  <button
+                    type="button"
                     class="toast-action"
                     onClick={async () => {
                       dismissToast(toast.id);
@@ -92,7 +96,12 @@ export function Toasts() {
                   </button>
                 )}
               </Show>
-              <button type="button" class="toast-close" aria-label={t("Dismiss notification")} onClick={() => dismissToast(toast.id)}>
+              <button
+                type="button"
+                class="toast-close"
+                aria-label={t("Dismiss notification")}
+                onClick={() => dismissToast(toast.id)}
+              >
                 ×
               </button>
             </div>

@@ -17,7 +17,9 @@ export function daysLeft(deletedAt: string, now = Date.now()): number {
 
 export function TrashPage() {
   const navigate = useNavigate();
-  const [list, { refetch }] = createResource(() => api<DocumentListJson>("GET", "/api/v1/trash?limit=100&sort=updated"));
+  const [list, { refetch }] = createResource(() =>
+    api<DocumentListJson>("GET", "/api/v1/trash?limit=100&sort=updated"),
+  );
   const docs = () => (list.error ? undefined : list.latest)?.documents;
   let heading: HTMLHeadingElement | undefined;
 
@@ -26,9 +28,18 @@ export function TrashPage() {
       const doc = await api<DocumentJson>("POST", `/api/v1/documents/${id}/restore`);
       heading?.focus();
       await refetch();
-      showToast({ message: t("Restored “{title}”", { title }), action: { label: t("Open"), run: () => navigate(`/d/${doc.id}`) } });
+      showToast({
+        message: t("Restored “{title}”", { title }),
+        action: { label: t("Open"), run: () => navigate(`/d/${doc.id}`) },
+      });
     } catch (e) {
-      showToast({ message: t("Could not restore “{title}”: {error}", { title, error: e instanceof Error ? e.message : String(e) }), tone: "error" });
+      showToast({
+        message: t("Could not restore “{title}”: {error}", {
+          title,
+          error: e instanceof Error ? e.message : String(e),
+        }),
+        tone: "error",
+      });
     }
   };
 
@@ -37,7 +48,9 @@ export function TrashPage() {
       <h1 ref={heading} tabindex="-1">
         {t("Trash")}
       </h1>
-      <p class="muted">{t("Deleted documents stay here for {n} days, then they are removed for good.", { n: RETENTION_DAYS })}</p>
+      <p class="muted">
+        {t("Deleted documents stay here for {n} days, then they are removed for good.", { n: RETENTION_DAYS })}
+      </p>
       <Switch>
         <Match when={list.error && !list.loading}>
           <LoadFailed what={t("the trash")} error={list.error} onRetry={() => void refetch()} />
@@ -50,7 +63,9 @@ export function TrashPage() {
         <Match when={docs()!.length === 0}>
           <div class="state-box empty-state">
             <p class="empty-title">{t("The trash is empty")}</p>
-            <p class="muted">{t("Documents you delete appear here and can be restored for {n} days.", { n: RETENTION_DAYS })}</p>
+            <p class="muted">
+              {t("Documents you delete appear here and can be restored for {n} days.", { n: RETENTION_DAYS })}
+            </p>
             <a href="/">{t("Back to your documents")}</a>
           </div>
         </Match>
@@ -69,11 +84,20 @@ export function TrashPage() {
                             {t("Deleted {date}", { date: formatDate(d.deletedAt ?? d.updatedAt) })}
                           </span>
                           <span classList={{ "warn-text": left() <= 3 }}>
-                            {left() === 0 ? t("Removed today") : left() === 1 ? t("1 day left") : t("{n} days left", { n: left() })}
+                            {left() === 0
+                              ? t("Removed today")
+                              : left() === 1
+                                ? t("1 day left")
+                                : t("{n} days left", { n: left() })}
                           </span>
                         </div>
                       </div>
-                      <button type="button" class="secondary" aria-label={t("Restore {title}", { title: d.title })} onClick={() => restore(d.id, d.title)}>
+                      <button
+                        type="button"
+                        class="secondary"
+                        aria-label={t("Restore {title}", { title: d.title })}
+                        onClick={() => restore(d.id, d.title)}
+                      >
                         {t("Restore")}
                       </button>
                     </li>

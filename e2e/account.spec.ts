@@ -6,12 +6,26 @@ import { signIn } from "./sign-in-once.ts";
 
 const DATA = `.tmp/e2e-data-${process.env.PYMD_E2E_PORT}`;
 
-test("sign out another session, change your password, sign in with the new one", async ({ page, playwright, baseURL }) => {
-  const made = spawnSync("./dist/pymd", ["user", "add", "frank", "--password-stdin", "--data-dir", DATA], { input: "franks-first-password\n", encoding: "utf8" });
+test("sign out another session, change your password, sign in with the new one", async ({
+  page,
+  playwright,
+  baseURL,
+}) => {
+  const made = spawnSync("./dist/pymd", ["user", "add", "frank", "--password-stdin", "--data-dir", DATA], {
+    input: "franks-first-password\n",
+    encoding: "utf8",
+  });
   expect(made.status, made.stderr).toBe(0);
   // a second session, elsewhere
-  const elsewhere = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { "user-agent": "Mozilla/5.0 (Android 14) Firefox/130.0" } });
-  expect((await elsewhere.post("/api/v1/auth/login", { data: { username: "frank", password: "franks-first-password" } })).ok()).toBeTruthy();
+  const elsewhere = await playwright.request.newContext({
+    baseURL,
+    extraHTTPHeaders: { "user-agent": "Mozilla/5.0 (Android 14) Firefox/130.0" },
+  });
+  expect(
+    (
+      await elsewhere.post("/api/v1/auth/login", { data: { username: "frank", password: "franks-first-password" } })
+    ).ok(),
+  ).toBeTruthy();
 
   await signIn(page, "frank", "franks-first-password");
   await page.goto("/settings");

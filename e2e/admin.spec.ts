@@ -6,7 +6,10 @@ import { signInOnce } from "./sign-in-once.ts";
 
 signInOnce(".tmp/e2e-auth-admin.json");
 
-test("add an account with a one-time link, set its password elsewhere, disable it, filter the audit log", async ({ page, browser }) => {
+test("add an account with a one-time link, set its password elsewhere, disable it, filter the audit log", async ({
+  page,
+  browser,
+}) => {
   await page.goto("/");
   await page.getByRole("link", { name: "Admin" }).click();
   await expect(page.getByRole("heading", { name: "Admin" })).toBeVisible();

@@ -5,7 +5,18 @@ import { expect, type Page } from "@playwright/test";
 export function longDocument(lines: number): string {
   const out: string[] = [];
   for (let i = 0; out.length < lines; i++) {
-    out.push(`# ## Section ${i}`, `# Some *text* for section ${i}.`, `# - item a`, `#`, "# ```", `values = [x * ${i} for x in range(10)]`, `print(sum(values))`, "# ```", `#`, `# End of section ${i}.`);
+    out.push(
+      `# ## Section ${i}`,
+      `# Some *text* for section ${i}.`,
+      `# - item a`,
+      `#`,
+      "# ```",
+      `values = [x * ${i} for x in range(10)]`,
+      `print(sum(values))`,
+      "# ```",
+      `#`,
+      `# End of section ${i}.`,
+    );
   }
   return out.slice(0, lines).join("\n") + "\n";
 }
@@ -22,5 +33,7 @@ export async function storedText(page: Page, id: string): Promise<string> {
   return ((await res.json()) as { content: string }).content;
 }
 
-export const live = (page: Page) => expect(page.locator(".editor-page")).toHaveAttribute("data-sync", "automerge", { timeout: 60_000 });
-export const saved = (page: Page, timeout = 60_000) => expect(page.getByTestId("save-state")).toHaveText("Saved", { timeout });
+export const live = (page: Page) =>
+  expect(page.locator(".editor-page")).toHaveAttribute("data-sync", "automerge", { timeout: 60_000 });
+export const saved = (page: Page, timeout = 60_000) =>
+  expect(page.getByTestId("save-state")).toHaveText("Saved", { timeout });

@@ -9,7 +9,6 @@ signInOnce(".tmp/e2e-auth-big-documents.json");
 
 const occurrences = (text: string, part: string) => text.split(part).length - 1;
 
-
 test("a 5,000-line document opens and takes edits at its start and its end", async ({ page }) => {
   test.setTimeout(180_000);
   const id = await createDocument(page, "Five thousand lines", longDocument(5000));
@@ -42,7 +41,10 @@ test("a 5,000-line document opens and takes edits at its start and its end", asy
   await expect(page.getByTestId("editor-content")).toContainText("the last words", { timeout: 30_000 });
 });
 
-test("the text shows before the live copy has loaded, and nothing typed meanwhile is lost", async ({ page, browser }) => {
+test("the text shows before the live copy has loaded, and nothing typed meanwhile is lost", async ({
+  page,
+  browser,
+}) => {
   test.setTimeout(120_000);
   const id = await createDocument(page, "Typed while loading", "# # Typed while loading\n# the middle line\n");
   // The live copy loads in a worker: hold its script until the test lets it go.

@@ -22,7 +22,9 @@ test("a 1 MB paste is saved, and a reload shows it", async ({ page }) => {
   await page.evaluate((text) => {
     const dt = new DataTransfer();
     dt.setData("text/plain", text);
-    document.querySelector("[data-testid='editor-content']")!.dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
+    document
+      .querySelector("[data-testid='editor-content']")!
+      .dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
   }, pasted);
   // the label left "Saved" with the paste itself
   await saved(page, 240_000);

@@ -3,7 +3,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { signedInPage } from "./signed-in-page.ts";
 
-
 /** The editor's text, without the labels of collaborators' cursors drawn inside it. */
 const editorText = (p: Page) =>
   p.evaluate(() => {
@@ -20,9 +19,17 @@ test("two users edit one document live, and offline edits merge on reconnect", a
   const a = await signedInPage(browser, "admin", "e2e-admin-pass");
   const b = await signedInPage(browser, "reader", "e2e-reader-pass");
   const id = await a.page.evaluate(async () => {
-    const r = await fetch("/api/v1/documents", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "Pair notes", content: "# # Pair notes\n# middle\n" }) });
+    const r = await fetch("/api/v1/documents", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "Pair notes", content: "# # Pair notes\n# middle\n" }),
+    });
     const d = (await r.json()) as { id: string };
-    await fetch(`/api/v1/documents/${d.id}/members`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ members: [{ username: "reader", role: "editor" }] }) });
+    await fetch(`/api/v1/documents/${d.id}/members`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ members: [{ username: "reader", role: "editor" }] }),
+    });
     return d.id;
   });
   await a.page.goto(`/d/${id}`);
@@ -63,12 +70,18 @@ test("two users edit one document live, and offline edits merge on reconnect", a
       await expect(p.getByTestId("editor-content")).toContainText(words, { timeout: 20_000 });
     }
   }
-  await expect.poll(async () => (await editorText(a.page)) === (await editorText(b.page)), { timeout: 10_000 }).toBe(true);
+  await expect
+    .poll(async () => (await editorText(a.page)) === (await editorText(b.page)), { timeout: 10_000 })
+    .toBe(true);
   await expect(a.page.getByTestId("save-state")).toHaveText("Saved", { timeout: 10_000 });
   await expect(b.page.getByTestId("save-state")).toHaveText("Saved", { timeout: 10_000 });
   // The server's copy (what REST, search and runs see) matches too.
-  const stored = await a.page.evaluate(async (docId) => ((await (await fetch(`/api/v1/documents/${docId}`)).json()) as { content: string }).content, id);
-  for (const words of ["from alpha", "from beta", "beta offline", "alpha while beta is away"]) expect(stored).toContain(words);
+  const stored = await a.page.evaluate(
+    async (docId) => ((await (await fetch(`/api/v1/documents/${docId}`)).json()) as { content: string }).content,
+    id,
+  );
+  for (const words of ["from alpha", "from beta", "beta offline", "alpha while beta is away"])
+    expect(stored).toContain(words);
 
   // History: versions by author; compare the first with the current text; restore it.
   await a.page.getByRole("button", { name: "History" }).click();
@@ -96,7 +109,11 @@ test("edits typed offline survive closing the tab and reach the server when it r
   test.setTimeout(60_000);
   const a = await signedInPage(browser, "admin", "e2e-admin-pass");
   const id = await a.page.evaluate(async () => {
-    const r = await fetch("/api/v1/documents", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "Train notes", content: "# # Train notes\n" }) });
+    const r = await fetch("/api/v1/documents", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "Train notes", content: "# # Train notes\n" }),
+    });
     return ((await r.json()) as { id: string }).id;
   });
   await a.page.goto(`/d/${id}`);
@@ -117,7 +134,14 @@ test("edits typed offline survive closing the tab and reach the server when it r
   await expect(again.getByTestId("editor-content")).toContainText("written in a tunnel");
   await expect(again.getByTestId("save-state")).toHaveText("Saved", { timeout: 15_000 });
   await expect
-    .poll(() => again.evaluate(async (docId) => ((await (await fetch(`/api/v1/documents/${docId}`)).json()) as { content: string }).content, id), { timeout: 10_000 })
+    .poll(
+      () =>
+        again.evaluate(
+          async (docId) => ((await (await fetch(`/api/v1/documents/${docId}`)).json()) as { content: string }).content,
+          id,
+        ),
+      { timeout: 10_000 },
+    )
     .toContain("written in a tunnel");
   await context.close();
 });

@@ -5,18 +5,29 @@
 import { expect, test, type Page } from "@playwright/test";
 import { signedInPage } from "./signed-in-page.ts";
 
-
 /** The commented text as the editor marks it (syntax highlighting may split a mark in pieces). */
-const marked = (p: Page) => p.evaluate(() => [...document.querySelectorAll(".cm-comment")].map((e) => e.textContent).join(""));
+const marked = (p: Page) =>
+  p.evaluate(() => [...document.querySelectorAll(".cm-comment")].map((e) => e.textContent).join(""));
 
 test("comment on a line, see it live, reply, resolve", async ({ browser }) => {
   test.setTimeout(120_000);
   const a = await signedInPage(browser, "admin", "e2e-admin-pass");
   const b = await signedInPage(browser, "reader", "e2e-reader-pass");
   const id = await a.page.evaluate(async () => {
-    const r = await fetch("/api/v1/documents", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "Review me", content: "# # Review me\n# The middle line says something.\n# The end.\n" }) });
+    const r = await fetch("/api/v1/documents", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        title: "Review me",
+        content: "# # Review me\n# The middle line says something.\n# The end.\n",
+      }),
+    });
     const d = (await r.json()) as { id: string };
-    await fetch(`/api/v1/documents/${d.id}/members`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ members: [{ username: "reader", role: "commenter" }] }) });
+    await fetch(`/api/v1/documents/${d.id}/members`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ members: [{ username: "reader", role: "commenter" }] }),
+    });
     return d.id;
   });
   await a.page.goto(`/d/${id}`);
@@ -81,7 +92,14 @@ test("comment on a line, see it live, reply, resolve", async ({ browser }) => {
 test("comment on a block and its output from the preview", async ({ browser }) => {
   const a = await signedInPage(browser, "admin", "e2e-admin-pass");
   const id = await a.page.evaluate(async () => {
-    const r = await fetch("/api/v1/documents", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "Block comments", content: "# # Block comments\n# ```\nprint('forty-two')\n# ```\n" }) });
+    const r = await fetch("/api/v1/documents", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        title: "Block comments",
+        content: "# # Block comments\n# ```\nprint('forty-two')\n# ```\n",
+      }),
+    });
     return ((await r.json()) as { id: string }).id;
   });
   await a.page.goto(`/d/${id}`);
@@ -99,9 +117,25 @@ test("the owner shows the open comments on the public page; until then it shows 
   const a = await signedInPage(browser, "admin", "e2e-admin-pass");
   const { id, slug } = await a.page.evaluate(async () => {
     const json = { "content-type": "application/json" };
-    const d = (await (await fetch("/api/v1/documents", { method: "POST", headers: json, body: JSON.stringify({ title: "Public remarks", content: "# # Public remarks\n# A claim worth a remark.\n" }) })).json()) as { id: string };
-    await fetch(`/api/v1/documents/${d.id}/comments`, { method: "POST", headers: json, body: JSON.stringify({ anchor: { from: 21, to: 26 }, body: "A remark for everyone" }) });
-    const p = (await (await fetch(`/api/v1/documents/${d.id}`, { method: "PATCH", headers: json, body: JSON.stringify({ isPublic: true }) })).json()) as { publicSlug: string };
+    const d = (await (
+      await fetch("/api/v1/documents", {
+        method: "POST",
+        headers: json,
+        body: JSON.stringify({ title: "Public remarks", content: "# # Public remarks\n# A claim worth a remark.\n" }),
+      })
+    ).json()) as { id: string };
+    await fetch(`/api/v1/documents/${d.id}/comments`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ anchor: { from: 21, to: 26 }, body: "A remark for everyone" }),
+    });
+    const p = (await (
+      await fetch(`/api/v1/documents/${d.id}`, {
+        method: "PATCH",
+        headers: json,
+        body: JSON.stringify({ isPublic: true }),
+      })
+    ).json()) as { publicSlug: string };
     return { id: d.id, slug: p.publicSlug };
   });
   const reader = await browser.newContext({ storageState: { cookies: [], origins: [] } });

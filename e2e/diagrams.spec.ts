@@ -34,8 +34,14 @@ async function openEditor(page: Page, id: string) {
   return page.getByTestId("preview");
 }
 
-test("the preview draws a flowchart, redraws it only when its text changes, and follows the theme", async ({ page }) => {
-  const id = await create(page, `Diagram ${uid()}`, "# # Diagrams\n# Before the diagram.\n" + mermaidBlock(FLOW) + "# After the diagram.\n");
+test("the preview draws a flowchart, redraws it only when its text changes, and follows the theme", async ({
+  page,
+}) => {
+  const id = await create(
+    page,
+    `Diagram ${uid()}`,
+    "# # Diagrams\n# Before the diagram.\n" + mermaidBlock(FLOW) + "# After the diagram.\n",
+  );
   const preview = await openEditor(page, id);
   const svg = preview.getByTestId("diagram").locator("svg");
   await expect(svg).toBeVisible();
@@ -89,18 +95,33 @@ test("the preview draws a flowchart, redraws it only when its text changes, and 
   await expect.poll(() => diagram.locator("svg style").first().textContent()).toBe(lightStyle);
 });
 
-test("a hostile label runs nothing and adds no element; a broken diagram shows its source and error", async ({ browser, page: owner }) => {
+test("a hostile label runs nothing and adds no element; a broken diagram shows its source and error", async ({
+  browser,
+  page: owner,
+}) => {
   // with the page's Content Security Policy off, so that only the drawing itself stands between a label and the page
   const context = await browser.newContext({ bypassCSP: true, storageState: AUTH });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
   page.on("pageerror", (e) => errors.push(e.message));
-  const hostile = 'flowchart LR\n  A["<img src=x onerror=window.__pwned=1>"] --> B["<script>window.__pwned=2</script>B"]\n  click A call alert()\n  click B href "javascript:window.__pwned=3"\n';
+  const hostile =
+    'flowchart LR\n  A["<img src=x onerror=window.__pwned=1>"] --> B["<script>window.__pwned=2</script>B"]\n  click A call alert()\n  click B href "javascript:window.__pwned=3"\n';
   // a diagram's own configuration asking for HTML labels back, in both of Mermaid's ways
-  const configured = '---\nconfig:\n  htmlLabels: true\n  flowchart:\n    htmlLabels: true\n---\n%%{init: {"htmlLabels": true, "securityLevel": "loose", "flowchart": {"htmlLabels": true}}}%%\nflowchart LR\n  C["<img src=x onerror=window.__pwned=4>"] --> D\n  click C call alert()\n';
+  const configured =
+    '---\nconfig:\n  htmlLabels: true\n  flowchart:\n    htmlLabels: true\n---\n%%{init: {"htmlLabels": true, "securityLevel": "loose", "flowchart": {"htmlLabels": true}}}%%\nflowchart LR\n  C["<img src=x onerror=window.__pwned=4>"] --> D\n  click C call alert()\n';
   const broken = "flowchart LR\n  A --> \n  ((( nope\n";
-  const id = await create(owner, `Hostile ${uid()}`, "# # Hostile\n" + mermaidBlock(hostile) + mermaidBlock(configured) + "# Between them.\n" + mermaidBlock(broken) + "# The end of the page.\n" + mermaidBlock(FLOW));
+  const id = await create(
+    owner,
+    `Hostile ${uid()}`,
+    "# # Hostile\n" +
+      mermaidBlock(hostile) +
+      mermaidBlock(configured) +
+      "# Between them.\n" +
+      mermaidBlock(broken) +
+      "# The end of the page.\n" +
+      mermaidBlock(FLOW),
+  );
   const dialogs: string[] = [];
   page.on("dialog", (d) => {
     dialogs.push(d.message());
@@ -163,7 +184,11 @@ test("a hostile label runs nothing and adds no element; a broken diagram shows i
 test("a notebook without a diagram loads no Mermaid; one with a diagram does", async ({ page }) => {
   const scripts: string[] = [];
   page.on("request", (r) => r.resourceType() === "script" && scripts.push(new URL(r.url()).pathname));
-  const plain = await create(page, `Plain ${uid()}`, "# # No diagrams here\n````js\nconsole.log('a listing in another language')\n````\n");
+  const plain = await create(
+    page,
+    `Plain ${uid()}`,
+    "# # No diagrams here\n````js\nconsole.log('a listing in another language')\n````\n",
+  );
   const preview = await openEditor(page, plain);
   await expect(preview.locator("pre.pymd-source")).toContainText("a listing in another language");
   await page.waitForLoadState("networkidle");
@@ -178,8 +203,15 @@ test("a notebook without a diagram loads no Mermaid; one with a diagram does", a
   expect(loaded.some((s) => /^\/mermaid\.core-[a-z0-9]+\.js$/.test(s))).toBe(true);
 });
 
-test("the public page, the embed and the exported file draw the diagram for a signed-out reader, offline for the file", async ({ page, browser }) => {
-  const id = await create(page, `Published ${uid()}`, "# # Published diagram\n" + mermaidBlock(FLOW) + "# Words after it.\n");
+test("the public page, the embed and the exported file draw the diagram for a signed-out reader, offline for the file", async ({
+  page,
+  browser,
+}) => {
+  const id = await create(
+    page,
+    `Published ${uid()}`,
+    "# # Published diagram\n" + mermaidBlock(FLOW) + "# Words after it.\n",
+  );
   const slug = await publish(page, id);
 
   const reader = await browser.newContext({ storageState: { cookies: [], origins: [] } });
@@ -187,7 +219,13 @@ test("the public page, the embed and the exported file draw the diagram for a si
     const p = await reader.newPage();
     const errors: string[] = [];
     // (the embed, opened as a page of its own rather than in a frame, has the browser ask for /favicon.ico, which the server does not have)
-    p.on("console", (m) => m.type() === "error" && !m.location().url.endsWith("/favicon.ico") && errors.push(`${m.text()} ${m.location().url}`));
+    p.on(
+      "console",
+      (m) =>
+        m.type() === "error" &&
+        !m.location().url.endsWith("/favicon.ico") &&
+        errors.push(`${m.text()} ${m.location().url}`),
+    );
     p.on("pageerror", (e) => errors.push(e.message));
     p.on("response", (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
     await p.goto(`/p/${slug}`);
@@ -224,11 +262,16 @@ test("the public page, the embed and the exported file draw the diagram for a si
     const problems: string[] = [];
     p.on("console", (m) => m.type() === "error" && problems.push(m.text()));
     p.on("pageerror", (e) => problems.push(e.message));
-    p.on("request", (r) => !r.url().startsWith("file:") && !r.url().startsWith("data:") && problems.push(`request ${r.url()}`));
+    p.on(
+      "request",
+      (r) => !r.url().startsWith("file:") && !r.url().startsWith("data:") && problems.push(`request ${r.url()}`),
+    );
     await p.addInitScript(() => {
       const w = window as unknown as { __violations: string[] };
       w.__violations = [];
-      document.addEventListener("securitypolicyviolation", (e) => w.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+      document.addEventListener("securitypolicyviolation", (e) =>
+        w.__violations.push(`${e.violatedDirective} ${e.blockedURI}`),
+      );
     });
     await p.goto(`file://${file}`);
     const diagram = p.locator("main .pymd-diagram");

@@ -21,7 +21,8 @@ async function openDocuments(page: Page, query = ""): Promise<void> {
   await expect(page.getByRole("heading", { name: "Documents" })).toBeVisible();
 }
 
-const row = (page: Page, title: string) => page.getByTestId("document-row").filter({ has: page.getByRole("link", { name: title, exact: true }) });
+const row = (page: Page, title: string) =>
+  page.getByTestId("document-row").filter({ has: page.getByRole("link", { name: title, exact: true }) });
 
 async function action(page: Page, title: string, item: string): Promise<void> {
   await page.getByRole("button", { name: `Actions for ${title}`, exact: true }).click();
@@ -98,7 +99,9 @@ test("tags: edit a document's tags, filter by a chip, clear the filter", async (
   await expect(page).toHaveURL(new RegExp(`tag=${tag}`));
   await expect(page.getByTestId("document-row")).toHaveCount(1);
   await expect(row(page, tagged)).toBeVisible();
-  await expect(page.getByRole("list", { name: "Tags", exact: true }).getByRole("button", { name: tag, exact: true })).toHaveAttribute("aria-pressed", "true");
+  await expect(
+    page.getByRole("list", { name: "Tags", exact: true }).getByRole("button", { name: tag, exact: true }),
+  ).toHaveAttribute("aria-pressed", "true");
 
   await page.getByRole("button", { name: "Clear filters" }).click();
   await expect(row(page, untagged)).toBeVisible();
@@ -112,9 +115,17 @@ test("sorts by title in both orders", async ({ page }) => {
   await expect(page.getByTestId("document-row")).toHaveCount(3);
   await page.getByLabel("Sort by").selectOption("title");
   await expect(page).toHaveURL(/sort=title/);
-  await expect(page.getByTestId("document-row").getByRole("link")).toHaveText([`Alpha ${key}`, `Bravo ${key}`, `Charlie ${key}`]);
+  await expect(page.getByTestId("document-row").getByRole("link")).toHaveText([
+    `Alpha ${key}`,
+    `Bravo ${key}`,
+    `Charlie ${key}`,
+  ]);
   await page.getByRole("button", { name: /^Order: ascending/ }).click();
-  await expect(page.getByTestId("document-row").getByRole("link")).toHaveText([`Charlie ${key}`, `Bravo ${key}`, `Alpha ${key}`]);
+  await expect(page.getByTestId("document-row").getByRole("link")).toHaveText([
+    `Charlie ${key}`,
+    `Bravo ${key}`,
+    `Alpha ${key}`,
+  ]);
 });
 
 test("renames inline and duplicates", async ({ page }) => {
@@ -159,7 +170,12 @@ test("delete moves to the trash with an undo; the trash restores", async ({ page
   await expect(trashed).toContainText("30 days left");
   await trashed.getByRole("button", { name: `Restore ${title}` }).click();
   // The undo above also said "Restored"; that toast may still be showing.
-  await expect(page.getByTestId("toast").filter({ hasText: `Restored “${title}”` }).last()).toBeVisible();
+  await expect(
+    page
+      .getByTestId("toast")
+      .filter({ hasText: `Restored “${title}”` })
+      .last(),
+  ).toBeVisible();
   await expect(trashed).toHaveCount(0);
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Documents" }).click();
   await expect(row(page, title)).toBeVisible();
@@ -169,7 +185,11 @@ test("imports several .pymd files from the file picker, titled by their first he
   const heading = `Imported heading ${uid()}`;
   await openDocuments(page);
   await page.getByLabel("Import .pymd").setInputFiles([
-    { name: "notes.pymd", mimeType: "text/plain", buffer: Buffer.from(`# # ${heading}\n# Some text.\n# \`\`\`\nprint(1)\n# \`\`\`\n`) },
+    {
+      name: "notes.pymd",
+      mimeType: "text/plain",
+      buffer: Buffer.from(`# # ${heading}\n# Some text.\n# \`\`\`\nprint(1)\n# \`\`\`\n`),
+    },
     { name: "picture.png", mimeType: "image/png", buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47]) },
   ]);
   const items = page.getByTestId("import-item");
@@ -189,7 +209,9 @@ test("dropping .pymd files on the page imports them", async ({ page }) => {
     main.dispatchEvent(new DragEvent("dragover", { dataTransfer: dt, bubbles: true, cancelable: true }));
     main.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
   }, `# # ${heading}\n# Dropped in.\n`);
-  await expect(page.getByTestId("import-item").filter({ hasText: "dropped.pymd" })).toContainText(`Imported as ${heading}`);
+  await expect(page.getByTestId("import-item").filter({ hasText: "dropped.pymd" })).toContainText(
+    `Imported as ${heading}`,
+  );
   await expect(row(page, heading)).toBeVisible();
 });
 
@@ -208,12 +230,18 @@ test("pages through more than one page of results", async ({ page }) => {
 });
 
 /** A user made with the CLI against the running server's data directory; returns their session cookies. */
-async function signedInCookies(playwright: PlaywrightWorkerArgs["playwright"], baseURL: string, role: "user" | "viewer") {
+async function signedInCookies(
+  playwright: PlaywrightWorkerArgs["playwright"],
+  baseURL: string,
+  role: "user" | "viewer",
+) {
   const username = `${role}${uid()}`;
   const password = "e2e-member-pass-1";
   // The data directory is the one playwright.config.ts gives the server it starts on this port.
   const dataDir = `.tmp/e2e-data-${new URL(baseURL).port}`;
-  execFileSync("./dist/pymd", ["user", "add", username, "--role", role, "--password-stdin", "--data-dir", dataDir], { input: `${password}\n` });
+  execFileSync("./dist/pymd", ["user", "add", username, "--role", role, "--password-stdin", "--data-dir", dataDir], {
+    input: `${password}\n`,
+  });
   const ctx = await playwright.request.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
   const res = await ctx.post("/api/v1/auth/login", { data: { username, password } });
   expect(res.ok(), await res.text()).toBeTruthy();
@@ -227,13 +255,22 @@ async function switchUser(page: Page, cookies: Awaited<ReturnType<typeof signedI
   await page.context().addCookies(cookies);
 }
 
-test("shared documents show the member's role, and actions follow what the role allows", async ({ page, playwright, baseURL }) => {
+test("shared documents show the member's role, and actions follow what the role allows", async ({
+  page,
+  playwright,
+  baseURL,
+}) => {
   const editor = await signedInCookies(playwright, baseURL!, "user");
   const viewer = await signedInCookies(playwright, baseURL!, "viewer");
   const title = `Shared doc ${uid()}`;
   const id = await createDoc(page, { title });
   const put = await page.request.put(`/api/v1/documents/${id}/members`, {
-    data: { members: [{ username: editor.username, role: "editor" }, { username: viewer.username, role: "editor" }] },
+    data: {
+      members: [
+        { username: editor.username, role: "editor" },
+        { username: viewer.username, role: "editor" },
+      ],
+    },
   });
   expect(put.ok()).toBeTruthy();
 
@@ -242,7 +279,14 @@ test("shared documents show the member's role, and actions follow what the role 
   await openDocuments(page);
   await expect(row(page, title)).toContainText("Shared · editor");
   await page.getByRole("button", { name: `Actions for ${title}` }).click();
-  await expect(page.getByRole("menu").getByRole("menuitem")).toHaveText(["Open", "Rename", "Edit tags", "Move to folder…", "Duplicate", "Download .pymd"]);
+  await expect(page.getByRole("menu").getByRole("menuitem")).toHaveText([
+    "Open",
+    "Rename",
+    "Edit tags",
+    "Move to folder…",
+    "Duplicate",
+    "Download .pymd",
+  ]);
   await page.keyboard.press("Escape");
 
   // A global viewer reads only, whatever the document grants: no New, no Import, no edits.
@@ -260,8 +304,16 @@ test("empty, error and retry states are designed, never blank", async ({ page })
   let mode: "error" | "empty" = "error";
   await page.route(/\/api\/v1\/documents\?/, (route) =>
     mode === "error"
-      ? route.fulfill({ status: 500, contentType: "application/json", body: JSON.stringify({ error: { code: "internal", message: "Something broke" } }) })
-      : route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify({ documents: [], pagination: { page: 1, limit: 20, total: 0 } }) }),
+      ? route.fulfill({
+          status: 500,
+          contentType: "application/json",
+          body: JSON.stringify({ error: { code: "internal", message: "Something broke" } }),
+        })
+      : route.fulfill({
+          status: 200,
+          contentType: "application/json",
+          body: JSON.stringify({ documents: [], pagination: { page: 1, limit: 20, total: 0 } }),
+        }),
   );
   await openDocuments(page);
   await expect(page.getByRole("alert")).toContainText("Could not load your documents: Something broke");
@@ -273,13 +325,19 @@ test("empty, error and retry states are designed, never blank", async ({ page })
 
 test("screenshots: light theme, desktop and phone width", async ({ page }) => {
   const sample = `Screenshot sample ${uid()}`;
-  await createDoc(page, { title: sample, content: "# # Sample\n# A document with a short excerpt for the list.\n", tags: ["demo", "plots"] });
+  await createDoc(page, {
+    title: sample,
+    content: "# # Sample\n# A document with a short excerpt for the list.\n",
+    tags: ["demo", "plots"],
+  });
   await openDocuments(page);
   await expect(page.getByTestId("document-row").first()).toBeVisible();
   await page.screenshot({ path: "test-results/e2e/documents-light.png", fullPage: false });
   await page.setViewportSize({ width: 375, height: 800 });
   await expect(page.getByTestId("document-row").first()).toBeVisible();
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
   expect(overflow).toBeLessThanOrEqual(0);
   await page.screenshot({ path: "test-results/e2e/documents-light-phone.png" });
   await page.getByRole("button", { name: `Actions for ${sample}` }).click();
@@ -291,7 +349,9 @@ test("screenshots: light theme, desktop and phone width", async ({ page }) => {
   await page.goto("/trash");
   await expect(page.getByRole("heading", { name: "Trash" })).toBeVisible();
   await expect(page.getByTestId("trash-row").first()).toBeVisible();
-  const trashOverflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const trashOverflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
   expect(trashOverflow).toBeLessThanOrEqual(0);
   await page.screenshot({ path: "test-results/e2e/trash-light-phone.png" });
 });

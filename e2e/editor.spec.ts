@@ -4,7 +4,6 @@ import { expect, test, type Page } from "@playwright/test";
 import { signIn } from "./sign-in-once.ts";
 import { readFileSync } from "node:fs";
 
-
 function watchConsole(page: Page): string[] {
   const errors: string[] = [];
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
@@ -17,7 +16,11 @@ test("write, preview, run with a plot, reload, export, share, publish", async ({
   const errors = watchConsole(page);
   await signIn(page, "admin", "e2e-admin-pass");
   const created = await page.evaluate(async () => {
-    const r = await fetch("/api/v1/documents", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "E2E notebook" }) });
+    const r = await fetch("/api/v1/documents", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "E2E notebook" }),
+    });
     return (await r.json()) as { id: string };
   });
   await page.goto(`/d/${created.id}`);
@@ -33,7 +36,9 @@ test("write, preview, run with a plot, reload, export, share, publish", async ({
   await expect(preview.locator("em", { hasText: "prose" })).toBeVisible();
 
   // A block that prints Markdown and draws a plot; run it with the keyboard.
-  await page.keyboard.type("# ```\nimport matplotlib.pyplot as plt\nprint('## Totals')\nprint('sum is', sum(range(5)))\nplt.plot([1, 2, 3], [2, 4, 1])\nplt.show()\n# ```\n");
+  await page.keyboard.type(
+    "# ```\nimport matplotlib.pyplot as plt\nprint('## Totals')\nprint('sum is', sum(range(5)))\nplt.plot([1, 2, 3], [2, 4, 1])\nplt.show()\n# ```\n",
+  );
   await page.keyboard.press("ArrowUp");
   await page.keyboard.press("ArrowUp");
   await page.keyboard.press("Control+Enter");
@@ -111,7 +116,11 @@ test("write, preview, run with a plot, reload, export, share, publish", async ({
 test("typing offline is kept and saved when the connection returns", async ({ page, context }) => {
   await signIn(page, "admin", "e2e-admin-pass");
   const created = await page.evaluate(async () => {
-    const r = await fetch("/api/v1/documents", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "Offline notes", content: "# # Offline notes\n" }) });
+    const r = await fetch("/api/v1/documents", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "Offline notes", content: "# # Offline notes\n" }),
+    });
     return (await r.json()) as { id: string };
   });
   await page.goto(`/d/${created.id}`);
@@ -125,6 +134,9 @@ test("typing offline is kept and saved when the connection returns", async ({ pa
   // A reload while offline would fail to load the page; the draft survives a closed tab instead.
   await context.setOffline(false);
   await expect(page.getByTestId("save-state")).toHaveText("Saved", { timeout: 15_000 });
-  const saved = await page.evaluate(async (id) => ((await (await fetch(`/api/v1/documents/${id}`)).json()) as { content: string }).content, created.id);
+  const saved = await page.evaluate(
+    async (id) => ((await (await fetch(`/api/v1/documents/${id}`)).json()) as { content: string }).content,
+    created.id,
+  );
   expect(saved).toContain("typed while offline");
 });

@@ -15,7 +15,9 @@ const uid = () => Math.random().toString(36).slice(2, 8);
 function site(port: number, html: () => string): Promise<Server> {
   const server = createServer((_req, res) => {
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-    res.end(`<!doctype html><html><head><meta charset="utf-8"><title>A blog</title></head><body><h1>My blog post</h1>${html()}</body></html>`);
+    res.end(
+      `<!doctype html><html><head><meta charset="utf-8"><title>A blog</title></head><body><h1>My blog post</h1>${html()}</body></html>`,
+    );
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -32,9 +34,14 @@ async function openShare(page: Page, id: string) {
   return page.getByRole("dialog");
 }
 
-test("an allowed site frames the embed and shows the notebook; another site's frame is refused", async ({ page, browser }) => {
+test("an allowed site frames the embed and shows the notebook; another site's frame is refused", async ({
+  page,
+  browser,
+}) => {
   const marker = `EMBED-VISIBLE-${uid()}`;
-  const created = await page.request.post("/api/v1/documents", { data: { title: `Embedded ${marker}`, content: `# # Embedded notebook\n# The words ${marker} are in it.\n` } });
+  const created = await page.request.post("/api/v1/documents", {
+    data: { title: `Embedded ${marker}`, content: `# # Embedded notebook\n# The words ${marker} are in it.\n` },
+  });
   expect(created.ok(), await created.text()).toBeTruthy();
   const { id } = (await created.json()) as { id: string };
 
@@ -42,7 +49,9 @@ test("an allowed site frames the embed and shows the notebook; another site's fr
   let dialog = await openShare(page, id);
   await dialog.getByRole("button", { name: "Publish a link" }).click();
   const code = await dialog.getByLabel("Embed code").inputValue();
-  expect(code).toMatch(/^<iframe src="http:\/\/127\.0\.0\.1:\d+\/embed\/[a-z2-7]+" width="100%" height="600" style="border:0"><\/iframe>$/);
+  expect(code).toMatch(
+    /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/embed\/[a-z2-7]+" width="100%" height="600" style="border:0"><\/iframe>$/,
+  );
   const allowedOrigin = `http://127.0.0.1:${process.env.PYMD_E2E_EMBED_PORT}`;
   await expect(dialog.getByTestId("embed-origins")).toHaveText(`Sites that may embed it: ${allowedOrigin}`);
   await expect(dialog.getByTestId("share-analytics")).toBeVisible();

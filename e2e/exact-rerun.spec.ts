@@ -6,7 +6,19 @@ import { signInOnce } from "./sign-in-once.ts";
 
 signInOnce("test-results/e2e/.auth-exact.json");
 
-const SOURCE = ["# # Exact re-run", "# ```", "x = []", "# ```", "# ```", "x.append(1); print(x)", "# ```", "# ```", "x.append(2)", "# ```", ""].join("\n");
+const SOURCE = [
+  "# # Exact re-run",
+  "# ```",
+  "x = []",
+  "# ```",
+  "# ```",
+  "x.append(1); print(x)",
+  "# ```",
+  "# ```",
+  "x.append(2)",
+  "# ```",
+  "",
+].join("\n");
 
 test("an edited block run again prints what a fresh top-down run prints", async ({ page }) => {
   test.setTimeout(60_000);

@@ -13,12 +13,22 @@ let log = "";
 test.beforeAll(async () => {
   rmSync(DATA, { recursive: true, force: true });
   mkdirSync(DATA, { recursive: true });
-  const add = spawnSync("./dist/pymd", ["user", "add", "olga", "--admin", "--password-stdin", "--data-dir", DATA], { input: "olga-password-1\n" });
+  const add = spawnSync("./dist/pymd", ["user", "add", "olga", "--admin", "--password-stdin", "--data-dir", DATA], {
+    input: "olga-password-1\n",
+  });
   expect(add.status).toBe(0);
-  server = spawn("./dist/pymd", ["serve", "--port", String(PORT), "--host", "127.0.0.1", "--data-dir", DATA, "--execution", "off"], { stdio: ["ignore", "ignore", "pipe"] });
+  server = spawn(
+    "./dist/pymd",
+    ["serve", "--port", String(PORT), "--host", "127.0.0.1", "--data-dir", DATA, "--execution", "off"],
+    {
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
   server.stderr!.on("data", (d: Buffer) => (log += d.toString()));
   for (let i = 0; i < 200; i++) {
-    const ok = await fetch(`http://127.0.0.1:${PORT}/api/v1/ready`).then((r) => r.ok).catch(() => false);
+    const ok = await fetch(`http://127.0.0.1:${PORT}/api/v1/ready`)
+      .then((r) => r.ok)
+      .catch(() => false);
     if (ok) break;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -48,7 +58,9 @@ test("the editor shows why code cannot run and offers no Run button", async ({ p
   const banner = page.getByTestId("execution-off");
   await expect(banner).toBeVisible();
   await expect(banner).toContainText("Code execution is off on this server.");
-  await expect(banner).toContainText("the administrator turned it off on this server (--execution off, PYMD_EXECUTION=off)");
+  await expect(banner).toContainText(
+    "the administrator turned it off on this server (--execution off, PYMD_EXECUTION=off)",
+  );
   await expect(page.getByTestId("preview").locator(".preview-code")).toHaveCount(1);
   await expect(page.getByRole("button", { name: /^Run block at line/ })).toHaveCount(0);
   // the server's log said it at start-up

@@ -24,9 +24,13 @@ const SOURCE = [
   "",
 ].join("\n");
 
-
 /** Drops files on an element the way a browser does (dragover, then drop with a DataTransfer). */
-async function dropFiles(page: Page, selector: string, files: { name: string; type: string; text?: string; base64?: string }[], event: "drop" | "paste" = "drop") {
+async function dropFiles(
+  page: Page,
+  selector: string,
+  files: { name: string; type: string; text?: string; base64?: string }[],
+  event: "drop" | "paste" = "drop",
+) {
   const dt = await page.evaluateHandle((fs) => {
     const dt = new DataTransfer();
     for (const f of fs) {
@@ -49,15 +53,26 @@ async function dropFiles(page: Page, selector: string, files: { name: string; ty
 // a 1x1 PNG
 const PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
 
-test("drop a CSV, read it, write files that reach a collaborator, show them everywhere, paste an image, download", async ({ page, browser }) => {
+test("drop a CSV, read it, write files that reach a collaborator, show them everywhere, paste an image, download", async ({
+  page,
+  browser,
+}) => {
   test.setTimeout(120_000);
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   await signIn(page, "admin", "e2e-admin-pass");
   const created = await page.evaluate(async (content) => {
-    const r = await fetch("/api/v1/documents", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "Sales files", content }) });
+    const r = await fetch("/api/v1/documents", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "Sales files", content }),
+    });
     const d = (await r.json()) as { id: string };
-    await fetch(`/api/v1/documents/${d.id}/members`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ members: [{ username: "reader", role: "editor" }] }) });
+    await fetch(`/api/v1/documents/${d.id}/members`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ members: [{ username: "reader", role: "editor" }] }),
+    });
     return d;
   }, SOURCE);
 
@@ -90,7 +105,10 @@ test("drop a CSV, read it, write files that reach a collaborator, show them ever
 
   // the Markdown link shows the written plot in the preview
   const img = page.getByTestId("preview").locator("img[alt='plot']");
-  await expect(img).toHaveAttribute("src", /\/api\/v1\/documents\/[a-z2-7]+\/file\?path=figures%2Fplot\.png&inline=1(&v=\d+)?$/);
+  await expect(img).toHaveAttribute(
+    "src",
+    /\/api\/v1\/documents\/[a-z2-7]+\/file\?path=figures%2Fplot\.png&inline=1(&v=\d+)?$/,
+  );
   await expect.poll(() => img.evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(100);
   await page.screenshot({ path: "test-results/e2e/files-panel.png" });
 
@@ -106,7 +124,11 @@ test("drop a CSV, read it, write files that reach a collaborator, show them ever
 
   // the public page shows it too, and only what the document references is reachable there
   const pub = await page.evaluate(async (id) => {
-    const r = await fetch(`/api/v1/documents/${id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ isPublic: true }) });
+    const r = await fetch(`/api/v1/documents/${id}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ isPublic: true }),
+    });
     return ((await r.json()) as { publicSlug: string }).publicSlug;
   }, created.id);
   const anonCtx = await browser.newContext();
@@ -120,7 +142,12 @@ test("drop a CSV, read it, write files that reach a collaborator, show them ever
   // paste an image into the editor: it is uploaded and linked at the cursor
   await page.getByTestId("editor-content").click();
   await page.keyboard.press("Control+End");
-  await dropFiles(page, "[data-testid=editor-content]", [{ name: "image.png", type: "image/png", base64: PIXEL }], "paste");
+  await dropFiles(
+    page,
+    "[data-testid=editor-content]",
+    [{ name: "image.png", type: "image/png", base64: PIXEL }],
+    "paste",
+  );
   await expect(page.getByTestId("editor-content")).toContainText(/# !\[pasted-\d{14}\]\(pasted-\d{14}\.png\)/);
   await expect(panel.locator("[data-path^='pasted-']")).toBeVisible();
   await expect(otherPanel.locator("[data-path^='pasted-']")).toBeVisible();

@@ -16,7 +16,8 @@ async function createDoc(page: Page, body: { title: string; content?: string }):
   return ((await res.json()) as { id: string }).id;
 }
 
-const row = (page: Page, title: string) => page.getByTestId("document-row").filter({ has: page.getByRole("link", { name: title, exact: true }) });
+const row = (page: Page, title: string) =>
+  page.getByTestId("document-row").filter({ has: page.getByRole("link", { name: title, exact: true }) });
 const sidebar = (page: Page) => page.getByRole("navigation", { name: "Folders" });
 const folderLink = (page: Page, name: string) => sidebar(page).getByRole("link", { name: new RegExp(`^${name}\\b`) });
 
@@ -44,7 +45,9 @@ test("folders: make one, drag a document in, star it, search within, move by men
   await sidebar(page).getByRole("button", { name: "New folder" }).click();
   await page.getByLabel("Name of the new folder", { exact: true }).fill(folder);
   await page.getByLabel("Name of the new folder", { exact: true }).press("Enter");
-  await expect(page.getByTestId("toast").filter({ hasText: `There is already a folder named “${folder}” there.` })).toBeVisible();
+  await expect(
+    page.getByTestId("toast").filter({ hasText: `There is already a folder named “${folder}” there.` }),
+  ).toBeVisible();
   await page.getByLabel("Name of the new folder", { exact: true }).press("Escape");
   await expect(page.getByLabel("Name of the new folder", { exact: true })).toHaveCount(0);
   await expect(folderLink(page, folder)).toHaveCount(1);
@@ -67,10 +70,18 @@ test("folders: make one, drag a document in, star it, search within, move by men
   const folderUrl = page.url();
 
   // star it; Favorites lists it
-  await row(page, alpha).getByRole("button", { name: `Add ${alpha} to favorites` }).click();
+  await row(page, alpha)
+    .getByRole("button", { name: `Add ${alpha} to favorites` })
+    .click();
   const unstar = row(page, alpha).getByRole("button", { name: `Remove ${alpha} from favorites` });
   await expect(unstar).toHaveAttribute("aria-pressed", "true");
-  await expect.poll(async () => (await (await page.request.get(`/api/v1/documents?favorites=1&q=${key}`)).json()).documents.map((d: { id: string }) => d.id)).toEqual([alphaId]);
+  await expect
+    .poll(async () =>
+      (await (await page.request.get(`/api/v1/documents?favorites=1&q=${key}`)).json()).documents.map(
+        (d: { id: string }) => d.id,
+      ),
+    )
+    .toEqual([alphaId]);
   await sidebar(page).getByRole("link", { name: "Favorites" }).click();
   await expect(page).toHaveURL(/favorites=1/);
   await expect(page.getByRole("heading", { name: "Favorites" })).toBeVisible();
@@ -115,7 +126,9 @@ test("folders: make one, drag a document in, star it, search within, move by men
   await expect(page.getByTestId("document-row")).toHaveCount(2);
 
   // delete the folder: back to All documents, both documents still there, in no folder
-  await sidebar(page).getByRole("button", { name: `Actions for the folder ${folder}` }).click();
+  await sidebar(page)
+    .getByRole("button", { name: `Actions for the folder ${folder}` })
+    .click();
   await page.getByRole("menuitem", { name: "Delete" }).click();
   await page.getByRole("alertdialog").getByRole("button", { name: "Delete folder" }).click();
   await expect(page.getByTestId("toast").filter({ hasText: `Deleted the folder “${folder}”` })).toBeVisible();

@@ -26,7 +26,9 @@ const SOURCE = [
   "",
 ].join("\n");
 
-test("Editor view: outputs under the code with counters, status idle → busy → idle, stale after an edit until re-run, Restart's feedback", async ({ page }) => {
+test("Editor view: outputs under the code with counters, status idle → busy → idle, stale after an edit until re-run, Restart's feedback", async ({
+  page,
+}) => {
   test.setTimeout(90_000);
   const created = await page.request.post("/api/v1/documents", { data: { title: "Kernel state", content: SOURCE } });
   const { id } = (await created.json()) as { id: string };
@@ -93,7 +95,9 @@ test("Editor view: outputs under the code with counters, status idle → busy �
 
   // Restart: immediate feedback, then what happened; every output is now from an earlier kernel
   await page.getByRole("button", { name: "Restart" }).click();
-  await expect(page.getByTestId("kernel-note")).toContainText("Kernel restarted — variables cleared", { timeout: 20_000 });
+  await expect(page.getByTestId("kernel-note")).toContainText("Kernel restarted — variables cleared", {
+    timeout: 20_000,
+  });
   await expect(status).toHaveText("Kernel idle");
   for (let i = 0; i < 4; i++) await expect(inline.nth(i)).toHaveAttribute("data-stale", "kernel");
   await page.screenshot({ path: "test-results/e2e/kernel-after-restart.png" });
@@ -101,7 +105,21 @@ test("Editor view: outputs under the code with counters, status idle → busy �
 
 test("Interrupt answers at once and then says the variables were kept", async ({ page }) => {
   test.setTimeout(60_000);
-  const src = ["# ```", "n = 0", "# ```", "# ```", "import time", "while True:", "    n += 1", "    time.sleep(0.01)", "# ```", "# ```", "print('n is', n > 0)", "# ```", ""].join("\n");
+  const src = [
+    "# ```",
+    "n = 0",
+    "# ```",
+    "# ```",
+    "import time",
+    "while True:",
+    "    n += 1",
+    "    time.sleep(0.01)",
+    "# ```",
+    "# ```",
+    "print('n is', n > 0)",
+    "# ```",
+    "",
+  ].join("\n");
   const created = await page.request.post("/api/v1/documents", { data: { title: "Interrupt", content: src } });
   const { id } = (await created.json()) as { id: string };
   await page.goto(`/d/${id}`);
@@ -140,7 +158,9 @@ test("a collaborator sees the same kernel status, counters and stale marks", asy
     await expect(inline2.nth(1).getByTestId("inline-output-head")).toContainText("[2] done");
     await expect(page2.getByTestId("kernel-status")).toHaveText("Kernel idle · [2]");
     await page.getByRole("button", { name: "Restart" }).click();
-    await expect(page2.getByTestId("kernel-note")).toContainText("Kernel restarted — variables cleared", { timeout: 20_000 });
+    await expect(page2.getByTestId("kernel-note")).toContainText("Kernel restarted — variables cleared", {
+      timeout: 20_000,
+    });
     await expect(inline2.nth(0)).toHaveAttribute("data-stale", "kernel");
     await expect(inline2.nth(1)).toHaveAttribute("data-stale", "kernel");
     await page2.screenshot({ path: "test-results/e2e/kernel-collaborator-after-restart.png" });

@@ -17,7 +17,9 @@ test("choose 繁體中文 in Settings; the pages follow, after a reload too", as
     await expect(page.getByRole("heading", { name: "API 權杖" })).toBeVisible();
     await expect(page.getByRole("heading", { name: "你登入的地方" })).toBeVisible();
     // a session's time in the Taiwanese form: 2026年12月1日 …
-    await expect(page.getByTestId("sessions").locator("li[data-current=yes]")).toContainText(/登入於 \d{4}年\d{1,2}月\d{1,2}日/);
+    await expect(page.getByTestId("sessions").locator("li[data-current=yes]")).toContainText(
+      /登入於 \d{4}年\d{1,2}月\d{1,2}日/,
+    );
     // the documents list and the trash too
     await page.getByRole("link", { name: "文件" }).click();
     await expect(page.getByRole("heading", { name: "文件", level: 1 })).toBeVisible();
@@ -26,7 +28,11 @@ test("choose 繁體中文 in Settings; the pages follow, after a reload too", as
     await expect(page.getByRole("heading", { name: "垃圾桶", level: 1 })).toBeVisible();
     // the editor and its panels too
     const id = await page.evaluate(async () => {
-      const r = await fetch("/api/v1/documents", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "語言", content: "# # 標題\n# 一行字。\n" }) });
+      const r = await fetch("/api/v1/documents", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ title: "語言", content: "# # 標題\n# 一行字。\n" }),
+      });
       return ((await r.json()) as { id: string }).id;
     });
     await page.goto(`/d/${id}`);

@@ -32,7 +32,11 @@ test("signing out deletes the offline copies and drafts kept in this browser", a
   await signIn(page, "admin", "e2e-admin-pass");
   const [left, last] = await page.evaluate(async () => {
     const create = async (title: string) => {
-      const r = await fetch("/api/v1/documents", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title, content: `# # ${title}\nx = 1\n` }) });
+      const r = await fetch("/api/v1/documents", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ title, content: `# # ${title}\nx = 1\n` }),
+      });
       return ((await r.json()) as { id: string }).id;
     };
     return [await create("Left earlier"), await create("Left last")];
@@ -45,7 +49,11 @@ test("signing out deletes the offline copies and drafts kept in this browser", a
   await page.goto(`/d/${last}`);
   await expect(page.getByTestId("connection")).toContainText("live");
   await expect.poll(() => offlineCopies(page)).toEqual([left, last].sort());
-  await page.evaluate((id) => localStorage.setItem(`pymd:draft:${id}`, JSON.stringify({ text: "unsaved", base: "", savedAt: Date.now() })), left);
+  await page.evaluate(
+    (id) =>
+      localStorage.setItem(`pymd:draft:${id}`, JSON.stringify({ text: "unsaved", base: "", savedAt: Date.now() })),
+    left,
+  );
   expect(await draftKeys(page)).toEqual([`pymd:draft:${left}`]);
 
   // An edit, then back to the list within the page (its worker stores the copy with the edit as it

@@ -21,7 +21,11 @@ test("formulas in the preview, light and dark; the PDF download", async ({ brows
   test.setTimeout(90_000);
   const a = await signedInPage(browser, "admin", "e2e-admin-pass");
   const id = await a.page.evaluate(async (content) => {
-    const r = await fetch("/api/v1/documents", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "Formulas", content }) });
+    const r = await fetch("/api/v1/documents", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "Formulas", content }),
+    });
     return ((await r.json()) as { id: string }).id;
   }, DOC);
   await a.page.goto(`/d/${id}`);
@@ -30,8 +34,16 @@ test("formulas in the preview, light and dark; the PDF download", async ({ brows
   await expect(preview.locator(".pymd-math-display .katex-display")).toHaveCount(1);
   // the formula is MathML for assistive technology and drawn with KaTeX's font
   await expect(preview.locator("annotation").first()).toHaveText("e^{i\\pi} + 1 = 0");
-  await expect.poll(() => a.page.evaluate(async () => (await document.fonts.ready, document.fonts.check("16px KaTeX_Main")))).toBe(true);
-  await expect.poll(() => a.page.evaluate(() => [...document.fonts].some((f) => f.family.replace(/"/g, "") === "KaTeX_Math" && f.status === "loaded"))).toBe(true);
+  await expect
+    .poll(() => a.page.evaluate(async () => (await document.fonts.ready, document.fonts.check("16px KaTeX_Main"))))
+    .toBe(true);
+  await expect
+    .poll(() =>
+      a.page.evaluate(() =>
+        [...document.fonts].some((f) => f.family.replace(/"/g, "") === "KaTeX_Math" && f.status === "loaded"),
+      ),
+    )
+    .toBe(true);
   await expect(preview.locator(".pymd-math-error")).toContainText("$\\frac{1}{$");
   await expect(preview.locator(".pymd-math-error-message")).toContainText("expected '}'");
   await expect(preview).toContainText("and the text goes on.");

@@ -23,10 +23,16 @@ async function newUser(admin: APIRequestContext, playwright: PlaywrightWorkerArg
   return { username, ctx };
 }
 
-test("a share and a mention ring the bell live; the panel lists them, opens the thread, marks them read", async ({ page, browser, playwright, baseURL }) => {
+test("a share and a mention ring the bell live; the panel lists them, opens the thread, marks them read", async ({
+  page,
+  browser,
+  playwright,
+  baseURL,
+}) => {
   // start from nothing unread
   expect((await page.request.post("/api/v1/notifications/read", { data: { all: true } })).ok()).toBeTruthy();
-  const me = ((await (await page.request.get("/api/v1/auth/me")).json()) as { user: { username: string } }).user.username;
+  const me = ((await (await page.request.get("/api/v1/auth/me")).json()) as { user: { username: string } }).user
+    .username;
 
   // the socket's first "notifications" frame, so what follows is known to arrive live
   let framesSeen = 0;
@@ -54,15 +60,21 @@ test("a share and a mention ring the bell live; the panel lists them, opens the 
   // Bella makes a document, shares it with me as a commenter, and mentions me in a comment.
   const bella = await newUser(page.request, playwright, baseURL!);
   const title = `Bell notes ${uid()}`;
-  const created = await bella.ctx.post("/api/v1/documents", { data: { title, content: "# # Bell notes\nprint('hello')\n" } });
+  const created = await bella.ctx.post("/api/v1/documents", {
+    data: { title, content: "# # Bell notes\nprint('hello')\n" },
+  });
   expect(created.ok(), await created.text()).toBeTruthy();
   const docId = ((await created.json()) as { id: string }).id;
-  const shared = await bella.ctx.put(`/api/v1/documents/${docId}/members`, { data: { members: [{ username: me, role: "commenter" }] } });
+  const shared = await bella.ctx.put(`/api/v1/documents/${docId}/members`, {
+    data: { members: [{ username: me, role: "commenter" }] },
+  });
   expect(shared.ok(), await shared.text()).toBeTruthy();
   await expect(page.getByTestId("unread-count")).toHaveText("1");
   await expect(bell).toHaveAttribute("aria-label", "Notifications (1 unread)");
 
-  const commented = await bella.ctx.post(`/api/v1/documents/${docId}/comments`, { data: { anchor: { from: 0, to: 5 }, body: `@${me} please look` } });
+  const commented = await bella.ctx.post(`/api/v1/documents/${docId}/comments`, {
+    data: { anchor: { from: 0, to: 5 }, body: `@${me} please look` },
+  });
   expect(commented.status(), await commented.text()).toBe(201);
   const threadId = ((await commented.json()) as { id: string }).id;
   await expect(page.getByTestId("unread-count")).toHaveText("2");
@@ -86,7 +98,9 @@ test("a share and a mention ring the bell live; the panel lists them, opens the 
   await expect(mention.locator("time")).not.toBeEmpty();
   await expect(items.nth(1)).toHaveAttribute("data-kind", "shared");
   await expect(items.nth(1)).toHaveAttribute("data-unread", "yes");
-  await expect(items.nth(1).locator(".nb-sentence")).toHaveText(`${bella.username} shared “${title}” with you as Commenter`);
+  await expect(items.nth(1).locator(".nb-sentence")).toHaveText(
+    `${bella.username} shared “${title}” with you as Commenter`,
+  );
 
   // Escape closes it and gives focus back to the bell
   await page.keyboard.press("Escape");
@@ -98,7 +112,9 @@ test("a share and a mention ring the bell live; the panel lists them, opens the 
   await bell.click();
   await panel.getByTestId("notification").first().click();
   await expect(page).toHaveURL(new RegExp(`/d/${docId}#comment-${threadId}$`));
-  await expect.poll(async () => ((await (await page.request.get("/api/v1/notifications")).json()) as { unread: number }).unread).toBe(1);
+  await expect
+    .poll(async () => ((await (await page.request.get("/api/v1/notifications")).json()) as { unread: number }).unread)
+    .toBe(1);
 
   // back on the list, one is left; "Mark all as read" clears it
   await page.goBack();

@@ -24,7 +24,9 @@ const SOURCE = [
   "",
 ].join("\n");
 
-test("progress lines, print(df), a numpy array and a printed Markdown table, in the preview and the HTML export", async ({ page }) => {
+test("progress lines, print(df), a numpy array and a printed Markdown table, in the preview and the HTML export", async ({
+  page,
+}) => {
   test.setTimeout(90_000);
   const created = await page.request.post("/api/v1/documents", { data: { title: "Printed output", content: SOURCE } });
   const { id } = (await created.json()) as { id: string };

@@ -42,7 +42,9 @@ test("dark theme applies at once and persists after a reload", async ({ page }) 
   await page.screenshot({ path: "test-results/e2e/documents-dark-phone.png" });
 
   await page.goto("/settings");
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
   expect(overflow).toBeLessThanOrEqual(0);
   await page.screenshot({ path: "test-results/e2e/settings-dark-phone.png", fullPage: true });
   await page.getByRole("radio", { name: "Light" }).check();

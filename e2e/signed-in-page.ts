@@ -2,7 +2,11 @@
 // errors its page logs (for specs where two people work side by side).
 import { expect, type Browser, type Page } from "@playwright/test";
 
-export async function signedInPage(browser: Browser, username: string, password: string): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> {
+export async function signedInPage(
+  browser: Browser,
+  username: string,
+  password: string,
+): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors: string[] = [];

@@ -20,12 +20,17 @@ test("sign in through the provider's login page; an account is made on the way",
   await throughProvider(page, "sub-erin");
   await expect(page.getByRole("heading", { name: "Documents" })).toBeVisible();
   const me = await page.request.get("/api/v1/auth/me");
-  expect(((await me.json()) as { user: { username: string; role: string } }).user).toMatchObject({ username: "erin", role: "user" });
+  expect(((await me.json()) as { user: { username: string; role: string } }).user).toMatchObject({
+    username: "erin",
+    role: "user",
+  });
 });
 
 test("someone outside the allowed group is back on the sign-in page with the reason", async ({ page }) => {
   await throughProvider(page, "sub-olga");
-  await expect(page.getByRole("alert")).toHaveText("Your account at Team SSO is not in a group allowed to use this server");
+  await expect(page.getByRole("alert")).toHaveText(
+    "Your account at Team SSO is not in a group allowed to use this server",
+  );
   await expect(page.getByLabel("Username")).toBeVisible();
   expect(page.url()).not.toContain("sso_error");
   expect((await page.request.get("/api/v1/auth/me")).status()).toBe(401);

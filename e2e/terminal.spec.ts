@@ -7,7 +7,9 @@ import { mkdirSync, rmSync } from "node:fs";
 import { freePortSync } from "./free-port.ts";
 import { signIn } from "./sign-in-once.ts";
 
-const SOURCE = ["# # Terminal files", "# ```", "print('block read:', open('t.txt').read().strip())", "# ```", ""].join("\n");
+const SOURCE = ["# # Terminal files", "# ```", "print('block read:', open('t.txt').read().strip())", "# ```", ""].join(
+  "\n",
+);
 
 /** The terminal's visible screen as text. */
 const screen = (page: Page) => page.getByTestId("terminal-host").locator(".xterm-rows");
@@ -29,16 +31,27 @@ async function lastCols(page: Page): Promise<number | null> {
   return all.length ? Number(all.at(-1)![1]) : null;
 }
 
-test("a terminal beside the notebook: arithmetic, workspace files both ways, pandas, colours, paste and copy, Ctrl-C, resize, reconnect; a viewer has none", async ({ page, browser }) => {
+test("a terminal beside the notebook: arithmetic, workspace files both ways, pandas, colours, paste and copy, Ctrl-C, resize, reconnect; a viewer has none", async ({
+  page,
+  browser,
+}) => {
   test.setTimeout(120_000);
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   await page.setViewportSize({ width: 1280, height: 800 });
   await signIn(page, "admin", "e2e-admin-pass");
   const created = await page.evaluate(async (content) => {
-    const r = await fetch("/api/v1/documents", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "Terminal", content }) });
+    const r = await fetch("/api/v1/documents", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "Terminal", content }),
+    });
     const d = (await r.json()) as { id: string };
-    await fetch(`/api/v1/documents/${d.id}/members`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ members: [{ username: "reader", role: "viewer" }] }) });
+    await fetch(`/api/v1/documents/${d.id}/members`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ members: [{ username: "reader", role: "viewer" }] }),
+    });
     return d;
   }, SOURCE);
   // the terminal's socket passes through here, so the test can drop it like a network would
@@ -56,7 +69,9 @@ test("a terminal beside the notebook: arithmetic, workspace files both ways, pan
   // a file uploaded in the Files panel
   await page.getByTestId("files-button").click();
   const files = page.getByTestId("files-panel");
-  await files.getByTestId("file-picker").setInputFiles({ name: "uploaded.csv", mimeType: "text/csv", buffer: Buffer.from("a,b\n1,2\n") });
+  await files
+    .getByTestId("file-picker")
+    .setInputFiles({ name: "uploaded.csv", mimeType: "text/csv", buffer: Buffer.from("a,b\n1,2\n") });
   await expect(files.locator("[data-path='uploaded.csv']")).toBeVisible();
   await page.getByTestId("terminal-host").click({ position: { x: 40, y: 20 } });
 
@@ -164,11 +179,24 @@ test.describe("--terminals off", () => {
   test.beforeAll(async () => {
     rmSync(DATA, { recursive: true, force: true });
     mkdirSync(DATA, { recursive: true });
-    const add = spawnSync("./dist/pymd", ["user", "add", "tess", "--admin", "--password-stdin", "--data-dir", DATA], { input: "tess-password-1\n" });
+    const add = spawnSync("./dist/pymd", ["user", "add", "tess", "--admin", "--password-stdin", "--data-dir", DATA], {
+      input: "tess-password-1\n",
+    });
     expect(add.status).toBe(0);
-    server = spawn("./dist/pymd", ["serve", "--port", String(PORT), "--host", "127.0.0.1", "--data-dir", DATA, "--terminals", "off"], { stdio: "ignore" });
+    server = spawn(
+      "./dist/pymd",
+      ["serve", "--port", String(PORT), "--host", "127.0.0.1", "--data-dir", DATA, "--terminals", "off"],
+      {
+        stdio: "ignore",
+      },
+    );
     for (let i = 0; i < 200; i++) {
-      if (await fetch(`http://127.0.0.1:${PORT}/api/v1/ready`).then((r) => r.ok).catch(() => false)) break;
+      if (
+        await fetch(`http://127.0.0.1:${PORT}/api/v1/ready`)
+          .then((r) => r.ok)
+          .catch(() => false)
+      )
+        break;
       await new Promise((r) => setTimeout(r, 50));
     }
   });
@@ -185,7 +213,11 @@ test.describe("--terminals off", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page.getByRole("heading", { name: "Documents" })).toBeVisible();
     const id = await page.evaluate(async () => {
-      const r = await fetch("/api/v1/documents", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "No terminal", content: "# hi\n" }) });
+      const r = await fetch("/api/v1/documents", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ title: "No terminal", content: "# hi\n" }),
+      });
       return ((await r.json()) as { id: string }).id;
     });
     await page.goto(`http://127.0.0.1:${PORT}/d/${id}`);

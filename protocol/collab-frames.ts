@@ -37,7 +37,11 @@ export function encodeSnapshotRequest(doc: string): Uint8Array {
 }
 
 /** A document's saved bytes as snapshot frames of at most maxFrameBytes each. */
-export function encodeSnapshotFrames(doc: string, saved: Uint8Array, maxFrameBytes = SYNC_MAX_FRAME_BYTES): Uint8Array[] {
+export function encodeSnapshotFrames(
+  doc: string,
+  saved: Uint8Array,
+  maxFrameBytes = SYNC_MAX_FRAME_BYTES,
+): Uint8Array[] {
   const per = maxFrameBytes - SNAPSHOT_HEADER_BYTES;
   const parts = Math.max(1, Math.ceil(saved.length / per));
   if (parts > 0xffff) throw new Error("snapshot too large");
@@ -75,7 +79,9 @@ export function decodeBinaryFrame(frame: Uint8Array, maxBytes = Infinity): Binar
       if (frame.length === FRAME_HEADER_BYTES) return { error: "binary frame too short" };
       return { type: "sync", doc, message: frame.subarray(FRAME_HEADER_BYTES) };
     case FRAME_SNAPSHOT_REQUEST:
-      return frame.length === FRAME_HEADER_BYTES ? { type: "snapshot-request", doc } : { error: "a snapshot request carries nothing" };
+      return frame.length === FRAME_HEADER_BYTES
+        ? { type: "snapshot-request", doc }
+        : { error: "a snapshot request carries nothing" };
     case FRAME_SNAPSHOT: {
       if (frame.length < SNAPSHOT_HEADER_BYTES) return { error: "binary frame too short" };
       const part = (frame[17]! << 8) | frame[18]!;
@@ -100,7 +106,7 @@ export class SnapshotParts {
     if (this.parts.length < f.parts) return null;
     const out = new Uint8Array(this.parts.reduce((n, p) => n + p.length, 0));
     let at = 0;
-    for (const p of this.parts) (out.set(p, at), (at += p.length));
+    for (const p of this.parts) out.set(p, at), (at += p.length);
     this.parts = [];
     return out;
   }
@@ -128,7 +134,20 @@ export function syncStateAtHeads(heads: string[]): Uint8Array {
   return out;
 }
 
-const COLOURS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#469990", "#9a6324", "#800000", "#808000", "#000075"];
+const COLOURS = [
+  "#e6194b",
+  "#3cb44b",
+  "#4363d8",
+  "#f58231",
+  "#911eb4",
+  "#42d4f4",
+  "#f032e6",
+  "#469990",
+  "#9a6324",
+  "#800000",
+  "#808000",
+  "#000075",
+];
 
 /** A stable colour per user, so everyone sees a collaborator in the same colour. */
 export function colourFor(userId: string): string {

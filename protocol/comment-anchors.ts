@@ -34,7 +34,11 @@ export function anchorRange(text: TextCursors, a: Anchor): { from: number; to: n
 }
 
 /** TextCursors over an Automerge text, from its getCursorPosition and getCursor (an unknown cursor throws: null). */
-export function automergeCursors(length: number, position: (cursor: string) => number, cursorAt: (index: number) => string): TextCursors {
+export function automergeCursors(
+  length: number,
+  position: (cursor: string) => number,
+  cursorAt: (index: number) => string,
+): TextCursors {
   return {
     length,
     position: (c) => {

@@ -15,7 +15,12 @@ describe("markdown lines", () => {
     const { blocks, problems } = parsePymd("# ## Title\n# first line\n# second line\n#\n#   indented\n");
     expect(problems).toEqual([]);
     expect(blocks).toHaveLength(1);
-    expect(blocks[0]).toMatchObject({ kind: "markdown", text: "## Title\nfirst line\nsecond line\n\n  indented", startLine: 1, endLine: 5 });
+    expect(blocks[0]).toMatchObject({
+      kind: "markdown",
+      text: "## Title\nfirst line\nsecond line\n\n  indented",
+      startLine: 1,
+      endLine: 5,
+    });
   });
 
   test("`#x` without a space keeps everything after the hash", () => {
@@ -69,7 +74,16 @@ describe("fences", () => {
     expect(problems).toEqual([]);
     expect(kinds(blocks)).toEqual(["markdown", "code", "markdown"]);
     const c = code(blocks[1]);
-    expect(c).toMatchObject({ code: "print(1)\n  # a comment", codeLine: 3, startLine: 2, endLine: 5, prefix: "#", closed: true, lang: "python", info: "" });
+    expect(c).toMatchObject({
+      code: "print(1)\n  # a comment",
+      codeLine: 3,
+      startLine: 2,
+      endLine: 5,
+      prefix: "#",
+      closed: true,
+      lang: "python",
+      info: "",
+    });
     expect(src.slice(c.startOffset, c.endOffset)).toBe("# ```\nprint(1)\n  # a comment\n# ```");
   });
 
@@ -87,7 +101,9 @@ describe("fences", () => {
   });
 
   test("info strings: python runs, other languages and four backticks are display-only", () => {
-    const { blocks } = parsePymd("# ```python\n1\n# ```\n# ```py title\n2\n# ```\n# ```js\n3\n# ```\n# ````\n4\n# ````\n````text\n5\n````\n");
+    const { blocks } = parsePymd(
+      "# ```python\n1\n# ```\n# ```py title\n2\n# ```\n# ```js\n3\n# ```\n# ````\n4\n# ````\n````text\n5\n````\n",
+    );
     expect(blocks.map((b) => [b.kind, code(b).lang])).toEqual([
       ["code", "python"],
       ["code", "py"],
@@ -184,12 +200,14 @@ describe("heading modes", () => {
     expect(parsePymd(src).headingMode).toBe("legacy");
     expect(texts(src)).toEqual(["# Header", "This is text.\n\n# Results 2024\n\na lowercase line\n- item\n| a | b |"]);
     // more than eight words, a question, a sentence: not headings
-    expect(texts("# one two three four five six seven eight nine\n# Why?\n# Done!\n")).toEqual(["one two three four five six seven eight nine\n\nWhy?\n\nDone!"]);
+    expect(texts("# one two three four five six seven eight nine\n# Why?\n# Done!\n")).toEqual([
+      "one two three four five six seven eight nine\n\nWhy?\n\nDone!",
+    ]);
   });
 
   test("plain (unprefixed) text lines are a paragraph each in either mode; tables and lists stay whole", () => {
-    expect(texts("# # T\nThis is a paragraph.\nThis is another.\n| a | b |\n|---|---|\n| 1 | 2 |\n- x\n- y\n")).toEqual([
-      "# T\nThis is a paragraph.\n\nThis is another.\n| a | b |\n|---|---|\n| 1 | 2 |\n- x\n- y",
-    ]);
+    expect(texts("# # T\nThis is a paragraph.\nThis is another.\n| a | b |\n|---|---|\n| 1 | 2 |\n- x\n- y\n")).toEqual(
+      ["# T\nThis is a paragraph.\n\nThis is another.\n| a | b |\n|---|---|\n| 1 | 2 |\n- x\n- y"],
+    );
   });
 });

@@ -105,7 +105,9 @@ function closesFence(t: string, open: Fence): boolean {
 
 function isComment(t: string): boolean {
   if (t.charCodeAt(0) === SLASH && t.charCodeAt(1) === SLASH) return true;
-  return t.charCodeAt(0) === HASH && t.charCodeAt(1) === SPACE && t.charCodeAt(2) === SLASH && t.charCodeAt(3) === SLASH;
+  return (
+    t.charCodeAt(0) === HASH && t.charCodeAt(1) === SPACE && t.charCodeAt(2) === SLASH && t.charCodeAt(3) === SLASH
+  );
 }
 
 /** Strips the line's leading whitespace, its `#` and at most one following space. */
@@ -212,7 +214,14 @@ export function parsePymd(source: string, options: ParseOptions = {}): ParsedPym
     pendingBlanks = 0;
   };
 
-  const addRunLine = (kind: "markdown" | "comment", text: string, lineNo: number, start: number, end: number, origin: LineOrigin = "prefixed"): void => {
+  const addRunLine = (
+    kind: "markdown" | "comment",
+    text: string,
+    lineNo: number,
+    start: number,
+    end: number,
+    origin: LineOrigin = "prefixed",
+  ): void => {
     if (runKind !== kind) {
       flushRun();
       runKind = kind;

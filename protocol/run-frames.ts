@@ -176,7 +176,13 @@ export function collectResults(events: Iterable<RunEvent>): Map<number, BlockRes
         get(e.block).outputs.push({ kind: "display", mime: e.mime, data: e.data });
         break;
       case "error":
-        get(e.block).outputs.push({ kind: "error", name: e.name, value: e.value, traceback: e.traceback, line: e.line });
+        get(e.block).outputs.push({
+          kind: "error",
+          name: e.name,
+          value: e.value,
+          traceback: e.traceback,
+          line: e.line,
+        });
         break;
       case "truncated":
         get(e.block).outputs.push({ kind: "truncated", limitBytes: e.limitBytes });

@@ -46,7 +46,14 @@ const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInt
 export const TERMINAL_ID = /^t[a-z0-9]{8,40}$/;
 
 export function validTerminalSize(rows: unknown, cols: unknown): boolean {
-  return isInt(rows) && isInt(cols) && rows >= TERMINAL_MIN_SIZE && rows <= TERMINAL_MAX_SIZE && cols >= TERMINAL_MIN_SIZE && cols <= TERMINAL_MAX_SIZE;
+  return (
+    isInt(rows) &&
+    isInt(cols) &&
+    rows >= TERMINAL_MIN_SIZE &&
+    rows <= TERMINAL_MAX_SIZE &&
+    cols >= TERMINAL_MIN_SIZE &&
+    cols <= TERMINAL_MAX_SIZE
+  );
 }
 
 export function parseTerminalMessage(raw: string): TerminalClientMessage | { error: string } {
@@ -61,10 +68,12 @@ export function parseTerminalMessage(raw: string): TerminalClientMessage | { err
   const m = o as Record<string, unknown>;
   switch (m.t) {
     case "resize":
-      if (!validTerminalSize(m.rows, m.cols)) return { error: `resize needs whole rows and cols between ${TERMINAL_MIN_SIZE} and ${TERMINAL_MAX_SIZE}` };
+      if (!validTerminalSize(m.rows, m.cols))
+        return { error: `resize needs whole rows and cols between ${TERMINAL_MIN_SIZE} and ${TERMINAL_MAX_SIZE}` };
       return { t: "resize", rows: m.rows as number, cols: m.cols as number };
     case "signal":
-      if (!(TERMINAL_SIGNALS as readonly unknown[]).includes(m.signal)) return { error: `signal must be one of ${TERMINAL_SIGNALS.join(", ")}` };
+      if (!(TERMINAL_SIGNALS as readonly unknown[]).includes(m.signal))
+        return { error: `signal must be one of ${TERMINAL_SIGNALS.join(", ")}` };
       return { t: "signal", signal: m.signal as TerminalSignalName };
     case "ping":
       if (!isInt(m.seq)) return { error: "ping needs a whole seq" };

@@ -17,7 +17,8 @@ export type ClientMessage =
   /** Render this source as the document's preview, with its last outputs; answered by "preview". */
   | { t: "preview"; doc: string; seq: number; source: string }
   /** Run the document's stored source: every executed block in a fresh kernel, or some blocks in the current one. */
-  | { t: "run"; doc: string; scope: "all" } | { t: "run"; doc: string; scope: "blocks"; blocks: number[] }
+  | { t: "run"; doc: string; scope: "all" }
+  | { t: "run"; doc: string; scope: "blocks"; blocks: number[] }
   | { t: "interrupt"; doc: string }
   | { t: "restart"; doc: string }
   | { t: "ping"; seq: number }
@@ -81,7 +82,13 @@ export interface KernelStateJson {
 export type ServerMessage =
   | { t: "hello"; v: number; user: { id: string; username: string } }
   | { t: "joined"; doc: string; role: AccessRole; running: boolean }
-  | { t: "preview"; doc: string; seq: number; blocks: PreviewBlockJson[]; problems: { line: number; message: string }[] }
+  | {
+      t: "preview";
+      doc: string;
+      seq: number;
+      blocks: PreviewBlockJson[];
+      problems: { line: number; message: string }[];
+    }
   | { t: "run-started"; doc: string; runId: string; by: string; blocks: number[] }
   | { t: "cell"; doc: string; runId: string; cell: CellStateJson }
   | { t: "run-finished"; doc: string; runId: string; durationMs: number; error: string | null }
@@ -113,7 +120,8 @@ export function parseClientMessage(raw: unknown): ClientMessage | { error: strin
       return Number.isSafeInteger(m.seq) ? { t: "ping", seq: m.seq as number } : { error: "ping needs an integer seq" };
     case "join":
       if (!docOk) return { error: "join needs a document id" };
-      if (m.collab !== undefined && typeof m.collab !== "boolean") return { error: "join collab must be true or false" };
+      if (m.collab !== undefined && typeof m.collab !== "boolean")
+        return { error: "join collab must be true or false" };
       return m.collab ? { t: "join", doc: m.doc as string, collab: true } : { t: "join", doc: m.doc as string };
     case "leave":
     case "interrupt":
@@ -129,14 +137,20 @@ export function parseClientMessage(raw: unknown): ClientMessage | { error: strin
       if (m.cursor === null) return { t: "presence", doc: m.doc as string, cursor: null };
       const c = m.cursor as Record<string, unknown> | undefined;
       const pos = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 100_000_000;
-      if (typeof c !== "object" || c === null || !pos(c.anchor) || !pos(c.head)) return { error: "presence cursor must be {anchor, head} or null" };
+      if (typeof c !== "object" || c === null || !pos(c.anchor) || !pos(c.head))
+        return { error: "presence cursor must be {anchor, head} or null" };
       return { t: "presence", doc: m.doc as string, cursor: { anchor: c.anchor as number, head: c.head as number } };
     }
     case "run":
       if (!docOk) return { error: "run needs a document id" };
       if (m.scope === "all") return { t: "run", doc: m.doc as string, scope: "all" };
       if (m.scope === "blocks") {
-        if (!Array.isArray(m.blocks) || m.blocks.length === 0 || m.blocks.length > 10_000 || !m.blocks.every((b) => Number.isSafeInteger(b) && (b as number) >= 0)) {
+        if (
+          !Array.isArray(m.blocks) ||
+          m.blocks.length === 0 ||
+          m.blocks.length > 10_000 ||
+          !m.blocks.every((b) => Number.isSafeInteger(b) && (b as number) >= 0)
+        ) {
           return { error: "run blocks must be a non-empty list of block indexes" };
         }
         return { t: "run", doc: m.doc as string, scope: "blocks", blocks: m.blocks as number[] };

@@ -20,7 +20,15 @@ const pairs = (argv: string[], flag: string): string[][] =>
 describe("bwrapArgv", () => {
   const argv = bwrapArgv("/usr/bin/bwrap", spec);
   test("new namespaces, no privileges, dies with the host", () => {
-    for (const f of ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session", "--clearenv"]) expect(argv).toContain(f);
+    for (const f of [
+      "--unshare-all",
+      "--unshare-user",
+      "--disable-userns",
+      "--die-with-parent",
+      "--new-session",
+      "--clearenv",
+    ])
+      expect(argv).toContain(f);
     expect(argv.slice(argv.indexOf("--uid"), argv.indexOf("--uid") + 2)).toEqual(["--uid", "65534"]);
     expect(argv.slice(argv.indexOf("--cap-drop"), argv.indexOf("--cap-drop") + 2)).toEqual(["--cap-drop", "ALL"]);
     expect(argv).not.toContain("--share-net");
@@ -36,8 +44,21 @@ describe("bwrapArgv", () => {
   });
   test("only the allowed environment", () => {
     const env = pairs(argv, "--setenv").map(([k]) => k);
-    expect(env).toEqual(expect.arrayContaining(["PATH", "HOME", "LANG", "MPLBACKEND", "MPLCONFIGDIR", "XDG_CACHE_HOME"]));
-    for (const k of env) expect(["PATH", "HOME", "LANG", "MPLBACKEND", "MPLCONFIGDIR", "XDG_CACHE_HOME", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"]).toContain(k!);
+    expect(env).toEqual(
+      expect.arrayContaining(["PATH", "HOME", "LANG", "MPLBACKEND", "MPLCONFIGDIR", "XDG_CACHE_HOME"]),
+    );
+    for (const k of env)
+      expect([
+        "PATH",
+        "HOME",
+        "LANG",
+        "MPLBACKEND",
+        "MPLCONFIGDIR",
+        "XDG_CACHE_HOME",
+        "OPENBLAS_NUM_THREADS",
+        "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS",
+      ]).toContain(k!);
   });
   test("the seccomp program is read from the descriptor the launcher opens", () => {
     expect(argv.slice(argv.indexOf("--seccomp"), argv.indexOf("--seccomp") + 2)).toEqual(["--seccomp", "3"]);

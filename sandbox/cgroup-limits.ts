@@ -67,7 +67,8 @@ export function detectCgroups(): CgroupSupport {
     // (the "no internal processes" rule), which is true for a delegated service subtree.
     try {
       const enabled = readFileSync(`${own}/cgroup.subtree_control`, "utf8");
-      if (!enabled.includes("memory") || !enabled.includes("pids")) writeFileSync(`${own}/cgroup.subtree_control`, "+memory +pids");
+      if (!enabled.includes("memory") || !enabled.includes("pids"))
+        writeFileSync(`${own}/cgroup.subtree_control`, "+memory +pids");
     } catch (e) {
       notes.push(`cannot enable memory/pids for child cgroups of ${own}: ${(e as Error).message}`);
     }
@@ -131,7 +132,14 @@ export class RunCgroup {
   /** Wraps argv so the process joins every cgroup of the run before it execs (no race with forks). */
   wrap(argv: string[]): string[] {
     const joins = this.dirs.map((_, i) => `echo $$ > "$${i + 1}/cgroup.procs" || exit 125;`).join(" ");
-    return ["/bin/sh", "-c", `${joins} shift ${this.dirs.length}; exec "$@"`, "pymd-cgroup-join", ...this.dirs, ...argv];
+    return [
+      "/bin/sh",
+      "-c",
+      `${joins} shift ${this.dirs.length}; exec "$@"`,
+      "pymd-cgroup-join",
+      ...this.dirs,
+      ...argv,
+    ];
   }
 
   pids(): number[] {

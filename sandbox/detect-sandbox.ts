@@ -48,7 +48,13 @@ export async function runOnce(
   const plan = planLaunch({ backend, tool, python, limits, longLived: false, cgroups });
   const jail = new JailProcess(plan, limits.maxOutputBytesPerBlock * 8 + 1024 * 1024);
   const events = await jail.request(
-    { v: 1, type: "run", runId: "probe", blocks: [{ id: 0, code, line: 1 }], maxOutputBytes: limits.maxOutputBytesPerBlock },
+    {
+      v: 1,
+      type: "run",
+      runId: "probe",
+      blocks: [{ id: 0, code, line: 1 }],
+      maxOutputBytes: limits.maxOutputBytesPerBlock,
+    },
     { wallTimeMs: limits.wallTimeMs, runWallTimeMs: limits.runWallTimeMs, abortMode: "kill" },
   );
   await jail.close();
@@ -70,7 +76,12 @@ function trialFailure(backend: "nsjail" | "bwrap", events: RunEvent[]): string {
 
 const PROBE_LIMITS = resolveLimits({ wallTimeMs: 10_000, cpuSeconds: 10 });
 
-export async function detectSandbox(preference: BackendPreference, python = "/usr/bin/python3", tools: ToolPaths = {}, useCgroups = true): Promise<Detection> {
+export async function detectSandbox(
+  preference: BackendPreference,
+  python = "/usr/bin/python3",
+  tools: ToolPaths = {},
+  useCgroups = true,
+): Promise<Detection> {
   const cgroups = useCgroups ? detectCgroups() : noCgroups(["per-run cgroups are turned off"]);
   const order: ("nsjail" | "bwrap")[] = preference === "auto" ? ["nsjail", "bwrap"] : [preference];
   const trials: BackendTrial[] = [];
@@ -79,7 +90,12 @@ export async function detectSandbox(preference: BackendPreference, python = "/us
     const path = given !== undefined ? (isExecutable(given) ? given : null) : findTool(backend);
     if (!path) {
       const where = given !== undefined ? `${given} is not an executable file` : `${backend} is not installed`;
-      trials.push({ backend, path, ok: false, detail: backend === "bwrap" && given === undefined ? `${where} (apt-get install bubblewrap)` : where });
+      trials.push({
+        backend,
+        path,
+        ok: false,
+        detail: backend === "bwrap" && given === undefined ? `${where} (apt-get install bubblewrap)` : where,
+      });
       continue;
     }
     const events = await runOnce(backend, path, python, PROBE_LIMITS, cgroups, "print('ok')");
@@ -173,7 +189,13 @@ export async function describeEnforcement(
     processes: cg.pidsParent !== null ? "pids-cgroup" : jailed || prlimit ? "rlimit-nproc" : "none",
     memory: cg.memoryParent !== null ? "cgroup" : "rss-watchdog",
     host: kind,
-    jailHostUid: !jailed ? (backend === "none" ? jailOutsideIds().uid : null) : process.getuid?.() === 0 ? null : jailOutsideIds().uid,
+    jailHostUid: !jailed
+      ? backend === "none"
+        ? jailOutsideIds().uid
+        : null
+      : process.getuid?.() === 0
+        ? null
+        : jailOutsideIds().uid,
     jailHostUidRange: jailed && process.getuid?.() === 0 ? { ...JAIL_UID_RANGE } : null,
     seccomp: jailed && hostSeccompArch() !== null,
     cgroup: { version: cg.version, memory: cg.memoryParent !== null, pids: cg.pidsParent !== null, notes: cg.notes },
@@ -183,18 +205,34 @@ export async function describeEnforcement(
     python: { path: python, version: null, packages: { matplotlib: null, numpy: null, pandas: null } },
     warnings,
   };
-  if (!prlimit) warnings.push("prlimit (util-linux) is missing: CPU, memory, file size and open-file rlimits are not applied");
-  if (!report.cgroup.pids && report.processes === "none") warnings.push("no pids cgroup: a fork bomb is only bounded by the wall-clock deadline and the pid namespace");
+  if (!prlimit)
+    warnings.push("prlimit (util-linux) is missing: CPU, memory, file size and open-file rlimits are not applied");
+  if (!report.cgroup.pids && report.processes === "none")
+    warnings.push("no pids cgroup: a fork bomb is only bounded by the wall-clock deadline and the pid namespace");
   if (!report.cgroup.memory && kind === "container")
     warnings.push(
       "no memory cgroup per run inside this container: each run is held to its memory limit by RLIMIT_DATA and a watchdog on its resident memory; bound the container as a whole with docker run --memory (e.g. --memory 2g)",
     );
-  if (backend === "none") warnings.push("running WITHOUT a sandbox (--unsafe-no-sandbox): notebook code can read and change everything the server user can");
+  if (backend === "none")
+    warnings.push(
+      "running WITHOUT a sandbox (--unsafe-no-sandbox): notebook code can read and change everything the server user can",
+    );
   if (backend === "unavailable") {
     warnings.push(refusalMessage(detection, kind));
     return report;
   }
-  const events = await runOnce(backend, tool, python, { ...limits, wallTimeMs: Math.max(limits.wallTimeMs, 20_000), runWallTimeMs: Math.max(limits.runWallTimeMs, 20_000) }, cg, INSIDE_PROBE);
+  const events = await runOnce(
+    backend,
+    tool,
+    python,
+    {
+      ...limits,
+      wallTimeMs: Math.max(limits.wallTimeMs, 20_000),
+      runWallTimeMs: Math.max(limits.runWallTimeMs, 20_000),
+    },
+    cg,
+    INSIDE_PROBE,
+  );
   const out = events.map((e) => (e.type === "stdout" ? e.text : "")).join("");
   try {
     const seen = JSON.parse(out.trim()) as {
@@ -208,7 +246,8 @@ export async function describeEnforcement(
     report.inside = { uid: seen.uid, noNewPrivs: seen.noNewPrivs, capEff: seen.capEff, networkInterfaces: seen.ifaces };
     report.python.version = seen.version;
     report.python.packages = seen.packages;
-    for (const [name, v] of Object.entries(seen.packages)) if (!v) warnings.push(`${name} is not importable inside the sandbox (Debian: apt-get install python3-${name})`);
+    for (const [name, v] of Object.entries(seen.packages))
+      if (!v) warnings.push(`${name} is not importable inside the sandbox (Debian: apt-get install python3-${name})`);
   } catch {
     warnings.push(`the inside probe failed: ${describeFailure(events)}`);
   }

@@ -17,7 +17,8 @@ export function hostKind(): HostKind {
     if (/docker|libpod|containerd|kubepods/.test(readFileSync("/proc/1/cgroup", "utf8"))) return "container";
   } catch {}
   try {
-    if (existsSync("/.dockerenv") && / \/ \/ .* - overlay /.test(readFileSync("/proc/self/mountinfo", "utf8"))) return "container";
+    if (existsSync("/.dockerenv") && / \/ \/ .* - overlay /.test(readFileSync("/proc/self/mountinfo", "utf8")))
+      return "container";
   } catch {}
   return "host";
 }
@@ -34,7 +35,11 @@ function readSysctl(path: string): string | null {
  * One sentence naming the cause and the fix for a jail's start-up failure, or null when the
  * failure text matches nothing known (the raw text is shown then).
  */
-export function explainJailFailure(backend: "nsjail" | "bwrap", detail: string, kind: HostKind = hostKind()): string | null {
+export function explainJailFailure(
+  backend: "nsjail" | "bwrap",
+  detail: string,
+  kind: HostKind = hostKind(),
+): string | null {
   const d = detail.toLowerCase();
   const procMount = /mount proc|mount\('\/proc'|mount '\/proc'|mounting.*\/proc/.test(d);
   const nsDenied =
@@ -64,7 +69,8 @@ export function explainJailFailure(backend: "nsjail" | "bwrap", detail: string, 
       return "AppArmor restricts unprivileged user namespaces (Ubuntu 23.10+): install the bwrap AppArmor profile (apparmor-profiles, bwrap-userns-restrict) or set kernel.apparmor_restrict_unprivileged_userns=0";
     return "the kernel refused to create the jail's namespaces for this user; check user namespaces (sysctl user.max_user_namespaces) and any seccomp or AppArmor policy of the service";
   }
-  if (procMount) return "this host does not let the jail mount its own /proc (a masked or read-only /proc, as in a container)";
+  if (procMount)
+    return "this host does not let the jail mount its own /proc (a masked or read-only /proc, as in a container)";
   if (uidMap && backend === "nsjail")
     return "nsjail could not map the jail user for this account: run pymd as root or as an ordinary user with user namespaces allowed";
   return null;

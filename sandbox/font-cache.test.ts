@@ -6,7 +6,8 @@ import type { RunEvent } from "../protocol/run-frames.ts";
 import { createSandbox } from "./index.ts";
 import { jailsUnderTest } from "./testing/jails.ts";
 
-const text = (events: RunEvent[], kind: "stdout" | "stderr") => events.map((e) => (e.type === kind ? e.text : "")).join("");
+const text = (events: RunEvent[], kind: "stdout" | "stderr") =>
+  events.map((e) => (e.type === kind ? e.text : "")).join("");
 // what the config directory holds after the first import: a file matplotlib wrote (it scanned the
 // fonts and saved the list) or the link to the shared list (it read it)
 const FIRST_IMPORT = [
@@ -36,7 +37,12 @@ if (!hasMatplotlib) console.warn("font cache suite: python3-matplotlib is not in
 for (const jail of jailsUnderTest())
   describe.if(hasMatplotlib)(`shared matplotlib font cache (${jail.backend})`, () => {
     test("without it a kernel builds the font list on its first pyplot import; with it, it does not", async () => {
-      const bare = await createSandbox({ backend: jail.backend, tools: jail.tools, fontCache: false, limits: { wallTimeMs: 60_000 } });
+      const bare = await createSandbox({
+        backend: jail.backend,
+        tools: jail.tools,
+        fontCache: false,
+        limits: { wallTimeMs: 60_000 },
+      });
       const k0 = await bare.startKernel();
       const cold = await k0.run([{ id: 0, code: FIRST_IMPORT, line: 1 }]);
       await k0.close();

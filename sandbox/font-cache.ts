@@ -26,7 +26,9 @@ export const BUILD_FONT_LIST = [
 /** The image's own font cache, if it has one. */
 export function imageFontCache(exists: (p: string) => boolean = existsSync): string | null {
   try {
-    return exists(IMAGE_FONT_CACHE) && readdirSync(IMAGE_FONT_CACHE).some((n) => FONT_LIST.test(n)) ? IMAGE_FONT_CACHE : null;
+    return exists(IMAGE_FONT_CACHE) && readdirSync(IMAGE_FONT_CACHE).some((n) => FONT_LIST.test(n))
+      ? IMAGE_FONT_CACHE
+      : null;
   } catch {
     return null;
   }
@@ -36,7 +38,9 @@ export function imageFontCache(exists: (p: string) => boolean = existsSync): str
  * Runs BUILD_FONT_LIST once in a jail with a scratch working directory (through `runIn`) and keeps
  * the font list it wrote in a directory every jail can read; null when none was written.
  */
-export async function buildFontCache(runIn: (code: string, workspace: { dir: string; maxBytes: number }) => Promise<RunEvent[]>): Promise<string | null> {
+export async function buildFontCache(
+  runIn: (code: string, workspace: { dir: string; maxBytes: number }) => Promise<RunEvent[]>,
+): Promise<string | null> {
   const scratch = createWorkspaceDir();
   try {
     const events = await runIn(BUILD_FONT_LIST, { dir: scratch.dir, maxBytes: MAX_BYTES });

@@ -75,7 +75,11 @@ export interface IdleCpuWatch {
  * Watches the tree under root: in each idle period it may use `allowanceSeconds` of CPU; past
  * that, onOver is called once with what it used and the watch ends.
  */
-export function watchIdleCpu(root: number, allowanceSeconds: number, onOver: (usedSeconds: number) => void): IdleCpuWatch {
+export function watchIdleCpu(
+  root: number,
+  allowanceSeconds: number,
+  onOver: (usedSeconds: number) => void,
+): IdleCpuWatch {
   const g: Guard = { root, allowance: allowanceSeconds, since: null, onOver };
   guards.add(g);
   if (!timer) {

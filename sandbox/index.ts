@@ -11,7 +11,13 @@
 import type { HostFailureFrame, RunBlock, RunEvent, RunRequest } from "../protocol/run-frames.ts";
 import { RUN_FRAME_VERSION } from "../protocol/run-frames.ts";
 import { createHash } from "node:crypto";
-import { detectSandbox, describeEnforcement, type Detection, type EnforcementReport, type ToolPaths } from "./detect-sandbox.ts";
+import {
+  detectSandbox,
+  describeEnforcement,
+  type Detection,
+  type EnforcementReport,
+  type ToolPaths,
+} from "./detect-sandbox.ts";
 import { refusalMessage } from "./diagnose.ts";
 import { isExecutable } from "./host-tools.ts";
 import { noCgroups } from "./cgroup-limits.ts";
@@ -26,7 +32,12 @@ export type { Limits } from "./policy.ts";
 export { DEFAULT_LIMITS, PolicyError, resolveLimits } from "./policy.ts";
 export type { EnforcementReport, BackendTrial } from "./detect-sandbox.ts";
 export { refusalMessage } from "./diagnose.ts";
-export { TerminalProcess, type TerminalEvent, type TerminalSignal, type TerminalStart } from "./terminal/terminal-process.ts";
+export {
+  TerminalProcess,
+  type TerminalEvent,
+  type TerminalSignal,
+  type TerminalStart,
+} from "./terminal/terminal-process.ts";
 
 export interface SandboxOptions {
   backend: "auto" | "nsjail" | "bwrap";
@@ -59,7 +70,12 @@ export interface KernelRunOptions {
 
 export interface Kernel {
   /** Runs blocks in the kernel's namespace; starts (or restarts after a crash/timeout) the jail when needed. */
-  run(blocks: RunBlock[], onEvent?: (e: RunEvent) => void, signal?: AbortSignal, opts?: KernelRunOptions): Promise<RunEvent[]>;
+  run(
+    blocks: RunBlock[],
+    onEvent?: (e: RunEvent) => void,
+    signal?: AbortSignal,
+    opts?: KernelRunOptions,
+  ): Promise<RunEvent[]>;
   /** KeyboardInterrupt in the running block; killed after a grace period if it does not stop. */
   interrupt(): void;
   /** A fresh interpreter (the namespace is lost). */
@@ -81,7 +97,12 @@ export interface Sandbox {
   readonly limits: Limits;
   /** Why runs are refused (backend "unavailable"), else null. */
   readonly refusal: string | null;
-  run(blocks: RunBlock[], onEvent?: (e: RunEvent) => void, signal?: AbortSignal, opts?: { workspace?: WorkspaceMount }): Promise<RunEvent[]>;
+  run(
+    blocks: RunBlock[],
+    onEvent?: (e: RunEvent) => void,
+    signal?: AbortSignal,
+    opts?: { workspace?: WorkspaceMount },
+  ): Promise<RunEvent[]>;
   /** onStop: the host stopped the idle kernel (its background work used up the CPU allowed between runs), with why. */
   startKernel(opts?: { workspace?: WorkspaceMount; onStop?: (message: string) => void }): Promise<Kernel>;
   describe(): Promise<EnforcementReport>;
@@ -107,13 +128,22 @@ let runCounter = 0;
 const newRunId = (): string => `run-${Date.now().toString(36)}-${(++runCounter).toString(36)}`;
 
 function request(runId: string, blocks: RunBlock[], limits: Limits): RunRequest {
-  return { v: RUN_FRAME_VERSION, type: "run", runId, blocks, maxOutputBytes: limits.maxOutputBytesPerBlock, outputBytesPerSecond: limits.maxOutputBytesPerSecond };
+  return {
+    v: RUN_FRAME_VERSION,
+    type: "run",
+    runId,
+    blocks,
+    maxOutputBytes: limits.maxOutputBytesPerBlock,
+    outputBytesPerSecond: limits.maxOutputBytesPerSecond,
+  };
 }
 
 /** The state key after each block: a hash chain of the code of every block up to it. */
 export function stateKeys(blocks: RunBlock[]): string[] {
   let key = "";
-  return blocks.map((b) => (key = createHash("sha256").update(key).update("\0").update(b.code).digest("hex").slice(0, 24)));
+  return blocks.map(
+    (b) => (key = createHash("sha256").update(key).update("\0").update(b.code).digest("hex").slice(0, 24)),
+  );
 }
 
 function refused(runId: string, message: string, onEvent?: (e: RunEvent) => void): RunEvent[] {
@@ -153,9 +183,24 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const fontCache = (): Promise<string | null> => {
     if (opts.fontCache === false || !launchBackend) return Promise.resolve(null);
     building ??= buildFontCache(async (code, workspace) => {
-      const jail = new JailProcess(planLaunch({ backend: launchBackend, tool: detection.tool, python, limits, longLived: false, cgroups: detection.cgroups, workspace }), maxLine);
+      const jail = new JailProcess(
+        planLaunch({
+          backend: launchBackend,
+          tool: detection.tool,
+          python,
+          limits,
+          longLived: false,
+          cgroups: detection.cgroups,
+          workspace,
+        }),
+        maxLine,
+      );
       const wall = Math.max(limits.wallTimeMs, 60_000);
-      const events = await jail.request(request(newRunId(), [{ id: 0, code, line: 1 }], limits), { wallTimeMs: wall, runWallTimeMs: wall, abortMode: "kill" });
+      const events = await jail.request(request(newRunId(), [{ id: 0, code, line: 1 }], limits), {
+        wallTimeMs: wall,
+        runWallTimeMs: wall,
+        abortMode: "kill",
+      });
       await jail.close();
       return events;
     }).then((dir) => {
@@ -165,9 +210,22 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     return building;
   };
 
-  const spawn = (longLived: boolean, workspace?: WorkspaceMount, onIdleStop?: (message: string) => void): JailProcess => {
+  const spawn = (
+    longLived: boolean,
+    workspace?: WorkspaceMount,
+    onIdleStop?: (message: string) => void,
+  ): JailProcess => {
     if (launchBackend === "none") warn(UNSAFE_WARNING);
-    const plan = planLaunch({ backend: launchBackend!, tool: detection.tool, python, limits, longLived, cgroups: detection.cgroups, workspace, fontCache: fonts });
+    const plan = planLaunch({
+      backend: launchBackend!,
+      tool: detection.tool,
+      python,
+      limits,
+      longLived,
+      cgroups: detection.cgroups,
+      workspace,
+      fontCache: fonts,
+    });
     return new JailProcess(plan, maxLine, onIdleStop);
   };
 
@@ -179,7 +237,13 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       const runId = newRunId();
       if (!launchBackend) return refused(runId, refusal!, onEvent);
       const jail = spawn(false, opts?.workspace);
-      const events = await jail.request(request(runId, blocks, limits), { onEvent, signal, wallTimeMs: limits.wallTimeMs, runWallTimeMs: limits.runWallTimeMs, abortMode: "kill" });
+      const events = await jail.request(request(runId, blocks, limits), {
+        onEvent,
+        signal,
+        wallTimeMs: limits.wallTimeMs,
+        runWallTimeMs: limits.runWallTimeMs,
+        abortMode: "kill",
+      });
       await jail.close();
       return events;
     },
@@ -205,8 +269,26 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       if (launchBackend === "none") warn(UNSAFE_WARNING);
       // bash where the system has it (job control, line editing), else the POSIX shell
       const shell = t.shell ?? (isExecutable("/usr/bin/bash") ? "/bin/bash" : "/bin/sh");
-      const args = ["--rows", String(t.rows), "--cols", String(t.cols), "--cpu", String(limits.cpuSeconds), "--shell", shell];
-      const plan = planLaunch({ backend: launchBackend, tool: detection.tool, python, limits, longLived: true, cgroups: detection.cgroups, workspace: t.workspace, program: { source: ptyHostSource, args } });
+      const args = [
+        "--rows",
+        String(t.rows),
+        "--cols",
+        String(t.cols),
+        "--cpu",
+        String(limits.cpuSeconds),
+        "--shell",
+        shell,
+      ];
+      const plan = planLaunch({
+        backend: launchBackend,
+        tool: detection.tool,
+        python,
+        limits,
+        longLived: true,
+        cgroups: detection.cgroups,
+        workspace: t.workspace,
+        program: { source: ptyHostSource, args },
+      });
       return new TerminalProcess(plan);
     },
     describe() {
@@ -233,7 +315,12 @@ class JailKernel implements Kernel {
     return !this.closed && this.jail !== null && this.jail.alive;
   }
 
-  run(blocks: RunBlock[], onEvent?: (e: RunEvent) => void, signal?: AbortSignal, opts?: KernelRunOptions): Promise<RunEvent[]> {
+  run(
+    blocks: RunBlock[],
+    onEvent?: (e: RunEvent) => void,
+    signal?: AbortSignal,
+    opts?: KernelRunOptions,
+  ): Promise<RunEvent[]> {
     const runId = newRunId();
     const next = this.queue.then(async () => {
       if (this.closed) return refused(runId, "the kernel was closed", onEvent);

@@ -17,7 +17,12 @@ const isRoot = process.getuid?.() === 0;
 const arch = hostSeccompArch();
 if (!arch) console.warn(`isolation suite: no seccomp table for ${process.arch}, the filter tests do not run`);
 
-const out = (events: RunEvent[]) => events.map((e) => (e.type === "stdout" || e.type === "stderr" ? e.text : e.type === "host-error" ? `[${e.reason}] ${e.message}` : "")).join("");
+const out = (events: RunEvent[]) =>
+  events
+    .map((e) =>
+      e.type === "stdout" || e.type === "stderr" ? e.text : e.type === "host-error" ? `[${e.reason}] ${e.message}` : "",
+    )
+    .join("");
 const block = (code: string) => [{ id: 0, code, line: 1 }];
 
 const PRELUDE = `import ctypes, os, json
@@ -62,11 +67,26 @@ beforeAll(async () => {
   for (const jail of jailsUnderTest()) {
     sandboxes.set(
       jail.backend,
-      await createSandbox({ backend: jail.backend, tools: jail.tools, limits: { wallTimeMs: 20_000, cpuSeconds: 10, tmpfsBytes: 16 * MiB, maxOutputBytesPerBlock: 256 * 1024 } }),
+      await createSandbox({
+        backend: jail.backend,
+        tools: jail.tools,
+        limits: { wallTimeMs: 20_000, cpuSeconds: 10, tmpfsBytes: 16 * MiB, maxOutputBytesPerBlock: 256 * 1024 },
+      }),
     );
     bare.set(
       jail.backend,
-      await createSandbox({ backend: jail.backend, tools: jail.tools, cgroups: false, limits: { wallTimeMs: 20_000, cpuSeconds: 10, memoryBytes: 256 * MiB, tmpfsBytes: 200 * MiB, maxFileSize: 256 * MiB } }),
+      await createSandbox({
+        backend: jail.backend,
+        tools: jail.tools,
+        cgroups: false,
+        limits: {
+          wallTimeMs: 20_000,
+          cpuSeconds: 10,
+          memoryBytes: 256 * MiB,
+          tmpfsBytes: 200 * MiB,
+          maxFileSize: 256 * MiB,
+        },
+      }),
     );
   }
 });
@@ -87,22 +107,35 @@ for (const jail of jailsUnderTest())
       sandbox = sandboxes.get(jail.backend)!;
     });
 
-    test.if(arch !== null)("each call the filter denies fails with EPERM inside the jail", async () => {
-      const calls = deniedSyscalls(arch!).map((d) => [d.name, d[arch!]] as const);
-      const ev = await sandbox.run(block(`${PRELUDE}\nprint(json.dumps({name: call(nr, 0, 0, 0, 0, 0, 0) for name, nr in ${JSON.stringify(calls)}}))`));
-      const got = JSON.parse(out(ev)) as Record<string, string>;
-      expect(got).toEqual(Object.fromEntries(calls.map(([name]) => [name, "Operation not permitted"])));
-    }, 30_000);
+    test.if(arch !== null)(
+      "each call the filter denies fails with EPERM inside the jail",
+      async () => {
+        const calls = deniedSyscalls(arch!).map((d) => [d.name, d[arch!]] as const);
+        const ev = await sandbox.run(
+          block(
+            `${PRELUDE}\nprint(json.dumps({name: call(nr, 0, 0, 0, 0, 0, 0) for name, nr in ${JSON.stringify(calls)}}))`,
+          ),
+        );
+        const got = JSON.parse(out(ev)) as Record<string, string>;
+        expect(got).toEqual(Object.fromEntries(calls.map(([name]) => [name, "Operation not permitted"])));
+      },
+      30_000,
+    );
 
-    test.if(arch !== null)("calls that would work unfiltered (keys, ptrace, reading its own memory, io_uring, a user namespace) are EPERM", async () => {
-      const nr = Object.fromEntries(deniedSyscalls(arch!).map((d) => [d.name, d[arch!]]));
-      const ev = await sandbox.run(block(REAL_CALLS(nr)));
-      const got = JSON.parse(out(ev)) as Record<string, string | string[]>;
-      const { mode, ...calls } = got;
-      expect(mode).toEqual(["2"]); // SECCOMP_MODE_FILTER
-      for (const [name, result] of Object.entries(calls)) expect([name, result]).toEqual([name, "Operation not permitted"]);
-      expect(Object.keys(calls).length).toBe(11);
-    }, 30_000);
+    test.if(arch !== null)(
+      "calls that would work unfiltered (keys, ptrace, reading its own memory, io_uring, a user namespace) are EPERM",
+      async () => {
+        const nr = Object.fromEntries(deniedSyscalls(arch!).map((d) => [d.name, d[arch!]]));
+        const ev = await sandbox.run(block(REAL_CALLS(nr)));
+        const got = JSON.parse(out(ev)) as Record<string, string | string[]>;
+        const { mode, ...calls } = got;
+        expect(mode).toEqual(["2"]); // SECCOMP_MODE_FILTER
+        for (const [name, result] of Object.entries(calls))
+          expect([name, result]).toEqual([name, "Operation not permitted"]);
+        expect(Object.keys(calls).length).toBe(11);
+      },
+      30_000,
+    );
 
     test("ordinary notebooks still run: numpy, pandas, matplotlib, threads, subprocess, multiprocessing", async () => {
       const ev = await sandbox.run(
@@ -150,7 +183,9 @@ print(os.statvfs("/dev/shm").f_blocks * os.statvfs("/dev/shm").f_frsize // (1 <<
       const both = await sb.run(block(FILL(["/tmp", "/dev/shm"], 150)));
       expect(out(both)).not.toContain("kept");
       expect(both.at(-1)).toMatchObject({ type: "host-error", reason: "killed" });
-      expect((both.at(-1) as { message: string }).message).toMatch(/^the run was killed: its processes used \d+ MiB, over its 256 MiB memory limit$/);
+      expect((both.at(-1) as { message: string }).message).toMatch(
+        /^the run was killed: its processes used \d+ MiB, over its 256 MiB memory limit$/,
+      );
     }, 30_000);
 
     describe.skipIf(!isRoot || !arch)("a host uid per jail (root server)", () => {
@@ -169,18 +204,25 @@ print(os.statvfs("/dev/shm").f_blocks * os.statvfs("/dev/shm").f_frsize // (1 <<
        * marker while it sleeps, and the host finds that process in its /proc (other jails, such as
        * the one building matplotlib's font list, may run meanwhile).
        */
-      const hostUidOf = async (run: (code: string, onEvent: (e: RunEvent) => void) => Promise<RunEvent[]>, code = ""): Promise<number> => {
+      const hostUidOf = async (
+        run: (code: string, onEvent: (e: RunEvent) => void) => Promise<RunEvent[]>,
+        code = "",
+      ): Promise<number> => {
         const marker = `pymd${Math.random().toString(36).slice(2, 10)}`;
         let uid = -1;
-        const ev = await run(`${code}\nimport ctypes, time\nctypes.CDLL(None).prctl(15, b"${marker}", 0, 0, 0)\nprint("up", flush=True)\ntime.sleep(0.5)`, (e) => {
-          if (e.type !== "stdout") return;
-          for (const n of readdirSync("/proc")) {
-            if (!/^\d+$/.test(n)) continue;
-            try {
-              if (readFileSync(`/proc/${n}/comm`, "utf8").trim() === marker) uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${n}/status`, "utf8"))![1]);
-            } catch {}
-          }
-        });
+        const ev = await run(
+          `${code}\nimport ctypes, time\nctypes.CDLL(None).prctl(15, b"${marker}", 0, 0, 0)\nprint("up", flush=True)\ntime.sleep(0.5)`,
+          (e) => {
+            if (e.type !== "stdout") return;
+            for (const n of readdirSync("/proc")) {
+              if (!/^\d+$/.test(n)) continue;
+              try {
+                if (readFileSync(`/proc/${n}/comm`, "utf8").trim() === marker)
+                  uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${n}/status`, "utf8"))![1]);
+              } catch {}
+            }
+          },
+        );
         expect(out(ev)).toBe("up\n");
         expect(uid).toBeGreaterThanOrEqual(0);
         return uid;
@@ -193,8 +235,16 @@ print(os.statvfs("/dev/shm").f_blocks * os.statvfs("/dev/shm").f_frsize // (1 <<
         // a key of uid A's, made on the host (the jails themselves cannot make keys: add_key is denied)
         const desc = `pymd-tenant-key-${Math.random().toString(36).slice(2)}`;
         holder = Bun.spawn(
-          [findTool("setpriv")!, `--reuid=${uidA}`, `--regid=${uidA}`, "--clear-groups", "--", "/usr/bin/python3", "-c",
-            `import ctypes, sys\nl = ctypes.CDLL(None, use_errno=True)\nprint(l.syscall(${deniedSyscalls(arch!).find((d) => d.name === "add_key")![arch!]}, b"user", b"${desc}", b"v", 1, -2), flush=True)\nsys.stdin.read()`],
+          [
+            findTool("setpriv")!,
+            `--reuid=${uidA}`,
+            `--regid=${uidA}`,
+            "--clear-groups",
+            "--",
+            "/usr/bin/python3",
+            "-c",
+            `import ctypes, sys\nl = ctypes.CDLL(None, use_errno=True)\nprint(l.syscall(${deniedSyscalls(arch!).find((d) => d.name === "add_key")![arch!]}, b"user", b"${desc}", b"v", 1, -2), flush=True)\nsys.stdin.read()`,
+          ],
           { stdin: "pipe", stdout: "pipe", stderr: "inherit" },
         );
         const reader = (holder.stdout as ReadableStream<Uint8Array>).getReader();

@@ -48,7 +48,8 @@ export function validateFrame(o: unknown): RunnerFrame | string {
   if (typeof o !== "object" || o === null || Array.isArray(o)) return "frame is not an object";
   const f = o as Record<string, unknown>;
   const isInt = (v: unknown) => typeof v === "number" && Number.isInteger(v);
-  if (f.type === "ready") return typeof f.python === "string" && isInt(f.v) ? (f as unknown as RunnerFrame) : "bad ready frame";
+  if (f.type === "ready")
+    return typeof f.python === "string" && isInt(f.v) ? (f as unknown as RunnerFrame) : "bad ready frame";
   if (typeof f.type !== "string" || !FRAME_TYPES.has(f.type)) return `unknown frame type ${JSON.stringify(f.type)}`;
   if (typeof f.runId !== "string") return "frame without runId";
   if (f.type === "done") return isInt(f.durationMs) ? (f as unknown as RunnerFrame) : "bad done frame";
@@ -58,15 +59,22 @@ export function validateFrame(o: unknown): RunnerFrame | string {
     case "stderr":
       return typeof f.text === "string" ? (f as unknown as RunnerFrame) : `bad ${f.type} frame`;
     case "display":
-      return typeof f.data === "string" && MIMES.has(f.mime as string) ? (f as unknown as RunnerFrame) : "bad display frame";
+      return typeof f.data === "string" && MIMES.has(f.mime as string)
+        ? (f as unknown as RunnerFrame)
+        : "bad display frame";
     case "error":
-      return typeof f.name === "string" && typeof f.value === "string" && typeof f.traceback === "string" && (f.line === null || isInt(f.line))
+      return typeof f.name === "string" &&
+        typeof f.value === "string" &&
+        typeof f.traceback === "string" &&
+        (f.line === null || isInt(f.line))
         ? (f as unknown as RunnerFrame)
         : "bad error frame";
     case "truncated":
       return isInt(f.limitBytes) ? (f as unknown as RunnerFrame) : "bad truncated frame";
     case "block-done":
-      return STATUSES.has(f.status as string) && isInt(f.durationMs) ? (f as unknown as RunnerFrame) : "bad block-done frame";
+      return STATUSES.has(f.status as string) && isInt(f.durationMs)
+        ? (f as unknown as RunnerFrame)
+        : "bad block-done frame";
     default:
       return f as unknown as RunnerFrame;
   }
@@ -179,7 +187,9 @@ export class JailProcess {
         this.overMemory = rss;
         this.kill();
         if (this.idleWatch && this.handler === null)
-          this.onIdleStop?.(`its processes used ${Math.round(rss / MiB)} MiB while no block was running, over its ${Math.round(plan.memoryWatchBytes! / MiB)} MiB memory limit`);
+          this.onIdleStop?.(
+            `its processes used ${Math.round(rss / MiB)} MiB while no block was running, over its ${Math.round(plan.memoryWatchBytes! / MiB)} MiB memory limit`,
+          );
       });
     if (plan.idleCpuSeconds !== null) {
       const allowance = plan.idleCpuSeconds;
@@ -289,7 +299,11 @@ export class JailProcess {
         this.onIdleStop?.(why);
       } catch {}
     }
-    this.dispatch({ kind: "exit", code: this.proc.exitCode, signal: this.proc.signalCode === null ? null : String(this.proc.signalCode) });
+    this.dispatch({
+      kind: "exit",
+      code: this.proc.exitCode,
+      signal: this.proc.signalCode === null ? null : String(this.proc.signalCode),
+    });
     await cleanupLaunch(this.plan);
   }
 
@@ -477,18 +491,31 @@ export class JailProcess {
             else if (m.signal === "SIGKILL" || m.code === 137)
               finish({
                 reason: "killed",
-                message: this.killed ? (this.killReason ?? "the run was killed") : "the Python process was killed (SIGKILL) by a resource limit or from outside the sandbox",
+                message: this.killed
+                  ? (this.killReason ?? "the run was killed")
+                  : "the Python process was killed (SIGKILL) by a resource limit or from outside the sandbox",
               });
-            else if (m.signal === "SIGXCPU" || m.code === 152) finish({ reason: "killed", message: `this block used up its CPU time limit; ${CPU_LIMIT_HINT}` });
-            else finish({ reason: "crashed", message: `the Python process ended unexpectedly (exit ${m.code ?? m.signal})${tail ? `: ${tail}` : ""}` });
+            else if (m.signal === "SIGXCPU" || m.code === 152)
+              finish({ reason: "killed", message: `this block used up its CPU time limit; ${CPU_LIMIT_HINT}` });
+            else
+              finish({
+                reason: "crashed",
+                message: `the Python process ended unexpectedly (exit ${m.code ?? m.signal})${tail ? `: ${tail}` : ""}`,
+              });
             return;
           }
           case "flood":
-            finish({ reason: "killed", message: `the run was killed: it wrote a ${m.bytes}-byte line, over the host's output cap` });
+            finish({
+              reason: "killed",
+              message: `the run was killed: it wrote a ${m.bytes}-byte line, over the host's output cap`,
+            });
             return;
           case "invalid":
             this.kill();
-            finish({ reason: "protocol", message: `the runner broke the frame protocol (${m.detail}); the kernel was stopped` });
+            finish({
+              reason: "protocol",
+              message: `the runner broke the frame protocol (${m.detail}); the kernel was stopped`,
+            });
             return;
           case "frame":
             break;
@@ -506,7 +533,10 @@ export class JailProcess {
         acct.raw += m.rawBytes;
         if (acct.raw > rawCap) {
           this.kill();
-          finish({ reason: "killed", message: `the run was killed: block output went over the host's ${rawCap}-byte cap` });
+          finish({
+            reason: "killed",
+            message: `the run was killed: block output went over the host's ${rawCap}-byte cap`,
+          });
           return;
         }
         switch (f.type) {

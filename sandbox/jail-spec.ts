@@ -91,6 +91,8 @@ export function jailOutsideIds(): { uid: number; gid: number } {
 
 export function assertJailablePython(python: string): void {
   if (!python.startsWith("/usr/") || python.includes("/../") || python.includes("/./")) {
-    throw new Error(`sandbox python must be an absolute path under /usr (the only host tree the jail sees), got ${JSON.stringify(python)}`);
+    throw new Error(
+      `sandbox python must be an absolute path under /usr (the only host tree the jail sees), got ${JSON.stringify(python)}`,
+    );
   }
 }

@@ -54,7 +54,10 @@ export function acquireJailUid(): JailUid {
       break;
     }
   }
-  if (uid < 0) throw new Error(`every jail uid in ${JAIL_UID_RANGE.first}..${JAIL_UID_RANGE.first + JAIL_UID_RANGE.count - 1} is in use`);
+  if (uid < 0)
+    throw new Error(
+      `every jail uid in ${JAIL_UID_RANGE.first}..${JAIL_UID_RANGE.first + JAIL_UID_RANGE.count - 1} is in use`,
+    );
   held.add(uid);
   let released = false;
   return {

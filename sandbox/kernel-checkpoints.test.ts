@@ -12,7 +12,11 @@ import { jailsUnderTest } from "./testing/jails.ts";
 const stdoutOf = (events: RunEvent[], block?: number) =>
   events.map((e) => (e.type === "stdout" && (block === undefined || e.block === block) ? e.text : "")).join("");
 const notesOf = (events: RunEvent[], block: number) =>
-  events.filter((e) => e.type === "display" && e.block === block && e.mime === "text/markdown" && e.data.startsWith("*Kernel:")).map((e) => (e.type === "display" ? e.data : ""));
+  events
+    .filter(
+      (e) => e.type === "display" && e.block === block && e.mime === "text/markdown" && e.data.startsWith("*Kernel:"),
+    )
+    .map((e) => (e.type === "display" ? e.data : ""));
 const ranBlocks = (events: RunEvent[]) => events.flatMap((e) => (e.type === "block-start" ? [e.block] : []));
 const doc = (...codes: string[]): RunBlock[] => codes.map((code, id) => ({ id, code, line: 1 + id * 5 }));
 const edit = (b: RunBlock, code: string): RunBlock => ({ ...b, code });
@@ -76,7 +80,9 @@ for (const jail of jailsUnderTest())
       const first = await kernel.run(blocks, undefined, undefined, { prefix: [] });
       clean(first);
       expect(stdoutOf(first, 1)).toContain("value 10\n");
-      const events = await kernel.run([edit(blocks[1]!, "flood.wait()\nprint('value', x * 3)")], undefined, undefined, { prefix: [blocks[0]!] });
+      const events = await kernel.run([edit(blocks[1]!, "flood.wait()\nprint('value', x * 3)")], undefined, undefined, {
+        prefix: [blocks[0]!],
+      });
       clean(events);
       expect(stdoutOf(events, 1)).toContain("value 15\n");
       const after = await kernel.run([{ id: 2, code: "print('still streaming')", line: 20 }], undefined, undefined, {
@@ -90,9 +96,15 @@ for (const jail of jailsUnderTest())
 
     test("with a thread running, no checkpoint is forked: the run falls back to an earlier state and says why", async () => {
       kernel = await sandbox.startKernel();
-      const blocks = doc("y = 1", "import threading, time\nthreading.Thread(target=time.sleep, args=(60,), daemon=True).start()\ny += 1", "print(y)");
+      const blocks = doc(
+        "y = 1",
+        "import threading, time\nthreading.Thread(target=time.sleep, args=(60,), daemon=True).start()\ny += 1",
+        "print(y)",
+      );
       clean(await kernel.run(blocks, undefined, undefined, { prefix: [] }));
-      const events = await kernel.run([edit(blocks[2]!, "print(y * 10)")], undefined, undefined, { prefix: blocks.slice(0, 2) });
+      const events = await kernel.run([edit(blocks[2]!, "print(y * 10)")], undefined, undefined, {
+        prefix: blocks.slice(0, 2),
+      });
       clean(events);
       // the checkpoint before block 2 (no thread yet) was resumed; block 2 ran again, then block 3
       expect(ranBlocks(events)).toEqual([1, 2]);
@@ -153,9 +165,13 @@ for (const jail of jailsUnderTest())
         expect(pythons!).toBeLessThanOrEqual(cap + 2);
         expect(tasks!).toBeLessThanOrEqual(limits.maxProcesses);
         // block 2's checkpoint was dropped as the oldest: the run still gives the top-down result
-        const events = await kernel.run([edit(blocks[2]!, "total += 100"), ...blocks.slice(3)], undefined, undefined, { prefix: blocks.slice(0, 2) });
+        const events = await kernel.run([edit(blocks[2]!, "total += 100"), ...blocks.slice(3)], undefined, undefined, {
+          prefix: blocks.slice(0, 2),
+        });
         clean(events);
-        const check = await kernel.run([{ id: 9, code: "print(total)", line: 70 }], undefined, undefined, { prefix: [...blocks.slice(0, 2), edit(blocks[2]!, "total += 100"), ...blocks.slice(3)] });
+        const check = await kernel.run([{ id: 9, code: "print(total)", line: 70 }], undefined, undefined, {
+          prefix: [...blocks.slice(0, 2), edit(blocks[2]!, "total += 100"), ...blocks.slice(3)],
+        });
         expect(stdoutOf(check)).toBe(`${1 + 100 + 3 + 4 + 5 + 6 + 7}\n`);
       } finally {
         await kernel.close();
@@ -172,7 +188,9 @@ for (const jail of jailsUnderTest())
         const first = await kernel.run(blocks, undefined, undefined, { prefix: [] });
         clean(first);
         expect(stdoutOf(first)).toBe("7\n");
-        const events = await kernel.run([edit(blocks[1]!, "print(z * 6)")], undefined, undefined, { prefix: [blocks[0]!] });
+        const events = await kernel.run([edit(blocks[1]!, "print(z * 6)")], undefined, undefined, {
+          prefix: [blocks[0]!],
+        });
         clean(events);
         // no checkpoint before block 2: block 1 runs again from a fresh state (or a restarted kernel)
         expect(ranBlocks(events)).toEqual([0, 1]);
@@ -193,11 +211,16 @@ for (const jail of jailsUnderTest())
       const kernel = await sandbox.startKernel();
       try {
         // block 1 takes every file descriptor: no checkpoint can listen, and the kernel cannot reach one
-        const blocks = doc("import os\nfds = []\nwhile True:\n    try:\n        fds.append(os.open('/dev/null', os.O_RDONLY))\n    except OSError:\n        break\nw = 6", "print(w)");
+        const blocks = doc(
+          "import os\nfds = []\nwhile True:\n    try:\n        fds.append(os.open('/dev/null', os.O_RDONLY))\n    except OSError:\n        break\nw = 6",
+          "print(w)",
+        );
         const first = await kernel.run(blocks, undefined, undefined, { prefix: [] });
         clean(first);
         expect(stdoutOf(first)).toBe("6\n");
-        const events = await kernel.run([edit(blocks[1]!, "print(w * 7)")], undefined, undefined, { prefix: [blocks[0]!] });
+        const events = await kernel.run([edit(blocks[1]!, "print(w * 7)")], undefined, undefined, {
+          prefix: [blocks[0]!],
+        });
         clean(events);
         expect(stdoutOf(events, 1)).toBe("42\n");
         // the checkpoint before block 2 resumed; or, where it could not listen or reach the first
@@ -219,11 +242,16 @@ for (const jail of jailsUnderTest())
       try {
         // block 1 leaves its process no new descriptor at all: its checkpoints cannot listen and
         // it cannot reach the first process either
-        const blocks = doc("import resource\nresource.setrlimit(resource.RLIMIT_NOFILE, (3, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))\nw = 6", "print(w)");
+        const blocks = doc(
+          "import resource\nresource.setrlimit(resource.RLIMIT_NOFILE, (3, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))\nw = 6",
+          "print(w)",
+        );
         const first = await kernel.run(blocks, undefined, undefined, { prefix: [] });
         clean(first);
         expect(stdoutOf(first)).toBe("6\n");
-        const events = await kernel.run([edit(blocks[1]!, "print(w * 7)")], undefined, undefined, { prefix: [blocks[0]!] });
+        const events = await kernel.run([edit(blocks[1]!, "print(w * 7)")], undefined, undefined, {
+          prefix: [blocks[0]!],
+        });
         clean(events);
         expect(ranBlocks(events)).toEqual([0, 1]);
         expect(stdoutOf(events, 1)).toBe("42\n");
@@ -241,21 +269,46 @@ for (const jail of jailsUnderTest())
     test("without a memory cgroup, checkpoints of a large kernel are counted once, not once per process", async () => {
       const MiB = 1024 * 1024;
       // no cgroup: the host's watchdog on the tree's memory is what holds the kernel to its limit
-      const sandbox = await createSandbox({ backend: jail.backend, tools: jail.tools, cgroups: false, limits: { wallTimeMs: 10_000, memoryBytes: 256 * MiB } });
+      const sandbox = await createSandbox({
+        backend: jail.backend,
+        tools: jail.tools,
+        cgroups: false,
+        limits: { wallTimeMs: 10_000, memoryBytes: 256 * MiB },
+      });
       const kernel = await sandbox.startKernel();
       try {
         // 80 MiB written (resident) in block 1, then five more blocks: five checkpoints of an
         // ~90 MiB process are 450 MiB of resident memory summed per process, far less in fact
-        const blocks = doc("big = bytearray(80 * 1024 * 1024)\nfor i in range(0, len(big), 4096):\n    big[i] = 1", ...Array.from({ length: 5 }, (_, i) => `step = ${i}`), "print(len(big) // (1024 * 1024), step)");
+        const blocks = doc(
+          "big = bytearray(80 * 1024 * 1024)\nfor i in range(0, len(big), 4096):\n    big[i] = 1",
+          ...Array.from({ length: 5 }, (_, i) => `step = ${i}`),
+          "print(len(big) // (1024 * 1024), step)",
+        );
         const events = await kernel.run(blocks, undefined, undefined, { prefix: [] });
         clean(events);
         expect(stdoutOf(events)).toBe("80 4\n");
-        const census = await kernel.run([{ id: 9, code: "import os\nprint(sum(1 for p in os.listdir('/proc') if p.isdigit() and open('/proc/%s/comm' % p).read().startswith('python')))", line: 60 }], undefined, undefined, { prefix: blocks });
+        const census = await kernel.run(
+          [
+            {
+              id: 9,
+              code: "import os\nprint(sum(1 for p in os.listdir('/proc') if p.isdigit() and open('/proc/%s/comm' % p).read().startswith('python')))",
+              line: 60,
+            },
+          ],
+          undefined,
+          undefined,
+          { prefix: blocks },
+        );
         clean(census);
         expect(Number(stdoutOf(census))).toBeGreaterThan(4);
         // an edit of the last block resumes its checkpoint: the kernel was never stopped for memory
         // several samples of the watchdog while all of them are alive
-        const again = await kernel.run([edit(blocks[6]!, "import time\ntime.sleep(1.5)\nprint(len(big) // (1024 * 1024) + 1, step)")], undefined, undefined, { prefix: blocks.slice(0, 6) });
+        const again = await kernel.run(
+          [edit(blocks[6]!, "import time\ntime.sleep(1.5)\nprint(len(big) // (1024 * 1024) + 1, step)")],
+          undefined,
+          undefined,
+          { prefix: blocks.slice(0, 6) },
+        );
         clean(again);
         expect(stdoutOf(again)).toBe("81 4\n");
       } finally {

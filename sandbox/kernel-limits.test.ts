@@ -6,7 +6,8 @@ import type { RunEvent } from "../protocol/run-frames.ts";
 import { createSandbox, INTERRUPT_KILLED, type Kernel } from "./index.ts";
 import { jailsUnderTest } from "./testing/jails.ts";
 
-const out = (events: RunEvent[]) => events.map((e) => (e.type === "stdout" || e.type === "stderr" ? e.text : "")).join("");
+const out = (events: RunEvent[]) =>
+  events.map((e) => (e.type === "stdout" || e.type === "stderr" ? e.text : "")).join("");
 const block = (code: string) => [{ id: 0, code, line: 1 }];
 
 async function until(cond: () => boolean, ms: number): Promise<void> {
@@ -21,19 +22,29 @@ for (const jail of jailsUnderTest())
       kernel = null;
     });
     const start = async (onStop?: (m: string) => void) => {
-      const sandbox = await createSandbox({ backend: jail.backend, tools: jail.tools, limits: { cpuSeconds: 1, wallTimeMs: 20_000 } });
+      const sandbox = await createSandbox({
+        backend: jail.backend,
+        tools: jail.tools,
+        limits: { cpuSeconds: 1, wallTimeMs: 20_000 },
+      });
       return (kernel = await sandbox.startKernel({ onStop }));
     };
 
     test("a background thread that burns CPU while the kernel is idle gets the kernel stopped, with why", async () => {
       const stops: string[] = [];
       const k = await start((m) => stops.push(m));
-      const ran = await k.run(block(`import threading\nx = 41\ndef spin():\n    while True:\n        pass\nthreading.Thread(target=spin, daemon=True).start()\nprint("started")`));
+      const ran = await k.run(
+        block(
+          `import threading\nx = 41\ndef spin():\n    while True:\n        pass\nthreading.Thread(target=spin, daemon=True).start()\nprint("started")`,
+        ),
+      );
       expect(out(ran)).toBe("started\n");
       expect(ran.at(-1)?.type).toBe("done");
       await until(() => stops.length > 0, 15_000);
       expect(stops).toHaveLength(1);
-      expect(stops[0]).toMatch(/^it used \d+\.\d s of CPU while no block was running \(a background thread or process\), over the 1 s a kernel may use between runs$/);
+      expect(stops[0]).toMatch(
+        /^it used \d+\.\d s of CPU while no block was running \(a background thread or process\), over the 1 s a kernel may use between runs$/,
+      );
       expect(k.alive).toBe(false);
       // the next run starts a fresh kernel: the namespace is gone, the code runs
       const next = await k.run(block(`print("x" in dir())`));
@@ -44,7 +55,11 @@ for (const jail of jailsUnderTest())
     test("a background child process burning CPU counts too", async () => {
       const stops: string[] = [];
       const k = await start((m) => stops.push(m));
-      const ran = await k.run(block(`import subprocess\np = subprocess.Popen(["/usr/bin/python3", "-c", "while True: pass"])\nprint("spawned")`));
+      const ran = await k.run(
+        block(
+          `import subprocess\np = subprocess.Popen(["/usr/bin/python3", "-c", "while True: pass"])\nprint("spawned")`,
+        ),
+      );
       expect(out(ran)).toBe("spawned\n");
       await until(() => stops.length > 0, 15_000);
       expect(stops[0]).toContain("while no block was running");
@@ -76,7 +91,9 @@ for (const jail of jailsUnderTest())
       const stops: string[] = [];
       const k = await start((m) => stops.push(m));
       // 0.8 s of CPU in the run (under the 1 s per-block limit), then idle
-      const ran = await k.run(block(`import time\nt = time.process_time()\nwhile time.process_time() - t < 0.8:\n    pass\nprint("worked")`));
+      const ran = await k.run(
+        block(`import time\nt = time.process_time()\nwhile time.process_time() - t < 0.8:\n    pass\nprint("worked")`),
+      );
       expect(out(ran)).toBe("worked\n");
       await Bun.sleep(1500);
       expect(stops).toEqual([]);
@@ -87,7 +104,9 @@ for (const jail of jailsUnderTest())
       const k = await start();
       let interrupted = false;
       const ev = await k.run(
-        block(`import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint("ignoring", flush=True)\nwhile True:\n    time.sleep(0.05)`),
+        block(
+          `import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint("ignoring", flush=True)\nwhile True:\n    time.sleep(0.05)`,
+        ),
         (e) => {
           if (e.type === "stdout" && !interrupted) {
             interrupted = true;
@@ -106,7 +125,9 @@ for (const jail of jailsUnderTest())
       let interrupted = false;
       const ev = await k.run(
         // it says it is ready from inside the try, so the interrupt always lands where it is swallowed
-        block(`import time\nready = False\nwhile True:\n    try:\n        if not ready:\n            ready = True\n            print("stubborn", flush=True)\n        time.sleep(0.05)\n    except KeyboardInterrupt:\n        print("not stopping", flush=True)`),
+        block(
+          `import time\nready = False\nwhile True:\n    try:\n        if not ready:\n            ready = True\n            print("stubborn", flush=True)\n        time.sleep(0.05)\n    except KeyboardInterrupt:\n        print("not stopping", flush=True)`,
+        ),
         (e) => {
           if (e.type === "stdout" && !interrupted) {
             interrupted = true;

@@ -67,7 +67,8 @@ export function pythonArgs(longLived: boolean, limits: Limits, nprocInside: bool
   // each block gets its own CPU allowance (the soft RLIMIT_CPU is lowered before it starts)
   const args = ["-I", "-S", "-B", "-c", runnerSource, "--cpu-per-request", String(limits.cpuSeconds)];
   // a kernel keeps fork() checkpoints before its blocks, within the process and memory limits
-  if (longLived && checkpointCap(limits) > 0) args.push("--checkpoints", String(checkpointCap(limits)), "--memory", String(limits.memoryBytes));
+  if (longLived && checkpointCap(limits) > 0)
+    args.push("--checkpoints", String(checkpointCap(limits)), "--memory", String(limits.memoryBytes));
   // In the jail's own user namespace RLIMIT_NPROC counts this jail's processes alone.
   if (nprocInside) args.push("--nproc", String(limits.maxProcesses));
   return args;
@@ -93,7 +94,10 @@ export function dropToNobody(ids: { uid: number; gid: number } = { uid: JAIL_UID
  * with a workspace takes the uid that workspace was made for, so its files stay its own across
  * kernel restarts. An unprivileged server's jails all map to its own account.
  */
-function jailHostIds(backend: BackendName, workspace: string | undefined): { ids: { uid: number; gid: number }; release: () => void } {
+function jailHostIds(
+  backend: BackendName,
+  workspace: string | undefined,
+): { ids: { uid: number; gid: number }; release: () => void } {
   const none = () => {};
   if (process.getuid?.() !== 0 || backend === "none") return { ids: jailOutsideIds(), release: none };
   if (workspace) {
@@ -126,7 +130,9 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
   const hostIsRoot = process.getuid?.() === 0;
   const cgroup = RunCgroup.create(input.cgroups, limits.memoryBytes, limits.maxProcesses);
   if (input.workspace && (!input.workspace.dir.startsWith("/") || /[:,\n]/.test(input.workspace.dir)))
-    throw new Error(`workspace directory ${JSON.stringify(input.workspace.dir)} must be an absolute path without ':' or ','`);
+    throw new Error(
+      `workspace directory ${JSON.stringify(input.workspace.dir)} must be an absolute path without ':' or ','`,
+    );
   const hostIds = jailHostIds(input.backend, input.workspace?.dir);
   const spec: JailSpec = {
     python: input.python,
@@ -148,7 +154,8 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
     // an unjailed run sees the host's paths as they are
     const inside = "inside" in fc ? fc.inside : input.backend === "none" ? fc.host : FONT_CACHE_DIR;
     if ("host" in fc && input.backend !== "none") {
-      if (!fc.host.startsWith("/") || /[:,\n]/.test(fc.host)) throw new Error(`font cache directory ${JSON.stringify(fc.host)} must be an absolute path without ':' or ','`);
+      if (!fc.host.startsWith("/") || /[:,\n]/.test(fc.host))
+        throw new Error(`font cache directory ${JSON.stringify(fc.host)} must be an absolute path without ':' or ','`);
       spec.fontCache = fc.host;
     }
     spec.pythonArgs.push("--mpl-cache", inside);
@@ -160,7 +167,9 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
   let killGroup = false;
   // bwrap's jail sets RLIMIT_NPROC inside its user namespace (per jail); only an unjailed run
   // needs it on the host account, where it is a budget shared with everything of that uid.
-  const rl = prlimit ? prlimitArgv(prlimit, limits, { longLived, processLimit: input.backend === "none" && cgroup?.hasPids !== true }) : [];
+  const rl = prlimit
+    ? prlimitArgv(prlimit, limits, { longLived, processLimit: input.backend === "none" && cgroup?.hasPids !== true })
+    : [];
   switch (input.backend) {
     case "bwrap":
       // Run as root, bwrap maps the jail's uid to host uid 0: DAC then lets the jail write
@@ -179,7 +188,13 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
       cwd = input.workspace?.dir ?? privateDir;
       killGroup = true;
       const setsid = findTool("setsid");
-      argv = [...rl, ...(hostIsRoot ? dropToNobody() : []), ...(setsid ? [setsid] : []), input.python, ...spec.pythonArgs];
+      argv = [
+        ...rl,
+        ...(hostIsRoot ? dropToNobody() : []),
+        ...(setsid ? [setsid] : []),
+        input.python,
+        ...spec.pythonArgs,
+      ];
       killGroup = setsid !== null;
       break;
     }
@@ -187,7 +202,20 @@ export function planLaunch(input: LaunchInput): LaunchPlan {
   if (cgroup) argv = cgroup.wrap(argv);
   const memoryWatchBytes = cgroup?.hasMemory ? null : limits.memoryBytes;
   const program = input.backend === "bwrap" && spec.seccomp ? seccompFile(spec.seccomp) : null;
-  return { argv, env, cwd, cgroup, killGroup, privateDir, memoryWatchBytes, workspace: input.workspace ?? null, seccompFile: program, hostUid: hostIds.ids.uid, releaseUid: hostIds.release, idleCpuSeconds: longLived ? limits.cpuSeconds : null };
+  return {
+    argv,
+    env,
+    cwd,
+    cgroup,
+    killGroup,
+    privateDir,
+    memoryWatchBytes,
+    workspace: input.workspace ?? null,
+    seccompFile: program,
+    hostUid: hostIds.ids.uid,
+    releaseUid: hostIds.release,
+    idleCpuSeconds: longLived ? limits.cpuSeconds : null,
+  };
 }
 
 export async function cleanupLaunch(plan: LaunchPlan): Promise<void> {

@@ -66,7 +66,8 @@ function childrenUnder(roots: number[]): Map<number, number[]> {
     const kids: number[] = [];
     for (const t of tasks) {
       try {
-        for (const c of readFileSync(`/proc/${pid}/task/${t}/children`, "utf8").split(" ")) if (c.trim() !== "") kids.push(Number(c));
+        for (const c of readFileSync(`/proc/${pid}/task/${t}/children`, "utf8").split(" "))
+          if (c.trim() !== "") kids.push(Number(c));
       } catch {}
     }
     if (kids.length) {
@@ -152,7 +153,11 @@ export function treePids(root: number): number[] {
 export function sampleTrees(roots: number[]): Map<number, number> {
   const children = childrenByParent(roots);
   const out = new Map<number, number>();
-  for (const root of roots) out.set(root, subtree(children, root).reduce((sum, pid) => sum + rssBytes(pid), 0));
+  for (const root of roots)
+    out.set(
+      root,
+      subtree(children, root).reduce((sum, pid) => sum + rssBytes(pid), 0),
+    );
   return out;
 }
 
@@ -180,7 +185,9 @@ function tick(): void {
   let children: Map<number, number[]>;
   try {
     children = childrenByParent([...watches].map((w) => w.root));
-    sample = new Map([...watches].map((w) => [w.root, subtree(children, w.root).reduce((sum, pid) => sum + rssBytes(pid), 0)]));
+    sample = new Map(
+      [...watches].map((w) => [w.root, subtree(children, w.root).reduce((sum, pid) => sum + rssBytes(pid), 0)]),
+    );
     for (const w of watches) sample.set(w.root, sample.get(w.root)! + jailTmpfsBytes(subtree(children, w.root)));
   } catch {
     return;

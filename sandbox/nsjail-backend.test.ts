@@ -8,7 +8,15 @@ const MiB = 1024 * 1024;
 const spec = (longLived: boolean, outside = { uid: 65534, gid: 65534 }): JailSpec => ({
   python: "/usr/bin/python3",
   pythonArgs: ["-I", "-S", "-c", "pass"],
-  limits: resolveLimits({ wallTimeMs: 3000, runWallTimeMs: 3000, cpuSeconds: 5, memoryBytes: 256 * MiB, maxFileSize: 4 * MiB, maxOpenFiles: 64, tmpfsBytes: 16 * MiB }),
+  limits: resolveLimits({
+    wallTimeMs: 3000,
+    runWallTimeMs: 3000,
+    cpuSeconds: 5,
+    memoryBytes: 256 * MiB,
+    maxFileSize: 4 * MiB,
+    maxOpenFiles: 64,
+    tmpfsBytes: 16 * MiB,
+  }),
   longLived,
   exists: () => true,
   outside,
@@ -36,7 +44,17 @@ describe("nsjailArgv", () => {
     expect(argv).not.toContain("--really_quiet");
   });
   test("never weakens nsjail's defaults", () => {
-    for (const f of ["--keep_env", "--keep_caps", "--disable_no_new_privs", "--disable_clone_newnet", "--disable_clone_newuser", "--disable_clone_newpid", "--rw", "--skip_setsid", "--proc_rw"])
+    for (const f of [
+      "--keep_env",
+      "--keep_caps",
+      "--disable_no_new_privs",
+      "--disable_clone_newnet",
+      "--disable_clone_newuser",
+      "--disable_clone_newpid",
+      "--rw",
+      "--skip_setsid",
+      "--proc_rw",
+    ])
       expect(argv).not.toContain(f);
   });
   test("rlimits in nsjail's units", () => {
@@ -54,14 +72,21 @@ describe("nsjailArgv", () => {
     expect(value(k, "--rlimit_cpu")).toBe("inf");
   });
   test("read-only /usr and /etc bits, tmpfs /tmp with a size", () => {
-    expect(values(argv, "--bindmount_ro")).toEqual(expect.arrayContaining(["/usr", "/etc/alternatives", "/etc/matplotlibrc", "/etc/ld.so.cache"]));
+    expect(values(argv, "--bindmount_ro")).toEqual(
+      expect.arrayContaining(["/usr", "/etc/alternatives", "/etc/matplotlibrc", "/etc/ld.so.cache"]),
+    );
     expect(values(argv, "--bindmount")).toEqual(["/dev/null", "/dev/zero", "/dev/random", "/dev/urandom"]);
-    expect(values(argv, "--mount")).toEqual([`none:/tmp:tmpfs:size=${16 * MiB}`, `none:/dev/shm:tmpfs:size=${16 * MiB},mode=1777`]);
+    expect(values(argv, "--mount")).toEqual([
+      `none:/tmp:tmpfs:size=${16 * MiB}`,
+      `none:/dev/shm:tmpfs:size=${16 * MiB},mode=1777`,
+    ]);
     expect(values(argv, "--symlink")).toContain("usr/lib:/lib");
   });
   test("only the allowed environment", () => {
     const keys = values(argv, "--env").map((kv) => kv.split("=")[0]);
-    expect(keys).toEqual(expect.arrayContaining(["PATH", "HOME", "LANG", "MPLBACKEND", "MPLCONFIGDIR", "XDG_CACHE_HOME"]));
+    expect(keys).toEqual(
+      expect.arrayContaining(["PATH", "HOME", "LANG", "MPLBACKEND", "MPLCONFIGDIR", "XDG_CACHE_HOME"]),
+    );
     expect(values(argv, "--env")).toContain("MPLBACKEND=Agg");
   });
   test("the seccomp policy is kafel's, with the filter's numbers", () => {

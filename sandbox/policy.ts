@@ -91,7 +91,10 @@ export function resolveLimits(override: Partial<Limits> = {}): Limits {
     if (value === undefined) continue;
     const [min, max, unit] = BOUNDS[field];
     if (typeof value !== "number" || !Number.isFinite(value) || !Number.isInteger(value)) {
-      throw new PolicyError(field, `sandbox limit ${field} must be a whole number of ${unit}, got ${JSON.stringify(value)}`);
+      throw new PolicyError(
+        field,
+        `sandbox limit ${field} must be a whole number of ${unit}, got ${JSON.stringify(value)}`,
+      );
     }
     if (value < min || value > max) {
       throw new PolicyError(field, `sandbox limit ${field} must be between ${min} and ${max} ${unit}, got ${value}`);

@@ -8,14 +8,22 @@ import { jailsUnderTest } from "./testing/jails.ts";
 
 const out = (events: RunEvent[]) => events.map((e) => (e.type === "stdout" ? e.text : "")).join("");
 const sleepy = (n: number, seconds: number): RunBlock[] =>
-  Array.from({ length: n }, (_, i) => ({ id: i, code: `import time\ntime.sleep(${seconds})\nprint("block ${i + 1}")`, line: 1 + i * 4 }));
+  Array.from({ length: n }, (_, i) => ({
+    id: i,
+    code: `import time\ntime.sleep(${seconds})\nprint("block ${i + 1}")`,
+    line: 1 + i * 4,
+  }));
 
 for (const jail of jailsUnderTest())
   describe(`per-block limits (${jail.backend})`, () => {
     let sandbox: Sandbox;
     let kernel: Kernel;
     beforeAll(async () => {
-      sandbox = await createSandbox({ backend: jail.backend, tools: jail.tools, limits: { wallTimeMs: 3000, runWallTimeMs: 60_000 } });
+      sandbox = await createSandbox({
+        backend: jail.backend,
+        tools: jail.tools,
+        limits: { wallTimeMs: 3000, runWallTimeMs: 60_000 },
+      });
       kernel = await sandbox.startKernel();
     });
     afterAll(() => kernel.close());
@@ -24,7 +32,11 @@ for (const jail of jailsUnderTest())
       await kernel.run([{ id: 9, code: "kept = 'still here'", line: 1 }]);
       const events = await kernel.run(sleepy(3, 1.2));
       expect(events.filter((e) => e.type === "host-error")).toEqual([]);
-      expect(events.filter((e) => e.type === "block-done").map((e) => e.type === "block-done" && e.status)).toEqual(["ok", "ok", "ok"]);
+      expect(events.filter((e) => e.type === "block-done").map((e) => e.type === "block-done" && e.status)).toEqual([
+        "ok",
+        "ok",
+        "ok",
+      ]);
       expect(out(events)).toBe("block 1\nblock 2\nblock 3\n");
       expect(out(await kernel.run([{ id: 0, code: "print(kept)", line: 1 }]))).toBe("still here\n");
     });
@@ -54,7 +66,11 @@ for (const jail of jailsUnderTest())
 for (const jail of jailsUnderTest())
   describe(`whole-run cap (${jail.backend})`, () => {
     test("a run over its whole-run cap is stopped in the block it reached, naming the cap and its flag", async () => {
-      const sandbox = await createSandbox({ backend: jail.backend, tools: jail.tools, limits: { wallTimeMs: 3000, runWallTimeMs: 2500 } });
+      const sandbox = await createSandbox({
+        backend: jail.backend,
+        tools: jail.tools,
+        limits: { wallTimeMs: 3000, runWallTimeMs: 2500 },
+      });
       const kernel = await sandbox.startKernel();
       try {
         const events = await kernel.run(sleepy(3, 1));
@@ -93,10 +109,16 @@ describe.if(firstJail !== undefined)("default limits", () => {
 for (const jail of jailsUnderTest())
   describe(`per-block CPU limit in a kernel (${jail.backend})`, () => {
     test("a block over its CPU allowance is stopped with the limit and the flag that raises it", async () => {
-      const sandbox = await createSandbox({ backend: jail.backend, tools: jail.tools, limits: { wallTimeMs: 20_000, cpuSeconds: 1 } });
+      const sandbox = await createSandbox({
+        backend: jail.backend,
+        tools: jail.tools,
+        limits: { wallTimeMs: 20_000, cpuSeconds: 1 },
+      });
       const kernel = await sandbox.startKernel();
       try {
-        const events = await kernel.run([{ id: 0, code: "while True:\n    pass", line: 1 }], undefined, undefined, { prefix: [] });
+        const events = await kernel.run([{ id: 0, code: "while True:\n    pass", line: 1 }], undefined, undefined, {
+          prefix: [],
+        });
         const failure = events.at(-1)!;
         expect(failure).toMatchObject({ type: "host-error", reason: "killed", block: 0 });
         expect(failure.type === "host-error" && failure.message).toContain("CPU time limit");

@@ -63,7 +63,8 @@ for (const arch of ["x86_64", "aarch64"] as SeccompArch[])
     const prog = seccompInstructions(arch);
     const me = AUDIT_ARCH[arch];
     test("every denied call fails with EPERM", () => {
-      for (const d of deniedSyscalls(arch)) expect([d.name, evaluate(prog, { arch: me, nr: d[arch] })]).toEqual([d.name, ERRNO(EPERM)]);
+      for (const d of deniedSyscalls(arch))
+        expect([d.name, evaluate(prog, { arch: me, nr: d[arch] })]).toEqual([d.name, ERRNO(EPERM)]);
     });
     test("what programs use is allowed", () => {
       for (const nr of NATIVE_CALLS[arch]) expect(evaluate(prog, { arch: me, nr })).toBe(ALLOW);
@@ -97,13 +98,22 @@ for (const arch of ["x86_64", "aarch64"] as SeccompArch[])
 
 describe("the table matches the kernel's headers", () => {
   const headers: Record<SeccompArch, { path: string; re: (name: string) => RegExp }> = {
-    x86_64: { path: "/usr/include/x86_64-linux-gnu/asm/unistd_64.h", re: (n) => new RegExp(`#define __NR_${n}\\s+(\\d+)\\n`) },
-    aarch64: { path: "/usr/include/asm-generic/unistd.h", re: (n) => new RegExp(`#define __NR(?:3264)?_${n}\\s+(\\d+)\\n`) },
+    x86_64: {
+      path: "/usr/include/x86_64-linux-gnu/asm/unistd_64.h",
+      re: (n) => new RegExp(`#define __NR_${n}\\s+(\\d+)\\n`),
+    },
+    aarch64: {
+      path: "/usr/include/asm-generic/unistd.h",
+      re: (n) => new RegExp(`#define __NR(?:3264)?_${n}\\s+(\\d+)\\n`),
+    },
   };
   for (const arch of ["x86_64", "aarch64"] as SeccompArch[]) {
     const { path, re } = headers[arch];
     const present = existsSync(path);
-    if (!present) console.warn(`seccomp table check: ${path} is missing (apt-get install linux-libc-dev), the ${arch} numbers are not checked`);
+    if (!present)
+      console.warn(
+        `seccomp table check: ${path} is missing (apt-get install linux-libc-dev), the ${arch} numbers are not checked`,
+      );
     test.if(present)(`${arch} numbers`, () => {
       const text = readFileSync(path, "utf8");
       for (const d of deniedSyscalls(arch)) {

@@ -13,14 +13,32 @@ const isRoot = process.getuid?.() === 0;
 
 /** Whether uid 1000 can read this checkout and run Bun (a checkout under a private home cannot be). */
 function readableByOthers(): boolean {
-  const r = Bun.spawnSync([setpriv!, `--reuid=${UID}`, `--regid=${UID}`, "--clear-groups", "--", process.execPath, "--version"], { stdout: "pipe", stderr: "pipe" });
+  const r = Bun.spawnSync(
+    [setpriv!, `--reuid=${UID}`, `--regid=${UID}`, "--clear-groups", "--", process.execPath, "--version"],
+    {
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
   if (r.exitCode !== 0) return false;
-  const t = Bun.spawnSync([setpriv!, `--reuid=${UID}`, `--regid=${UID}`, "--clear-groups", "--", "/usr/bin/test", "-r", join(import.meta.dir, "index.ts")]);
+  const t = Bun.spawnSync([
+    setpriv!,
+    `--reuid=${UID}`,
+    `--regid=${UID}`,
+    "--clear-groups",
+    "--",
+    "/usr/bin/test",
+    "-r",
+    join(import.meta.dir, "index.ts"),
+  ]);
   return t.exitCode === 0;
 }
 
 const usable = isRoot && setpriv !== null && readableByOthers();
-if (!usable) console.warn(`unprivileged jail suite skipped: ${!isRoot ? "needs root to drop to uid 1000" : "uid 1000 cannot read this checkout or run Bun"}`);
+if (!usable)
+  console.warn(
+    `unprivileged jail suite skipped: ${!isRoot ? "needs root to drop to uid 1000" : "uid 1000 cannot read this checkout or run Bun"}`,
+  );
 
 describe.skipIf(!usable)("as an ordinary user (uid 1000)", () => {
   for (const jail of jailsUnderTest())
@@ -60,15 +78,25 @@ console.log(JSON.stringify({ backend: sb.backend, refusal: sb.refusal, out: ev.m
         );
         chmodSync(script, 0o644);
         accessSync(script, constants.R_OK);
-        const r = Bun.spawnSync([setpriv!, `--reuid=${UID}`, `--regid=${UID}`, "--clear-groups", "--", process.execPath, script], {
-          cwd: dir,
-          env: { PATH: "/usr/bin:/bin", HOME: dir },
-          stdout: "pipe",
-          stderr: "pipe",
-        });
+        const r = Bun.spawnSync(
+          [setpriv!, `--reuid=${UID}`, `--regid=${UID}`, "--clear-groups", "--", process.execPath, script],
+          {
+            cwd: dir,
+            env: { PATH: "/usr/bin:/bin", HOME: dir },
+            stdout: "pipe",
+            stderr: "pipe",
+          },
+        );
         const line = r.stdout.toString().trim().split("\n").at(-1) ?? "";
         expect({ code: r.exitCode, err: r.exitCode === 0 ? "" : r.stderr.toString() }).toEqual({ code: 0, err: "" });
-        const got = JSON.parse(line) as { backend: string; refusal: string | null; out: string; hostUids: number[]; hostUid: number; processes: string };
+        const got = JSON.parse(line) as {
+          backend: string;
+          refusal: string | null;
+          out: string;
+          hostUids: number[];
+          hostUid: number;
+          processes: string;
+        };
         expect(got.refusal).toBeNull();
         expect(got.backend).toBe(jail.backend);
         // inside: nobody; on the host: the service user itself, never root

@@ -45,7 +45,16 @@ if (!bunWorks()) {
 
 // Debian packages: the sandbox (bubblewrap), the Python the notebooks run on and its plotting and
 // table libraries, and the browser the end-to-end tests drive.
-const RUNTIME_PACKAGES = ["bubblewrap", "util-linux", "python3", "python3-matplotlib", "python3-numpy", "python3-pandas", "python3-tabulate", "fonts-dejavu-core"];
+const RUNTIME_PACKAGES = [
+  "bubblewrap",
+  "util-linux",
+  "python3",
+  "python3-matplotlib",
+  "python3-numpy",
+  "python3-pandas",
+  "python3-tabulate",
+  "fonts-dejavu-core",
+];
 // chromium for the browser tests; the libraries of the nsjail test build (../shared/tools/nsjail)
 // so the sandbox suites run under nsjail as well as bubblewrap; systemd-analyze checks the unit;
 // poppler-utils reads the PDF exports back (pdftotext, pdfinfo) in their tests.
@@ -75,7 +84,9 @@ if (!process.argv.includes("--npm-only")) {
           console.error(`error: the test suite needs Debian packages that are missing. Run:\n  ${line}`);
           process.exit(1);
         }
-        console.warn(`setup: notebooks need Debian packages that are missing; until they are installed the server runs with code execution unavailable. Run:\n  ${line}`);
+        console.warn(
+          `setup: notebooks need Debian packages that are missing; until they are installed the server runs with code execution unavailable. Run:\n  ${line}`,
+        );
       } else {
         console.log(`setup: installing Debian packages: ${missing.join(" ")}`);
         const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };

@@ -38,7 +38,13 @@ const lint = step("format and lint", join(root, "node_modules", ".bin", "biome")
 results.push({ name: "biome", passed: lint === 0 ? 1 : 0, failed: lint === 0 ? 0 : 1, skipped: 0, ok: lint === 0 });
 
 const unitReport = join(root, "test-results", "unit.xml");
-const unit = step("unit and integration tests", bun, ["test", "--timeout", "60000", "--reporter=junit", `--reporter-outfile=${unitReport}`]);
+const unit = step("unit and integration tests", bun, [
+  "test",
+  "--timeout",
+  "60000",
+  "--reporter=junit",
+  `--reporter-outfile=${unitReport}`,
+]);
 const uc = junitCounts(unitReport) ?? { passed: 0, failed: unit === 0 ? 0 : 1, skipped: 0 };
 results.push({ name: "bun test", ...uc, ok: unit === 0 });
 
@@ -55,8 +61,15 @@ if (build === 0) {
 }
 
 console.log("\n=== summary");
-for (const r of results) console.log(`${r.name.padEnd(12)} ${r.ok ? "ok  " : "FAIL"} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
-const total = results.reduce((a, r) => ({ p: a.p + r.passed, f: a.f + r.failed, s: a.s + r.skipped }), { p: 0, f: 0, s: 0 });
+for (const r of results)
+  console.log(
+    `${r.name.padEnd(12)} ${r.ok ? "ok  " : "FAIL"} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`,
+  );
+const total = results.reduce((a, r) => ({ p: a.p + r.passed, f: a.f + r.failed, s: a.s + r.skipped }), {
+  p: 0,
+  f: 0,
+  s: 0,
+});
 const allOk = results.every((r) => r.ok);
 console.log(`${total.p} passed, ${total.f} failed, ${total.s} skipped`);
 process.exit(allOk ? 0 : 1);

@@ -102,7 +102,25 @@ export function openServices(dataDir: string): Services {
   const notificationsStore = new NotificationsStore(db);
   const mailOutbox = new MailOutboxStore(db);
   const foldersStore = new FoldersStore(db);
-  return { foldersStore, db, users, sessionsStore, documentsStore, sessions, accounts, documents, executionsStore, outputsStore, filesStore, auditStore, ssoStore, passwordLinks, commentsStore, notificationsStore, mailOutbox };
+  return {
+    foldersStore,
+    db,
+    users,
+    sessionsStore,
+    documentsStore,
+    sessions,
+    accounts,
+    documents,
+    executionsStore,
+    outputsStore,
+    filesStore,
+    auditStore,
+    ssoStore,
+    passwordLinks,
+    commentsStore,
+    notificationsStore,
+    mailOutbox,
+  };
 }
 
 /** The sandbox for the server's configuration; detection happens once, on first use. */
@@ -112,7 +130,10 @@ export function sandboxFor(config: Config, log: Logger): () => Promise<Sandbox> 
     (pending ??= createSandbox({
       backend: config.sandbox,
       unsafeNoSandbox: config.unsafeNoSandbox,
-      disabledReason: config.execution === "off" ? "the administrator turned it off on this server (--execution off, PYMD_EXECUTION=off)" : undefined,
+      disabledReason:
+        config.execution === "off"
+          ? "the administrator turned it off on this server (--execution off, PYMD_EXECUTION=off)"
+          : undefined,
       limits: {
         wallTimeMs: config.runTimeoutSeconds * 1000,
         runWallTimeMs: config.runTotalTimeoutSeconds * 1000,
@@ -177,11 +198,28 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
   const notifications = new Notifications(services.notificationsStore, log);
   const comments = new Comments(services.commentsStore, services.documents, services.users, collab, notifications);
   // with --smtp-url, notifications also go by mail to those who gave an address
-  const mail = config.smtpUrl && config.baseUrl ? new NotificationMail(services.mailOutbox, services.users, { smtpUrl: config.smtpUrl, from: config.smtpFrom, baseUrl: config.baseUrl, log, retryBaseMs: config.smtpRetrySeconds * 1000 }) : null;
+  const mail =
+    config.smtpUrl && config.baseUrl
+      ? new NotificationMail(services.mailOutbox, services.users, {
+          smtpUrl: config.smtpUrl,
+          from: config.smtpFrom,
+          baseUrl: config.baseUrl,
+          log,
+          retryBaseMs: config.smtpRetrySeconds * 1000,
+        })
+      : null;
   if (mail) notifications.onNotify((userId, added) => mail.enqueue(userId, added));
   // a share, a new role or access taken away: the person concerned is told
   services.documents.onMembersChanged((docId, by, changes) =>
-    notifications.notify(changes.map((ch) => ({ userId: ch.userId, kind: ch.was === null ? "shared" : "access", documentId: ch.role === null ? null : docId, actorId: by.id, detail: { role: ch.role, was: ch.was, title: services.documentsStore.byIdLazy(docId)?.title ?? "" } }))),
+    notifications.notify(
+      changes.map((ch) => ({
+        userId: ch.userId,
+        kind: ch.was === null ? "shared" : "access",
+        documentId: ch.role === null ? null : docId,
+        actorId: by.id,
+        detail: { role: ch.role, was: ch.was, title: services.documentsStore.byIdLazy(docId)?.title ?? "" },
+      })),
+    ),
   );
   const metrics = new Metrics();
   metrics.addGauge("pymd_users", "User accounts.", () => services.users.count());
@@ -189,7 +227,13 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
   metrics.addGauge("pymd_open_collab_documents", "Automerge documents held in memory.", () => collab.openCount);
   const https = config.baseUrl?.protocol === "https:";
 
-  const { app, router } = createHttpApp({ log, metrics, sessions: services.sessions, baseUrl: config.baseUrl, trustedProxies: config.trustedProxy });
+  const { app, router } = createHttpApp({
+    log,
+    metrics,
+    sessions: services.sessions,
+    baseUrl: config.baseUrl,
+    trustedProxies: config.trustedProxy,
+  });
   registerOpsRoutes(router, { db: services.db, metrics, metricsToken: config.metricsToken });
   const audit = new AuditLog(services.auditStore, log, config.auditRetentionDays);
   const sso =
@@ -224,7 +268,10 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
   if (sso) registerSsoRoutes(router, { sso, sessions: services.sessions, audit, baseUrl: config.baseUrl, https });
   registerAuditRoutes(router, { audit });
   const sandbox = sandboxFor(config, log);
-  const executions = new Executions(sandbox, services.executionsStore, { perDay: config.execPerDay, concurrent: config.execConcurrent });
+  const executions = new Executions(sandbox, services.executionsStore, {
+    perDay: config.execPerDay,
+    concurrent: config.execConcurrent,
+  });
   const MB = 1000 * 1000;
   const files = new WorkspaceFiles(services.filesStore, services.documents, {
     fileBytes: config.fileMaxMb * MB,
@@ -243,7 +290,11 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
   // viewers are shown these instead of a run, on the render and export routes as on public links
   const storedResults = (id: string, source: string) => notebooks.resultsFor(id, parsePymd(source));
   registerRenderRoutes(router, { documents: services.documents, executions, storedResults });
-  registerPublicRoutes(router, { documents: services.documents, notebooks, analytics, embedOrigins: config.embedOrigins,
+  registerPublicRoutes(router, {
+    documents: services.documents,
+    notebooks,
+    analytics,
+    embedOrigins: config.embedOrigins,
     publicComments: (id) => comments.publicList(id),
     pdf: (doc, results, paper) => documentPdf(files, doc.id, doc.title, doc.content, results, paper),
   });
@@ -271,10 +322,29 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
   if (terminals) {
     metrics.addGauge("pymd_open_terminals", "Terminals with a live shell.", () => terminals.count);
     registerTerminalRoutes(router, { documents: services.documents, terminals });
-    mountTerminalSocket(app as never, { log, metrics, sessions: services.sessions, terminals, baseUrl: config.baseUrl });
+    mountTerminalSocket(app as never, {
+      log,
+      metrics,
+      sessions: services.sessions,
+      terminals,
+      baseUrl: config.baseUrl,
+    });
   }
-  registerDocumentRoutes(router, { documents: services.documents, audit, exportRendered: renderedExport({ documents: services.documents, executions, files, storedResults, commentsFor: (user, id) => comments.list(user, id).threads }),
-    ipynb: notebookInterchange({ documents: services.documents, files, resultsFor: (id, source) => notebooks.resultsFor(id, parsePymd(source)) }),
+  registerDocumentRoutes(router, {
+    documents: services.documents,
+    audit,
+    exportRendered: renderedExport({
+      documents: services.documents,
+      executions,
+      files,
+      storedResults,
+      commentsFor: (user, id) => comments.list(user, id).threads,
+    }),
+    ipynb: notebookInterchange({
+      documents: services.documents,
+      files,
+      resultsFor: (id, source) => notebooks.resultsFor(id, parsePymd(source)),
+    }),
   });
   registerHistoryRoutes(router, { documents: services.documents, collab });
   registerCommentRoutes(router, { comments, notifications });
@@ -303,12 +373,21 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
   const housekeeping = () => {
     try {
       const purged = services.documents.purgeTrash();
-      if (purged) audit.record({ name: "server" }, { action: "document.purge", detail: { documents: purged, reason: "in the trash for 30 days" } });
+      if (purged)
+        audit.record(
+          { name: "server" },
+          { action: "document.purge", detail: { documents: purged, reason: "in the trash for 30 days" } },
+        );
       const expired = services.sessionsStore.deleteExpired();
       const auditPurged = audit.purge();
       notifications.purgeRead();
       services.mailOutbox.purge();
-      if (purged || expired || auditPurged) log.info("housekeeping", { purgedDocuments: purged, expiredSessions: expired, purgedAuditRecords: auditPurged });
+      if (purged || expired || auditPurged)
+        log.info("housekeeping", {
+          purgedDocuments: purged,
+          expiredSessions: expired,
+          purgedAuditRecords: auditPurged,
+        });
     } catch (e) {
       log.error("housekeeping failed", { err: e instanceof Error ? e.message : String(e) });
     }
@@ -319,14 +398,21 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
 
   try {
     // reusePort off: a second server on a port in use must fail, not share the requests
-    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: Math.max(16 * 1024 * 1024, config.fileMaxMb * MB + 1024 * 1024), reusePort: false });
+    app.listen({
+      port: config.port,
+      hostname: config.host,
+      maxRequestBodySize: Math.max(16 * 1024 * 1024, config.fileMaxMb * MB + 1024 * 1024),
+      reusePort: false,
+    });
   } catch (e) {
     clearInterval(timer);
     collab.closeAll();
     services.db.close();
     const code = (e as { code?: string }).code;
     if (code === "EADDRINUSE" || /in use|EADDRINUSE/i.test(String((e as Error).message)))
-      throw new StartupError(`port ${config.port} on ${config.host} is already in use by another program; choose another with --port or PYMD_PORT`);
+      throw new StartupError(
+        `port ${config.port} on ${config.host} is already in use by another program; choose another with --port or PYMD_PORT`,
+      );
     throw new StartupError(`cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`);
   }
   const server = app.server!;
@@ -340,10 +426,26 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
       if (sb.backend === "unavailable") return;
       const r = await sb.describe();
       const packages = Object.fromEntries(Object.entries(r.python.packages).map(([k, v]) => [k, v ?? "MISSING"]));
-      const missing = Object.entries(r.python.packages).filter(([, v]) => !v).map(([k]) => `python3-${k}`);
-      if (!r.python.version) log.warn("code cannot run: Python does not start inside the sandbox (pymd doctor shows why)", { python: r.python.path });
-      else if (missing.length) log.warn(`code can run, but packages are missing inside the sandbox: apt-get install ${missing.join(" ")}`, { python: r.python.version, ...packages });
-      else log.info("code can run", { backend: sb.backend, python: r.python.version, ...packages, memory: r.memory, processes: r.processes });
+      const missing = Object.entries(r.python.packages)
+        .filter(([, v]) => !v)
+        .map(([k]) => `python3-${k}`);
+      if (!r.python.version)
+        log.warn("code cannot run: Python does not start inside the sandbox (pymd doctor shows why)", {
+          python: r.python.path,
+        });
+      else if (missing.length)
+        log.warn(`code can run, but packages are missing inside the sandbox: apt-get install ${missing.join(" ")}`, {
+          python: r.python.version,
+          ...packages,
+        });
+      else
+        log.info("code can run", {
+          backend: sb.backend,
+          python: r.python.version,
+          ...packages,
+          memory: r.memory,
+          processes: r.processes,
+        });
     })
     .catch((e) => log.error("sandbox detection failed", { err: e instanceof Error ? e.message : String(e) }));
 

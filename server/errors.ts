@@ -22,7 +22,11 @@ export class AppError extends Error {
   /** Field-level details, safe to show. */
   readonly details?: Record<string, string>;
 
-  constructor(code: ErrorCode, message: string, extra?: { retryAfterSeconds?: number; details?: Record<string, string> }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    extra?: { retryAfterSeconds?: number; details?: Record<string, string> },
+  ) {
     super(message);
     this.name = "AppError";
     this.code = code;

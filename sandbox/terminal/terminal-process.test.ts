@@ -60,14 +60,18 @@ class Session {
     for (;;) {
       const m = re.exec(this.text.slice(from));
       if (m) return m[1]!;
-      if (this.exit || Date.now() > end) throw new Error(`no answer to ${JSON.stringify(cmd)} (${JSON.stringify(this.exit)}); got ${JSON.stringify(this.text.slice(from).slice(-500))}`);
+      if (this.exit || Date.now() > end)
+        throw new Error(
+          `no answer to ${JSON.stringify(cmd)} (${JSON.stringify(this.exit)}); got ${JSON.stringify(this.text.slice(from).slice(-500))}`,
+        );
       await Bun.sleep(20);
     }
   }
   async until(re: RegExp, from: number, timeoutMs = 20_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (!re.test(this.text.slice(from))) {
-      if (this.exit || Date.now() > end) throw new Error(`never saw ${re}; got ${JSON.stringify(this.text.slice(from).slice(-500))}`);
+      if (this.exit || Date.now() > end)
+        throw new Error(`never saw ${re}; got ${JSON.stringify(this.text.slice(from).slice(-500))}`);
       await Bun.sleep(20);
     }
   }
@@ -200,8 +204,14 @@ for (const jail of jailsUnderTest()) {
       const s = start();
       const other = start(24, 80, undefined);
       await other.run("sleep 300 & echo started");
-      expect(await s.run(`python3 -c "import socket; s=socket.socket(); s.settimeout(2); print(s.connect_ex(('1.1.1.1', 80)))"`)).not.toMatch(/^0\r?\n/);
-      expect((await s.run(`python3 -c "import socket; print([n for _, n in socket.if_nameindex()])"`)).trim()).toBe("['lo']");
+      expect(
+        await s.run(
+          `python3 -c "import socket; s=socket.socket(); s.settimeout(2); print(s.connect_ex(('1.1.1.1', 80)))"`,
+        ),
+      ).not.toMatch(/^0\r?\n/);
+      expect((await s.run(`python3 -c "import socket; print([n for _, n in socket.if_nameindex()])"`)).trim()).toBe(
+        "['lo']",
+      );
       expect(await s.run(`cat ${hostDir}/secret.txt 2>&1`)).toContain("No such file");
       expect(await s.run("env")).not.toContain(SECRET);
       expect(await s.run("grep -l pymd-term-secret /proc/*/environ 2>/dev/null | head -1")).toBe("");
@@ -215,7 +225,10 @@ for (const jail of jailsUnderTest()) {
 
     test("a fork bomb and a memory bomb are stopped; the terminal itself lives on", async () => {
       const s = start();
-      const bomb = await s.run("for i in $(seq 200); do sleep 3 & done 2>&1 | grep -c -i 'resource\\|retry' ; pkill sleep; wait; echo done", 60_000);
+      const bomb = await s.run(
+        "for i in $(seq 200); do sleep 3 & done 2>&1 | grep -c -i 'resource\\|retry' ; pkill sleep; wait; echo done",
+        60_000,
+      );
       expect(bomb).toContain("done");
       expect(Number(bomb.trim().split(/\s+/)[0])).toBeGreaterThan(0);
       const mem = await s.run(`python3 -c "x = bytearray(1024*1024*1024)" 2>&1 | tail -1`);

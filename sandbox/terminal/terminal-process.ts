@@ -28,7 +28,15 @@ function waitStopped(pid: number): void {
 }
 
 export type TerminalSignal = "INT" | "TERM" | "HUP" | "KILL" | "QUIT" | "TSTP" | "CONT";
-const SIGNAL_NUMBERS: Record<TerminalSignal, number> = { HUP: 1, INT: 2, QUIT: 3, KILL: 9, TERM: 15, CONT: 18, TSTP: 20 };
+const SIGNAL_NUMBERS: Record<TerminalSignal, number> = {
+  HUP: 1,
+  INT: 2,
+  QUIT: 3,
+  KILL: 9,
+  TERM: 15,
+  CONT: 18,
+  TSTP: 20,
+};
 
 export type TerminalEvent =
   | { type: "output"; data: Uint8Array }
@@ -83,13 +91,18 @@ export class TerminalProcess {
     })();
     if (plan.memoryWatchBytes !== null)
       this.unwatch = watchMemory(this.proc.pid, plan.memoryWatchBytes, (rss) =>
-        this.kill(`the terminal's processes used ${Math.round(rss / MiB)} MiB, over the ${Math.round(plan.memoryWatchBytes! / MiB)} MiB memory limit`),
+        this.kill(
+          `the terminal's processes used ${Math.round(rss / MiB)} MiB, over the ${Math.round(plan.memoryWatchBytes! / MiB)} MiB memory limit`,
+        ),
       );
     if (plan.workspace) {
       const { dir, maxBytes } = plan.workspace;
       this.diskTimer = setInterval(() => {
         const used = directoryBytes(dir, maxBytes + 1);
-        if (used > maxBytes) this.kill(`the terminal wrote ${Math.round(used / 1e6)} MB into the workspace, over its ${Math.round(maxBytes / 1e6)} MB limit`);
+        if (used > maxBytes)
+          this.kill(
+            `the terminal wrote ${Math.round(used / 1e6)} MB into the workspace, over its ${Math.round(maxBytes / 1e6)} MB limit`,
+          );
       }, 1000);
       (this.diskTimer as { unref?: () => void }).unref?.();
     }
@@ -177,7 +190,11 @@ export class TerminalProcess {
       if (r.done || !r.value) {
         await this.proc.exited;
         const oom = this.plan.cgroup?.oomKilled() ?? false;
-        const reason = this.killReason ?? (oom ? "the terminal went over its memory limit and was stopped" : `the terminal's jail ended (exit ${this.proc.exitCode ?? this.proc.signalCode})${this.tail()}`);
+        const reason =
+          this.killReason ??
+          (oom
+            ? "the terminal went over its memory limit and was stopped"
+            : `the terminal's jail ended (exit ${this.proc.exitCode ?? this.proc.signalCode})${this.tail()}`);
         this.ended = true;
         return (this.exit = { type: "exit", code: null, reason });
       }

@@ -17,7 +17,7 @@ function runs(path: string): string | null {
   const r = spawnSync(path, ["--help"], { encoding: "utf8" });
   if (r.error) return r.error.message;
   // nsjail prints its usage and exits 0; a missing shared library ends it before that
-  return /--mode/.test(r.stdout + r.stderr) ? null : (r.stderr || r.stdout).trim().split("\n")[0] ?? "no output";
+  return /--mode/.test(r.stdout + r.stderr) ? null : ((r.stderr || r.stdout).trim().split("\n")[0] ?? "no output");
 }
 
 let cached: JailUnderTest[] | null = null;
@@ -29,12 +29,15 @@ export function jailsUnderTest(): JailUnderTest[] {
   if (bwrap) out.push({ backend: "bwrap", tools: {} });
   else console.warn("sandbox suites: bubblewrap is not installed, its suites do not run (apt-get install bubblewrap)");
   const nsjail = process.env.PYMD_TEST_NSJAIL || findTool("nsjail") || (isExecutable(TEST_BUILD) ? TEST_BUILD : null);
-  if (!nsjail) console.warn(`sandbox suites: no nsjail (neither installed nor at ${TEST_BUILD}), its suites do not run`);
+  if (!nsjail)
+    console.warn(`sandbox suites: no nsjail (neither installed nor at ${TEST_BUILD}), its suites do not run`);
   else {
     const why = runs(nsjail);
     if (why) console.warn(`sandbox suites: ${nsjail} does not run (${why}); install libprotobuf32 libnl-route-3-200`);
     else out.push({ backend: "nsjail", tools: { nsjail } });
   }
-  console.log(`sandbox suites run under: ${out.map((j) => `${j.backend}${j.tools.nsjail ? ` (${j.tools.nsjail})` : ""}`).join(", ") || "no jail"}`);
+  console.log(
+    `sandbox suites run under: ${out.map((j) => `${j.backend}${j.tools.nsjail ? ` (${j.tools.nsjail})` : ""}`).join(", ") || "no jail"}`,
+  );
   return (cached = out);
 }

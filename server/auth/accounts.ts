@@ -48,7 +48,18 @@ export interface Settings {
 
 export const LANGUAGES = ["auto", "en", "zh-TW"] as const;
 
-export const DEFAULT_SETTINGS: Settings = { theme: "system", editorFontSize: 14, tabSize: 4, wordWrap: true, lineNumbers: true, displayName: "", avatarColour: "", language: "auto", email: "", emailNotifications: true };
+export const DEFAULT_SETTINGS: Settings = {
+  theme: "system",
+  editorFontSize: 14,
+  tabSize: 4,
+  wordWrap: true,
+  lineNumbers: true,
+  displayName: "",
+  avatarColour: "",
+  language: "auto",
+  email: "",
+  emailNotifications: true,
+};
 
 export function checkUsername(name: unknown): string {
   if (typeof name !== "string" || !USERNAME_PATTERN.test(name)) {
@@ -69,24 +80,29 @@ export function checkRole(role: unknown): Role {
 const EMAIL = /^[^\s<>@",;]{1,64}@[^\s<>@",;]+\.[^\s<>@",;]{2,}$/;
 
 export function checkSettingsPatch(patch: unknown): Partial<Settings> {
-  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) throw invalid("settings must be a JSON object");
+  if (typeof patch !== "object" || patch === null || Array.isArray(patch))
+    throw invalid("settings must be a JSON object");
   const out: Partial<Settings> = {};
   for (const [k, v] of Object.entries(patch)) {
     switch (k) {
       case "theme":
-        if (v !== "light" && v !== "dark" && v !== "system") throw invalid("theme must be light, dark or system", { theme: "invalid" });
+        if (v !== "light" && v !== "dark" && v !== "system")
+          throw invalid("theme must be light, dark or system", { theme: "invalid" });
         out.theme = v;
         break;
       case "editorFontSize":
-        if (!Number.isInteger(v) || (v as number) < 8 || (v as number) > 40) throw invalid("editorFontSize must be a whole number from 8 to 40", { editorFontSize: "invalid" });
+        if (!Number.isInteger(v) || (v as number) < 8 || (v as number) > 40)
+          throw invalid("editorFontSize must be a whole number from 8 to 40", { editorFontSize: "invalid" });
         out.editorFontSize = v as number;
         break;
       case "tabSize":
-        if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 8) throw invalid("tabSize must be a whole number from 1 to 8", { tabSize: "invalid" });
+        if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 8)
+          throw invalid("tabSize must be a whole number from 1 to 8", { tabSize: "invalid" });
         out.tabSize = v as number;
         break;
       case "email":
-        if (typeof v !== "string" || (v.trim() !== "" && !EMAIL.test(v.trim()))) throw invalid("email must be an address such as dana@example.org, or empty", { email: "invalid" });
+        if (typeof v !== "string" || (v.trim() !== "" && !EMAIL.test(v.trim())))
+          throw invalid("email must be an address such as dana@example.org, or empty", { email: "invalid" });
         out.email = v.trim();
         break;
       case "wordWrap":
@@ -96,15 +112,20 @@ export function checkSettingsPatch(patch: unknown): Partial<Settings> {
         out[k] = v;
         break;
       case "displayName":
-        if (typeof v !== "string" || v.trim().length > 64 || /[\u0000-\u001f\u007f]/.test(v)) throw invalid("displayName must be at most 64 characters, without control characters", { displayName: "invalid" });
+        if (typeof v !== "string" || v.trim().length > 64 || /[\u0000-\u001f\u007f]/.test(v))
+          throw invalid("displayName must be at most 64 characters, without control characters", {
+            displayName: "invalid",
+          });
         out.displayName = v.trim();
         break;
       case "avatarColour":
-        if (typeof v !== "string" || (v !== "" && !/^#[0-9a-fA-F]{6}$/.test(v))) throw invalid("avatarColour must be a colour such as #3366cc, or empty", { avatarColour: "invalid" });
+        if (typeof v !== "string" || (v !== "" && !/^#[0-9a-fA-F]{6}$/.test(v)))
+          throw invalid("avatarColour must be a colour such as #3366cc, or empty", { avatarColour: "invalid" });
         out.avatarColour = v.toLowerCase();
         break;
       case "language":
-        if (!(LANGUAGES as readonly unknown[]).includes(v)) throw invalid(`language must be one of ${LANGUAGES.join(", ")}`, { language: "invalid" });
+        if (!(LANGUAGES as readonly unknown[]).includes(v))
+          throw invalid(`language must be one of ${LANGUAGES.join(", ")}`, { language: "invalid" });
         out.language = v as Settings["language"];
         break;
       default:
@@ -178,7 +199,8 @@ export class Accounts {
     const pw = checkPasswordPolicy(password);
     const userId = links.take(secret);
     const u = userId ? this.users.byId(userId) : null;
-    if (!u || u.disabled) throw new AppError("not_found", "This link is unknown, used or expired; ask an administrator for a new one");
+    if (!u || u.disabled)
+      throw new AppError("not_found", "This link is unknown, used or expired; ask an administrator for a new one");
     this.users.setPassword(u.id, await hashPassword(pw));
     this.sessions.revokeCredentials(u.id, null);
     return this.users.byId(u.id)!;
@@ -227,15 +249,25 @@ export class Accounts {
    * Their other sessions end and all their API tokens are revoked; `keepSessionId` (the session
    * asking) stays signed in.
    */
-  async changeOwnPassword(userId: string, current: unknown, next: unknown, address: string, keepSessionId: string | null): Promise<Revocation> {
-    if (typeof current !== "string" || current.length > 1024) throw invalid("currentPassword is required", { currentPassword: "required" });
+  async changeOwnPassword(
+    userId: string,
+    current: unknown,
+    next: unknown,
+    address: string,
+    keepSessionId: string | null,
+  ): Promise<Revocation> {
+    if (typeof current !== "string" || current.length > 1024)
+      throw invalid("currentPassword is required", { currentPassword: "required" });
     const u = this.users.byId(userId);
     if (!u || u.disabled) throw new AppError("unauthenticated", "Sign in first");
     const pw = checkPasswordPolicy(next);
     // signed in already: the session is the proof that this is the owner's browser
     const at = { address, knownDevice: true };
     const c = this.throttle.check(u.username, at);
-    if (!c.allowed) throw new AppError("rate_limited", "Too many wrong passwords; try again later", { retryAfterSeconds: c.retryAfterSeconds });
+    if (!c.allowed)
+      throw new AppError("rate_limited", "Too many wrong passwords; try again later", {
+        retryAfterSeconds: c.retryAfterSeconds,
+      });
     const release = this.throttle.begin(u.username, at);
     try {
       if (!(await verifyPassword(current, u.passwordHash))) {
@@ -278,7 +310,8 @@ export class Accounts {
     const owned = this.documents.countOwnedBy(u.id);
     let transferred = 0;
     if (owned > 0) {
-      if (!transferTo) throw conflict(`${username} owns ${owned} document(s); pass --transfer-to OTHER to give them to another user`);
+      if (!transferTo)
+        throw conflict(`${username} owns ${owned} document(s); pass --transfer-to OTHER to give them to another user`);
       const target = this.get(transferTo);
       if (target.id === u.id) throw invalid("cannot transfer documents to the user being deleted");
       transferred = this.documents.transferOwnership(u.id, target.id);
@@ -293,8 +326,18 @@ export class Accounts {
    * exists. `device` is the browser's device cookie, if any; `newDevice` in the answer is one to
    * give it when it had none valid for this account.
    */
-  async login(username: unknown, password: unknown, address: string, device: string | null = null): Promise<{ user: UserRow; newDevice: string | null }> {
-    if (typeof username !== "string" || typeof password !== "string" || username.length > 64 || password.length > 1024) {
+  async login(
+    username: unknown,
+    password: unknown,
+    address: string,
+    device: string | null = null,
+  ): Promise<{ user: UserRow; newDevice: string | null }> {
+    if (
+      typeof username !== "string" ||
+      typeof password !== "string" ||
+      username.length > 64 ||
+      password.length > 1024
+    ) {
       throw invalid("username and password are required strings");
     }
     // Throttled per (account, address) and per address; per account only for browsers that never

@@ -25,9 +25,17 @@ export class AuditLog {
 
   record(actor: AuditActor, e: Omit<AuditEvent, "actorId" | "actorName" | "address">): void {
     try {
-      this.store.insert({ ...e, actorId: actor.user?.id ?? null, actorName: actor.user?.username ?? actor.name ?? null, address: actor.address ?? null });
+      this.store.insert({
+        ...e,
+        actorId: actor.user?.id ?? null,
+        actorName: actor.user?.username ?? actor.name ?? null,
+        address: actor.address ?? null,
+      });
     } catch (err) {
-      this.log.warn("audit record not written", { action: e.action, error: err instanceof Error ? err.message : String(err) });
+      this.log.warn("audit record not written", {
+        action: e.action,
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
   }
 
@@ -47,10 +55,18 @@ export class AuditLog {
       out = await fn();
     } catch (err) {
       const code = err instanceof AppError ? err.code : "internal";
-      this.record(actor, { ...e, outcome: code === "forbidden" || code === "unauthenticated" ? "denied" : "failed", detail: { ...(e.detail ?? {}), error: code } });
+      this.record(actor, {
+        ...e,
+        outcome: code === "forbidden" || code === "unauthenticated" ? "denied" : "failed",
+        detail: { ...(e.detail ?? {}), error: code },
+      });
       throw err;
     }
-    this.record(actor, { ...e, outcome: "ok", detail: detailOf ? { ...(e.detail ?? {}), ...detailOf(out) } : e.detail });
+    this.record(actor, {
+      ...e,
+      outcome: "ok",
+      detail: detailOf ? { ...(e.detail ?? {}), ...detailOf(out) } : e.detail,
+    });
     return out;
   }
 

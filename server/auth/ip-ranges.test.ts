@@ -9,7 +9,18 @@ describe("addresses", () => {
     expect(formatIp(parseIp("2001:db8::1")!)).toBe("2001:db8:0:0:0:0:0:1");
     expect(formatIp(parseIp("[::1]")!)).toBe("0:0:0:0:0:0:0:1");
     expect(formatIp(parseIp("fe80::1%eth0")!)).toBe("fe80:0:0:0:0:0:0:1");
-    for (const bad of ["", "1.2.3", "1.2.3.256", "1.2.3.4.5", "::1::2", "2001:db8::g", "1:2:3:4:5:6:7:8:9", "unknown", "01234.1.1.1"]) expect(parseIp(bad)).toBeNull();
+    for (const bad of [
+      "",
+      "1.2.3",
+      "1.2.3.256",
+      "1.2.3.4.5",
+      "::1::2",
+      "2001:db8::g",
+      "1:2:3:4:5:6:7:8:9",
+      "unknown",
+      "01234.1.1.1",
+    ])
+      expect(parseIp(bad)).toBeNull();
   });
 
   test("ranges contain what they should", () => {

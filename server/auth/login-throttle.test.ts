@@ -1,6 +1,14 @@
 // The back-off per (account, address), per account for unknown browsers, and the window per address, on a fake clock.
 import { describe, expect, test } from "bun:test";
-import { ACCOUNT_FREE_FAILURES, ADDRESS_MAX_FAILURES, backoffMs, LoginThrottle, PAIR_FREE_FAILURES, PAIR_MAX_BACKOFF_MS, type Attempt } from "./login-throttle.ts";
+import {
+  ACCOUNT_FREE_FAILURES,
+  ADDRESS_MAX_FAILURES,
+  backoffMs,
+  LoginThrottle,
+  PAIR_FREE_FAILURES,
+  PAIR_MAX_BACKOFF_MS,
+  type Attempt,
+} from "./login-throttle.ts";
 
 const from = (address: string, knownDevice = false): Attempt => ({ address, knownDevice });
 

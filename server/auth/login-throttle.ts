@@ -77,7 +77,8 @@ export class LoginThrottle {
     const ak = addressKey(at.address);
     const byAddress = this.addresses.check(ak);
     if (!byAddress.allowed) return { ...byAddress, scope: "address" };
-    if (this.addresses.used(ak) + this.pending(`a\u0000${ak}`) >= ADDRESS_MAX_FAILURES) return { allowed: false, retryAfterSeconds: 1, scope: "address" };
+    if (this.addresses.used(ak) + this.pending(`a\u0000${ak}`) >= ADDRESS_MAX_FAILURES)
+      return { allowed: false, retryAfterSeconds: 1, scope: "address" };
     const pk = this.pairKey(account, at.address);
     const byPair = this.backoff(this.pairs, pk, this.pending(`p\u0000${pk}`), PAIR_FREE_FAILURES);
     if (!byPair.allowed) return { ...byPair, scope: "pair" };
@@ -146,6 +147,7 @@ export class LoginThrottle {
 
   private sweep(table: Map<string, Failures>): void {
     const t = this.now();
-    for (const [k, e] of table) if (t - e.lastAt > backoffMs(e.failures) + PAIR_MAX_BACKOFF_MS + PAIR_FORGET_MS) table.delete(k);
+    for (const [k, e] of table)
+      if (t - e.lastAt > backoffMs(e.failures) + PAIR_MAX_BACKOFF_MS + PAIR_FORGET_MS) table.delete(k);
   }
 }

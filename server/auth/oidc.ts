@@ -68,10 +68,16 @@ export function safeNext(next: string | undefined): string {
 
 /** A username from a claim: an email's local part, characters pymd does not allow turned into "-". */
 export function usernameFrom(raw: unknown, claim: string): string {
-  if (typeof raw !== "string" || raw.trim() === "") throw new SsoError(`The sign-in provider sent no ${claim} claim to name the account by; ask the administrator to map one (--oidc-username-claim)`);
+  if (typeof raw !== "string" || raw.trim() === "")
+    throw new SsoError(
+      `The sign-in provider sent no ${claim} claim to name the account by; ask the administrator to map one (--oidc-username-claim)`,
+    );
   let name = raw.trim();
   if (name.includes("@")) name = name.slice(0, name.indexOf("@"));
-  name = name.replace(/[^A-Za-z0-9_.-]/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 32);
+  name = name
+    .replace(/[^A-Za-z0-9_.-]/g, "-")
+    .replace(/^[^A-Za-z0-9]+/, "")
+    .slice(0, 32);
   try {
     return checkUsername(name);
   } catch {
@@ -79,7 +85,8 @@ export function usernameFrom(raw: unknown, claim: string): string {
   }
 }
 
-const groupsOf = (v: unknown): string[] => (Array.isArray(v) ? v.filter((g): g is string => typeof g === "string") : typeof v === "string" ? [v] : []);
+const groupsOf = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((g): g is string => typeof g === "string") : typeof v === "string" ? [v] : [];
 
 export class SsoSignIn {
   private config: oidc.Configuration | null = null;
@@ -88,7 +95,13 @@ export class SsoSignIn {
 
   constructor(
     readonly settings: SsoConfig,
-    private readonly deps: { users: UsersStore; accounts: Accounts; identities: SsoStore; log: Logger; now?: () => number },
+    private readonly deps: {
+      users: UsersStore;
+      accounts: Accounts;
+      identities: SsoStore;
+      log: Logger;
+      now?: () => number;
+    },
   ) {}
 
   private now(): number {
@@ -109,7 +122,12 @@ export class SsoSignIn {
           s.clientSecret ? oidc.ClientSecretPost(s.clientSecret) : oidc.None(),
           // the ID token's signature is checked against the provider's published keys too, not
           // only trusted for having come over the connection to its token endpoint
-          { execute: insecure ? [oidc.allowInsecureRequests, oidc.enableNonRepudiationChecks] : [oidc.enableNonRepudiationChecks], timeout: 10 },
+          {
+            execute: insecure
+              ? [oidc.allowInsecureRequests, oidc.enableNonRepudiationChecks]
+              : [oidc.enableNonRepudiationChecks],
+            timeout: 10,
+          },
         );
         this.config = c;
         return c;
@@ -120,8 +138,14 @@ export class SsoSignIn {
     try {
       return await this.discovering;
     } catch (e) {
-      this.deps.log.warn("single sign-on provider did not answer", { issuer: this.settings.issuer.href, error: e instanceof Error ? e.message : String(e) });
-      throw new AppError("unavailable", `The sign-in provider (${this.settings.name}) could not be reached; try again later, or sign in with a password if you have one`);
+      this.deps.log.warn("single sign-on provider did not answer", {
+        issuer: this.settings.issuer.href,
+        error: e instanceof Error ? e.message : String(e),
+      });
+      throw new AppError(
+        "unavailable",
+        `The sign-in provider (${this.settings.name}) could not be reached; try again later, or sign in with a password if you have one`,
+      );
     }
   }
 
@@ -154,26 +178,41 @@ export class SsoSignIn {
     const providerError = callbackUrl.searchParams.get("error");
     const p = state ? this.pending.get(state) : undefined;
     if (state) this.pending.delete(state);
-    if (providerError) throw new SsoError(`The sign-in provider refused: ${(callbackUrl.searchParams.get("error_description") ?? providerError).slice(0, 200)}`);
-    if (!state || !p || p.expiresAt < this.now()) throw new SsoError("This sign-in is unknown or has expired; start it again");
-    if (!cookieState || cookieState !== state) throw new SsoError("This sign-in was started in another browser; start it again here");
+    if (providerError)
+      throw new SsoError(
+        `The sign-in provider refused: ${(callbackUrl.searchParams.get("error_description") ?? providerError).slice(0, 200)}`,
+      );
+    if (!state || !p || p.expiresAt < this.now())
+      throw new SsoError("This sign-in is unknown or has expired; start it again");
+    if (!cookieState || cookieState !== state)
+      throw new SsoError("This sign-in was started in another browser; start it again here");
     const config = await this.provider();
     const current = new URL(redirectUri);
     current.search = callbackUrl.search;
     let claims: oidc.IDToken;
     try {
-      const tokens = await oidc.authorizationCodeGrant(config, current, { pkceCodeVerifier: p.verifier, expectedState: state, expectedNonce: p.nonce, idTokenExpected: true });
+      const tokens = await oidc.authorizationCodeGrant(config, current, {
+        pkceCodeVerifier: p.verifier,
+        expectedState: state,
+        expectedNonce: p.nonce,
+        idTokenExpected: true,
+      });
       claims = tokens.claims()!;
       // many providers put profile claims (username, groups, email) in the userinfo answer only;
       // it must name the same subject as the verified ID token
-      if (config.serverMetadata().userinfo_endpoint && (claims[this.settings.usernameClaim] === undefined || claims[this.settings.groupsClaim] === undefined)) {
+      if (
+        config.serverMetadata().userinfo_endpoint &&
+        (claims[this.settings.usernameClaim] === undefined || claims[this.settings.groupsClaim] === undefined)
+      ) {
         const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
         claims = { ...info, ...claims } as oidc.IDToken;
       }
     } catch (e) {
       // openid-client's error wraps the check that failed, which names the claim (nonce, exp, iss, …)
       const inner = (e as { cause?: unknown })?.cause;
-      const detail = (e instanceof Error ? e.message : String(e)) + (inner instanceof Error && inner.message !== (e as Error).message ? `: ${inner.message}` : "");
+      const detail =
+        (e instanceof Error ? e.message : String(e)) +
+        (inner instanceof Error && inner.message !== (e as Error).message ? `: ${inner.message}` : "");
       this.deps.log.warn("single sign-on refused", { error: detail });
       throw new SsoError(`The sign-in could not be verified (${detail.slice(0, 160)}); start it again`);
     }
@@ -184,15 +223,22 @@ export class SsoSignIn {
   private account(claims: oidc.IDToken, issuer: string): Omit<SsoResult, "next"> {
     const s = this.settings;
     const groups = groupsOf(claims[s.groupsClaim]);
-    if (s.allowedGroups.length && !groups.some((g) => s.allowedGroups.includes(g))) throw new SsoError(`Your account at ${s.name} is not in a group allowed to use this server`);
+    if (s.allowedGroups.length && !groups.some((g) => s.allowedGroups.includes(g)))
+      throw new SsoError(`Your account at ${s.name} is not in a group allowed to use this server`);
     if (s.allowedDomains.length) {
       const email = typeof claims.email === "string" ? claims.email.toLowerCase() : "";
       const domain = email.slice(email.lastIndexOf("@") + 1);
-      if (!email.includes("@") || claims.email_verified === false || !s.allowedDomains.includes(domain)) throw new SsoError(`Your email at ${s.name} is not in a domain allowed to use this server`);
+      if (!email.includes("@") || claims.email_verified === false || !s.allowedDomains.includes(domain))
+        throw new SsoError(`Your email at ${s.name} is not in a domain allowed to use this server`);
     }
-    const mapped: Role | null = s.roleGroups.admin.length || s.roleGroups.viewer.length
-      ? groups.some((g) => s.roleGroups.admin.includes(g)) ? "admin" : groups.some((g) => s.roleGroups.viewer.includes(g)) ? "viewer" : "user"
-      : null;
+    const mapped: Role | null =
+      s.roleGroups.admin.length || s.roleGroups.viewer.length
+        ? groups.some((g) => s.roleGroups.admin.includes(g))
+          ? "admin"
+          : groups.some((g) => s.roleGroups.viewer.includes(g))
+            ? "viewer"
+            : "user"
+        : null;
     const { users, accounts, identities } = this.deps;
     let created = false;
     let linked = false;
@@ -206,12 +252,17 @@ export class SsoSignIn {
         // only an account made for single sign-on (no password) links by name: a provider's
         // claim never takes over an account that has a password
         if (!Accounts.ssoOnly(existing))
-          throw new SsoError(`An account named ${name} already exists on this server with a password; an administrator can switch it to single sign-on with: pymd user sso ${name}`);
+          throw new SsoError(
+            `An account named ${name} already exists on this server with a password; an administrator can switch it to single sign-on with: pymd user sso ${name}`,
+          );
         if (identities.forUser(existing.id).some((i) => i.issuer === issuer))
           throw new SsoError(`The account ${name} already belongs to another person at ${s.name}`);
         user = existing;
       } else {
-        if (s.provisioning === "existing") throw new SsoError(`There is no account for ${name} on this server; ask an administrator to create it with: pymd user add ${name} --sso`);
+        if (s.provisioning === "existing")
+          throw new SsoError(
+            `There is no account for ${name} on this server; ask an administrator to create it with: pymd user add ${name} --sso`,
+          );
         user = accounts.addSsoUser(name, mapped ?? "user");
         created = true;
       }
@@ -226,7 +277,11 @@ export class SsoSignIn {
         roleChanged = true;
       } catch (e) {
         // the last admin keeps the role; the provider's groups say otherwise and the log says so
-        this.deps.log.warn("single sign-on role not applied", { user: user.username, role: mapped, error: e instanceof Error ? e.message : String(e) });
+        this.deps.log.warn("single sign-on role not applied", {
+          user: user.username,
+          role: mapped,
+          error: e instanceof Error ? e.message : String(e),
+        });
       }
     }
     return { user, created, linked, roleChanged };

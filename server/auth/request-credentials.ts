@@ -36,7 +36,10 @@ export function clearSessionCookie(secure: boolean): string {
  * Who a request speaks for: a bearer API token when the Authorization header is present (an
  * invalid one is "invalid-token", never a fallback to the cookie), else the session cookie.
  */
-export function authenticateRequest(request: Request, sessions: SessionManager): { auth: Authenticated | null; cookieToken: string | null } | "invalid-token" {
+export function authenticateRequest(
+  request: Request,
+  sessions: SessionManager,
+): { auth: Authenticated | null; cookieToken: string | null } | "invalid-token" {
   const authz = request.headers.get("authorization");
   if (authz !== null) {
     const m = /^Bearer\s+(\S+)$/i.exec(authz);

@@ -70,7 +70,9 @@ export function parseArgs(argv: string[], spec: Record<string, FlagKind>): Parse
 }
 
 export function expectPositionals(p: ParsedArgs, names: string[], optional: string[] = []): string[] {
-  if (p.positionals.length < names.length) throw new UsageError(`missing ${names.slice(p.positionals.length).join(" ")}`);
-  if (p.positionals.length > names.length + optional.length) throw new UsageError(`unexpected argument ${p.positionals[names.length + optional.length]}`);
+  if (p.positionals.length < names.length)
+    throw new UsageError(`missing ${names.slice(p.positionals.length).join(" ")}`);
+  if (p.positionals.length > names.length + optional.length)
+    throw new UsageError(`unexpected argument ${p.positionals[names.length + optional.length]}`);
   return p.positionals;
 }

@@ -34,7 +34,17 @@ export const auditCommand: Command = {
   name: "audit",
   summary: "print the audit log (sign-ins, password and role changes, shares, deletions, …)",
   usage: USAGE,
-  flags: { ...COMMON_FLAGS, "data-dir": "value", since: "value", until: "value", user: "value", action: "value", outcome: "value", limit: "value", json: "boolean" },
+  flags: {
+    ...COMMON_FLAGS,
+    "data-dir": "value",
+    since: "value",
+    until: "value",
+    user: "value",
+    action: "value",
+    outcome: "value",
+    limit: "value",
+    json: "boolean",
+  },
   async run(args) {
     expectPositionals(args, []);
     const q: Record<string, string | undefined> = {};
@@ -48,7 +58,10 @@ export const auditCommand: Command = {
     try {
       filter = auditFilter(q);
     } catch (e) {
-      if (e instanceof AppError) throw new UsageError(e.message.replace(/^(since|until|user|action|outcome|limit)\b/, "--$1"), { oneLine: true });
+      if (e instanceof AppError)
+        throw new UsageError(e.message.replace(/^(since|until|user|action|outcome|limit)\b/, "--$1"), {
+          oneLine: true,
+        });
       throw e;
     }
     const s = services(args);
@@ -57,7 +70,9 @@ export const auditCommand: Command = {
       if (args.flags.json) console.log(JSON.stringify(records, null, 2));
       else if (records.length === 0) console.log("no audit records match");
       else {
-        console.log(`${"TIME".padEnd(24)}  ${"RESULT".padEnd(6)} ${"ACTION".padEnd(22)} ${"ACTOR".padEnd(16)} ${"ADDRESS".padEnd(15)} TARGET`);
+        console.log(
+          `${"TIME".padEnd(24)}  ${"RESULT".padEnd(6)} ${"ACTION".padEnd(22)} ${"ACTOR".padEnd(16)} ${"ADDRESS".padEnd(15)} TARGET`,
+        );
         for (const r of records) console.log(line(r));
       }
     } catch (e) {

@@ -28,7 +28,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("usage and exit codes", () => {
   test("--help and --version on every command exit 0", () => {
-    for (const args of [["--help"], ["--version"], ["serve", "--help"], ["user", "--help"], ["backup", "--help"], ["user", "--version"]]) {
+    for (const args of [
+      ["--help"],
+      ["--version"],
+      ["serve", "--help"],
+      ["user", "--help"],
+      ["backup", "--help"],
+      ["user", "--version"],
+    ]) {
       const r = pymd(args);
       expect({ args, code: r.code }).toEqual({ args, code: 0 });
       expect(r.out.length).toBeGreaterThan(0);
@@ -37,7 +44,15 @@ describe("usage and exit codes", () => {
   });
 
   test("bad usage exits 2 with error: on stderr", () => {
-    for (const args of [["frobnicate"], ["serve", "--nope"], ["user"], ["user", "add"], ["user", "explode"], ["user", "list", "--admin"], ["backup"]]) {
+    for (const args of [
+      ["frobnicate"],
+      ["serve", "--nope"],
+      ["user"],
+      ["user", "add"],
+      ["user", "explode"],
+      ["user", "list", "--admin"],
+      ["backup"],
+    ]) {
       const r = pymd(args);
       expect({ args, code: r.code }).toEqual({ args, code: 2 });
       expect(r.err).toStartWith("error: ");
@@ -67,7 +82,9 @@ describe("one server per port and per data directory", () => {
       const port = new URL(a.url).port;
       const samePort = pymd(["serve", "--host", "127.0.0.1", "--port", port, "--data-dir", join(dir, "lock-b")]);
       expect(samePort.code).toBe(1);
-      expect(samePort.err).toBe(`error: port ${port} on 127.0.0.1 is already in use by another program; choose another with --port or PYMD_PORT\n`);
+      expect(samePort.err).toBe(
+        `error: port ${port} on 127.0.0.1 is already in use by another program; choose another with --port or PYMD_PORT\n`,
+      );
       const sameDir = pymd(["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", join(dir, "lock-a")]);
       expect(sameDir.code).toBe(1);
       expect(sameDir.err).toBe(
@@ -88,13 +105,22 @@ describe("one server per port and per data directory", () => {
 
   test("user commands on a directory without a database say so; only user add creates one, and says it did", () => {
     const empty = join(dir, "no-db-here");
-    for (const args of [["user", "list"], ["user", "role", "ann", "admin"], ["user", "disable", "ann"], ["user", "passwd", "ann", "--password-stdin"]]) {
+    for (const args of [
+      ["user", "list"],
+      ["user", "role", "ann", "admin"],
+      ["user", "disable", "ann"],
+      ["user", "passwd", "ann", "--password-stdin"],
+    ]) {
       const r = pymd([...args, "--data-dir", empty], { stdin: "whatever-password\n" });
       expect({ args, code: r.code }).toEqual({ args, code: 1 });
-      expect(r.err).toBe(`error: no pymd database at ${join(empty, "pymd.db")}; point --data-dir (or PYMD_DATA_DIR) at the server's data directory\n`);
+      expect(r.err).toBe(
+        `error: no pymd database at ${join(empty, "pymd.db")}; point --data-dir (or PYMD_DATA_DIR) at the server's data directory\n`,
+      );
     }
     expect(existsSync(join(empty, "pymd.db"))).toBe(false);
-    const add = pymd(["user", "add", "first", "--admin", "--password-stdin", "--data-dir", empty], { stdin: "firstpassword\n" });
+    const add = pymd(["user", "add", "first", "--admin", "--password-stdin", "--data-dir", empty], {
+      stdin: "firstpassword\n",
+    });
     expect(add.code).toBe(0);
     expect(add.err).toContain(`note: there was no database at ${join(empty, "pymd.db")}; created a new one`);
     expect(pymd(["user", "list", "--data-dir", empty]).code).toBe(0);
@@ -105,7 +131,9 @@ describe("user administration", () => {
   test("add, list, role, passwd, disable, enable, delete with transfer", async () => {
     const data = join(dir, "users-data");
     const d = ["--data-dir", data];
-    expect(pymd(["user", "add", "root", "--admin", "--password-stdin", ...d], { stdin: "rootpassword\n" }).code).toBe(0);
+    expect(pymd(["user", "add", "root", "--admin", "--password-stdin", ...d], { stdin: "rootpassword\n" }).code).toBe(
+      0,
+    );
     expect(pymd(["user", "add", "ann", "--password-stdin", ...d], { stdin: "annpassword1\n" }).code).toBe(0);
     const dup = pymd(["user", "add", "ann", "--password-stdin", ...d], { stdin: "annpassword1\n" });
     expect(dup.code).toBe(1);
@@ -169,7 +197,10 @@ describe("user administration", () => {
       const b = pymd(["backup", backup, ...d]);
       expect(b.code).toBe(0);
       const bdb = new Database(backup, { readonly: true });
-      const titles = bdb.query<{ title: string }, []>("SELECT title FROM documents").all().map((r) => r.title);
+      const titles = bdb
+        .query<{ title: string }, []>("SELECT title FROM documents")
+        .all()
+        .map((r) => r.title);
       bdb.close();
       expect(titles).toContain("Ann's notebook");
       expect(pymd(["backup", backup, ...d]).code).toBe(1); // exists: needs --force
@@ -184,7 +215,10 @@ describe("user administration", () => {
     const srv = await startServe(join(dir, "empty-data"));
     try {
       await Bun.sleep(100);
-      const status = (await (await fetch(srv.url + "/api/v1/auth/status")).json()) as { needsSetup: boolean; hint: string };
+      const status = (await (await fetch(srv.url + "/api/v1/auth/status")).json()) as {
+        needsSetup: boolean;
+        hint: string;
+      };
       expect(status.needsSetup).toBe(true);
       expect(status.hint).toContain("pymd user add NAME --admin");
     } finally {
@@ -198,7 +232,9 @@ describe("user administration", () => {
 describe("durability", () => {
   test("every write the API acknowledged survives kill -9 of the server", async () => {
     const data = join(dir, "durable-data");
-    expect(pymd(["user", "add", "kim", "--password-stdin", "--data-dir", data], { stdin: "kimpassword\n" }).code).toBe(0);
+    expect(pymd(["user", "add", "kim", "--password-stdin", "--data-dir", data], { stdin: "kimpassword\n" }).code).toBe(
+      0,
+    );
     const srv = await startServe(data);
     const acked: string[] = [];
     try {
@@ -236,7 +272,12 @@ describe("durability", () => {
     }
     expect(acked.length).toBeGreaterThan(0);
     const db = new Database(join(data, "pymd.db"));
-    const ids = new Set(db.query<{ id: string }, []>("SELECT id FROM documents").all().map((r) => r.id));
+    const ids = new Set(
+      db
+        .query<{ id: string }, []>("SELECT id FROM documents")
+        .all()
+        .map((r) => r.id),
+    );
     const integrity = db.query<{ integrity_check: string }, []>("PRAGMA integrity_check").get()!.integrity_check;
     db.close();
     expect(integrity).toBe("ok");

@@ -8,4 +8,12 @@ import { doctorCommand } from "./doctor-command.ts";
 import { convertCommand } from "./convert-command.ts";
 import { auditCommand } from "./audit-command.ts";
 
-export const COMMANDS: Command[] = [serveCommand, userCommand, backupCommand, renderCommand, convertCommand, doctorCommand, auditCommand];
+export const COMMANDS: Command[] = [
+  serveCommand,
+  userCommand,
+  backupCommand,
+  renderCommand,
+  convertCommand,
+  doctorCommand,
+  auditCommand,
+];

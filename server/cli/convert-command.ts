@@ -24,9 +24,11 @@ An existing OUT is only replaced with --force.`,
     const kind = (p: string) => (/\.ipynb$/i.test(p) ? "ipynb" : /\.(pymd|py)$/i.test(p) ? "pymd" : null);
     const from = kind(inPath);
     const to = kind(outPath);
-    if (!from || !to || from === to) throw new UsageError("convert .ipynb to .pymd or .pymd to .ipynb (the extensions say which)");
+    if (!from || !to || from === to)
+      throw new UsageError("convert .ipynb to .pymd or .pymd to .ipynb (the extensions say which)");
     if (!existsSync(inPath)) throw new CommandError(`no such file: ${inPath}`);
-    if (existsSync(outPath) && !args.flags.force) throw new CommandError(`${outPath} exists; pass --force to replace it`);
+    if (existsSync(outPath) && !args.flags.force)
+      throw new CommandError(`${outPath} exists; pass --force to replace it`);
     const text = readFileSync(inPath, "utf8");
     if (from === "ipynb") {
       let nb: ReturnType<typeof importIpynb>;
@@ -42,7 +44,9 @@ An existing OUT is only replaced with --force.`,
         writeFileSync(target, f.bytes);
       }
       writeFileSync(outPath, nb.source);
-      console.log(`wrote ${outPath}${nb.files.length ? ` and ${nb.files.length} attachment(s) under ${join(dirname(outPath), "attachments")}` : ""}`);
+      console.log(
+        `wrote ${outPath}${nb.files.length ? ` and ${nb.files.length} attachment(s) under ${join(dirname(outPath), "attachments")}` : ""}`,
+      );
     } else {
       writeFileSync(outPath, exportIpynb(text));
       console.log(`wrote ${outPath}`);

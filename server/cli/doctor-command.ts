@@ -23,7 +23,8 @@ async function tryTerminal(sandbox: Sandbox): Promise<string | null> {
   try {
     for (;;) {
       const e = await t.next();
-      if (e.type === "exit") return /ok-42/.test(out) ? null : e.reason ?? `the shell ended (status ${e.code}) without answering`;
+      if (e.type === "exit")
+        return /ok-42/.test(out) ? null : (e.reason ?? `the shell ended (status ${e.code}) without answering`);
       out = (out + dec.decode(e.data, { stream: true })).slice(-4096);
     }
   } finally {
@@ -41,12 +42,24 @@ export const doctorCommand: Command = {
 
 Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and pandas;
 1 when something is missing (each problem is listed with what to install).`,
-  flags: { ...COMMON_FLAGS, json: "boolean", "data-dir": "value", sandbox: "value", "unsafe-no-sandbox": "boolean", terminals: "value" },
+  flags: {
+    ...COMMON_FLAGS,
+    json: "boolean",
+    "data-dir": "value",
+    sandbox: "value",
+    "unsafe-no-sandbox": "boolean",
+    terminals: "value",
+  },
   async run(args) {
     expectPositionals(args, []);
     let config: ReturnType<typeof loadConfig>;
     try {
-      config = loadConfig({ "data-dir": args.flags["data-dir"], sandbox: args.flags.sandbox, "unsafe-no-sandbox": args.flags["unsafe-no-sandbox"], terminals: args.flags.terminals });
+      config = loadConfig({
+        "data-dir": args.flags["data-dir"],
+        sandbox: args.flags.sandbox,
+        "unsafe-no-sandbox": args.flags["unsafe-no-sandbox"],
+        terminals: args.flags.terminals,
+      });
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(e.message, { oneLine: true });
       throw e;
@@ -55,12 +68,19 @@ Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and 
     const report = await sandbox.describe();
     const problems: string[] = [...report.warnings];
     for (const [name, version] of Object.entries(report.python.packages)) {
-      if (!version) problems.push(`python package ${name} is missing inside the jail (apt-get install python3-${name})`);
+      if (!version)
+        problems.push(`python package ${name} is missing inside the jail (apt-get install python3-${name})`);
     }
     // terminals: off by the admin's choice, else a shell is started in the jail and must answer
     const terminalProblem = config.terminals === "off" ? null : await tryTerminal(sandbox);
-    const terminals = config.terminals === "off" ? "off (--terminals off)" : terminalProblem === null ? "on, a shell starts in the jail and answers" : `on, but NOT working: ${terminalProblem}`;
-    if (config.terminals === "on" && terminalProblem !== null && sandbox.backend !== "unavailable") problems.push(`terminals do not work: ${terminalProblem}`);
+    const terminals =
+      config.terminals === "off"
+        ? "off (--terminals off)"
+        : terminalProblem === null
+          ? "on, a shell starts in the jail and answers"
+          : `on, but NOT working: ${terminalProblem}`;
+    if (config.terminals === "on" && terminalProblem !== null && sandbox.backend !== "unavailable")
+      problems.push(`terminals do not work: ${terminalProblem}`);
     // the PDF export: its Typst compiler lays out a small document with a formula
     const pdf = await tryPdf();
     if (!pdf.ok) problems.push(`the PDF export does not work: ${pdf.detail}`);
@@ -75,9 +95,30 @@ Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and 
         problems.push(`the data directory ${config.dataDir} is not writable`);
       }
     }
-    const ok = (report.backend === "nsjail" || report.backend === "bwrap") && report.python.version !== null && Object.values(report.python.packages).every(Boolean);
+    const ok =
+      (report.backend === "nsjail" || report.backend === "bwrap") &&
+      report.python.version !== null &&
+      Object.values(report.python.packages).every(Boolean);
     if (args.flags.json) {
-      console.log(JSON.stringify({ version: VERSION, ok, sandbox: report, terminals: { enabled: config.terminals === "on", works: config.terminals === "on" && terminalProblem === null, problem: terminalProblem }, pdf, dataDir: { path: config.dataDir, status: dataDir }, problems }, null, 2));
+      console.log(
+        JSON.stringify(
+          {
+            version: VERSION,
+            ok,
+            sandbox: report,
+            terminals: {
+              enabled: config.terminals === "on",
+              works: config.terminals === "on" && terminalProblem === null,
+              problem: terminalProblem,
+            },
+            pdf,
+            dataDir: { path: config.dataDir, status: dataDir },
+            problems,
+          },
+          null,
+          2,
+        ),
+      );
       return ok ? 0 : 1;
     }
     const lines = [
@@ -118,8 +159,12 @@ Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and 
 async function tryPdf(): Promise<{ ok: boolean; detail: string }> {
   try {
     const t0 = performance.now();
-    const pdf = await renderPdf("# # pymd doctor\n# $e^{i\\pi} + 1 = 0$\n", undefined, { title: "pymd doctor", paper: "a4" });
-    if (Buffer.from(pdf.subarray(0, 5)).toString() !== "%PDF-") return { ok: false, detail: "the compiler did not answer a PDF" };
+    const pdf = await renderPdf("# # pymd doctor\n# $e^{i\\pi} + 1 = 0$\n", undefined, {
+      title: "pymd doctor",
+      paper: "a4",
+    });
+    if (Buffer.from(pdf.subarray(0, 5)).toString() !== "%PDF-")
+      return { ok: false, detail: "the compiler did not answer a PDF" };
     return { ok: true, detail: `works: Typst built in, a one-page PDF in ${Math.round(performance.now() - t0)} ms` };
   } catch (e) {
     return { ok: false, detail: e instanceof Error ? e.message : String(e) };

@@ -14,7 +14,10 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function doctor(args: string[], env: Record<string, string> = {}) {
-  const r = Bun.spawnSync([process.execPath, MAIN, "doctor", "--data-dir", join(dir, "data"), ...args], { cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin", HOME: dir, ...env } });
+  const r = Bun.spawnSync([process.execPath, MAIN, "doctor", "--data-dir", join(dir, "data"), ...args], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? "/usr/bin", HOME: dir, ...env },
+  });
   return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
 }
 
@@ -27,12 +30,19 @@ test("doctor starts a shell in the jail and says terminals work", () => {
 
 test("doctor lays out a PDF and says the export works", () => {
   const report = JSON.parse(doctor(["--json"]).out);
-  expect(report.pdf).toEqual({ ok: true, detail: expect.stringMatching(/^works: Typst built in, a one-page PDF in \d+ ms$/) });
+  expect(report.pdf).toEqual({
+    ok: true,
+    detail: expect.stringMatching(/^works: Typst built in, a one-page PDF in \d+ ms$/),
+  });
   expect(doctor([]).out).toMatch(/^PDF export\s+works: Typst built in/m);
 }, 60_000);
 
 test("doctor reports terminals off from the flag and from PYMD_TERMINALS; a bad value is a usage error", () => {
-  expect(JSON.parse(doctor(["--json", "--terminals", "off"]).out).terminals).toEqual({ enabled: false, works: false, problem: null });
+  expect(JSON.parse(doctor(["--json", "--terminals", "off"]).out).terminals).toEqual({
+    enabled: false,
+    works: false,
+    problem: null,
+  });
   expect(doctor([], { PYMD_TERMINALS: "off" }).out).toMatch(/^terminals\s+off \(--terminals off\)$/m);
   const bad = doctor(["--terminals", "maybe"]);
   expect(bad.code).toBe(2);

@@ -45,7 +45,8 @@ function promptHidden(question: string): Promise<string> {
 /** Asks twice on a terminal; refuses when there is no terminal and --password-stdin was not given. */
 export async function readNewPassword(fromStdin: boolean): Promise<string> {
   if (fromStdin) return passwordFromStdin();
-  if (!process.stdin.isTTY) throw new UsageError("no terminal to ask for a password on; pass --password-stdin and pipe it in");
+  if (!process.stdin.isTTY)
+    throw new UsageError("no terminal to ask for a password on; pass --password-stdin and pipe it in");
   const a = await promptHidden("Password: ");
   const b = await promptHidden("Repeat password: ");
   if (a !== b) throw new CommandError("the passwords did not match");

@@ -53,17 +53,41 @@ the whole document (default 600 s).`,
     const [file] = expectPositionals(args, ["FILE"]);
     const out = typeof args.flags.output === "string" ? resolve(args.flags.output) : null;
     const fmtFlag = args.flags.format;
-    const format = fmtFlag === undefined ? (out && /\.(md|markdown)$/i.test(out) ? "markdown" : out && /\.pdf$/i.test(out) ? "pdf" : "html") : fmtFlag === "md" ? "markdown" : fmtFlag;
-    if (format !== "html" && format !== "markdown" && format !== "pdf") throw new UsageError("--format must be html, markdown or pdf");
+    const format =
+      fmtFlag === undefined
+        ? out && /\.(md|markdown)$/i.test(out)
+          ? "markdown"
+          : out && /\.pdf$/i.test(out)
+            ? "pdf"
+            : "html"
+        : fmtFlag === "md"
+          ? "markdown"
+          : fmtFlag;
+    if (format !== "html" && format !== "markdown" && format !== "pdf")
+      throw new UsageError("--format must be html, markdown or pdf");
     const paperFlag = args.flags.paper;
     if (paperFlag !== undefined && format !== "pdf") throw new UsageError("--paper applies to --format pdf");
-    if (paperFlag !== undefined && paperFlag !== "a4" && paperFlag !== "letter") throw new UsageError("--paper must be a4 or letter");
+    if (paperFlag !== undefined && paperFlag !== "a4" && paperFlag !== "letter")
+      throw new UsageError("--paper must be a4 or letter");
     const paper = paperFlag === "letter" ? "us-letter" : "a4";
-    if (format === "pdf" && !out && process.stdout.isTTY) throw new UsageError("a PDF is not printed to a terminal: give -o FILE.pdf or redirect standard output");
-    if (args.flags["assets-dir"] !== undefined && format !== "markdown") throw new UsageError("--assets-dir applies to --format markdown");
+    if (format === "pdf" && !out && process.stdout.isTTY)
+      throw new UsageError("a PDF is not printed to a terminal: give -o FILE.pdf or redirect standard output");
+    if (args.flags["assets-dir"] !== undefined && format !== "markdown")
+      throw new UsageError("--assets-dir applies to --format markdown");
     let config: ReturnType<typeof loadConfig>;
     try {
-      const sandboxFlags = ["sandbox", "unsafe-no-sandbox", "run-timeout", "run-total-timeout", "run-memory", "run-cpu", "run-processes", "run-tmpfs", "run-output", "run-output-rate"];
+      const sandboxFlags = [
+        "sandbox",
+        "unsafe-no-sandbox",
+        "run-timeout",
+        "run-total-timeout",
+        "run-memory",
+        "run-cpu",
+        "run-processes",
+        "run-tmpfs",
+        "run-output",
+        "run-output-rate",
+      ];
       // (the workspace limit keeps its default here)
       config = loadConfig(Object.fromEntries(sandboxFlags.map((f) => [f, args.flags[f]])));
     } catch (e) {
@@ -73,7 +97,8 @@ the whole document (default 600 s).`,
     const path = resolve(file!);
     if (!existsSync(path)) throw new CommandError(`no such file: ${file}`);
     if (!statSync(path).isFile()) throw new CommandError(`not a file: ${file}`);
-    if (statSync(path).size > CONTENT_MAX_BYTES) throw new CommandError(`${file} is larger than ${CONTENT_MAX_BYTES} bytes`);
+    if (statSync(path).size > CONTENT_MAX_BYTES)
+      throw new CommandError(`${file} is larger than ${CONTENT_MAX_BYTES} bytes`);
     const source = await Bun.file(path).text();
     for (const p of parsePymd(source).problems) console.error(`${file}:${p.line}: ${p.message}`);
 
@@ -88,14 +113,22 @@ the whole document (default 600 s).`,
         );
       }
       const wsSrc = typeof args.flags.workspace === "string" ? resolve(args.flags.workspace) : null;
-      if (wsSrc && !(existsSync(wsSrc) && statSync(wsSrc).isDirectory())) throw new CommandError(`--workspace: not a folder: ${wsSrc}`);
+      if (wsSrc && !(existsSync(wsSrc) && statSync(wsSrc).isDirectory()))
+        throw new CommandError(`--workspace: not a folder: ${wsSrc}`);
       const ws = wsSrc ? createWorkspaceDir() : null;
       try {
         const before = ws && wsSrc ? copyIn(wsSrc, ws.dir, ws.chownTo) : null;
-        outcome = await runSource(sandbox, source, undefined, undefined, ws ? { dir: ws.dir, maxBytes: config.workspaceMaxMb * 1e6 } : undefined);
+        outcome = await runSource(
+          sandbox,
+          source,
+          undefined,
+          undefined,
+          ws ? { dir: ws.dir, maxBytes: config.workspaceMaxMb * 1e6 } : undefined,
+        );
         if (ws && wsSrc && before) {
           const changed = copyBack(ws.dir, wsSrc, before);
-          if (changed.length && !args.flags.quiet) console.error(`workspace: wrote ${changed.join(", ")} into ${wsSrc}`);
+          if (changed.length && !args.flags.quiet)
+            console.error(`workspace: wrote ${changed.join(", ")} into ${wsSrc}`);
         }
       } finally {
         ws?.remove();
@@ -103,7 +136,9 @@ the whole document (default 600 s).`,
       if (outcome.hostError) console.error(`warning: ${outcome.hostError}`);
     }
     const wsDir = typeof args.flags.workspace === "string" ? resolve(args.flags.workspace) : null;
-    const fileUrl = wsDir ? (p: string, use: "img" | "link") => (use === "img" ? embedFromFolder(wsDir, p) : null) : undefined;
+    const fileUrl = wsDir
+      ? (p: string, use: "img" | "link") => (use === "img" ? embedFromFolder(wsDir, p) : null)
+      : undefined;
     let text: string | Uint8Array;
     if (format === "pdf") {
       try {
@@ -127,7 +162,8 @@ the whole document (default 600 s).`,
     } else text = renderMarkdownOnly(source);
     if (out) {
       writeFileSync(out, text);
-      if (!args.flags.quiet) console.error(`wrote ${out}${outcome ? ` (ran in ${Math.round(outcome.durationMs)} ms)` : ""}`);
+      if (!args.flags.quiet)
+        console.error(`wrote ${out}${outcome ? ` (ran in ${Math.round(outcome.durationMs)} ms)` : ""}`);
     } else process.stdout.write(text);
     return 0;
   },

@@ -28,7 +28,13 @@ describe("pymd render --workspace", () => {
       "",
     ].join("\n");
     writeFileSync(join(dir, "doc.pymd"), src);
-    const r = Bun.spawnSync([process.execPath, MAIN, "render", join(dir, "doc.pymd"), "--workspace", dir, "-o", join(dir, "doc.html")], { stdout: "pipe", stderr: "pipe" });
+    const r = Bun.spawnSync(
+      [process.execPath, MAIN, "render", join(dir, "doc.pymd"), "--workspace", dir, "-o", join(dir, "doc.html")],
+      {
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
     expect(r.exitCode).toBe(0);
     expect(r.stderr.toString()).toContain(`workspace: wrote chart.png, out.txt into ${dir}`);
     expect(readFileSync(join(dir, "out.txt"), "utf8")).toBe("written in the jail");
@@ -36,7 +42,13 @@ describe("pymd render --workspace", () => {
     expect(html).toContain("sum 6 link seen False");
     expect(html).toMatch(/<img src="data:image\/png;base64,[A-Za-z0-9+/=]{100,}" alt="chart">/);
     expect(existsSync(join(dir, "link.txt"))).toBe(true);
-    const bad = Bun.spawnSync([process.execPath, MAIN, "render", join(dir, "doc.pymd"), "--workspace", join(dir, "nope")], { stdout: "pipe", stderr: "pipe" });
+    const bad = Bun.spawnSync(
+      [process.execPath, MAIN, "render", join(dir, "doc.pymd"), "--workspace", join(dir, "nope")],
+      {
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr.toString()).toBe(`error: --workspace: not a folder: ${join(dir, "nope")}\n`);
   }, 60_000);

@@ -44,9 +44,14 @@ export function services(args: ParsedArgs, mayCreate = false) {
   const db = resolve(databasePath(dataDir));
   const fresh = !existsSync(db);
   if (fresh && !mayCreate)
-    throw new CommandError(`no pymd database at ${db}; point --data-dir (or PYMD_DATA_DIR) at the server's data directory`);
+    throw new CommandError(
+      `no pymd database at ${db}; point --data-dir (or PYMD_DATA_DIR) at the server's data directory`,
+    );
   const s = openServices(dataDir);
-  if (fresh) console.error(`note: there was no database at ${db}; created a new one (if the server uses another directory, pass its --data-dir)`);
+  if (fresh)
+    console.error(
+      `note: there was no database at ${db}; created a new one (if the server uses another directory, pass its --data-dir)`,
+    );
   return s;
 }
 
@@ -64,7 +69,16 @@ export const userCommand: Command = {
   name: "user",
   summary: "add, list and manage user accounts",
   usage: SUB_USAGE,
-  flags: { ...COMMON_FLAGS, "data-dir": "value", admin: "boolean", role: "value", "password-stdin": "boolean", json: "boolean", "transfer-to": "value", sso: "boolean" },
+  flags: {
+    ...COMMON_FLAGS,
+    "data-dir": "value",
+    admin: "boolean",
+    role: "value",
+    "password-stdin": "boolean",
+    json: "boolean",
+    "transfer-to": "value",
+    sso: "boolean",
+  },
   async run(args) {
     const [sub, ...rest] = args.positionals;
     const sa: ParsedArgs = { positionals: rest, flags: args.flags };
@@ -81,25 +95,38 @@ export const userCommand: Command = {
     if (!sub) throw new UsageError("missing subcommand (add, list, passwd, sso, role, disable, enable, delete)");
     if (!(sub in allowed)) throw new UsageError(`unknown subcommand ${sub}`);
     for (const f of Object.keys(args.flags)) {
-      if (f !== "data-dir" && !allowed[sub]!.includes(f)) throw new UsageError(`--${f} does not apply to 'user ${sub}'`);
+      if (f !== "data-dir" && !allowed[sub]!.includes(f))
+        throw new UsageError(`--${f} does not apply to 'user ${sub}'`);
     }
     switch (sub) {
       case "add": {
         const [name] = expectPositionals(sa, ["NAME"]);
-        if (args.flags.admin && args.flags.role !== undefined) throw new UsageError("give either --admin or --role, not both");
+        if (args.flags.admin && args.flags.role !== undefined)
+          throw new UsageError("give either --admin or --role, not both");
         const role = args.flags.admin ? "admin" : (args.flags.role ?? "user");
-        if (!["admin", "user", "viewer"].includes(String(role))) throw new UsageError("--role must be admin, user or viewer");
+        if (!["admin", "user", "viewer"].includes(String(role)))
+          throw new UsageError("--role must be admin, user or viewer");
         const s = services(args, true);
         try {
           if (s.users.byUsername(name!)) throw new CommandError(`user ${name} already exists`);
           if (args.flags.sso) {
             if (args.flags["password-stdin"]) throw new UsageError("give either --sso or --password-stdin, not both");
-            const u = await domain(() => auditOf(s).around(CLI_ACTOR, { action: "user.add", target: name!, detail: { role, sso: true } }, () => s.accounts.addSsoUser(name, role)));
-            console.log(`created ${u.role} ${u.username} without a password: the first single sign-on as ${u.username} links to it`);
+            const u = await domain(() =>
+              auditOf(s).around(CLI_ACTOR, { action: "user.add", target: name!, detail: { role, sso: true } }, () =>
+                s.accounts.addSsoUser(name, role),
+              ),
+            );
+            console.log(
+              `created ${u.role} ${u.username} without a password: the first single sign-on as ${u.username} links to it`,
+            );
             return 0;
           }
           const password = await readNewPassword(args.flags["password-stdin"] === true);
-          const u = await domain(() => auditOf(s).around(CLI_ACTOR, { action: "user.add", target: name!, detail: { role } }, () => s.accounts.addUser(name, password, role)));
+          const u = await domain(() =>
+            auditOf(s).around(CLI_ACTOR, { action: "user.add", target: name!, detail: { role } }, () =>
+              s.accounts.addUser(name, password, role),
+            ),
+          );
           console.log(`created ${u.role} ${u.username}`);
         } finally {
           s.db.close();
@@ -112,10 +139,14 @@ export const userCommand: Command = {
         try {
           const users = s.accounts.list().map(toPublicUser);
           if (args.flags.json) console.log(JSON.stringify(users, null, 2));
-          else if (users.length === 0) console.log("no users yet; create the first admin with: pymd user add NAME --admin");
+          else if (users.length === 0)
+            console.log("no users yet; create the first admin with: pymd user add NAME --admin");
           else {
             console.log(`${"USERNAME".padEnd(24)} ${"ROLE".padEnd(8)} ${"STATUS".padEnd(9)} CREATED`);
-            for (const u of users) console.log(`${u.username.padEnd(24)} ${u.role.padEnd(8)} ${(u.disabled ? "disabled" : "active").padEnd(9)} ${u.createdAt}`);
+            for (const u of users)
+              console.log(
+                `${u.username.padEnd(24)} ${u.role.padEnd(8)} ${(u.disabled ? "disabled" : "active").padEnd(9)} ${u.createdAt}`,
+              );
           }
         } finally {
           s.db.close();
@@ -128,8 +159,14 @@ export const userCommand: Command = {
         try {
           await domain(() => s.accounts.get(name!));
           const password = await readNewPassword(args.flags["password-stdin"] === true);
-          const r = await domain(() => auditOf(s).around(CLI_ACTOR, { action: "auth.password.reset", target: name! }, () => s.accounts.setPassword(name!, password)));
-          console.log(`password changed for ${name}; ${r.sessionsEnded} session(s) ended and ${r.tokensRevoked} API token(s) revoked (open connections close within seconds)`);
+          const r = await domain(() =>
+            auditOf(s).around(CLI_ACTOR, { action: "auth.password.reset", target: name! }, () =>
+              s.accounts.setPassword(name!, password),
+            ),
+          );
+          console.log(
+            `password changed for ${name}; ${r.sessionsEnded} session(s) ended and ${r.tokensRevoked} API token(s) revoked (open connections close within seconds)`,
+          );
         } finally {
           s.db.close();
         }
@@ -139,8 +176,12 @@ export const userCommand: Command = {
         const [name] = expectPositionals(sa, ["NAME"]);
         const s = services(args);
         try {
-          const r = await domain(() => auditOf(s).around(CLI_ACTOR, { action: "user.sso", target: name! }, () => s.accounts.switchToSso(name!)));
-          console.log(`${name} has no password now and signs in through single sign-on (the next one as ${name} links to it); ${r.sessionsEnded} session(s) ended and ${r.tokensRevoked} API token(s) revoked`);
+          const r = await domain(() =>
+            auditOf(s).around(CLI_ACTOR, { action: "user.sso", target: name! }, () => s.accounts.switchToSso(name!)),
+          );
+          console.log(
+            `${name} has no password now and signs in through single sign-on (the next one as ${name} links to it); ${r.sessionsEnded} session(s) ended and ${r.tokensRevoked} API token(s) revoked`,
+          );
         } finally {
           s.db.close();
         }
@@ -151,7 +192,11 @@ export const userCommand: Command = {
         if (!["admin", "user", "viewer"].includes(role!)) throw new UsageError("ROLE must be admin, user or viewer");
         const s = services(args);
         try {
-          const u = await domain(() => auditOf(s).around(CLI_ACTOR, { action: "user.role", target: name!, detail: { role } }, () => s.accounts.setRole(name!, role)));
+          const u = await domain(() =>
+            auditOf(s).around(CLI_ACTOR, { action: "user.role", target: name!, detail: { role } }, () =>
+              s.accounts.setRole(name!, role),
+            ),
+          );
           console.log(`${u.username} is now ${u.role}`);
         } finally {
           s.db.close();
@@ -163,8 +208,16 @@ export const userCommand: Command = {
         const [name] = expectPositionals(sa, ["NAME"]);
         const s = services(args);
         try {
-          const r = await domain(() => auditOf(s).around(CLI_ACTOR, { action: `user.${sub}`, target: name! }, () => s.accounts.setDisabled(name!, sub === "disable")));
-          console.log(sub === "disable" ? `disabled ${r.user.username}; ended ${r.sessionsEnded} session(s)` : `enabled ${r.user.username}`);
+          const r = await domain(() =>
+            auditOf(s).around(CLI_ACTOR, { action: `user.${sub}`, target: name! }, () =>
+              s.accounts.setDisabled(name!, sub === "disable"),
+            ),
+          );
+          console.log(
+            sub === "disable"
+              ? `disabled ${r.user.username}; ended ${r.sessionsEnded} session(s)`
+              : `enabled ${r.user.username}`,
+          );
         } finally {
           s.db.close();
         }

@@ -19,22 +19,34 @@ describe("config", () => {
     const d = loadConfig({}, {});
     expect(d.runTimeoutSeconds).toBe(30);
     expect(d.runTotalTimeoutSeconds).toBe(600);
-    expect(loadConfig({ "run-total-timeout": "1200" }, { PYMD_RUN_TOTAL_TIMEOUT: "900" }).runTotalTimeoutSeconds).toBe(1200);
+    expect(loadConfig({ "run-total-timeout": "1200" }, { PYMD_RUN_TOTAL_TIMEOUT: "900" }).runTotalTimeoutSeconds).toBe(
+      1200,
+    );
     expect(loadConfig({}, { PYMD_RUN_TOTAL_TIMEOUT: "900" }).runTotalTimeoutSeconds).toBe(900);
-    expect(() => loadConfig({ "run-total-timeout": "0" }, {})).toThrow(/--run-total-timeout.*PYMD_RUN_TOTAL_TIMEOUT|PYMD_RUN_TOTAL_TIMEOUT.*--run-total-timeout/);
+    expect(() => loadConfig({ "run-total-timeout": "0" }, {})).toThrow(
+      /--run-total-timeout.*PYMD_RUN_TOTAL_TIMEOUT|PYMD_RUN_TOTAL_TIMEOUT.*--run-total-timeout/,
+    );
   });
 
   test("--embed-origins takes only plain origins: nothing that could end the CSP directive", () => {
-    expect(loadConfig({ "embed-origins": "https://blog.example.org, http://127.0.0.1:8000" }, {}).embedOrigins).toEqual(["https://blog.example.org", "http://127.0.0.1:8000"]);
-    for (const bad of ["https://a.com;script-src", "https://a.com'", "https://a b.com", "https://a.com/path"]) expect(() => loadConfig({}, { PYMD_EMBED_ORIGINS: bad })).toThrow(/--embed-origins/);
+    expect(loadConfig({ "embed-origins": "https://blog.example.org, http://127.0.0.1:8000" }, {}).embedOrigins).toEqual(
+      ["https://blog.example.org", "http://127.0.0.1:8000"],
+    );
+    for (const bad of ["https://a.com;script-src", "https://a.com'", "https://a b.com", "https://a.com/path"])
+      expect(() => loadConfig({}, { PYMD_EMBED_ORIGINS: bad })).toThrow(/--embed-origins/);
   });
 
   test("notification mail: --smtp-url needs smtp:// or smtps:// and a --base-url for its links", () => {
     expect(loadConfig({}, {}).smtpUrl).toBeNull();
-    const c = loadConfig({ "smtp-url": "smtp://u:p%40ss@mail.example.org:587", "base-url": "https://pymd.example.org" }, { PYMD_SMTP_FROM: "Team <team@example.org>" });
+    const c = loadConfig(
+      { "smtp-url": "smtp://u:p%40ss@mail.example.org:587", "base-url": "https://pymd.example.org" },
+      { PYMD_SMTP_FROM: "Team <team@example.org>" },
+    );
     expect(c.smtpUrl?.hostname).toBe("mail.example.org");
     expect(c.smtpFrom).toBe("Team <team@example.org>");
-    expect(() => loadConfig({ "smtp-url": "http://mail.example.org" }, {})).toThrow(/--smtp-url.*PYMD_SMTP_URL|PYMD_SMTP_URL.*--smtp-url/);
+    expect(() => loadConfig({ "smtp-url": "http://mail.example.org" }, {})).toThrow(
+      /--smtp-url.*PYMD_SMTP_URL|PYMD_SMTP_URL.*--smtp-url/,
+    );
     expect(() => loadConfig({}, { PYMD_SMTP_URL: "smtp://mail.example.org" })).toThrow(/need --base-url/);
     expect(() => loadConfig({ "smtp-from": "a\nb" }, {})).toThrow(/--smtp-from/);
   });
@@ -42,15 +54,35 @@ describe("config", () => {
   test("embed origins: --embed-origins / PYMD_EMBED_ORIGINS, origins only, none by default", () => {
     expect(loadConfig({}, {}).embedOrigins).toEqual([]);
     expect(loadConfig({}, { PYMD_EMBED_ORIGINS: "none" }).embedOrigins).toEqual([]);
-    expect(loadConfig({ "embed-origins": "https://blog.example.org, http://127.0.0.1:8081,https://Wiki.Example.org:443/" }, {}).embedOrigins).toEqual([
-      "https://blog.example.org",
-      "http://127.0.0.1:8081",
-      "https://wiki.example.org",
+    expect(
+      loadConfig(
+        { "embed-origins": "https://blog.example.org, http://127.0.0.1:8081,https://Wiki.Example.org:443/" },
+        {},
+      ).embedOrigins,
+    ).toEqual(["https://blog.example.org", "http://127.0.0.1:8081", "https://wiki.example.org"]);
+    expect(
+      loadConfig({ "embed-origins": "https://a.example.org" }, { PYMD_EMBED_ORIGINS: "https://b.example.org" })
+        .embedOrigins,
+    ).toEqual(["https://a.example.org"]);
+    expect(loadConfig({}, { PYMD_EMBED_ORIGINS: "https://b.example.org,https://b.example.org" }).embedOrigins).toEqual([
+      "https://b.example.org",
     ]);
-    expect(loadConfig({ "embed-origins": "https://a.example.org" }, { PYMD_EMBED_ORIGINS: "https://b.example.org" }).embedOrigins).toEqual(["https://a.example.org"]);
-    expect(loadConfig({}, { PYMD_EMBED_ORIGINS: "https://b.example.org,https://b.example.org" }).embedOrigins).toEqual(["https://b.example.org"]);
-    for (const bad of ["https://blog.example.org/posts", "https://*.example.org", "*", "blog.example.org", "ftp://files.example.org", "https://u:p@blog.example.org", "https://blog.example.org?x=1", "https://blog.example.org#top", "'self'", ","]) {
-      for (const [flags, env] of [[{ "embed-origins": bad }, {}], [{}, { PYMD_EMBED_ORIGINS: bad }]] as const) {
+    for (const bad of [
+      "https://blog.example.org/posts",
+      "https://*.example.org",
+      "*",
+      "blog.example.org",
+      "ftp://files.example.org",
+      "https://u:p@blog.example.org",
+      "https://blog.example.org?x=1",
+      "https://blog.example.org#top",
+      "'self'",
+      ",",
+    ]) {
+      for (const [flags, env] of [
+        [{ "embed-origins": bad }, {}],
+        [{}, { PYMD_EMBED_ORIGINS: bad }],
+      ] as const) {
         let err: unknown = null;
         try {
           loadConfig(flags, env);
@@ -62,7 +94,9 @@ describe("config", () => {
         expect((err as Error).message).toContain("PYMD_EMBED_ORIGINS");
       }
     }
-    expect(() => loadConfig({ "embed-origins": true }, {})).toThrow(/--embed-origins \(PYMD_EMBED_ORIGINS\) needs a value/);
+    expect(() => loadConfig({ "embed-origins": true }, {})).toThrow(
+      /--embed-origins \(PYMD_EMBED_ORIGINS\) needs a value/,
+    );
   });
 
   test("flags win over the environment, which wins over defaults", () => {

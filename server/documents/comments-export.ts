@@ -33,7 +33,10 @@ export function commentsHtml(threads: CommentThreadJson[]): string {
   const items = threads.map((t) => {
     const state = t.resolved ? ` · resolved${t.resolved.by ? ` by ${html(t.resolved.by)}` : ""}` : "";
     const comments = t.comments
-      .map((c) => `<li><strong>${c.author ? html(c.author.name) : "(a deleted account)"}</strong> <small>${html(day(c.createdAt))}</small><p style="white-space:pre-wrap">${html(c.body)}</p></li>`)
+      .map(
+        (c) =>
+          `<li><strong>${c.author ? html(c.author.name) : "(a deleted account)"}</strong> <small>${html(day(c.createdAt))}</small><p style="white-space:pre-wrap">${html(c.body)}</p></li>`,
+      )
       .join("");
     return `<section class="comment-thread"><blockquote>${html(t.quote)}</blockquote><p><em>${t.onDeletedText ? "On deleted text" : "On the text above"}${state}</em></p><ul>${comments}</ul></section>`;
   });

@@ -21,7 +21,10 @@ export const COMMENTS_PER_THREAD_MAX = 500;
 /** Where anchors live: the document's shared text (server/sync/collab-documents.ts). */
 export interface AnchorIndex {
   anchorAt(docId: string, from: number, to: number): { start: string; last: string; quote: string };
-  anchorsNow(docId: string, anchors: readonly { start: string; last: string }[]): ({ from: number; to: number } | null)[];
+  anchorsNow(
+    docId: string,
+    anchors: readonly { start: string; last: string }[],
+  ): ({ from: number; to: number } | null)[];
 }
 
 const MENTION = /(^|[^\w@.-])@([a-zA-Z0-9][a-zA-Z0-9_.-]{0,31})/g;
@@ -38,8 +41,12 @@ export function mentionsIn(body: string): string[] {
 
 function checkBody(body: unknown): string {
   if (typeof body !== "string") throw invalid("body must be a string", { body: "invalid" });
-  const b = body.replace(/\r\n?/g, "\n").replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "").trim();
-  if (b.length < 1 || b.length > COMMENT_MAX) throw invalid(`a comment must be 1–${COMMENT_MAX} characters`, { body: "length" });
+  const b = body
+    .replace(/\r\n?/g, "\n")
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "")
+    .trim();
+  if (b.length < 1 || b.length > COMMENT_MAX)
+    throw invalid(`a comment must be 1–${COMMENT_MAX} characters`, { body: "length" });
   return b;
 }
 
@@ -85,7 +92,8 @@ export class Comments {
     const name = c.authorSettings ? parseSettings(c.authorSettings).displayName : "";
     return {
       id: c.id,
-      author: c.authorId && c.authorName ? { id: c.authorId, username: c.authorName, name: name || c.authorName } : null,
+      author:
+        c.authorId && c.authorName ? { id: c.authorId, username: c.authorName, name: name || c.authorName } : null,
       body: c.body,
       createdAt: new Date(c.createdAt).toISOString(),
       editedAt: c.editedAt === null ? null : new Date(c.editedAt).toISOString(),
@@ -93,7 +101,11 @@ export class Comments {
     };
   }
 
-  private threadJson(t: ThreadRow, comments: CommentRow[], range: { from: number; to: number } | null): CommentThreadJson {
+  private threadJson(
+    t: ThreadRow,
+    comments: CommentRow[],
+    range: { from: number; to: number } | null,
+  ): CommentThreadJson {
     const resolver = t.resolvedBy ? this.users.byId(t.resolvedBy) : null;
     return {
       id: t.id,
@@ -102,7 +114,8 @@ export class Comments {
       onDeletedText: range !== null && range.from === range.to,
       quote: t.quote,
       createdAt: new Date(t.createdAt).toISOString(),
-      resolved: t.resolvedAt === null ? null : { at: new Date(t.resolvedAt).toISOString(), by: resolver?.username ?? null },
+      resolved:
+        t.resolvedAt === null ? null : { at: new Date(t.resolvedAt).toISOString(), by: resolver?.username ?? null },
       comments: comments.map((c) => this.commentJson(c)),
     };
   }
@@ -111,7 +124,10 @@ export class Comments {
   list(user: UserRow, docId: string): { threads: CommentThreadJson[] } {
     this.documents.access(user, docId);
     const all = this.store.threadsOf(docId);
-    const ranges = this.anchors.anchorsNow(docId, all.map(({ thread }) => ({ start: thread.anchorStart, last: thread.anchorLast })));
+    const ranges = this.anchors.anchorsNow(
+      docId,
+      all.map(({ thread }) => ({ start: thread.anchorStart, last: thread.anchorLast })),
+    );
     return { threads: all.map(({ thread, comments }, i) => this.threadJson(thread, comments, ranges[i] ?? null)) };
   }
 
@@ -121,11 +137,22 @@ export class Comments {
    */
   publicList(docId: string): CommentThreadJson[] {
     const all = this.store.threadsOf(docId).filter(({ thread }) => thread.resolvedAt === null);
-    const ranges = this.anchors.anchorsNow(docId, all.map(({ thread }) => ({ start: thread.anchorStart, last: thread.anchorLast })));
+    const ranges = this.anchors.anchorsNow(
+      docId,
+      all.map(({ thread }) => ({ start: thread.anchorStart, last: thread.anchorLast })),
+    );
     return all.map(({ thread, comments }, i) => {
       const j = this.threadJson(thread, comments, ranges[i] ?? null);
       // words deleted from the document do not live on in the public page through a quote
-      return { ...j, quote: j.onDeletedText ? "" : j.quote, anchor: { start: "", last: "" }, comments: j.comments.map((c) => ({ ...c, author: c.author ? { id: "", username: c.author.username, name: c.author.name } : null })) };
+      return {
+        ...j,
+        quote: j.onDeletedText ? "" : j.quote,
+        anchor: { start: "", last: "" },
+        comments: j.comments.map((c) => ({
+          ...c,
+          author: c.author ? { id: "", username: c.author.username, name: c.author.name } : null,
+        })),
+      };
     });
   }
 
@@ -145,12 +172,14 @@ export class Comments {
     const b = asObject(raw);
     const body = checkBody(b.body);
     const a = b.anchor as Record<string, unknown> | undefined;
-    if (typeof a !== "object" || a === null) throw invalid("anchor must be {from, to} or {start, last}", { anchor: "invalid" });
+    if (typeof a !== "object" || a === null)
+      throw invalid("anchor must be {from, to} or {start, last}", { anchor: "invalid" });
     let start: string;
     let last: string;
     let quote: string;
     if (typeof a.start === "string" && typeof a.last === "string") {
-      if (!CURSOR_PATTERN.test(a.start) || !CURSOR_PATTERN.test(a.last)) throw invalid("anchor cursors must be Automerge cursors (counter@actor)", { anchor: "invalid" });
+      if (!CURSOR_PATTERN.test(a.start) || !CURSOR_PATTERN.test(a.last))
+        throw invalid("anchor cursors must be Automerge cursors (counter@actor)", { anchor: "invalid" });
       const [range] = this.anchors.anchorsNow(docId, [{ start: a.start, last: a.last }]);
       if (!range) throw conflict("the selected text has not reached the server yet; try again in a moment");
       if (range.to <= range.from) throw invalid("the selected text was deleted meanwhile", { anchor: "deleted" });
@@ -160,8 +189,16 @@ export class Comments {
     } else if (typeof a.from === "number" && typeof a.to === "number") {
       ({ start, last, quote } = this.anchors.anchorAt(docId, a.from, a.to));
     } else throw invalid("anchor must be {from, to} or {start, last}", { anchor: "invalid" });
-    if (this.store.countThreads(docId) >= THREADS_PER_DOCUMENT_MAX) throw invalid(`a document holds at most ${THREADS_PER_DOCUMENT_MAX} comment threads`);
-    const { thread, comment } = this.store.createThread({ documentId: docId, anchorStart: start, anchorLast: last, quote: quote.slice(0, QUOTE_MAX), userId: user.id, body });
+    if (this.store.countThreads(docId) >= THREADS_PER_DOCUMENT_MAX)
+      throw invalid(`a document holds at most ${THREADS_PER_DOCUMENT_MAX} comment threads`);
+    const { thread, comment } = this.store.createThread({
+      documentId: docId,
+      anchorStart: start,
+      anchorLast: last,
+      quote: quote.slice(0, QUOTE_MAX),
+      userId: user.id,
+      body,
+    });
     this.tellMentioned(user, doc, thread.id, comment, new Set());
     this.changed(docId);
     return this.one(docId, thread.id);
@@ -171,13 +208,23 @@ export class Comments {
     const { doc } = this.writer(user, docId);
     this.threadOf(docId, threadId);
     const body = checkBody(asObject(raw).body);
-    if (this.store.commentsOf(threadId).length >= COMMENTS_PER_THREAD_MAX) throw invalid(`a thread holds at most ${COMMENTS_PER_THREAD_MAX} comments; start a new one`);
+    if (this.store.commentsOf(threadId).length >= COMMENTS_PER_THREAD_MAX)
+      throw invalid(`a thread holds at most ${COMMENTS_PER_THREAD_MAX} comments; start a new one`);
     const before = new Set(this.store.participants(threadId));
     const comment = this.store.addComment(threadId, user.id, body);
     const told = this.tellMentioned(user, doc, threadId, comment, new Set());
     // Everyone who wrote in the thread hears of the reply, once, if they can still read it.
     const replyTo = [...before].filter((id) => id !== user.id && !told.has(id) && this.canRead(id, docId));
-    this.notifications.notify(replyTo.map((userId) => ({ userId, kind: "reply" as const, documentId: docId, actorId: user.id, threadId, detail: { excerpt: body.slice(0, 200), title: doc.title } })));
+    this.notifications.notify(
+      replyTo.map((userId) => ({
+        userId,
+        kind: "reply" as const,
+        documentId: docId,
+        actorId: user.id,
+        threadId,
+        detail: { excerpt: body.slice(0, 200), title: doc.title },
+      })),
+    );
     this.changed(docId);
     return this.one(docId, threadId);
   }
@@ -203,7 +250,8 @@ export class Comments {
     this.threadOf(docId, threadId);
     const c = this.store.comment(commentId);
     if (!c || c.threadId !== threadId) throw notFound("Comment not found");
-    if (c.authorId !== user.id && role !== "owner") throw forbidden("Only its author or the document's owner can delete a comment");
+    if (c.authorId !== user.id && role !== "owner")
+      throw forbidden("Only its author or the document's owner can delete a comment");
     const threadDeleted = this.store.deleteComment(commentId);
     this.changed(docId);
     return { threadDeleted };
@@ -242,7 +290,13 @@ export class Comments {
   }
 
   /** Tells the users a comment mentions (but not its author, nor those in `skip`) who can read the document. */
-  private tellMentioned(author: UserRow, doc: { id: string; title: string }, threadId: string, c: CommentRow, skip: Set<string>): Set<string> {
+  private tellMentioned(
+    author: UserRow,
+    doc: { id: string; title: string },
+    threadId: string,
+    c: CommentRow,
+    skip: Set<string>,
+  ): Set<string> {
     const docId = doc.id;
     const told = new Set<string>();
     for (const name of mentionsIn(c.body)) {
@@ -252,7 +306,16 @@ export class Comments {
       told.add(u.id);
     }
     // the title as it is now, which they may read; the list shows the live one only while they still may
-    this.notifications.notify([...told].map((userId) => ({ userId, kind: "mention" as const, documentId: docId, actorId: author.id, threadId, detail: { excerpt: c.body.slice(0, 200), title: doc.title } })));
+    this.notifications.notify(
+      [...told].map((userId) => ({
+        userId,
+        kind: "mention" as const,
+        documentId: docId,
+        actorId: author.id,
+        threadId,
+        detail: { excerpt: c.body.slice(0, 200), title: doc.title },
+      })),
+    );
     return told;
   }
 }

@@ -64,7 +64,10 @@ export class DocumentAnalytics {
       this.pending.clear();
       this.lastRuns.clear();
     } catch (e) {
-      this.log.error("analytics write failed; trying again shortly", { err: e instanceof Error ? e.message : String(e), counts: counts.length });
+      this.log.error("analytics write failed; trying again shortly", {
+        err: e instanceof Error ? e.message : String(e),
+        counts: counts.length,
+      });
       this.timer = setTimeout(() => this.flush(), 30_000);
       this.timer.unref?.();
     }
@@ -90,7 +93,12 @@ export class DocumentAnalytics {
     const last = this.store.lastRun(documentId);
     return {
       views: { public: totals.public, embed: totals.embed, last30Days },
-      runs: { total: totals.run, last30Days: runs30, lastRunBy: last?.username ?? null, lastRunAt: last ? new Date(last.at).toISOString() : null },
+      runs: {
+        total: totals.run,
+        last30Days: runs30,
+        lastRunBy: last?.username ?? null,
+        lastRunAt: last ? new Date(last.at).toISOString() : null,
+      },
     };
   }
 }

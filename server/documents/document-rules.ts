@@ -17,7 +17,8 @@ export const PAGE_LIMIT_MAX = 100;
 export function checkTitle(title: unknown): string {
   if (typeof title !== "string") throw invalid("title must be a string", { title: "invalid" });
   const t = title.replace(/[\u0000-\u001f\u007f]/g, " ").trim();
-  if (t.length < 1 || t.length > TITLE_MAX) throw invalid(`title must be 1–${TITLE_MAX} characters`, { title: "length" });
+  if (t.length < 1 || t.length > TITLE_MAX)
+    throw invalid(`title must be 1–${TITLE_MAX} characters`, { title: "length" });
   return t;
 }
 
@@ -37,8 +38,10 @@ export function checkTags(tags: unknown): string[] {
   for (const t of tags) {
     if (typeof t !== "string") throw invalid("tags must be strings", { tags: "invalid" });
     const v = t.trim();
-    if (v.length < 1 || v.length > TAG_MAX) throw invalid(`each tag must be 1–${TAG_MAX} characters`, { tags: "length" });
-    if (/[\u0000-\u001f\u007f,]/.test(v)) throw invalid("tags cannot contain commas or control characters", { tags: "invalid" });
+    if (v.length < 1 || v.length > TAG_MAX)
+      throw invalid(`each tag must be 1–${TAG_MAX} characters`, { tags: "length" });
+    if (/[\u0000-\u001f\u007f,]/.test(v))
+      throw invalid("tags cannot contain commas or control characters", { tags: "invalid" });
     out.add(v);
   }
   return [...out];
@@ -66,7 +69,8 @@ function int(raw: string | undefined, name: string, min: number, max: number, df
 
 export function checkListParams(query: Record<string, string | undefined>): ListParams {
   const sort = query.sort ?? "updated";
-  if (sort !== "updated" && sort !== "created" && sort !== "title") throw invalid("sort must be updated, created or title", { sort: "invalid" });
+  if (sort !== "updated" && sort !== "created" && sort !== "title")
+    throw invalid("sort must be updated, created or title", { sort: "invalid" });
   const order = query.order ?? (sort === "title" ? "asc" : "desc");
   if (order !== "asc" && order !== "desc") throw invalid("order must be asc or desc", { order: "invalid" });
   const q = query.q?.trim();
@@ -74,11 +78,14 @@ export function checkListParams(query: Record<string, string | undefined>): List
   const tag = query.tag?.trim();
   if (tag && tag.length > TAG_MAX) throw invalid(`tag must be at most ${TAG_MAX} characters`, { tag: "length" });
   const folder = query.folder?.trim() || undefined;
-  if (folder !== undefined && folder !== "none" && !/^[a-z2-7]{16}$/.test(folder)) throw invalid("folder must be a folder id or none", { folder: "invalid" });
+  if (folder !== undefined && folder !== "none" && !/^[a-z2-7]{16}$/.test(folder))
+    throw invalid("folder must be a folder id or none", { folder: "invalid" });
   const favorites = query.favorites === undefined || query.favorites === "" ? undefined : query.favorites;
-  if (favorites !== undefined && favorites !== "1" && favorites !== "true") throw invalid("favorites must be 1 when given", { favorites: "invalid" });
+  if (favorites !== undefined && favorites !== "1" && favorites !== "true")
+    throw invalid("favorites must be 1 when given", { favorites: "invalid" });
   const scope = query.scope || undefined;
-  if (scope !== undefined && scope !== "mine" && scope !== "shared") throw invalid("scope must be mine or shared", { scope: "invalid" });
+  if (scope !== undefined && scope !== "mine" && scope !== "shared")
+    throw invalid("scope must be mine or shared", { scope: "invalid" });
   return {
     q: q || undefined,
     tag: tag || undefined,
@@ -98,7 +105,10 @@ export function titleFromPymd(content: string, fileName: string | null): string 
     const m = /^#\s+#{1,6}\s+(.+?)\s*#*\s*$/.exec(line);
     if (m?.[1]) return m[1].slice(0, TITLE_MAX);
   }
-  const base = (fileName ?? "").replace(/^.*[\\/]/, "").replace(/\.(pymd|py|md|txt)$/i, "").trim();
+  const base = (fileName ?? "")
+    .replace(/^.*[\\/]/, "")
+    .replace(/\.(pymd|py|md|txt)$/i, "")
+    .trim();
   return (base || "Untitled").slice(0, TITLE_MAX);
 }
 

@@ -1,7 +1,13 @@
 // Document rules: who may read or change a document, creating, listing, trash, sharing, import.
 import { forbidden, invalid, notFound } from "../errors.ts";
 import { newId, newSecret } from "../store/ids.ts";
-import { MEMBER_ROLES, type AccessRole, type DocumentRow, type DocumentsStore, type MemberRole } from "../store/documents-store.ts";
+import {
+  MEMBER_ROLES,
+  type AccessRole,
+  type DocumentRow,
+  type DocumentsStore,
+  type MemberRole,
+} from "../store/documents-store.ts";
 import { canEdit } from "../../protocol/api-types.ts";
 import { readersCannot } from "./document-rules.ts";
 import type { UserRow, UsersStore } from "../store/users-store.ts";
@@ -32,7 +38,8 @@ function toJson(d: DocumentRow, role: AccessRole): DocumentJson {
 }
 
 function asObject(body: unknown): Record<string, unknown> {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalid("request body must be a JSON object");
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    throw invalid("request body must be a JSON object");
   return body as Record<string, unknown>;
 }
 
@@ -73,7 +80,8 @@ export class DocumentsService {
     // The text is read (and brought up to what was acknowledged) only if the caller uses it.
     const doc = this.docs.byIdLazy(id);
     if (!doc) throw notFound("Document not found");
-    if (doc.deletedAt !== null && !(opts.includeDeleted && doc.ownerId === user.id)) throw notFound("Document not found");
+    if (doc.deletedAt !== null && !(opts.includeDeleted && doc.ownerId === user.id))
+      throw notFound("Document not found");
     if (doc.ownerId === user.id) return { doc, role: "owner" };
     const member = this.docs.memberRole(id, user.id);
     if (!member) throw notFound("Document not found");
@@ -106,7 +114,14 @@ export class DocumentsService {
     const { doc, role } = this.access(user, id);
     if (!canEdit(role)) throw readersCannot(role, "cannot change this document");
     const b = asObject(body);
-    const patch: { title?: string; content?: string; tags?: string[]; isPublic?: boolean; publicSlug?: string | null; publicComments?: boolean } = {};
+    const patch: {
+      title?: string;
+      content?: string;
+      tags?: string[];
+      isPublic?: boolean;
+      publicSlug?: string | null;
+      publicComments?: boolean;
+    } = {};
     for (const [k, v] of Object.entries(b)) {
       switch (k) {
         case "title":
@@ -127,7 +142,8 @@ export class DocumentsService {
           if (!v) patch.publicSlug = null;
           break;
         case "publicComments":
-          if (typeof v !== "boolean") throw invalid("publicComments must be true or false", { publicComments: "invalid" });
+          if (typeof v !== "boolean")
+            throw invalid("publicComments must be true or false", { publicComments: "invalid" });
           if (role !== "owner") throw forbidden("Only the owner can show comments on the public page");
           patch.publicComments = v;
           break;
@@ -189,9 +205,11 @@ export class DocumentsService {
     });
     // The store hands back the same rows while nothing changed: so is their answer.
     const known = this.listed.get(rows);
-    if (known && known.role === user.role && known.userId === user.id) return { documents: known.documents, pagination: { page: p.page, limit: p.limit, total } };
+    if (known && known.role === user.role && known.userId === user.id)
+      return { documents: known.documents, pagination: { page: p.page, limit: p.limit, total } };
     const documents: DocumentSummaryJson[] = rows.map((r) => {
-      const role: AccessRole = r.ownerId === user.id ? "owner" : user.role === "viewer" ? "viewer" : (r.memberRole ?? "viewer");
+      const role: AccessRole =
+        r.ownerId === user.id ? "owner" : user.role === "viewer" ? "viewer" : (r.memberRole ?? "viewer");
       return {
         id: r.id,
         title: r.title,
@@ -236,16 +254,21 @@ export class DocumentsService {
     for (const m of b.members as unknown[]) {
       const mo = asObject(m);
       if (typeof mo.username !== "string") throw invalid("each member needs a username");
-      if (!MEMBER_ROLES.includes(mo.role as MemberRole)) throw invalid("member role must be editor, commenter or viewer");
+      if (!MEMBER_ROLES.includes(mo.role as MemberRole))
+        throw invalid("member role must be editor, commenter or viewer");
       const u = this.users.byUsername(mo.username);
       if (!u) throw invalid(`no user named ${mo.username}`, { username: mo.username });
       if (u.id === doc.ownerId) throw invalid("the owner is not a member of their own document");
       out.set(u.id, mo.role as MemberRole);
     }
     const before = new Map(this.docs.members(id).map((m) => [m.userId, m.role]));
-    this.docs.replaceMembers(id, [...out].map(([userId, r]) => ({ userId, role: r })));
+    this.docs.replaceMembers(
+      id,
+      [...out].map(([userId, r]) => ({ userId, role: r })),
+    );
     const changes: MemberChange[] = [];
-    for (const [userId, r] of out) if (before.get(userId) !== r) changes.push({ userId, role: r, was: before.get(userId) ?? null });
+    for (const [userId, r] of out)
+      if (before.get(userId) !== r) changes.push({ userId, role: r, was: before.get(userId) ?? null });
     for (const [userId, r] of before) if (!out.has(userId)) changes.push({ userId, role: null, was: r });
     if (changes.length) for (const l of this.memberListeners) l(id, user, changes);
     return this.docs.members(id);

@@ -19,7 +19,8 @@ const asObject = (b: unknown): Record<string, unknown> => {
 function checkName(name: unknown): string {
   if (typeof name !== "string") throw invalid("name must be a string", { name: "invalid" });
   const n = name.replace(/[\u0000-\u001f\u007f]/g, " ").trim();
-  if (n.length < 1 || n.length > FOLDER_NAME_MAX) throw invalid(`a folder's name must be 1–${FOLDER_NAME_MAX} characters`, { name: "length" });
+  if (n.length < 1 || n.length > FOLDER_NAME_MAX)
+    throw invalid(`a folder's name must be 1–${FOLDER_NAME_MAX} characters`, { name: "length" });
   return n;
 }
 
@@ -30,7 +31,11 @@ export class Folders {
   ) {}
 
   list(user: UserRow): { folders: FolderJson[] } {
-    return { folders: this.store.list(user.id).map((f) => ({ id: f.id, parentId: f.parentId, name: f.name, documents: f.documents })) };
+    return {
+      folders: this.store
+        .list(user.id)
+        .map((f) => ({ id: f.id, parentId: f.parentId, name: f.name, documents: f.documents })),
+    };
   }
 
   private mine(user: UserRow, id: unknown): { id: string; parentId: string | null; name: string } {
@@ -58,7 +63,8 @@ export class Folders {
     const name = checkName(b.name);
     const parentId = this.parentOf(user, b.parentId);
     if (this.store.count(user.id) >= FOLDERS_PER_USER_MAX) throw invalid(`at most ${FOLDERS_PER_USER_MAX} folders`);
-    if (parentId && this.store.depth(parentId) >= FOLDER_DEPTH_MAX) throw invalid(`folders nest at most ${FOLDER_DEPTH_MAX} deep`);
+    if (parentId && this.store.depth(parentId) >= FOLDER_DEPTH_MAX)
+      throw invalid(`folders nest at most ${FOLDER_DEPTH_MAX} deep`);
     const id = this.unique(() => this.store.create(user.id, name, parentId));
     return { id, parentId, name, documents: 0 };
   }
@@ -69,9 +75,11 @@ export class Folders {
     const b = asObject(body);
     const name = b.name === undefined ? f.name : checkName(b.name);
     const parentId = b.parentId === undefined ? f.parentId : this.parentOf(user, b.parentId);
-    if (parentId && this.store.isWithin(parentId, f.id)) throw invalid("a folder cannot go inside itself", { parentId: "cycle" });
+    if (parentId && this.store.isWithin(parentId, f.id))
+      throw invalid("a folder cannot go inside itself", { parentId: "cycle" });
     // the folder brings those inside it along
-    if (parentId && parentId !== f.parentId && this.store.depth(parentId) + this.store.height(f.id) > FOLDER_DEPTH_MAX) throw invalid(`folders nest at most ${FOLDER_DEPTH_MAX} deep`);
+    if (parentId && parentId !== f.parentId && this.store.depth(parentId) + this.store.height(f.id) > FOLDER_DEPTH_MAX)
+      throw invalid(`folders nest at most ${FOLDER_DEPTH_MAX} deep`);
     this.unique(() => this.store.update(f.id, name, parentId));
     return this.list(user).folders.find((x) => x.id === f.id)!;
   }

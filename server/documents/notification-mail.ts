@@ -41,12 +41,20 @@ export function mailFor(n: NotificationRow, base: URL): { subject: string; body:
     }
   })();
   const title = n.documentTitle ?? (typeof detail.title === "string" ? detail.title : "a document");
-  const link = n.documentId ? new URL(`/d/${n.documentId}${n.threadId ? `#comment-${n.threadId}` : ""}`, base).href : new URL("/", base).href;
+  const link = n.documentId
+    ? new URL(`/d/${n.documentId}${n.threadId ? `#comment-${n.threadId}` : ""}`, base).href
+    : new URL("/", base).href;
   const excerpt = typeof detail.excerpt === "string" ? `\n\n> ${detail.excerpt.replace(/\n/g, "\n> ")}` : "";
-  const lines = (subject: string, text: string) => ({ subject: subject.replace(/[\r\n]+/g, " "), body: `${text}${excerpt}\n\n${link}\n\n— pymd. You get this because e-mail notifications are on in your settings.\n` });
+  const lines = (subject: string, text: string) => ({
+    subject: subject.replace(/[\r\n]+/g, " "),
+    body: `${text}${excerpt}\n\n${link}\n\n— pymd. You get this because e-mail notifications are on in your settings.\n`,
+  });
   switch (n.kind) {
     case "shared":
-      return lines(`${who} shared “${title}” with you`, `${who} shared “${title}” with you as ${String(detail.role ?? "viewer")}.`);
+      return lines(
+        `${who} shared “${title}” with you`,
+        `${who} shared “${title}” with you as ${String(detail.role ?? "viewer")}.`,
+      );
     case "mention":
       return lines(`${who} mentioned you in “${title}”`, `${who} mentioned you in a comment on “${title}”:`);
     case "reply":
@@ -54,7 +62,10 @@ export function mailFor(n: NotificationRow, base: URL): { subject: string; body:
     case "access":
       return detail.role === null
         ? lines(`Your access to “${title}” was removed`, `${who} removed your access to “${title}”.`)
-        : lines(`Your access to “${title}” changed`, `${who} changed your access to “${title}” to ${String(detail.role)}.`);
+        : lines(
+            `Your access to “${title}” changed`,
+            `${who} changed your access to “${title}” to ${String(detail.role)}.`,
+          );
   }
 }
 
@@ -103,7 +114,11 @@ export class NotificationMail {
     for (const n of mailed) this.outbox.add({ userId, to: s.email, ...mailFor(n, this.opts.baseUrl) });
     if (mailed.length < added.length) {
       this.limited += added.length - mailed.length;
-      this.opts.log.info("notification mail held back: this address had its hourly share", { userId, held: added.length - mailed.length, perHour: this.perAddressPerHour });
+      this.opts.log.info("notification mail held back: this address had its hourly share", {
+        userId,
+        held: added.length - mailed.length,
+        perHour: this.perAddressPerHour,
+      });
     }
     if (mailed.length) this.schedule(0);
   }
@@ -137,7 +152,14 @@ export class NotificationMail {
             const last = m.attempts + 1 >= this.maxAttempts;
             const retryAt = last ? null : Date.now() + Math.min(HOUR, this.retryBaseMs * 2 ** m.attempts);
             this.outbox.failed(m.id, error, retryAt);
-            this.opts.log.warn(last ? "notification mail given up on" : "notification mail failed; it is tried again later", { to: m.to, attempt: m.attempts + 1, err: error });
+            this.opts.log.warn(
+              last ? "notification mail given up on" : "notification mail failed; it is tried again later",
+              {
+                to: m.to,
+                attempt: m.attempts + 1,
+                err: error,
+              },
+            );
           }
         }
       }

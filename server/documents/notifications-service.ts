@@ -69,19 +69,28 @@ export class Notifications {
     return this.store.unread(userId);
   }
 
-  list(user: UserRow, query: Record<string, string | undefined>): { notifications: NotificationJson[]; unread: number } {
+  list(
+    user: UserRow,
+    query: Record<string, string | undefined>,
+  ): { notifications: NotificationJson[]; unread: number } {
     const limit = query.limit === undefined ? 30 : Number(query.limit);
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > NOTIFICATIONS_PAGE_MAX) throw invalid(`limit must be a whole number from 1 to ${NOTIFICATIONS_PAGE_MAX}`, { limit: "range" });
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > NOTIFICATIONS_PAGE_MAX)
+      throw invalid(`limit must be a whole number from 1 to ${NOTIFICATIONS_PAGE_MAX}`, { limit: "range" });
     const before = query.before === undefined ? undefined : Number(query.before);
-    if (before !== undefined && (!Number.isSafeInteger(before) || before < 1)) throw invalid("before must be a notification id", { before: "invalid" });
-    return { notifications: this.store.list(user.id, { before, limit }).map(notificationJson), unread: this.store.unread(user.id) };
+    if (before !== undefined && (!Number.isSafeInteger(before) || before < 1))
+      throw invalid("before must be a notification id", { before: "invalid" });
+    return {
+      notifications: this.store.list(user.id, { before, limit }).map(notificationJson),
+      unread: this.store.unread(user.id),
+    };
   }
 
   /** Marks {ids: [...]} or {all: true} read. */
   markRead(user: UserRow, body: unknown): { unread: number } {
     const b = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
     if (b.all === true) this.store.markRead(user.id, null);
-    else if (Array.isArray(b.ids) && b.ids.length <= 1000 && b.ids.every((i) => Number.isSafeInteger(i))) this.store.markRead(user.id, b.ids as number[]);
+    else if (Array.isArray(b.ids) && b.ids.length <= 1000 && b.ids.every((i) => Number.isSafeInteger(i)))
+      this.store.markRead(user.id, b.ids as number[]);
     else throw invalid("send {ids: [notification ids]} (at most 1000) or {all: true}");
     const unread = this.store.unread(user.id);
     for (const l of this.listeners) l(user.id, []);

@@ -19,7 +19,9 @@ export function documentArchives(deps: { documents: DocumentsService; files: Wor
     exportZip(user: UserRow, id: string): Response {
       const doc = documents.get(user, id);
       const name = safeFileName(doc.title, "pymd");
-      const sources: ZipSource[] = [{ name, open: () => new Blob([doc.content]).stream(), mtime: Date.parse(doc.updatedAt) }];
+      const sources: ZipSource[] = [
+        { name, open: () => new Blob([doc.content]).stream(), mtime: Date.parse(doc.updatedAt) },
+      ];
       for (const e of files.entries(id)) {
         if (e.kind !== "file") continue;
         sources.push({ name: `files/${e.path}`, open: () => files.response(e).body!, mtime: e.updatedAt });
@@ -38,7 +40,8 @@ export function documentArchives(deps: { documents: DocumentsService; files: Wor
       if (user.role === "viewer") throw forbidden("Viewers cannot create documents");
       const maxBytes = files.limits.userBytes + CONTENT_MAX_BYTES;
       const declared = Number(request.headers.get("content-length") ?? "0");
-      if (declared > maxBytes) throw new AppError("too_large", `the archive may be at most ${Math.round(maxBytes / 1e6)} MB`);
+      if (declared > maxBytes)
+        throw new AppError("too_large", `the archive may be at most ${Math.round(maxBytes / 1e6)} MB`);
       if (!request.body) throw invalid("send the .zip file as the request body");
       const dir = mkdtempSync(join(tmpdir(), "pymd-zip-"));
       const path = join(dir, "upload.zip");
@@ -64,9 +67,11 @@ export function documentArchives(deps: { documents: DocumentsService; files: Wor
           throw e;
         }
         const docs = entries.filter((e) => !e.isDirectory && !e.name.includes("/") && /\.pymd$/i.test(e.name));
-        if (docs.length !== 1) throw invalid(`the archive must hold exactly one .pymd file at its top level (it has ${docs.length})`);
+        if (docs.length !== 1)
+          throw invalid(`the archive must hold exactly one .pymd file at its top level (it has ${docs.length})`);
         const top = docs[0]!;
-        if (top.size > CONTENT_MAX_BYTES) throw new AppError("too_large", `the document may be at most ${CONTENT_MAX_BYTES} bytes`);
+        if (top.size > CONTENT_MAX_BYTES)
+          throw new AppError("too_large", `the document may be at most ${CONTENT_MAX_BYTES} bytes`);
         const text = await new Response(await zipEntryStream(fh, top)).text();
         const doc = documents.importPymd(user, text, top.name || fileName);
         const skipped: string[] = [];
@@ -77,7 +82,14 @@ export function documentArchives(deps: { documents: DocumentsService; files: Wor
             continue;
           }
           try {
-            await files.write(doc.id, user.id, e.name.slice("files/".length), await zipEntryStream(fh, e), user.id, e.size);
+            await files.write(
+              doc.id,
+              user.id,
+              e.name.slice("files/".length),
+              await zipEntryStream(fh, e),
+              user.id,
+              e.size,
+            );
           } catch (err) {
             skipped.push(`${e.name}: ${(err as Error).message}`);
           }

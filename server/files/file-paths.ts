@@ -14,7 +14,8 @@ const utf8Bytes = (s: string) => new TextEncoder().encode(s).length;
 
 // C0 and C1 controls, DEL; bidirectional overrides and isolates; zero-width and invisible
 // formatting characters; the replacement character (what undecodable bytes become)
-const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffd]/u;
+const FORBIDDEN =
+  /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffd]/u;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export interface CheckedPath {
@@ -35,7 +36,10 @@ export function checkPath(raw: unknown): CheckedPath {
   if (path === "") throw new BadPathError("the file name is empty");
   if (utf8Bytes(path) > MAX_PATH_BYTES) throw new BadPathError(`the file path is longer than ${MAX_PATH_BYTES} bytes`);
   const m = FORBIDDEN.exec(path);
-  if (m) throw new BadPathError(`the file name contains a control or invisible character (U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")})`);
+  if (m)
+    throw new BadPathError(
+      `the file name contains a control or invisible character (U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")})`,
+    );
   if (path.includes("\\")) throw new BadPathError("the file name contains a backslash; folders are separated by /");
   if (path.startsWith("/")) throw new BadPathError("the file path must be relative to the workspace (no leading /)");
   const segments = path.split("/");
@@ -43,8 +47,10 @@ export function checkPath(raw: unknown): CheckedPath {
   for (const s of segments) {
     if (s === "") throw new BadPathError("the file path has an empty folder name (// or a trailing /)");
     if (s === "." || s === "..") throw new BadPathError("the file path may not contain . or .. folders");
-    if (utf8Bytes(s) > MAX_SEGMENT_BYTES) throw new BadPathError(`a file or folder name is longer than ${MAX_SEGMENT_BYTES} bytes`);
-    if (/[ .]$/.test(s) || /^ /.test(s)) throw new BadPathError(`the name ${JSON.stringify(s)} starts with a space or ends with a space or dot`);
+    if (utf8Bytes(s) > MAX_SEGMENT_BYTES)
+      throw new BadPathError(`a file or folder name is longer than ${MAX_SEGMENT_BYTES} bytes`);
+    if (/[ .]$/.test(s) || /^ /.test(s))
+      throw new BadPathError(`the name ${JSON.stringify(s)} starts with a space or ends with a space or dot`);
   }
   return { path, key: pathKey(path) };
 }
@@ -58,6 +64,13 @@ export function parentFolders(path: string): string[] {
 /** The content type a download may carry: raster images as themselves (for <img>), the rest as bytes. */
 export function downloadType(path: string): string {
   const ext = path.slice(path.lastIndexOf(".") + 1).toLowerCase();
-  const images: Record<string, string> = { png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg", gif: "image/gif", webp: "image/webp", avif: "image/avif" };
+  const images: Record<string, string> = {
+    png: "image/png",
+    jpg: "image/jpeg",
+    jpeg: "image/jpeg",
+    gif: "image/gif",
+    webp: "image/webp",
+    avif: "image/avif",
+  };
   return images[ext] ?? "application/octet-stream";
 }

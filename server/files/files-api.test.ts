@@ -25,7 +25,10 @@ beforeAll(async () => {
 afterAll(() => srv.close());
 
 const put = (c: TestClient, path: string, body: string | Uint8Array, d = doc, headers: Record<string, string> = {}) =>
-  c.req("PUT", `/api/v1/documents/${d}/file?path=${encodeURIComponent(path)}`, body as never, { "content-type": "application/octet-stream", ...headers });
+  c.req("PUT", `/api/v1/documents/${d}/file?path=${encodeURIComponent(path)}`, body as never, {
+    "content-type": "application/octet-stream",
+    ...headers,
+  });
 
 function bytes(n: number, seed = 7): Uint8Array<ArrayBuffer> {
   const b = new Uint8Array(new ArrayBuffer(n));
@@ -45,7 +48,12 @@ describe("workspace files", () => {
       ["data", "dir"],
       ["data/sales.csv", "file"],
     ]);
-    expect(list.body.usage).toMatchObject({ documentBytes: 2_500_000, documentLimit: 5 * MB, fileLimit: 3 * MB, ownerLimit: 8 * MB });
+    expect(list.body.usage).toMatchObject({
+      documentBytes: 2_500_000,
+      documentLimit: 5 * MB,
+      fileLimit: 3 * MB,
+      ownerLimit: 8 * MB,
+    });
     const down = await bob.req("GET", `/api/v1/documents/${doc}/file?path=data/sales.csv`);
     expect(down.status).toBe(200);
     expect(down.headers.get("content-disposition")).toStartWith("attachment;");
@@ -88,13 +96,20 @@ describe("workspace files", () => {
     await put(alice, "out/figs/a.txt", "A");
     const mv = await alice.json("POST", `/api/v1/documents/${doc}/files/move`, { from: "out", to: "results" });
     expect(mv.status).toBe(200);
-    const paths = (await alice.json("GET", `/api/v1/documents/${doc}/files`)).body.files.map((f: { path: string }) => f.path);
+    const paths = (await alice.json("GET", `/api/v1/documents/${doc}/files`)).body.files.map(
+      (f: { path: string }) => f.path,
+    );
     expect(paths).toContain("results/figs/a.txt");
     expect(paths).not.toContain("out");
     expect(await (await alice.req("GET", `/api/v1/documents/${doc}/file?path=results/figs/a.txt`)).text()).toBe("A");
-    expect((await alice.json("POST", `/api/v1/documents/${doc}/files/move`, { from: "results", to: "results/inside" })).status).toBe(400);
+    expect(
+      (await alice.json("POST", `/api/v1/documents/${doc}/files/move`, { from: "results", to: "results/inside" }))
+        .status,
+    ).toBe(400);
     expect((await alice.req("DELETE", `/api/v1/documents/${doc}/file?path=results`)).status).toBe(204);
-    const after = (await alice.json("GET", `/api/v1/documents/${doc}/files`)).body.files.map((f: { path: string }) => f.path);
+    const after = (await alice.json("GET", `/api/v1/documents/${doc}/files`)).body.files.map(
+      (f: { path: string }) => f.path,
+    );
     expect(after.filter((p: string) => p.startsWith("results"))).toEqual([]);
   });
 
@@ -107,7 +122,7 @@ describe("workspace files", () => {
       ["tab\there", "control or invisible character (U+0009)"],
       ["new\nline", "control or invisible character (U+000A)"],
       ["x".repeat(300), "longer than 255 bytes"],
-      [("d/").repeat(20) + "f", "nested at most 16 deep"],
+      ["d/".repeat(20) + "f", "nested at most 16 deep"],
       [Array.from({ length: 6 }, () => "a".repeat(200)).join("/"), "longer than 1024 bytes"],
       ["report\u202etxt.exe", "control or invisible character (U+202E)"],
       ["zero\u200bwidth", "control or invisible character (U+200B)"],
@@ -117,7 +132,14 @@ describe("workspace files", () => {
       ["", "?path= is required"],
     ];
     for (const [name, reason] of hostile) {
-      const r = await alice.req("PUT", `/api/v1/documents/${doc}/file${name === "" ? "" : `?path=${encodeURIComponent(name)}`}`, "x", { "content-type": "application/octet-stream" });
+      const r = await alice.req(
+        "PUT",
+        `/api/v1/documents/${doc}/file${name === "" ? "" : `?path=${encodeURIComponent(name)}`}`,
+        "x",
+        {
+          "content-type": "application/octet-stream",
+        },
+      );
       const body = (await r.json()) as { error: { message: string } };
       expect({ name, status: r.status }).toEqual({ name, status: 400 });
       expect(body.error.message).toContain(reason);
@@ -129,10 +151,17 @@ describe("workspace files", () => {
     // Unicode normalisation: NFD "é" is the NFC file
     expect((await put(alice, "caf\u00e9.txt", "nfc")).status).toBe(201);
     expect((await put(alice, "cafe\u0301.txt", "nfd")).status).toBe(201);
-    expect(await (await alice.req("GET", `/api/v1/documents/${doc}/file?path=${encodeURIComponent("caf\u00e9.txt")}`)).text()).toBe("nfd");
+    expect(
+      await (
+        await alice.req("GET", `/api/v1/documents/${doc}/file?path=${encodeURIComponent("caf\u00e9.txt")}`)
+      ).text(),
+    ).toBe("nfd");
     // nothing from the refused names reached the database
     const db = new Database(join(srv.dataDir, "pymd.db"), { readonly: true });
-    const rows = db.query<{ path: string }, []>("SELECT path FROM workspace_files").all().map((r) => r.path);
+    const rows = db
+      .query<{ path: string }, []>("SELECT path FROM workspace_files")
+      .all()
+      .map((r) => r.path);
     db.close();
     for (const [name] of hostile) if (name) expect(rows).not.toContain(name.normalize("NFC"));
   });
@@ -141,12 +170,18 @@ describe("workspace files", () => {
     const before = await (await alice.req("GET", `/api/v1/documents/${doc}/file?path=data/sales.csv`)).arrayBuffer();
     const tooBig = await put(alice, "data/sales.csv", bytes(3_500_000));
     expect(tooBig.status).toBe(413);
-    expect(((await tooBig.json()) as { error: { message: string } }).error.message).toContain("a file may be at most 3 MB");
-    expect(new Uint8Array(await (await alice.req("GET", `/api/v1/documents/${doc}/file?path=data/sales.csv`)).arrayBuffer())).toEqual(new Uint8Array(before));
+    expect(((await tooBig.json()) as { error: { message: string } }).error.message).toContain(
+      "a file may be at most 3 MB",
+    );
+    expect(
+      new Uint8Array(await (await alice.req("GET", `/api/v1/documents/${doc}/file?path=data/sales.csv`)).arrayBuffer()),
+    ).toEqual(new Uint8Array(before));
     // the document's total: 2.5 MB is there, 2.9 more would pass 5 MB
     const docFull = await put(alice, "more.bin", bytes(2_900_000));
     expect(docFull.status).toBe(413);
-    expect(((await docFull.json()) as { error: { message: string } }).error.message).toContain("this document's files may take at most 5 MB together");
+    expect(((await docFull.json()) as { error: { message: string } }).error.message).toContain(
+      "this document's files may take at most 5 MB together",
+    );
     // the owner's total across documents: 8 MB
     const other = (await alice.json("POST", "/api/v1/documents", { title: "Other" })).body.id;
     expect((await put(alice, "a.bin", bytes(2_500_000), other)).status).toBe(201);
@@ -154,10 +189,20 @@ describe("workspace files", () => {
     const third = (await alice.json("POST", "/api/v1/documents", { title: "Third" })).body.id;
     const ownerFull = await put(alice, "c.bin", bytes(2_000_000), third);
     expect(ownerFull.status).toBe(413);
-    expect(((await ownerFull.json()) as { error: { message: string } }).error.message).toContain("the owner's files may take at most 8 MB");
+    expect(((await ownerFull.json()) as { error: { message: string } }).error.message).toContain(
+      "the owner's files may take at most 8 MB",
+    );
     const db = new Database(join(srv.dataDir, "pymd.db"), { readonly: true });
-    expect(db.query<{ n: number }, []>("SELECT count(*) AS n FROM workspace_files WHERE state = 'staging'").get()!.n).toBe(0);
-    expect(db.query<{ n: number }, []>("SELECT count(*) AS n FROM workspace_chunks WHERE file_id NOT IN (SELECT id FROM workspace_files)").get()!.n).toBe(0);
+    expect(
+      db.query<{ n: number }, []>("SELECT count(*) AS n FROM workspace_files WHERE state = 'staging'").get()!.n,
+    ).toBe(0);
+    expect(
+      db
+        .query<{ n: number }, []>(
+          "SELECT count(*) AS n FROM workspace_chunks WHERE file_id NOT IN (SELECT id FROM workspace_files)",
+        )
+        .get()!.n,
+    ).toBe(0);
     db.close();
   });
 
@@ -217,10 +262,20 @@ describe("workspace files", () => {
     const all = await admin.json("GET", "/api/v1/admin/files/usage");
     expect(all.body.users[0]).toMatchObject({ username: "alice", bytes: mine.body.bytes });
     const out = join(srv.dataDir, "..", `backup-${Date.now()}.db`);
-    const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "..", "main.ts"), "backup", out, "--data-dir", srv.dataDir], { stdout: "pipe", stderr: "pipe" });
+    const r = Bun.spawnSync(
+      [process.execPath, join(import.meta.dir, "..", "main.ts"), "backup", out, "--data-dir", srv.dataDir],
+      {
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
     expect(r.exitCode).toBe(0);
     const db = new Database(out, { readonly: true });
-    const n = db.query<{ n: number }, []>("SELECT coalesce(sum(length(data)), 0) AS n FROM workspace_chunks c JOIN workspace_files f ON f.id = c.file_id WHERE f.state = 'live'").get()!.n;
+    const n = db
+      .query<{ n: number }, []>(
+        "SELECT coalesce(sum(length(data)), 0) AS n FROM workspace_chunks c JOIN workspace_files f ON f.id = c.file_id WHERE f.state = 'live'",
+      )
+      .get()!.n;
     db.close();
     expect(n).toBe(mine.body.bytes + (await bob.json("GET", "/api/v1/files/usage")).body.bytes);
   });

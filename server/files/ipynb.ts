@@ -18,11 +18,15 @@ export interface ImportedNotebook {
 
 const MAX_CELLS = 10_000;
 
-const text = (v: unknown): string => (Array.isArray(v) ? v.filter((x) => typeof x === "string").join("") : typeof v === "string" ? v : "");
+const text = (v: unknown): string =>
+  Array.isArray(v) ? v.filter((x) => typeof x === "string").join("") : typeof v === "string" ? v : "";
 
 /** A Markdown text as PyMD lines: every line behind `# ` (a blank line is a lone `#`). */
 function markdownLines(md: string): string[] {
-  return md.replace(/\r/g, "").split("\n").map((l) => (l === "" ? "#" : `# ${l}`));
+  return md
+    .replace(/\r/g, "")
+    .split("\n")
+    .map((l) => (l === "" ? "#" : `# ${l}`));
 }
 
 /** The longest run of backticks that starts a line of code, so a fence around it can be longer. */
@@ -40,8 +44,10 @@ export function importIpynb(raw: string): ImportedNotebook {
     throw new AppError("validation_failed", "the .ipynb file is not valid JSON");
   }
   const cells = (nb as { cells?: unknown })?.cells;
-  if (!Array.isArray(cells)) throw new AppError("validation_failed", "the .ipynb file has no cells list (nbformat 4 is supported)");
-  if (cells.length > MAX_CELLS) throw new AppError("validation_failed", `the notebook has more than ${MAX_CELLS} cells`);
+  if (!Array.isArray(cells))
+    throw new AppError("validation_failed", "the .ipynb file has no cells list (nbformat 4 is supported)");
+  if (cells.length > MAX_CELLS)
+    throw new AppError("validation_failed", `the notebook has more than ${MAX_CELLS} cells`);
   const lines: string[] = [];
   const files: ImportedNotebook["files"] = [];
   cells.forEach((cell: unknown, i: number) => {
@@ -53,7 +59,9 @@ export function importIpynb(raw: string): ImportedNotebook {
       const att = c.attachments;
       if (att && typeof att === "object") {
         for (const [name, bundle] of Object.entries(att as Record<string, unknown>)) {
-          const entry = Object.entries((bundle ?? {}) as Record<string, unknown>).find(([, v]) => typeof v === "string" || Array.isArray(v));
+          const entry = Object.entries((bundle ?? {}) as Record<string, unknown>).find(
+            ([, v]) => typeof v === "string" || Array.isArray(v),
+          );
           if (!entry) continue;
           let path: string;
           try {
@@ -62,7 +70,10 @@ export function importIpynb(raw: string): ImportedNotebook {
             continue;
           }
           const data = text(entry[1]);
-          const bytes = entry[0].startsWith("image/") && entry[0] !== "image/svg+xml" ? Buffer.from(data.replace(/\s/g, ""), "base64") : new TextEncoder().encode(data);
+          const bytes =
+            entry[0].startsWith("image/") && entry[0] !== "image/svg+xml"
+              ? Buffer.from(data.replace(/\s/g, ""), "base64")
+              : new TextEncoder().encode(data);
           files.push({ path, bytes: new Uint8Array(bytes) });
           src = src.split(`attachment:${name}`).join(encodeURI(path));
         }
@@ -73,7 +84,10 @@ export function importIpynb(raw: string): ImportedNotebook {
       // an executed block is always a three-backtick fence (four would make it display-only), so
       // a code line that itself reads as a fence cannot be carried over faithfully
       if (/^\s*#?\s*```/m.test(body))
-        throw new AppError("validation_failed", `code cell ${i + 1} has a line that starts with \`\`\` (or # \`\`\`), which would end a PyMD block early; change that line and import again`);
+        throw new AppError(
+          "validation_failed",
+          `code cell ${i + 1} has a line that starts with \`\`\` (or # \`\`\`), which would end a PyMD block early; change that line and import again`,
+        );
       lines.push("# ```", ...body.split("\n"), "# ```");
     } else if (c.cell_type === "raw") {
       const body = src.replace(/\r/g, "").replace(/\n$/, "");
@@ -90,11 +104,19 @@ function outputsOf(result: BlockResult | undefined): unknown[] {
   if (!result) return [];
   const out: unknown[] = [];
   for (const o of result.outputs) {
-    if (o.kind === "stdout" || o.kind === "stderr") out.push({ output_type: "stream", name: o.kind, text: splitLines(o.text) });
-    else if (o.kind === "display") out.push({ output_type: "display_data", data: { [o.mime]: o.mime === "image/png" ? o.data : splitLines(o.data) }, metadata: {} });
-    else if (o.kind === "error") out.push({ output_type: "error", ename: o.name, evalue: o.value, traceback: o.traceback.split("\n") });
+    if (o.kind === "stdout" || o.kind === "stderr")
+      out.push({ output_type: "stream", name: o.kind, text: splitLines(o.text) });
+    else if (o.kind === "display")
+      out.push({
+        output_type: "display_data",
+        data: { [o.mime]: o.mime === "image/png" ? o.data : splitLines(o.data) },
+        metadata: {},
+      });
+    else if (o.kind === "error")
+      out.push({ output_type: "error", ename: o.name, evalue: o.value, traceback: o.traceback.split("\n") });
     else if (o.kind === "host-error") out.push({ output_type: "stream", name: "stderr", text: [o.message] });
-    else if (o.kind === "truncated") out.push({ output_type: "stream", name: "stderr", text: [`(output truncated at ${o.limitBytes} bytes)`] });
+    else if (o.kind === "truncated")
+      out.push({ output_type: "stream", name: "stderr", text: [`(output truncated at ${o.limitBytes} bytes)`] });
   }
   return out;
 }
@@ -118,14 +140,22 @@ export function exportIpynb(source: string, results?: ReadonlyMap<number, BlockR
         outputs: outputsOf(r),
       });
     } else if (b.kind === "display-code") {
-      cells.push({ cell_type: "markdown", id: `show-${i}`, metadata: {}, source: splitLines(`\`\`\`${b.info}\n${b.code.replace(/\n$/, "")}\n\`\`\``) });
+      cells.push({
+        cell_type: "markdown",
+        id: `show-${i}`,
+        metadata: {},
+        source: splitLines(`\`\`\`${b.info}\n${b.code.replace(/\n$/, "")}\n\`\`\``),
+      });
     }
   });
   return (
     JSON.stringify(
       {
         cells,
-        metadata: { kernelspec: { display_name: "Python 3", language: "python", name: "python3" }, language_info: { name: "python" } },
+        metadata: {
+          kernelspec: { display_name: "Python 3", language: "python", name: "python3" },
+          language_info: { name: "python" },
+        },
         nbformat: 4,
         nbformat_minor: 5,
       },
@@ -147,7 +177,14 @@ export function notebookInterchange(deps: {
       const title = fileName ? fileName.replace(/\.ipynb$/i, "") : null;
       const doc = deps.documents.importPymd(user, nb.source, title ? `${title}.pymd` : null);
       for (const f of nb.files) {
-        await deps.files.write(doc.id, user.id, f.path, new Blob([f.bytes as Uint8Array<ArrayBuffer>]).stream(), user.id, f.bytes.length);
+        await deps.files.write(
+          doc.id,
+          user.id,
+          f.path,
+          new Blob([f.bytes as Uint8Array<ArrayBuffer>]).stream(),
+          user.id,
+          f.bytes.length,
+        );
       }
       return doc;
     },

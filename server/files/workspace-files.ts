@@ -98,12 +98,20 @@ export class WorkspaceFiles {
 
   /** A user's own usage across the documents they own. */
   myUsage(user: UserRow): { bytes: number; limit: number; fileLimit: number; documentLimit: number } {
-    return { bytes: this.store.ownerBytes(user.id), limit: this.limits.userBytes, fileLimit: this.limits.fileBytes, documentLimit: this.limits.documentBytes };
+    return {
+      bytes: this.store.ownerBytes(user.id),
+      limit: this.limits.userBytes,
+      fileLimit: this.limits.fileBytes,
+      documentLimit: this.limits.documentBytes,
+    };
   }
 
   /** Every owner's usage, for admins. */
   allUsage(): { users: { username: string; bytes: number; files: number }[]; limit: number } {
-    return { users: this.store.usageByOwner().map(({ username, bytes, files }) => ({ username, bytes, files })), limit: this.limits.userBytes };
+    return {
+      users: this.store.usageByOwner().map(({ username, bytes, files }) => ({ username, bytes, files })),
+      limit: this.limits.userBytes,
+    };
   }
 
   list(user: UserRow, id: string): { files: FileJson[]; usage: Usage } {
@@ -126,20 +134,30 @@ export class WorkspaceFiles {
 
   /** Refuses what would take a document or its owner over a limit, naming the limit. */
   private checkQuota(documentId: string, ownerId: string, adding: number, replacing: number): void {
-    if (adding > this.limits.fileBytes) throw new AppError("too_large", `a file may be at most ${mb(this.limits.fileBytes)} (this one is ${mb(adding)})`);
+    if (adding > this.limits.fileBytes)
+      throw new AppError("too_large", `a file may be at most ${mb(this.limits.fileBytes)} (this one is ${mb(adding)})`);
     const doc = this.store.documentBytes(documentId) - replacing + adding;
     if (doc > this.limits.documentBytes)
-      throw new AppError("too_large", `this document's files may take at most ${mb(this.limits.documentBytes)} together; this upload would make ${mb(doc)}`);
+      throw new AppError(
+        "too_large",
+        `this document's files may take at most ${mb(this.limits.documentBytes)} together; this upload would make ${mb(doc)}`,
+      );
     const owner = this.store.ownerBytes(ownerId) - replacing + adding;
     if (owner > this.limits.userBytes)
-      throw new AppError("too_large", `the owner's files may take at most ${mb(this.limits.userBytes)} across their documents; this upload would make ${mb(owner)}`);
+      throw new AppError(
+        "too_large",
+        `the owner's files may take at most ${mb(this.limits.userBytes)} across their documents; this upload would make ${mb(owner)}`,
+      );
   }
 
   private refuseFolderClash(documentId: string, p: CheckedPath): FileEntry | null {
     const existing = this.store.byKey(documentId, p.key);
     if (existing?.kind === "dir") throw new AppError("conflict", `${existing.path} is a folder`);
     if (existing && existing.path !== p.path)
-      throw new AppError("conflict", `a file named ${existing.path} already exists (names that differ only in case are the same file)`);
+      throw new AppError(
+        "conflict",
+        `a file named ${existing.path} already exists (names that differ only in case are the same file)`,
+      );
     for (const f of parentFolders(p.path)) {
       const e = this.store.byKey(documentId, pathKey(f));
       if (e && e.kind === "file") throw new AppError("conflict", `${e.path} is a file, not a folder`);
@@ -148,7 +166,14 @@ export class WorkspaceFiles {
   }
 
   /** Stores a file from a byte stream, one chunk at a time; nothing is visible until it is complete and within limits. */
-  async write(documentId: string, ownerId: string, rawPath: string, body: ReadableStream<Uint8Array> | null, userId: string | null, declared: number | null): Promise<FileEntry> {
+  async write(
+    documentId: string,
+    ownerId: string,
+    rawPath: string,
+    body: ReadableStream<Uint8Array> | null,
+    userId: string | null,
+    declared: number | null,
+  ): Promise<FileEntry> {
     const p = checked(rawPath);
     const existing = this.refuseFolderClash(documentId, p);
     if (declared !== null) this.checkQuota(documentId, ownerId, declared, existing?.size ?? 0);
@@ -192,7 +217,15 @@ export class WorkspaceFiles {
       this.checkQuota(documentId, ownerId, size, existing?.size ?? 0);
       // checked again at commit: another upload may have taken the name meanwhile
       this.refuseFolderClash(documentId, p);
-      const entry = this.store.commitStaging(staging, documentId, p.path, p.key, size, hasher.digest("hex"), folderPaths(p.path));
+      const entry = this.store.commitStaging(
+        staging,
+        documentId,
+        p.path,
+        p.key,
+        size,
+        hasher.digest("hex"),
+        folderPaths(p.path),
+      );
       this.changed(documentId);
       return entry;
     } catch (e) {
@@ -390,7 +423,11 @@ export class WorkspaceMirror {
       if (this.state.get(e.path)?.sha === e.sha256) continue;
       this.realDir(e.path.split("/").slice(0, -1).join("/"));
       rmSync(target, { force: true, recursive: true });
-      const fh = await open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+      const fh = await open(
+        target,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o644,
+      );
       try {
         if (this.fileOwner) await fh.chown(this.fileOwner.uid, this.fileOwner.gid);
         for (let seq = 0, n = this.store.chunkCount(e.id); seq < n; seq++) await fh.write(this.store.chunk(e.id, seq)!);

@@ -20,7 +20,9 @@ beforeAll(async () => {
 afterAll(() => srv.close());
 
 const files = async (c: TestClient, doc: string) =>
-  ((await c.json("GET", `/api/v1/documents/${doc}/files`)).body.files as { path: string; kind: string; size: number }[]).map((f) => f.path);
+  (
+    (await c.json("GET", `/api/v1/documents/${doc}/files`)).body.files as { path: string; kind: string; size: number }[]
+  ).map((f) => f.path);
 
 async function runAll(doc: string, p: Peer) {
   p.send({ t: "run", doc, scope: "all" });
@@ -48,7 +50,10 @@ describe("the workspace in the kernel", () => {
     const doc = (await alice.json("POST", "/api/v1/documents", { title: "Sales", content: src })).body.id as string;
     await alice.json("PUT", `/api/v1/documents/${doc}/members`, { members: [{ username: "bob", role: "editor" }] });
     const csv = "region,amount\nN,120\nS,80\nN,30\n";
-    expect((await alice.req("PUT", `/api/v1/documents/${doc}/file?path=sales.csv`, csv, { "content-type": "text/csv" })).status).toBe(201);
+    expect(
+      (await alice.req("PUT", `/api/v1/documents/${doc}/file?path=sales.csv`, csv, { "content-type": "text/csv" }))
+        .status,
+    ).toBe(201);
     const a = await Peer.open(srv.url.replace("http", "ws") + "/api/v1/ws", { cookie: alice.cookie! });
     const b = await Peer.open(srv.url.replace("http", "ws") + "/api/v1/ws", { cookie: bob.cookie! });
     a.send({ t: "join", doc });
@@ -62,8 +67,12 @@ describe("the workspace in the kernel", () => {
     // bob, who only watches, is told the files changed
     await b.next("files");
     expect(await files(bob, doc)).toEqual(["figures", "figures/plot.png", "sales.csv", "summary.csv"]);
-    expect(await (await bob.req("GET", `/api/v1/documents/${doc}/file?path=summary.csv`)).text()).toBe("region,amount\nN,150\nS,80\n");
-    const png = new Uint8Array(await (await bob.req("GET", `/api/v1/documents/${doc}/file?path=figures/plot.png`)).arrayBuffer());
+    expect(await (await bob.req("GET", `/api/v1/documents/${doc}/file?path=summary.csv`)).text()).toBe(
+      "region,amount\nN,150\nS,80\n",
+    );
+    const png = new Uint8Array(
+      await (await bob.req("GET", `/api/v1/documents/${doc}/file?path=figures/plot.png`)).arrayBuffer(),
+    );
     expect([...png.slice(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
     a.ws.close();
     b.ws.close();
@@ -104,7 +113,8 @@ describe("the workspace in the kernel", () => {
   }, 90_000);
 
   test("writing past the document's limit kills the run with the reason, and keeps nothing over it", async () => {
-    const src = "# ```\nwith open('big.bin', 'wb') as f:\n    for i in range(40):\n        f.write(b'x' * (1 << 20))\n        f.flush()\n        import time; time.sleep(0.05)\n# ```\n";
+    const src =
+      "# ```\nwith open('big.bin', 'wb') as f:\n    for i in range(40):\n        f.write(b'x' * (1 << 20))\n        f.flush()\n        import time; time.sleep(0.05)\n# ```\n";
     const doc = (await alice.json("POST", "/api/v1/documents", { title: "Big", content: src })).body.id as string;
     const a = await Peer.open(srv.url.replace("http", "ws") + "/api/v1/ws", { cookie: alice.cookie! });
     a.send({ t: "join", doc });
@@ -112,7 +122,9 @@ describe("the workspace in the kernel", () => {
     const done = await runAll(doc, a);
     expect(done.runId).toBeTruthy();
     await Bun.sleep(300);
-    expect(outputsOf(a)).toMatch(/<p class="pymd-host-error">the run was killed: it wrote \d+ MB into the workspace, over its 20 MB limit<\/p>/);
+    expect(outputsOf(a)).toMatch(
+      /<p class="pymd-host-error">the run was killed: it wrote \d+ MB into the workspace, over its 20 MB limit<\/p>/,
+    );
     expect(await files(alice, doc)).toEqual([]);
     a.ws.close();
   }, 90_000);

@@ -31,7 +31,15 @@ export function zipStream(sources: ZipSource[]): ReadableStream<Uint8Array> {
   const central: Uint8Array[] = [];
   let offset = 0;
   let index = 0;
-  let current: { reader: ReadableStreamDefaultReader<Uint8Array>; crc: number; size: number; name: Uint8Array; start: number; time: number; date: number } | null = null;
+  let current: {
+    reader: ReadableStreamDefaultReader<Uint8Array>;
+    crc: number;
+    size: number;
+    name: Uint8Array;
+    start: number;
+    time: number;
+    date: number;
+  } | null = null;
   const enc = new TextEncoder();
   return new ReadableStream<Uint8Array>({
     async pull(ctrl) {
@@ -157,7 +165,8 @@ export async function readZipEntries(fh: FileHandle): Promise<ZipEntry[]> {
   const dec = new TextDecoder("utf-8", { fatal: true });
   let p = 0;
   for (let i = 0; i < count; i++) {
-    if (p + 46 > cdSize || v.getUint32(p, true) !== 0x02014b50) throw new ZipError("the zip's central directory is damaged");
+    if (p + 46 > cdSize || v.getUint32(p, true) !== 0x02014b50)
+      throw new ZipError("the zip's central directory is damaged");
     const flags = v.getUint16(p + 8, true);
     const method = v.getUint16(p + 10, true);
     const crc = v.getUint32(p + 16, true);
@@ -182,7 +191,8 @@ export async function readZipEntries(fh: FileHandle): Promise<ZipEntry[]> {
 
 /** An entry's bytes as a stream (inflated when deflated); the CRC is checked at the end. */
 export async function zipEntryStream(fh: FileHandle, e: ZipEntry): Promise<ReadableStream<Uint8Array>> {
-  if (e.method !== 0 && e.method !== 8) throw new ZipError(`${e.name}: compression method ${e.method} is not supported (stored or deflate only)`);
+  if (e.method !== 0 && e.method !== 8)
+    throw new ZipError(`${e.name}: compression method ${e.method} is not supported (stored or deflate only)`);
   const head = new Uint8Array(30);
   await fh.read(head, 0, 30, e.localOffset);
   const hv = new DataView(head.buffer);
@@ -201,7 +211,12 @@ export async function zipEntryStream(fh: FileHandle, e: ZipEntry): Promise<Reada
       ctrl.enqueue(buf.subarray(0, bytesRead));
     },
   });
-  const body = e.method === 8 ? (Readable.toWeb(Readable.fromWeb(raw as never).pipe(createInflateRaw())) as unknown as ReadableStream<Uint8Array>) : raw;
+  const body =
+    e.method === 8
+      ? (Readable.toWeb(
+          Readable.fromWeb(raw as never).pipe(createInflateRaw()),
+        ) as unknown as ReadableStream<Uint8Array>)
+      : raw;
   let crc = 0;
   let size = 0;
   return body.pipeThrough(
@@ -213,9 +228,9 @@ export async function zipEntryStream(fh: FileHandle, e: ZipEntry): Promise<Reada
         ctrl.enqueue(chunk);
       },
       flush(ctrl) {
-        if (size !== e.size || crc >>> 0 !== e.crc >>> 0) ctrl.error(new ZipError(`${e.name}: damaged (size or checksum does not match)`));
+        if (size !== e.size || crc >>> 0 !== e.crc >>> 0)
+          ctrl.error(new ZipError(`${e.name}: damaged (size or checksum does not match)`));
       },
     }),
   );
 }
-

@@ -34,7 +34,11 @@ async function signedIn(username: string, from = "192.0.2.1") {
 }
 
 async function tokenFor(cookie: string, name = "script"): Promise<string> {
-  const res = await fetch(srv.url + "/api/v1/tokens", { method: "POST", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ name }) });
+  const res = await fetch(srv.url + "/api/v1/tokens", {
+    method: "POST",
+    headers: { cookie, "content-type": "application/json" },
+    body: JSON.stringify({ name }),
+  });
   expect(res.status).toBe(201);
   return ((await res.json()) as { token: string }).token;
 }
@@ -63,7 +67,11 @@ describe("a password change revokes what the old password made", () => {
 
     const me = await fetch(srv.url + "/api/v1/auth/me", { headers: bearer(token) });
     expect(me.status).toBe(401);
-    const mint = await fetch(srv.url + "/api/v1/tokens", { method: "POST", headers: { ...bearer(token), "content-type": "application/json" }, body: JSON.stringify({ name: "again" }) });
+    const mint = await fetch(srv.url + "/api/v1/tokens", {
+      method: "POST",
+      headers: { ...bearer(token), "content-type": "application/json" },
+      body: JSON.stringify({ name: "again" }),
+    });
     expect(mint.status).toBe(401);
     expect((await fetch(srv.url + "/api/v1/auth/me", { headers: { cookie: elsewhere } })).status).toBe(401);
     expect((await tokenSocket.waitClosed())?.code).toBe(4401);
@@ -88,7 +96,9 @@ describe("a password change revokes what the old password made", () => {
       });
     const wrong = await change("not my password");
     expect(wrong.status).toBe(400);
-    expect(((await wrong.json()) as { error: { message: string } }).error.message).toBe("the current password is wrong");
+    expect(((await wrong.json()) as { error: { message: string } }).error.message).toBe(
+      "the current password is wrong",
+    );
     expect((await fetch(srv.url + "/api/v1/auth/me", { headers: bearer(token) })).status).toBe(200);
     let last = 0;
     for (let i = 0; i < 8; i++) last = (await change("still not it")).status;
@@ -113,7 +123,11 @@ describe("a password change revokes what the old password made", () => {
     expect((await fetch(srv.url + "/api/v1/auth/me", { headers: bearer(token) })).status).toBe(401);
     expect((await socket.waitClosed())?.code).toBe(4401);
     expect((await fetch(srv.url + "/api/v1/auth/me", { headers: { cookie: admin } })).status).toBe(200);
-    const weak = await fetch(srv.url + "/api/v1/users/rae/password", { method: "PUT", headers: { cookie: admin, "content-type": "application/json" }, body: JSON.stringify({ password: "short" }) });
+    const weak = await fetch(srv.url + "/api/v1/users/rae/password", {
+      method: "PUT",
+      headers: { cookie: admin, "content-type": "application/json" },
+      body: JSON.stringify({ password: "short" }),
+    });
     expect(weak.status).toBe(400);
   });
 
@@ -144,7 +158,9 @@ describe("revoking one credential closes what it opened", () => {
     const byCookie = await Peer.open(wsUrl(), { cookie });
     const byOther = await Peer.open(wsUrl(), { cookie: other });
     await byOther.next("hello");
-    expect((await fetch(srv.url + `/api/v1/tokens/${tokenId}`, { method: "DELETE", headers: { cookie } })).status).toBe(204);
+    expect((await fetch(srv.url + `/api/v1/tokens/${tokenId}`, { method: "DELETE", headers: { cookie } })).status).toBe(
+      204,
+    );
     expect((await byToken.waitClosed())?.code).toBe(4401);
     expect((await fetch(srv.url + "/api/v1/auth/logout", { method: "POST", headers: { cookie } })).status).toBe(204);
     expect((await byCookie.waitClosed())?.code).toBe(4401);
@@ -198,17 +214,22 @@ describe("sign-in throttling slows the attacker, not the owner", () => {
     const zekeDevice = deviceOf(await signIn("zoltan", TEST_PASSWORD, "192.0.2.201"))!.split(";")[0]!;
     // A botnet: two guesses from each of 15 addresses, each within its own free failures.
     const statuses: number[] = [];
-    for (let i = 0; i < 30; i++) statuses.push((await signIn("yasmin", `guess ${i}`, `100.64.7.${Math.floor(i / 2)}`)).status);
+    for (let i = 0; i < 30; i++)
+      statuses.push((await signIn("yasmin", `guess ${i}`, `100.64.7.${Math.floor(i / 2)}`)).status);
     expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(20)).toContain(429);
     // From a browser the account does not know, even the right password waits, and is told why.
     const unknown = await signIn("yasmin", TEST_PASSWORD, "198.51.100.200");
     expect(unknown.status).toBe(429);
     expect(Number(unknown.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(((await unknown.json()) as { error: { message: string } }).error.message).toContain("browser you have signed in with before");
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toContain(
+      "browser you have signed in with before",
+    );
     // Another account's device cookie, or a made-up one, is no better.
     expect((await signIn("yasmin", TEST_PASSWORD, "198.51.100.201", zekeDevice)).status).toBe(429);
-    expect((await signIn("yasmin", TEST_PASSWORD, "198.51.100.202", "pymd_device=" + "x".repeat(500))).status).toBe(429);
+    expect((await signIn("yasmin", TEST_PASSWORD, "198.51.100.202", "pymd_device=" + "x".repeat(500))).status).toBe(
+      429,
+    );
     // The owner's own browser signs in, from any address.
     const owner = await signIn("yasmin", TEST_PASSWORD, "198.51.100.203", yaraDevice);
     expect(owner.status).toBe(200);
@@ -217,7 +238,10 @@ describe("sign-in throttling slows the attacker, not the owner", () => {
     // The known browsers are stored as hashes only.
     const db = new Database(databasePath(srv.dataDir), { readonly: true });
     try {
-      const ids = db.query<{ id: string }, []>("SELECT id FROM known_devices").all().map((r) => r.id);
+      const ids = db
+        .query<{ id: string }, []>("SELECT id FROM known_devices")
+        .all()
+        .map((r) => r.id);
       expect(ids.length).toBeGreaterThanOrEqual(2);
       expect(ids).not.toContain(yaraDevice.split("=")[1]);
       expect(ids.every((id) => /^[0-9a-f]{64}$/.test(id))).toBe(true);
@@ -248,7 +272,11 @@ describe("X-Forwarded-For", () => {
     try {
       await plain.services.accounts.addUser("xena", TEST_PASSWORD, "user");
       const at = (password: string, xff: string) =>
-        fetch(plain.url + "/api/v1/auth/login", { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": xff }, body: JSON.stringify({ username: "xena", password }) });
+        fetch(plain.url + "/api/v1/auth/login", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-forwarded-for": xff },
+          body: JSON.stringify({ username: "xena", password }),
+        });
       // Each attempt claims a fresh address; all of them count against the real peer, 127.0.0.1.
       let last = 0;
       for (let i = 0; i < 12; i++) last = (await at("wrong guess", `198.51.100.${i}`)).status;

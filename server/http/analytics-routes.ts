@@ -3,7 +3,10 @@ import type { DocumentAnalytics } from "../documents/document-analytics.ts";
 import type { Router } from "./router.ts";
 
 export function registerAnalyticsRoutes(r: Router, d: { analytics: DocumentAnalytics }): void {
-  r.get("/api/v1/documents/:id/analytics", "Views of the public page and the embed, and runs, per day for 30 days and in all (the owner only)", "user", (c) =>
-    d.analytics.forOwner(c.user(), c.params.id!),
+  r.get(
+    "/api/v1/documents/:id/analytics",
+    "Views of the public page and the embed, and runs, per day for 30 days and in all (the owner only)",
+    "user",
+    (c) => d.analytics.forOwner(c.user(), c.params.id!),
   );
 }

@@ -7,7 +7,8 @@ import type { Router } from "./router.ts";
 /** A time bound: an ISO 8601 date or date-time, or epoch milliseconds. */
 export function parseInstant(name: string, v: string): number {
   const t = /^\d{1,15}$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isFinite(t)) throw invalid(`${name} must be an ISO 8601 date or time (2026-12-01, 2026-12-01T10:00:00Z) or epoch milliseconds`);
+  if (!Number.isFinite(t))
+    throw invalid(`${name} must be an ISO 8601 date or time (2026-12-01, 2026-12-01T10:00:00Z) or epoch milliseconds`);
   return t;
 }
 
@@ -21,17 +22,20 @@ export function auditFilter(q: Record<string, string | undefined>): AuditFilter 
     f.user = q.user;
   }
   if (q.action !== undefined) {
-    if (!/^[a-z][a-z.]{0,63}$/.test(q.action)) throw invalid('action must be an action name such as auth.login, or a prefix ending in "." such as auth.');
+    if (!/^[a-z][a-z.]{0,63}$/.test(q.action))
+      throw invalid('action must be an action name such as auth.login, or a prefix ending in "." such as auth.');
     f.action = q.action;
   }
   if (q.outcome !== undefined) {
-    if (!AUDIT_OUTCOMES.includes(q.outcome as AuditOutcome)) throw invalid(`outcome must be one of ${AUDIT_OUTCOMES.join(", ")}`);
+    if (!AUDIT_OUTCOMES.includes(q.outcome as AuditOutcome))
+      throw invalid(`outcome must be one of ${AUDIT_OUTCOMES.join(", ")}`);
     f.outcome = q.outcome as AuditOutcome;
   }
   for (const k of ["before", "limit"] as const) {
     const v = q[k];
     if (v === undefined) continue;
-    if (!/^\d{1,15}$/.test(v) || Number(v) < 1 || (k === "limit" && Number(v) > 1000)) throw invalid(k === "limit" ? "limit must be 1–1000" : "before must be a record id");
+    if (!/^\d{1,15}$/.test(v) || Number(v) < 1 || (k === "limit" && Number(v) > 1000))
+      throw invalid(k === "limit" ? "limit must be 1–1000" : "before must be a record id");
     f[k] = Number(v);
   }
   return f;
@@ -46,7 +50,11 @@ export function registerAuditRoutes(r: Router, d: { audit: AuditLog }): void {
       const filter = auditFilter(c.query);
       const records = d.audit.store.list(filter);
       const limit = filter.limit ?? 100;
-      return { records, next: records.length === limit ? records.at(-1)!.id : null, retentionDays: d.audit.retentionDays };
+      return {
+        records,
+        next: records.length === limit ? records.at(-1)!.id : null,
+        retentionDays: d.audit.retentionDays,
+      };
     },
   );
 }

@@ -36,47 +36,107 @@ const latest = async (action: string) => (await audit(`?action=${action}&limit=1
 
 describe("audit log", () => {
   test("sign-in, a failed one with the name tried, and sign-out, with method and address", async () => {
-    const bad = await fetch(srv.url + "/api/v1/auth/login", { method: "POST", headers: from("198.51.100.7"), body: JSON.stringify({ username: "alice", password: "wrong wrong" }) });
+    const bad = await fetch(srv.url + "/api/v1/auth/login", {
+      method: "POST",
+      headers: from("198.51.100.7"),
+      body: JSON.stringify({ username: "alice", password: "wrong wrong" }),
+    });
     expect(bad.status).toBe(401);
     const failed = (await audit("?action=auth.login&outcome=failed"))[0]!;
-    expect(failed).toMatchObject({ action: "auth.login", outcome: "failed", address: "198.51.100.7", actor: { id: null, username: "alice" }, detail: { method: "password" } });
+    expect(failed).toMatchObject({
+      action: "auth.login",
+      outcome: "failed",
+      address: "198.51.100.7",
+      actor: { id: null, username: "alice" },
+      detail: { method: "password" },
+    });
 
-    const ok = await fetch(srv.url + "/api/v1/auth/login", { method: "POST", headers: from("198.51.100.8"), body: JSON.stringify({ username: "alice", password: TEST_PASSWORD }) });
+    const ok = await fetch(srv.url + "/api/v1/auth/login", {
+      method: "POST",
+      headers: from("198.51.100.8"),
+      body: JSON.stringify({ username: "alice", password: TEST_PASSWORD }),
+    });
     expect(ok.status).toBe(200);
     const cookie = ok.headers.get("set-cookie")!.split(";")[0]!;
-    expect(await latest("auth.login")).toMatchObject({ outcome: "ok", address: "198.51.100.8", actor: { id: alice.userId, username: "alice" }, detail: { method: "password" } });
+    expect(await latest("auth.login")).toMatchObject({
+      outcome: "ok",
+      address: "198.51.100.8",
+      actor: { id: alice.userId, username: "alice" },
+      detail: { method: "password" },
+    });
 
-    expect((await fetch(srv.url + "/api/v1/auth/logout", { method: "POST", headers: { ...from("198.51.100.9"), cookie } })).status).toBe(204);
-    expect(await latest("auth.logout")).toMatchObject({ outcome: "ok", address: "198.51.100.9", actor: { username: "alice" } });
+    expect(
+      (await fetch(srv.url + "/api/v1/auth/logout", { method: "POST", headers: { ...from("198.51.100.9"), cookie } }))
+        .status,
+    ).toBe(204);
+    expect(await latest("auth.logout")).toMatchObject({
+      outcome: "ok",
+      address: "198.51.100.9",
+      actor: { username: "alice" },
+    });
   });
 
   test("password change (a wrong current password is a failure) and an admin's reset name their target", async () => {
     const carol = await srv.userClient("carol");
-    const wrong = await carol.json("POST", "/api/v1/auth/password", { currentPassword: "not it at all", newPassword: "a brand new passphrase" });
+    const wrong = await carol.json("POST", "/api/v1/auth/password", {
+      currentPassword: "not it at all",
+      newPassword: "a brand new passphrase",
+    });
     expect(wrong.status).toBe(400);
-    expect(await latest("auth.password.change")).toMatchObject({ outcome: "failed", target: "carol", actor: { username: "carol" }, detail: { error: "validation_failed" } });
-    const right = await carol.json("POST", "/api/v1/auth/password", { currentPassword: TEST_PASSWORD, newPassword: "a brand new passphrase" });
+    expect(await latest("auth.password.change")).toMatchObject({
+      outcome: "failed",
+      target: "carol",
+      actor: { username: "carol" },
+      detail: { error: "validation_failed" },
+    });
+    const right = await carol.json("POST", "/api/v1/auth/password", {
+      currentPassword: TEST_PASSWORD,
+      newPassword: "a brand new passphrase",
+    });
     expect(right.status).toBe(200);
     expect(await latest("auth.password.change")).toMatchObject({ outcome: "ok", target: "carol" });
 
-    expect((await admin.json("PUT", "/api/v1/users/carol/password", { password: "the admin's choice here" })).status).toBe(200);
-    expect(await latest("auth.password.reset")).toMatchObject({ outcome: "ok", target: "carol", actor: { username: "root" } });
+    expect(
+      (await admin.json("PUT", "/api/v1/users/carol/password", { password: "the admin's choice here" })).status,
+    ).toBe(200);
+    expect(await latest("auth.password.reset")).toMatchObject({
+      outcome: "ok",
+      target: "carol",
+      actor: { username: "root" },
+    });
   });
 
   test("tokens, shares, publishing, trash and restore", async () => {
     const t = await alice.json("POST", "/api/v1/tokens", { name: "backup script" });
     expect(t.status).toBe(201);
-    expect(await latest("token.create")).toMatchObject({ actor: { username: "alice" }, detail: { token: t.body.id, name: "backup script" } });
+    expect(await latest("token.create")).toMatchObject({
+      actor: { username: "alice" },
+      detail: { token: t.body.id, name: "backup script" },
+    });
     expect((await alice.req("DELETE", `/api/v1/tokens/${t.body.id}`)).status).toBe(204);
     expect(await latest("token.revoke")).toMatchObject({ actor: { username: "alice" }, detail: { token: t.body.id } });
 
-    const id = (await alice.json("POST", "/api/v1/documents", { title: "Shared", content: "# hi\n" })).body.id as string;
-    expect((await alice.json("PUT", `/api/v1/documents/${id}/members`, { members: [{ username: "bob", role: "viewer" }] })).status).toBe(200);
-    expect(await latest("document.share")).toMatchObject({ outcome: "ok", target: id, actor: { username: "alice" }, detail: { members: ["bob:viewer"] } });
+    const id = (await alice.json("POST", "/api/v1/documents", { title: "Shared", content: "# hi\n" })).body
+      .id as string;
+    expect(
+      (await alice.json("PUT", `/api/v1/documents/${id}/members`, { members: [{ username: "bob", role: "viewer" }] }))
+        .status,
+    ).toBe(200);
+    expect(await latest("document.share")).toMatchObject({
+      outcome: "ok",
+      target: id,
+      actor: { username: "alice" },
+      detail: { members: ["bob:viewer"] },
+    });
     // bob may read it but not share it: the attempt is recorded as denied
     const denied = await bob.json("PUT", `/api/v1/documents/${id}/members`, { members: [] });
     expect(denied.status).toBe(403);
-    expect(await latest("document.share")).toMatchObject({ outcome: "denied", target: id, actor: { username: "bob" }, detail: { error: "forbidden" } });
+    expect(await latest("document.share")).toMatchObject({
+      outcome: "denied",
+      target: id,
+      actor: { username: "bob" },
+      detail: { error: "forbidden" },
+    });
 
     expect((await alice.json("PATCH", `/api/v1/documents/${id}`, { isPublic: true })).status).toBe(200);
     expect(await latest("document.publish")).toMatchObject({ outcome: "ok", target: id });
@@ -102,7 +162,9 @@ describe("audit log", () => {
     expect(bobs.length).toBeGreaterThan(0);
     expect(bobs.every((r) => r.actor?.username === "bob" || r.target === "bob")).toBe(true);
     const auth = await audit("?action=auth.");
-    expect(new Set(auth.map((r) => r.action))).toEqual(new Set(["auth.login", "auth.logout", "auth.password.change", "auth.password.reset"]));
+    expect(new Set(auth.map((r) => r.action))).toEqual(
+      new Set(["auth.login", "auth.logout", "auth.password.change", "auth.password.reset"]),
+    );
     expect((await audit("?outcome=denied")).every((r) => r.outcome === "denied")).toBe(true);
     expect(await audit(`?since=${Date.now() + 60_000}`)).toEqual([]);
     expect((await audit(`?until=2000-01-01`)).length).toBe(0);
@@ -113,7 +175,14 @@ describe("audit log", () => {
     expect(rest.body.records[0].id).toBeLessThan(page.body.records[2].id);
     expect(page.body.retentionDays).toBe(365);
 
-    for (const q of ["?since=yesterday", "?outcome=maybe", "?limit=0", "?limit=5000", "?action=DROP TABLE", "?before=x"]) {
+    for (const q of [
+      "?since=yesterday",
+      "?outcome=maybe",
+      "?limit=0",
+      "?limit=5000",
+      "?action=DROP TABLE",
+      "?before=x",
+    ]) {
       const r = await admin.json("GET", `/api/v1/admin/audit${q}`);
       expect(r.status).toBe(400);
       expect(typeof r.body.error.message).toBe("string");
@@ -125,7 +194,9 @@ describe("audit log", () => {
   test("rows cannot be changed in the database file, and retention drops only the old ones", () => {
     const db = new Database(databasePath(srv.dataDir));
     try {
-      expect(() => db.query("UPDATE audit_log SET outcome = 'ok' WHERE outcome = 'failed'").run()).toThrow("append-only");
+      expect(() => db.query("UPDATE audit_log SET outcome = 'ok' WHERE outcome = 'failed'").run()).toThrow(
+        "append-only",
+      );
       const store = new AuditStore(db, () => Date.now() - 400 * DAY_MS);
       store.insert({ action: "auth.login", actorName: "ancient", outcome: "ok" });
       const log = new AuditLog(new AuditStore(db), silentLogger, 365);
@@ -142,13 +213,20 @@ describe("audit log", () => {
   test("pymd audit prints and filters the same records; account changes on the command line are recorded", () => {
     const main = join(import.meta.dir, "..", "main.ts");
     const pymd = (...args: string[]) => {
-      const r = Bun.spawnSync([process.execPath, main, ...args, "--data-dir", srv.dataDir], { env: { PATH: process.env.PATH ?? "/usr/bin", HOME: srv.dataDir } });
+      const r = Bun.spawnSync([process.execPath, main, ...args, "--data-dir", srv.dataDir], {
+        env: { PATH: process.env.PATH ?? "/usr/bin", HOME: srv.dataDir },
+      });
       return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
     };
     expect(pymd("user", "role", "bob", "viewer").code).toBe(0);
     const json = pymd("audit", "--action", "user.", "--json");
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.out)[0]).toMatchObject({ action: "user.role", target: "bob", actor: { id: null, username: "(command line)" }, detail: { role: "viewer" } });
+    expect(JSON.parse(json.out)[0]).toMatchObject({
+      action: "user.role",
+      target: "bob",
+      actor: { id: null, username: "(command line)" },
+      detail: { role: "viewer" },
+    });
     const text = pymd("audit", "--user", "alice", "--since", "1h", "--limit", "5");
     expect(text.code).toBe(0);
     expect(text.out.split("\n")[0]).toContain("ACTION");

@@ -72,7 +72,9 @@ describe("login and sessions", () => {
     const me = await fetch(srv.url + "/api/v1/auth/me", { headers: { cookie } });
     expect(me.status).toBe(200);
     expect(me.headers.get("set-cookie")).toContain("pymd_session=");
-    const after = srv.services.db.query<{ e: number }, [string]>("SELECT expires_at AS e FROM sessions WHERE id = ?").get(id)!.e;
+    const after = srv.services.db
+      .query<{ e: number }, [string]>("SELECT expires_at AS e FROM sessions WHERE id = ?")
+      .get(id)!.e;
     expect(after).toBeGreaterThan(soon + 20 * 24 * 3600 * 1000);
     srv.services.db.query("UPDATE sessions SET expires_at = ? WHERE id = ?").run(Date.now() - 1, id);
     expect((await fetch(srv.url + "/api/v1/auth/me", { headers: { cookie } })).status).toBe(401);
@@ -106,7 +108,7 @@ describe("rate limits", () => {
     for (let i = 0; i < 31; i++) status = (await login(`ghost${i}`, "whatever-pass")).status;
     expect(status).toBe(429);
     srv.services.accounts.throttle.resetAddress("127.0.0.1");
-    }, 60_000);
+  }, 60_000);
 });
 
 describe("CSRF", () => {
@@ -115,7 +117,9 @@ describe("CSRF", () => {
     expect(res.status).toBe(403);
     const sameOrigin = await alice.req("POST", "/api/v1/documents", { title: "x" }, { origin: srv.url });
     expect(sameOrigin.status).toBe(201);
-    const crossSite = await alice.req("DELETE", "/api/v1/documents/aaaaaaaaaaaaaaaa", undefined, { "sec-fetch-site": "cross-site" });
+    const crossSite = await alice.req("DELETE", "/api/v1/documents/aaaaaaaaaaaaaaaa", undefined, {
+      "sec-fetch-site": "cross-site",
+    });
     expect(crossSite.status).toBe(403);
     const loginCsrf = await login("alice", TEST_PASSWORD, { origin: "https://evil.example" });
     expect(loginCsrf.status).toBe(403);
@@ -142,7 +146,9 @@ describe("API tokens", () => {
     expect(made.status).toBe(201);
     expect((await alice.req("DELETE", `/api/v1/tokens/${created.body.id}`)).status).toBe(204);
     expect((await fetch(srv.url + "/api/v1/auth/me", { headers: auth })).status).toBe(401);
-    expect((await fetch(srv.url + "/api/v1/health", { headers: { authorization: "Bearer pymd_bogus" } })).status).toBe(401);
+    expect((await fetch(srv.url + "/api/v1/health", { headers: { authorization: "Bearer pymd_bogus" } })).status).toBe(
+      401,
+    );
   });
 });
 
@@ -150,13 +156,50 @@ describe("settings", () => {
   test("defaults, valid patch, and every invalid value refused", async () => {
     const s = await alice.json("GET", "/api/v1/users/me/settings");
     const profile = { displayName: "", avatarColour: "", language: "auto", email: "", emailNotifications: true };
-    expect(s.body).toEqual({ theme: "system", editorFontSize: 14, tabSize: 4, wordWrap: true, lineNumbers: true, ...profile });
+    expect(s.body).toEqual({
+      theme: "system",
+      editorFontSize: 14,
+      tabSize: 4,
+      wordWrap: true,
+      lineNumbers: true,
+      ...profile,
+    });
     const p = await alice.json("PATCH", "/api/v1/users/me/settings", { theme: "dark", tabSize: 2, wordWrap: false });
-    expect(p.body).toEqual({ theme: "dark", editorFontSize: 14, tabSize: 2, wordWrap: false, lineNumbers: true, ...profile });
-    const named = await alice.json("PATCH", "/api/v1/users/me/settings", { displayName: "  Alice Liddell ", avatarColour: "#3366CC", language: "zh-TW" });
+    expect(p.body).toEqual({
+      theme: "dark",
+      editorFontSize: 14,
+      tabSize: 2,
+      wordWrap: false,
+      lineNumbers: true,
+      ...profile,
+    });
+    const named = await alice.json("PATCH", "/api/v1/users/me/settings", {
+      displayName: "  Alice Liddell ",
+      avatarColour: "#3366CC",
+      language: "zh-TW",
+    });
     expect(named.body).toMatchObject({ displayName: "Alice Liddell", avatarColour: "#3366cc", language: "zh-TW" });
-    const bads = [{ displayName: "x".repeat(65) }, { displayName: "tab\there" }, { displayName: 5 }, { avatarColour: "red" }, { avatarColour: "#12345" }, { language: "fr" }, { language: null }, { email: "nope" }, { emailNotifications: "yes" }];
-    for (const bad of [{ theme: "blue" }, { editorFontSize: 3 }, { editorFontSize: 12.5 }, { tabSize: 0 }, { wordWrap: "yes" }, { colour: "red" }, [], ...bads]) {
+    const bads = [
+      { displayName: "x".repeat(65) },
+      { displayName: "tab\there" },
+      { displayName: 5 },
+      { avatarColour: "red" },
+      { avatarColour: "#12345" },
+      { language: "fr" },
+      { language: null },
+      { email: "nope" },
+      { emailNotifications: "yes" },
+    ];
+    for (const bad of [
+      { theme: "blue" },
+      { editorFontSize: 3 },
+      { editorFontSize: 12.5 },
+      { tabSize: 0 },
+      { wordWrap: "yes" },
+      { colour: "red" },
+      [],
+      ...bads,
+    ]) {
       expect((await alice.req("PATCH", "/api/v1/users/me/settings", bad)).status).toBe(400);
     }
     expect((await alice.json("GET", "/api/v1/users/me/settings")).body.theme).toBe("dark");
@@ -194,7 +237,9 @@ describe("operations", () => {
     expect(anon.status).toBe(401);
     expect(((await anon.json()) as { error: { message: string } }).error.message).toContain("--metrics-token");
     expect((await alice.req("GET", "/metrics")).status).toBe(403);
-    expect((await fetch(srv.url + "/metrics", { headers: { authorization: "Bearer some-guess-of-a-token" } })).status).toBe(401);
+    expect(
+      (await fetch(srv.url + "/metrics", { headers: { authorization: "Bearer some-guess-of-a-token" } })).status,
+    ).toBe(401);
   });
 
   test("with --metrics-token, the token as a Bearer credential reads them and a wrong one does not", async () => {
@@ -209,14 +254,19 @@ describe("operations", () => {
       expect(((await wrong.json()) as { error: { message: string } }).error.message).toContain("metrics token");
       expect((await fetch(s2.url + "/metrics")).status).toBe(401);
       // the metrics token is no API token: it opens nothing else
-      expect((await fetch(s2.url + "/api/v1/auth/me", { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+      expect((await fetch(s2.url + "/api/v1/auth/me", { headers: { authorization: `Bearer ${token}` } })).status).toBe(
+        401,
+      );
     } finally {
       await s2.close();
     }
   });
 
   test("the OpenAPI document lists the API and the browser page renders it", async () => {
-    const spec = (await (await fetch(srv.url + "/api/v1/openapi.json")).json()) as { openapi: string; paths: Record<string, unknown> };
+    const spec = (await (await fetch(srv.url + "/api/v1/openapi.json")).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
     expect(spec.openapi).toBe("3.1.0");
     expect(Object.keys(spec.paths)).toContain("/api/v1/documents/{id}");
     const page = await (await fetch(srv.url + "/api/docs")).text();

@@ -48,15 +48,32 @@ export async function registerClientRoutes(r: Router): Promise<void> {
     });
   };
   for (const p of SPA_PATHS) {
-    r.get(p, "The web client", "none", async () => (await serve("/", false)) ?? new Response(NOT_BUILT, { headers: { "content-type": "text/html; charset=utf-8" } }));
+    r.get(
+      p,
+      "The web client",
+      "none",
+      async () =>
+        (await serve("/", false)) ??
+        new Response(NOT_BUILT, { headers: { "content-type": "text/html; charset=utf-8" } }),
+    );
   }
   // KaTeX's stylesheet and fonts, for the formulas the server renders
   const KATEX = "/assets/katex/";
-  r.get(`${KATEX}katex.css`, "KaTeX's stylesheet", "none", () => new Response(katexLinkedStyle(`${KATEX}fonts/`), { headers: { "content-type": TYPES.css!, "cache-control": "public, max-age=86400" } }));
+  r.get(
+    `${KATEX}katex.css`,
+    "KaTeX's stylesheet",
+    "none",
+    () =>
+      new Response(katexLinkedStyle(`${KATEX}fonts/`), {
+        headers: { "content-type": TYPES.css!, "cache-control": "public, max-age=86400" },
+      }),
+  );
   r.get(`${KATEX}fonts/:font`, "A KaTeX font", "none", (c) => {
     const file = katexFont(c.params.font!.replace(/\.woff2$/, ""));
     if (!file || !c.params.font!.endsWith(".woff2")) throw new AppError("not_found", "No such font");
-    return new Response(Bun.file(file), { headers: { "content-type": TYPES.woff2!, "cache-control": "public, max-age=31536000, immutable" } });
+    return new Response(Bun.file(file), {
+      headers: { "content-type": TYPES.woff2!, "cache-control": "public, max-age=31536000, immutable" },
+    });
   });
   for (const path of Object.keys(assets ?? {})) {
     if (path === "/") continue;

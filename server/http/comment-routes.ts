@@ -6,11 +6,21 @@ import type { Router } from "./router.ts";
 
 export function registerCommentRoutes(r: Router, d: { comments: Comments; notifications: Notifications }): void {
   const C = d.comments;
-  r.get("/api/v1/documents/:id/comments", "A document's comment threads, with where their text is now", "user", (c) => C.list(c.user(), c.params.id!));
-  r.post("/api/v1/documents/:id/comments", "Start a thread {anchor: {from, to} | {start, last}, body} (owner, editor, commenter)", "user", async (c) =>
-    reply(201, C.create(c.user(), c.params.id!, await c.json())),
+  r.get("/api/v1/documents/:id/comments", "A document's comment threads, with where their text is now", "user", (c) =>
+    C.list(c.user(), c.params.id!),
   );
-  r.get("/api/v1/documents/:id/comments/people", "Who a comment may mention: everyone who can read the document", "user", (c) => C.mentionable(c.user(), c.params.id!));
+  r.post(
+    "/api/v1/documents/:id/comments",
+    "Start a thread {anchor: {from, to} | {start, last}, body} (owner, editor, commenter)",
+    "user",
+    async (c) => reply(201, C.create(c.user(), c.params.id!, await c.json())),
+  );
+  r.get(
+    "/api/v1/documents/:id/comments/people",
+    "Who a comment may mention: everyone who can read the document",
+    "user",
+    (c) => C.mentionable(c.user(), c.params.id!),
+  );
   r.post("/api/v1/documents/:id/comments/:thread/replies", "Reply in a thread {body}", "user", async (c) =>
     reply(201, C.reply(c.user(), c.params.id!, c.params.thread!, await c.json())),
   );
@@ -20,10 +30,22 @@ export function registerCommentRoutes(r: Router, d: { comments: Comments; notifi
   r.patch("/api/v1/documents/:id/comments/:thread/replies/:comment", "Edit your comment {body}", "user", async (c) =>
     C.edit(c.user(), c.params.id!, c.params.thread!, c.params.comment!, await c.json()),
   );
-  r.delete("/api/v1/documents/:id/comments/:thread/replies/:comment", "Delete a comment (its author, or the document's owner); a thread goes with its last comment", "user", (c) => {
-    C.remove(c.user(), c.params.id!, c.params.thread!, c.params.comment!);
-    return reply(204, null);
-  });
-  r.get("/api/v1/notifications", "Your notifications, newest first (?before=id&limit=), and how many are unread", "user", (c) => d.notifications.list(c.user(), c.query));
-  r.post("/api/v1/notifications/read", "Mark notifications read {ids: [...]} or {all: true}", "user", async (c) => d.notifications.markRead(c.user(), await c.json()));
+  r.delete(
+    "/api/v1/documents/:id/comments/:thread/replies/:comment",
+    "Delete a comment (its author, or the document's owner); a thread goes with its last comment",
+    "user",
+    (c) => {
+      C.remove(c.user(), c.params.id!, c.params.thread!, c.params.comment!);
+      return reply(204, null);
+    },
+  );
+  r.get(
+    "/api/v1/notifications",
+    "Your notifications, newest first (?before=id&limit=), and how many are unread",
+    "user",
+    (c) => d.notifications.list(c.user(), c.query),
+  );
+  r.post("/api/v1/notifications/read", "Mark notifications read {ids: [...]} or {all: true}", "user", async (c) =>
+    d.notifications.markRead(c.user(), await c.json()),
+  );
 }

@@ -27,7 +27,13 @@ afterAll(() => srv.close());
 
 const TEXT = "Intro.\nThe quick brown fox jumps over the lazy dog.\nOutro.\n";
 
-async function sharedDoc(members: { username: string; role: string }[] = [{ username: "dana", role: "editor" }, { username: "carl", role: "commenter" }, { username: "vera", role: "viewer" }]): Promise<string> {
+async function sharedDoc(
+  members: { username: string; role: string }[] = [
+    { username: "dana", role: "editor" },
+    { username: "carl", role: "commenter" },
+    { username: "vera", role: "viewer" },
+  ],
+): Promise<string> {
   const d = await owner.json("POST", "/api/v1/documents", { title: "Commented", content: TEXT });
   expect(d.status).toBe(201);
   expect((await owner.json("PUT", `/api/v1/documents/${d.body.id}/members`, { members })).status).toBe(200);
@@ -47,10 +53,20 @@ describe("anchors follow their text", () => {
       const members: TestClient[] = [];
       for (let i = 0; i < editors; i++) members.push(await srv.userClient(`ed${editors}x${i}`));
       const doc = await sharedDoc(members.map((m) => ({ username: m.name, role: "editor" })));
-      const a = await owner.json<CommentThreadJson>("POST", `/api/v1/documents/${doc}/comments`, { anchor: range(TEXT, "quick brown fox"), body: "Which fox?" });
-      const b = await owner.json<CommentThreadJson>("POST", `/api/v1/documents/${doc}/comments`, { anchor: range(TEXT, "lazy"), body: "Is it?" });
+      const a = await owner.json<CommentThreadJson>("POST", `/api/v1/documents/${doc}/comments`, {
+        anchor: range(TEXT, "quick brown fox"),
+        body: "Which fox?",
+      });
+      const b = await owner.json<CommentThreadJson>("POST", `/api/v1/documents/${doc}/comments`, {
+        anchor: range(TEXT, "lazy"),
+        body: "Is it?",
+      });
       expect(a.status).toBe(201);
-      expect(a.body).toMatchObject({ quote: "quick brown fox", range: range(TEXT, "quick brown fox"), onDeletedText: false });
+      expect(a.body).toMatchObject({
+        quote: "quick brown fox",
+        range: range(TEXT, "quick brown fox"),
+        onDeletedText: false,
+      });
 
       const clients = await Promise.all(members.map((m) => CollabTestClient.connect(srv.url, m.cookie!, doc)));
       await until(() => clients.every((c) => c.text() === TEXT), 20_000, "every editor has the text");
@@ -68,7 +84,11 @@ describe("anchors follow their text", () => {
         if (i % 3 === 2) c.splice(at("lazy"), "lazy".length);
         c.splice(c.text().length, 0, `line ${i}\n`);
       });
-      await until(() => clients.every((c) => c.acknowledged()) && new Set(clients.map((c) => c.text())).size === 1, 60_000, "the editors converge");
+      await until(
+        () => clients.every((c) => c.acknowledged()) && new Set(clients.map((c) => c.text())).size === 1,
+        60_000,
+        "the editors converge",
+      );
       const text = clients[0]!.text();
       const list = await threads(owner, doc);
       const ta = list.find((t) => t.id === a.body.id)!;
@@ -116,11 +136,18 @@ describe("anchors follow their text", () => {
       { body: "no anchor" },
       ["not an object"],
     ];
-    for (const body of bad) expect((await owner.json("POST", `/api/v1/documents/${doc}/comments`, body)).status).toBe(400);
+    for (const body of bad)
+      expect((await owner.json("POST", `/api/v1/documents/${doc}/comments`, body)).status).toBe(400);
     // cursors of a change the server has not seen: 409, try again
-    const c = await owner.json("POST", `/api/v1/documents/${doc}/comments`, { anchor: { start: "99@abcdef", last: "100@abcdef" }, body: "early" });
+    const c = await owner.json("POST", `/api/v1/documents/${doc}/comments`, {
+      anchor: { start: "99@abcdef", last: "100@abcdef" },
+      body: "early",
+    });
     expect(c.status).toBe(409);
-    expect((await owner.req("POST", `/api/v1/documents/${doc}/comments`, "{", { "content-type": "application/json" })).status).toBe(400);
+    expect(
+      (await owner.req("POST", `/api/v1/documents/${doc}/comments`, "{", { "content-type": "application/json" }))
+        .status,
+    ).toBe(400);
     expect(await threads(owner, doc)).toEqual([]);
   });
 
@@ -133,7 +160,10 @@ describe("anchors follow their text", () => {
     const r = range(c.text(), "New words");
     const anchor = { start: A.getCursor(c.doc, ["content"], r.from), last: A.getCursor(c.doc, ["content"], r.to - 1) };
     await until(() => c.acknowledged(), 10_000, "the edit reached the server");
-    const t = await dana.json<CommentThreadJson>("POST", `/api/v1/documents/${doc}/comments`, { anchor, body: "Fresh" });
+    const t = await dana.json<CommentThreadJson>("POST", `/api/v1/documents/${doc}/comments`, {
+      anchor,
+      body: "Fresh",
+    });
     expect(t.status).toBe(201);
     expect(t.body).toMatchObject({ quote: "New words", range: r });
     c.close();
@@ -143,26 +173,53 @@ describe("anchors follow their text", () => {
 describe("threads", () => {
   test("reply, edit your own, resolve and reopen, delete; the thread goes with its last comment", async () => {
     const doc = await sharedDoc();
-    const t = (await carl.json<CommentThreadJson>("POST", `/api/v1/documents/${doc}/comments`, { anchor: range(TEXT, "jumps"), body: "Jumps how high?" })).body;
+    const t = (
+      await carl.json<CommentThreadJson>("POST", `/api/v1/documents/${doc}/comments`, {
+        anchor: range(TEXT, "jumps"),
+        body: "Jumps how high?",
+      })
+    ).body;
     expect(t.comments).toHaveLength(1);
     expect(t.comments[0]!.author).toMatchObject({ username: "carl" });
-    const r = await dana.json<CommentThreadJson>("POST", `/api/v1/documents/${doc}/comments/${t.id}/replies`, { body: "Very high." });
+    const r = await dana.json<CommentThreadJson>("POST", `/api/v1/documents/${doc}/comments/${t.id}/replies`, {
+      body: "Very high.",
+    });
     expect(r.status).toBe(201);
     expect(r.body.comments.map((c) => c.body)).toEqual(["Jumps how high?", "Very high."]);
     const danas = r.body.comments[1]!.id;
-    expect((await carl.json("PATCH", `/api/v1/documents/${doc}/comments/${t.id}/replies/${danas}`, { body: "Not so high." })).status).toBe(403);
-    const edited = await dana.json<CommentThreadJson>("PATCH", `/api/v1/documents/${doc}/comments/${t.id}/replies/${danas}`, { body: "Quite high." });
+    expect(
+      (await carl.json("PATCH", `/api/v1/documents/${doc}/comments/${t.id}/replies/${danas}`, { body: "Not so high." }))
+        .status,
+    ).toBe(403);
+    const edited = await dana.json<CommentThreadJson>(
+      "PATCH",
+      `/api/v1/documents/${doc}/comments/${t.id}/replies/${danas}`,
+      {
+        body: "Quite high.",
+      },
+    );
     expect(edited.body.comments[1]).toMatchObject({ body: "Quite high." });
     expect(edited.body.comments[1]!.editedAt).not.toBeNull();
-    const resolved = await carl.json<CommentThreadJson>("PATCH", `/api/v1/documents/${doc}/comments/${t.id}`, { resolved: true });
+    const resolved = await carl.json<CommentThreadJson>("PATCH", `/api/v1/documents/${doc}/comments/${t.id}`, {
+      resolved: true,
+    });
     expect(resolved.body.resolved).toMatchObject({ by: "carl" });
-    expect((await vera.json("PATCH", `/api/v1/documents/${doc}/comments/${t.id}`, { resolved: false })).status).toBe(403);
-    expect((await dana.json<CommentThreadJson>("PATCH", `/api/v1/documents/${doc}/comments/${t.id}`, { resolved: false })).body.resolved).toBeNull();
-    expect((await dana.req("DELETE", `/api/v1/documents/${doc}/comments/${t.id}/replies/${t.comments[0]!.id}`)).status).toBe(403);
+    expect((await vera.json("PATCH", `/api/v1/documents/${doc}/comments/${t.id}`, { resolved: false })).status).toBe(
+      403,
+    );
+    expect(
+      (await dana.json<CommentThreadJson>("PATCH", `/api/v1/documents/${doc}/comments/${t.id}`, { resolved: false }))
+        .body.resolved,
+    ).toBeNull();
+    expect(
+      (await dana.req("DELETE", `/api/v1/documents/${doc}/comments/${t.id}/replies/${t.comments[0]!.id}`)).status,
+    ).toBe(403);
     expect((await dana.req("DELETE", `/api/v1/documents/${doc}/comments/${t.id}/replies/${danas}`)).status).toBe(204);
     expect((await threads(vera, doc))[0]!.comments).toHaveLength(1);
     // the owner may delete anyone's comment; the thread goes with it
-    expect((await owner.req("DELETE", `/api/v1/documents/${doc}/comments/${t.id}/replies/${t.comments[0]!.id}`)).status).toBe(204);
+    expect(
+      (await owner.req("DELETE", `/api/v1/documents/${doc}/comments/${t.id}/replies/${t.comments[0]!.id}`)).status,
+    ).toBe(204);
     expect(await threads(vera, doc)).toEqual([]);
     // someone without access learns nothing
     expect((await zed.json("GET", `/api/v1/documents/${doc}/comments`)).status).toBe(404);
@@ -177,14 +234,20 @@ describe("threads", () => {
     c.splice(0, 0, "vandalised ");
     expect((await c.waitClosed(10_000))?.code).toBe(4403);
     expect((await owner.json("GET", `/api/v1/documents/${doc}`)).body.content).toBe(TEXT);
-    expect((await carl.json("POST", `/api/v1/documents/${doc}/comments`, { anchor: range(TEXT, "dog"), body: "Woof" })).status).toBe(201);
+    expect(
+      (await carl.json("POST", `/api/v1/documents/${doc}/comments`, { anchor: range(TEXT, "dog"), body: "Woof" }))
+        .status,
+    ).toBe(201);
   });
 });
 
 describe("exports", () => {
   test("comments are in a Markdown or HTML export only when asked for, escaped", async () => {
     const doc = await sharedDoc();
-    await carl.json("POST", `/api/v1/documents/${doc}/comments`, { anchor: range(TEXT, "lazy dog"), body: "Not *lazy*: <script>alert(1)</script>" });
+    await carl.json("POST", `/api/v1/documents/${doc}/comments`, {
+      anchor: range(TEXT, "lazy dog"),
+      body: "Not *lazy*: <script>alert(1)</script>",
+    });
     const plain = await (await vera.req("GET", `/api/v1/documents/${doc}/export?format=md`)).text();
     expect(plain).not.toContain("## Comments");
     expect(plain).not.toContain("alert");
@@ -204,8 +267,18 @@ describe("exports", () => {
 describe("public pages", () => {
   test("show no comments unless the owner shows them; then the open ones, without account ids", async () => {
     const doc = await sharedDoc();
-    const open = (await carl.json<CommentThreadJson>("POST", `/api/v1/documents/${doc}/comments`, { anchor: range(TEXT, "fox"), body: "Open question" })).body;
-    const done = (await carl.json<CommentThreadJson>("POST", `/api/v1/documents/${doc}/comments`, { anchor: range(TEXT, "dog"), body: "Settled" })).body;
+    const open = (
+      await carl.json<CommentThreadJson>("POST", `/api/v1/documents/${doc}/comments`, {
+        anchor: range(TEXT, "fox"),
+        body: "Open question",
+      })
+    ).body;
+    const done = (
+      await carl.json<CommentThreadJson>("POST", `/api/v1/documents/${doc}/comments`, {
+        anchor: range(TEXT, "dog"),
+        body: "Settled",
+      })
+    ).body;
     await carl.json("PATCH", `/api/v1/documents/${doc}/comments/${done.id}`, { resolved: true });
     const slug = (await owner.json("PATCH", `/api/v1/documents/${doc}`, { isPublic: true })).body.publicSlug as string;
     const anon = srv.anonymous();
@@ -214,7 +287,9 @@ describe("public pages", () => {
     expect((await carl.json("PATCH", `/api/v1/documents/${doc}`, { publicComments: true })).status).toBe(403);
     expect((await dana.json("PATCH", `/api/v1/documents/${doc}`, { publicComments: true })).status).toBe(403);
     expect((await owner.json("PATCH", `/api/v1/documents/${doc}`, { publicComments: "yes" })).status).toBe(400);
-    expect((await owner.json("PATCH", `/api/v1/documents/${doc}`, { publicComments: true })).body.publicComments).toBe(true);
+    expect((await owner.json("PATCH", `/api/v1/documents/${doc}`, { publicComments: true })).body.publicComments).toBe(
+      true,
+    );
     const shown = await anon.json<{ threads: CommentThreadJson[] }>("GET", `/api/v1/public/${slug}/comments`);
     expect(shown.status).toBe(200);
     expect((await anon.json("GET", `/api/v1/public/${slug}`)).body.comments).toBe(true);
@@ -228,17 +303,34 @@ describe("public pages", () => {
 
 describe("notifications", () => {
   test("mentions tell exactly the mentioned people who can read the document; replies tell the thread", async () => {
-    expect(mentionsIn("@dana and @zed, ask @nobody. Mail a@b.c, not @dana again; end @carl.")).toEqual(["dana", "zed", "nobody", "carl"]);
+    expect(mentionsIn("@dana and @zed, ask @nobody. Mail a@b.c, not @dana again; end @carl.")).toEqual([
+      "dana",
+      "zed",
+      "nobody",
+      "carl",
+    ]);
     const doc = await sharedDoc();
-    const before = async (c: TestClient) => (await c.json<{ notifications: NotificationJson[]; unread: number }>("GET", "/api/v1/notifications")).body;
+    const before = async (c: TestClient) =>
+      (await c.json<{ notifications: NotificationJson[]; unread: number }>("GET", "/api/v1/notifications")).body;
     const danaBefore = (await before(dana)).unread;
     const zedBefore = (await before(zed)).unread;
     const socket = await Peer.open(srv.url.replace("http", "ws") + "/api/v1/ws", { cookie: dana.cookie! });
     await socket.next("notifications");
-    const t = (await carl.json<CommentThreadJson>("POST", `/api/v1/documents/${doc}/comments`, { anchor: range(TEXT, "fox"), body: "@dana look, and @zed, @nobody, @carl" })).body;
+    const t = (
+      await carl.json<CommentThreadJson>("POST", `/api/v1/documents/${doc}/comments`, {
+        anchor: range(TEXT, "fox"),
+        body: "@dana look, and @zed, @nobody, @carl",
+      })
+    ).body;
     const live = await socket.next("notifications", (m) => m.added.length > 0);
     expect(live.unread).toBe(danaBefore + 1);
-    expect(live.added[0]).toMatchObject({ kind: "mention", actor: "carl", document: { id: doc, title: "Commented" }, threadId: t.id, read: false });
+    expect(live.added[0]).toMatchObject({
+      kind: "mention",
+      actor: "carl",
+      document: { id: doc, title: "Commented" },
+      threadId: t.id,
+      read: false,
+    });
     expect((await before(zed)).unread).toBe(zedBefore); // no access: not told
     // a reply tells carl (who wrote in the thread), not the replier
     const carlBefore = (await before(carl)).unread;
@@ -248,7 +340,9 @@ describe("notifications", () => {
     expect(carlNow.notifications[0]).toMatchObject({ kind: "reply", actor: "olga", detail: { excerpt: "Seen it." } });
     // an edit that adds a name tells only the new name
     const vBefore = (await before(vera)).unread;
-    await carl.json("PATCH", `/api/v1/documents/${doc}/comments/${t.id}/replies/${t.comments[0]!.id}`, { body: "@dana look, and @vera" });
+    await carl.json("PATCH", `/api/v1/documents/${doc}/comments/${t.id}/replies/${t.comments[0]!.id}`, {
+      body: "@dana look, and @vera",
+    });
     expect((await before(vera)).unread).toBe(vBefore + 1);
     expect((await before(dana)).unread).toBe(danaBefore + 1);
     // marking read
@@ -260,16 +354,28 @@ describe("notifications", () => {
 
   test("being shared with, a new role and losing access are told to the person concerned", async () => {
     const doc = await sharedDoc([]);
-    const latest = async (c: TestClient) => (await c.json<{ notifications: NotificationJson[] }>("GET", "/api/v1/notifications?limit=1")).body.notifications[0];
+    const latest = async (c: TestClient) =>
+      (await c.json<{ notifications: NotificationJson[] }>("GET", "/api/v1/notifications?limit=1")).body
+        .notifications[0];
     await owner.json("PUT", `/api/v1/documents/${doc}/members`, { members: [{ username: "zed", role: "viewer" }] });
-    expect(await latest(zed)).toMatchObject({ kind: "shared", actor: "olga", document: { id: doc }, detail: { role: "viewer", was: null } });
+    expect(await latest(zed)).toMatchObject({
+      kind: "shared",
+      actor: "olga",
+      document: { id: doc },
+      detail: { role: "viewer", was: null },
+    });
     await owner.json("PUT", `/api/v1/documents/${doc}/members`, { members: [{ username: "zed", role: "commenter" }] });
     expect(await latest(zed)).toMatchObject({ kind: "access", detail: { role: "commenter", was: "viewer" } });
     await owner.json("PUT", `/api/v1/documents/${doc}/members`, { members: [] });
-    expect(await latest(zed)).toMatchObject({ kind: "access", document: null, detail: { role: null, was: "commenter", title: "Commented" } });
+    expect(await latest(zed)).toMatchObject({
+      kind: "access",
+      document: null,
+      detail: { role: null, was: "commenter", title: "Commented" },
+    });
     // once access is gone, no notification shows the document or the title it has since
     await owner.json("PATCH", `/api/v1/documents/${doc}`, { title: "Renamed after zed left" });
-    const all = (await zed.json<{ notifications: NotificationJson[] }>("GET", "/api/v1/notifications?limit=100")).body.notifications;
+    const all = (await zed.json<{ notifications: NotificationJson[] }>("GET", "/api/v1/notifications?limit=100")).body
+      .notifications;
     expect(all.filter((n) => n.detail?.title === "Commented" || n.document?.id === doc).length).toBe(3);
     expect(all.some((n) => n.document?.id === doc)).toBe(false);
     expect(JSON.stringify(all)).not.toContain("Renamed after zed left");

@@ -16,10 +16,27 @@ afterAll(() => srv.close());
 
 describe("documents", () => {
   test("create returns the documented shape with the caller's role", async () => {
-    const r = await alice.json("POST", "/api/v1/documents", { title: "  Notes  ", content: "# # Notes\n", tags: ["b", "a", "a"] });
+    const r = await alice.json("POST", "/api/v1/documents", {
+      title: "  Notes  ",
+      content: "# # Notes\n",
+      tags: ["b", "a", "a"],
+    });
     expect(r.status).toBe(201);
     expect(Object.keys(r.body).sort()).toEqual(
-      ["content", "createdAt", "deletedAt", "id", "isPublic", "ownerId", "publicComments", "publicSlug", "role", "tags", "title", "updatedAt"].sort(),
+      [
+        "content",
+        "createdAt",
+        "deletedAt",
+        "id",
+        "isPublic",
+        "ownerId",
+        "publicComments",
+        "publicSlug",
+        "role",
+        "tags",
+        "title",
+        "updatedAt",
+      ].sort(),
     );
     expect(r.body.title).toBe("Notes");
     expect(r.body.tags).toEqual(["a", "b"]);
@@ -30,9 +47,14 @@ describe("documents", () => {
 
   test("full-text search finds only documents the caller may read", async () => {
     await alice.json("POST", "/api/v1/documents", { title: "Alice secret", content: "zebracorn plans" });
-    const shared = await alice.json("POST", "/api/v1/documents", { title: "Shared", content: "zebracorn shared notes" });
+    const shared = await alice.json("POST", "/api/v1/documents", {
+      title: "Shared",
+      content: "zebracorn shared notes",
+    });
     await bob.json("POST", "/api/v1/documents", { title: "Bob's", content: "zebracorn of bob" });
-    await alice.json("PUT", `/api/v1/documents/${shared.body.id}/members`, { members: [{ username: "bob", role: "viewer" }] });
+    await alice.json("PUT", `/api/v1/documents/${shared.body.id}/members`, {
+      members: [{ username: "bob", role: "viewer" }],
+    });
     const r = await bob.json("GET", "/api/v1/documents?q=zebracorn");
     expect(r.status).toBe(200);
     const titles = r.body.documents.map((d: { title: string }) => d.title).sort();
@@ -50,7 +72,11 @@ describe("documents", () => {
     await alice.json("PATCH", `/api/v1/documents/${d.body.id}`, { title: "Quokka report", content: "marsupial facts" });
     expect((await alice.json("GET", "/api/v1/documents?q=quokka")).body.pagination.total).toBe(1);
     expect((await alice.json("GET", "/api/v1/documents?q=marsupial")).body.pagination.total).toBe(1);
-    expect((await alice.json("GET", "/api/v1/documents?q=nothing")).body.documents.some((x: { id: string }) => x.id === d.body.id)).toBe(false);
+    expect(
+      (await alice.json("GET", "/api/v1/documents?q=nothing")).body.documents.some(
+        (x: { id: string }) => x.id === d.body.id,
+      ),
+    ).toBe(false);
   });
 
   test("sort, order, tag filter and pagination", async () => {
@@ -91,7 +117,9 @@ describe("documents", () => {
     expect(big.status).toBe(413);
     const bad = await alice.req("POST", "/api/v1/documents", "{not json", { "content-type": "application/json" });
     expect(bad.status).toBe(400);
-    const wrongType = await alice.req("POST", "/api/v1/documents", "title=x", { "content-type": "application/x-www-form-urlencoded" });
+    const wrongType = await alice.req("POST", "/api/v1/documents", "title=x", {
+      "content-type": "application/x-www-form-urlencoded",
+    });
     expect(wrongType.status).toBe(415);
     for (const q of ["sort=size", "order=up", "page=0", "limit=1000", "page=abc"]) {
       expect((await alice.req("GET", `/api/v1/documents?${q}`)).status).toBe(400);
@@ -116,7 +144,10 @@ describe("documents", () => {
   });
 
   test("duplicate, import (multipart and text) and export with a safe file name", async () => {
-    const d = await alice.json("POST", "/api/v1/documents", { title: 'A "quoted"/../ title', content: "# # Source\nprint(1)\n" });
+    const d = await alice.json("POST", "/api/v1/documents", {
+      title: 'A "quoted"/../ title',
+      content: "# # Source\nprint(1)\n",
+    });
     const dup = await alice.json("POST", `/api/v1/documents/${d.body.id}/duplicate`);
     expect(dup.status).toBe(201);
     expect(dup.body.content).toBe(d.body.content);
@@ -126,7 +157,9 @@ describe("documents", () => {
     const imp = await alice.json("POST", "/api/v1/documents/import", form);
     expect(imp.status).toBe(201);
     expect(imp.body.title).toBe("Imported heading");
-    const imp2 = await alice.req("POST", "/api/v1/documents/import?filename=plain.pymd", "x = 1\n", { "content-type": "text/plain" });
+    const imp2 = await alice.req("POST", "/api/v1/documents/import?filename=plain.pymd", "x = 1\n", {
+      "content-type": "text/plain",
+    });
     expect(((await imp2.json()) as { title: string }).title).toBe("plain");
     const exp = await alice.req("GET", `/api/v1/documents/${d.body.id}/export?format=pymd`);
     expect(exp.status).toBe(200);
@@ -140,12 +173,32 @@ describe("documents", () => {
 
   test("sharing: members list, unknown user refused, owner not a member", async () => {
     const d = await alice.json("POST", "/api/v1/documents", { title: "Team" });
-    const put = await alice.json("PUT", `/api/v1/documents/${d.body.id}/members`, { members: [{ username: "bob", role: "editor" }] });
+    const put = await alice.json("PUT", `/api/v1/documents/${d.body.id}/members`, {
+      members: [{ username: "bob", role: "editor" }],
+    });
     expect(put.body.members).toEqual([{ userId: bob.userId, username: "bob", role: "editor" }]);
     expect((await bob.json("GET", `/api/v1/documents/${d.body.id}`)).body.role).toBe("editor");
-    expect((await alice.req("PUT", `/api/v1/documents/${d.body.id}/members`, { members: [{ username: "nobody", role: "editor" }] })).status).toBe(400);
-    expect((await alice.req("PUT", `/api/v1/documents/${d.body.id}/members`, { members: [{ username: "alice", role: "editor" }] })).status).toBe(400);
-    expect((await alice.req("PUT", `/api/v1/documents/${d.body.id}/members`, { members: [{ username: "bob", role: "owner" }] })).status).toBe(400);
+    expect(
+      (
+        await alice.req("PUT", `/api/v1/documents/${d.body.id}/members`, {
+          members: [{ username: "nobody", role: "editor" }],
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await alice.req("PUT", `/api/v1/documents/${d.body.id}/members`, {
+          members: [{ username: "alice", role: "editor" }],
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await alice.req("PUT", `/api/v1/documents/${d.body.id}/members`, {
+          members: [{ username: "bob", role: "owner" }],
+        })
+      ).status,
+    ).toBe(400);
     await alice.json("PUT", `/api/v1/documents/${d.body.id}/members`, { members: [] });
     expect((await bob.req("GET", `/api/v1/documents/${d.body.id}`)).status).toBe(404);
   });

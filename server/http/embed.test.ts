@@ -27,15 +27,27 @@ let admin: TestClient;
 async function newDoc(s: TestServer, opts: { publish?: boolean } = {}): Promise<{ id: string; slug: string | null }> {
   const o = s.services.users.byUsername("owner")!;
   const doc = s.services.documents.create(o, { title: "Embedded notebook", content: SOURCE });
-  if (s === srv) s.services.documents.setMembers(o, doc.id, { members: [{ username: "editor", role: "editor" }, { username: "viewer", role: "viewer" }] });
-  const stored: BlockResult = { block: 2, status: "ok", durationMs: 3, outputs: [{ kind: "stdout", text: "STORED-EMBED-OUTPUT\n" }] };
+  if (s === srv)
+    s.services.documents.setMembers(o, doc.id, {
+      members: [
+        { username: "editor", role: "editor" },
+        { username: "viewer", role: "viewer" },
+      ],
+    });
+  const stored: BlockResult = {
+    block: 2,
+    status: "ok",
+    durationMs: 3,
+    outputs: [{ kind: "stdout", text: "STORED-EMBED-OUTPUT\n" }],
+  };
   s.services.outputsStore.save(doc.id, codeHash(CODE), stored);
   if (opts.publish === false) return { id: doc.id, slug: null };
   const d = await s.services.documents.update(o, doc.id, { isPublic: true });
   return { id: doc.id, slug: d.publicSlug };
 }
 
-const ancestors = (res: Response) => /frame-ancestors ([^;]*)/.exec(res.headers.get("content-security-policy") ?? "")?.[1];
+const ancestors = (res: Response) =>
+  /frame-ancestors ([^;]*)/.exec(res.headers.get("content-security-policy") ?? "")?.[1];
 
 beforeAll(async () => {
   srv = await startTestServer({ runTimeoutSeconds: 20 });
@@ -100,13 +112,22 @@ describe("embeds with --embed-origins", () => {
     expect(ancestors(embed)).toBe("https://blog.example.org");
     expect(embed.headers.get("x-frame-options")).toBeNull();
     expect(await embed.text()).toContain("STORED-EMBED-OUTPUT");
-    for (const path of ["/", "/api/v1/health", `/p/${slug}`, `/api/v1/public/${slug}`, "/api/v1/nope", "/embed/aaaaaaaaaaaaaaaa"]) {
+    for (const path of [
+      "/",
+      "/api/v1/health",
+      `/p/${slug}`,
+      `/api/v1/public/${slug}`,
+      "/api/v1/nope",
+      "/embed/aaaaaaaaaaaaaaaa",
+    ]) {
       const res = await fetch(framed.url + path);
       expect(ancestors(res), path).toBe("'none'");
       expect(res.headers.get("x-frame-options"), path).toBe("DENY");
     }
     const c = await framed.userClient("reader");
-    expect((await c.json("GET", "/api/v1/embed/settings")).body).toEqual({ embedOrigins: ["https://blog.example.org"] });
+    expect((await c.json("GET", "/api/v1/embed/settings")).body).toEqual({
+      embedOrigins: ["https://blog.example.org"],
+    });
   });
 });
 
@@ -136,7 +157,10 @@ describe("analytics", () => {
     expect(a.body.views.last30Days.at(-1)).toEqual({ day: today, public: 3, embed: 2 });
     expect(a.body.views.last30Days.slice(0, -1).every((d) => d.public === 0 && d.embed === 0)).toBe(true);
     // nothing about the readers is stored: the table holds counters only
-    const cols = srv.services.db.query<{ name: string }, []>("PRAGMA table_info(document_counts)").all().map((c) => c.name);
+    const cols = srv.services.db
+      .query<{ name: string }, []>("PRAGMA table_info(document_counts)")
+      .all()
+      .map((c) => c.name);
     expect(cols).toEqual(["document_id", "day", "kind", "count"]);
   });
 
@@ -172,8 +196,16 @@ describe("analytics", () => {
 
   test("a failing write is logged, never thrown at the page it counts", () => {
     const lines: string[] = [];
-    const failing = { add: () => { throw new Error("SQLITE_BUSY: database is locked"); } } as unknown as DocumentCountsStore;
-    const a = new DocumentAnalytics(failing, srv.services.documents, createLogger({ level: "info", format: "text", write: (l) => lines.push(l) }));
+    const failing = {
+      add: () => {
+        throw new Error("SQLITE_BUSY: database is locked");
+      },
+    } as unknown as DocumentCountsStore;
+    const a = new DocumentAnalytics(
+      failing,
+      srv.services.documents,
+      createLogger({ level: "info", format: "text", write: (l) => lines.push(l) }),
+    );
     expect(() => a.countView("d", "public")).not.toThrow();
     expect(() => a.countRun("d", "u")).not.toThrow();
     expect(() => a.flush()).not.toThrow();

@@ -21,7 +21,10 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: Record<string, string>; requestId?: string };
 }
 
-export function errorResponseParts(caught: unknown, requestId: string): { status: number; body: ErrorBody; headers: Record<string, string> } {
+export function errorResponseParts(
+  caught: unknown,
+  requestId: string,
+): { status: number; body: ErrorBody; headers: Record<string, string> } {
   // A full disk, a read-only or locked database: a clear 507/503, never a generic 500.
   const err = storageFailure(caught) ?? caught;
   if (err instanceof AppError) {
@@ -29,9 +32,15 @@ export function errorResponseParts(caught: unknown, requestId: string): { status
     if (err.retryAfterSeconds !== undefined) headers["retry-after"] = String(err.retryAfterSeconds);
     return {
       status: STATUS_OF[err.code],
-      body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}), requestId } },
+      body: {
+        error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}), requestId },
+      },
       headers,
     };
   }
-  return { status: 500, body: { error: { code: "internal", message: "Internal server error", requestId } }, headers: {} };
+  return {
+    status: 500,
+    body: { error: { code: "internal", message: "Internal server error", requestId } },
+    headers: {},
+  };
 }

@@ -27,37 +27,61 @@ const pathOf = (q: Record<string, string | undefined>): string => {
 export function registerFileRoutes(r: Router, d: FileRouteDeps): void {
   const F = d.files;
   const A: Archives = documentArchives({ documents: d.documents, files: d.files });
-  r.get("/api/v1/documents/:id/archive", "The document and its workspace files as one .zip (the .pymd at the top, files under files/)", "user", (c) =>
-    A.exportZip(c.user(), c.params.id!),
+  r.get(
+    "/api/v1/documents/:id/archive",
+    "The document and its workspace files as one .zip (the .pymd at the top, files under files/)",
+    "user",
+    (c) => A.exportZip(c.user(), c.params.id!),
   );
-  r.post("/api/v1/documents/import-archive", "Import a .zip made by the archive export: the raw bytes as the body (?filename=)", "user", async (c) =>
-    reply(201, await A.importZip(c.user(), c.request, c.query.filename ?? null)),
+  r.post(
+    "/api/v1/documents/import-archive",
+    "Import a .zip made by the archive export: the raw bytes as the body (?filename=)",
+    "user",
+    async (c) => reply(201, await A.importZip(c.user(), c.request, c.query.filename ?? null)),
   );
-  r.get("/api/v1/files/usage", "Your workspace usage across the documents you own, and the limits", "user", (c) => F.myUsage(c.user()));
+  r.get("/api/v1/files/usage", "Your workspace usage across the documents you own, and the limits", "user", (c) =>
+    F.myUsage(c.user()),
+  );
   r.get("/api/v1/admin/files/usage", "Workspace usage of every user (admins)", "admin", () => F.allUsage());
-  r.get("/api/v1/documents/:id/files", "A document's workspace files and folders, with usage and limits", "user", (c) => F.list(c.user(), c.params.id!));
-  r.get("/api/v1/documents/:id/file", "Download a workspace file (?path=; ?inline=1 shows a raster image in place)", "user", (c) =>
-    F.download(c.user(), c.params.id!, pathOf(c.query), c.query.inline === "1"),
+  r.get("/api/v1/documents/:id/files", "A document's workspace files and folders, with usage and limits", "user", (c) =>
+    F.list(c.user(), c.params.id!),
   );
-  r.put("/api/v1/documents/:id/file", "Upload a workspace file: the raw bytes as the body (?path=; editors and owners)", "user", async (c) =>
-    reply(201, await F.upload(c.user(), c.params.id!, pathOf(c.query), c.request)),
+  r.get(
+    "/api/v1/documents/:id/file",
+    "Download a workspace file (?path=; ?inline=1 shows a raster image in place)",
+    "user",
+    (c) => F.download(c.user(), c.params.id!, pathOf(c.query), c.query.inline === "1"),
   );
-  r.delete("/api/v1/documents/:id/file", "Delete a workspace file or folder (?path=; editors and owners)", "user", (c) => {
-    F.remove(c.user(), c.params.id!, pathOf(c.query));
-    return reply(204, null);
-  });
+  r.put(
+    "/api/v1/documents/:id/file",
+    "Upload a workspace file: the raw bytes as the body (?path=; editors and owners)",
+    "user",
+    async (c) => reply(201, await F.upload(c.user(), c.params.id!, pathOf(c.query), c.request)),
+  );
+  r.delete(
+    "/api/v1/documents/:id/file",
+    "Delete a workspace file or folder (?path=; editors and owners)",
+    "user",
+    (c) => {
+      F.remove(c.user(), c.params.id!, pathOf(c.query));
+      return reply(204, null);
+    },
+  );
   r.post("/api/v1/documents/:id/folders", "Create a folder {path}", "user", async (c) => {
     const body = (await c.json()) as { path?: unknown } | null;
     return reply(201, F.mkdir(c.user(), c.params.id!, body?.path));
   });
-  r.post("/api/v1/documents/:id/files/move", "Rename or move a file or folder {from, to}", "user", async (c) => F.move(c.user(), c.params.id!, await c.json()));
+  r.post("/api/v1/documents/:id/files/move", "Rename or move a file or folder {from, to}", "user", async (c) =>
+    F.move(c.user(), c.params.id!, await c.json()),
+  );
   r.get("/api/v1/public/:slug/file", "A workspace file a published document references (?path=)", "none", (c) => {
     const doc = d.documents.publicBySlug(c.params.slug!);
     const path = pathOf(c.query);
     const results = d.notebooks.resultsFor(doc.id, parsePymd(doc.content));
     const refs = referencedFiles(doc.content, results);
     const entry = F.entry(doc.id, path);
-    if (entry?.kind !== "file" || !refs.has(entry.path.normalize("NFC").toLowerCase())) throw new AppError("not_found", "no such file in this published document");
+    if (entry?.kind !== "file" || !refs.has(entry.path.normalize("NFC").toLowerCase()))
+      throw new AppError("not_found", "no such file in this published document");
     return F.response(entry, { download: !(c.query.inline === "1") });
   });
 }

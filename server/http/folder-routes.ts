@@ -5,14 +5,31 @@ import type { Router } from "./router.ts";
 
 export function registerFolderRoutes(r: Router, d: { folders: Folders }): void {
   const F = d.folders;
-  r.get("/api/v1/folders", "Your folders, with how many documents each holds (list them with GET /api/v1/documents?folder=ID)", "user", (c) => F.list(c.user()));
-  r.post("/api/v1/folders", "Make a folder {name, parentId?}", "user", async (c) => reply(201, F.create(c.user(), await c.json())));
-  r.patch("/api/v1/folders/:id", "Rename or move a folder {name?, parentId?}", "user", async (c) => F.update(c.user(), c.params.id!, await c.json()));
-  r.delete("/api/v1/folders/:id", "Delete a folder and those inside it; their documents stay, in no folder", "user", (c) => {
-    F.delete(c.user(), c.params.id!);
-    return reply(204, null);
-  });
-  r.put("/api/v1/documents/:id/filing", "Put a document you can read in one of your folders and/or your favourites {folderId?, favorite?}", "user", async (c) =>
-    F.file(c.user(), c.params.id!, await c.json()),
+  r.get(
+    "/api/v1/folders",
+    "Your folders, with how many documents each holds (list them with GET /api/v1/documents?folder=ID)",
+    "user",
+    (c) => F.list(c.user()),
+  );
+  r.post("/api/v1/folders", "Make a folder {name, parentId?}", "user", async (c) =>
+    reply(201, F.create(c.user(), await c.json())),
+  );
+  r.patch("/api/v1/folders/:id", "Rename or move a folder {name?, parentId?}", "user", async (c) =>
+    F.update(c.user(), c.params.id!, await c.json()),
+  );
+  r.delete(
+    "/api/v1/folders/:id",
+    "Delete a folder and those inside it; their documents stay, in no folder",
+    "user",
+    (c) => {
+      F.delete(c.user(), c.params.id!);
+      return reply(204, null);
+    },
+  );
+  r.put(
+    "/api/v1/documents/:id/filing",
+    "Put a document you can read in one of your folders and/or your favourites {folderId?, favorite?}",
+    "user",
+    async (c) => F.file(c.user(), c.params.id!, await c.json()),
   );
 }

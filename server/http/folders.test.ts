@@ -16,14 +16,24 @@ beforeAll(async () => {
 });
 afterAll(() => srv.close());
 
-const newDoc = async (c: TestClient, title: string, tags: string[] = []) => (await c.json("POST", "/api/v1/documents", { title, content: `# # ${title}\n# about ${title.toLowerCase()}\n`, tags })).body.id as string;
+const newDoc = async (c: TestClient, title: string, tags: string[] = []) =>
+  (
+    await c.json("POST", "/api/v1/documents", {
+      title,
+      content: `# # ${title}\n# about ${title.toLowerCase()}\n`,
+      tags,
+    })
+  ).body.id as string;
 const folder = async (c: TestClient, name: string, parentId?: string) => {
   const r = await c.json<FolderJson>("POST", "/api/v1/folders", parentId ? { name, parentId } : { name });
   expect(r.status).toBe(201);
   return r.body.id;
 };
 const titles = async (c: TestClient, query: string) => {
-  const r = await c.json<{ documents: DocumentSummaryJson[]; pagination: { total: number } }>("GET", `/api/v1/documents?${query}`);
+  const r = await c.json<{ documents: DocumentSummaryJson[]; pagination: { total: number } }>(
+    "GET",
+    `/api/v1/documents?${query}`,
+  );
   expect(r.status).toBe(200);
   return r.body.documents.map((d) => d.title);
 };
@@ -35,7 +45,11 @@ describe("folders", () => {
     const a = await newDoc(olga, "Alpha report", ["q1"]);
     const b = await newDoc(olga, "Beta report", ["q2"]);
     await newDoc(olga, "Loose notes");
-    for (const id of [a, b]) expect((await olga.json("PUT", `/api/v1/documents/${id}/filing`, { folderId: reports })).body).toEqual({ folderId: reports, favorite: false });
+    for (const id of [a, b])
+      expect((await olga.json("PUT", `/api/v1/documents/${id}/filing`, { folderId: reports })).body).toEqual({
+        folderId: reports,
+        favorite: false,
+      });
     expect(await titles(olga, `folder=${reports}&sort=title`)).toEqual(["Alpha report", "Beta report"]);
     expect(await titles(olga, `folder=${reports}&sort=title&order=desc`)).toEqual(["Beta report", "Alpha report"]);
     expect(await titles(olga, `folder=${reports}&q=beta`)).toEqual(["Beta report"]);
@@ -47,10 +61,14 @@ describe("folders", () => {
     expect(await titles(olga, `folder=${reports}`)).toEqual(["Beta report"]);
     expect(await titles(olga, `folder=${work}`)).toEqual(["Alpha report"]);
     // every listing says where each document is
-    const all = (await olga.json<{ documents: DocumentSummaryJson[] }>("GET", "/api/v1/documents?limit=100")).body.documents;
+    const all = (await olga.json<{ documents: DocumentSummaryJson[] }>("GET", "/api/v1/documents?limit=100")).body
+      .documents;
     expect(all.find((d) => d.id === a)).toMatchObject({ folderId: work, favorite: false });
     const list = (await olga.json<{ folders: FolderJson[] }>("GET", "/api/v1/folders")).body.folders;
-    expect(list.map((f) => [f.name, f.parentId, f.documents])).toEqual([["Reports", work, 1], ["Work", null, 1]]);
+    expect(list.map((f) => [f.name, f.parentId, f.documents])).toEqual([
+      ["Reports", work, 1],
+      ["Work", null, 1],
+    ]);
   });
 
   test("moves that would put a folder inside itself are refused; names are unique among siblings", async () => {
@@ -60,9 +78,18 @@ describe("folders", () => {
     expect((await olga.json("PATCH", `/api/v1/folders/${top}`, { parentId: low })).status).toBe(400);
     expect((await olga.json("PATCH", `/api/v1/folders/${top}`, { parentId: top })).status).toBe(400);
     expect((await olga.json("POST", "/api/v1/folders", { name: "Mid", parentId: top })).status).toBe(409);
-    const moved = await olga.json<FolderJson>("PATCH", `/api/v1/folders/${low}`, { parentId: null, name: "Low, now on top" });
+    const moved = await olga.json<FolderJson>("PATCH", `/api/v1/folders/${low}`, {
+      parentId: null,
+      name: "Low, now on top",
+    });
     expect(moved.body).toMatchObject({ parentId: null, name: "Low, now on top" });
-    for (const bad of [{ name: "" }, { name: "x".repeat(101) }, { name: 5 }, { name: "Fine", parentId: "aaaaaaaaaaaaaaaa" }, ["array"]]) {
+    for (const bad of [
+      { name: "" },
+      { name: "x".repeat(101) },
+      { name: 5 },
+      { name: "Fine", parentId: "aaaaaaaaaaaaaaaa" },
+      ["array"],
+    ]) {
       expect([400, 404]).toContain((await olga.json("POST", "/api/v1/folders", bad)).status);
     }
     expect((await olga.json("GET", "/api/v1/documents?folder=not-an-id")).status).toBe(400);
@@ -88,7 +115,9 @@ describe("folders", () => {
     const d = await newDoc(olga, "Boxed");
     await olga.json("PUT", `/api/v1/documents/${d}/filing`, { folderId: inner });
     expect((await olga.req("DELETE", `/api/v1/folders/${box}`)).status).toBe(204);
-    const names = (await olga.json<{ folders: FolderJson[] }>("GET", "/api/v1/folders")).body.folders.map((f) => f.name);
+    const names = (await olga.json<{ folders: FolderJson[] }>("GET", "/api/v1/folders")).body.folders.map(
+      (f) => f.name,
+    );
     expect(names).not.toContain("Box");
     expect(names).not.toContain("Inner");
     expect(await titles(olga, "folder=none&q=boxed")).toEqual(["Boxed"]);
@@ -101,13 +130,19 @@ describe("folders", () => {
     await olga.json("PUT", `/api/v1/documents/${d}/members`, { members: [{ username: "dana", role: "viewer" }] });
     expect(await titles(dana, "scope=shared")).toEqual(["Shared plan"]);
     // dana sees no folder for it, and cannot use olga's
-    expect((await dana.json<{ documents: DocumentSummaryJson[] }>("GET", "/api/v1/documents?scope=shared")).body.documents[0]).toMatchObject({ folderId: null });
+    expect(
+      (await dana.json<{ documents: DocumentSummaryJson[] }>("GET", "/api/v1/documents?scope=shared")).body
+        .documents[0],
+    ).toMatchObject({ folderId: null });
     expect((await dana.json("PUT", `/api/v1/documents/${d}/filing`, { folderId: mine })).status).toBe(404);
     expect((await dana.json("PATCH", `/api/v1/folders/${mine}`, { name: "Mine now" })).status).toBe(404);
     expect((await dana.req("DELETE", `/api/v1/folders/${mine}`)).status).toBe(404);
     expect(await titles(dana, `folder=${mine}`)).toEqual([]);
     const hers = await folder(dana, "From Olga");
-    expect((await dana.json("PUT", `/api/v1/documents/${d}/filing`, { folderId: hers, favorite: true })).body).toEqual({ folderId: hers, favorite: true });
+    expect((await dana.json("PUT", `/api/v1/documents/${d}/filing`, { folderId: hers, favorite: true })).body).toEqual({
+      folderId: hers,
+      favorite: true,
+    });
     expect(await titles(dana, `folder=${hers}`)).toEqual(["Shared plan"]);
     expect(await titles(olga, `folder=${mine}&q=plan`)).toEqual(["Shared plan"]);
     // a document you cannot read cannot be filed

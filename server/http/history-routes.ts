@@ -25,16 +25,26 @@ export function registerHistoryRoutes(r: Router, d: HistoryRouteDeps): void {
     const all = d.collab.history(c.params.id!);
     return { versions: all.slice(0, limit), total: all.length };
   });
-  r.get("/api/v1/documents/:id/history/:hash", "One past version's text, with the current text to compare", "user", (c) => {
-    d.documents.access(c.user(), c.params.id!);
-    return d.collab.version(c.params.id!, checkHash(c.params.hash));
-  });
-  r.post("/api/v1/documents/:id/history/:hash/restore", "Make a past version the current text, as a new change (editor)", "user", async (c) => {
-    const user = c.user();
-    const { role } = d.documents.access(user, c.params.id!);
-    if (!canEdit(role)) throw readersCannot(role, "cannot change this document");
-    const past = d.collab.version(c.params.id!, checkHash(c.params.hash));
-    await d.documents.setContent(c.params.id!, past.content, user.id);
-    return d.documents.get(user, c.params.id!);
-  });
+  r.get(
+    "/api/v1/documents/:id/history/:hash",
+    "One past version's text, with the current text to compare",
+    "user",
+    (c) => {
+      d.documents.access(c.user(), c.params.id!);
+      return d.collab.version(c.params.id!, checkHash(c.params.hash));
+    },
+  );
+  r.post(
+    "/api/v1/documents/:id/history/:hash/restore",
+    "Make a past version the current text, as a new change (editor)",
+    "user",
+    async (c) => {
+      const user = c.user();
+      const { role } = d.documents.access(user, c.params.id!);
+      if (!canEdit(role)) throw readersCannot(role, "cannot change this document");
+      const past = d.collab.version(c.params.id!, checkHash(c.params.hash));
+      await d.documents.setContent(c.params.id!, past.content, user.id);
+      return d.documents.get(user, c.params.id!);
+    },
+  );
 }

@@ -48,7 +48,12 @@ describe("hostile documents render for readers", () => {
       const o = srv.services.users.byUsername("hr-owner")!;
       const doc = srv.services.documents.create(o, { title: name, content });
       srv.services.documents.setMembers(o, doc.id, { members: [{ username: "hr-viewer", role: "viewer" }] });
-      const stored: BlockResult = { block: 0, status: "ok", durationMs: 1, outputs: [{ kind: "stdout", text: "<i>".repeat(30_000) }] };
+      const stored: BlockResult = {
+        block: 0,
+        status: "ok",
+        durationMs: 1,
+        outputs: [{ kind: "stdout", text: "<i>".repeat(30_000) }],
+      };
       srv.services.outputsStore.save(doc.id, codeHash(CODE), stored);
       const render = await viewer.json("GET", `/api/v1/documents/${doc.id}/render?format=html`);
       expect(render.status).toBe(200);
@@ -57,7 +62,9 @@ describe("hostile documents render for readers", () => {
       expect(exported.status).toBe(200);
       const pub = await owner.json("PATCH", `/api/v1/documents/${doc.id}`, { isPublic: true });
       expect(pub.status).toBe(200);
-      const { result: page, healthAnswers } = await healthWhile(srv.anonymous().json("GET", `/api/v1/public/${pub.body.publicSlug}`));
+      const { result: page, healthAnswers } = await healthWhile(
+        srv.anonymous().json("GET", `/api/v1/public/${pub.body.publicSlug}`),
+      );
       expect(page.status).toBe(200);
       expect(healthAnswers).toBeGreaterThan(0);
       if (name.includes("unclosed")) expect(page.body.html).toContain("Shown as text");

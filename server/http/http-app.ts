@@ -57,8 +57,17 @@ export function createHttpApp(deps: HttpAppDeps) {
     return res;
   };
 
-  const wrap = (method: string, path: string, auth: RouteInfo["auth"], handler: Handler) =>
-    async ({ request, params, server }: { request: Request; params: Record<string, string>; server: { requestIP(r: Request): { address: string } | null } | null }) => {
+  const wrap =
+    (method: string, path: string, auth: RouteInfo["auth"], handler: Handler) =>
+    async ({
+      request,
+      params,
+      server,
+    }: {
+      request: Request;
+      params: Record<string, string>;
+      server: { requestIP(r: Request): { address: string } | null } | null;
+    }) => {
       const started = performance.now();
       const requestId = request.headers.get("x-request-id")?.match(/^[\w.-]{1,64}$/)?.[0] ?? nextRequestId();
       const url = new URL(request.url);
@@ -70,7 +79,7 @@ export function createHttpApp(deps: HttpAppDeps) {
         if (found === "invalid-token" && auth !== "bearer") throw new AppError("unauthenticated", "Invalid API token");
         const who = found === "invalid-token" ? { auth: null, cookieToken: null } : found;
         const a = who.auth;
-        if (UNSAFE.has(method) && !(a?.tokenId)) {
+        if (UNSAFE.has(method) && !a?.tokenId) {
           // Bearer-token calls carry no ambient credentials, so only cookie or anonymous requests need the check.
           const origin = request.headers.get("origin");
           const fetchSite = request.headers.get("sec-fetch-site");
@@ -78,7 +87,8 @@ export function createHttpApp(deps: HttpAppDeps) {
             throw new AppError("forbidden", "Cross-origin request refused");
           }
         }
-        if (a?.refreshedExpiresAt && who.cookieToken) cookies.push(sessionCookie(who.cookieToken, a.refreshedExpiresAt, https));
+        if (a?.refreshedExpiresAt && who.cookieToken)
+          cookies.push(sessionCookie(who.cookieToken, a.refreshedExpiresAt, https));
         const query: Record<string, string | undefined> = {};
         for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
         const ctx: Ctx = {
@@ -87,7 +97,11 @@ export function createHttpApp(deps: HttpAppDeps) {
           params: decodeParams(params),
           query,
           requestId,
-          ip: clientAddress(server?.requestIP(request)?.address ?? "unknown", request.headers.get("x-forwarded-for"), deps.trustedProxies ?? IpRanges.NONE),
+          ip: clientAddress(
+            server?.requestIP(request)?.address ?? "unknown",
+            request.headers.get("x-forwarded-for"),
+            deps.trustedProxies ?? IpRanges.NONE,
+          ),
           log,
           auth: a,
           user() {
@@ -109,17 +123,31 @@ export function createHttpApp(deps: HttpAppDeps) {
         const out = await handler(ctx);
         return finish(toResponse(out, cookies), started, method, path, requestId, log);
       } catch (err) {
-        if (storageFailure(err)) log.error("storage failure", { err: err instanceof Error ? err.message : String(err), code: String((err as { code?: unknown }).code) });
-        else if (!(err instanceof AppError)) log.error("unhandled error", { err: err instanceof Error ? err.stack ?? err.message : String(err) });
+        if (storageFailure(err))
+          log.error("storage failure", {
+            err: err instanceof Error ? err.message : String(err),
+            code: String((err as { code?: unknown }).code),
+          });
+        else if (!(err instanceof AppError))
+          log.error("unhandled error", { err: err instanceof Error ? (err.stack ?? err.message) : String(err) });
         const p = errorResponseParts(err, requestId);
-        return finish(toResponse(Response.json(p.body, { status: p.status, headers: p.headers }), cookies), started, method, path, requestId, log);
+        return finish(
+          toResponse(Response.json(p.body, { status: p.status, headers: p.headers }), cookies),
+          started,
+          method,
+          path,
+          requestId,
+          log,
+        );
       }
     };
 
-  const add = (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE") => (path: string, summary: string, auth: RouteInfo["auth"], h: Handler) => {
-    routes.push({ method, path, summary, auth });
-    app.route(method, path, wrap(method, path, auth, h) as never, { parse: "none" } as never);
-  };
+  const add =
+    (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE") =>
+    (path: string, summary: string, auth: RouteInfo["auth"], h: Handler) => {
+      routes.push({ method, path, summary, auth });
+      app.route(method, path, wrap(method, path, auth, h) as never, { parse: "none" } as never);
+    };
 
   const router: Router = {
     get: add("GET"),

@@ -8,7 +8,12 @@ const errorSchema = {
     error: {
       type: "object",
       required: ["code", "message"],
-      properties: { code: { type: "string" }, message: { type: "string" }, details: { type: "object" }, requestId: { type: "string" } },
+      properties: {
+        code: { type: "string" },
+        message: { type: "string" },
+        details: { type: "object" },
+        requestId: { type: "string" },
+      },
     },
   },
 };
@@ -38,13 +43,21 @@ export function buildOpenApi(routes: RouteInfo[], version: string) {
   for (const r of routes) {
     if (!r.path.startsWith("/api/") && r.path !== "/metrics") continue;
     const path = r.path.replace(/:(\w+)/g, "{$1}");
-    const params = [...r.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+    const params = [...r.path.matchAll(/:(\w+)/g)].map((m) => ({
+      name: m[1],
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    }));
     const op: Record<string, unknown> = {
       summary: r.summary,
       parameters: params,
       responses: {
         "200": { description: "Success" },
-        "4XX": { description: "Client error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+        "4XX": {
+          description: "Client error",
+          content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+        },
       },
     };
     if (r.auth === "user" || r.auth === "admin") op.security = [{ cookie: [] }, { bearer: [] }];
@@ -53,7 +66,12 @@ export function buildOpenApi(routes: RouteInfo[], version: string) {
   }
   return {
     openapi: "3.1.0",
-    info: { title: "pymd API", version, description: "JSON over HTTP. Errors are {error: {code, message}}. Authenticate with the session cookie or Authorization: Bearer <token>." },
+    info: {
+      title: "pymd API",
+      version,
+      description:
+        "JSON over HTTP. Errors are {error: {code, message}}. Authenticate with the session cookie or Authorization: Bearer <token>.",
+    },
     paths,
     components: {
       schemas: { Error: errorSchema, Document: documentSchema },

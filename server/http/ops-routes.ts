@@ -30,25 +30,46 @@ export function registerOpsRoutes(r: Router, d: OpsRouteDeps): void {
       d.db.query("SELECT 1").get();
       return { status: "ready" };
     } catch {
-      return Response.json({ status: "unavailable", error: { code: "unavailable", message: "database not answering" } }, { status: 503 });
+      return Response.json(
+        { status: "unavailable", error: { code: "unavailable", message: "database not answering" } },
+        { status: 503 },
+      );
     }
   });
-  r.get("/metrics", "Prometheus metrics: the metrics token as a Bearer credential (--metrics-token), or a signed-in admin", "bearer", (c) => {
-    if (!hasMetricsToken(c.request, d.metricsToken)) {
-      if (!c.auth) {
-        throw new AppError(
-          "unauthenticated",
-          d.metricsToken === null
-            ? "Metrics are for admins; give a scraper the token set with --metrics-token (PYMD_METRICS_TOKEN)"
-            : "Send the metrics token: Authorization: Bearer <token>",
-        );
+  r.get(
+    "/metrics",
+    "Prometheus metrics: the metrics token as a Bearer credential (--metrics-token), or a signed-in admin",
+    "bearer",
+    (c) => {
+      if (!hasMetricsToken(c.request, d.metricsToken)) {
+        if (!c.auth) {
+          throw new AppError(
+            "unauthenticated",
+            d.metricsToken === null
+              ? "Metrics are for admins; give a scraper the token set with --metrics-token (PYMD_METRICS_TOKEN)"
+              : "Send the metrics token: Authorization: Bearer <token>",
+          );
+        }
+        if (c.auth.user.role !== "admin") throw forbidden("Only admins or the metrics token can read metrics");
       }
-      if (c.auth.user.role !== "admin") throw forbidden("Only admins or the metrics token can read metrics");
-    }
-    return new Response(d.metrics.render(), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
-  });
+      return new Response(d.metrics.render(), {
+        headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+      });
+    },
+  );
   let spec: string | null = null;
   const specOf = (routes: RouteInfo[]) => (spec ??= JSON.stringify(buildOpenApi(routes, VERSION)));
-  r.get("/api/v1/openapi.json", "This API's OpenAPI 3.1 document", "none", () => new Response(specOf(r.routes), { headers: { "content-type": "application/json" } }));
-  r.get("/api/docs", "Browse the API", "none", () => new Response(renderApiBrowser(r.routes, VERSION), { headers: { "content-type": "text/html; charset=utf-8" } }));
+  r.get(
+    "/api/v1/openapi.json",
+    "This API's OpenAPI 3.1 document",
+    "none",
+    () => new Response(specOf(r.routes), { headers: { "content-type": "application/json" } }),
+  );
+  r.get(
+    "/api/docs",
+    "Browse the API",
+    "none",
+    () =>
+      new Response(renderApiBrowser(r.routes, VERSION), { headers: { "content-type": "text/html; charset=utf-8" } }),
+  );
 }

@@ -31,10 +31,15 @@ export interface PublicRouteDeps {
   /** A document's comments for its public page, when its owner shows them. */
   publicComments?: (docId: string) => CommentThreadJson[];
   /** A published document's PDF with its last outputs. */
-  pdf?: (doc: { id: string; title: string; content: string }, results: ReadonlyMap<number, BlockResult>, paper: Paper) => Promise<Uint8Array>;
+  pdf?: (
+    doc: { id: string; title: string; content: string },
+    results: ReadonlyMap<number, BlockResult>,
+    paper: Paper,
+  ) => Promise<Uint8Array>;
 }
 
-const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /** The embed's page: the rendered notebook and the export stylesheet, nothing else (no script but the diagrams' one). */
 const embedPage = (title: string, html: string) => `<!DOCTYPE html>
@@ -89,7 +94,8 @@ export function registerPublicRoutes(r: Router, d: PublicRouteDeps): void {
       const results = d.notebooks.resultsFor(doc.id, parsePymd(doc.content));
       page = renderFragment(doc.content, results, {
         // only the files this document references are served on its public link
-        fileUrl: (path, use) => `/api/v1/public/${encodeURIComponent(slug)}/file?path=${encodeURIComponent(path)}${use === "img" ? "&inline=1" : ""}`,
+        fileUrl: (path, use) =>
+          `/api/v1/public/${encodeURIComponent(slug)}/file?path=${encodeURIComponent(path)}${use === "img" ? "&inline=1" : ""}`,
       });
       const rendering = page;
       rendering.then(
@@ -109,49 +115,84 @@ export function registerPublicRoutes(r: Router, d: PublicRouteDeps): void {
     return { doc, html: await page };
   };
   // a HEAD (a link checker, a bot) is not a read
-  const count = (method: string, documentId: string, kind: "public" | "embed") => method === "GET" && d.analytics.countView(documentId, kind);
+  const count = (method: string, documentId: string, kind: "public" | "embed") =>
+    method === "GET" && d.analytics.countView(documentId, kind);
 
-  r.get("/api/v1/public/:slug", "A published document, rendered with its last outputs (no sign-in)", "none", async (c) => {
-    const { doc, html } = await render(c.params.slug!);
-    count(c.request.method, doc.id, "public");
-    return { title: doc.title, updatedAt: new Date(doc.updatedAt).toISOString(), html, comments: doc.publicComments === true };
-  });
+  r.get(
+    "/api/v1/public/:slug",
+    "A published document, rendered with its last outputs (no sign-in)",
+    "none",
+    async (c) => {
+      const { doc, html } = await render(c.params.slug!);
+      count(c.request.method, doc.id, "public");
+      return {
+        title: doc.title,
+        updatedAt: new Date(doc.updatedAt).toISOString(),
+        html,
+        comments: doc.publicComments === true,
+      };
+    },
+  );
 
   // One PDF per state of a document and paper, shared by everyone who asks (and by requests that
   // come while it is being made): readers of a link cannot make the server lay out pages over and over.
   const pdfs = new Map<string, Promise<Uint8Array>>();
-  r.get("/api/v1/public/:slug/export", "A published document as a PDF, with its last outputs (?format=pdf&paper=a4|letter; no sign-in)", "none", async (c) => {
-    if ((c.query.format ?? "pdf") !== "pdf") throw invalid("a published document downloads as format=pdf");
-    const paper = paperOf(c.query.paper);
-    const doc = d.documents.publicBySlug(c.params.slug!);
-    if (!d.pdf) throw new AppError("unavailable", "the PDF export is not available on this server");
-    const key = `${doc.id}\u0000${paper}\u0000${Bun.hash(doc.content).toString(36)}\u0000${d.notebooks.outputsStamp(doc.id)}`;
-    let made = pdfs.get(key);
-    if (!made) {
-      for (const k of [...pdfs.keys()]) if (k.startsWith(`${doc.id}\u0000${paper}\u0000`)) pdfs.delete(k);
-      if (pdfs.size >= PAGES_KEPT) pdfs.delete(pdfs.keys().next().value!);
-      made = d.pdf(doc, d.notebooks.resultsFor(doc.id, parsePymd(doc.content)), paper);
-      pdfs.set(key, made);
-      const mine = made;
-      made.catch(() => pdfs.get(key) === mine && pdfs.delete(key));
-    }
-    return pdfResponse(c, doc.title, () => made!);
-  });
+  r.get(
+    "/api/v1/public/:slug/export",
+    "A published document as a PDF, with its last outputs (?format=pdf&paper=a4|letter; no sign-in)",
+    "none",
+    async (c) => {
+      if ((c.query.format ?? "pdf") !== "pdf") throw invalid("a published document downloads as format=pdf");
+      const paper = paperOf(c.query.paper);
+      const doc = d.documents.publicBySlug(c.params.slug!);
+      if (!d.pdf) throw new AppError("unavailable", "the PDF export is not available on this server");
+      const key = `${doc.id}\u0000${paper}\u0000${Bun.hash(doc.content).toString(36)}\u0000${d.notebooks.outputsStamp(doc.id)}`;
+      let made = pdfs.get(key);
+      if (!made) {
+        for (const k of [...pdfs.keys()]) if (k.startsWith(`${doc.id}\u0000${paper}\u0000`)) pdfs.delete(k);
+        if (pdfs.size >= PAGES_KEPT) pdfs.delete(pdfs.keys().next().value!);
+        made = d.pdf(doc, d.notebooks.resultsFor(doc.id, parsePymd(doc.content)), paper);
+        pdfs.set(key, made);
+        const mine = made;
+        made.catch(() => pdfs.get(key) === mine && pdfs.delete(key));
+      }
+      return pdfResponse(c, doc.title, () => made!);
+    },
+  );
 
-  r.get("/api/v1/public/:slug/comments", "A published document's comments, when its owner shows them on the public page (404 otherwise)", "none", (c) => {
-    const doc = d.documents.publicBySlug(c.params.slug!);
-    if (!doc.publicComments || !d.publicComments) throw notFound("This page shows no comments");
-    return { threads: d.publicComments(doc.id) };
-  });
+  r.get(
+    "/api/v1/public/:slug/comments",
+    "A published document's comments, when its owner shows them on the public page (404 otherwise)",
+    "none",
+    (c) => {
+      const doc = d.documents.publicBySlug(c.params.slug!);
+      if (!doc.publicComments || !d.publicComments) throw notFound("This page shows no comments");
+      return { threads: d.publicComments(doc.id) };
+    },
+  );
 
   const embedCsp = embedContentSecurityPolicy(d.embedOrigins);
-  r.get("/embed/:slug", "A published document as a page to embed in an iframe (the sites of --embed-origins may frame it)", "none", async (c) => {
-    const { doc, html } = await render(c.params.slug!);
-    count(c.request.method, doc.id, "embed");
-    return new Response(embedPage(doc.title, html), {
-      headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache", "content-security-policy": embedCsp },
-    });
-  });
+  r.get(
+    "/embed/:slug",
+    "A published document as a page to embed in an iframe (the sites of --embed-origins may frame it)",
+    "none",
+    async (c) => {
+      const { doc, html } = await render(c.params.slug!);
+      count(c.request.method, doc.id, "embed");
+      return new Response(embedPage(doc.title, html), {
+        headers: {
+          "content-type": "text/html; charset=utf-8",
+          "cache-control": "no-cache",
+          "content-security-policy": embedCsp,
+        },
+      });
+    },
+  );
 
-  r.get("/api/v1/embed/settings", "Which origins may frame embeds of published documents", "user", (): EmbedSettingsJson => ({ embedOrigins: [...d.embedOrigins] }));
+  r.get(
+    "/api/v1/embed/settings",
+    "Which origins may frame embeds of published documents",
+    "user",
+    (): EmbedSettingsJson => ({ embedOrigins: [...d.embedOrigins] }),
+  );
 }

@@ -72,7 +72,12 @@ describe("render API", () => {
     expect(html).toContain("<title>Sums &lt;b&gt;</title>");
     expect(html).not.toMatch(/<script/i);
     // a page with a diagram: the download's policy is the page's own, allowing exactly its two scripts
-    const withDiagram = (await alice.json("POST", "/api/v1/documents", { title: "Flow", content: "# # Flow\n# ````mermaid\ngraph LR; A-->B\n# ````\n" })).body.id;
+    const withDiagram = (
+      await alice.json("POST", "/api/v1/documents", {
+        title: "Flow",
+        content: "# # Flow\n# ````mermaid\ngraph LR; A-->B\n# ````\n",
+      })
+    ).body.id;
     const flow = await alice.req("GET", `/api/v1/documents/${withDiagram}/export?format=html`);
     const flowHtml = await flow.text();
     const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(flowHtml)![1]!;
@@ -85,7 +90,8 @@ describe("render API", () => {
 
   test("executions per day are limited (429 with Retry-After)", async () => {
     let last: Response | null = null;
-    for (let i = 0; i < 7; i++) last = await alice.req("POST", "/api/v1/render", { content: "# ```\nprint(1)\n# ```\n" });
+    for (let i = 0; i < 7; i++)
+      last = await alice.req("POST", "/api/v1/render", { content: "# ```\nprint(1)\n# ```\n" });
     expect(last!.status).toBe(429);
     expect(Number(last!.headers.get("retry-after"))).toBeGreaterThan(0);
     // Another user's quota is their own.
@@ -94,7 +100,10 @@ describe("render API", () => {
 
   test("executions at once are limited per user", async () => {
     const slow = { content: "# ```\nimport time\ntime.sleep(1.5)\nprint('slept')\n# ```\n" };
-    const [a, b] = await Promise.all([bob.req("POST", "/api/v1/render", slow), bob.req("POST", "/api/v1/render", slow)]);
+    const [a, b] = await Promise.all([
+      bob.req("POST", "/api/v1/render", slow),
+      bob.req("POST", "/api/v1/render", slow),
+    ]);
     expect([a.status, b.status].sort()).toEqual([200, 429]);
   }, 30_000);
 });

@@ -6,7 +6,15 @@ import { AppError, forbidden, invalid } from "../errors.ts";
 import type { DocumentsService } from "../documents/documents-service.ts";
 import { checkContent, safeFileName } from "../documents/document-rules.ts";
 import type { Executions, ExecutionOutcome } from "../runtime/executions.ts";
-import { renderFragment, renderHtmlPage, renderMarkdown, renderMarkdownOnly, renderPdf, PAGE_CSP, type Paper } from "../render/index.ts";
+import {
+  renderFragment,
+  renderHtmlPage,
+  renderMarkdown,
+  renderMarkdownOnly,
+  renderPdf,
+  PAGE_CSP,
+  type Paper,
+} from "../render/index.ts";
 import type { Ctx } from "./request-context.ts";
 import type { BlockResult } from "../../protocol/run-frames.ts";
 import { createWorkspaceDir } from "../../sandbox/workspace-dir.ts";
@@ -33,7 +41,12 @@ export interface RenderRouteDeps {
 }
 
 /** A stored-outputs stand-in for a run: nothing executed, the last outputs shown. */
-const storedOutcome = (results: Map<number, BlockResult>): ExecutionOutcome => ({ results, events: [], durationMs: 0, hostError: null });
+const storedOutcome = (results: Map<number, BlockResult>): ExecutionOutcome => ({
+  results,
+  events: [],
+  durationMs: 0,
+  hostError: null,
+});
 
 type Format = "html" | "markdown";
 
@@ -61,31 +74,48 @@ async function renderWith(source: string, o: ExecutionOutcome | null, format: Fo
 }
 
 export function registerRenderRoutes(r: Router, d: RenderRouteDeps): Router {
-  r.post("/api/v1/render", "Render PyMD content {content, format: html|markdown, execute?: true}", "user", async (c) => {
-    const user = c.user();
-    const body = (await c.json()) as Record<string, unknown> | null;
-    if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalid("body must be {content, format}");
-    const content = checkContent(body.content);
-    const format = formatOf(body.format);
-    if (body.execute !== undefined && typeof body.execute !== "boolean") throw invalid("execute must be true or false");
-    const execute = body.execute ?? true;
-    if (execute && user.role === "viewer") throw forbidden("Viewers cannot run code");
-    const outcome = execute ? await d.executions.runDocument(user.id, content) : null;
-    return { format, output: await renderWith(content, outcome, format), blocks: blockSummary(outcome), durationMs: outcome?.durationMs ?? 0 };
-  });
+  r.post(
+    "/api/v1/render",
+    "Render PyMD content {content, format: html|markdown, execute?: true}",
+    "user",
+    async (c) => {
+      const user = c.user();
+      const body = (await c.json()) as Record<string, unknown> | null;
+      if (typeof body !== "object" || body === null || Array.isArray(body))
+        throw invalid("body must be {content, format}");
+      const content = checkContent(body.content);
+      const format = formatOf(body.format);
+      if (body.execute !== undefined && typeof body.execute !== "boolean")
+        throw invalid("execute must be true or false");
+      const execute = body.execute ?? true;
+      if (execute && user.role === "viewer") throw forbidden("Viewers cannot run code");
+      const outcome = execute ? await d.executions.runDocument(user.id, content) : null;
+      return {
+        format,
+        output: await renderWith(content, outcome, format),
+        blocks: blockSummary(outcome),
+        durationMs: outcome?.durationMs ?? 0,
+      };
+    },
+  );
 
-  r.post("/api/v1/render/validate", "Parse PyMD content and report problems with line numbers {content}", "user", async (c) => {
-    c.user();
-    const body = (await c.json()) as Record<string, unknown> | null;
-    if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalid("body must be {content}");
-    const content = checkContent(body.content);
-    const parsed = parsePymd(content);
-    return {
-      valid: parsed.problems.length === 0,
-      problems: parsed.problems,
-      blocks: parsed.blocks.map((b) => ({ kind: b.kind, startLine: b.startLine, endLine: b.endLine })),
-    };
-  });
+  r.post(
+    "/api/v1/render/validate",
+    "Parse PyMD content and report problems with line numbers {content}",
+    "user",
+    async (c) => {
+      c.user();
+      const body = (await c.json()) as Record<string, unknown> | null;
+      if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalid("body must be {content}");
+      const content = checkContent(body.content);
+      const parsed = parsePymd(content);
+      return {
+        valid: parsed.problems.length === 0,
+        problems: parsed.problems,
+        blocks: parsed.blocks.map((b) => ({ kind: b.kind, startLine: b.startLine, endLine: b.endLine })),
+      };
+    },
+  );
 
   r.get(
     "/api/v1/documents/:id/render",
@@ -96,8 +126,16 @@ export function registerRenderRoutes(r: Router, d: RenderRouteDeps): Router {
       const { doc, role } = d.documents.access(user, c.params.id!);
       const format = formatOf(c.query.format);
       const executed = canEdit(role);
-      const outcome = executed ? await d.executions.runDocument(user.id, doc.content) : storedOutcome(d.storedResults(doc.id, doc.content));
-      return { format, executed, output: await renderWith(doc.content, outcome, format), blocks: blockSummary(outcome), durationMs: outcome.durationMs };
+      const outcome = executed
+        ? await d.executions.runDocument(user.id, doc.content)
+        : storedOutcome(d.storedResults(doc.id, doc.content));
+      return {
+        format,
+        executed,
+        output: await renderWith(doc.content, outcome, format),
+        blocks: blockSummary(outcome),
+        durationMs: outcome.durationMs,
+      };
     },
   );
   return r;
@@ -107,7 +145,12 @@ export function registerRenderRoutes(r: Router, d: RenderRouteDeps): Router {
 const EMBED_MAX_BYTES = 20 * 1024 * 1024;
 
 /** Data URIs of the raster images the document references, so the exported page stands alone. */
-async function embeddedImages(files: WorkspaceFiles, id: string, source: string, results: ReadonlyMap<number, BlockResult>): Promise<Map<string, string>> {
+async function embeddedImages(
+  files: WorkspaceFiles,
+  id: string,
+  source: string,
+  results: ReadonlyMap<number, BlockResult>,
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   let total = 0;
   for (const key of referencedFiles(source, results)) {
@@ -124,19 +167,39 @@ async function embeddedImages(files: WorkspaceFiles, id: string, source: string,
 }
 
 /** A document's PDF with the workspace images it references. */
-export async function documentPdf(files: WorkspaceFiles | undefined, id: string, title: string, source: string, results: ReadonlyMap<number, BlockResult>, paper: Paper): Promise<Uint8Array> {
+export async function documentPdf(
+  files: WorkspaceFiles | undefined,
+  id: string,
+  title: string,
+  source: string,
+  results: ReadonlyMap<number, BlockResult>,
+  paper: Paper,
+): Promise<Uint8Array> {
   const embedded = files ? await embeddedImages(files, id, source, results) : new Map<string, string>();
-  return renderPdf(source, results, { title, paper, fileUrl: (path, use) => (use === "img" ? (embedded.get(pathKey(path)) ?? null) : null) });
+  return renderPdf(source, results, {
+    title,
+    paper,
+    fileUrl: (path, use) => (use === "img" ? (embedded.get(pathKey(path)) ?? null) : null),
+  });
 }
 
 /** Runs the notebook for an owner's or editor's export, in its workspace; what it writes is kept, as after Run all. */
-async function runForExport(d: RenderRouteDeps, id: string, ownerId: string, source: string, userId: string): Promise<ExecutionOutcome> {
+async function runForExport(
+  d: RenderRouteDeps,
+  id: string,
+  ownerId: string,
+  source: string,
+  userId: string,
+): Promise<ExecutionOutcome> {
   if (!d.files) return d.executions.runDocument(userId, source);
   const ws = createWorkspaceDir();
   try {
     const mirror = d.files.mirror(id, ownerId, ws);
     await mirror.syncIn();
-    const outcome = await d.executions.runDocument(userId, source, undefined, undefined, { dir: ws.dir, maxBytes: d.files.limits.documentBytes });
+    const outcome = await d.executions.runDocument(userId, source, undefined, undefined, {
+      dir: ws.dir,
+      maxBytes: d.files.limits.documentBytes,
+    });
     await mirror.syncBack(userId);
     return outcome;
   } finally {
@@ -159,9 +222,17 @@ export async function pdfResponse(c: Ctx, title: string, make: () => Promise<Uin
   } catch (e) {
     if (e instanceof AppError) throw e;
     c.log.error("PDF export failed", { err: e instanceof Error ? e.message : String(e) });
-    throw new AppError("validation_failed", `This document could not be laid out as a PDF: ${e instanceof Error ? e.message : String(e)}`);
+    throw new AppError(
+      "validation_failed",
+      `This document could not be laid out as a PDF: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
-  return new Response(pdf as Uint8Array<ArrayBuffer>, { headers: { "content-type": "application/pdf", "content-disposition": contentDisposition(safeFileName(title, "pdf")) } });
+  return new Response(pdf as Uint8Array<ArrayBuffer>, {
+    headers: {
+      "content-type": "application/pdf",
+      "content-disposition": contentDisposition(safeFileName(title, "pdf")),
+    },
+  });
 }
 
 export function renderedExport(d: RenderRouteDeps) {
@@ -171,11 +242,15 @@ export function renderedExport(d: RenderRouteDeps) {
     // An export shows the stored outputs (the last run of each block, as the editor shows them);
     // ?rerun=1 runs the notebook first, for those who may run it (never a viewer).
     const rerun = rerunOf(c.query.rerun);
-    if (rerun && !canEdit(role)) throw readersCannot(role, "cannot run code: export without rerun to get the stored outputs");
-    const outcome = rerun ? await runForExport(d, id, doc.ownerId, doc.content, user.id) : storedOutcome(d.storedResults(doc.id, doc.content));
+    if (rerun && !canEdit(role))
+      throw readersCannot(role, "cannot run code: export without rerun to get the stored outputs");
+    const outcome = rerun
+      ? await runForExport(d, id, doc.ownerId, doc.content, user.id)
+      : storedOutcome(d.storedResults(doc.id, doc.content));
     // comments only when asked for
     const withComments = c.query.comments === "1" || c.query.comments === "true";
-    if (c.query.comments !== undefined && !withComments && c.query.comments !== "0" && c.query.comments !== "false") throw invalid("comments must be 1 or 0");
+    if (c.query.comments !== undefined && !withComments && c.query.comments !== "0" && c.query.comments !== "false")
+      throw invalid("comments must be 1 or 0");
     const threads = withComments && d.commentsFor ? d.commentsFor(user, id) : [];
     if (format === "pdf") {
       if (withComments) throw invalid("comments are in the HTML and Markdown exports, not the PDF");
@@ -183,12 +258,16 @@ export function renderedExport(d: RenderRouteDeps) {
       return pdfResponse(c, doc.title, () => documentPdf(d.files, id, doc.title, doc.content, outcome.results, paper));
     }
     if (format === "html") {
-      const embedded = d.files ? await embeddedImages(d.files, id, doc.content, outcome.results) : new Map<string, string>();
+      const embedded = d.files
+        ? await embeddedImages(d.files, id, doc.content, outcome.results)
+        : new Map<string, string>();
       const rendered = await renderHtmlPage(doc.content, outcome.results, {
         title: doc.title,
         fileUrl: (path, use) => (use === "img" ? (embedded.get(pathKey(path)) ?? null) : null),
       });
-      const page = threads.length ? rendered.replace(/<\/main>\s*<\/body>/, (end) => commentsHtml(threads) + end) : rendered;
+      const page = threads.length
+        ? rendered.replace(/<\/main>\s*<\/body>/, (end) => commentsHtml(threads) + end)
+        : rendered;
       return new Response(page, {
         headers: {
           "content-type": "text/html; charset=utf-8",
@@ -201,7 +280,10 @@ export function renderedExport(d: RenderRouteDeps) {
     }
     const md = (await renderMarkdown(doc.content, outcome.results)) + commentsMarkdown(threads);
     return new Response(md, {
-      headers: { "content-type": "text/markdown; charset=utf-8", "content-disposition": contentDisposition(safeFileName(doc.title, "md")) },
+      headers: {
+        "content-type": "text/markdown; charset=utf-8",
+        "content-disposition": contentDisposition(safeFileName(doc.title, "md")),
+      },
     });
   };
 }

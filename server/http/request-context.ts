@@ -15,7 +15,8 @@ export class Reply {
   ) {}
 }
 
-export const reply = (status: number, body: unknown, headers?: Record<string, string>) => new Reply(status, body, headers);
+export const reply = (status: number, body: unknown, headers?: Record<string, string>) =>
+  new Reply(status, body, headers);
 
 export interface Ctx {
   readonly request: Request;

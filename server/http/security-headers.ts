@@ -16,7 +16,9 @@ export const CONTENT_SECURITY_POLICY = [
 
 /** The policy of an embed (/embed/SLUG): the same, but these origins may frame it; none keeps 'none'. */
 export function embedContentSecurityPolicy(origins: readonly string[]): string {
-  return origins.length === 0 ? CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", `frame-ancestors ${origins.join(" ")}`);
+  return origins.length === 0
+    ? CONTENT_SECURITY_POLICY
+    : CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", `frame-ancestors ${origins.join(" ")}`);
 }
 
 export function applySecurityHeaders(headers: Headers, opts: { https: boolean }): void {

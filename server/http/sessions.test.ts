@@ -29,7 +29,15 @@ const call = async (cookie: string, method: string, path: string) => {
   return { status: r.status, body: r.status === 204 ? null : ((await r.json()) as any) };
 };
 
-type Listed = { id: string; agent: string | null; address: string | null; method: string | null; current: boolean; createdAt: string; expiresAt: string };
+type Listed = {
+  id: string;
+  agent: string | null;
+  address: string | null;
+  method: string | null;
+  current: boolean;
+  createdAt: string;
+  expiresAt: string;
+};
 
 describe("your sessions", () => {
   test("listed with where and how they began; one signed out (its socket closes), then all the others", async () => {
@@ -47,12 +55,17 @@ describe("your sessions", () => {
     expect((await phoneSocket.waitClosed())?.code).toBe(4401);
     expect((await call(phone, "GET", "/api/v1/auth/me")).status).toBe(401);
     expect((await call(tablet, "GET", "/api/v1/auth/me")).status).toBe(200);
-    expect(srv.services.auditStore.list({ action: "auth.session.end", limit: 1 })[0]).toMatchObject({ actor: { username: "dana" }, detail: { sessions: 1 } });
+    expect(srv.services.auditStore.list({ action: "auth.session.end", limit: 1 })[0]).toMatchObject({
+      actor: { username: "dana" },
+      detail: { sessions: 1 },
+    });
 
     const ended = await call(laptop, "POST", "/api/v1/auth/sessions/end-others");
     expect(ended).toMatchObject({ status: 200, body: { ended: 1, message: "1 other session(s) signed out." } });
     expect((await call(tablet, "GET", "/api/v1/auth/me")).status).toBe(401);
-    expect((await call(laptop, "GET", "/api/v1/auth/sessions")).body.sessions.map((s: Listed) => s.agent)).toEqual(["Laptop Firefox"]);
+    expect((await call(laptop, "GET", "/api/v1/auth/sessions")).body.sessions.map((s: Listed) => s.agent)).toEqual([
+      "Laptop Firefox",
+    ]);
   });
 
   test("someone else's session, a made-up id and anonymous callers get nothing", async () => {
@@ -63,7 +76,8 @@ describe("your sessions", () => {
     expect(r.status).toBe(404);
     expect(r.body.error.message).toBe("No such session of yours");
     expect((await call(eve, "GET", "/api/v1/auth/me")).status).toBe(200);
-    for (const id of ["nope", "0".repeat(64), "../../tokens"]) expect((await call(dana, "DELETE", `/api/v1/auth/sessions/${id}`)).status).toBe(404);
+    for (const id of ["nope", "0".repeat(64), "../../tokens"])
+      expect((await call(dana, "DELETE", `/api/v1/auth/sessions/${id}`)).status).toBe(404);
     expect((await fetch(srv.url + "/api/v1/auth/sessions")).status).toBe(401);
     expect((await fetch(srv.url + "/api/v1/auth/sessions/end-others", { method: "POST" })).status).toBe(401);
   });

@@ -7,12 +7,28 @@
 // the audit log, with nobody signed in.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { TEST_PASSWORD, startTestServer, type TestServer } from "../testing/test-server.ts";
-import { freePort, startTestProvider, TEST_CLIENT, walkSignIn, type TestProvider } from "../testing/oidc-test-provider.ts";
+import {
+  freePort,
+  startTestProvider,
+  TEST_CLIENT,
+  walkSignIn,
+  type TestProvider,
+} from "../testing/oidc-test-provider.ts";
 import type { Config } from "../config/config.ts";
 
 const PEOPLE = {
-  "sub-alice": { preferred_username: "alice", email: "alice@team.example", email_verified: true, groups: ["team", "pymd-admins"] },
-  "sub-bob": { preferred_username: "bob@team.example", email: "bob@team.example", email_verified: true, groups: ["team"] },
+  "sub-alice": {
+    preferred_username: "alice",
+    email: "alice@team.example",
+    email_verified: true,
+    groups: ["team", "pymd-admins"],
+  },
+  "sub-bob": {
+    preferred_username: "bob@team.example",
+    email: "bob@team.example",
+    email_verified: true,
+    groups: ["team"],
+  },
   "sub-rita": { preferred_username: "rita", groups: ["team", "readers"] },
   "sub-mallory": { preferred_username: "mallory", groups: ["outsiders"] },
   "sub-owen": { preferred_username: "owen", groups: ["team"] },
@@ -54,14 +70,20 @@ afterAll(async () => {
 
 const me = async (srv: TestServer, session: string | null) => {
   const r = await fetch(srv.url + "/api/v1/auth/me", { headers: session ? { cookie: `pymd_session=${session}` } : {} });
-  return { status: r.status, body: r.status === 200 ? ((await r.json()) as { user: { username: string; role: string } }) : null };
+  return {
+    status: r.status,
+    body: r.status === 200 ? ((await r.json()) as { user: { username: string; role: string } }) : null,
+  };
 };
 const ssoError = (u: URL) => u.searchParams.get("sso_error");
 const lastLogin = (srv: TestServer) => srv.services.auditStore.list({ action: "auth.login", limit: 1 })[0]!;
 
 describe("single sign-on", () => {
   test("the sign-in page is told about the provider", async () => {
-    const s = (await (await fetch(main.url + "/api/v1/auth/status")).json()) as { sso: { name: string; startUrl: string }; passwordLogin: boolean };
+    const s = (await (await fetch(main.url + "/api/v1/auth/status")).json()) as {
+      sso: { name: string; startUrl: string };
+      passwordLogin: boolean;
+    };
     expect(s.sso).toEqual({ name: "Team SSO", startUrl: "/api/v1/auth/sso/start" });
     expect(s.passwordLogin).toBe(true);
   });
@@ -70,14 +92,32 @@ describe("single sign-on", () => {
     const first = await walkSignIn(main.url, "sub-alice", { next: "/d/abc" });
     expect(ssoError(first.landedAt)).toBeNull();
     expect(first.landedAt.pathname).toBe("/d/abc");
-    expect(await me(main, first.session)).toMatchObject({ status: 200, body: { user: { username: "alice", role: "admin" } } });
-    expect(lastLogin(main)).toMatchObject({ outcome: "ok", actor: { username: "alice" }, detail: { method: "sso", provider: "Team SSO", linked: true } });
-    expect(main.services.auditStore.list({ action: "user.add", limit: 1 })[0]).toMatchObject({ target: "alice", detail: { role: "admin", by: "single sign-on" } });
+    expect(await me(main, first.session)).toMatchObject({
+      status: 200,
+      body: { user: { username: "alice", role: "admin" } },
+    });
+    expect(lastLogin(main)).toMatchObject({
+      outcome: "ok",
+      actor: { username: "alice" },
+      detail: { method: "sso", provider: "Team SSO", linked: true },
+    });
+    expect(main.services.auditStore.list({ action: "user.add", limit: 1 })[0]).toMatchObject({
+      target: "alice",
+      detail: { role: "admin", by: "single sign-on" },
+    });
     const alice = main.services.users.byUsername("alice")!;
     expect(alice.passwordHash).toBe("");
     // an account made by single sign-on has no password to sign in with
     for (const password of ["", "anything at all"])
-      expect((await fetch(main.url + "/api/v1/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "alice", password }) })).status).toBe(401);
+      expect(
+        (
+          await fetch(main.url + "/api/v1/auth/login", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ username: "alice", password }),
+          })
+        ).status,
+      ).toBe(401);
 
     const again = await walkSignIn(main.url, "sub-alice");
     expect(again.landedAt.pathname).toBe("/");
@@ -98,7 +138,10 @@ describe("single sign-on", () => {
     expect(r.session).toBeNull();
     expect(ssoError(r.landedAt)).toBe("Your account at Team SSO is not in a group allowed to use this server");
     expect(main.services.users.byUsername("mallory")).toBeNull();
-    expect(lastLogin(main)).toMatchObject({ outcome: "denied", detail: { method: "sso", error: expect.stringContaining("not in a group") } });
+    expect(lastLogin(main)).toMatchObject({
+      outcome: "denied",
+      detail: { method: "sso", error: expect.stringContaining("not in a group") },
+    });
   });
 
   test("a tampered ID token and one replayed from an earlier sign-in are refused", async () => {
@@ -119,7 +162,9 @@ describe("single sign-on", () => {
   });
 
   test("a forged state and a sign-in finished in another browser are refused", async () => {
-    const forged = await walkSignIn(main.url, "sub-owen", { rewrite: (u) => (u.searchParams.set("state", "made-up-state"), u) });
+    const forged = await walkSignIn(main.url, "sub-owen", {
+      rewrite: (u) => (u.searchParams.set("state", "made-up-state"), u),
+    });
     expect(forged.session).toBeNull();
     expect(ssoError(forged.landedAt)).toBe("This sign-in is unknown or has expired; start it again");
     const elsewhere = await walkSignIn(main.url, "sub-owen", { skipCookie: true });
@@ -140,31 +185,48 @@ describe("single sign-on", () => {
     await main.services.accounts.addUser("pat", TEST_PASSWORD, "user");
     const r = await walkSignIn(main.url, "sub-pat");
     expect(r.session).toBeNull();
-    expect(ssoError(r.landedAt)).toBe("An account named pat already exists on this server with a password; an administrator can switch it to single sign-on with: pymd user sso pat");
+    expect(ssoError(r.landedAt)).toBe(
+      "An account named pat already exists on this server with a password; an administrator can switch it to single sign-on with: pymd user sso pat",
+    );
     // switched to single sign-on by an admin, it links
     main.services.accounts.switchToSso("pat");
-    expect(await me(main, (await walkSignIn(main.url, "sub-pat")).session)).toMatchObject({ body: { user: { username: "pat" } } });
+    expect(await me(main, (await walkSignIn(main.url, "sub-pat")).session)).toMatchObject({
+      body: { user: { username: "pat" } },
+    });
 
     const closed = await pymdWith(ports[2]!, { oidcProvisioning: "existing" });
     const none = await walkSignIn(closed.url, "sub-owen");
-    expect(ssoError(none.landedAt)).toBe("There is no account for owen on this server; ask an administrator to create it with: pymd user add owen --sso");
+    expect(ssoError(none.landedAt)).toBe(
+      "There is no account for owen on this server; ask an administrator to create it with: pymd user add owen --sso",
+    );
     closed.services.accounts.addSsoUser("owen", "user");
-    expect(await me(closed, (await walkSignIn(closed.url, "sub-owen")).session)).toMatchObject({ body: { user: { username: "owen" } } });
+    expect(await me(closed, (await walkSignIn(closed.url, "sub-owen")).session)).toMatchObject({
+      body: { user: { username: "owen" } },
+    });
   });
 
   test("with password sign-in off only an admin may use a password; a provider that is down is a clear error", async () => {
     const srv = await pymdWith(ports[3]!, { passwordLogin: "off" });
     await srv.services.accounts.addUser("root", TEST_PASSWORD, "admin");
     await srv.services.accounts.addUser("carl", TEST_PASSWORD, "user");
-    const login = (username: string) => fetch(srv.url + "/api/v1/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username, password: TEST_PASSWORD }) });
+    const login = (username: string) =>
+      fetch(srv.url + "/api/v1/auth/login", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username, password: TEST_PASSWORD }),
+      });
     const carl = await login("carl");
     expect(carl.status).toBe(403);
-    expect(((await carl.json()) as { error: { message: string } }).error.message).toBe('Password sign-in is turned off on this server; use "Sign in with Team SSO"');
+    expect(((await carl.json()) as { error: { message: string } }).error.message).toBe(
+      'Password sign-in is turned off on this server; use "Sign in with Team SSO"',
+    );
     expect(carl.headers.get("set-cookie") ?? "").not.toContain("pymd_session=");
 
     await provider.close();
     const down = await walkSignIn(srv.url, "sub-alice");
-    expect(ssoError(down.landedAt)).toBe("The sign-in provider (Team SSO) could not be reached; try again later, or sign in with a password if you have one");
+    expect(ssoError(down.landedAt)).toBe(
+      "The sign-in provider (Team SSO) could not be reached; try again later, or sign in with a password if you have one",
+    );
     // the break-glass admin still gets in
     expect((await login("root")).status).toBe(200);
   });

@@ -69,67 +69,90 @@ describe("disk full", () => {
     fs.unmount();
   });
 
-  test.skipIf(skip)("writes answer 507 with a clear message, reads keep working, nothing stored is lost, and writes work again once space is freed", async () => {
-    const before = await alice.json("POST", "/api/v1/documents", { title: "Saved before", content: "# # Saved before\n# the text that must survive\n" });
-    expect(before.status).toBe(201);
-    const id = before.body.id as string;
-    const big = "# " + "x".repeat(600_000) + "\n";
-    // the document's history is open in memory, so a failed edit fails in storing a change
-    expect((await alice.req("GET", `/api/v1/documents/${id}/history`)).status).toBe(200);
+  test.skipIf(skip)(
+    "writes answer 507 with a clear message, reads keep working, nothing stored is lost, and writes work again once space is freed",
+    async () => {
+      const before = await alice.json("POST", "/api/v1/documents", {
+        title: "Saved before",
+        content: "# # Saved before\n# the text that must survive\n",
+      });
+      expect(before.status).toBe(201);
+      const id = before.body.id as string;
+      const big = "# " + "x".repeat(600_000) + "\n";
+      // the document's history is open in memory, so a failed edit fails in storing a change
+      expect((await alice.req("GET", `/api/v1/documents/${id}/history`)).status).toBe(200);
 
-    const token = (await alice.json("POST", "/api/v1/tokens", { name: "reader" })).body.token as string;
-    // a session close to its expiry is extended on use: a write inside a read
-    srv.services.db.query("UPDATE sessions SET expires_at = ?").run(Date.now() + 24 * 3600_000);
-    // an empty WAL: every write from here on needs new space
-    srv.services.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-    const filler = fill((fs as { dir: string }).dir);
-    try {
-      const created = await alice.req("POST", "/api/v1/documents", { title: "Too big for the disk", content: big });
-      expect(created.status).toBe(507);
-      const body = (await created.json()) as ErrorReply;
-      expect(body.error.code).toBe("insufficient_storage");
-      expect(body.error.message).toContain("disk is full");
+      const token = (await alice.json("POST", "/api/v1/tokens", { name: "reader" })).body.token as string;
+      // a session close to its expiry is extended on use: a write inside a read
+      srv.services.db.query("UPDATE sessions SET expires_at = ?").run(Date.now() + 24 * 3600_000);
+      // an empty WAL: every write from here on needs new space
+      srv.services.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      const filler = fill((fs as { dir: string }).dir);
+      try {
+        const created = await alice.req("POST", "/api/v1/documents", { title: "Too big for the disk", content: big });
+        expect(created.status).toBe(507);
+        const body = (await created.json()) as ErrorReply;
+        expect(body.error.code).toBe("insufficient_storage");
+        expect(body.error.message).toContain("disk is full");
 
-      const edited = await alice.req("PATCH", `/api/v1/documents/${id}`, { content: big });
-      expect(edited.status).toBe(507);
-      expect(((await edited.json()) as ErrorReply).error.message).toContain("disk is full");
+        const edited = await alice.req("PATCH", `/api/v1/documents/${id}`, { content: big });
+        expect(edited.status).toBe(507);
+        expect(((await edited.json()) as ErrorReply).error.message).toContain("disk is full");
 
-      const upload = await alice.req("PUT", `/api/v1/documents/${id}/file?path=data.bin`, new Uint8Array(2_000_000).fill(7), { "content-type": "application/octet-stream" });
-      expect(upload.status).toBe(507);
+        const upload = await alice.req(
+          "PUT",
+          `/api/v1/documents/${id}/file?path=data.bin`,
+          new Uint8Array(2_000_000).fill(7),
+          {
+            "content-type": "application/octet-stream",
+          },
+        );
+        expect(upload.status).toBe(507);
 
-      // reading needs no space, even when it would extend the session or note the token's last use
-      const read = await alice.json("GET", `/api/v1/documents/${id}`);
-      expect(read.status).toBe(200);
-      expect((await fetch(srv.url + `/api/v1/documents/${id}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
-      expect((await alice.json("GET", "/api/v1/documents")).status).toBe(200);
-    } finally {
-      unlinkSync(filler);
-    }
+        // reading needs no space, even when it would extend the session or note the token's last use
+        const read = await alice.json("GET", `/api/v1/documents/${id}`);
+        expect(read.status).toBe(200);
+        expect(
+          (await fetch(srv.url + `/api/v1/documents/${id}`, { headers: { authorization: `Bearer ${token}` } })).status,
+        ).toBe(200);
+        expect((await alice.json("GET", "/api/v1/documents")).status).toBe(200);
+      } finally {
+        unlinkSync(filler);
+      }
 
-    const after = await alice.json("POST", "/api/v1/documents", { title: "After", content: "# written after space came back\n" });
-    expect(after.status).toBe(201);
-    expect(srv.services.documentsStore.byId(after.body.id)!.content).toBe("# written after space came back\n");
-    // an edit after the failed one is acknowledged and must survive a restart, although the history
-    // it extends holds a change whose store failed
-    const second = "# # Saved before\n# edited once space came back\n";
-    expect((await alice.req("PATCH", `/api/v1/documents/${id}`, { content: second })).status).toBe(200);
-    const dataDir = join((fs as { dir: string }).dir, "data");
-    await srv.close();
-    srv = await startTestServer({ dataDir });
-    const history = await fetch(srv.url + `/api/v1/documents/${id}/history`, { headers: { cookie: alice.cookie! } });
-    expect(history.status).toBe(200);
-    const reread = await fetch(srv.url + `/api/v1/documents/${id}`, { headers: { cookie: alice.cookie! } });
-    expect(((await reread.json()) as { content: string }).content).toBe(second);
-    // what was acknowledged before the disk filled is intact in the file, not only in memory
-    const file = new Database(databasePath(join((fs as { dir: string }).dir, "data")), { readonly: true });
-    try {
-      const row = file.query<{ content: string }, [string]>("SELECT content FROM documents WHERE id = ?").get(id);
-      expect(row?.content).toBe(second);
-      expect(file.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM documents WHERE title = 'Too big for the disk'").get()!.n).toBe(0);
-    } finally {
-      file.close();
-    }
-  }, 180_000);
+      const after = await alice.json("POST", "/api/v1/documents", {
+        title: "After",
+        content: "# written after space came back\n",
+      });
+      expect(after.status).toBe(201);
+      expect(srv.services.documentsStore.byId(after.body.id)!.content).toBe("# written after space came back\n");
+      // an edit after the failed one is acknowledged and must survive a restart, although the history
+      // it extends holds a change whose store failed
+      const second = "# # Saved before\n# edited once space came back\n";
+      expect((await alice.req("PATCH", `/api/v1/documents/${id}`, { content: second })).status).toBe(200);
+      const dataDir = join((fs as { dir: string }).dir, "data");
+      await srv.close();
+      srv = await startTestServer({ dataDir });
+      const history = await fetch(srv.url + `/api/v1/documents/${id}/history`, { headers: { cookie: alice.cookie! } });
+      expect(history.status).toBe(200);
+      const reread = await fetch(srv.url + `/api/v1/documents/${id}`, { headers: { cookie: alice.cookie! } });
+      expect(((await reread.json()) as { content: string }).content).toBe(second);
+      // what was acknowledged before the disk filled is intact in the file, not only in memory
+      const file = new Database(databasePath(join((fs as { dir: string }).dir, "data")), { readonly: true });
+      try {
+        const row = file.query<{ content: string }, [string]>("SELECT content FROM documents WHERE id = ?").get(id);
+        expect(row?.content).toBe(second);
+        expect(
+          file
+            .query<{ n: number }, []>("SELECT COUNT(*) AS n FROM documents WHERE title = 'Too big for the disk'")
+            .get()!.n,
+        ).toBe(0);
+      } finally {
+        file.close();
+      }
+    },
+    180_000,
+  );
 });
 
 describe("database locked by another program", () => {
@@ -187,7 +210,8 @@ describe("read-only database", () => {
 });
 
 describe("starting on a data directory that cannot be written", () => {
-  const start = (dataDir: string) => startServer({ ...loadConfig({}, {}), port: 0, host: "127.0.0.1", dataDir }, silentLogger);
+  const start = (dataDir: string) =>
+    startServer({ ...loadConfig({}, {}), port: 0, host: "127.0.0.1", dataDir }, silentLogger);
 
   test("a read-only file system is named as such", async () => {
     const fs = smallFilesystem("4m");

@@ -6,15 +6,23 @@ import type { Router } from "./router.ts";
 import { canEdit } from "../../protocol/api-types.ts";
 import { readersCannot } from "../documents/document-rules.ts";
 
-export function registerTerminalRoutes(r: Router, d: { documents: DocumentsService; terminals: TerminalSessions }): void {
-  r.get("/api/v1/documents/:id/terminal", "Whether you may open a terminal on this document (editors and owners, where code can run), and its idle close", "user", async (c) => {
-    const { role } = d.documents.access(c.user(), c.params.id!);
-    const unavailable = await d.terminals.unavailable();
-    return {
-      allowed: canEdit(role) && unavailable === null,
-      reason: canEdit(role) ? unavailable : readersCannot(role, "cannot open a terminal").message,
-      idleCloseMinutes: d.terminals.opts.idleCloseMinutes,
-      open: d.terminals.countFor(c.user().id, c.params.id!),
-    };
-  });
+export function registerTerminalRoutes(
+  r: Router,
+  d: { documents: DocumentsService; terminals: TerminalSessions },
+): void {
+  r.get(
+    "/api/v1/documents/:id/terminal",
+    "Whether you may open a terminal on this document (editors and owners, where code can run), and its idle close",
+    "user",
+    async (c) => {
+      const { role } = d.documents.access(c.user(), c.params.id!);
+      const unavailable = await d.terminals.unavailable();
+      return {
+        allowed: canEdit(role) && unavailable === null,
+        reason: canEdit(role) ? unavailable : readersCannot(role, "cannot open a terminal").message,
+        idleCloseMinutes: d.terminals.opts.idleCloseMinutes,
+        open: d.terminals.countFor(c.user().id, c.params.id!),
+      };
+    },
+  );
 }

@@ -16,7 +16,8 @@ let docId = "";
 const CODE = 'print("LIVE-" + "RUN")';
 const SOURCE = `# # Counted\n# \`\`\`\n${CODE}\n# \`\`\`\n`;
 
-const executionsSoFar = () => srv.services.db.query<{ n: number | null }, []>("SELECT SUM(count) AS n FROM execution_counts").get()?.n ?? 0;
+const executionsSoFar = () =>
+  srv.services.db.query<{ n: number | null }, []>("SELECT SUM(count) AS n FROM execution_counts").get()?.n ?? 0;
 
 beforeAll(async () => {
   srv = await startTestServer();
@@ -36,7 +37,12 @@ beforeAll(async () => {
   });
   docId = doc.id;
   // The outputs of the last run, as a run over the WebSocket stores them.
-  const stored: BlockResult = { block: 0, status: "ok", durationMs: 7, outputs: [{ kind: "stdout", text: "STORED-OUTPUT-42\n" }] };
+  const stored: BlockResult = {
+    block: 0,
+    status: "ok",
+    durationMs: 7,
+    outputs: [{ kind: "stdout", text: "STORED-OUTPUT-42\n" }],
+  };
   srv.services.outputsStore.save(docId, codeHash(CODE), stored);
 }, 60_000);
 afterAll(() => srv.close());
@@ -52,7 +58,9 @@ describe("viewers get stored outputs, never a run", () => {
         expect(r.body.executed).toBe(false);
         expect(r.body.output).toContain("STORED-OUTPUT-42");
         expect(r.body.output).not.toContain("LIVE-RUN");
-        expect(r.body.blocks.map((b: { status: string; durationMs: number }) => [b.status, b.durationMs])).toEqual([["ok", 7]]);
+        expect(r.body.blocks.map((b: { status: string; durationMs: number }) => [b.status, b.durationMs])).toEqual([
+          ["ok", 7],
+        ]);
       }
       for (const format of ["html", "md"]) {
         const res = await c.req("GET", `/api/v1/documents/${docId}/export?format=${format}`);

@@ -45,7 +45,8 @@ export class Metrics {
     for (const [k, h] of this.histograms) {
       const [m, r] = k.split("\u0000");
       const l = `method="${label(m!)}",route="${label(r!)}"`;
-      for (const [i, b] of BUCKETS.entries()) out.push(`pymd_http_request_duration_seconds_bucket{${l},le="${b}"} ${h.counts[i]}`);
+      for (const [i, b] of BUCKETS.entries())
+        out.push(`pymd_http_request_duration_seconds_bucket{${l},le="${b}"} ${h.counts[i]}`);
       out.push(`pymd_http_request_duration_seconds_bucket{${l},le="+Inf"} ${h.count}`);
       out.push(`pymd_http_request_duration_seconds_sum{${l}} ${h.sum}`);
       out.push(`pymd_http_request_duration_seconds_count{${l}} ${h.count}`);
@@ -56,7 +57,10 @@ export class Metrics {
     out.push("# HELP pymd_ws_previews_total WebSocket previews by outcome.", "# TYPE pymd_ws_previews_total counter");
     out.push(`pymd_ws_previews_total{outcome="rendered"} ${this.previews.rendered}`);
     out.push(`pymd_ws_previews_total{outcome="superseded"} ${this.previews.superseded}`);
-    out.push("# HELP pymd_ws_previews_waiting WebSocket previews rendering or queued.", "# TYPE pymd_ws_previews_waiting gauge");
+    out.push(
+      "# HELP pymd_ws_previews_waiting WebSocket previews rendering or queued.",
+      "# TYPE pymd_ws_previews_waiting gauge",
+    );
     out.push(`pymd_ws_previews_waiting ${this.previews.waiting}`);
     for (const g of this.gauges) {
       let v = NaN;
@@ -71,7 +75,10 @@ export class Metrics {
     out.push("# TYPE pymd_process_uptime_seconds gauge");
     out.push(`pymd_process_uptime_seconds ${(Date.now() - this.started) / 1000}`);
     const mem = process.memoryUsage();
-    out.push("# HELP pymd_process_resident_memory_bytes Resident memory.", "# TYPE pymd_process_resident_memory_bytes gauge");
+    out.push(
+      "# HELP pymd_process_resident_memory_bytes Resident memory.",
+      "# TYPE pymd_process_resident_memory_bytes gauge",
+    );
     out.push(`pymd_process_resident_memory_bytes ${mem.rss}`);
     return out.join("\n") + "\n";
   }

@@ -40,7 +40,8 @@ const textOf = (e: Element): string => toText(e).trim();
  */
 const withoutInlineMarkers = (s: string): string => s.replace(/`|\*\*|__/g, "");
 
-const hasClass = (e: Element, c: string): boolean => Array.isArray(e.properties.className) && e.properties.className.includes(c);
+const hasClass = (e: Element, c: string): boolean =>
+  Array.isArray(e.properties.className) && e.properties.className.includes(c);
 
 interface Content {
   headings: string[];
@@ -62,7 +63,10 @@ function errorName(traceback: string): string {
 
 /** A list item's own text, without the lists nested in it. */
 function itemText(li: Element): string {
-  const own: Element = { ...li, children: li.children.filter((c) => !(c.type === "element" && (c.tagName === "ul" || c.tagName === "ol"))) };
+  const own: Element = {
+    ...li,
+    children: li.children.filter((c) => !(c.type === "element" && (c.tagName === "ul" || c.tagName === "ol"))),
+  };
   return textOf(own);
 }
 
@@ -98,11 +102,17 @@ function extract(html: string, ours: boolean): Content {
         // a paragraph with hard breaks is one line per element, as the original wrote each line
         for (const line of t.split("\n")) if (line.trim() !== "") c.text.push(line.trim());
         if (e.tagName === "li") visit(e);
-        else for (const img of e.children) if (img.type === "element" && img.tagName === "img") visit({ ...e, children: [img] });
+        else
+          for (const img of e.children)
+            if (img.type === "element" && img.tagName === "img") visit({ ...e, children: [img] });
         continue;
       }
       // printed output shown as laid out: one text element per printed line, spaces collapsed as the original's <p> did
-      if (ours && e.tagName === "pre" && e.children.some((ch) => ch.type === "element" && hasClass(ch, "language-output"))) {
+      if (
+        ours &&
+        e.tagName === "pre" &&
+        e.children.some((ch) => ch.type === "element" && hasClass(ch, "language-output"))
+      ) {
         for (const line of toText(e).split("\n")) if (line.trim() !== "") c.text.push(line.trim().replace(/\s+/g, " "));
         continue;
       }
@@ -126,7 +136,10 @@ function minus(a: string[], b: string[]): string[] {
   return out;
 }
 
-type Observed = { missing: string[]; extra: string[] } | { reference: number | string[]; ours: number | string[] } | null;
+type Observed =
+  | { missing: string[]; extra: string[] }
+  | { reference: number | string[]; ours: number | string[] }
+  | null;
 
 function observe(ref: Content, ours: Content): Record<Check, Observed> {
   const sets = (r: string[], o: string[]): Observed => {
@@ -143,7 +156,8 @@ function observe(ref: Content, ours: Content): Record<Check, Observed> {
   };
 }
 
-const matchesValue = (want: string, got: string): boolean => (want.startsWith("re:") ? new RegExp(`^(?:${want.slice(3)})$`, "s").test(got) : want === got);
+const matchesValue = (want: string, got: string): boolean =>
+  want.startsWith("re:") ? new RegExp(`^(?:${want.slice(3)})$`, "s").test(got) : want === got;
 
 /** Whether the listed values pair one to one with the observed ones. */
 function sameList(want: string[] = [], got: string[]): boolean {
@@ -159,7 +173,10 @@ function sameList(want: string[] = [], got: string[]): boolean {
 
 function agrees(listed: ListedDiff, seen: Exclude<Observed, null>): boolean {
   if ("missing" in seen) return sameList(listed.missing, seen.missing) && sameList(listed.extra, seen.extra);
-  return JSON.stringify(listed.reference) === JSON.stringify(seen.reference) && JSON.stringify(listed.ours) === JSON.stringify(seen.ours);
+  return (
+    JSON.stringify(listed.reference) === JSON.stringify(seen.reference) &&
+    JSON.stringify(listed.ours) === JSON.stringify(seen.ours)
+  );
 }
 
 if (!corpusPresent) console.log(`conformance: SKIPPED, the PyMD corpus is absent (looked in ${corpus})`);
@@ -173,69 +190,72 @@ describe.skipIf(!corpusPresent)("conformance with the original renderer on the c
         expect(CHECKS as readonly string[]).toContain(check);
         const d = entry[check as Check]!;
         expect(d.reason.length).toBeGreaterThan(20);
-        expect(d.missing !== undefined || d.extra !== undefined || (d.reference !== undefined && d.ours !== undefined)).toBe(true);
+        expect(
+          d.missing !== undefined || d.extra !== undefined || (d.reference !== undefined && d.ours !== undefined),
+        ).toBe(true);
       }
     }
   });
 
-  test(
-    "every element matches, or its exact difference is listed with a reason",
-    async () => {
-      const inputs = readdirSync(join(corpus, "inputs")).filter((f) => f.endsWith(".pymd")).sort();
-      const { backend, runs } = await runCorpus(inputs);
-      console.log(`conformance: executed with the ${backend} sandbox`);
-      const rows: string[] = [];
-      const failing: string[] = [];
-      const observed: Record<string, Partial<Record<Check, Observed>>> = {};
-      let matching = 0;
-      let listed = 0;
-      let elements = 0;
-      for (const file of inputs) {
-        const name = file.replace(/\.pymd$/, "");
-        const refPath = join(corpus, "reference", `${name}.html`);
-        const entry = listedDiffs[file] ?? {};
-        if (!existsSync(refPath)) {
-          if (!entry.noReference) failing.push(`${file}: no reference render and no listed reason`);
-          rows.push(`${file.padEnd(60)} no reference (listed: ${entry.noReference ?? "NOT LISTED"})`);
-          continue;
-        }
-        if (entry.noReference) failing.push(`${file}: listed as having no reference, but ${refPath} exists`);
-        const run = runs.get(file)!;
-        // the original shows no source listing for executed blocks
-        const ours = extract(await renderFragment(run.source, run.results, { showCode: false }), true);
-        const ref = extract(readFileSync(refPath, "utf8"), false);
-        elements += ref.headings.length + ref.text.length + ref.cells.length + ref.images + ref.errors.length;
-        const seen = observe(ref, ours);
-        observed[file] = Object.fromEntries(CHECKS.filter((c) => seen[c] !== null).map((c) => [c, seen[c]]));
-        const marks: string[] = [];
-        for (const check of CHECKS) {
-          const diff = seen[check];
-          const want = entry[check];
-          if (diff === null && !want) {
-            matching++;
-            marks.push(`${check}:ok`);
-          } else if (diff === null) {
-            failing.push(`${file} ${check}: listed as a difference, but the renders agree now (remove the entry)`);
-            marks.push(`${check}:STALE`);
-          } else if (want && agrees(want, diff)) {
-            listed++;
-            marks.push(`${check}:listed`);
-          } else {
-            failing.push(`${file} ${check}: observed ${JSON.stringify(diff)}${want ? `, listed ${JSON.stringify({ ...want, reason: undefined })}` : " (not listed)"}`);
-            marks.push(`${check}:FAIL`);
-          }
-        }
-        rows.push(`${file.padEnd(60)} ${marks.join(" ")}`);
+  test("every element matches, or its exact difference is listed with a reason", async () => {
+    const inputs = readdirSync(join(corpus, "inputs"))
+      .filter((f) => f.endsWith(".pymd"))
+      .sort();
+    const { backend, runs } = await runCorpus(inputs);
+    console.log(`conformance: executed with the ${backend} sandbox`);
+    const rows: string[] = [];
+    const failing: string[] = [];
+    const observed: Record<string, Partial<Record<Check, Observed>>> = {};
+    let matching = 0;
+    let listed = 0;
+    let elements = 0;
+    for (const file of inputs) {
+      const name = file.replace(/\.pymd$/, "");
+      const refPath = join(corpus, "reference", `${name}.html`);
+      const entry = listedDiffs[file] ?? {};
+      if (!existsSync(refPath)) {
+        if (!entry.noReference) failing.push(`${file}: no reference render and no listed reason`);
+        rows.push(`${file.padEnd(60)} no reference (listed: ${entry.noReference ?? "NOT LISTED"})`);
+        continue;
       }
-      console.log(rows.join("\n"));
-      console.log(
-        `\nconformance over ${inputs.length} documents x ${CHECKS.length} checks (${elements} reference elements): matching ${matching}, listed differences ${listed}, failing ${failing.length}`,
-      );
-      if (failing.length) console.log(`failing:\n  ${failing.join("\n  ")}`);
-      // PYMD_CONFORMANCE_DUMP=FILE writes every observed difference, to review and list them
-      if (process.env.PYMD_CONFORMANCE_DUMP) writeFileSync(process.env.PYMD_CONFORMANCE_DUMP, JSON.stringify(observed, null, 2));
-      expect(failing).toEqual([]);
-    },
-    600_000,
-  );
+      if (entry.noReference) failing.push(`${file}: listed as having no reference, but ${refPath} exists`);
+      const run = runs.get(file)!;
+      // the original shows no source listing for executed blocks
+      const ours = extract(await renderFragment(run.source, run.results, { showCode: false }), true);
+      const ref = extract(readFileSync(refPath, "utf8"), false);
+      elements += ref.headings.length + ref.text.length + ref.cells.length + ref.images + ref.errors.length;
+      const seen = observe(ref, ours);
+      observed[file] = Object.fromEntries(CHECKS.filter((c) => seen[c] !== null).map((c) => [c, seen[c]]));
+      const marks: string[] = [];
+      for (const check of CHECKS) {
+        const diff = seen[check];
+        const want = entry[check];
+        if (diff === null && !want) {
+          matching++;
+          marks.push(`${check}:ok`);
+        } else if (diff === null) {
+          failing.push(`${file} ${check}: listed as a difference, but the renders agree now (remove the entry)`);
+          marks.push(`${check}:STALE`);
+        } else if (want && agrees(want, diff)) {
+          listed++;
+          marks.push(`${check}:listed`);
+        } else {
+          failing.push(
+            `${file} ${check}: observed ${JSON.stringify(diff)}${want ? `, listed ${JSON.stringify({ ...want, reason: undefined })}` : " (not listed)"}`,
+          );
+          marks.push(`${check}:FAIL`);
+        }
+      }
+      rows.push(`${file.padEnd(60)} ${marks.join(" ")}`);
+    }
+    console.log(rows.join("\n"));
+    console.log(
+      `\nconformance over ${inputs.length} documents x ${CHECKS.length} checks (${elements} reference elements): matching ${matching}, listed differences ${listed}, failing ${failing.length}`,
+    );
+    if (failing.length) console.log(`failing:\n  ${failing.join("\n  ")}`);
+    // PYMD_CONFORMANCE_DUMP=FILE writes every observed difference, to review and list them
+    if (process.env.PYMD_CONFORMANCE_DUMP)
+      writeFileSync(process.env.PYMD_CONFORMANCE_DUMP, JSON.stringify(observed, null, 2));
+    expect(failing).toEqual([]);
+  }, 600_000);
 });

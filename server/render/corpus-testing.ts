@@ -27,7 +27,8 @@ export interface CorpusRun {
  */
 export async function runCorpus(files: string[]): Promise<{ backend: string; runs: Map<string, CorpusRun> }> {
   const sandbox = await createSandbox({ backend: "auto", limits: { wallTimeMs: 60_000 } });
-  if (sandbox.backend === "unavailable") throw new Error("corpus: no working sandbox to execute the documents in (install bubblewrap or nsjail)");
+  if (sandbox.backend === "unavailable")
+    throw new Error("corpus: no working sandbox to execute the documents in (install bubblewrap or nsjail)");
   const runs = new Map<string, CorpusRun>();
   const queue = [...files];
   const worker = async () => {
@@ -39,7 +40,9 @@ export async function runCorpus(files: string[]): Promise<{ backend: string; run
           mkdirSync(join(ws.dir, d));
           if (ws.chownTo) chownSync(join(ws.dir, d), ws.chownTo.uid, ws.chownTo.gid);
         }
-        const events = await sandbox.run(executableBlocks(parsePymd(source)), undefined, undefined, { workspace: { dir: ws.dir, maxBytes: 256e6 } });
+        const events = await sandbox.run(executableBlocks(parsePymd(source)), undefined, undefined, {
+          workspace: { dir: ws.dir, maxBytes: 256e6 },
+        });
         runs.set(file, { source, results: collectResults(events) });
       } finally {
         ws.remove();

@@ -9,7 +9,7 @@ const sha256 = (s: string) => `'sha256-${createHash("sha256").update(s, "utf8").
 const scriptsOf = (page: string) => [...page.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
 const cspOf = (page: string) => /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(page)![1]!;
 
-const DIAGRAM = "# # Flow\n````mermaid\nflowchart LR\n  A[\"</script><img src=x onerror=alert(1)>\"] --> B\n````\n";
+const DIAGRAM = '# # Flow\n````mermaid\nflowchart LR\n  A["</script><img src=x onerror=alert(1)>"] --> B\n````\n';
 
 describe("diagram scripts in the HTML export", () => {
   test("a page with a mermaid block has Mermaid and the drawing script, allowed by exactly their hashes", async () => {
@@ -33,7 +33,10 @@ describe("diagram scripts in the HTML export", () => {
   });
 
   test("a page without a mermaid block has no script and refuses all", async () => {
-    for (const source of ["# # Plain\n# Some text.\n````js\nconsole.log(1)\n````\n", "# ~~~mermaid\n# flowchart LR\n# ~~~\n"]) {
+    for (const source of [
+      "# # Plain\n# Some text.\n````js\nconsole.log(1)\n````\n",
+      "# ~~~mermaid\n# flowchart LR\n# ~~~\n",
+    ]) {
       const page = await renderHtmlPage(source, undefined, { title: "Plain" });
       expect(page).not.toContain("<script");
       expect(cspOf(page)).toBe(PAGE_CSP);
@@ -44,10 +47,16 @@ describe("diagram scripts in the HTML export", () => {
   test("which pages have a diagram, and the embed's script", () => {
     expect(hasDiagram('<pre class="pymd-source"><code class="hljs language-mermaid">graph TD</code></pre>')).toBe(true);
     expect(hasDiagram('<pre><code class="language-mermaid">graph TD</code></pre>')).toBe(false);
-    expect(hasDiagram('<pre class="pymd-source"><code class="hljs language-python">language-mermaid</code></pre>')).toBe(false);
-    expect(embedDiagramScript('<pre class="pymd-source"><code class="hljs language-mermaid">graph TD</code></pre>')).toContain('<script type="module" src="/embed-diagrams.js"></script>');
+    expect(
+      hasDiagram('<pre class="pymd-source"><code class="hljs language-python">language-mermaid</code></pre>'),
+    ).toBe(false);
+    expect(
+      embedDiagramScript('<pre class="pymd-source"><code class="hljs language-mermaid">graph TD</code></pre>'),
+    ).toContain('<script type="module" src="/embed-diagrams.js"></script>');
     expect(embedDiagramScript("<p>language-mermaid</p>")).toBe("");
-    expect(allowScripts("default-src 'none'; script-src 'none'", ["sha256-a", "sha256-b"])).toBe("default-src 'none'; script-src 'sha256-a' 'sha256-b'");
+    expect(allowScripts("default-src 'none'; script-src 'none'", ["sha256-a", "sha256-b"])).toBe(
+      "default-src 'none'; script-src 'sha256-a' 'sha256-b'",
+    );
     expect(allowScripts("default-src 'none'; script-src 'none'", [])).toBe("default-src 'none'; script-src 'none'");
   });
 });

@@ -7,7 +7,8 @@ import { createHash } from "node:crypto";
 import mermaidBundlePath from "mermaid/dist/mermaid.min.js" with { type: "file" };
 
 /** Whether rendered notebook HTML holds a mermaid listing. */
-export const hasDiagram = (html: string): boolean => /<pre class="pymd-source"[^>]*><code class="[^"]*\blanguage-mermaid\b/.test(html);
+export const hasDiagram = (html: string): boolean =>
+  /<pre class="pymd-source"[^>]*><code class="[^"]*\blanguage-mermaid\b/.test(html);
 
 /**
  * Draws every mermaid listing of the page once the page is parsed: the diagram above the listing,
@@ -112,8 +113,11 @@ export function allowScripts(csp: string, hashes: readonly string[]): string {
 }
 
 /** Where the embed's diagrams sit, as the client's stylesheet has it for the preview. */
-const EMBED_DIAGRAM_STYLE = ".pymd-diagram{margin:1em 0;text-align:center;overflow-x:auto}.pymd-diagram-stale{opacity:.6}.pymd-diagram-source>summary{cursor:pointer;color:var(--muted)}";
+const EMBED_DIAGRAM_STYLE =
+  ".pymd-diagram{margin:1em 0;text-align:center;overflow-x:auto}.pymd-diagram-stale{opacity:.6}.pymd-diagram-source>summary{cursor:pointer;color:var(--muted)}";
 
 /** The embed's elements that draw its diagrams (the client's embed-diagrams entry and their style), when it has one. */
 export const embedDiagramScript = (html: string): string =>
-  hasDiagram(html) ? `<style>${EMBED_DIAGRAM_STYLE}</style>\n<script type="module" src="/embed-diagrams.js"></script>\n` : "";
+  hasDiagram(html)
+    ? `<style>${EMBED_DIAGRAM_STYLE}</style>\n<script type="module" src="/embed-diagrams.js"></script>\n`
+    : "";

@@ -24,7 +24,14 @@ export interface FinishOptions {
 
 /** A relative reference to a workspace file: no scheme, no leading slash, no fragment-only link. */
 export function workspaceReference(url: string): string | null {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(url) || url.startsWith("/") || url.startsWith("#") || url.startsWith("?") || url === "") return null;
+  if (
+    /^[a-z][a-z0-9+.-]*:/i.test(url) ||
+    url.startsWith("/") ||
+    url.startsWith("#") ||
+    url.startsWith("?") ||
+    url === ""
+  )
+    return null;
   let path = url.split(/[?#]/)[0]!;
   try {
     path = decodeURIComponent(path);
@@ -51,7 +58,8 @@ function restrictImageSources() {
         }
         if (child.tagName === "source") {
           const src = child.properties.src;
-          if (typeof src !== "string" || !isAllowedVideoSource(src)) parent.children.splice(i, 1, { type: "text", value: "" });
+          if (typeof src !== "string" || !isAllowedVideoSource(src))
+            parent.children.splice(i, 1, { type: "text", value: "" });
           return;
         }
         if (child.tagName === "img") {

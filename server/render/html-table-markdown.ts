@@ -25,7 +25,9 @@ function rowsOf(node: Element | Root, rows: Element[][]): Element[][] {
   for (const child of node.children) {
     if (child.type !== "element") continue;
     if (child.tagName === "tr") {
-      rows.push(child.children.filter((c): c is Element => c.type === "element" && (c.tagName === "td" || c.tagName === "th")));
+      rows.push(
+        child.children.filter((c): c is Element => c.type === "element" && (c.tagName === "td" || c.tagName === "th")),
+      );
     } else if (child.tagName !== "table") {
       rowsOf(child, rows);
     }
@@ -62,7 +64,10 @@ function blocksOf(nodes: RootContent[], out: string[]): string[] {
       flush();
       const t = tableToMarkdown(node);
       if (t) out.push(t);
-    } else if (CONTAINERS.has(node.tagName) || node.children.some((c) => c.type === "element" && c.tagName === "table")) {
+    } else if (
+      CONTAINERS.has(node.tagName) ||
+      node.children.some((c) => c.type === "element" && c.tagName === "table")
+    ) {
       flush();
       blocksOf(node.children, out);
     } else if (/^(p|h[1-6]|pre|li|ul|ol|blockquote|caption)$/.test(node.tagName)) {

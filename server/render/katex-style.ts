@@ -47,14 +47,18 @@ const FONTS: Record<string, string> = {
   "KaTeX_Typewriter-Regular": f19,
 };
 
-const FONT_FACE = /src:url\(fonts\/(KaTeX_[A-Za-z0-9-]+)\.woff2\) format\("woff2"\)(?:,url\([^)]*\) format\("[a-z]+"\))*/g;
+const FONT_FACE =
+  /src:url\(fonts\/(KaTeX_[A-Za-z0-9-]+)\.woff2\) format\("woff2"\)(?:,url\([^)]*\) format\("[a-z]+"\))*/g;
 
 let built: string | null = null;
 let linked: string | null = null;
 
 /** KaTeX's CSS for the web client: each font a URL under `prefix` (see katexFont). */
 export function katexLinkedStyle(prefix: string): string {
-  linked ??= (css as unknown as string).replace(FONT_FACE, (_m, name: string) => `src:url(${prefix}${name}.woff2) format("woff2")`);
+  linked ??= (css as unknown as string).replace(
+    FONT_FACE,
+    (_m, name: string) => `src:url(${prefix}${name}.woff2) format("woff2")`,
+  );
   return linked;
 }
 

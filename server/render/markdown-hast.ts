@@ -23,7 +23,8 @@ function remarkDollarsAsText() {
       node.children.forEach((child, i) => {
         if (child.type === "inlineMath") {
           const next = node.children[i + 1];
-          if (/^\s|\s$/.test(child.value) || (next?.type === "text" && /^\d/.test(next.value))) node.children[i] = { type: "text", value: `$${child.value}$` };
+          if (/^\s|\s$/.test(child.value) || (next?.type === "text" && /^\d/.test(next.value)))
+            node.children[i] = { type: "text", value: `$${child.value}$` };
         } else if ("children" in child) walk(child as MdParent);
       });
     };
@@ -53,7 +54,10 @@ const printedProcessor = unified()
 
 /** Block containers (list items, quotes) one line may open; deeper markers are read as text. */
 export const MAX_LINE_NESTING = 32;
-const NESTED = new RegExp(String.raw`^((?:[ \t]*(?:[-*+]|\d{1,9}[.)]|>)(?:[ \t]+|$)){${MAX_LINE_NESTING}})([ \t]*)([-*+>]|\d{1,9}[.)])`, "gm");
+const NESTED = new RegExp(
+  String.raw`^((?:[ \t]*(?:[-*+]|\d{1,9}[.)]|>)(?:[ \t]+|$)){${MAX_LINE_NESTING}})([ \t]*)([-*+>]|\d{1,9}[.)])`,
+  "gm",
+);
 
 /**
  * Parsing nested containers costs the square of their depth, so a few KB of "- - - - …" took
@@ -98,8 +102,18 @@ function guarded(text: string, parse: () => Root): Root {
   return {
     type: "root",
     children: [
-      { type: "element", tagName: "p", properties: { className: ["pymd-render-limit"] }, children: [{ type: "text", value: note }] },
-      { type: "element", tagName: "pre", properties: { className: ["pymd-render-limit"] }, children: [{ type: "text", value: text }] },
+      {
+        type: "element",
+        tagName: "p",
+        properties: { className: ["pymd-render-limit"] },
+        children: [{ type: "text", value: note }],
+      },
+      {
+        type: "element",
+        tagName: "pre",
+        properties: { className: ["pymd-render-limit"] },
+        children: [{ type: "text", value: text }],
+      },
     ],
   };
 }
@@ -167,7 +181,13 @@ export function splitMarkdown(text: string, chunkChars = MARKDOWN_CHUNK_CHARS): 
       }
       const f = /^ {0,3}(`{3,}|~{3,}|\$\$)/.exec(line);
       // display math ($$ … $$) may hold blank lines, like a fence
-      if (f) fence = f[1] === "$$" ? (line.trim() === "$$" || !/\$\$\s*$/.test(line.trim().slice(2)) ? /\$\$\s*$/ : null) : new RegExp(`^ {0,3}${f[1]![0] === "`" ? "`" : "~"}{${f[1]!.length},}\\s*$`);
+      if (f)
+        fence =
+          f[1] === "$$"
+            ? line.trim() === "$$" || !/\$\$\s*$/.test(line.trim().slice(2))
+              ? /\$\$\s*$/
+              : null
+            : new RegExp(`^ {0,3}${f[1]![0] === "`" ? "`" : "~"}{${f[1]!.length},}\\s*$`);
       blank = f === null && line.trim() === "";
     }
     size += line.length + 1;
@@ -182,7 +202,12 @@ const lastElement = (nodes: RootContent[]): RootContent | undefined => nodes.fin
  * Parses the pieces of a long text and joins their trees; `seam` sees the last element of one piece
  * and the first of the next (pieces meet at a blank line).
  */
-function parsePieces(processor: typeof markdownProcessor, text: string, seam?: (before: RootContent, after: RootContent) => void, chunkChars = MARKDOWN_CHUNK_CHARS): Root {
+function parsePieces(
+  processor: typeof markdownProcessor,
+  text: string,
+  seam?: (before: RootContent, after: RootContent) => void,
+  chunkChars = MARKDOWN_CHUNK_CHARS,
+): Root {
   const pieces = splitMarkdown(text, chunkChars);
   if (pieces.length === 1) return processor.runSync(processor.parse(limitNesting(text))) as Root;
   const root: Root = { type: "root", children: [] };

@@ -41,7 +41,11 @@ describe("Markdown in pieces", () => {
     let seed = 7;
     const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
     // mostly cases without raw HTML (a text with raw HTML is never cut)
-    const mix = [...HARD.filter((h) => !h.includes("<")), ...HARD.filter((h) => !h.includes("<")), ...HARD.filter((h) => h.includes("<"))];
+    const mix = [
+      ...HARD.filter((h) => !h.includes("<")),
+      ...HARD.filter((h) => !h.includes("<")),
+      ...HARD.filter((h) => h.includes("<")),
+    ];
     for (let i = 0; i < 300; i++) {
       const parts = Array.from({ length: 2 + rand(6) }, () => mix[rand(mix.length)]!);
       const t = parts.map((p, j) => (j === 0 ? p : (rand(3) === 0 ? "\n" : "\n\n") + p)).join("");
@@ -51,7 +55,9 @@ describe("Markdown in pieces", () => {
 
   test("printed output in pieces keeps its lines and gaps", () => {
     const t = "line 1\nline 2\n\nline 3\n\n  x  y\n1  2  3\n\n- a\n- b\n\nend";
-    expect(toHtml(printedToHast(t, new HeadingSlugger(), 1))).toBe(toHtml(printedToHast(t, new HeadingSlugger(), Infinity)));
+    expect(toHtml(printedToHast(t, new HeadingSlugger(), 1))).toBe(
+      toHtml(printedToHast(t, new HeadingSlugger(), Infinity)),
+    );
   });
 
   test("a long text is cut, one without safe seams is not", () => {

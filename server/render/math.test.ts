@@ -10,7 +10,14 @@ import { renderFragment, renderHtmlPage, renderMarkdown } from "./index.ts";
 import { hasMath, MAX_FORMULA_CHARS } from "./math.ts";
 
 /** The TeX of each rendered formula, in order, from KaTeX's MathML annotations. */
-const formulas = (html: string) => [...html.matchAll(/<annotation encoding="application\/x-tex">([^<]*)<\/annotation>/g)].map((m) => m[1]!.replace(/&#x26;/g, "&").replace(/&#x3C;/g, "<").replace(/&amp;/g, "&").replace(/&lt;/g, "<"));
+const formulas = (html: string) =>
+  [...html.matchAll(/<annotation encoding="application\/x-tex">([^<]*)<\/annotation>/g)].map((m) =>
+    m[1]!
+      .replace(/&#x26;/g, "&")
+      .replace(/&#x3C;/g, "<")
+      .replace(/&amp;/g, "&")
+      .replace(/&lt;/g, "<"),
+  );
 
 const DOC = [
   "# # Math",
@@ -29,7 +36,12 @@ const DOC = [
   "",
 ].join("\n");
 
-const printed: BlockResult = { block: 5, status: "ok", durationMs: 1, outputs: [{ kind: "stdout", text: "$a^2 + b^2 = c^2$\n" }] };
+const printed: BlockResult = {
+  block: 5,
+  status: "ok",
+  durationMs: 1,
+  outputs: [{ kind: "stdout", text: "$a^2 + b^2 = c^2$\n" }],
+};
 
 describe("math", () => {
   test("inline, display and fenced math in Markdown lines and printed output, in order", async () => {
@@ -39,7 +51,12 @@ describe("math", () => {
     const code = parsePymd(DOC).blocks.findIndex((b) => b.kind === "code");
     results.set(code, { ...printed, block: code });
     const html = await renderFragment(DOC, results, {});
-    expect(formulas(html)).toEqual(["E = mc^2", "\\sum_{i=1}^n i = \\frac{n(n+1)}{2}", "\\int_0^1 x\\,dx", "a^2 + b^2 = c^2"]);
+    expect(formulas(html)).toEqual([
+      "E = mc^2",
+      "\\sum_{i=1}^n i = \\frac{n(n+1)}{2}",
+      "\\int_0^1 x\\,dx",
+      "a^2 + b^2 = c^2",
+    ]);
     // display formulas are display math in both renderings
     expect(html.match(/<math xmlns="http:\/\/www.w3.org\/1998\/Math\/MathML" display="block">/g)?.length).toBe(2);
     expect(html.match(/class="pymd-math-display"/g)?.length).toBe(2);
@@ -50,7 +67,9 @@ describe("math", () => {
 
   test("a formula KaTeX cannot read shows its source and the reason, and the rest renders", async () => {
     const html = await renderFragment(DOC, undefined, {});
-    expect(html).toContain('<span class="pymd-math-error"><code>$\\frac{1}{$</code> <span class="pymd-math-error-message">');
+    expect(html).toContain(
+      '<span class="pymd-math-error"><code>$\\frac{1}{$</code> <span class="pymd-math-error-message">',
+    );
     expect(html).toMatch(/pymd-math-error-message">[^<]*expected '}'/);
     expect(html).toContain(" and the rest.");
     const long = await renderFragment(`# $${"x+".repeat(MAX_FORMULA_CHARS)}x$\n`, undefined, {});
@@ -73,19 +92,32 @@ describe("math", () => {
       "$\\rule{100000em}{100000em}$",
       "$$\n</code></pre><script>alert(1)</script>\n$$",
     ];
-    const html = await renderFragment(hostile.map((h) => `# ${h.replace(/\n/g, "\n# ")}`).join("\n#\n") + "\n", undefined, {});
+    const html = await renderFragment(
+      hostile.map((h) => `# ${h.replace(/\n/g, "\n# ")}`).join("\n#\n") + "\n",
+      undefined,
+      {},
+    );
     // no element that runs or loads anything, no event handler, no link: the TeX is only text
     const tree = fromHtml(html, { fragment: true });
     const seen: string[] = [];
-    const walk = (n: { type: string; tagName?: string; properties?: Record<string, unknown>; children?: unknown[] }) => {
+    const walk = (n: {
+      type: string;
+      tagName?: string;
+      properties?: Record<string, unknown>;
+      children?: unknown[];
+    }) => {
       if (n.type === "element") {
         seen.push(n.tagName!);
-        for (const k of Object.keys(n.properties ?? {})) expect({ tag: n.tagName, attribute: k }).not.toMatchObject({ attribute: expect.stringMatching(/^(on|href$|src$|xlink)/i) });
+        for (const k of Object.keys(n.properties ?? {}))
+          expect({ tag: n.tagName, attribute: k }).not.toMatchObject({
+            attribute: expect.stringMatching(/^(on|href$|src$|xlink)/i),
+          });
       }
       for (const c of (n.children ?? []) as (typeof n)[]) walk(c);
     };
     walk(tree as never);
-    for (const tag of ["script", "img", "iframe", "a", "object", "embed", "style", "link"]) expect(seen).not.toContain(tag);
+    for (const tag of ["script", "img", "iframe", "a", "object", "embed", "style", "link"])
+      expect(seen).not.toContain(tag);
     expect(seen).toContain("math");
     // every one of them rendered as a formula or as its source with a reason
     expect((html.match(/class="katex"|class="pymd-math-error"/g) ?? []).length).toBeGreaterThanOrEqual(hostile.length);
@@ -128,6 +160,7 @@ describe("KaTeX's files from the server", () => {
     expect(font.status).toBe(200);
     expect(font.headers.get("content-type")).toBe("font/woff2");
     expect(new TextDecoder().decode((await font.arrayBuffer()).slice(0, 4))).toBe("wOF2");
-    for (const bad of ["KaTeX_Nope.woff2", "KaTeX_Main-Regular.ttf", "..%2F..%2Fpackage.json"]) expect((await fetch(`${srv.url}/assets/katex/fonts/${bad}`)).status).toBe(404);
+    for (const bad of ["KaTeX_Nope.woff2", "KaTeX_Main-Regular.ttf", "..%2F..%2Fpackage.json"])
+      expect((await fetch(`${srv.url}/assets/katex/fonts/${bad}`)).status).toBe(404);
   });
 });

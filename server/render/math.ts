@@ -20,7 +20,8 @@ const KATEX_OPTIONS = {
   maxSize: 50,
 } as const;
 
-const isMath = (el: Element) => el.tagName === "code" && Array.isArray(el.properties.className) && el.properties.className.includes("language-math");
+const isMath = (el: Element) =>
+  el.tagName === "code" && Array.isArray(el.properties.className) && el.properties.className.includes("language-math");
 
 /** The error shown in place of a formula: its source, then why it could not be rendered. */
 function mathError(source: string, message: string, display: boolean): Element {
@@ -29,16 +30,33 @@ function mathError(source: string, message: string, display: boolean): Element {
     tagName: display ? "div" : "span",
     properties: { className: ["pymd-math-error"] },
     children: [
-      { type: "element", tagName: "code", properties: {}, children: [{ type: "text", value: display ? `$$${source}$$` : `$${source}$` }] },
+      {
+        type: "element",
+        tagName: "code",
+        properties: {},
+        children: [{ type: "text", value: display ? `$$${source}$$` : `$${source}$` }],
+      },
       { type: "text", value: " " },
-      { type: "element", tagName: "span", properties: { className: ["pymd-math-error-message"] }, children: [{ type: "text", value: message }] },
+      {
+        type: "element",
+        tagName: "span",
+        properties: { className: ["pymd-math-error-message"] },
+        children: [{ type: "text", value: message }],
+      },
     ],
   };
 }
 
 /** KaTeX's markup for one formula, as HTML-tree nodes. */
 export function renderFormula(source: string, display: boolean): ElementContent[] {
-  if (source.length > MAX_FORMULA_CHARS) return [mathError(source.slice(0, 200) + "…", `Formula too long to render (over ${MAX_FORMULA_CHARS.toLocaleString("en")} characters).`, display)];
+  if (source.length > MAX_FORMULA_CHARS)
+    return [
+      mathError(
+        source.slice(0, 200) + "…",
+        `Formula too long to render (over ${MAX_FORMULA_CHARS.toLocaleString("en")} characters).`,
+        display,
+      ),
+    ];
   let html: string;
   try {
     html = katex.renderToString(source, { ...KATEX_OPTIONS, displayMode: display });
@@ -57,11 +75,19 @@ export function rehypeMath() {
         const child = parent.children[i]!;
         if (child.type !== "element") continue;
         // ```math and $$ … $$ arrive as <pre><code class="language-math">: display math
-        const inner = child.tagName === "pre" && child.children.length === 1 && child.children[0]!.type === "element" && isMath(child.children[0] as Element) ? (child.children[0] as Element) : null;
+        const inner =
+          child.tagName === "pre" &&
+          child.children.length === 1 &&
+          child.children[0]!.type === "element" &&
+          isMath(child.children[0] as Element)
+            ? (child.children[0] as Element)
+            : null;
         if (inner || isMath(child)) {
           const display = inner !== null;
           const nodes = renderFormula(toText(inner ?? child, { whitespace: "pre" }).trim(), display);
-          const wrapped: ElementContent[] = display ? [{ type: "element", tagName: "div", properties: { className: ["pymd-math-display"] }, children: nodes }] : nodes;
+          const wrapped: ElementContent[] = display
+            ? [{ type: "element", tagName: "div", properties: { className: ["pymd-math-display"] }, children: nodes }]
+            : nodes;
           parent.children.splice(i, 1, ...wrapped);
           i += wrapped.length - 1;
           continue;

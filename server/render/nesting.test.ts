@@ -9,7 +9,8 @@ describe("line nesting limit", () => {
     expect(limitNesting("- ".repeat(MAX_LINE_NESTING + 2) + "x")).toBe("- ".repeat(MAX_LINE_NESTING) + "\\- - x");
     expect(limitNesting("1. ".repeat(MAX_LINE_NESTING + 1) + "y")).toBe("1. ".repeat(MAX_LINE_NESTING) + "1\\. y");
     expect(limitNesting("> ".repeat(MAX_LINE_NESTING + 1) + "q")).toBe("> ".repeat(MAX_LINE_NESTING) + "\\> q");
-    for (const ok of ["- a\n  - b\n", "> quote\n> - item\n", "- ".repeat(MAX_LINE_NESTING) + "z"]) expect(limitNesting(ok)).toBe(ok);
+    for (const ok of ["- a\n  - b\n", "> quote\n> - item\n", "- ".repeat(MAX_LINE_NESTING) + "z"])
+      expect(limitNesting(ok)).toBe(ok);
   });
 
   test("4,000 nested markers render as 32 levels and the rest of the line as text", async () => {

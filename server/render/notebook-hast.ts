@@ -25,7 +25,9 @@ const text = (value: string): ElementContent => ({ type: "text", value });
 
 function codeListing(block: PymdCodeBlock): Element {
   const lang = block.kind === "code" ? "python" : block.lang;
-  return el("pre", { className: ["pymd-source"] }, [el("code", { className: [`language-${lang}`] }, [text(block.code)])]);
+  return el("pre", { className: ["pymd-source"] }, [
+    el("code", { className: [`language-${lang}`] }, [text(block.code)]),
+  ]);
 }
 
 function asContent(root: Root): ElementContent[] {
@@ -33,7 +35,11 @@ function asContent(root: Root): ElementContent[] {
 }
 
 /** Renders one output run; `figures` numbers images across the document for their alt text. */
-function outputNode(run: ReturnType<typeof outputRuns>[number], slugger: HeadingSlugger, figures: { n: number }): Element {
+function outputNode(
+  run: ReturnType<typeof outputRuns>[number],
+  slugger: HeadingSlugger,
+  figures: { n: number },
+): Element {
   switch (run.kind) {
     case "markdown":
       return el("div", { className: ["pymd-stdout"] }, asContent(printedToHast(run.text, slugger)));
@@ -42,26 +48,44 @@ function outputNode(run: ReturnType<typeof outputRuns>[number], slugger: Heading
     case "display":
       if (run.mime === "image/png") {
         figures.n++;
-        if (!BASE64.test(run.data)) return el("p", { className: ["pymd-host-error"] }, [text("An image output was not valid base64 and is not shown.")]);
+        if (!BASE64.test(run.data))
+          return el("p", { className: ["pymd-host-error"] }, [
+            text("An image output was not valid base64 and is not shown."),
+          ]);
         const src = `data:image/png;base64,${run.data.replace(/\s+/g, "")}`;
-        return el("figure", { className: ["pymd-display", "pymd-display-image"] }, [el("img", { src, alt: `Figure ${figures.n}` }, [])]);
+        return el("figure", { className: ["pymd-display", "pymd-display-image"] }, [
+          el("img", { src, alt: `Figure ${figures.n}` }, []),
+        ]);
       }
       if (run.mime === "text/html") {
         return el("div", { className: ["pymd-display", "pymd-display-html"] }, asContent(htmlToHast(run.data)));
       }
-      return el("div", { className: ["pymd-display", "pymd-display-markdown"] }, asContent(markdownToHast(run.data, slugger)));
+      return el(
+        "div",
+        { className: ["pymd-display", "pymd-display-markdown"] },
+        asContent(markdownToHast(run.data, slugger)),
+      );
     case "error": {
       const body = run.traceback.trim() !== "" ? run.traceback.replace(/\s+$/, "") : `${run.name}: ${run.value}`;
       return el("pre", { className: ["pymd-error"] }, [text(body)]);
     }
     case "truncated":
-      return el("p", { className: ["pymd-truncated"] }, [text(`Output truncated: this block printed more than ${run.limitBytes} bytes.`)]);
+      return el("p", { className: ["pymd-truncated"] }, [
+        text(`Output truncated: this block printed more than ${run.limitBytes} bytes.`),
+      ]);
     case "host-error":
       return el("p", { className: ["pymd-host-error"] }, [text(run.message)]);
   }
 }
 
-function codeCell(index: number, block: PymdCodeBlock, result: BlockResult | undefined, opts: NotebookHastOptions, slugger: HeadingSlugger, figures: { n: number }): Element | null {
+function codeCell(
+  index: number,
+  block: PymdCodeBlock,
+  result: BlockResult | undefined,
+  opts: NotebookHastOptions,
+  slugger: HeadingSlugger,
+  figures: { n: number },
+): Element | null {
   const executed = block.kind === "code";
   const outputs: readonly BlockOutput[] = executed && result ? result.outputs : [];
   if (block.code.trim() === "" && outputs.length === 0) return null;
@@ -71,7 +95,13 @@ function codeCell(index: number, block: PymdCodeBlock, result: BlockResult | und
   if (!executed || opts.showCode !== false) children.push(codeListing(block));
   const runs = outputRuns(outputs);
   if (runs.length > 0) {
-    children.push(el("div", { className: ["pymd-outputs"] }, runs.map((r) => outputNode(r, slugger, figures))));
+    children.push(
+      el(
+        "div",
+        { className: ["pymd-outputs"] },
+        runs.map((r) => outputNode(r, slugger, figures)),
+      ),
+    );
   }
   if (children.length === 0) return null;
   return el("div", { className: classes, dataBlock: String(index), dataLine: String(block.startLine) }, children);
@@ -88,7 +118,11 @@ export function blockHast(
 ): Element | null {
   if (block.kind === "comment") return null;
   if (block.kind === "markdown") {
-    return el("div", { className: ["pymd-markdown"], dataBlock: String(index), dataLine: String(block.startLine) }, asContent(markdownToHast(block.text, slugger)));
+    return el(
+      "div",
+      { className: ["pymd-markdown"], dataBlock: String(index), dataLine: String(block.startLine) },
+      asContent(markdownToHast(block.text, slugger)),
+    );
   }
   return codeCell(index, block, result, opts, slugger, figures);
 }
@@ -99,7 +133,11 @@ export function outputsHast(result: BlockResult, slugger: HeadingSlugger, figure
   return { type: "root", children: runs.map((r) => outputNode(r, slugger, figures)) };
 }
 
-export function notebookHast(parsed: ParsedPymd, results: ReadonlyMap<number, BlockResult> | undefined, opts: NotebookHastOptions = {}): Root {
+export function notebookHast(
+  parsed: ParsedPymd,
+  results: ReadonlyMap<number, BlockResult> | undefined,
+  opts: NotebookHastOptions = {},
+): Root {
   const slugger = new HeadingSlugger();
   const figures = { n: 0 };
   const children: RootContent[] = [];

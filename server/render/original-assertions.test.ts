@@ -22,7 +22,8 @@ interface AssertionsConfig {
 const config = (differencesJson as unknown as { originalAssertions: AssertionsConfig }).originalAssertions;
 const CANONICAL: RuleName[] = ["heading-ids", "highlighting", "inter-element-whitespace"];
 
-const classes = (e: Element): string[] => (Array.isArray(e.properties.className) ? e.properties.className.map(String) : []);
+const classes = (e: Element): string[] =>
+  Array.isArray(e.properties.className) ? e.properties.className.map(String) : [];
 
 /** Our page in canonical form: the named rules applied to its parsed tree, serialized again. */
 function canonical(html: string, rules: ReadonlySet<RuleName>): string {
@@ -30,7 +31,15 @@ function canonical(html: string, rules: ReadonlySet<RuleName>): string {
   const visit = (node: Root | Element, inPre: boolean): void => {
     const out: (RootContent | ElementContent)[] = [];
     for (const child of node.children) {
-      if (child.type === "text" && !inPre && rules.has("inter-element-whitespace") && child.value.trim() === "" && node.type === "element" && node.tagName !== "p") continue;
+      if (
+        child.type === "text" &&
+        !inPre &&
+        rules.has("inter-element-whitespace") &&
+        child.value.trim() === "" &&
+        node.type === "element" &&
+        node.tagName !== "p"
+      )
+        continue;
       if (child.type !== "element") {
         out.push(child);
         continue;
@@ -42,7 +51,13 @@ function canonical(html: string, rules: ReadonlySet<RuleName>): string {
       else delete child.properties.className;
       visit(child, pre);
       // a highlighter's span that carries nothing else is unwrapped
-      if (rules.has("highlighting") && child.tagName === "span" && own.length === 0 && Object.keys(child.properties).length === 0) out.push(...child.children);
+      if (
+        rules.has("highlighting") &&
+        child.tagName === "span" &&
+        own.length === 0 &&
+        Object.keys(child.properties).length === 0
+      )
+        out.push(...child.children);
       else out.push(child);
     }
     node.children = out as typeof node.children;
@@ -62,81 +77,83 @@ const expectationsPath = join(corpusDir, "test-expectations.json");
 if (!corpusPresent) console.log(`original assertions: SKIPPED, the PyMD corpus is absent (looked in ${corpusDir})`);
 
 describe.skipIf(!corpusPresent)("the original PyMD's own test assertions", () => {
-  test(
-    "each holds on the export, or under a listed rule, or is a listed exception",
-    async () => {
-      const all = JSON.parse(readFileSync(expectationsPath, "utf8")) as Expectations & { _about?: unknown };
-      delete all._about;
-      const files = Object.keys(all).sort();
-      const { backend, runs } = await runCorpus(files);
-      const failing: string[] = [];
-      const needed = new Map<RuleName, number>();
-      const rows: string[] = [];
-      let total = 0;
-      let asExported = 0;
-      let byRule = 0;
-      let excepted = 0;
-      let originalFails = 0;
-      for (const file of files) {
-        const run = runs.get(file)!;
-        const html = await renderHtmlPage(run.source, run.results, { title: file });
-        const full = canonical(html, new Set(CANONICAL));
-        const refPath = join(corpusDir, "reference", file.replace(/\.pymd$/, ".html"));
-        const ref = existsSync(refPath) ? styleAndBody(readFileSync(refPath, "utf8")) : null;
-        const exceptions = config.exceptions[file] ?? {};
-        for (const s of all[file]!.contains) {
-          total++;
-          if (html.includes(s)) {
-            asExported++;
-            if (exceptions[s]) failing.push(`${file}: ${JSON.stringify(s)} is listed as an exception but holds`);
-            continue;
-          }
-          if (full.includes(s)) {
-            byRule++;
-            // the rules this assertion needs: without any one of them it fails
-            const uses = CANONICAL.filter((r) => !canonical(html, new Set(CANONICAL.filter((x) => x !== r))).includes(s));
-            for (const r of uses) needed.set(r, (needed.get(r) ?? 0) + 1);
-            rows.push(`  ${file}: ${JSON.stringify(s)} holds under ${uses.join(" + ")}`);
-            continue;
-          }
-          // a fragment of the original's embedded stylesheet, and only of it
-          if (ref?.style.includes(s) && !ref.rest.includes(s)) {
-            byRule++;
-            needed.set("stylesheet", (needed.get("stylesheet") ?? 0) + 1);
-            rows.push(`  ${file}: ${JSON.stringify(s)} is the original's stylesheet (rule stylesheet)`);
-            continue;
-          }
-          // the corpus records that the original's own test fails on this string at its HEAD; the reference confirms it
-          const failsInOriginal = (all[file]!.known_failing_at_head ?? []).some((k) => k.startsWith(s));
-          if (failsInOriginal && ref && !ref.style.includes(s) && !ref.rest.includes(s)) {
-            originalFails++;
-            rows.push(`  ${file}: ${JSON.stringify(s)} fails in the original too (known_failing_at_head, absent from the reference)`);
-            continue;
-          }
-          if (exceptions[s]) {
-            excepted++;
-            rows.push(`  ${file}: ${JSON.stringify(s)} listed exception: ${exceptions[s]}`);
-            continue;
-          }
-          failing.push(`${file}: expected to contain ${JSON.stringify(s)}`);
+  test("each holds on the export, or under a listed rule, or is a listed exception", async () => {
+    const all = JSON.parse(readFileSync(expectationsPath, "utf8")) as Expectations & { _about?: unknown };
+    delete all._about;
+    const files = Object.keys(all).sort();
+    const { backend, runs } = await runCorpus(files);
+    const failing: string[] = [];
+    const needed = new Map<RuleName, number>();
+    const rows: string[] = [];
+    let total = 0;
+    let asExported = 0;
+    let byRule = 0;
+    let excepted = 0;
+    let originalFails = 0;
+    for (const file of files) {
+      const run = runs.get(file)!;
+      const html = await renderHtmlPage(run.source, run.results, { title: file });
+      const full = canonical(html, new Set(CANONICAL));
+      const refPath = join(corpusDir, "reference", file.replace(/\.pymd$/, ".html"));
+      const ref = existsSync(refPath) ? styleAndBody(readFileSync(refPath, "utf8")) : null;
+      const exceptions = config.exceptions[file] ?? {};
+      for (const s of all[file]!.contains) {
+        total++;
+        if (html.includes(s)) {
+          asExported++;
+          if (exceptions[s]) failing.push(`${file}: ${JSON.stringify(s)} is listed as an exception but holds`);
+          continue;
         }
-        for (const s of all[file]!.not_contains) {
-          total++;
-          if (html.includes(s) || full.includes(s)) failing.push(`${file}: expected NOT to contain ${JSON.stringify(s)}`);
-          else asExported++;
+        if (full.includes(s)) {
+          byRule++;
+          // the rules this assertion needs: without any one of them it fails
+          const uses = CANONICAL.filter((r) => !canonical(html, new Set(CANONICAL.filter((x) => x !== r))).includes(s));
+          for (const r of uses) needed.set(r, (needed.get(r) ?? 0) + 1);
+          rows.push(`  ${file}: ${JSON.stringify(s)} holds under ${uses.join(" + ")}`);
+          continue;
         }
-        for (const s of Object.keys(exceptions)) if (!all[file]!.contains.includes(s)) failing.push(`${file}: exception for ${JSON.stringify(s)}, which the original does not assert`);
+        // a fragment of the original's embedded stylesheet, and only of it
+        if (ref?.style.includes(s) && !ref.rest.includes(s)) {
+          byRule++;
+          needed.set("stylesheet", (needed.get("stylesheet") ?? 0) + 1);
+          rows.push(`  ${file}: ${JSON.stringify(s)} is the original's stylesheet (rule stylesheet)`);
+          continue;
+        }
+        // the corpus records that the original's own test fails on this string at its HEAD; the reference confirms it
+        const failsInOriginal = (all[file]!.known_failing_at_head ?? []).some((k) => k.startsWith(s));
+        if (failsInOriginal && ref && !ref.style.includes(s) && !ref.rest.includes(s)) {
+          originalFails++;
+          rows.push(
+            `  ${file}: ${JSON.stringify(s)} fails in the original too (known_failing_at_head, absent from the reference)`,
+          );
+          continue;
+        }
+        if (exceptions[s]) {
+          excepted++;
+          rows.push(`  ${file}: ${JSON.stringify(s)} listed exception: ${exceptions[s]}`);
+          continue;
+        }
+        failing.push(`${file}: expected to contain ${JSON.stringify(s)}`);
       }
-      for (const r of Object.keys(config.rules) as RuleName[]) if (!needed.has(r)) failing.push(`rule ${r} is listed but no assertion needs it (remove it)`);
-      for (const r of needed.keys()) if (!config.rules[r]) failing.push(`rule ${r} is used but not listed with its reason`);
-      console.log(`original assertions (executed with the ${backend} sandbox), ${files.length} documents:`);
-      console.log(rows.join("\n"));
-      console.log(
-        `original assertions: ${total} in all; ${asExported} hold on the export as it is, ${byRule} under a listed rule (${[...needed].map(([r, n]) => `${r} ${n}`).join(", ")}), ${excepted} listed exceptions, ${originalFails} failing in the original as well, ${failing.length} failing`,
-      );
-      if (failing.length) console.log(`failing:\n  ${failing.join("\n  ")}`);
-      expect(failing).toEqual([]);
-    },
-    600_000,
-  );
+      for (const s of all[file]!.not_contains) {
+        total++;
+        if (html.includes(s) || full.includes(s)) failing.push(`${file}: expected NOT to contain ${JSON.stringify(s)}`);
+        else asExported++;
+      }
+      for (const s of Object.keys(exceptions))
+        if (!all[file]!.contains.includes(s))
+          failing.push(`${file}: exception for ${JSON.stringify(s)}, which the original does not assert`);
+    }
+    for (const r of Object.keys(config.rules) as RuleName[])
+      if (!needed.has(r)) failing.push(`rule ${r} is listed but no assertion needs it (remove it)`);
+    for (const r of needed.keys())
+      if (!config.rules[r]) failing.push(`rule ${r} is used but not listed with its reason`);
+    console.log(`original assertions (executed with the ${backend} sandbox), ${files.length} documents:`);
+    console.log(rows.join("\n"));
+    console.log(
+      `original assertions: ${total} in all; ${asExported} hold on the export as it is, ${byRule} under a listed rule (${[...needed].map(([r, n]) => `${r} ${n}`).join(", ")}), ${excepted} listed exceptions, ${originalFails} failing in the original as well, ${failing.length} failing`,
+    );
+    if (failing.length) console.log(`failing:\n  ${failing.join("\n  ")}`);
+    expect(failing).toEqual([]);
+  }, 600_000);
 });

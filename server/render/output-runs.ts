@@ -3,9 +3,7 @@
 
 import type { BlockOutput } from "../../protocol/run-frames.ts";
 
-export type OutputRun =
-  | { kind: "markdown"; text: string }
-  | Exclude<BlockOutput, { kind: "stdout" }>;
+export type OutputRun = { kind: "markdown"; text: string } | Exclude<BlockOutput, { kind: "stdout" }>;
 
 /**
  * Consecutive stdout chunks are concatenated and parsed as one Markdown text, so a table or list

@@ -20,7 +20,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const tool = (args: string[]) => {
   const r = Bun.spawnSync(args, { stdout: "pipe", stderr: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`${args[0]} failed (${r.exitCode}): ${r.stderr.toString()} — install poppler-utils (npm test's setup does)`);
+  if (r.exitCode !== 0)
+    throw new Error(
+      `${args[0]} failed (${r.exitCode}): ${r.stderr.toString()} — install poppler-utils (npm test's setup does)`,
+    );
   return r.stdout.toString();
 };
 const save = (name: string, pdf: Uint8Array) => {
@@ -37,7 +40,10 @@ function expectInOrder(text: string, pieces: string[]): void {
   let at = 0;
   for (const p of pieces) {
     const i = text.indexOf(p, at);
-    expect({ piece: p, found: i >= 0, after: text.slice(Math.max(0, at - 40), at) }).toMatchObject({ piece: p, found: true });
+    expect({ piece: p, found: i >= 0, after: text.slice(Math.max(0, at - 40), at) }).toMatchObject({
+      piece: p,
+      found: true,
+    });
     at = i + p.length;
   }
 }
@@ -82,7 +88,13 @@ describe("PDF export", () => {
   test("a document run in the jail: its text in order, headings as the outline, images, A4", () => {
     writeFileSync(join(dir, "report.pymd"), DOCUMENT);
     const out = join(dir, "report.pdf");
-    const r = Bun.spawnSync([process.execPath, MAIN, "render", join(dir, "report.pymd"), "--workspace", dir, "-o", out], { stdout: "pipe", stderr: "pipe" });
+    const r = Bun.spawnSync(
+      [process.execPath, MAIN, "render", join(dir, "report.pymd"), "--workspace", dir, "-o", out],
+      {
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
     expect({ code: r.exitCode, stderr: r.stderr.toString() }).toMatchObject({ code: 0 });
     expect(readFileSync(out).subarray(0, 5).toString()).toBe("%PDF-");
     const text = textOf(out);
@@ -119,7 +131,9 @@ describe("PDF export", () => {
     const items = [...outline.matchAll(/<item page="\d+">([^<]*)<\/item>/g)].map((m) => m[1]);
     expect(items).toEqual(["Quarterly report", "Method", "Results"]);
     // the plot the cell showed and the workspace image the Markdown references
-    const images = tool(["pdfimages", "-list", out]).split("\n").filter((l) => /^\s*\d+\s+\d+\s+image\s/.test(l));
+    const images = tool(["pdfimages", "-list", out])
+      .split("\n")
+      .filter((l) => /^\s*\d+\s+\d+\s+image\s/.test(l));
     expect(images.length).toBe(2);
     // the link stays a link
     expect(readFileSync(out).toString("latin1")).toContain("/URI (https://example.com/report)");
@@ -143,7 +157,7 @@ describe("PDF export", () => {
   });
 
   test("hostile Markdown, outputs and title give a PDF with nothing that runs and only web links", async () => {
-    const source = `# # Hostile\n${PAYLOADS.map((p) => `# ${p.replace(/\n/g, " ")}\n#`).join("\n")}\n# ${"$\\href{javascript:alert(1)}{x}$ $#read(\"/etc/passwd\")$ $\\text{\\\"}#eval(\"1\")$"}\n# \`\`\`\nprint('x')\n# \`\`\`\n`;
+    const source = `# # Hostile\n${PAYLOADS.map((p) => `# ${p.replace(/\n/g, " ")}\n#`).join("\n")}\n# ${'$\\href{javascript:alert(1)}{x}$ $#read("/etc/passwd")$ $\\text{\\"}#eval("1")$'}\n# \`\`\`\nprint('x')\n# \`\`\`\n`;
     const { parsePymd } = await import("../../protocol/pymd-parser.ts");
     const code = parsePymd(source).blocks.findIndex((b) => b.kind === "code");
     const hostileOutputs: BlockResult = {
@@ -153,15 +167,35 @@ describe("PDF export", () => {
       outputs: [
         { kind: "stdout", text: PAYLOADS.join("\n") + "\n" },
         { kind: "display", mime: "text/html", data: PAYLOADS.join("") },
-        { kind: "display", mime: "text/markdown", data: "[x](javascript:alert(1)) #set page(paper: \"a0\") #read(\"/etc/passwd\")" },
+        {
+          kind: "display",
+          mime: "text/markdown",
+          data: '[x](javascript:alert(1)) #set page(paper: "a0") #read("/etc/passwd")',
+        },
         { kind: "display", mime: "image/png", data: "bm90IGFuIGltYWdl" },
         { kind: "stderr", text: '")#read("/etc/passwd")\n' },
         { kind: "error", name: "E", value: "v", traceback: '"]; #eval("1")', line: 1 },
       ],
     };
-    const path = save("hostile.pdf", await renderPdf(source, new Map([[code, hostileOutputs]]), { title: '"#eval("1")', paper: "a4" }));
+    const path = save(
+      "hostile.pdf",
+      await renderPdf(source, new Map([[code, hostileOutputs]]), { title: '"#eval("1")', paper: "a4" }),
+    );
     const raw = readFileSync(path).toString("latin1");
-    for (const bad of ["/JavaScript", "/JS ", "/JS(", "/Launch", "/OpenAction", "/AA ", "/AA<", "/EmbeddedFile", "/SubmitForm", "/ImportData", "/RichMedia"]) expect({ bad, found: raw.includes(bad) }).toEqual({ bad, found: false });
+    for (const bad of [
+      "/JavaScript",
+      "/JS ",
+      "/JS(",
+      "/Launch",
+      "/OpenAction",
+      "/AA ",
+      "/AA<",
+      "/EmbeddedFile",
+      "/SubmitForm",
+      "/ImportData",
+      "/RichMedia",
+    ])
+      expect({ bad, found: raw.includes(bad) }).toEqual({ bad, found: false });
     for (const m of raw.matchAll(/\/URI \(([^)]*)\)/g)) expect(m[1]).toMatch(/^(https?:|mailto:)/);
     // the hostile text is there as text, not as what it tried to do
     const text = textOf(path);
@@ -175,6 +209,7 @@ describe("PDF export", () => {
     expect(typstMath("\\frac{a}{b}")).toBe("a/b");
     // a name inside a string is text, not a call
     expect(typstMath("\\operatorname{eval}(x)")).toBe('op("eval")(x)');
-    for (const tex of ["\\text{\"}#read(\"x\")", "a \\$ b", "\\frac{1}{"]) expect({ tex, math: typstMath(tex) }).toEqual({ tex, math: null });
+    for (const tex of ['\\text{"}#read("x")', "a \\$ b", "\\frac{1}{"])
+      expect({ tex, math: typstMath(tex) }).toEqual({ tex, math: null });
   });
 });

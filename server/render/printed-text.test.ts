@@ -5,12 +5,18 @@ import type { BlockResult } from "../../protocol/run-frames.ts";
 import { renderFragment, renderMarkdown } from "./index.ts";
 
 const SRC = "# ```\nprint()\n# ```\n";
-const printed = (text: string): Map<number, BlockResult> => new Map([[0, { block: 0, status: "ok", durationMs: 1, outputs: [{ kind: "stdout", text }] }]]);
-const stdoutHtml = async (text: string) => /<div class="pymd-stdout">([\s\S]*?)<\/div><\/div><\/div>$/.exec(await renderFragment(SRC, printed(text), { showCode: false }))![1];
+const printed = (text: string): Map<number, BlockResult> =>
+  new Map([[0, { block: 0, status: "ok", durationMs: 1, outputs: [{ kind: "stdout", text }] }]]);
+const stdoutHtml = async (text: string) =>
+  /<div class="pymd-stdout">([\s\S]*?)<\/div><\/div><\/div>$/.exec(
+    await renderFragment(SRC, printed(text), { showCode: false }),
+  )![1];
 
 describe("printed output", () => {
   test("a progress loop and key = value lines keep one line each", async () => {
-    expect(await stdoutHtml("step 0 of 3\nstep 1 of 3\nstep 2 of 3\n")).toBe("<p>step 0 of 3</p>\n<p>step 1 of 3</p>\n<p>step 2 of 3</p>");
+    expect(await stdoutHtml("step 0 of 3\nstep 1 of 3\nstep 2 of 3\n")).toBe(
+      "<p>step 0 of 3</p>\n<p>step 1 of 3</p>\n<p>step 2 of 3</p>",
+    );
     expect(await stdoutHtml("a = 42\nb = hello\n")).toBe("<p>a = 42</p>\n<p>b = hello</p>");
   });
 
@@ -24,7 +30,9 @@ describe("printed output", () => {
     expect(await stdoutHtml("  region  sales\n0      N    120\n1      S     80\n")).toBe(
       '<pre><code class="language-output">  region  sales\n0      N    120\n1      S     80\n</code></pre>',
     );
-    expect(await stdoutHtml("[[ 0  1  2  3]\n [ 4  5  6  7]\n [ 8  9 10 11]]\n")).toBe('<pre><code class="language-output">[[ 0  1  2  3]\n [ 4  5  6  7]\n [ 8  9 10 11]]\n</code></pre>');
+    expect(await stdoutHtml("[[ 0  1  2  3]\n [ 4  5  6  7]\n [ 8  9 10 11]]\n")).toBe(
+      '<pre><code class="language-output">[[ 0  1  2  3]\n [ 4  5  6  7]\n [ 8  9 10 11]]\n</code></pre>',
+    );
   });
 
   test("Markdown printed on purpose still renders: a table, a heading, a list, emphasis, code", async () => {

@@ -8,7 +8,13 @@
 //    list item, a quote, a fence).
 // 3. A printed table (a `|` row followed by a delimiter row) starts a block of its own, so it is a
 //    table even right after a printed list item or line.
-import type { Root as MdRoot, RootContent as MdContent, Paragraph as MdParagraph, Parent as MdParent, Text as MdText } from "mdast";
+import type {
+  Root as MdRoot,
+  RootContent as MdContent,
+  Paragraph as MdParagraph,
+  Parent as MdParent,
+  Text as MdText,
+} from "mdast";
 
 const STRUCTURE = /^\s{0,3}(#{1,6}\s|\||>|[-*+]\s|\d{1,9}[.)]\s|```|~~~)/;
 const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
@@ -62,7 +68,12 @@ export function fencePreformatted(text: string): string {
       return;
     }
     // a printed table starts a block of its own, even right after a list item or a paragraph line
-    if (TABLE_ROW.test(line) && DELIMITER_ROW.test(lines[i + 1] ?? "") && !TABLE_ROW.test(lines[i - 1] ?? "") && (lines[i - 1] ?? "").trim() !== "") {
+    if (
+      TABLE_ROW.test(line) &&
+      DELIMITER_ROW.test(lines[i + 1] ?? "") &&
+      !TABLE_ROW.test(lines[i - 1] ?? "") &&
+      (lines[i - 1] ?? "").trim() !== ""
+    ) {
       flush();
       out.push("");
     }
@@ -150,7 +161,9 @@ export function printedMarkdown(text: string): string {
         return line;
       }
       const next = lines[i + 1];
-      return line.trim() !== "" && next !== undefined && next.trim() !== "" && !FENCE.test(next) ? `${line.replace(/\s+$/, "")}  ` : line;
+      return line.trim() !== "" && next !== undefined && next.trim() !== "" && !FENCE.test(next)
+        ? `${line.replace(/\s+$/, "")}  `
+        : line;
     })
     .join("\n");
 }

@@ -10,7 +10,8 @@ import { INLINE_WEIGHT } from "./render-pool.ts";
 /** `n` short sections: a heading, a line of prose and a Python block each. */
 function sections(n: number): string {
   const out: string[] = [];
-  for (let i = 0; i < n; i++) out.push(`# ## Section ${i}`, `# Some *text* with \`code\` for ${i}.`, "# ```", `print(${i})`, "# ```");
+  for (let i = 0; i < n; i++)
+    out.push(`# ## Section ${i}`, `# Some *text* with \`code\` for ${i}.`, "# ```", `print(${i})`, "# ```");
   return out.join("\n") + "\n";
 }
 
@@ -28,7 +29,9 @@ describe("preview of a long document", () => {
     const parsed = parsePymd(sections(3000));
     const visible = parsed.blocks.filter((b) => b.kind !== "comment");
     expect(visible.length).toBeGreaterThan(4000);
-    expect(visible.reduce((n, b) => n + (b.kind === "markdown" ? b.text.length : b.kind === "code" ? b.code.length : 0), 0)).toBeGreaterThan(INLINE_WEIGHT);
+    expect(
+      visible.reduce((n, b) => n + (b.kind === "markdown" ? b.text.length : b.kind === "code" ? b.code.length : 0), 0),
+    ).toBeGreaterThan(INLINE_WEIGHT);
     const cache = new CountingCache();
     let turns = 0;
     const timer = setInterval(() => turns++, 1);

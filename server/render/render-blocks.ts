@@ -46,7 +46,12 @@ export class BlockRenderCache {
 
 /** What a block's listing or Markdown HTML depends on (its outputs are cached apart). */
 function keyOf(index: number, block: PymdBlock): string {
-  const body = block.kind === "markdown" ? block.text : block.kind === "comment" ? "" : `${block.kind}\u0000${block.lang}\u0000${block.code}`;
+  const body =
+    block.kind === "markdown"
+      ? block.text
+      : block.kind === "comment"
+        ? ""
+        : `${block.kind}\u0000${block.lang}\u0000${block.code}`;
   return `${index}\u0000${block.kind}\u0000${block.startLine}\u0000${body}`;
 }
 
@@ -95,7 +100,11 @@ export async function renderBlocks(
  * blocks (typing) render in place; many (a paste, a first open) render on the worker pool in
  * jobs of at most BATCH_WEIGHT characters, so the event loop stays free however long the document.
  */
-async function renderListings(parsed: ParsedPymd, cache: BlockRenderCache, fileUrl?: FileUrl): Promise<Map<number, string>> {
+async function renderListings(
+  parsed: ParsedPymd,
+  cache: BlockRenderCache,
+  fileUrl?: FileUrl,
+): Promise<Map<number, string>> {
   const html = new Map<number, string>();
   const missing: { index: number; block: PymdBlock; key: string }[] = [];
   let weight = 0;
@@ -111,7 +120,11 @@ async function renderListings(parsed: ParsedPymd, cache: BlockRenderCache, fileU
   });
   const texts = (items: typeof missing) => items.flatMap((m) => (m.block.kind === "markdown" ? [m.block.text] : []));
   if (weight < INLINE_WEIGHT) {
-    for (const m of missing) html.set(m.index, await render({ kind: "block", index: m.index, block: m.block, files: fileTable(fileUrl, texts([m])) }));
+    for (const m of missing)
+      html.set(
+        m.index,
+        await render({ kind: "block", index: m.index, block: m.block, files: fileTable(fileUrl, texts([m])) }),
+      );
   } else {
     const batches: (typeof missing)[] = [[]];
     let size = 0;
@@ -125,7 +138,18 @@ async function renderListings(parsed: ParsedPymd, cache: BlockRenderCache, fileU
       size += w;
     }
     // every batch goes to the pool (inlineBelow 0): together they are too much for the event loop
-    const done = await Promise.all(batches.map((b) => render({ kind: "blocks", items: b.map(({ index, block }) => ({ index, block })), files: fileTable(fileUrl, texts(b)) }, 0)));
+    const done = await Promise.all(
+      batches.map((b) =>
+        render(
+          {
+            kind: "blocks",
+            items: b.map(({ index, block }) => ({ index, block })),
+            files: fileTable(fileUrl, texts(b)),
+          },
+          0,
+        ),
+      ),
+    );
     batches.forEach((b, j) => {
       const got = JSON.parse(done[j]!) as string[];
       for (const [k, m] of b.entries()) html.set(m.index, got[k]!);

@@ -37,12 +37,22 @@ function remember(key: string, html: string): void {
  * a result are shown as source only. The same inputs (a public page read again, an export of an
  * unchanged notebook) are answered from a small cache instead of rendering again.
  */
-export async function renderFragment(source: string, results?: ReadonlyMap<number, BlockResult>, opts: NotebookHastOptions = {}): Promise<string> {
+export async function renderFragment(
+  source: string,
+  results?: ReadonlyMap<number, BlockResult>,
+  opts: NotebookHastOptions = {},
+): Promise<string> {
   const texts = function* () {
     yield source;
     for (const r of results?.values() ?? []) yield* resultTexts(r);
   };
-  const job = { kind: "fragment" as const, source, results: results ? [...results] : undefined, showCode: opts.showCode, files: fileTable(opts.fileUrl, texts()) };
+  const job = {
+    kind: "fragment" as const,
+    source,
+    results: results ? [...results] : undefined,
+    showCode: opts.showCode,
+    files: fileTable(opts.fileUrl, texts()),
+  };
   const key = jobKey(job);
   const hit = cache.get(key);
   if (hit !== undefined) {

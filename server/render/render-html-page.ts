@@ -10,7 +10,8 @@ import { renderFragment } from "./render-fragment.ts";
 import type { FileUrl } from "./html-pipeline.ts";
 
 /** Scripts, frames, plugins, forms and remote styles are all refused; images may be inline or remote. */
-export const PAGE_CSP = "default-src 'none'; script-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'; style-src 'unsafe-inline'; font-src data:; img-src data: https: http:; media-src data:";
+export const PAGE_CSP =
+  "default-src 'none'; script-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'; style-src 'unsafe-inline'; font-src data:; img-src data: https: http:; media-src data:";
 
 const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);

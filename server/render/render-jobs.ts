@@ -58,7 +58,19 @@ export function* resultTexts(result: BlockResult): Generator<string> {
 
 /** A rough measure of how much work a job is: the characters it parses. */
 export function jobWeight(job: RenderJob): number {
-  const outputs = (r: BlockResult) => r.outputs.reduce((n, o) => n + (o.kind === "stdout" || o.kind === "stderr" ? o.text.length : o.kind === "display" ? (o.mime === "image/png" ? 0 : o.data.length) : 0), 0);
+  const outputs = (r: BlockResult) =>
+    r.outputs.reduce(
+      (n, o) =>
+        n +
+        (o.kind === "stdout" || o.kind === "stderr"
+          ? o.text.length
+          : o.kind === "display"
+            ? o.mime === "image/png"
+              ? 0
+              : o.data.length
+            : 0),
+      0,
+    );
   switch (job.kind) {
     case "fragment":
       return job.source.length + (job.results ?? []).reduce((n, [, r]) => n + outputs(r), 0);

@@ -27,7 +27,11 @@ function listing(block: PymdCodeBlock): string {
   return fenced(block.code, block.kind === "code" ? "python" : block.info || block.lang);
 }
 
-function outputsMarkdown(outputs: readonly BlockOutput[], opts: MarkdownExportOptions, figures: { n: number }): string[] {
+function outputsMarkdown(
+  outputs: readonly BlockOutput[],
+  opts: MarkdownExportOptions,
+  figures: { n: number },
+): string[] {
   const parts: string[] = [];
   for (const run of outputRuns(outputs)) {
     switch (run.kind) {
@@ -70,7 +74,11 @@ function outputsMarkdown(outputs: readonly BlockOutput[], opts: MarkdownExportOp
   return parts.filter((p) => p !== "");
 }
 
-function exportMarkdown(source: string, results: ReadonlyMap<number, BlockResult> | undefined, opts: MarkdownExportOptions): string {
+function exportMarkdown(
+  source: string,
+  results: ReadonlyMap<number, BlockResult> | undefined,
+  opts: MarkdownExportOptions,
+): string {
   const parts: string[] = [];
   const figures = { n: 0 };
   parsePymd(source).blocks.forEach((block, index) => {

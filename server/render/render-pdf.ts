@@ -26,11 +26,22 @@ export async function pdfOfHtml(html: string, opts: { title: string; paper: Pape
 }
 
 /** `results` is keyed by block index in `parsePymd(source).blocks`, as for renderFragment. */
-export async function renderPdf(source: string, results: ReadonlyMap<number, BlockResult> | undefined, opts: PdfOptions): Promise<Uint8Array> {
+export async function renderPdf(
+  source: string,
+  results: ReadonlyMap<number, BlockResult> | undefined,
+  opts: PdfOptions,
+): Promise<Uint8Array> {
   const texts = function* () {
     yield source;
     for (const r of results?.values() ?? []) yield* resultTexts(r);
   };
-  const base64 = await render({ kind: "pdf", source, results: results ? [...results] : undefined, title: opts.title, paper: opts.paper ?? "a4", files: fileTable(opts.fileUrl, texts()) });
+  const base64 = await render({
+    kind: "pdf",
+    source,
+    results: results ? [...results] : undefined,
+    title: opts.title,
+    paper: opts.paper ?? "a4",
+    files: fileTable(opts.fileUrl, texts()),
+  });
   return Uint8Array.from(Buffer.from(base64, "base64"));
 }

@@ -10,7 +10,6 @@ import { renderFragment } from "./index.ts";
 import { runJob } from "./render-jobs.ts";
 import { INLINE_WEIGHT, RenderPool, RenderTimeoutError } from "./render-pool.ts";
 
-
 const pools: RenderPool[] = [];
 afterAll(() => {
   for (const p of pools) p.close();
@@ -80,7 +79,18 @@ describe("pathological input renders degraded, never fails", () => {
     const html = await renderFragment("# " + "<b>x".repeat(30_000) + "\n");
     expect(html).toContain("Shown as text: this part nests its HTML more than 256 elements deep.");
     const outputs = new Map<number, BlockResult>([
-      [0, { block: 0, status: "ok", durationMs: 1, outputs: [{ kind: "stdout", text: "<i>".repeat(30_000) }, { kind: "display", mime: "text/html", data: "<div>".repeat(30_000) }] }],
+      [
+        0,
+        {
+          block: 0,
+          status: "ok",
+          durationMs: 1,
+          outputs: [
+            { kind: "stdout", text: "<i>".repeat(30_000) },
+            { kind: "display", mime: "text/html", data: "<div>".repeat(30_000) },
+          ],
+        },
+      ],
     ]);
     const cell = await renderFragment("# ```\nprint()\n# ```\n", outputs);
     expect(cell.match(/Shown as text/g)).toHaveLength(2);

@@ -16,7 +16,10 @@ type Slot = { worker: Worker; busy: Pending | null; timer: ReturnType<typeof set
 
 export class RenderTimeoutError extends AppError {
   constructor(seconds: number) {
-    super("too_large", `Rendering took longer than ${seconds} s and was stopped: the document or its output is too large or too complex to render. Split it into smaller blocks or print less.`);
+    super(
+      "too_large",
+      `Rendering took longer than ${seconds} s and was stopped: the document or its output is too large or too complex to render. Split it into smaller blocks or print less.`,
+    );
   }
 }
 

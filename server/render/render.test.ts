@@ -3,7 +3,8 @@ import type { BlockOutput, BlockResult } from "../../protocol/run-frames.ts";
 import { renderFragment, renderHtmlPage, renderMarkdown, renderMarkdownOnly } from "./index.ts";
 
 const DOC = "# # Report\n# Intro *text*.\n# ```\nprint(1)\n# ```\n# ````js\nlet x = 1;\n# ````\n// dropped\n";
-const results = (outputs: BlockOutput[], status: BlockResult["status"] = "ok") => new Map([[1, { block: 1, status, durationMs: 1, outputs }]]);
+const results = (outputs: BlockOutput[], status: BlockResult["status"] = "ok") =>
+  new Map([[1, { block: 1, status, durationMs: 1, outputs }]]);
 
 describe("renderFragment", () => {
   test("markdown, executed listing with outputs, display-only listing; comments dropped", async () => {
@@ -20,13 +21,16 @@ describe("renderFragment", () => {
   test("stdout chunks between displays form one Markdown run; order is kept", async () => {
     const html = await renderFragment(
       DOC,
-      results([
-        { kind: "stdout", text: "| a |\n" },
-        { kind: "stdout", text: "|---|\n| 1 |\n" },
-        { kind: "display", mime: "image/png", data: "iVBORw0KGgo=" },
-        { kind: "stdout", text: "after\n" },
-        { kind: "error", name: "ValueError", value: "x", traceback: "Traceback\nValueError: x", line: 4 },
-      ], "error"),
+      results(
+        [
+          { kind: "stdout", text: "| a |\n" },
+          { kind: "stdout", text: "|---|\n| 1 |\n" },
+          { kind: "display", mime: "image/png", data: "iVBORw0KGgo=" },
+          { kind: "stdout", text: "after\n" },
+          { kind: "error", name: "ValueError", value: "x", traceback: "Traceback\nValueError: x", line: 4 },
+        ],
+        "error",
+      ),
     );
     const table = html.indexOf("<table>");
     const img = html.indexOf('<img src="data:image/png;base64,iVBORw0KGgo=" alt="Figure 1">');
@@ -44,11 +48,14 @@ describe("renderFragment", () => {
   });
 
   test("stderr, truncation and host errors", async () => {
-    const html = await renderFragment(DOC, results([
-      { kind: "stderr", text: "warn <x>" },
-      { kind: "truncated", limitBytes: 10 },
-      { kind: "host-error", reason: "timeout", message: "the run passed its limit" },
-    ]));
+    const html = await renderFragment(
+      DOC,
+      results([
+        { kind: "stderr", text: "warn <x>" },
+        { kind: "truncated", limitBytes: 10 },
+        { kind: "host-error", reason: "timeout", message: "the run passed its limit" },
+      ]),
+    );
     expect(html).toContain('<pre class="pymd-stderr">warn &#x3C;x></pre>');
     expect(html).toContain("more than 10 bytes");
     expect(html).toContain('<p class="pymd-host-error">the run passed its limit</p>');
@@ -70,7 +77,11 @@ describe("renderMarkdown", () => {
   const outputs: BlockOutput[] = [
     { kind: "stdout", text: "## Printed\n" },
     { kind: "display", mime: "image/png", data: "iVBORw0KGgo=" },
-    { kind: "display", mime: "text/html", data: '<table border="1"><thead><tr><th></th><th>a|b</th></tr></thead><tbody><tr><th>0</th><td>1</td></tr></tbody></table>' },
+    {
+      kind: "display",
+      mime: "text/html",
+      data: '<table border="1"><thead><tr><th></th><th>a|b</th></tr></thead><tbody><tr><th>0</th><td>1</td></tr></tbody></table>',
+    },
     { kind: "stderr", text: "careful" },
     { kind: "error", name: "E", value: "v", traceback: "Traceback\nE: v", line: 1 },
   ];
@@ -93,7 +104,10 @@ describe("renderMarkdown", () => {
 
   test("images become files through assetsWriter when assetsDir is given", async () => {
     const written: [string, number][] = [];
-    const md = await renderMarkdown(DOC, results(outputs), { assetsDir: "report files", assetsWriter: (name, bytes) => written.push([name, bytes.length]) });
+    const md = await renderMarkdown(DOC, results(outputs), {
+      assetsDir: "report files",
+      assetsWriter: (name, bytes) => written.push([name, bytes.length]),
+    });
     expect(md).toContain("![Figure 1](report%20files/figure-1.png)");
     expect(written).toEqual([["figure-1.png", 8]]);
   });
@@ -123,4 +137,3 @@ describe("fragment cache", () => {
     expect(fragmentCacheStats().misses - mid.misses).toBe(4);
   });
 });
-

@@ -8,10 +8,9 @@ import { renderFragment } from "./render-fragment.ts";
 import { renderHtmlPage } from "./render-html-page.ts";
 import { PAYLOADS } from "../testing/xss-payloads.ts";
 
-
-
 // <video> and <source> are allowed (pymd.video) but a <source> may only carry a video data URI
-const FORBIDDEN_TAGS = /^(script|iframe|object|embed|svg|math|style|link|meta|base|form|template|audio|marquee|noscript|frame|frameset|applet|button|textarea|select)$/;
+const FORBIDDEN_TAGS =
+  /^(script|iframe|object|embed|svg|math|style|link|meta|base|form|template|audio|marquee|noscript|frame|frameset|applet|button|textarea|select)$/;
 const VIDEO_DATA = /^data:video\/(mp4|webm|ogg|quicktime|x-msvideo);base64,/i;
 const SAFE_URL = /^(https?:|mailto:|#|data:image\/(png|jpeg|gif|webp|svg\+xml)[;,])/i;
 
@@ -28,7 +27,8 @@ function assertInert(html: string): void {
       for (const [key, value] of Object.entries(child.properties)) {
         expect(key.toLowerCase()).not.toMatch(/^on|^style$|^srcdoc$|^formaction$|^autofocus$/);
         if (child.tagName === "source" && key === "src") expect(String(value).trim()).toMatch(VIDEO_DATA);
-        else if (child.tagName === "video") expect(key).toMatch(/^(width|height|controls|autoPlay|muted|loop|playsInline)$/);
+        else if (child.tagName === "video")
+          expect(key).toMatch(/^(width|height|controls|autoPlay|muted|loop|playsInline)$/);
         else if (/^(href|src|cite|action|data|poster|background)$/i.test(key)) {
           expect(String(value).trim()).toMatch(SAFE_URL);
         }
@@ -74,9 +74,19 @@ describe("block outputs", () => {
         result([
           { kind: "stdout", text: `${p}\n| a |\n|---|\n| ${p} |\n` },
           { kind: "stderr", text: p },
-          { kind: "display", mime: "text/html", data: `<table class="dataframe"><tr><th style="x">${p}</th><td>${p}</td></tr></table>${p}` },
+          {
+            kind: "display",
+            mime: "text/html",
+            data: `<table class="dataframe"><tr><th style="x">${p}</th><td>${p}</td></tr></table>${p}`,
+          },
           { kind: "display", mime: "text/markdown", data: p },
-          { kind: "error", name: "ValueError", value: p, traceback: `Traceback:\n  File "<string>", line 1, in <module>\nValueError: ${p}`, line: 1 },
+          {
+            kind: "error",
+            name: "ValueError",
+            value: p,
+            traceback: `Traceback:\n  File "<string>", line 1, in <module>\nValueError: ${p}`,
+            line: 1,
+          },
           { kind: "host-error", reason: "crashed", message: p },
         ]),
       );
@@ -85,19 +95,28 @@ describe("block outputs", () => {
   }
 
   test("an image output that is not base64 is not embedded", async () => {
-    const html = await renderFragment(doc, result([{ kind: "display", mime: "image/png", data: `x" onerror="alert(1)` }]));
+    const html = await renderFragment(
+      doc,
+      result([{ kind: "display", mime: "image/png", data: `x" onerror="alert(1)` }]),
+    );
     assertInert(html);
     expect(html).not.toContain("<img");
   });
 
   test("malformed stdout HTML cannot close the notebook's wrappers", async () => {
-    const html = await renderFragment(doc + "# after\n", result([{ kind: "stdout", text: "</div></div></div></figure><div>" }]));
+    const html = await renderFragment(
+      doc + "# after\n",
+      result([{ kind: "stdout", text: "</div></div></div></figure><div>" }]),
+    );
     expect(html).toMatch(/<div class="pymd-markdown"[^>]*><p>after<\/p><\/div>$/);
   });
 
   test("tracebacks are escaped, not interpreted", async () => {
-    const html = await renderFragment(doc, result([{ kind: "error", name: "E", value: "", traceback: 'File "<string>", line 1, in <module>', line: 1 }]));
-    expect(html).toContain("File \"&#x3C;string>\", line 1, in &#x3C;module>");
+    const html = await renderFragment(
+      doc,
+      result([{ kind: "error", name: "E", value: "", traceback: 'File "<string>", line 1, in <module>', line: 1 }]),
+    );
+    expect(html).toContain('File "&#x3C;string>", line 1, in &#x3C;module>');
   });
 });
 
@@ -116,7 +135,10 @@ describe("allowed content survives", () => {
 
   test("a pandas table keeps its cells but loses style and class", async () => {
     const pandas = `<table border="1" class="dataframe"><thead><tr style="text-align: right;"><th></th><th>name</th></tr></thead><tbody><tr><th>0</th><td>&lt;b&gt;x&lt;/b&gt;</td></tr></tbody></table>`;
-    const html = await renderFragment("# ```\nx\n# ```\n", result([{ kind: "display", mime: "text/html", data: pandas }]));
+    const html = await renderFragment(
+      "# ```\nx\n# ```\n",
+      result([{ kind: "display", mime: "text/html", data: pandas }]),
+    );
     expect(html).toContain("<td>&#x3C;b>x&#x3C;/b></td>");
     expect(html).toContain("<th>name</th>");
     expect(html).not.toContain("dataframe");
@@ -148,12 +170,32 @@ describe("pymd.video", () => {
   test("a video embedded as a data URI survives sanitizing; other sources and handlers do not", async () => {
     const { renderFragment } = await import("./index.ts");
     const html = (data: string) =>
-      renderFragment("# ```\nx\n# ```\n", new Map([[0, { block: 0, status: "ok" as const, durationMs: 1, outputs: [{ kind: "display" as const, mime: "text/html" as const, data }] }]]), {
-        showCode: false,
-      });
-    const ok = await html('<video width="100%" height="auto" controls loop onerror="alert(1)"><source src="data:video/mp4;base64,AAAAIGZ0eXA=" type="video/mp4"></video>');
-    expect(ok).toContain('<video width="100%" height="auto" controls loop><source src="data:video/mp4;base64,AAAAIGZ0eXA=" type="video/mp4"></video>');
-    const remote = await html('<video controls><source src="https://evil.example/x.mp4" type="video/mp4"><source src="javascript:alert(1)"></video>');
+      renderFragment(
+        "# ```\nx\n# ```\n",
+        new Map([
+          [
+            0,
+            {
+              block: 0,
+              status: "ok" as const,
+              durationMs: 1,
+              outputs: [{ kind: "display" as const, mime: "text/html" as const, data }],
+            },
+          ],
+        ]),
+        {
+          showCode: false,
+        },
+      );
+    const ok = await html(
+      '<video width="100%" height="auto" controls loop onerror="alert(1)"><source src="data:video/mp4;base64,AAAAIGZ0eXA=" type="video/mp4"></video>',
+    );
+    expect(ok).toContain(
+      '<video width="100%" height="auto" controls loop><source src="data:video/mp4;base64,AAAAIGZ0eXA=" type="video/mp4"></video>',
+    );
+    const remote = await html(
+      '<video controls><source src="https://evil.example/x.mp4" type="video/mp4"><source src="javascript:alert(1)"></video>',
+    );
     expect(remote).toContain("<video controls></video>");
   });
 });

@@ -48,12 +48,15 @@ export async function compilePdf(doc: TypstDocument): Promise<Uint8Array> {
   const c = compiler;
   c.resetShadow();
   // the document names its files from the workspace's root ("/img/1.png")
-  for (const [path, bytes] of doc.files) c.mapShadow(join(workspace, path), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  for (const [path, bytes] of doc.files)
+    c.mapShadow(join(workspace, path), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   try {
     const result = c.compile({ mainFileContent: doc.source });
     const err = result.takeError();
     if (err || !result.result) {
-      const messages = (err?.shortDiagnostics ?? []).slice(0, 3).map((d: { message?: string }) => d.message ?? String(d));
+      const messages = (err?.shortDiagnostics ?? [])
+        .slice(0, 3)
+        .map((d: { message?: string }) => d.message ?? String(d));
       throw new TypstError(messages.length ? messages.join("; ") : "the document could not be laid out");
     }
     return new Uint8Array(c.pdf(result.result));

@@ -46,12 +46,14 @@ export function str(s: string): string {
 /** Text in markup: `#"…"`, with HTML's runs of white space as one space. */
 const textRun = (s: string) => (s === "" ? "" : `#${str(s)}`);
 
-const classes = (el: Element): string[] => (Array.isArray(el.properties.className) ? (el.properties.className as string[]) : []);
+const classes = (el: Element): string[] =>
+  Array.isArray(el.properties.className) ? (el.properties.className as string[]) : [];
 const hasClass = (el: Element, c: string) => classes(el).includes(c);
 const isElement = (n: RootContent | ElementContent): n is Element => n.type === "element";
 
 /** Names Typst math could call that read files, run code or query the document: never allowed in a formula. */
-const UNSAFE_MATH = /\b(?:read|eval|json|yaml|toml|csv|xml|cbor|plugin|image|include|import|bibliography|sys|query|locate|here|state|counter|metadata|context|selector|datetime|link|cite|ref|label|footnote|figure|page|document|set|show|let)\b/;
+const UNSAFE_MATH =
+  /\b(?:read|eval|json|yaml|toml|csv|xml|cbor|plugin|image|include|import|bibliography|sys|query|locate|here|state|counter|metadata|context|selector|datetime|link|cite|ref|label|footnote|figure|page|document|set|show|let)\b/;
 
 /** A TeX formula as Typst math, or null when it cannot be converted safely. */
 export function typstMath(tex: string): string | null {
@@ -75,7 +77,8 @@ function texOf(el: Element): string | null {
     for (const c of n.children) {
       if (found !== null || !isElement(c as RootContent)) continue;
       const e = c as Element;
-      if (e.tagName === "annotation" && e.properties.encoding === "application/x-tex") found = toText(e, { whitespace: "pre" });
+      if (e.tagName === "annotation" && e.properties.encoding === "application/x-tex")
+        found = toText(e, { whitespace: "pre" });
       else walk(e);
     }
   };
@@ -87,21 +90,29 @@ function texOf(el: Element): string | null {
 export function imageSize(bytes: Uint8Array): { w: number; h: number } | null {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length >= 24 && bytes[0] === 0x89 && bytes[1] === 0x50) return { w: dv.getUint32(16), h: dv.getUint32(20) };
-  if (bytes.length >= 10 && bytes[0] === 0x47 && bytes[1] === 0x49) return { w: dv.getUint16(6, true), h: dv.getUint16(8, true) };
+  if (bytes.length >= 10 && bytes[0] === 0x47 && bytes[1] === 0x49)
+    return { w: dv.getUint16(6, true), h: dv.getUint16(8, true) };
   if (bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8) {
     let i = 2;
     while (i + 9 < bytes.length) {
       if (bytes[i] !== 0xff) return null;
       const marker = bytes[i + 1]!;
       const len = dv.getUint16(i + 2);
-      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return { w: dv.getUint16(i + 7), h: dv.getUint16(i + 5) };
+      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc)
+        return { w: dv.getUint16(i + 7), h: dv.getUint16(i + 5) };
       i += 2 + len;
     }
   }
   return null;
 }
 
-const IMAGE_EXT: Record<string, string> = { "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/svg+xml": "svg", "image/webp": "webp" };
+const IMAGE_EXT: Record<string, string> = {
+  "image/png": "png",
+  "image/jpeg": "jpg",
+  "image/gif": "gif",
+  "image/svg+xml": "svg",
+  "image/webp": "webp",
+};
 
 class Converter {
   readonly files = new Map<string, Uint8Array>();
@@ -133,19 +144,45 @@ class Converter {
   private isBlock(el: Element): boolean {
     if (/^h[1-6]$/.test(el.tagName)) return true;
     if (el.tagName === "span" && (hasClass(el, "katex-display") || hasClass(el, "pymd-math-error"))) return false;
-    return ["p", "div", "pre", "ul", "ol", "table", "blockquote", "hr", "figure", "section", "details", "dl", "li", "summary", "header", "footer", "article", "aside", "nav", "main"].includes(el.tagName);
+    return [
+      "p",
+      "div",
+      "pre",
+      "ul",
+      "ol",
+      "table",
+      "blockquote",
+      "hr",
+      "figure",
+      "section",
+      "details",
+      "dl",
+      "li",
+      "summary",
+      "header",
+      "footer",
+      "article",
+      "aside",
+      "nav",
+      "main",
+    ].includes(el.tagName);
   }
 
   private block(el: Element): string {
     const tag = el.tagName;
-    if (/^h[1-6]$/.test(tag)) return hasClass(el, "sr-only") ? "" : `#heading(level: ${tag[1]})[${this.inlines(el.children).trim()}]`;
+    if (/^h[1-6]$/.test(tag))
+      return hasClass(el, "sr-only") ? "" : `#heading(level: ${tag[1]})[${this.inlines(el.children).trim()}]`;
     switch (tag) {
       case "p":
         return this.inlines(el.children).trim();
       case "pre": {
         const code = el.children.find((c) => isElement(c) && c.tagName === "code") as Element | undefined;
         const text = toText(el, { whitespace: "pre" }).replace(/\n$/, "");
-        const lang = code ? classes(code).find((c) => c.startsWith("language-"))?.slice(9) : undefined;
+        const lang = code
+          ? classes(code)
+              .find((c) => c.startsWith("language-"))
+              ?.slice(9)
+          : undefined;
         const raw = `raw(block: true${lang && /^[\w+#.-]+$/.test(lang) ? `, lang: ${str(lang)}` : ""}, ${str(text)})`;
         if (hasClass(el, "pymd-stderr")) return `#pymd-stream("stderr", ${raw})`;
         if (hasClass(el, "pymd-error")) return `#pymd-stream("error", ${raw})`;
@@ -154,9 +191,12 @@ class Converter {
       }
       case "ul":
       case "ol": {
-        const items = el.children.filter((c): c is Element => isElement(c) && c.tagName === "li").map((li) => `[${this.listItem(li)}]`);
+        const items = el.children
+          .filter((c): c is Element => isElement(c) && c.tagName === "li")
+          .map((li) => `[${this.listItem(li)}]`);
         if (items.length === 0) return "";
-        const start = tag === "ol" && typeof el.properties.start === "number" ? `start: ${Math.trunc(el.properties.start)}, ` : "";
+        const start =
+          tag === "ol" && typeof el.properties.start === "number" ? `start: ${Math.trunc(el.properties.start)}, ` : "";
         return tag === "ul" ? `#list(${items.join(", ")})` : `#enum(${start}${items.join(", ")})`;
       }
       case "li":
@@ -175,7 +215,11 @@ class Converter {
       case "dl":
         return el.children
           .filter(isElement)
-          .map((c) => (c.tagName === "dt" ? `#strong[${this.inlines(c.children).trim()}]` : `#pad(left: 1.5em)[${this.blocks(c.children)}]`))
+          .map((c) =>
+            c.tagName === "dt"
+              ? `#strong[${this.inlines(c.children).trim()}]`
+              : `#pad(left: 1.5em)[${this.blocks(c.children)}]`,
+          )
           .join("\n\n");
     }
     if (tag === "div" && hasClass(el, "pymd-math-display")) return this.displayMath(el);
@@ -183,7 +227,8 @@ class Converter {
     if (tag === "div" && hasClass(el, "pymd-stdout")) return `#pymd-stdout[${this.blocks(el.children)}]`;
     if (tag === "div" && hasClass(el, "pymd-outputs")) return `#pymd-outputs[${this.blocks(el.children)}]`;
     if (tag === "div" && hasClass(el, "pymd-cell")) return `#pymd-cell[${this.blocks(el.children)}]`;
-    if (tag === "section" && hasClass(el, "footnotes")) return `#line(length: 30%, stroke: 0.5pt + luma(180))\n\n#text(size: 0.85em)[${this.blocks(el.children)}]`;
+    if (tag === "section" && hasClass(el, "footnotes"))
+      return `#line(length: 30%, stroke: 0.5pt + luma(180))\n\n#text(size: 0.85em)[${this.blocks(el.children)}]`;
     return this.blocks(el.children);
   }
 
@@ -202,8 +247,13 @@ class Converter {
         if (c.tagName === "thead") walk(c, true);
         else if (c.tagName === "tbody" || c.tagName === "tfoot") walk(c, false);
         else if (c.tagName === "tr") {
-          const cells = c.children.filter((x): x is Element => isElement(x) && (x.tagName === "td" || x.tagName === "th"));
-          rows.push({ header: header || cells.every((x) => x.tagName === "th"), cells: cells.map((x) => `[${this.blocks(x.children)}]`) });
+          const cells = c.children.filter(
+            (x): x is Element => isElement(x) && (x.tagName === "td" || x.tagName === "th"),
+          );
+          rows.push({
+            header: header || cells.every((x) => x.tagName === "th"),
+            cells: cells.map((x) => `[${this.blocks(x.children)}]`),
+          });
         }
       }
     };
@@ -284,7 +334,9 @@ class Converter {
     const alt = typeof el.properties.alt === "string" ? el.properties.alt : "";
     const m = /^data:(image\/(?:png|jpeg|gif|svg\+xml|webp))(;base64)?,(.*)$/is.exec(src);
     if (this.opts.noImages || !m) return alt ? `#emph[${textRun(`[${alt}]`)}]` : "";
-    const bytes = m[2] ? Uint8Array.from(Buffer.from(m[3]!, "base64")) : new TextEncoder().encode(decodeURIComponent(m[3]!));
+    const bytes = m[2]
+      ? Uint8Array.from(Buffer.from(m[3]!, "base64"))
+      : new TextEncoder().encode(decodeURIComponent(m[3]!));
     // the same image shown again (a plot printed in a loop, a logo) is one file: decoded and embedded once
     const key = `${m[1]!.toLowerCase()}:${Bun.hash(bytes).toString(36)}:${bytes.length}`;
     let path = this.byContent.get(key);

@@ -42,7 +42,12 @@ describe("bounded outputs", () => {
   test("a 1 MiB list printed over a few seconds arrives truncated at the cap, in order, while health keeps answering", async () => {
     const p = await peer(alice);
     // 75 lines of about 16 KB each: [0, 1, …, 1999], [2000, …] — 1.2 MB in about 2.5 s
-    const doc = await openDoc(p, source("import time\nfor i in range(75):\n    print(list(range(i * 2000, (i + 1) * 2000)))\n    time.sleep(0.03)"));
+    const doc = await openDoc(
+      p,
+      source(
+        "import time\nfor i in range(75):\n    print(list(range(i * 2000, (i + 1) * 2000)))\n    time.sleep(0.03)",
+      ),
+    );
     const cells: CellStateJson[] = [];
     const collect = p.ws.addEventListener("message", (e) => {
       const m = JSON.parse(String((e as MessageEvent).data));
@@ -82,7 +87,11 @@ describe("bounded outputs", () => {
     // what is stored is the capped text, once
     const db = new Database(join(srv.dataDir, DATABASE_FILE), { readonly: true });
     try {
-      const row = db.query<{ n: number; bytes: number }, [string]>("SELECT count(*) AS n, sum(length(result)) AS bytes FROM document_outputs WHERE document_id = ?").get(doc)!;
+      const row = db
+        .query<{ n: number; bytes: number }, [string]>(
+          "SELECT count(*) AS n, sum(length(result)) AS bytes FROM document_outputs WHERE document_id = ?",
+        )
+        .get(doc)!;
       expect(row.n).toBe(1);
       expect(row.bytes).toBeLessThan(OUTPUT_KB * 1024 + 64 * 1024);
       expect(row.bytes).toBeGreaterThan(OUTPUT_KB * 1024 * 0.9);
@@ -95,14 +104,24 @@ describe("bounded outputs", () => {
   test("three edit-and-run rounds of 5 blocks × 1 MB keep 5 rows; the public page shows only the current round", async () => {
     // each block prints 1 MB, under the 1 MiB cap
     const round = (r: number) =>
-      source(...[0, 1, 2, 3, 4].map((b) => `marker = "round-${r}-block-${b}"\nprint(marker)\nprint(("o" * 99 + "\\n") * 10000)`));
+      source(
+        ...[0, 1, 2, 3, 4].map(
+          (b) => `marker = "round-${r}-block-${b}"\nprint(marker)\nprint(("o" * 99 + "\\n") * 10000)`,
+        ),
+      );
     const p = await peer(alice);
     const doc = await openDoc(p, round(1));
     const db = new Database(join(srv.dataDir, DATABASE_FILE), { readonly: true });
-    const stored = () => db.query<{ n: number; bytes: number }, [string]>("SELECT count(*) AS n, coalesce(sum(length(result)), 0) AS bytes FROM document_outputs WHERE document_id = ?").get(doc)!;
+    const stored = () =>
+      db
+        .query<{ n: number; bytes: number }, [string]>(
+          "SELECT count(*) AS n, coalesce(sum(length(result)), 0) AS bytes FROM document_outputs WHERE document_id = ?",
+        )
+        .get(doc)!;
     try {
       for (const r of [1, 2, 3]) {
-        if (r > 1) expect((await alice.json("PATCH", `/api/v1/documents/${doc}`, { content: round(r) })).status).toBe(200);
+        if (r > 1)
+          expect((await alice.json("PATCH", `/api/v1/documents/${doc}`, { content: round(r) })).status).toBe(200);
         p.send({ t: "run", doc, scope: "all" });
         const fin = await p.next("run-finished", (m) => m.doc === doc, 120_000);
         expect(fin.error).toBeNull();

@@ -24,7 +24,8 @@ async function run(p: Peer, doc: string, blocks?: number[]): Promise<Map<number,
   const fin = await p.next("run-finished", () => true, 60_000);
   expect(fin.error).toBeNull();
   const cells = new Map<number, string>();
-  for (const m of p.messages.slice(before)) if (m.t === "cell" && m.cell.status === "ok") cells.set(m.cell.block, m.cell.html);
+  for (const m of p.messages.slice(before))
+    if (m.t === "cell" && m.cell.status === "ok") cells.set(m.cell.block, m.cell.html);
   return cells;
 }
 

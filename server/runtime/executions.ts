@@ -36,7 +36,13 @@ export class Executions {
   ) {}
 
   /** Runs a whole document once in a fresh jail on behalf of a user, within their limits. */
-  async runDocument(userId: string, source: string, onEvent?: (e: RunEvent) => void, signal?: AbortSignal, workspace?: WorkspaceMount): Promise<ExecutionOutcome> {
+  async runDocument(
+    userId: string,
+    source: string,
+    onEvent?: (e: RunEvent) => void,
+    signal?: AbortSignal,
+    workspace?: WorkspaceMount,
+  ): Promise<ExecutionOutcome> {
     const sandbox = await this.sandbox();
     return this.withLimits(userId, () => runSource(sandbox, source, onEvent, signal, workspace));
   }
@@ -45,10 +51,18 @@ export class Executions {
   async withLimits<T>(userId: string, f: () => Promise<T>): Promise<T> {
     const active = this.running.get(userId) ?? 0;
     if (active >= this.limits.concurrent) {
-      throw new AppError("rate_limited", `At most ${this.limits.concurrent} executions at once; wait for one to finish`, { retryAfterSeconds: 5 });
+      throw new AppError(
+        "rate_limited",
+        `At most ${this.limits.concurrent} executions at once; wait for one to finish`,
+        {
+          retryAfterSeconds: 5,
+        },
+      );
     }
     if (!this.store.tryCount(userId, this.limits.perDay)) {
-      throw new AppError("rate_limited", `The daily limit of ${this.limits.perDay} executions is reached`, { retryAfterSeconds: secondsToMidnightUtc() });
+      throw new AppError("rate_limited", `The daily limit of ${this.limits.perDay} executions is reached`, {
+        retryAfterSeconds: secondsToMidnightUtc(),
+      });
     }
     this.running.set(userId, active + 1);
     try {
@@ -69,15 +83,26 @@ export class Executions {
   async status(): Promise<{ available: boolean; reason: string | null }> {
     try {
       const sb = await this.sandbox();
-      return sb.backend === "unavailable" ? { available: false, reason: sb.refusal } : { available: true, reason: null };
+      return sb.backend === "unavailable"
+        ? { available: false, reason: sb.refusal }
+        : { available: true, reason: null };
     } catch (e) {
-      return { available: false, reason: `the sandbox could not be set up: ${e instanceof Error ? e.message : String(e)}` };
+      return {
+        available: false,
+        reason: `the sandbox could not be set up: ${e instanceof Error ? e.message : String(e)}`,
+      };
     }
   }
 }
 
 /** Runs a source's executed blocks in one fresh jail and folds the events per block. */
-export async function runSource(sandbox: Sandbox, source: string, onEvent?: (e: RunEvent) => void, signal?: AbortSignal, workspace?: WorkspaceMount): Promise<ExecutionOutcome> {
+export async function runSource(
+  sandbox: Sandbox,
+  source: string,
+  onEvent?: (e: RunEvent) => void,
+  signal?: AbortSignal,
+  workspace?: WorkspaceMount,
+): Promise<ExecutionOutcome> {
   const blocks = executableBlocks(parsePymd(source));
   const t0 = performance.now();
   if (blocks.length === 0) return { results: new Map(), events: [], durationMs: 0, hostError: null };

@@ -30,11 +30,13 @@ async function peer(c: TestClient): Promise<Peer> {
 
 async function newDoc(content: string, withBob = true): Promise<string> {
   const id = (await alice.json("POST", "/api/v1/documents", { title: "Kernel", content })).body.id as string;
-  if (withBob) await alice.json("PUT", `/api/v1/documents/${id}/members`, { members: [{ username: "bob", role: "editor" }] });
+  if (withBob)
+    await alice.json("PUT", `/api/v1/documents/${id}/members`, { members: [{ username: "bob", role: "editor" }] });
   return id;
 }
 
-const kernelStates = (p: Peer) => p.messages.filter((m) => m.t === "kernel").map((m) => (m as { kernel: KernelStateJson }).kernel);
+const kernelStates = (p: Peer) =>
+  p.messages.filter((m) => m.t === "kernel").map((m) => (m as { kernel: KernelStateJson }).kernel);
 
 let seq = 0;
 /** The code cells of a preview of `src` (what the editor shows beside or under the code). */
@@ -68,23 +70,37 @@ describe("kernel state", () => {
     await a.next("kernel");
 
     await run(a, doc);
-    const seen = kernelStates(b).map((k) => (k.status === "busy" ? `busy:${k.block!.number}:${k.block!.line}` : k.status));
+    const seen = kernelStates(b).map((k) =>
+      k.status === "busy" ? `busy:${k.block!.number}:${k.block!.line}` : k.status,
+    );
     expect(seen).toEqual(["starting", "busy:1:2", "busy:2:5", "busy:3:8", "idle"]);
     expect(kernelStates(b).at(-1)!.counter).toBe(3);
     const counts = new Map<number, number | null>();
     for (const m of b.messages) if (m.t === "cell" && m.cell.status === "ok") counts.set(m.cell.block, m.cell.count);
     expect([...counts.values()]).toEqual([1, 2, 3]);
     let cs = await cells(b, doc, v1);
-    expect(marks(cs)).toEqual([[1, null], [2, null], [3, null]]);
+    expect(marks(cs)).toEqual([
+      [1, null],
+      [2, null],
+      [3, null],
+    ]);
     expect(cs[1]!.outputsHtml).toContain("42");
 
     // block 2 edited: its old output stays, marked edited; the block after it is stale too
     const v2 = source("x = 41", "print(x + 2)", "y = x * 2\nprint(y)");
     cs = await cells(b, doc, v2);
-    expect(marks(cs)).toEqual([[1, null], [2, "edited"], [3, "upstream"]]);
+    expect(marks(cs)).toEqual([
+      [1, null],
+      [2, "edited"],
+      [3, "upstream"],
+    ]);
     expect(cs[1]!.outputsHtml).toContain("42");
     // the collaborator sees the same marks for the same text
-    expect(marks(await cells(a, doc, v2))).toEqual([[1, null], [2, "edited"], [3, "upstream"]]);
+    expect(marks(await cells(a, doc, v2))).toEqual([
+      [1, null],
+      [2, "edited"],
+      [3, "upstream"],
+    ]);
 
     // running the edited block clears its mark; the later block stays stale (an earlier one ran after it)
     await alice.json("PATCH", `/api/v1/documents/${doc}`, { content: v2 });
@@ -92,21 +108,41 @@ describe("kernel state", () => {
     await run(a, doc, [cs[1]!.block]);
     expect(kernelStates(b).map((k) => k.status)).toEqual(["busy", "idle"]);
     cs = await cells(b, doc, v2);
-    expect(marks(cs)).toEqual([[1, null], [4, null], [3, "upstream"]]);
+    expect(marks(cs)).toEqual([
+      [1, null],
+      [4, null],
+      [3, "upstream"],
+    ]);
     expect(cs[1]!.outputsHtml).toContain("43");
     await run(a, doc, [cs[2]!.block]);
-    expect(marks(await cells(b, doc, v2))).toEqual([[1, null], [4, null], [5, null]]);
+    expect(marks(await cells(b, doc, v2))).toEqual([
+      [1, null],
+      [4, null],
+      [5, null],
+    ]);
 
     // the first block runs again: everything after it is stale
     await run(a, doc, [cs[0]!.block]);
-    expect(marks(await cells(b, doc, v2))).toEqual([[6, null], [4, "upstream"], [5, "upstream"]]);
+    expect(marks(await cells(b, doc, v2))).toEqual([
+      [6, null],
+      [4, "upstream"],
+      [5, "upstream"],
+    ]);
     await run(a, doc);
     // "Run all" starts a fresh kernel: counters start again, nothing is stale
-    expect(marks(await cells(b, doc, v2))).toEqual([[1, null], [2, null], [3, null]]);
+    expect(marks(await cells(b, doc, v2))).toEqual([
+      [1, null],
+      [2, null],
+      [3, null],
+    ]);
 
     // an edit of the first block (not run) makes every later output stale
     const v3 = source("x = 1", "print(x + 2)", "y = x * 2\nprint(y)");
-    expect(marks(await cells(a, doc, v3))).toEqual([[1, "edited"], [2, "upstream"], [3, "upstream"]]);
+    expect(marks(await cells(a, doc, v3))).toEqual([
+      [1, "edited"],
+      [2, "upstream"],
+      [3, "upstream"],
+    ]);
     a.ws.close();
     b.ws.close();
   }, 120_000);
@@ -124,9 +160,14 @@ describe("kernel state", () => {
     await b.next("kernel", (m) => m.kernel.status === "busy" && m.kernel.block!.number === 2);
     await Bun.sleep(300);
     a.send({ t: "interrupt", doc });
-    expect((await b.next("kernel", (m) => m.kernel.message !== null)).kernel).toMatchObject({ status: "busy", message: "Interrupting block 2…" });
+    expect((await b.next("kernel", (m) => m.kernel.message !== null)).kernel).toMatchObject({
+      status: "busy",
+      message: "Interrupting block 2…",
+    });
     await a.next("run-finished");
-    expect((await b.next("kernel", (m) => m.kernel.status === "idle")).kernel.message).toBe("Interrupted block 2 — variables kept");
+    expect((await b.next("kernel", (m) => m.kernel.status === "idle")).kernel.message).toBe(
+      "Interrupted block 2 — variables kept",
+    );
     // the variables survived the interrupt
     await run(a, doc, [(await cells(a, doc, src))[2]!.block]);
     const after = await cells(a, doc, src);
@@ -135,13 +176,21 @@ describe("kernel state", () => {
     b.messages.length = 0;
     a.send({ t: "restart", doc });
     expect((await b.next("kernel")).kernel).toMatchObject({ status: "starting", message: "Restarting…" });
-    expect((await b.next("kernel")).kernel).toMatchObject({ status: "idle", message: "Kernel restarted — variables cleared", counter: 0 });
+    expect((await b.next("kernel")).kernel).toMatchObject({
+      status: "idle",
+      message: "Kernel restarted — variables cleared",
+      counter: 0,
+    });
     const stale = await cells(b, doc, src);
     expect(stale.map((c) => c.stale)).toEqual(["kernel", "kernel", "kernel"]);
     // a run in the new kernel: the namespace is really new (n is gone)
     await run(a, doc, [stale[2]!.block]);
     const fresh = await cells(b, doc, src);
-    expect(marks(fresh)).toEqual([[1, "kernel"], [2, "kernel"], [1, null]]);
+    expect(marks(fresh)).toEqual([
+      [1, "kernel"],
+      [2, "kernel"],
+      [1, null],
+    ]);
     expect(fresh[2]!.outputsHtml).toContain("NameError");
     a.ws.close();
     b.ws.close();
@@ -186,7 +235,11 @@ describe("kernel state", () => {
     a.send({ t: "join", doc });
     await a.next("joined");
     const k = (await a.next("kernel")).kernel;
-    expect(k).toMatchObject({ status: "stopped", reason: "idle-close", message: "Kernel stopped after 30 min idle — variables are gone" });
+    expect(k).toMatchObject({
+      status: "stopped",
+      reason: "idle-close",
+      message: "Kernel stopped after 30 min idle — variables are gone",
+    });
     expect(marks(await cells(a, doc, src))).toEqual([[1, "kernel"]]);
     a.ws.close();
   }, 60_000);
@@ -196,11 +249,14 @@ describe("kernel state", () => {
     expect(loadConfig({ "kernel-idle-close": "5" }, { PYMD_KERNEL_IDLE_CLOSE: "60" }).kernelIdleCloseMinutes).toBe(5);
     expect(loadConfig({}, { PYMD_KERNEL_IDLE_CLOSE: "0" }).kernelIdleCloseMinutes).toBe(0);
     expect(() => loadConfig({ "kernel-idle-close": "ten" }, {})).toThrow(ConfigError);
-    expect(() => loadConfig({}, { PYMD_KERNEL_IDLE_CLOSE: "-1" })).toThrow(/--kernel-idle-close \/ PYMD_KERNEL_IDLE_CLOSE/);
+    expect(() => loadConfig({}, { PYMD_KERNEL_IDLE_CLOSE: "-1" })).toThrow(
+      /--kernel-idle-close \/ PYMD_KERNEL_IDLE_CLOSE/,
+    );
     const keep = await startTestServer({ kernelIdleCloseMinutes: 0 });
     try {
       const carol = await keep.userClient("carol");
-      const doc = (await carol.json("POST", "/api/v1/documents", { title: "Kept", content: source("k = 7") })).body.id as string;
+      const doc = (await carol.json("POST", "/api/v1/documents", { title: "Kept", content: source("k = 7") })).body
+        .id as string;
       const p = await Peer.open(keep.url.replace("http", "ws") + "/api/v1/ws", { cookie: carol.cookie! });
       p.send({ t: "join", doc });
       await p.next("joined");

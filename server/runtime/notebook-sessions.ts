@@ -28,7 +28,10 @@ export function codeHash(code: string): string {
 }
 
 /** Stored outputs (keyed by code hash) placed on the executed blocks of `parsed` with that code. */
-export function resultsByBlock(outputs: ReadonlyMap<string, BlockResult>, parsed: ParsedPymd): Map<number, BlockResult> {
+export function resultsByBlock(
+  outputs: ReadonlyMap<string, BlockResult>,
+  parsed: ParsedPymd,
+): Map<number, BlockResult> {
   const out = new Map<number, BlockResult>();
   for (const b of executableBlocks(parsed)) {
     const r = outputs.get(codeHash(b.code));
@@ -129,14 +132,24 @@ class NotebookSession {
     this.kernel = null;
     if (k) await k.close();
     this.lostKernel();
-    this.setKernel({ status: "stopped", block: null, reason: "idle-close", message: `Kernel closed: at most ${cap} kernels per user run at once and this one was idle longest — variables are gone` });
+    this.setKernel({
+      status: "stopped",
+      block: null,
+      reason: "idle-close",
+      message: `Kernel closed: at most ${cap} kernels per user run at once and this one was idle longest — variables are gone`,
+    });
   }
 
   /** The host stopped the idle kernel (its background work used up the CPU allowed between runs). */
   private readonly kernelStopped = (why: string): void => {
     if (this.running) return;
     this.lostKernel();
-    this.setKernel({ status: "stopped", block: null, reason: "limit", message: `Kernel stopped: ${why} — variables are gone` });
+    this.setKernel({
+      status: "stopped",
+      block: null,
+      reason: "limit",
+      message: `Kernel stopped: ${why} — variables are gone`,
+    });
     this.log.info("idle kernel stopped", { doc: this.docId, why });
   };
 
@@ -208,12 +221,21 @@ class NotebookSession {
    * The output each executed block shows (an edited block keeps its last one), with the counter it
    * ran with and whether it is stale, from what ran in which order in the current kernel.
    */
-  private placeOutputs(parsed: ParsedPymd): Map<number, { hash: string; result: BlockResult; count: number | null; stale: PreviewBlockJson["stale"] }> {
+  private placeOutputs(
+    parsed: ParsedPymd,
+  ): Map<number, { hash: string; result: BlockResult; count: number | null; stale: PreviewBlockJson["stale"] }> {
     const execs = executableBlocks(parsed);
     const codes = execs.map((b) => codeHash(b.code));
     const shown = this.placement.place(codes, (h) => this.outputs.has(h));
-    const marks = markOutputs(codes.map((code, i) => ({ code, shown: shown[i]! })), (h) => this.ranIn.get(h), this.kernelNo);
-    const out = new Map<number, { hash: string; result: BlockResult; count: number | null; stale: PreviewBlockJson["stale"] }>();
+    const marks = markOutputs(
+      codes.map((code, i) => ({ code, shown: shown[i]! })),
+      (h) => this.ranIn.get(h),
+      this.kernelNo,
+    );
+    const out = new Map<
+      number,
+      { hash: string; result: BlockResult; count: number | null; stale: PreviewBlockJson["stale"] }
+    >();
     execs.forEach((b, i) => {
       const h = shown[i];
       if (h) out.set(b.id, { hash: h, result: { ...this.outputs.get(h)!, block: b.id }, ...marks[i]! });
@@ -235,11 +257,19 @@ class NotebookSession {
       this.cache,
       this.fileUrl,
     );
-    return { blocks: blocks.map((b) => ({ ...b, count: placed.get(b.block)?.count ?? null, stale: placed.get(b.block)?.stale ?? null })), problems: parsed.problems };
+    return {
+      blocks: blocks.map((b) => ({
+        ...b,
+        count: placed.get(b.block)?.count ?? null,
+        stale: placed.get(b.block)?.stale ?? null,
+      })),
+      problems: parsed.problems,
+    };
   }
 
   async run(watcher: Watcher, source: string, scope: { all: true } | { blocks: number[] }): Promise<void> {
-    if (this.running) throw new AppError("conflict", "A run is already in progress in this document; interrupt it or wait");
+    if (this.running)
+      throw new AppError("conflict", "A run is already in progress in this document; interrupt it or wait");
     const parsed = parsePymd(source);
     const all = executableBlocks(parsed);
     // Chosen blocks run exactly: in the state a top-down run has before the first of them (the
@@ -260,12 +290,23 @@ class NotebookSession {
     let reached = false;
     let failure: HostFailureFrame | null = null;
     let interrupted: number | null = null;
-    const busyOn = (index: number) => ({ index, number: all.findIndex((b) => b.id === index) + 1, line: parsed.blocks[index]?.startLine ?? 0 });
+    const busyOn = (index: number) => ({
+      index,
+      number: all.findIndex((b) => b.id === index) + 1,
+      line: parsed.blocks[index]?.startLine ?? 0,
+    });
     this.broadcast({ t: "run-started", doc: this.docId, runId, by: watcher.username, blocks: blocks.map((b) => b.id) });
     const live = new Map<number, BlockResult & { startedAt: number | null }>();
     for (const b of blocks) {
       live.set(b.id, { block: b.id, status: "not-run", durationMs: null, outputs: [], startedAt: null });
-      this.sendCell(runId, b.id, { block: b.id, status: "queued", durationMs: null, html: "", startedAt: null, count: null });
+      this.sendCell(runId, b.id, {
+        block: b.id,
+        status: "queued",
+        durationMs: null,
+        html: "",
+        startedAt: null,
+        count: null,
+      });
     }
     let over = false;
     // each cell renders for its watchers one render at a time, from the text its block printed
@@ -284,7 +325,15 @@ class NotebookSession {
           }),
           render: (result) => renderOutputs(result, this.fileUrl, STREAM_INLINE_BELOW),
           watched: () => this.watchers.size > 0,
-          send: (v, html) => this.sendCell(runId, b.id, { block: b.id, status: v.status, durationMs: v.result.durationMs, html, startedAt: v.startedAt, count: v.count }),
+          send: (v, html) =>
+            this.sendCell(runId, b.id, {
+              block: b.id,
+              status: v.status,
+              durationMs: v.result.durationMs,
+              html,
+              startedAt: v.startedAt,
+              count: v.count,
+            }),
         }),
       );
     }
@@ -395,7 +444,8 @@ class NotebookSession {
         if (failure && failure.type === "host-error") {
           error = failure.message;
           const first = live.get(blocks[0]!.id)!;
-          if (first.outputs.length === 0) first.outputs.push({ kind: "host-error", reason: failure.reason, message: failure.message });
+          if (first.outputs.length === 0)
+            first.outputs.push({ kind: "host-error", reason: failure.reason, message: failure.message });
           if (first.status === "not-run") first.status = "error";
         }
       });
@@ -434,7 +484,8 @@ class NotebookSession {
       this.running = null;
       this.lastRunAt = Date.now();
       // a restart during the run has said what the kernel is now
-      if (reached && this.restarts === restartsBefore) this.settle(failure, interrupted === null ? null : busyOn(interrupted).number, error);
+      if (reached && this.restarts === restartsBefore)
+        this.settle(failure, interrupted === null ? null : busyOn(interrupted).number, error);
       this.broadcast({ t: "run-finished", doc: this.docId, runId, durationMs: performance.now() - started, error });
     }
   }
@@ -463,15 +514,29 @@ class NotebookSession {
   /** The kernel's state once a run is over: idle if its namespace survived, else stopped and why. */
   private settle(failure: HostFailureFrame | null, interruptedBlock: number | null, error: string | null): void {
     if (this.kernel?.alive) {
-      this.setKernel({ status: "idle", block: null, reason: null, message: interruptedBlock !== null ? `Interrupted block ${interruptedBlock} — variables kept` : null });
+      this.setKernel({
+        status: "idle",
+        block: null,
+        reason: null,
+        message: interruptedBlock !== null ? `Interrupted block ${interruptedBlock} — variables kept` : null,
+      });
       return;
     }
     this.lostKernel();
     const f = failure;
     const why = f?.message ?? error ?? "the Python process ended";
     const reason: KernelStateJson["reason"] =
-      f?.reason === "refused" ? "not-started" : f?.reason === "timeout" ? "limit" : f?.reason === "killed" ? (/interrupt/.test(why) ? "interrupt" : "limit") : "crash";
-    const message = reason === "not-started" ? `The kernel could not start: ${why}` : `Kernel stopped: ${why} — variables are gone`;
+      f?.reason === "refused"
+        ? "not-started"
+        : f?.reason === "timeout"
+          ? "limit"
+          : f?.reason === "killed"
+            ? /interrupt/.test(why)
+              ? "interrupt"
+              : "limit"
+            : "crash";
+    const message =
+      reason === "not-started" ? `The kernel could not start: ${why}` : `Kernel stopped: ${why} — variables are gone`;
     this.setKernel({ status: "stopped", block: null, reason, message });
   }
 
@@ -497,11 +562,23 @@ class NotebookSession {
     try {
       if (this.kernel) await this.kernel.restart();
     } catch (e) {
-      this.setKernel({ status: "stopped", block: null, reason: "crash", message: `The kernel did not restart: ${e instanceof Error ? e.message : String(e)}` });
+      this.setKernel({
+        status: "stopped",
+        block: null,
+        reason: "crash",
+        message: `The kernel did not restart: ${e instanceof Error ? e.message : String(e)}`,
+      });
       return;
     }
-    if (this.kernel?.alive) this.setKernel({ status: "idle", block: null, reason: null, message: "Kernel restarted — variables cleared" });
-    else this.setKernel({ status: "stopped", block: null, reason: "not-started", message: "Kernel restarted — variables cleared; a new one starts with the next run" });
+    if (this.kernel?.alive)
+      this.setKernel({ status: "idle", block: null, reason: null, message: "Kernel restarted — variables cleared" });
+    else
+      this.setKernel({
+        status: "stopped",
+        block: null,
+        reason: "not-started",
+        message: "Kernel restarted — variables cleared; a new one starts with the next run",
+      });
   }
 
   async close(): Promise<void> {
@@ -533,7 +610,11 @@ export class NotebookSessions {
     private readonly log: Logger,
     private readonly files: WorkspaceFiles | null = null,
     /** Minutes a kernel nobody watches is kept (0: until the server stops); live kernels one user may hold; told of each run that starts. */
-    opts: { idleCloseMinutes?: number; kernelsPerUser?: number; onRunStarted?: (docId: string, userId: string) => void } = {},
+    opts: {
+      idleCloseMinutes?: number;
+      kernelsPerUser?: number;
+      onRunStarted?: (docId: string, userId: string) => void;
+    } = {},
   ) {
     this.onRunStarted = opts.onRunStarted ?? null;
     this.idleCloseMinutes = opts.idleCloseMinutes ?? DEFAULT_IDLE_CLOSE_MINUTES;
@@ -570,9 +651,13 @@ export class NotebookSessions {
     if (over <= 0) return;
     const idle = live.filter((s) => !s.isRunning).sort((a, b) => a.lastRunAt - b.lastRunAt);
     if (idle.length < over)
-      throw new AppError("rate_limited", `At most ${this.kernelsPerUser} kernels per user at once, and all of yours are running; wait for one to finish or stop one`, {
-        retryAfterSeconds: 5,
-      });
+      throw new AppError(
+        "rate_limited",
+        `At most ${this.kernelsPerUser} kernels per user at once, and all of yours are running; wait for one to finish or stop one`,
+        {
+          retryAfterSeconds: 5,
+        },
+      );
     for (const s of idle.slice(0, over)) {
       this.log.info("kernel closed for the user's kernel cap", { doc: s.docId, cap: this.kernelsPerUser });
       await s.closeKernelForRoom(this.kernelsPerUser);
@@ -601,7 +686,13 @@ export class NotebookSessions {
     const live = this.sessions.get(docId);
     if (live) return live.resultsFor(parsed);
     // only the outputs of the blocks there are now are read
-    return resultsByBlock(this.store.forHashes(docId, executableBlocks(parsed).map((b) => codeHash(b.code))), parsed);
+    return resultsByBlock(
+      this.store.forHashes(
+        docId,
+        executableBlocks(parsed).map((b) => codeHash(b.code)),
+      ),
+      parsed,
+    );
   }
 
   /** Names the outputs `resultsFor` reads now: equal stamps, equal results (for caching what is rendered from them). */

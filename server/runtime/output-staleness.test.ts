@@ -26,21 +26,53 @@ describe("which output a block shows", () => {
 describe("stale marks", () => {
   const ran = (m: Record<string, RanIn>) => (h: string) => m[h];
   test("fresh in order; an earlier block that ran again or changed makes the later ones stale; other kernels are stale", () => {
-    const blocks = (codes: string[], shown: (string | null)[] = codes) => codes.map((code, i) => ({ code, shown: shown[i]! }));
-    expect(markOutputs(blocks(["a", "b", "c"]), ran({ a: { kernel: 2, count: 1 }, b: { kernel: 2, count: 2 }, c: { kernel: 2, count: 3 } }), 2)).toEqual([
+    const blocks = (codes: string[], shown: (string | null)[] = codes) =>
+      codes.map((code, i) => ({ code, shown: shown[i]! }));
+    expect(
+      markOutputs(
+        blocks(["a", "b", "c"]),
+        ran({ a: { kernel: 2, count: 1 }, b: { kernel: 2, count: 2 }, c: { kernel: 2, count: 3 } }),
+        2,
+      ),
+    ).toEqual([
       { count: 1, stale: null },
       { count: 2, stale: null },
       { count: 3, stale: null },
     ]);
     // a ran again after b and c
-    expect(markOutputs(blocks(["a", "b", "c"]), ran({ a: { kernel: 2, count: 4 }, b: { kernel: 2, count: 2 }, c: { kernel: 2, count: 3 } }), 2).map((m) => m.stale)).toEqual([null, "upstream", "upstream"]);
+    expect(
+      markOutputs(
+        blocks(["a", "b", "c"]),
+        ran({ a: { kernel: 2, count: 4 }, b: { kernel: 2, count: 2 }, c: { kernel: 2, count: 3 } }),
+        2,
+      ).map((m) => m.stale),
+    ).toEqual([null, "upstream", "upstream"]);
     // b ran again after a: c (after b) is stale, b is not
-    expect(markOutputs(blocks(["a", "b", "c"]), ran({ a: { kernel: 2, count: 4 }, b: { kernel: 2, count: 5 }, c: { kernel: 2, count: 3 } }), 2).map((m) => m.stale)).toEqual([null, null, "upstream"]);
+    expect(
+      markOutputs(
+        blocks(["a", "b", "c"]),
+        ran({ a: { kernel: 2, count: 4 }, b: { kernel: 2, count: 5 }, c: { kernel: 2, count: 3 } }),
+        2,
+      ).map((m) => m.stale),
+    ).toEqual([null, null, "upstream"]);
     // b edited (shows a's old output for b): b edited, c upstream, even if c ran later
-    expect(markOutputs(blocks(["a", "b2", "c"], ["a", "b", "c"]), ran({ a: { kernel: 2, count: 1 }, b: { kernel: 2, count: 2 }, c: { kernel: 2, count: 9 } }), 2).map((m) => m.stale)).toEqual([null, "edited", "upstream"]);
+    expect(
+      markOutputs(
+        blocks(["a", "b2", "c"], ["a", "b", "c"]),
+        ran({ a: { kernel: 2, count: 1 }, b: { kernel: 2, count: 2 }, c: { kernel: 2, count: 9 } }),
+        2,
+      ).map((m) => m.stale),
+    ).toEqual([null, "edited", "upstream"]);
     // a restart: everything from kernel 2 is stale, what ran in kernel 3 is not
-    expect(markOutputs(blocks(["a", "b"]), ran({ a: { kernel: 3, count: 1 }, b: { kernel: 2, count: 2 } }), 3).map((m) => m.stale)).toEqual([null, "kernel"]);
+    expect(
+      markOutputs(blocks(["a", "b"]), ran({ a: { kernel: 3, count: 1 }, b: { kernel: 2, count: 2 } }), 3).map(
+        (m) => m.stale,
+      ),
+    ).toEqual([null, "kernel"]);
     // a block that never ran shows nothing and marks nothing
-    expect(markOutputs(blocks(["a", "b"], [null, "b"]), ran({ b: { kernel: 1, count: 1 } }), 1)).toEqual([{ count: null, stale: null }, { count: 1, stale: null }]);
+    expect(markOutputs(blocks(["a", "b"], [null, "b"]), ran({ b: { kernel: 1, count: 1 } }), 1)).toEqual([
+      { count: null, stale: null },
+      { count: 1, stale: null },
+    ]);
   });
 });

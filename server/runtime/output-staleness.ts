@@ -61,7 +61,11 @@ export interface BlockMark {
  * since it ran in this kernel or ran again after it (the namespace it saw is not the one the
  * document now describes).
  */
-export function markOutputs(blocks: { code: string; shown: string | null }[], ranIn: (hash: string) => RanIn | undefined, kernel: number): BlockMark[] {
+export function markOutputs(
+  blocks: { code: string; shown: string | null }[],
+  ranIn: (hash: string) => RanIn | undefined,
+  kernel: number,
+): BlockMark[] {
   let latestUpstream = 0;
   let upstreamEdited = false;
   return blocks.map((b) => {

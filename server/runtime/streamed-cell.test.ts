@@ -143,7 +143,10 @@ describe("a streaming cell", () => {
   });
 
   test("a long printed list of lines is cut between lines: the pieces lose nothing, stay put as it grows, and render as the whole does", async () => {
-    const lines = Array.from({ length: 24 }, (_, i) => `[${Array.from({ length: 1000 }, (_, k) => i * 1000 + k).join(", ")}]`);
+    const lines = Array.from(
+      { length: 24 },
+      (_, i) => `[${Array.from({ length: 1000 }, (_, k) => i * 1000 + k).join(", ")}]`,
+    );
     const text = lines.join("\n") + "\n";
     const pieces = streamPieces(text);
     expect(pieces.length).toBeGreaterThan(4);

@@ -77,7 +77,12 @@ export function streamPieces(text: string): string[] {
         const end = piece.indexOf("\n", next);
         const following = piece.slice(next, end < 0 ? piece.length : Math.min(end, next + 16));
         const before = piece.slice(Math.max(i, nl - 16), nl);
-        if (following.trim() !== "" && before.trim() !== "" && !JOINS_ABOVE.test(following) && !FENCE_LINE.test(following)) {
+        if (
+          following.trim() !== "" &&
+          before.trim() !== "" &&
+          !JOINS_ABOVE.test(following) &&
+          !FENCE_LINE.test(following)
+        ) {
           out.push(piece.slice(start, nl));
           start = next;
         }
@@ -94,7 +99,13 @@ const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;")
 /** What the final render of a cell depends on: equal signatures, equal HTML. */
 function signature(v: CellView): string {
   const last = v.result.outputs.at(-1);
-  const lastSize = !last ? 0 : last.kind === "stdout" || last.kind === "stderr" ? last.text.length : last.kind === "display" ? last.data.length : 1;
+  const lastSize = !last
+    ? 0
+    : last.kind === "stdout" || last.kind === "stderr"
+      ? last.text.length
+      : last.kind === "display"
+        ? last.data.length
+        : 1;
   return `${v.status}|${v.count}|${v.result.durationMs}|${v.startedAt}|${v.result.outputs.length}|${lastSize}`;
 }
 
@@ -182,7 +193,10 @@ export class StreamedCell {
         this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
         let html: string;
         try {
-          html = full || view.result.outputs.length === 0 ? await this.deps.render(view.result) : await this.partial(view.result);
+          html =
+            full || view.result.outputs.length === 0
+              ? await this.deps.render(view.result)
+              : await this.partial(view.result);
         } catch (e) {
           html = `<p class="pymd-host-error">${escapeHtml(e instanceof Error ? e.message : String(e))}</p>`;
         } finally {
@@ -237,7 +251,11 @@ export class StreamedCell {
         const piece = pieces[k]!;
         const render = () => some([{ kind: "stdout", text: piece }]);
         const html = k < pieces.length - 1 ? await cached(`o${last}p${k}`, piece, render) : await render();
-        inner.push(html.startsWith(STDOUT_OPEN) && html.endsWith(STDOUT_CLOSE) ? html.slice(STDOUT_OPEN.length, -STDOUT_CLOSE.length) : html);
+        inner.push(
+          html.startsWith(STDOUT_OPEN) && html.endsWith(STDOUT_CLOSE)
+            ? html.slice(STDOUT_OPEN.length, -STDOUT_CLOSE.length)
+            : html,
+        );
       }
       parts.push(`${STDOUT_OPEN}${inner.filter((h) => h !== "").join("\n")}${STDOUT_CLOSE}`);
     }

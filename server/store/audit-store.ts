@@ -33,9 +33,20 @@ export interface AuditFilter {
   limit?: number;
 }
 
-type Row = { id: number; at: number; actorId: string | null; actorName: string | null; address: string | null; action: string; target: string | null; outcome: AuditOutcome; detail: string | null };
+type Row = {
+  id: number;
+  at: number;
+  actorId: string | null;
+  actorName: string | null;
+  address: string | null;
+  action: string;
+  target: string | null;
+  outcome: AuditOutcome;
+  detail: string | null;
+};
 
-const clip = (s: string | null | undefined, n: number): string | null => (s === null || s === undefined ? null : s.length > n ? s.slice(0, n) : s);
+const clip = (s: string | null | undefined, n: number): string | null =>
+  s === null || s === undefined ? null : s.length > n ? s.slice(0, n) : s;
 
 export class AuditStore {
   constructor(
@@ -47,8 +58,19 @@ export class AuditStore {
     let detail = e.detail ? JSON.stringify(e.detail) : null;
     if (detail !== null && detail.length > 4000) detail = JSON.stringify({ truncated: true, bytes: detail.length });
     const r = this.db
-      .query("INSERT INTO audit_log (at, actor_id, actor_name, address, action, target, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(this.now(), e.actorId ?? null, clip(e.actorName, 64), clip(e.address, 64), clip(e.action, 64)!, clip(e.target, 200), e.outcome ?? "ok", detail);
+      .query(
+        "INSERT INTO audit_log (at, actor_id, actor_name, address, action, target, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(
+        this.now(),
+        e.actorId ?? null,
+        clip(e.actorName, 64),
+        clip(e.address, 64),
+        clip(e.action, 64)!,
+        clip(e.target, 200),
+        e.outcome ?? "ok",
+        detail,
+      );
     return Number(r.lastInsertRowid);
   }
 
@@ -56,15 +78,15 @@ export class AuditStore {
   list(f: AuditFilter = {}): AuditRecord[] {
     const where: string[] = [];
     const args: (string | number)[] = [];
-    if (f.since !== undefined) (where.push("at >= ?"), args.push(f.since));
-    if (f.until !== undefined) (where.push("at < ?"), args.push(f.until));
-    if (f.user !== undefined) (where.push("(actor_name = ? OR target = ?)"), args.push(f.user, f.user));
+    if (f.since !== undefined) where.push("at >= ?"), args.push(f.since);
+    if (f.until !== undefined) where.push("at < ?"), args.push(f.until);
+    if (f.user !== undefined) where.push("(actor_name = ? OR target = ?)"), args.push(f.user, f.user);
     if (f.action !== undefined) {
-      if (f.action.endsWith(".")) (where.push("substr(action, 1, ?) = ?"), args.push(f.action.length, f.action));
-      else (where.push("action = ?"), args.push(f.action));
+      if (f.action.endsWith(".")) where.push("substr(action, 1, ?) = ?"), args.push(f.action.length, f.action);
+      else where.push("action = ?"), args.push(f.action);
     }
-    if (f.outcome !== undefined) (where.push("outcome = ?"), args.push(f.outcome));
-    if (f.before !== undefined) (where.push("id < ?"), args.push(f.before));
+    if (f.outcome !== undefined) where.push("outcome = ?"), args.push(f.outcome);
+    if (f.before !== undefined) where.push("id < ?"), args.push(f.before);
     const limit = Math.max(1, Math.min(f.limit ?? 100, 1000));
     const rows = this.db
       .query<Row, (string | number)[]>(

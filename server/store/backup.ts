@@ -10,7 +10,9 @@ export function backupDatabase(src: string, out: string): string {
     db.query("VACUUM INTO ?").run(out);
     const check = new Database(out, { readonly: true });
     try {
-      return check.query<{ integrity_check: string }, []>("PRAGMA integrity_check").get()?.integrity_check ?? "no answer";
+      return (
+        check.query<{ integrity_check: string }, []>("PRAGMA integrity_check").get()?.integrity_check ?? "no answer"
+      );
     } finally {
       check.close();
     }

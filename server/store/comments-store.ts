@@ -38,22 +38,38 @@ export class CommentsStore {
   ) {}
 
   /** A new thread with its first comment, in one transaction. */
-  createThread(t: { documentId: string; anchorStart: string; anchorLast: string; quote: string; userId: string; body: string }): { thread: ThreadRow; comment: CommentRow } {
+  createThread(t: {
+    documentId: string;
+    anchorStart: string;
+    anchorLast: string;
+    quote: string;
+    userId: string;
+    body: string;
+  }): {
+    thread: ThreadRow;
+    comment: CommentRow;
+  } {
     const threadId = newId();
     const commentId = newId();
     const at = this.now();
     this.db.transaction(() => {
       this.db
-        .query("INSERT INTO comment_threads (id, document_id, anchor_start, anchor_last, quote, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .query(
+          "INSERT INTO comment_threads (id, document_id, anchor_start, anchor_last, quote, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
         .run(threadId, t.documentId, t.anchorStart, t.anchorLast, t.quote, t.userId, at);
-      this.db.query("INSERT INTO comments (id, thread_id, author_id, body, created_at) VALUES (?, ?, ?, ?, ?)").run(commentId, threadId, t.userId, t.body, at);
+      this.db
+        .query("INSERT INTO comments (id, thread_id, author_id, body, created_at) VALUES (?, ?, ?, ?, ?)")
+        .run(commentId, threadId, t.userId, t.body, at);
     })();
     return { thread: this.thread(threadId)!, comment: this.comment(commentId)! };
   }
 
   addComment(threadId: string, userId: string, body: string): CommentRow {
     const id = newId();
-    this.db.query("INSERT INTO comments (id, thread_id, author_id, body, created_at) VALUES (?, ?, ?, ?, ?)").run(id, threadId, userId, body, this.now());
+    this.db
+      .query("INSERT INTO comments (id, thread_id, author_id, body, created_at) VALUES (?, ?, ?, ?, ?)")
+      .run(id, threadId, userId, body, this.now());
     return this.comment(id)!;
   }
 
@@ -62,12 +78,20 @@ export class CommentsStore {
   }
 
   comment(id: string): CommentRow | null {
-    return this.db.query<CommentRow, [string]>(`SELECT ${COMMENT_COLS} FROM comments c LEFT JOIN users u ON u.id = c.author_id WHERE c.id = ?`).get(id);
+    return this.db
+      .query<CommentRow, [string]>(
+        `SELECT ${COMMENT_COLS} FROM comments c LEFT JOIN users u ON u.id = c.author_id WHERE c.id = ?`,
+      )
+      .get(id);
   }
 
   /** A document's threads, oldest first, each with its comments oldest first. */
   threadsOf(documentId: string): { thread: ThreadRow; comments: CommentRow[] }[] {
-    const threads = this.db.query<ThreadRow, [string]>(`SELECT ${THREAD_COLS} FROM comment_threads WHERE document_id = ? ORDER BY created_at, id`).all(documentId);
+    const threads = this.db
+      .query<ThreadRow, [string]>(
+        `SELECT ${THREAD_COLS} FROM comment_threads WHERE document_id = ? ORDER BY created_at, id`,
+      )
+      .all(documentId);
     const comments = this.db
       .query<CommentRow, [string]>(
         `SELECT ${COMMENT_COLS} FROM comments c JOIN comment_threads t ON t.id = c.thread_id LEFT JOIN users u ON u.id = c.author_id
@@ -85,18 +109,24 @@ export class CommentsStore {
 
   commentsOf(threadId: string): CommentRow[] {
     return this.db
-      .query<CommentRow, [string]>(`SELECT ${COMMENT_COLS} FROM comments c LEFT JOIN users u ON u.id = c.author_id WHERE c.thread_id = ? ORDER BY c.created_at, c.id`)
+      .query<CommentRow, [string]>(
+        `SELECT ${COMMENT_COLS} FROM comments c LEFT JOIN users u ON u.id = c.author_id WHERE c.thread_id = ? ORDER BY c.created_at, c.id`,
+      )
       .all(threadId);
   }
 
   countThreads(documentId: string): number {
-    return this.db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM comment_threads WHERE document_id = ?").get(documentId)!.n;
+    return this.db
+      .query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM comment_threads WHERE document_id = ?")
+      .get(documentId)!.n;
   }
 
   /** Everyone who wrote in a thread (for telling them of a reply). */
   participants(threadId: string): string[] {
     return this.db
-      .query<{ id: string }, [string]>("SELECT DISTINCT author_id AS id FROM comments WHERE thread_id = ? AND author_id IS NOT NULL")
+      .query<{ id: string }, [string]>(
+        "SELECT DISTINCT author_id AS id FROM comments WHERE thread_id = ? AND author_id IS NOT NULL",
+      )
       .all(threadId)
       .map((r) => r.id);
   }
@@ -108,17 +138,25 @@ export class CommentsStore {
   /** Deletes a comment; a thread left without comments goes with it. Answers whether the thread went. */
   deleteComment(id: string): boolean {
     return this.db.transaction(() => {
-      const c = this.db.query<{ threadId: string }, [string]>("SELECT thread_id AS threadId FROM comments WHERE id = ?").get(id);
+      const c = this.db
+        .query<{ threadId: string }, [string]>("SELECT thread_id AS threadId FROM comments WHERE id = ?")
+        .get(id);
       if (!c) return false;
       this.db.query("DELETE FROM comments WHERE id = ?").run(id);
-      const left = this.db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM comments WHERE thread_id = ?").get(c.threadId)!.n;
+      const left = this.db
+        .query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM comments WHERE thread_id = ?")
+        .get(c.threadId)!.n;
       if (left === 0) this.db.query("DELETE FROM comment_threads WHERE id = ?").run(c.threadId);
       return left === 0;
     })();
   }
 
   setResolved(threadId: string, userId: string | null): void {
-    if (userId === null) this.db.query("UPDATE comment_threads SET resolved_at = NULL, resolved_by = NULL WHERE id = ?").run(threadId);
-    else this.db.query("UPDATE comment_threads SET resolved_at = ?, resolved_by = ? WHERE id = ?").run(this.now(), userId, threadId);
+    if (userId === null)
+      this.db.query("UPDATE comment_threads SET resolved_at = NULL, resolved_by = NULL WHERE id = ?").run(threadId);
+    else
+      this.db
+        .query("UPDATE comment_threads SET resolved_at = ?, resolved_by = ? WHERE id = ?")
+        .run(this.now(), userId, threadId);
   }
 }

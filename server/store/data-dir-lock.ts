@@ -16,10 +16,15 @@ export function unusable(dataDir: string, e: unknown): DataDirError {
   const code = codeOf(e);
   const where = resolve(dataDir);
   if (code === "EROFS" || code.startsWith("SQLITE_READONLY"))
-    return new DataDirError(`the data directory ${where} is on a read-only file system; pymd must write its database there (check --data-dir / PYMD_DATA_DIR and how the volume is mounted)`);
+    return new DataDirError(
+      `the data directory ${where} is on a read-only file system; pymd must write its database there (check --data-dir / PYMD_DATA_DIR and how the volume is mounted)`,
+    );
   if (code === "EACCES" || code === "EPERM" || code === "SQLITE_CANTOPEN")
-    return new DataDirError(`the data directory ${where} is not writable by this user; pymd must write its database there (check --data-dir / PYMD_DATA_DIR and the directory's owner)`);
-  if (code === "ENOSPC" || code === "EDQUOT" || code === "SQLITE_FULL") return new DataDirError(`the disk holding the data directory ${where} is full; free some space and start again`);
+    return new DataDirError(
+      `the data directory ${where} is not writable by this user; pymd must write its database there (check --data-dir / PYMD_DATA_DIR and the directory's owner)`,
+    );
+  if (code === "ENOSPC" || code === "EDQUOT" || code === "SQLITE_FULL")
+    return new DataDirError(`the disk holding the data directory ${where} is full; free some space and start again`);
   return new DataDirError(`the data directory ${where} cannot be used: ${e instanceof Error ? e.message : String(e)}`);
 }
 

@@ -16,7 +16,10 @@ describe("database", () => {
     expect(db.query<{ journal_mode: string }, []>("PRAGMA journal_mode").get()!.journal_mode).toBe("wal");
     expect(db.query<{ foreign_keys: number }, []>("PRAGMA foreign_keys").get()!.foreign_keys).toBe(1);
     expect(schemaVersion(db)).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);
-    const names = db.query<{ name: string }, []>("SELECT name FROM schema_migrations ORDER BY version").all().map((r) => r.name);
+    const names = db
+      .query<{ name: string }, []>("SELECT name FROM schema_migrations ORDER BY version")
+      .all()
+      .map((r) => r.name);
     expect(names).toEqual(MIGRATIONS.map((m) => m.name));
     expect(statSync(join(dir, "a")).mode & 0o777).toBe(0o700);
     db.close();
@@ -36,7 +39,11 @@ describe("database", () => {
   test("foreign keys are enforced", () => {
     const db = openDatabase(join(dir, "c"));
     expect(() =>
-      db.query("INSERT INTO documents (id, title, owner_id, created_at, updated_at) VALUES ('x', 't', 'no-such-user', 0, 0)").run(),
+      db
+        .query(
+          "INSERT INTO documents (id, title, owner_id, created_at, updated_at) VALUES ('x', 't', 'no-such-user', 0, 0)",
+        )
+        .run(),
     ).toThrow(/FOREIGN KEY/);
     db.close();
   });

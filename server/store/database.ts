@@ -69,7 +69,11 @@ export function migrate(db: Database, migrations: Migration[]): number[] {
       const done = db.query("SELECT 1 FROM schema_migrations WHERE version = ?").get(m.version);
       if (done) return false;
       db.exec(m.sql);
-      db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(m.version, m.name, Date.now());
+      db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+        m.version,
+        m.name,
+        Date.now(),
+      );
       return true;
     });
     if (tx.exclusive()) applied.push(m.version);
@@ -77,7 +81,9 @@ export function migrate(db: Database, migrations: Migration[]): number[] {
   const newest = sorted[sorted.length - 1]?.version ?? 0;
   const current = schemaVersion(db);
   if (current > newest) {
-    throw new Error(`the database schema (version ${current}) is newer than this pymd (version ${newest}); upgrade pymd`);
+    throw new Error(
+      `the database schema (version ${current}) is newer than this pymd (version ${newest}); upgrade pymd`,
+    );
   }
   return applied;
 }

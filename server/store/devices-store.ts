@@ -20,7 +20,11 @@ export class DevicesStore {
     if (!secret || secret.length > 64) return false;
     const id = hashSecret(secret);
     const t = this.now();
-    const row = this.db.query<{ lastUsedAt: number }, [string, string]>("SELECT last_used_at AS lastUsedAt FROM known_devices WHERE id = ? AND user_id = ?").get(id, userId);
+    const row = this.db
+      .query<{ lastUsedAt: number }, [string, string]>(
+        "SELECT last_used_at AS lastUsedAt FROM known_devices WHERE id = ? AND user_id = ?",
+      )
+      .get(id, userId);
     if (!row || t - row.lastUsedAt > DEVICE_MAX_AGE_MS) return false;
     this.db.query("UPDATE known_devices SET last_used_at = ? WHERE id = ?").run(t, id);
     return true;
@@ -31,9 +35,13 @@ export class DevicesStore {
     const secret = newSecret();
     const t = this.now();
     this.db.transaction(() => {
-      this.db.query("INSERT INTO known_devices (id, user_id, created_at, last_used_at) VALUES (?, ?, ?, ?)").run(hashSecret(secret), userId, t, t);
       this.db
-        .query("DELETE FROM known_devices WHERE user_id = ? AND id NOT IN (SELECT id FROM known_devices WHERE user_id = ? ORDER BY last_used_at DESC LIMIT ?)")
+        .query("INSERT INTO known_devices (id, user_id, created_at, last_used_at) VALUES (?, ?, ?, ?)")
+        .run(hashSecret(secret), userId, t, t);
+      this.db
+        .query(
+          "DELETE FROM known_devices WHERE user_id = ? AND id NOT IN (SELECT id FROM known_devices WHERE user_id = ? ORDER BY last_used_at DESC LIMIT ?)",
+        )
         .run(userId, userId, MAX_PER_USER);
       this.db.query("DELETE FROM known_devices WHERE last_used_at < ?").run(t - DEVICE_MAX_AGE_MS);
     })();

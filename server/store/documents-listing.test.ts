@@ -61,7 +61,10 @@ describe("document listing", () => {
           const who = others[rnd(others.length)]!;
           if (d.members.has(who)) d.members.delete(who);
           else d.members.set(who, rnd(2) === 0 ? "editor" : "viewer");
-          docs.replaceMembers(d.id, [...d.members].map(([userId, role]) => ({ userId, role })));
+          docs.replaceMembers(
+            d.id,
+            [...d.members].map(([userId, role]) => ({ userId, role })),
+          );
           break;
         }
         case 1: {
@@ -113,7 +116,8 @@ describe("document listing", () => {
         if (q.tag && !d.tags.includes(q.tag)) return false;
         return true;
       });
-      const key = (d: Doc) => (q.sort === "title" ? d.title.toLowerCase() : q.sort === "created" ? d.created : d.updated);
+      const key = (d: Doc) =>
+        q.sort === "title" ? d.title.toLowerCase() : q.sort === "created" ? d.created : d.updated;
       rows.sort((a, b) => {
         const ka = key(a);
         const kb = key(b);
@@ -124,7 +128,12 @@ describe("document listing", () => {
       rows = rows.slice(q.offset, q.offset + q.limit);
       return {
         total,
-        rows: rows.map((d) => ({ id: d.id, folderId: folderOf.get(`${u}/${d.id}`) ?? null, favorite: favs.has(`${u}/${d.id}`), tags: [...d.tags].sort() })),
+        rows: rows.map((d) => ({
+          id: d.id,
+          folderId: folderOf.get(`${u}/${d.id}`) ?? null,
+          favorite: favs.has(`${u}/${d.id}`),
+          tags: [...d.tags].sort(),
+        })),
       };
     };
     const viewsOf = (userId: string): Partial<ListQuery>[] => [
@@ -146,7 +155,11 @@ describe("document listing", () => {
           const q: ListQuery = { userId, sort: "updated", order: "desc", offset: 0, limit: 5, ...v };
           const got = docs.list(q);
           const want = expected(q);
-          expect({ q, total: got.total, ids: got.rows.map((r) => r.id) }).toEqual({ q, total: want.total, ids: want.rows.map((r) => r.id) });
+          expect({ q, total: got.total, ids: got.rows.map((r) => r.id) }).toEqual({
+            q,
+            total: want.total,
+            ids: want.rows.map((r) => r.id),
+          });
         }
     };
     const check = () => {
@@ -164,7 +177,12 @@ describe("document listing", () => {
                 const q: ListQuery = { userId, sort, order, offset, limit, ...v };
                 const got = docs.list(q);
                 const want = expected(q);
-                const view = got.rows.map((r) => ({ id: r.id, folderId: r.folderId, favorite: r.favorite, tags: [...r.tags].sort() }));
+                const view = got.rows.map((r) => ({
+                  id: r.id,
+                  folderId: r.folderId,
+                  favorite: r.favorite,
+                  tags: [...r.tags].sort(),
+                }));
                 expect({ q, total: got.total, rows: view }).toEqual({ q, total: want.total, rows: want.rows });
                 checked++;
               }

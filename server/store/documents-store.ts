@@ -85,7 +85,13 @@ const TAGS_SQL = "(SELECT json_group_array(tag) FROM document_tags t WHERE t.doc
 /** The listing user's folder and favourite mark (two parameters: the user, twice). */
 const FILING_SQL = `(SELECT folder_id FROM document_filing fl WHERE fl.user_id = ? AND fl.document_id = d.id) AS folder_id,
   (SELECT favorite FROM document_filing fl WHERE fl.user_id = ? AND fl.document_id = d.id) AS favorite`;
-const summary = (r: RawDoc): DocumentSummaryRow => ({ ...base(r), excerpt: r.excerpt ?? "", memberRole: r.member_role ?? null, folderId: r.folder_id ?? null, favorite: (r.favorite ?? 0) !== 0 });
+const summary = (r: RawDoc): DocumentSummaryRow => ({
+  ...base(r),
+  excerpt: r.excerpt ?? "",
+  memberRole: r.member_role ?? null,
+  folderId: r.folder_id ?? null,
+  favorite: (r.favorite ?? 0) !== 0,
+});
 /**
  * The narrowing a folder, the favourites, a tag or "in no folder" adds to a listing, as conditions
  * checked row by row (an index lookup each), so a listing read in index order can stop at its page.
@@ -94,14 +100,20 @@ function listFilters(q: ListQuery): { filters: string[]; args: string[] } {
   const filters: string[] = [];
   const args: string[] = [];
   if (q.folder === "none") {
-    filters.push("NOT EXISTS (SELECT 1 FROM document_filing fl WHERE fl.user_id = ? AND fl.document_id = d.id AND fl.folder_id IS NOT NULL)");
+    filters.push(
+      "NOT EXISTS (SELECT 1 FROM document_filing fl WHERE fl.user_id = ? AND fl.document_id = d.id AND fl.folder_id IS NOT NULL)",
+    );
     args.push(q.userId);
   } else if (q.folder) {
-    filters.push("EXISTS (SELECT 1 FROM document_filing fl WHERE fl.user_id = ? AND fl.document_id = d.id AND fl.folder_id = ?)");
+    filters.push(
+      "EXISTS (SELECT 1 FROM document_filing fl WHERE fl.user_id = ? AND fl.document_id = d.id AND fl.folder_id = ?)",
+    );
     args.push(q.userId, q.folder);
   }
   if (q.favorites) {
-    filters.push("EXISTS (SELECT 1 FROM document_filing fl WHERE fl.user_id = ? AND fl.document_id = d.id AND fl.favorite = 1)");
+    filters.push(
+      "EXISTS (SELECT 1 FROM document_filing fl WHERE fl.user_id = ? AND fl.document_id = d.id AND fl.favorite = 1)",
+    );
     args.push(q.userId);
   }
   if (q.tag) {
@@ -111,7 +123,11 @@ function listFilters(q: ListQuery): { filters: string[]; args: string[] } {
   return { filters, args };
 }
 
-const SORT_SQL: Record<SortKey, string> = { updated: "d.updated_at", created: "d.created_at", title: "d.title COLLATE NOCASE" };
+const SORT_SQL: Record<SortKey, string> = {
+  updated: "d.updated_at",
+  created: "d.created_at",
+  title: "d.title COLLATE NOCASE",
+};
 
 /** Turns free text into an FTS5 query of quoted terms, the last one a prefix, so no input is FTS syntax. */
 export function ftsQuery(text: string): string | null {
@@ -153,7 +169,9 @@ export class DocumentsStore {
 
   byId(id: string): DocumentRow | null {
     this.settle?.(id);
-    const r = this.db.query<RawDoc, [string]>(`SELECT d.rowid, d.*, ${TAGS_SQL} FROM documents d WHERE d.id = ?`).get(id);
+    const r = this.db
+      .query<RawDoc, [string]>(`SELECT d.rowid, d.*, ${TAGS_SQL} FROM documents d WHERE d.id = ?`)
+      .get(id);
     return r ? { ...base(r), content: r.content ?? "" } : null;
   }
 
@@ -175,7 +193,9 @@ export class DocumentsStore {
       get: () => {
         if (content === undefined) {
           this.settle?.(id);
-          content = this.db.query<{ content: string }, [string]>("SELECT content FROM documents WHERE id = ?").get(id)?.content ?? "";
+          content =
+            this.db.query<{ content: string }, [string]>("SELECT content FROM documents WHERE id = ?").get(id)
+              ?.content ?? "";
         }
         return content;
       },
@@ -185,35 +205,48 @@ export class DocumentsStore {
 
   bySlug(slug: string): DocumentRow | null {
     if (this.settle) {
-      const id = this.db.query<{ id: string }, [string]>("SELECT id FROM documents WHERE public_slug = ?").get(slug)?.id;
+      const id = this.db
+        .query<{ id: string }, [string]>("SELECT id FROM documents WHERE public_slug = ?")
+        .get(slug)?.id;
       if (id) this.settle(id);
     }
     const r = this.db
-      .query<RawDoc, [string]>(`SELECT d.rowid, d.*, ${TAGS_SQL} FROM documents d WHERE d.public_slug = ? AND d.is_public = 1 AND d.deleted_at IS NULL`)
+      .query<RawDoc, [string]>(
+        `SELECT d.rowid, d.*, ${TAGS_SQL} FROM documents d WHERE d.public_slug = ? AND d.is_public = 1 AND d.deleted_at IS NULL`,
+      )
       .get(slug);
     return r ? { ...base(r), content: r.content ?? "" } : null;
   }
 
   memberRole(documentId: string, userId: string): MemberRole | null {
     const r = this.db
-      .query<{ role: MemberRole }, [string, string]>("SELECT role FROM document_members WHERE document_id = ? AND user_id = ?")
+      .query<{ role: MemberRole }, [string, string]>(
+        "SELECT role FROM document_members WHERE document_id = ? AND user_id = ?",
+      )
       .get(documentId, userId);
     return r?.role ?? null;
   }
 
   update(
     id: string,
-    patch: { title?: string; content?: string; tags?: string[]; isPublic?: boolean; publicSlug?: string | null; publicComments?: boolean },
+    patch: {
+      title?: string;
+      content?: string;
+      tags?: string[];
+      isPublic?: boolean;
+      publicSlug?: string | null;
+      publicComments?: boolean;
+    },
     now = Date.now(),
   ): void {
     this.db.transaction(() => {
       const sets: string[] = [];
       const args: (string | number | null)[] = [];
-      if (patch.title !== undefined) (sets.push("title = ?"), args.push(patch.title));
-      if (patch.content !== undefined) (sets.push("content = ?"), args.push(patch.content));
-      if (patch.isPublic !== undefined) (sets.push("is_public = ?"), args.push(patch.isPublic ? 1 : 0));
-      if (patch.publicSlug !== undefined) (sets.push("public_slug = ?"), args.push(patch.publicSlug));
-      if (patch.publicComments !== undefined) (sets.push("public_comments = ?"), args.push(patch.publicComments ? 1 : 0));
+      if (patch.title !== undefined) sets.push("title = ?"), args.push(patch.title);
+      if (patch.content !== undefined) sets.push("content = ?"), args.push(patch.content);
+      if (patch.isPublic !== undefined) sets.push("is_public = ?"), args.push(patch.isPublic ? 1 : 0);
+      if (patch.publicSlug !== undefined) sets.push("public_slug = ?"), args.push(patch.publicSlug);
+      if (patch.publicComments !== undefined) sets.push("public_comments = ?"), args.push(patch.publicComments ? 1 : 0);
       sets.push("updated_at = ?");
       args.push(now);
       this.db.query(`UPDATE documents SET ${sets.join(", ")} WHERE id = ?`).run(...args, id);
@@ -235,7 +268,9 @@ export class DocumentsStore {
   }
 
   purgeDeletedBefore(cutoff: number): number {
-    const r = this.db.query("DELETE FROM documents WHERE deleted_at IS NOT NULL AND deleted_at < ?").run(cutoff).changes;
+    const r = this.db
+      .query("DELETE FROM documents WHERE deleted_at IS NOT NULL AND deleted_at < ?")
+      .run(cutoff).changes;
     bumpAccessEpoch(this.db);
     return r;
   }
@@ -258,7 +293,19 @@ export class DocumentsStore {
       this.pages.clear();
       this.pagesEpoch = epoch;
     }
-    const key = JSON.stringify([q.userId, q.q, q.tag, q.sort, q.order, q.offset, q.limit, q.trash, q.folder, q.favorites, q.scope]);
+    const key = JSON.stringify([
+      q.userId,
+      q.q,
+      q.tag,
+      q.sort,
+      q.order,
+      q.offset,
+      q.limit,
+      q.trash,
+      q.folder,
+      q.favorites,
+      q.scope,
+    ]);
     let page = this.pages.get(key);
     if (!page) {
       page = this.readPage(q);
@@ -275,7 +322,8 @@ export class DocumentsStore {
     // set is large (the page fills after a few rows); start from the set and sort it when it is small.
     if (q.folder && q.folder !== "none") {
       if (!this.worthScanning(q, total)) return { rows: this.listFiltered(q, total).rows, total };
-    } else if ((q.favorites || q.tag) && !this.worthScanning(q, total)) return { rows: this.listFiltered(q, total).rows, total };
+    } else if ((q.favorites || q.tag) && !this.worthScanning(q, total))
+      return { rows: this.listFiltered(q, total).rows, total };
     return { rows: this.listInOrder(q), total };
   }
 
@@ -299,9 +347,13 @@ export class DocumentsStore {
       const extra = filters.map((f) => ` AND ${f}`).join("");
       const countOf = (sql: string) => this.db.query<{ n: number }, string[]>(sql).get(q.userId, ...args)?.n ?? 0;
       n =
-        (q.scope !== "shared" ? countOf(`SELECT COUNT(*) AS n FROM documents d WHERE d.owner_id = ? AND d.deleted_at IS NULL${extra}`) : 0) +
+        (q.scope !== "shared"
+          ? countOf(`SELECT COUNT(*) AS n FROM documents d WHERE d.owner_id = ? AND d.deleted_at IS NULL${extra}`)
+          : 0) +
         (q.scope !== "mine"
-          ? countOf(`SELECT COUNT(*) AS n FROM document_members m JOIN documents d ON d.id = m.document_id WHERE m.user_id = ? AND d.deleted_at IS NULL${extra}`)
+          ? countOf(
+              `SELECT COUNT(*) AS n FROM document_members m JOIN documents d ON d.id = m.document_id WHERE m.user_id = ? AND d.deleted_at IS NULL${extra}`,
+            )
           : 0);
       if (this.counts.size >= 10_000) this.counts.clear();
       this.counts.set(key, n);
@@ -361,11 +413,15 @@ export class DocumentsStore {
       where.push("d.id IN (SELECT document_id FROM document_members WHERE user_id = ?) AND d.deleted_at IS NULL");
       args.push(q.userId);
     } else {
-      where.push("(d.owner_id = ? OR d.id IN (SELECT document_id FROM document_members WHERE user_id = ?)) AND d.deleted_at IS NULL");
+      where.push(
+        "(d.owner_id = ? OR d.id IN (SELECT document_id FROM document_members WHERE user_id = ?)) AND d.deleted_at IS NULL",
+      );
       args.push(q.userId, q.userId);
     }
     if (q.folder === "none") {
-      where.push("NOT EXISTS (SELECT 1 FROM document_filing fl WHERE fl.user_id = ? AND fl.document_id = d.id AND fl.folder_id IS NOT NULL)");
+      where.push(
+        "NOT EXISTS (SELECT 1 FROM document_filing fl WHERE fl.user_id = ? AND fl.document_id = d.id AND fl.folder_id IS NOT NULL)",
+      );
       args.push(q.userId);
     }
     let from = "documents d";
@@ -408,7 +464,9 @@ export class DocumentsStore {
         known ??
         (rows.length < q.limit && (rows.length > 0 || q.offset === 0)
           ? q.offset + rows.length
-          : (this.db.query<{ n: number }, (string | number)[]>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${whereSql}`).get(...fromArgs, ...args)?.n ?? 0));
+          : (this.db
+              .query<{ n: number }, (string | number)[]>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${whereSql}`)
+              .get(...fromArgs, ...args)?.n ?? 0));
       return { rows: rows.map(summary), total };
     }
     // With a search, one pass yields the page and the total (a window count), instead of a COUNT query and a page query.
@@ -423,7 +481,9 @@ export class DocumentsStore {
     let total = rows[0]?.total ?? 0;
     if (rows.length === 0 && q.offset > 0) {
       total =
-        this.db.query<{ n: number }, (string | number)[]>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${whereSql}`).get(...fromArgs, ...args)?.n ?? 0;
+        this.db
+          .query<{ n: number }, (string | number)[]>(`SELECT COUNT(*) AS n FROM ${from} WHERE ${whereSql}`)
+          .get(...fromArgs, ...args)?.n ?? 0;
     }
     return { rows: rows.map(summary), total };
   }
@@ -451,7 +511,9 @@ export class DocumentsStore {
   replaceMembers(documentId: string, members: { userId: string; role: MemberRole }[]): void {
     this.db.transaction(() => {
       this.db.query("DELETE FROM document_members WHERE document_id = ?").run(documentId);
-      const ins = this.db.query("INSERT INTO document_members (document_id, user_id, role, created_at) VALUES (?, ?, ?, ?)");
+      const ins = this.db.query(
+        "INSERT INTO document_members (document_id, user_id, role, created_at) VALUES (?, ?, ?, ?)",
+      );
       const now = Date.now();
       for (const m of members) ins.run(documentId, m.userId, m.role, now);
     })();
@@ -459,14 +521,19 @@ export class DocumentsStore {
   }
 
   countOwnedBy(userId: string): number {
-    return this.db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM documents WHERE owner_id = ?").get(userId)?.n ?? 0;
+    return (
+      this.db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM documents WHERE owner_id = ?").get(userId)?.n ??
+      0
+    );
   }
 
   transferOwnership(fromUserId: string, toUserId: string): number {
     const r = this.db.transaction(() => {
       // The new owner no longer needs a membership on documents they now own.
       this.db
-        .query("DELETE FROM document_members WHERE user_id = ? AND document_id IN (SELECT id FROM documents WHERE owner_id = ?)")
+        .query(
+          "DELETE FROM document_members WHERE user_id = ? AND document_id IN (SELECT id FROM documents WHERE owner_id = ?)",
+        )
         .run(toUserId, fromUserId);
       return this.db.query("UPDATE documents SET owner_id = ? WHERE owner_id = ?").run(toUserId, fromUserId).changes;
     })();
@@ -475,6 +542,8 @@ export class DocumentsStore {
   }
 
   count(): number {
-    return this.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM documents WHERE deleted_at IS NULL").get()?.n ?? 0;
+    return (
+      this.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM documents WHERE deleted_at IS NULL").get()?.n ?? 0
+    );
   }
 }

@@ -44,7 +44,10 @@ export class FilesStore {
   constructor(private readonly db: Database) {}
 
   ownerOf(documentId: string): string | null {
-    return this.db.query<{ owner_id: string }, [string]>("SELECT owner_id FROM documents WHERE id = ?").get(documentId)?.owner_id ?? null;
+    return (
+      this.db.query<{ owner_id: string }, [string]>("SELECT owner_id FROM documents WHERE id = ?").get(documentId)
+        ?.owner_id ?? null
+    );
   }
 
   /** Removes uploads a crash left in staging. */
@@ -54,14 +57,18 @@ export class FilesStore {
 
   list(documentId: string): FileEntry[] {
     return this.db
-      .query<Row, [string]>(`SELECT ${COLS} FROM workspace_files WHERE document_id = ? AND state = 'live' ORDER BY path_key`)
+      .query<Row, [string]>(
+        `SELECT ${COLS} FROM workspace_files WHERE document_id = ? AND state = 'live' ORDER BY path_key`,
+      )
       .all(documentId)
       .map(toEntry);
   }
 
   byKey(documentId: string, key: string): FileEntry | null {
     const r = this.db
-      .query<Row, [string, string]>(`SELECT ${COLS} FROM workspace_files WHERE document_id = ? AND path_key = ? AND state = 'live'`)
+      .query<Row, [string, string]>(
+        `SELECT ${COLS} FROM workspace_files WHERE document_id = ? AND path_key = ? AND state = 'live'`,
+      )
       .get(documentId, key);
     return r ? toEntry(r) : null;
   }
@@ -78,7 +85,11 @@ export class FilesStore {
 
   /** Bytes of live files in a document. */
   documentBytes(documentId: string): number {
-    return this.db.query<{ n: number }, [string]>("SELECT coalesce(sum(size), 0) AS n FROM workspace_files WHERE document_id = ? AND state = 'live'").get(documentId)!.n;
+    return this.db
+      .query<{ n: number }, [string]>(
+        "SELECT coalesce(sum(size), 0) AS n FROM workspace_files WHERE document_id = ? AND state = 'live'",
+      )
+      .get(documentId)!.n;
   }
 
   /** Bytes of live files in every document a user owns (their quota). */
@@ -105,7 +116,9 @@ export class FilesStore {
     const id = newId();
     const now = Date.now();
     this.db
-      .query("INSERT INTO workspace_files (id, document_id, path, path_key, kind, size, state, updated_by, created_at, updated_at) VALUES (?, ?, ?, ?, 'file', 0, 'staging', ?, ?, ?)")
+      .query(
+        "INSERT INTO workspace_files (id, document_id, path, path_key, kind, size, state, updated_by, created_at, updated_at) VALUES (?, ?, ?, ?, 'file', 0, 'staging', ?, ?, ?)",
+      )
       .run(id, documentId, path, `staging:${id}`, userId, now, now);
     return id;
   }
@@ -119,13 +132,27 @@ export class FilesStore {
   }
 
   /** Makes a staging upload the live file at its path, replacing a live file there; folders above are created. */
-  commitStaging(fileId: string, documentId: string, path: string, key: string, size: number, sha256: string, folders: { path: string; key: string }[]): FileEntry {
+  commitStaging(
+    fileId: string,
+    documentId: string,
+    path: string,
+    key: string,
+    size: number,
+    sha256: string,
+    folders: { path: string; key: string }[],
+  ): FileEntry {
     const now = Date.now();
     this.db.transaction(() => {
       for (const f of folders) this.ensureFolderRow(documentId, f.path, f.key, now);
-      this.db.query("DELETE FROM workspace_files WHERE document_id = ? AND path_key = ? AND state = 'live' AND kind = 'file'").run(documentId, key);
       this.db
-        .query("UPDATE workspace_files SET path = ?, path_key = ?, size = ?, sha256 = ?, state = 'live', updated_at = ? WHERE id = ?")
+        .query(
+          "DELETE FROM workspace_files WHERE document_id = ? AND path_key = ? AND state = 'live' AND kind = 'file'",
+        )
+        .run(documentId, key);
+      this.db
+        .query(
+          "UPDATE workspace_files SET path = ?, path_key = ?, size = ?, sha256 = ?, state = 'live', updated_at = ? WHERE id = ?",
+        )
         .run(path, key, size, sha256, now, fileId);
     })();
     return this.byKey(documentId, key)!;
@@ -145,12 +172,22 @@ export class FilesStore {
     const now = Date.now();
     this.db.transaction(() => {
       for (const f of folders) this.ensureFolderRow(documentId, f.path, f.key, now);
-      if (folders.length && userId) this.db.query("UPDATE workspace_files SET updated_by = ? WHERE document_id = ? AND path_key = ? AND state = 'live'").run(userId, documentId, folders.at(-1)!.key);
+      if (folders.length && userId)
+        this.db
+          .query("UPDATE workspace_files SET updated_by = ? WHERE document_id = ? AND path_key = ? AND state = 'live'")
+          .run(userId, documentId, folders.at(-1)!.key);
     })();
   }
 
   /** Renames every entry of a subtree from one prefix to another, in one transaction. */
-  move(documentId: string, entries: FileEntry[], fromPath: string, toPath: string, toKey: string, folders: { path: string; key: string }[]): void {
+  move(
+    documentId: string,
+    entries: FileEntry[],
+    fromPath: string,
+    toPath: string,
+    toKey: string,
+    folders: { path: string; key: string }[],
+  ): void {
     const now = Date.now();
     this.db.transaction(() => {
       for (const f of folders) this.ensureFolderRow(documentId, f.path, f.key, now);
@@ -170,11 +207,15 @@ export class FilesStore {
   }
 
   chunkCount(fileId: string): number {
-    return this.db.query<{ n: number }, [string]>("SELECT count(*) AS n FROM workspace_chunks WHERE file_id = ?").get(fileId)!.n;
+    return this.db
+      .query<{ n: number }, [string]>("SELECT count(*) AS n FROM workspace_chunks WHERE file_id = ?")
+      .get(fileId)!.n;
   }
 
   chunk(fileId: string, seq: number): Uint8Array | null {
-    const r = this.db.query<{ data: Uint8Array }, [string, number]>("SELECT data FROM workspace_chunks WHERE file_id = ? AND seq = ?").get(fileId, seq);
+    const r = this.db
+      .query<{ data: Uint8Array }, [string, number]>("SELECT data FROM workspace_chunks WHERE file_id = ? AND seq = ?")
+      .get(fileId, seq);
     return r ? r.data : null;
   }
 }

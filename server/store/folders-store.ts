@@ -56,7 +56,11 @@ export class FoldersStore {
 
   /** The folder if it is this user's. */
   get(userId: string, id: string): { id: string; parentId: string | null; name: string } | null {
-    return this.db.query<{ id: string; parentId: string | null; name: string }, [string, string]>("SELECT id, parent_id AS parentId, name FROM folders WHERE id = ? AND user_id = ?").get(id, userId);
+    return this.db
+      .query<{ id: string; parentId: string | null; name: string }, [string, string]>(
+        "SELECT id, parent_id AS parentId, name FROM folders WHERE id = ? AND user_id = ?",
+      )
+      .get(id, userId);
   }
 
   /** Whether `id` is `ancestor` or lies inside it. */
@@ -93,7 +97,9 @@ export class FoldersStore {
 
   create(userId: string, name: string, parentId: string | null): string {
     const id = newId();
-    this.db.query("INSERT INTO folders (id, user_id, parent_id, name, created_at) VALUES (?, ?, ?, ?, ?)").run(id, userId, parentId, name, this.now());
+    this.db
+      .query("INSERT INTO folders (id, user_id, parent_id, name, created_at) VALUES (?, ?, ?, ?, ?)")
+      .run(id, userId, parentId, name, this.now());
     bumpListEpoch(this.db);
     return id;
   }
@@ -112,16 +118,32 @@ export class FoldersStore {
   /** Puts the user's document in a folder (null: none) and/or marks it a favourite. */
   file(userId: string, documentId: string, change: { folderId?: string | null; favorite?: boolean }): void {
     this.db.transaction(() => {
-      this.db.query("INSERT OR IGNORE INTO document_filing (user_id, document_id) VALUES (?, ?)").run(userId, documentId);
-      if (change.folderId !== undefined) this.db.query("UPDATE document_filing SET folder_id = ? WHERE user_id = ? AND document_id = ?").run(change.folderId, userId, documentId);
-      if (change.favorite !== undefined) this.db.query("UPDATE document_filing SET favorite = ? WHERE user_id = ? AND document_id = ?").run(change.favorite ? 1 : 0, userId, documentId);
-      this.db.query("DELETE FROM document_filing WHERE user_id = ? AND document_id = ? AND folder_id IS NULL AND favorite = 0").run(userId, documentId);
+      this.db
+        .query("INSERT OR IGNORE INTO document_filing (user_id, document_id) VALUES (?, ?)")
+        .run(userId, documentId);
+      if (change.folderId !== undefined)
+        this.db
+          .query("UPDATE document_filing SET folder_id = ? WHERE user_id = ? AND document_id = ?")
+          .run(change.folderId, userId, documentId);
+      if (change.favorite !== undefined)
+        this.db
+          .query("UPDATE document_filing SET favorite = ? WHERE user_id = ? AND document_id = ?")
+          .run(change.favorite ? 1 : 0, userId, documentId);
+      this.db
+        .query(
+          "DELETE FROM document_filing WHERE user_id = ? AND document_id = ? AND folder_id IS NULL AND favorite = 0",
+        )
+        .run(userId, documentId);
     })();
     bumpListEpoch(this.db);
   }
 
   filingOf(userId: string, documentId: string): { folderId: string | null; favorite: boolean } {
-    const r = this.db.query<{ folderId: string | null; favorite: number }, [string, string]>("SELECT folder_id AS folderId, favorite FROM document_filing WHERE user_id = ? AND document_id = ?").get(userId, documentId);
+    const r = this.db
+      .query<{ folderId: string | null; favorite: number }, [string, string]>(
+        "SELECT folder_id AS folderId, favorite FROM document_filing WHERE user_id = ? AND document_id = ?",
+      )
+      .get(userId, documentId);
     return { folderId: r?.folderId ?? null, favorite: (r?.favorite ?? 0) !== 0 };
   }
 }

@@ -38,7 +38,13 @@ export class MailOutboxStore {
 
   /** How many messages to this address were queued since `since`. */
   countTo(address: string, since: number): number {
-    return this.db.query<{ n: number }, [string, number]>("SELECT COUNT(*) AS n FROM mail_outbox WHERE to_address = ? AND created_at >= ?").get(address, since)?.n ?? 0;
+    return (
+      this.db
+        .query<{ n: number }, [string, number]>(
+          "SELECT COUNT(*) AS n FROM mail_outbox WHERE to_address = ? AND created_at >= ?",
+        )
+        .get(address, since)?.n ?? 0
+    );
   }
 
   /** Mail whose next attempt is due, oldest first. */
@@ -53,18 +59,30 @@ export class MailOutboxStore {
 
   /** When the next waiting mail is due, or null when none waits. */
   nextDue(): number | null {
-    return this.db.query<{ at: number | null }, []>("SELECT MIN(next_attempt_at) AS at FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL").get()!.at;
+    return this.db
+      .query<{ at: number | null }, []>(
+        "SELECT MIN(next_attempt_at) AS at FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL",
+      )
+      .get()!.at;
   }
 
   sent(id: number): void {
-    this.db.query("UPDATE mail_outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?").run(this.now(), id);
+    this.db
+      .query("UPDATE mail_outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?")
+      .run(this.now(), id);
   }
 
   /** A failed attempt: tried again at `retryAt`, or given up on when that is null. */
   failed(id: number, error: string, retryAt: number | null): void {
     const at = this.now();
-    if (retryAt === null) this.db.query("UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE id = ?").run(error.slice(0, 500), at, id);
-    else this.db.query("UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?").run(error.slice(0, 500), retryAt, id);
+    if (retryAt === null)
+      this.db
+        .query("UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE id = ?")
+        .run(error.slice(0, 500), at, id);
+    else
+      this.db
+        .query("UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?")
+        .run(error.slice(0, 500), retryAt, id);
   }
 
   status(): OutboxStatus {
@@ -84,6 +102,10 @@ export class MailOutboxStore {
 
   purge(): number {
     const before = this.now() - KEEP_MS;
-    return this.db.query("DELETE FROM mail_outbox WHERE (sent_at IS NOT NULL AND sent_at < ?) OR (failed_at IS NOT NULL AND failed_at < ?)").run(before, before).changes;
+    return this.db
+      .query(
+        "DELETE FROM mail_outbox WHERE (sent_at IS NOT NULL AND sent_at < ?) OR (failed_at IS NOT NULL AND failed_at < ?)",
+      )
+      .run(before, before).changes;
   }
 }

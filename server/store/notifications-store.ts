@@ -39,11 +39,25 @@ export class NotificationsStore {
   add(list: NewNotification[]): number[] {
     if (list.length === 0) return [];
     const at = this.now();
-    const ins = this.db.query<{ id: number }, [string, string, string | null, string | null, string | null, string | null, number]>(
+    const ins = this.db.query<
+      { id: number },
+      [string, string, string | null, string | null, string | null, string | null, number]
+    >(
       "INSERT INTO notifications (user_id, kind, document_id, actor_id, thread_id, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
     );
     return this.db.transaction(() =>
-      list.map((n) => ins.get(n.userId, n.kind, n.documentId ?? null, n.actorId ?? null, n.threadId ?? null, n.detail ? JSON.stringify(n.detail) : null, at)!.id),
+      list.map(
+        (n) =>
+          ins.get(
+            n.userId,
+            n.kind,
+            n.documentId ?? null,
+            n.actorId ?? null,
+            n.threadId ?? null,
+            n.detail ? JSON.stringify(n.detail) : null,
+            at,
+          )!.id,
+      ),
     )();
   }
 
@@ -64,13 +78,17 @@ export class NotificationsStore {
   }
 
   unread(userId: string): number {
-    return this.db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM notifications WHERE user_id = ? AND read_at IS NULL").get(userId)!.n;
+    return this.db
+      .query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM notifications WHERE user_id = ? AND read_at IS NULL")
+      .get(userId)!.n;
   }
 
   /** Marks some (or, with null, all) of a user's notifications read; answers how many changed. */
   markRead(userId: string, ids: number[] | null): number {
     const at = this.now();
-    if (ids === null) return this.db.query("UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL").run(at, userId).changes;
+    if (ids === null)
+      return this.db.query("UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL").run(at, userId)
+        .changes;
     let n = 0;
     const q = this.db.query("UPDATE notifications SET read_at = ? WHERE user_id = ? AND id = ? AND read_at IS NULL");
     this.db.transaction(() => {
@@ -80,6 +98,8 @@ export class NotificationsStore {
   }
 
   purgeRead(days = READ_NOTIFICATION_DAYS): number {
-    return this.db.query("DELETE FROM notifications WHERE read_at IS NOT NULL AND read_at < ?").run(this.now() - days * 86_400_000).changes;
+    return this.db
+      .query("DELETE FROM notifications WHERE read_at IS NOT NULL AND read_at < ?")
+      .run(this.now() - days * 86_400_000).changes;
   }
 }

@@ -7,7 +7,9 @@ export class OutputsStore {
 
   forDocument(documentId: string): Map<string, BlockResult> {
     const rows = this.db
-      .query<{ code_hash: string; result: string }, [string]>("SELECT code_hash, result FROM document_outputs WHERE document_id = ?")
+      .query<{ code_hash: string; result: string }, [string]>(
+        "SELECT code_hash, result FROM document_outputs WHERE document_id = ?",
+      )
       .all(documentId);
     return parsed(rows);
   }
@@ -26,7 +28,9 @@ export class OutputsStore {
   /** Changes whenever a document's stored outputs do (a save stamps its row; a removal lowers the count). */
   stamp(documentId: string): string {
     const r = this.db
-      .query<{ n: number; latest: number | null }, [string]>("SELECT count(*) AS n, max(updated_at) AS latest FROM document_outputs WHERE document_id = ?")
+      .query<{ n: number; latest: number | null }, [string]>(
+        "SELECT count(*) AS n, max(updated_at) AS latest FROM document_outputs WHERE document_id = ?",
+      )
       .get(documentId);
     return `${r?.n ?? 0}:${r?.latest ?? 0}`;
   }

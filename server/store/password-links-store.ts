@@ -19,7 +19,9 @@ export class PasswordLinksStore {
     const expiresAt = t + PASSWORD_LINK_TTL_MS;
     this.db.transaction(() => {
       this.db.query("DELETE FROM password_links WHERE user_id = ? OR expires_at < ?").run(userId, t);
-      this.db.query("INSERT INTO password_links (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)").run(hashSecret(secret), userId, t, expiresAt);
+      this.db
+        .query("INSERT INTO password_links (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+        .run(hashSecret(secret), userId, t, expiresAt);
     })();
     return { secret, expiresAt };
   }
@@ -28,7 +30,8 @@ export class PasswordLinksStore {
   take(secret: string): string | null {
     return this.db.transaction(() => {
       const userId = this.peek(secret);
-      if (/^[a-z2-7]{16,64}$/.test(secret)) this.db.query("DELETE FROM password_links WHERE id = ?").run(hashSecret(secret));
+      if (/^[a-z2-7]{16,64}$/.test(secret))
+        this.db.query("DELETE FROM password_links WHERE id = ?").run(hashSecret(secret));
       return userId;
     })();
   }
@@ -36,7 +39,11 @@ export class PasswordLinksStore {
   /** Whether a link is live, without taking it (the set-password page asks before showing its form). */
   peek(secret: string): string | null {
     if (!/^[a-z2-7]{16,64}$/.test(secret)) return null;
-    const row = this.db.query<{ userId: string; expiresAt: number }, [string]>("SELECT user_id AS userId, expires_at AS expiresAt FROM password_links WHERE id = ?").get(hashSecret(secret));
+    const row = this.db
+      .query<{ userId: string; expiresAt: number }, [string]>(
+        "SELECT user_id AS userId, expires_at AS expiresAt FROM password_links WHERE id = ?",
+      )
+      .get(hashSecret(secret));
     return row && row.expiresAt > this.now() ? row.userId : null;
   }
 }

@@ -35,8 +35,18 @@ export class SessionsStore {
 
   insert(s: SessionRow, origin: SessionOrigin = {}): void {
     this.db
-      .query("INSERT INTO sessions (id, user_id, expires_at, created_at, address, agent, method) VALUES (?, ?, ?, ?, ?, ?, ?)")
-      .run(s.id, s.userId, s.expiresAt, Date.now(), origin.address?.slice(0, 64) ?? null, origin.agent?.slice(0, 200) ?? null, origin.method ?? null);
+      .query(
+        "INSERT INTO sessions (id, user_id, expires_at, created_at, address, agent, method) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(
+        s.id,
+        s.userId,
+        s.expiresAt,
+        Date.now(),
+        origin.address?.slice(0, 64) ?? null,
+        origin.agent?.slice(0, 200) ?? null,
+        origin.method ?? null,
+      );
   }
 
   /** A user's sessions that have not expired, newest first. */
@@ -111,7 +121,9 @@ export class SessionsStore {
 
   tokenById(id: string): ApiTokenRow | null {
     return this.db
-      .query<ApiTokenRow, [string]>("SELECT id, user_id AS userId, name, created_at AS createdAt, last_used_at AS lastUsedAt FROM api_tokens WHERE id = ?")
+      .query<ApiTokenRow, [string]>(
+        "SELECT id, user_id AS userId, name, created_at AS createdAt, last_used_at AS lastUsedAt FROM api_tokens WHERE id = ?",
+      )
       .get(id);
   }
 

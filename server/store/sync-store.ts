@@ -17,7 +17,10 @@ export class SyncStore {
 
   /** The document's stored plain text, or null when it does not exist. */
   content(documentId: string): string | null {
-    return this.db.query<{ content: string }, [string]>("SELECT content FROM documents WHERE id = ?").get(documentId)?.content ?? null;
+    return (
+      this.db.query<{ content: string }, [string]>("SELECT content FROM documents WHERE id = ?").get(documentId)
+        ?.content ?? null
+    );
   }
 
   /**
@@ -36,10 +39,15 @@ export class SyncStore {
       if (opts.compact) this.db.query("DELETE FROM sync_chunks WHERE document_id = ?").run(documentId);
       if (data.length > 0)
         this.db
-          .query("INSERT INTO sync_chunks (document_id, seq, data, created_at) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM sync_chunks WHERE document_id = ?), ?, ?)")
+          .query(
+            "INSERT INTO sync_chunks (document_id, seq, data, created_at) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM sync_chunks WHERE document_id = ?), ?, ?)",
+          )
           .run(documentId, documentId, data, now);
       if (content !== null) this.writeContentRow(documentId, content, now);
-      else if (opts.stale) this.db.query("INSERT OR IGNORE INTO sync_stale_content (document_id, since) VALUES (?, ?)").run(documentId, now);
+      else if (opts.stale)
+        this.db
+          .query("INSERT OR IGNORE INTO sync_stale_content (document_id, since) VALUES (?, ?)")
+          .run(documentId, now);
       const ins = this.db.query("INSERT OR IGNORE INTO sync_actors (document_id, actor, user_id) VALUES (?, ?, ?)");
       for (const [actor, userId] of opts.actors ?? []) ins.run(documentId, actor, userId);
     })();
@@ -51,7 +59,11 @@ export class SyncStore {
   }
 
   private writeContentRow(documentId: string, content: string, updatedAt: number): void {
-    if (this.db.query("UPDATE documents SET content = ?, updated_at = ? WHERE id = ? AND content IS NOT ?").run(content, updatedAt, documentId, content).changes > 0) {
+    if (
+      this.db
+        .query("UPDATE documents SET content = ?, updated_at = ? WHERE id = ? AND content IS NOT ?")
+        .run(content, updatedAt, documentId, content).changes > 0
+    ) {
       bumpDataEpoch(this.db);
     }
     this.db.query("DELETE FROM sync_stale_content WHERE document_id = ?").run(documentId);
@@ -59,11 +71,18 @@ export class SyncStore {
 
   /** Documents whose stored text is behind their stored history (left so by a crash). */
   staleDocuments(): string[] {
-    return this.db.query<{ document_id: string }, []>("SELECT document_id FROM sync_stale_content").all().map((r) => r.document_id);
+    return this.db
+      .query<{ document_id: string }, []>("SELECT document_id FROM sync_stale_content")
+      .all()
+      .map((r) => r.document_id);
   }
 
   actors(documentId: string): Map<string, string> {
-    const rows = this.db.query<{ actor: string; user_id: string }, [string]>("SELECT actor, user_id FROM sync_actors WHERE document_id = ?").all(documentId);
+    const rows = this.db
+      .query<{ actor: string; user_id: string }, [string]>(
+        "SELECT actor, user_id FROM sync_actors WHERE document_id = ?",
+      )
+      .all(documentId);
     return new Map(rows.map((r) => [r.actor, r.user_id]));
   }
 }

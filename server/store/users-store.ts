@@ -62,7 +62,9 @@ export class UsersStore {
     if (opts.prefix) {
       const escaped = opts.prefix.replace(/[\\%_]/g, (c) => "\\" + c);
       return this.db
-        .query<RawUser, [string, number]>("SELECT * FROM users WHERE username LIKE ? ESCAPE '\\' ORDER BY username LIMIT ?")
+        .query<RawUser, [string, number]>(
+          "SELECT * FROM users WHERE username LIKE ? ESCAPE '\\' ORDER BY username LIMIT ?",
+        )
         .all(escaped + "%", limit)
         .map(toUser);
     }
@@ -97,6 +99,9 @@ export class UsersStore {
   }
 
   countAdmins(): number {
-    return this.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0").get()?.n ?? 0;
+    return (
+      this.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0").get()
+        ?.n ?? 0
+    );
   }
 }

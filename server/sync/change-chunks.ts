@@ -43,7 +43,9 @@ export function splitChunks(blobs: Uint8Array[]): { type: "change" | "document";
 
 /** The changes in one chunk: the change itself, or every change of a document chunk. */
 export function decodeChunk(c: { type: "change" | "document"; bytes: Uint8Array }): A.DecodedChange[] {
-  return c.type === "change" ? [A.decodeChange(c.bytes)] : A.getAllChanges(A.load(c.bytes)).map((x) => A.decodeChange(x));
+  return c.type === "change"
+    ? [A.decodeChange(c.bytes)]
+    : A.getAllChanges(A.load(c.bytes)).map((x) => A.decodeChange(x));
 }
 
 /** Every change in the blobs; throws on anything that is not a well-formed change or document chunk. */

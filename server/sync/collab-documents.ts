@@ -13,7 +13,15 @@ import { AppError, forbidden, invalid, notFound } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import type { SyncStore } from "../store/sync-store.ts";
 import { storageFailure } from "../store/storage-errors.ts";
-import { colourFor, encodeSnapshotFrames, encodeSyncFrame, syncStateAtHeads, type CollabDoc, type CursorJson, type VersionJson } from "../../protocol/collab-frames.ts";
+import {
+  colourFor,
+  encodeSnapshotFrames,
+  encodeSyncFrame,
+  syncStateAtHeads,
+  type CollabDoc,
+  type CursorJson,
+  type VersionJson,
+} from "../../protocol/collab-frames.ts";
 import type { ServerMessage } from "../../protocol/ws-messages.ts";
 import { groupVersions, type ChangeMeta } from "./document-history.ts";
 import { decodeChanges, decodeChunk, splitChunks } from "./change-chunks.ts";
@@ -147,7 +155,10 @@ export class CollabDocuments {
         this.store.writeContent(id, typeof doc.content === "string" ? doc.content : "");
         A.free(doc);
       } catch (e) {
-        this.opts.log.error("rebuilding a document's text from its history failed", { doc: id, err: e instanceof Error ? e.message : String(e) });
+        this.opts.log.error("rebuilding a document's text from its history failed", {
+          doc: id,
+          err: e instanceof Error ? e.message : String(e),
+        });
       }
     }
   }
@@ -230,7 +241,10 @@ export class CollabDocuments {
       try {
         this.store.save(o.id, A.save(o.doc), null, { compact: true });
       } catch (e) {
-        this.opts.log.warn("compacting a document failed", { doc: o.id, err: e instanceof Error ? e.message : String(e) });
+        this.opts.log.warn("compacting a document failed", {
+          doc: o.id,
+          err: e instanceof Error ? e.message : String(e),
+        });
       }
     }
     if (!o.dirty && !o.contentStale) {
@@ -250,7 +264,10 @@ export class CollabDocuments {
       o.textBytes = utf8(o.durableText);
     } catch (e) {
       // The history is stored; the text is written at the next read, eviction or start.
-      this.opts.log.warn("writing a document's text failed", { doc: o.id, err: e instanceof Error ? e.message : String(e) });
+      this.opts.log.warn("writing a document's text failed", {
+        doc: o.id,
+        err: e instanceof Error ? e.message : String(e),
+      });
     }
   }
 
@@ -259,7 +276,8 @@ export class CollabDocuments {
    * acknowledged, storing first what is pending. Called before documents.content is read.
    */
   settle(docId: string | null): void {
-    const targets = docId === null ? [...this.docs.values()] : [this.docs.get(docId)].filter((o): o is OpenDoc => o !== undefined);
+    const targets =
+      docId === null ? [...this.docs.values()] : [this.docs.get(docId)].filter((o): o is OpenDoc => o !== undefined);
     for (const o of targets) {
       if (o.dirty && !o.writing) this.flush(o);
       this.writeContent(o);
@@ -308,7 +326,13 @@ export class CollabDocuments {
 
   private presenceOf(o: OpenDoc, ps: PeerState): ServerMessage {
     const u = ps.peer;
-    return { t: "presence", doc: o.id, peer: u.id, user: { id: u.userId, username: u.username, name: u.name || u.username, colour: u.colour || colourFor(u.userId) }, cursor: ps.cursor };
+    return {
+      t: "presence",
+      doc: o.id,
+      peer: u.id,
+      user: { id: u.userId, username: u.username, name: u.name || u.username, colour: u.colour || colourFor(u.userId) },
+      cursor: ps.cursor,
+    };
   }
 
   /** Relays a connection's cursor to the others, stamped with who it is; never stored. */
@@ -339,7 +363,8 @@ export class CollabDocuments {
     }
     // A message with a lot of changes (a large paste, a long offline session) is checked and applied
     // change by change with the event loop free between them; what comes after it waits its turn.
-    const large = decoded.changes.reduce((n, c) => n + c.length, 0) > LARGE_SYNC_BYTES ? { role, userId: ps.peer.userId } : null;
+    const large =
+      decoded.changes.reduce((n, c) => n + c.length, 0) > LARGE_SYNC_BYTES ? { role, userId: ps.peer.userId } : null;
     if (!large && decoded.changes.length > 0) this.checkChanges(o, decoded.changes, role, ps.peer.userId);
     if (o.writing || o.applying || large) {
       o.deferred.push({ peerId, message, decoded, large });
@@ -362,7 +387,12 @@ export class CollabDocuments {
       if (this.docs.get(o.id) !== o) return;
       this.flush(o);
       this.touchIdle(o);
-    }).catch((e) => this.opts.log.error("applying waiting sync messages failed", { doc: o.id, err: e instanceof Error ? e.message : String(e) }));
+    }).catch((e) =>
+      this.opts.log.error("applying waiting sync messages failed", {
+        doc: o.id,
+        err: e instanceof Error ? e.message : String(e),
+      }),
+    );
   }
 
   /** Applies the waiting sync messages in the order they came (o.applying holds new ones back meanwhile). */
@@ -376,7 +406,10 @@ export class CollabDocuments {
         if (d.large) await this.applyLarge(o, d);
         else this.applySync(o, ps, d.message, d.decoded);
       } catch (e) {
-        this.opts.log.warn("a waiting sync message was refused", { doc: o.id, err: e instanceof Error ? e.message : String(e) });
+        this.opts.log.warn("a waiting sync message was refused", {
+          doc: o.id,
+          err: e instanceof Error ? e.message : String(e),
+        });
         if (d.large && e instanceof AppError) {
           // what the peer sent after it builds on what was refused
           o.deferred = o.deferred.filter((x) => x.peerId !== d.peerId);
@@ -457,7 +490,8 @@ export class CollabDocuments {
       throw new AppError("bad_request", "malformed sync message");
     }
     if (!sameHeads(before, A.getHeads(o.doc))) this.moved(o);
-    else if (decoded.changes.length > 0 || decoded.need.length > 0 || !sameHeads(decoded.heads, A.getHeads(o.doc))) o.owed.add(peerId);
+    else if (decoded.changes.length > 0 || decoded.need.length > 0 || !sameHeads(decoded.heads, A.getHeads(o.doc)))
+      o.owed.add(peerId);
     // Otherwise it was an acknowledgement from a peer that has everything: the answer would be empty
     // (with 50 editors, that is 49 answers saved per edit).
     this.schedule(o);
@@ -479,7 +513,11 @@ export class CollabDocuments {
    * Checks the changes of one sync message, in parts (add), before any is applied (commit takes the
    * size and the actor claims in). Throws when one may not be applied.
    */
-  private changeCheck(o: OpenDoc, role: CollabRole, userId: string): { add(decoded: A.DecodedChange[]): void; commit(): void } {
+  private changeCheck(
+    o: OpenDoc,
+    role: CollabRole,
+    userId: string,
+  ): { add(decoded: A.DecodedChange[]): void; commit(): void } {
     let added = 0;
     const claims: [string, string][] = [];
     return {
@@ -488,15 +526,21 @@ export class CollabDocuments {
           // Re-sent changes the document already holds add nothing and are harmless.
           if (d.hash && A.hasHeads(o.doc, [d.hash])) continue;
           // One change is applied in one go: a larger edit comes as several (the editor cuts it in pieces).
-          if (d.ops.length > MAX_CHANGE_OPS) throw new AppError("too_large", `a change may hold at most ${MAX_CHANGE_OPS} operations; send a larger edit as several changes`);
+          if (d.ops.length > MAX_CHANGE_OPS)
+            throw new AppError(
+              "too_large",
+              `a change may hold at most ${MAX_CHANGE_OPS} operations; send a larger edit as several changes`,
+            );
           if (!canEdit(role)) throw readersCannot(role, "cannot change this document");
           const owner = o.actors.get(d.actor) ?? claims.find(([a]) => a === d.actor)?.[1];
           if (owner !== undefined && owner !== userId) throw forbidden("a change carries another author's actor id");
           if (owner === undefined) claims.push([d.actor, userId]);
           for (const op of d.ops) {
-            if (op.obj !== o.contentObj || (op.action !== "set" && op.action !== "del")) throw forbidden("a change may only edit the document's text");
+            if (op.obj !== o.contentObj || (op.action !== "set" && op.action !== "del"))
+              throw forbidden("a change may only edit the document's text");
             if (op.action === "set") {
-              if (!(op as { insert?: boolean }).insert || typeof op.value !== "string") throw forbidden("a change may only edit the document's text");
+              if (!(op as { insert?: boolean }).insert || typeof op.value !== "string")
+                throw forbidden("a change may only edit the document's text");
               added += utf8(op.value);
             }
           }
@@ -506,7 +550,8 @@ export class CollabDocuments {
         // textBytes is an upper bound (deletions are counted when the text is next written); only a
         // change that seems to pass the cap pays for an exact count.
         if (o.textBytes + added > this.opts.maxTextBytes) o.textBytes = utf8(o.doc.content);
-        if (o.textBytes + added > this.opts.maxTextBytes) throw new AppError("too_large", `a document's text must stay within ${this.opts.maxTextBytes} bytes`);
+        if (o.textBytes + added > this.opts.maxTextBytes)
+          throw new AppError("too_large", `a document's text must stay within ${this.opts.maxTextBytes} bytes`);
         o.textBytes += added;
         for (const [a, u] of claims) {
           const now = o.actors.get(a);
@@ -519,10 +564,12 @@ export class CollabDocuments {
     };
   }
 
-
   /** After Automerge itself threw, the in-memory document is rebuilt from what is stored. */
   private recover(o: OpenDoc, e: unknown): void {
-    this.opts.log.warn("an Automerge call failed; reloading the document from the store", { doc: o.id, err: e instanceof Error ? e.message : String(e) });
+    this.opts.log.warn("an Automerge call failed; reloading the document from the store", {
+      doc: o.id,
+      err: e instanceof Error ? e.message : String(e),
+    });
     const peers = o.peers;
     this.docs.delete(o.id);
     clearTimeout(o.idle);
@@ -538,7 +585,10 @@ export class CollabDocuments {
       fresh = this.open(o.id);
     } catch (e2) {
       // The next request loads it again; peers are told to rejoin by the error they get.
-      this.opts.log.error("reloading a document failed", { doc: o.id, err: e2 instanceof Error ? e2.message : String(e2) });
+      this.opts.log.error("reloading a document failed", {
+        doc: o.id,
+        err: e2 instanceof Error ? e2.message : String(e2),
+      });
       return;
     }
     for (const ps of peers.values()) {
@@ -596,7 +646,10 @@ export class CollabDocuments {
         // saveIncremental has handed out the changes this store lost; the next store must be a whole
         // snapshot, or later (acknowledged) changes would be stored on top of a missing one.
         o.chunks = this.compactEvery;
-        this.opts.log.error("storing a document failed; changes are not acknowledged", { doc: o.id, err: e instanceof Error ? e.message : String(e) });
+        this.opts.log.error("storing a document failed; changes are not acknowledged", {
+          doc: o.id,
+          err: e instanceof Error ? e.message : String(e),
+        });
         return;
       }
     }
@@ -626,10 +679,16 @@ export class CollabDocuments {
    */
   anchorAt(docId: string, from: number, to: number): { start: string; last: string; quote: string } {
     const doc = this.open(docId).doc;
-    if (!(Number.isSafeInteger(from) && Number.isSafeInteger(to) && from >= 0 && to > from && to <= doc.content.length)) {
+    if (
+      !(Number.isSafeInteger(from) && Number.isSafeInteger(to) && from >= 0 && to > from && to <= doc.content.length)
+    ) {
       throw invalid(`the range must lie within the text (0–${doc.content.length}) and not be empty`);
     }
-    return { start: A.getCursor(doc, ["content"], from), last: A.getCursor(doc, ["content"], to - 1), quote: doc.content.slice(from, to) };
+    return {
+      start: A.getCursor(doc, ["content"], from),
+      last: A.getCursor(doc, ["content"], to - 1),
+      quote: doc.content.slice(from, to),
+    };
   }
 
   /**
@@ -638,7 +697,11 @@ export class CollabDocuments {
    */
   anchorsNow(docId: string, anchors: readonly Anchor[]): ({ from: number; to: number } | null)[] {
     const doc = this.open(docId).doc;
-    const text = automergeCursors(doc.content.length, (c) => A.getCursorPosition(doc, ["content"], c), (i) => A.getCursor(doc, ["content"], i));
+    const text = automergeCursors(
+      doc.content.length,
+      (c) => A.getCursorPosition(doc, ["content"], c),
+      (i) => A.getCursor(doc, ["content"], i),
+    );
     return anchors.map((a) => anchorRange(text, a));
   }
 
@@ -717,7 +780,10 @@ export class CollabDocuments {
       o.writing = false;
       if (e instanceof AppError) throw e;
       this.recover(o, e);
-      throw new AppError("too_large", "the server could not apply this change to the document's history (it is too large to hold); the document is unchanged");
+      throw new AppError(
+        "too_large",
+        "the server could not apply this change to the document's history (it is too large to hold); the document is unchanged",
+      );
     }
     o.writing = false;
     const actor = A.getActorId(o.doc);
@@ -734,17 +800,20 @@ export class CollabDocuments {
     } finally {
       o.applying = false;
     }
-    if (this.docs.get(o.id) !== o) throw new AppError("unavailable", "the document was reloaded during the write; try again");
+    if (this.docs.get(o.id) !== o)
+      throw new AppError("unavailable", "the document was reloaded during the write; try again");
     this.flush(o);
     this.touchIdle(o);
-    if (this.docs.get(o.id) !== o) throw new AppError("unavailable", "the document was reloaded during the write; try again");
+    if (this.docs.get(o.id) !== o)
+      throw new AppError("unavailable", "the document was reloaded during the write; try again");
     if (o.dirty) throw storageFailure(o.storeError) ?? new AppError("unavailable", "the document could not be saved");
   }
 
   /** Lets the event loop run between the pieces of a write; fails if the document left memory meanwhile. */
   private async pause(o: OpenDoc): Promise<void> {
     await nextTurn();
-    if (this.docs.get(o.id) !== o) throw new AppError("unavailable", "the server stopped holding this document during the write; try again");
+    if (this.docs.get(o.id) !== o)
+      throw new AppError("unavailable", "the server stopped holding this document during the write; try again");
   }
 
   /** The document's versions, newest first. */
@@ -788,7 +857,7 @@ export class CollabDocuments {
 
   closeAll(): void {
     this.flushAll();
-    for (const o of this.docs.values()) (clearTimeout(o.idle), clearTimeout(o.contentTimer));
+    for (const o of this.docs.values()) clearTimeout(o.idle), clearTimeout(o.contentTimer);
     this.docs.clear();
   }
 }
@@ -797,7 +866,7 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
-  for (const c of chunks) (all.set(c, at), (at += c.length));
+  for (const c of chunks) all.set(c, at), (at += c.length);
   return all;
 }
 

@@ -2,7 +2,14 @@
 // built from heads is the one Automerge itself encodes.
 import { describe, expect, test } from "bun:test";
 import { A, loadAutomerge } from "./automerge.ts";
-import { decodeBinaryFrame, encodeSnapshotFrames, encodeSnapshotRequest, encodeSyncFrame, SnapshotParts, syncStateAtHeads } from "../../protocol/collab-frames.ts";
+import {
+  decodeBinaryFrame,
+  encodeSnapshotFrames,
+  encodeSnapshotRequest,
+  encodeSyncFrame,
+  SnapshotParts,
+  syncStateAtHeads,
+} from "../../protocol/collab-frames.ts";
 
 await loadAutomerge();
 const DOC = "abcdefghijklmnop";

@@ -19,13 +19,19 @@ let services: Services;
 let user: UserRow;
 
 const collabOn = (s: Services) => {
-  const c = new CollabDocuments(new SyncStore(s.db), { log: silentLogger, maxTextBytes: 5 * 1024 * 1024, usernameOf: () => null, contentDelayMs: 3_600_000 });
+  const c = new CollabDocuments(new SyncStore(s.db), {
+    log: silentLogger,
+    maxTextBytes: 5 * 1024 * 1024,
+    usernameOf: () => null,
+    contentDelayMs: 3_600_000,
+  });
   s.documents.useContentWriter(c);
   return c;
 };
 
 /** The text of the document as the collaboration layer holds it in memory now. */
-const liveText = (c: CollabDocuments, id: string) => (c as unknown as { docs: Map<string, { doc: CollabDoc }> }).docs.get(id)!.doc.content;
+const liveText = (c: CollabDocuments, id: string) =>
+  (c as unknown as { docs: Map<string, { doc: CollabDoc }> }).docs.get(id)!.doc.content;
 
 /** documents.content as another connection to the file sees it. */
 const rawContent = (id: string) => {
@@ -81,7 +87,11 @@ describe("collaboration store", () => {
     expect(services.documents.get(user, id).content).toBe("one\ntwo\n");
     expect(rawContent(id)).toBe("one\ntwo\n");
     await collab.replaceText(id, "one\ntwo\nthree\n", user.id);
-    expect(services.documentsStore.list({ userId: user.id, q: "three", sort: "updated", order: "desc", offset: 0, limit: 10 }).rows.map((r) => r.id)).toEqual([id]);
+    expect(
+      services.documentsStore
+        .list({ userId: user.id, q: "three", sort: "updated", order: "desc", offset: 0, limit: 10 })
+        .rows.map((r) => r.id),
+    ).toEqual([id]);
     await collab.replaceText(id, "one\ntwo\nthree\nfour\n", user.id);
     expect(rawContent(id)).toBe("one\ntwo\nthree\n");
     // A crash now: nothing writes the text; the next start rebuilds it from the stored history.
@@ -99,7 +109,13 @@ describe("collaboration store", () => {
     const collab = collabOn(services);
     const id = services.documents.create(user, { title: "Ack", content: "one\n" }).id;
     const frames: Uint8Array[] = [];
-    collab.join(id, { id: "p1", userId: user.id, username: user.username, send: () => {}, sendBinary: (f) => void frames.push(f) });
+    collab.join(id, {
+      id: "p1",
+      userId: user.id,
+      username: user.username,
+      send: () => {},
+      sendBinary: (f) => void frames.push(f),
+    });
     collab.requestSnapshot(id, "p1");
     await new Promise((r) => setImmediate(r));
     const snapshot = frames.map((f) => decodeBinaryFrame(f)).find((f) => "type" in f && f.type === "snapshot");
@@ -116,7 +132,10 @@ describe("collaboration store", () => {
     // the server's answer; the editor sends it in the message after.
     collab.receiveSync(id, "p1", withChange!, "owner");
     await new Promise((r) => setImmediate(r));
-    const answers = () => frames.map((f) => decodeBinaryFrame(f)).flatMap((f) => ("type" in f && f.type === "sync" ? [A.decodeSyncMessage(f.message)] : []));
+    const answers = () =>
+      frames
+        .map((f) => decodeBinaryFrame(f))
+        .flatMap((f) => ("type" in f && f.type === "sync" ? [A.decodeSyncMessage(f.message)] : []));
     for (const m of answers()) [doc, sync] = A.receiveSyncMessage(doc, sync, A.encodeSyncMessage(m));
     frames.length = 0;
     [sync, withChange] = A.generateSyncMessage(doc, sync);

@@ -19,7 +19,8 @@ let bob: TestClient;
 let vic: TestClient;
 let eve: TestClient;
 
-const connect = (c: TestClient, doc: string, opts?: { join?: boolean; snapshot?: boolean }) => CollabTestClient.connect(srv.url, c.cookie!, doc, opts);
+const connect = (c: TestClient, doc: string, opts?: { join?: boolean; snapshot?: boolean }) =>
+  CollabTestClient.connect(srv.url, c.cookie!, doc, opts);
 
 async function newDoc(content: string, members: { username: string; role: string }[] = []): Promise<string> {
   const d = await alice.json("POST", "/api/v1/documents", { title: "Collab", content });
@@ -31,8 +32,12 @@ async function newDoc(content: string, members: { username: string; role: string
 function storedText(docId: string): { content: string; automerge: string } {
   const db = new Database(join(srv.dataDir, "pymd.db"), { readonly: true });
   try {
-    const content = db.query<{ content: string }, [string]>("SELECT content FROM documents WHERE id = ?").get(docId)!.content;
-    const chunks = db.query<{ data: Uint8Array }, [string]>("SELECT data FROM sync_chunks WHERE document_id = ? ORDER BY seq").all(docId);
+    const content = db
+      .query<{ content: string }, [string]>("SELECT content FROM documents WHERE id = ?")
+      .get(docId)!.content;
+    const chunks = db
+      .query<{ data: Uint8Array }, [string]>("SELECT data FROM sync_chunks WHERE document_id = ? ORDER BY seq")
+      .all(docId);
     const all = Buffer.concat(chunks.map((c) => Buffer.from(c.data)));
     return { content, automerge: A.load<CollabDoc>(new Uint8Array(all)).content };
   } finally {
@@ -66,10 +71,14 @@ async function converge(n: number, editsEach: number) {
       }
     }),
   );
-  await until(() => {
-    const t = clients[0]!.text();
-    return clients.every((c) => c.text() === t && c.acknowledged());
-  }, 60_000, `${n} clients to converge`);
+  await until(
+    () => {
+      const t = clients[0]!.text();
+      return clients.every((c) => c.text() === t && c.acknowledged());
+    },
+    60_000,
+    `${n} clients to converge`,
+  );
   const final = clients[0]!.text();
   const rest = await alice.json("GET", `/api/v1/documents/${doc}`);
   expect(rest.body.content).toBe(final);
@@ -97,8 +106,8 @@ describe("collaboration", () => {
     let len = 0;
     for (let i = 0; i < 50_000; i++) {
       d = A.change(d, (x) => {
-        if (i % 5 === 4) (A.splice(x, ["content"], len - 1, 1), len--);
-        else (A.splice(x, ["content"], len, 0, "abcdefghijklmnop\n"[i % 17]!), len++);
+        if (i % 5 === 4) A.splice(x, ["content"], len - 1, 1), len--;
+        else A.splice(x, ["content"], len, 0, "abcdefghijklmnop\n"[i % 17]!), len++;
       });
     }
     new SyncStore(srv.services.db).save(doc, A.save(d), d.content, { compact: true });
@@ -188,7 +197,10 @@ describe("collaboration", () => {
     const doc = await newDoc("steady");
     const a = await connect(alice, doc);
     await until(() => a.text() === "steady");
-    const [, valid] = A.generateSyncMessage(A.change(A.clone(a.doc), (d) => A.splice(d, ["content"], 0, 0, "x")), A.initSyncState());
+    const [, valid] = A.generateSyncMessage(
+      A.change(A.clone(a.doc), (d) => A.splice(d, ["content"], 0, 0, "x")),
+      A.initSyncState(),
+    );
     const header = (payload: Uint8Array) => encodeSyncFrame(doc, payload);
     const frames: Uint8Array[] = [
       crypto.getRandomValues(new Uint8Array(64)),
@@ -198,7 +210,8 @@ describe("collaboration", () => {
       new Uint8Array([1, 2, 3]),
       new Uint8Array(5 * 1024 * 1024).fill(1),
     ];
-    for (let i = 0; i < 30; i++) frames.push(header(crypto.getRandomValues(new Uint8Array(1 + Math.floor(Math.random() * 300)))));
+    for (let i = 0; i < 30; i++)
+      frames.push(header(crypto.getRandomValues(new Uint8Array(1 + Math.floor(Math.random() * 300)))));
     for (const f of frames) {
       const c = await connect(alice, doc);
       c.ws.send(f as Uint8Array<ArrayBuffer>);
@@ -230,7 +243,10 @@ describe("collaboration", () => {
     await Bun.sleep(100);
 
     // Removed over REST: bob's next push is refused instead of delivered.
-    expect((await alice.json("PUT", `/api/v1/documents/${doc}/members`, { members: [{ username: "dave", role: "viewer" }] })).status).toBe(200);
+    expect(
+      (await alice.json("PUT", `/api/v1/documents/${doc}/members`, { members: [{ username: "dave", role: "viewer" }] }))
+        .status,
+    ).toBe(200);
     const bobSync = b.received.sync;
     b.messages.length = 0;
     a.json({ t: "presence", doc, cursor: { anchor: 1, head: 1 } });
@@ -294,7 +310,14 @@ describe("collaboration", () => {
     const left = await a.next("presence-left");
     expect(left.peer).toBe(moved.peer);
     // a display name and colour of bob's choosing reach the others
-    expect((await bob.json("PATCH", "/api/v1/users/me/settings", { displayName: "Bob the Builder", avatarColour: "#aa5500" })).status).toBe(200);
+    expect(
+      (
+        await bob.json("PATCH", "/api/v1/users/me/settings", {
+          displayName: "Bob the Builder",
+          avatarColour: "#aa5500",
+        })
+      ).status,
+    ).toBe(200);
     const b2 = await connect(bob, doc);
     const named = await a.next("presence", (m) => m.user.username === "bob");
     expect(named.user).toMatchObject({ username: "bob", name: "Bob the Builder", colour: "#aa5500" });
@@ -340,15 +363,29 @@ describe("durability", () => {
     const env = { PATH: process.env.PATH ?? "/usr/bin" };
     const serve = () => spawnServe(dir, dir);
     try {
-      const add = Bun.spawnSync([process.execPath, MAIN, "user", "add", "kim", "--password-stdin", "--data-dir", dir], { cwd: dir, stdin: new TextEncoder().encode("kimpassword\n"), env });
+      const add = Bun.spawnSync([process.execPath, MAIN, "user", "add", "kim", "--password-stdin", "--data-dir", dir], {
+        cwd: dir,
+        stdin: new TextEncoder().encode("kimpassword\n"),
+        env,
+      });
       expect(add.exitCode).toBe(0);
       let s = await serve();
       const login = async (url: string) =>
-        (await fetch(url + "/api/v1/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "kim", password: "kimpassword" }) })).headers
+        (
+          await fetch(url + "/api/v1/auth/login", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ username: "kim", password: "kimpassword" }),
+          })
+        ).headers
           .get("set-cookie")!
           .split(";")[0]!;
       let cookie = await login(s.url);
-      const created = await fetch(s.url + "/api/v1/documents", { method: "POST", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ title: "K", content: "" }) });
+      const created = await fetch(s.url + "/api/v1/documents", {
+        method: "POST",
+        headers: { cookie, "content-type": "application/json" },
+        body: JSON.stringify({ title: "K", content: "" }),
+      });
       const docId = ((await created.json()) as { id: string }).id;
       const c = await CollabTestClient.connect(s.url, cookie, docId);
       await until(() => typeof c.doc.content === "string" && c.acknowledged(), 10_000, "first sync");
@@ -357,7 +394,8 @@ describe("durability", () => {
       const typist = (async () => {
         for (let i = 0; typing && i < 5000; i++) {
           c.splice(c.text().length, 0, String.fromCharCode(97 + (i % 26)));
-          if (c.serverHeads.length && A.hasHeads(c.doc, c.serverHeads)) ackedText = A.view(c.doc, c.serverHeads).content;
+          if (c.serverHeads.length && A.hasHeads(c.doc, c.serverHeads))
+            ackedText = A.view(c.doc, c.serverHeads).content;
           await Bun.sleep(2);
         }
       })();
@@ -369,7 +407,9 @@ describe("durability", () => {
       await s.proc.exited;
       s = await serve();
       cookie = await login(s.url);
-      const rest = (await (await fetch(`${s.url}/api/v1/documents/${docId}`, { headers: { cookie } })).json()) as { content: string };
+      const rest = (await (await fetch(`${s.url}/api/v1/documents/${docId}`, { headers: { cookie } })).json()) as {
+        content: string;
+      };
       expect(rest.content.startsWith(acked)).toBe(true);
       const c2 = await CollabTestClient.connect(s.url, cookie, docId);
       await until(() => c2.text().length >= acked.length, 10_000, "reload after restart");

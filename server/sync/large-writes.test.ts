@@ -21,7 +21,9 @@ function lines(n: number, tag: string): string[] {
 }
 
 /** Runs `work` while health is asked again and again; returns its result and how many health answers came before it finished. */
-async function withHealthProbe<T>(work: Promise<T>): Promise<{ result: T; healthDuring: number; healthStatuses: Set<number> }> {
+async function withHealthProbe<T>(
+  work: Promise<T>,
+): Promise<{ result: T; healthDuring: number; healthStatuses: Set<number> }> {
   let done = false;
   let healthDuring = 0;
   const healthStatuses = new Set<number>();
@@ -92,7 +94,11 @@ describe("large writes", () => {
     const a = await CollabTestClient.connect(srv.url, alice.cookie!, id);
     const b = await CollabTestClient.connect(srv.url, alice.cookie!, id);
     a.splice(a.text().length, 0, "# ready\n");
-    await until(() => a.text() === "# start\n# ready\n" && a.acknowledged() && b.text() === a.text(), 20_000, "both ready");
+    await until(
+      () => a.text() === "# start\n# ready\n" && a.acknowledged() && b.text() === a.text(),
+      20_000,
+      "both ready",
+    );
     const pasted = lines(9_000, "pasted").join("");
     expect(pasted.length).toBeGreaterThan(300_000);
     // what the other tab sees as the paste arrives
@@ -104,12 +110,16 @@ describe("large writes", () => {
     a.splice(0, 0, "# after the paste\n");
     a.flushNow();
     const expected = "# after the paste\n# start\n# ready\n" + pasted;
-    const r = await withHealthProbe(until(() => a.acknowledged() && b.text() === expected, 240_000, "the paste to be stored and relayed"));
+    const r = await withHealthProbe(
+      until(() => a.acknowledged() && b.text() === expected, 240_000, "the paste to be stored and relayed"),
+    );
     expect(r.healthDuring).toBeGreaterThan(0);
     expect([...r.healthStatuses]).toEqual([200]);
     expect(a.text()).toBe(expected);
     // it arrived in steps, a part of the paste at a time: the server applied it change by change
-    const partial = [...seen].filter((n) => n > "# start\n# ready\n".length && n < expected.length - "# after the paste\n".length);
+    const partial = [...seen].filter(
+      (n) => n > "# start\n# ready\n".length && n < expected.length - "# after the paste\n".length,
+    );
     expect(partial.length).toBeGreaterThanOrEqual(3);
     const got = await alice.json("GET", `/api/v1/documents/${id}`);
     expect(got.body.content === expected).toBe(true);
@@ -121,10 +131,17 @@ describe("large writes", () => {
     const bob = await srv.userClient("bob");
     const d = await alice.json("POST", "/api/v1/documents", { title: "Read only", content: "# as it was\n" });
     const id = d.body.id as string;
-    expect((await alice.json("PUT", `/api/v1/documents/${id}/members`, { members: [{ username: "bob", role: "viewer" }] })).status).toBe(200);
+    expect(
+      (await alice.json("PUT", `/api/v1/documents/${id}/members`, { members: [{ username: "bob", role: "viewer" }] }))
+        .status,
+    ).toBe(200);
     const editor = await CollabTestClient.connect(srv.url, alice.cookie!, id);
     const viewer = await CollabTestClient.connect(srv.url, bob.cookie!, id);
-    await until(() => viewer.text() === "# as it was\n" && editor.text() === "# as it was\n", 20_000, "both have the text");
+    await until(
+      () => viewer.text() === "# as it was\n" && editor.text() === "# as it was\n",
+      20_000,
+      "both have the text",
+    );
     viewer.paste(0, lines(6_000, "vandal").join(""));
     viewer.flushNow();
     const err = await viewer.next("error");

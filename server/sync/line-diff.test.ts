@@ -15,7 +15,11 @@ const apply = (before: string, hunks: { at: number; remove: number; insert: stri
 function randomText(lines: number, seed: number): string[] {
   let x = seed;
   const rnd = () => ((x = (x * 1103515245 + 12345) & 0x7fffffff), x / 0x7fffffff);
-  return Array.from({ length: lines }, () => ["# a\n", "# b\n", "print(1)\n", "\n", `# line ${Math.floor(rnd() * 1e6)}\n`, "é😀\n"][Math.floor(rnd() * 6)]!);
+  return Array.from(
+    { length: lines },
+    () =>
+      ["# a\n", "# b\n", "print(1)\n", "\n", `# line ${Math.floor(rnd() * 1e6)}\n`, "é😀\n"][Math.floor(rnd() * 6)]!,
+  );
 }
 
 describe("diffHunks", () => {
@@ -33,7 +37,8 @@ describe("diffHunks", () => {
       const after = b.join("");
       const hunks = diffHunks(before, after);
       expect(apply(before, hunks)).toBe(after);
-      for (let k = 1; k < hunks.length; k++) expect(hunks[k]!.at).toBeGreaterThanOrEqual(hunks[k - 1]!.at + hunks[k - 1]!.remove);
+      for (let k = 1; k < hunks.length; k++)
+        expect(hunks[k]!.at).toBeGreaterThanOrEqual(hunks[k - 1]!.at + hunks[k - 1]!.remove);
     }
   }, 60_000);
 

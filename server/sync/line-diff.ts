@@ -55,9 +55,18 @@ export function diffHunks(before: string, after: string): Hunk[] {
 }
 
 /** Appends [a0, a1, b0, b1] line ranges that differ, in order. */
-function match(a: string[], a0: number, a1: number, b: string[], b0: number, b1: number, out: [number, number, number, number][], depth: number): void {
-  while (a0 < a1 && b0 < b1 && a[a0] === b[b0]) (a0++, b0++);
-  while (a0 < a1 && b0 < b1 && a[a1 - 1] === b[b1 - 1]) (a1--, b1--);
+function match(
+  a: string[],
+  a0: number,
+  a1: number,
+  b: string[],
+  b0: number,
+  b1: number,
+  out: [number, number, number, number][],
+  depth: number,
+): void {
+  while (a0 < a1 && b0 < b1 && a[a0] === b[b0]) a0++, b0++;
+  while (a0 < a1 && b0 < b1 && a[a1 - 1] === b[b1 - 1]) a1--, b1--;
   if (a0 === a1 && b0 === b1) return;
   if (a0 === a1 || b0 === b1 || depth >= MAX_DEPTH) return void out.push([a0, a1, b0, b1]);
   const seen = new Map<string, { ca: number; cb: number; ia: number; ib: number }>();
@@ -68,7 +77,7 @@ function match(a: string[], a0: number, a1: number, b: string[], b0: number, b1:
   }
   for (let i = b0; i < b1; i++) {
     const e = seen.get(b[i]!);
-    if (e) (e.cb++, (e.ib = i));
+    if (e) e.cb++, (e.ib = i);
   }
   const pairs: [number, number][] = [];
   for (const e of seen.values()) if (e.ca === 1 && e.cb === 1) pairs.push([e.ia, e.ib]);

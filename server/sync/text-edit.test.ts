@@ -22,10 +22,11 @@ describe("textEdit", () => {
       const e = textEdit(a, b);
       expect(apply(a, e)).toBe(b);
       // no lone surrogate at either edge of the splice
-      for (const piece of [a.slice(0, e.at), e.insert, a.slice(e.at + e.remove)]) expect(piece).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+      for (const piece of [a.slice(0, e.at), e.insert, a.slice(e.at + e.remove)])
+        expect(piece).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
     }
     let seed = 9;
-    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
     for (let i = 0; i < 500; i++) {
       const a = Array.from({ length: rnd(20) }, () => "ab😀\n"[rnd(4)]).join("");
       const b = Array.from({ length: rnd(20) }, () => "ab😀\n"[rnd(4)]).join("");

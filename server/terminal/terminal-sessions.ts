@@ -49,7 +49,8 @@ const OUTPUT_SLICE_MS = 20;
 const ACCESS_CHECK_MS = 2_000;
 
 let seq = 0;
-const newTerminalId = () => `t${Date.now().toString(36)}${(++seq).toString(36)}${crypto.getRandomValues(new Uint32Array(2)).reduce((s, n) => s + n.toString(36), "")}`;
+const newTerminalId = () =>
+  `t${Date.now().toString(36)}${(++seq).toString(36)}${crypto.getRandomValues(new Uint32Array(2)).reduce((s, n) => s + n.toString(36), "")}`;
 
 export class Terminal {
   client: TerminalClient | null = null;
@@ -134,7 +135,8 @@ export class Terminal {
   private remember(chunk: Uint8Array): void {
     this.scrollback.push(chunk);
     this.scrollbackBytes += chunk.length;
-    while (this.scrollbackBytes > SCROLLBACK_BYTES && this.scrollback.length > 1) this.scrollbackBytes -= this.scrollback.shift()!.length;
+    while (this.scrollbackBytes > SCROLLBACK_BYTES && this.scrollback.length > 1)
+      this.scrollbackBytes -= this.scrollback.shift()!.length;
   }
 
   /** Resolves once output may be read again: a socket is attached and not backed up. */
@@ -203,7 +205,8 @@ export class Terminal {
         const r = await ws.mirror.syncBack(this.userId);
         this.filesChanged = false;
         await ws.mirror.syncIn();
-        if (r.skipped.length) this.log.info("terminal files not copied back", { doc: this.docId, skipped: r.skipped.slice(0, 5) });
+        if (r.skipped.length)
+          this.log.info("terminal files not copied back", { doc: this.docId, skipped: r.skipped.slice(0, 5) });
       } catch (err) {
         this.log.error("terminal workspace sync failed", { doc: this.docId, err: String(err) });
       } finally {
@@ -294,7 +297,8 @@ export class TerminalSessions {
   /** A terminal of this user's on this document, else not_found (another user's terminal is never found). */
   find(auth: Authenticated, docId: string, termId: string): Terminal {
     const t = this.terminals.get(termId);
-    if (!t || t.ended || t.docId !== docId || t.userId !== auth.user.id) throw new AppError("not_found", "No such terminal (it may have ended)");
+    if (!t || t.ended || t.docId !== docId || t.userId !== auth.user.id)
+      throw new AppError("not_found", "No such terminal (it may have ended)");
     return t;
   }
 
@@ -303,7 +307,9 @@ export class TerminalSessions {
     if (this.stopped) throw new AppError("unavailable", "The server is stopping");
     const mine = [...this.terminals.values()].filter((t) => t.userId === auth.user.id && !t.ended).length;
     if (mine >= this.opts.perUser)
-      throw new AppError("rate_limited", `At most ${this.opts.perUser} terminals per user at once; close one first`, { retryAfterSeconds: 5 });
+      throw new AppError("rate_limited", `At most ${this.opts.perUser} terminals per user at once; close one first`, {
+        retryAfterSeconds: 5,
+      });
     const sandbox = await this.d.sandbox();
     // opening a terminal counts as one execution of the user's (daily and at-once limits)
     return this.d.executions.withLimits(auth.user.id, async () => {
@@ -363,7 +369,8 @@ export class TerminalSessions {
     }
     for (const t of this.terminals.values()) {
       if (t.ended) continue;
-      if (t.detachedAt !== null && now - t.detachedAt >= this.graceMs) t.close("closed: its browser tab did not come back");
+      if (t.detachedAt !== null && now - t.detachedAt >= this.graceMs)
+        t.close("closed: its browser tab did not come back");
       else if (this.opts.idleCloseMinutes > 0 && now - t.lastInputAt >= this.opts.idleCloseMinutes * 60_000)
         t.close(`closed after ${this.opts.idleCloseMinutes} min without input`);
     }

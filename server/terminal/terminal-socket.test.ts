@@ -21,7 +21,8 @@ const term = async (who: TestClient, query: Record<string, string>, headers: Rec
   open.push(p);
   return p;
 };
-const files = async (c: TestClient, d: string) => ((await c.json("GET", `/api/v1/documents/${d}/files`)).body.files as { path: string }[]).map((f) => f.path);
+const files = async (c: TestClient, d: string) =>
+  ((await c.json("GET", `/api/v1/documents/${d}/files`)).body.files as { path: string }[]).map((f) => f.path);
 const rss = () => Number(readFileSync(`/proc/${process.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)![1]) * 1024;
 
 beforeAll(async () => {
@@ -30,8 +31,18 @@ beforeAll(async () => {
   bob = await srv.userClient("bob");
   carol = await srv.userClient("carol");
   admin = await srv.userClient("root", "admin");
-  doc = (await alice.json("POST", "/api/v1/documents", { title: "T", content: "# ```\nprint(open('t.txt').read().strip().upper())\n# ```\n" })).body.id;
-  await alice.json("PUT", `/api/v1/documents/${doc}/members`, { members: [{ username: "bob", role: "editor" }, { username: "carol", role: "viewer" }] });
+  doc = (
+    await alice.json("POST", "/api/v1/documents", {
+      title: "T",
+      content: "# ```\nprint(open('t.txt').read().strip().upper())\n# ```\n",
+    })
+  ).body.id;
+  await alice.json("PUT", `/api/v1/documents/${doc}/members`, {
+    members: [
+      { username: "bob", role: "editor" },
+      { username: "carol", role: "viewer" },
+    ],
+  });
 }, 60_000);
 afterAll(async () => {
   for (const p of open) p.close();
@@ -40,8 +51,17 @@ afterAll(async () => {
 
 describe("terminal socket", () => {
   test("a shell in the document's workspace: arithmetic, an uploaded file, a file made there reaches the Files panel and a block", async () => {
-    expect((await alice.req("PUT", `/api/v1/documents/${doc}/file?path=data.csv`, "a,b\n1,2\n", { "content-type": "text/csv" })).status).toBe(201);
-    expect((await alice.json("GET", `/api/v1/documents/${doc}/terminal`)).body).toMatchObject({ allowed: true, idleCloseMinutes: 30 });
+    expect(
+      (
+        await alice.req("PUT", `/api/v1/documents/${doc}/file?path=data.csv`, "a,b\n1,2\n", {
+          "content-type": "text/csv",
+        })
+      ).status,
+    ).toBe(201);
+    expect((await alice.json("GET", `/api/v1/documents/${doc}/terminal`)).body).toMatchObject({
+      allowed: true,
+      idleCloseMinutes: 30,
+    });
     const t = await term(alice, { doc });
     const ready = await t.next("ready");
     expect(ready.resumed).toBe(false);
@@ -58,11 +78,20 @@ describe("terminal socket", () => {
     await ws.next("joined");
     ws.send({ t: "run", doc, scope: "all" });
     await ws.next("run-finished", () => true, 60_000);
-    const html = ws.messages.filter((m) => m.t === "cell").map((m) => JSON.stringify(m)).join("\n");
+    const html = ws.messages
+      .filter((m) => m.t === "cell")
+      .map((m) => JSON.stringify(m))
+      .join("\n");
     expect(html).toContain("HI");
     ws.ws.close();
     // and a file uploaded while the terminal is open shows up in it
-    expect((await alice.req("PUT", `/api/v1/documents/${doc}/file?path=later.txt`, "later\n", { "content-type": "text/plain" })).status).toBe(201);
+    expect(
+      (
+        await alice.req("PUT", `/api/v1/documents/${doc}/file?path=later.txt`, "later\n", {
+          "content-type": "text/plain",
+        })
+      ).status,
+    ).toBe(201);
     const end2 = Date.now() + 15_000;
     let seen = "";
     while (!seen.includes("later") && Date.now() < end2) {
@@ -138,13 +167,25 @@ describe("terminal socket", () => {
     const t = await term(bob, { doc });
     await t.next("ready");
     expect((await t.run("echo ok")).trim()).toBe("ok");
-    await alice.json("PUT", `/api/v1/documents/${doc}/members`, { members: [{ username: "bob", role: "viewer" }, { username: "carol", role: "viewer" }] });
+    await alice.json("PUT", `/api/v1/documents/${doc}/members`, {
+      members: [
+        { username: "bob", role: "viewer" },
+        { username: "carol", role: "viewer" },
+      ],
+    });
     expect((await t.next("exit", 15_000)).reason).toContain("Viewers cannot open a terminal");
-    await alice.json("PUT", `/api/v1/documents/${doc}/members`, { members: [{ username: "bob", role: "editor" }, { username: "carol", role: "viewer" }] });
+    await alice.json("PUT", `/api/v1/documents/${doc}/members`, {
+      members: [
+        { username: "bob", role: "editor" },
+        { username: "carol", role: "viewer" },
+      ],
+    });
     const t2 = await term(bob, { doc });
     await t2.next("ready");
     expect((await t2.run("echo ok")).trim()).toBe("ok");
-    expect((await admin.req("PUT", "/api/v1/users/bob/password", { password: "another long password" })).status).toBeLessThan(300);
+    expect(
+      (await admin.req("PUT", "/api/v1/users/bob/password", { password: "another long password" })).status,
+    ).toBeLessThan(300);
     expect((await t2.next("exit", 15_000)).reason).toContain("session ended");
     // a disabled user's terminal closes too
     const hank = await srv.userClient("hank");
@@ -226,7 +267,10 @@ describe("terminal socket", () => {
     for (const p of open) p.close();
     await Bun.sleep(200);
     // dropped ones wait out the grace; the cap counts live shells, so end them
-    for (const t of [...(srv.terminals as unknown as { terminals: Map<string, { close(r: string): void }> }).terminals.values()]) t.close("test");
+    for (const t of [
+      ...(srv.terminals as unknown as { terminals: Map<string, { close(r: string): void }> }).terminals.values(),
+    ])
+      t.close("test");
     await Bun.sleep(1000);
     // one at a time: a terminal's start counts against --exec-concurrent like a run
     for (let i = 0; i < 3; i++) await (await term(alice, { doc })).next("ready");

@@ -2,7 +2,14 @@
 // copy of a document kept in sync with the server (starting from a snapshot, as the browser does),
 // and the JSON frames it received.
 import { A } from "../sync/automerge.ts";
-import { decodeBinaryFrame, encodeSnapshotRequest, encodeSyncFrame, SnapshotParts, syncStateAtHeads, type CollabDoc } from "../../protocol/collab-frames.ts";
+import {
+  decodeBinaryFrame,
+  encodeSnapshotRequest,
+  encodeSyncFrame,
+  SnapshotParts,
+  syncStateAtHeads,
+  type CollabDoc,
+} from "../../protocol/collab-frames.ts";
 import type { ServerMessage } from "../../protocol/ws-messages.ts";
 import { inPieces } from "../../client/collab-text-changes.ts";
 
@@ -73,7 +80,12 @@ export class CollabTestClient {
    * Connects with a session cookie and joins the document; resolves once the server said "joined".
    * Unless snapshot is false, it asks for the document whole instead of its history change by change.
    */
-  static async connect(baseUrl: string, cookie: string, docId: string, opts: { join?: boolean; snapshot?: boolean } = {}): Promise<CollabTestClient> {
+  static async connect(
+    baseUrl: string,
+    cookie: string,
+    docId: string,
+    opts: { join?: boolean; snapshot?: boolean } = {},
+  ): Promise<CollabTestClient> {
     const ws = new WebSocket(baseUrl.replace(/^http/, "ws") + "/api/v1/ws", { headers: { cookie } } as never);
     const c = new CollabTestClient(ws, docId);
     await new Promise<void>((res, rej) => {
@@ -135,10 +147,17 @@ export class CollabTestClient {
   /** True once the server's stored heads include everything this client has. */
   acknowledged(): boolean {
     const mine = A.getHeads(this.doc);
-    return mine.every((h) => this.serverHeads.includes(h)) || (this.serverHeads.length > 0 && A.getHeads(this.doc).join() === this.serverHeads.join());
+    return (
+      mine.every((h) => this.serverHeads.includes(h)) ||
+      (this.serverHeads.length > 0 && A.getHeads(this.doc).join() === this.serverHeads.join())
+    );
   }
 
-  next<T extends ServerMessage["t"]>(t: T, pred: (m: Extract<ServerMessage, { t: T }>) => boolean = () => true, timeoutMs = 10_000): Promise<Extract<ServerMessage, { t: T }>> {
+  next<T extends ServerMessage["t"]>(
+    t: T,
+    pred: (m: Extract<ServerMessage, { t: T }>) => boolean = () => true,
+    timeoutMs = 10_000,
+  ): Promise<Extract<ServerMessage, { t: T }>> {
     const end = Date.now() + timeoutMs;
     return (async () => {
       while (Date.now() < end) {
@@ -147,7 +166,9 @@ export class CollabTestClient {
         if (this.closed && t !== "error") break;
         await Bun.sleep(5);
       }
-      throw new Error(`no ${t} frame; got ${JSON.stringify(this.messages.map((m) => m.t))}, closed ${JSON.stringify(this.closed)}`);
+      throw new Error(
+        `no ${t} frame; got ${JSON.stringify(this.messages.map((m) => m.t))}, closed ${JSON.stringify(this.closed)}`,
+      );
     })();
   }
 

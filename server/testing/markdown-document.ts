@@ -3,7 +3,13 @@
 export function markdownDocument(bytes: number): string {
   const lines: string[] = [];
   for (let i = 0, n = 0; n < bytes; i++) {
-    const chunk = [`# ## Part ${i}`, `# Some *emphasis*, **strong**, \`code\` and a [link](https://example.com/${i}).`, "# - item one", "# - item two `x`", "#"];
+    const chunk = [
+      `# ## Part ${i}`,
+      `# Some *emphasis*, **strong**, \`code\` and a [link](https://example.com/${i}).`,
+      "# - item one",
+      "# - item two `x`",
+      "#",
+    ];
     lines.push(...chunk);
     n += chunk.join("\n").length + 1;
   }

@@ -30,10 +30,21 @@ export function freePort(): number {
 }
 
 /** Starts the provider on `port` (its issuer; a proxy there forwards to the provider itself). */
-export async function startTestProvider(port: number, redirectUris: string[], people: Record<string, TestPerson>): Promise<TestProvider> {
+export async function startTestProvider(
+  port: number,
+  redirectUris: string[],
+  people: Record<string, TestPerson>,
+): Promise<TestProvider> {
   const issuer = `http://127.0.0.1:${port}`;
   const provider = new Provider(issuer, {
-    clients: [{ client_id: TEST_CLIENT.id, client_secret: TEST_CLIENT.secret, redirect_uris: redirectUris, token_endpoint_auth_method: "client_secret_post" }],
+    clients: [
+      {
+        client_id: TEST_CLIENT.id,
+        client_secret: TEST_CLIENT.secret,
+        redirect_uris: redirectUris,
+        token_endpoint_auth_method: "client_secret_post",
+      },
+    ],
     claims: { openid: ["sub"], profile: ["preferred_username", "groups"], email: ["email", "email_verified"] },
     findAccount: (_ctx: unknown, id: string) => ({ accountId: id, claims: () => ({ sub: id, ...(people[id] ?? {}) }) }),
     pkce: { required: () => true },
@@ -61,8 +72,14 @@ export async function startTestProvider(port: number, redirectUris: string[], pe
       const headers = new Headers(req.headers);
       headers.set("x-forwarded-host", `127.0.0.1:${port}`);
       headers.set("x-forwarded-proto", "http");
-      const res = await fetch(innerUrl + url.pathname + url.search, { method: req.method, headers, body: req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer(), redirect: "manual" });
-      if (url.pathname !== "/token" || !res.ok) return new Response(res.body, { status: res.status, headers: res.headers });
+      const res = await fetch(innerUrl + url.pathname + url.search, {
+        method: req.method,
+        headers,
+        body: req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer(),
+        redirect: "manual",
+      });
+      if (url.pathname !== "/token" || !res.ok)
+        return new Response(res.body, { status: res.status, headers: res.headers });
       const body = (await res.json()) as { id_token?: string };
       const real = body.id_token ?? null;
       if (real && state.tamper === "signature") {
@@ -116,7 +133,11 @@ export interface WalkResult {
  * page (as `login`) and consent page, back to pymd's callback. `rewrite` may change the callback
  * URL before it is followed (a forged state).
  */
-export async function walkSignIn(pymdUrl: string, login: string, opts: { next?: string; rewrite?: (u: URL) => URL; skipCookie?: boolean } = {}): Promise<WalkResult> {
+export async function walkSignIn(
+  pymdUrl: string,
+  login: string,
+  opts: { next?: string; rewrite?: (u: URL) => URL; skipCookie?: boolean } = {},
+): Promise<WalkResult> {
   const jar = new Jar();
   const pymd = new URL(pymdUrl).origin;
   let url = new URL(`/api/v1/auth/sso/start${opts.next ? `?next=${encodeURIComponent(opts.next)}` : ""}`, pymdUrl);
@@ -128,7 +149,10 @@ export async function walkSignIn(pymdUrl: string, login: string, opts: { next?: 
       callback = url;
       if (opts.rewrite) url = opts.rewrite(url);
     }
-    const headers: Record<string, string> = { cookie: opts.skipCookie && url.origin === pymd && url.pathname.endsWith("/callback") ? "" : jar.header(url.origin) };
+    const headers: Record<string, string> = {
+      cookie:
+        opts.skipCookie && url.origin === pymd && url.pathname.endsWith("/callback") ? "" : jar.header(url.origin),
+    };
     if (body) headers["content-type"] = "application/x-www-form-urlencoded";
     const res = await fetch(url, { method, headers, body, redirect: "manual" });
     jar.take(url.origin, res);
@@ -145,9 +169,11 @@ export async function walkSignIn(pymdUrl: string, login: string, opts: { next?: 
     }
     const html = await res.text();
     const form = /<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/i.exec(html);
-    if (res.status !== 200 || !form) throw new Error(`the walk stopped at ${url.href}: ${res.status} ${html.slice(0, 300)}`);
+    if (res.status !== 200 || !form)
+      throw new Error(`the walk stopped at ${url.href}: ${res.status} ${html.slice(0, 300)}`);
     const fields = new URLSearchParams();
-    for (const m of form[2]!.matchAll(/<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"/gi)) fields.set(m[1]!, m[2]!);
+    for (const m of form[2]!.matchAll(/<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"/gi))
+      fields.set(m[1]!, m[2]!);
     if (/name="login"/.test(form[2]!)) {
       fields.set("login", login);
       fields.set("password", "any password");

@@ -4,13 +4,32 @@ import { join } from "node:path";
 
 export const MAIN = join(import.meta.dir, "..", "main.ts");
 
-export async function spawnServe(dataDir: string, cwd: string, port = 0): Promise<{ proc: Bun.Subprocess<"ignore", "pipe", "pipe">; url: string; log: string }> {
-  const proc = Bun.spawn([process.execPath, MAIN, "serve", "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir, "--log-format", "json"], {
-    cwd,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { PATH: process.env.PATH ?? "/usr/bin" },
-  });
+export async function spawnServe(
+  dataDir: string,
+  cwd: string,
+  port = 0,
+): Promise<{ proc: Bun.Subprocess<"ignore", "pipe", "pipe">; url: string; log: string }> {
+  const proc = Bun.spawn(
+    [
+      process.execPath,
+      MAIN,
+      "serve",
+      "--port",
+      String(port),
+      "--host",
+      "127.0.0.1",
+      "--data-dir",
+      dataDir,
+      "--log-format",
+      "json",
+    ],
+    {
+      cwd,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { PATH: process.env.PATH ?? "/usr/bin" },
+    },
+  );
   const reader = proc.stderr.getReader();
   let buf = "";
   const deadline = Date.now() + 15_000;

@@ -29,7 +29,11 @@ export class TerminalPeer {
     };
   }
 
-  static async open(base: string, query: Record<string, string>, headers: Record<string, string>): Promise<TerminalPeer> {
+  static async open(
+    base: string,
+    query: Record<string, string>,
+    headers: Record<string, string>,
+  ): Promise<TerminalPeer> {
     const url = `${base.replace(/^http/, "ws")}/api/v1/terminal?${new URLSearchParams({ rows: "24", cols: "80", ...query })}`;
     const ws = new WebSocket(url, { headers } as never);
     const p = new TerminalPeer(ws);
@@ -41,15 +45,22 @@ export class TerminalPeer {
   }
 
   /** The first control message of a type (waits for it). */
-  async next<T extends TerminalServerMessage["t"]>(t: T, timeoutMs = 30_000): Promise<Extract<TerminalServerMessage, { t: T }>> {
+  async next<T extends TerminalServerMessage["t"]>(
+    t: T,
+    timeoutMs = 30_000,
+  ): Promise<Extract<TerminalServerMessage, { t: T }>> {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const i = this.messages.findIndex((m) => m.t === t);
       if (i >= 0) return this.messages.splice(i, 1)[0] as never;
-      if (Date.now() > end) throw new Error(`no ${t} within ${timeoutMs} ms; got ${JSON.stringify(this.messages)} closed ${JSON.stringify(this.closed)}`);
+      if (Date.now() > end)
+        throw new Error(
+          `no ${t} within ${timeoutMs} ms; got ${JSON.stringify(this.messages)} closed ${JSON.stringify(this.closed)}`,
+        );
       if (this.closed && this.messages.every((m) => m.t !== t)) {
         await Bun.sleep(50);
-        if (this.messages.every((m) => m.t !== t)) throw new Error(`closed (${JSON.stringify(this.closed)}) without ${t}; got ${JSON.stringify(this.messages)}`);
+        if (this.messages.every((m) => m.t !== t))
+          throw new Error(`closed (${JSON.stringify(this.closed)}) without ${t}; got ${JSON.stringify(this.messages)}`);
       }
       await Bun.sleep(10);
     }
@@ -73,7 +84,10 @@ export class TerminalPeer {
     for (;;) {
       const m = re.exec(this.text.slice(Math.max(0, from - 10)));
       if (m) return m[1]!.replace(/\r\n/g, "\n");
-      if (this.closed || Date.now() > end) throw new Error(`no answer to ${JSON.stringify(cmd)} (closed ${JSON.stringify(this.closed)}); got ${JSON.stringify(this.text.slice(from).slice(-400))}`);
+      if (this.closed || Date.now() > end)
+        throw new Error(
+          `no answer to ${JSON.stringify(cmd)} (closed ${JSON.stringify(this.closed)}); got ${JSON.stringify(this.text.slice(from).slice(-400))}`,
+        );
       await Bun.sleep(10);
     }
   }
@@ -81,7 +95,10 @@ export class TerminalPeer {
   async until(re: RegExp, from = 0, timeoutMs = 30_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (!re.test(this.text.slice(from))) {
-      if (this.closed || Date.now() > end) throw new Error(`never saw ${re} (closed ${JSON.stringify(this.closed)}); got ${JSON.stringify(this.text.slice(from).slice(-400))}`);
+      if (this.closed || Date.now() > end)
+        throw new Error(
+          `never saw ${re} (closed ${JSON.stringify(this.closed)}); got ${JSON.stringify(this.text.slice(from).slice(-400))}`,
+        );
       await Bun.sleep(10);
     }
   }

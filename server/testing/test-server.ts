@@ -39,7 +39,14 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
       if (cookie) h.cookie = cookie;
       let payload: BodyInit | undefined;
       if (body !== undefined) {
-        if (typeof body === "string" || body instanceof FormData || body instanceof Uint8Array || body instanceof Blob || body instanceof ReadableStream) payload = body as BodyInit;
+        if (
+          typeof body === "string" ||
+          body instanceof FormData ||
+          body instanceof Uint8Array ||
+          body instanceof Blob ||
+          body instanceof ReadableStream
+        )
+          payload = body as BodyInit;
         else {
           payload = JSON.stringify(body);
           h["content-type"] ??= "application/json";

@@ -27,14 +27,21 @@ export class Peer {
   send(m: unknown) {
     this.ws.send(typeof m === "string" ? m : JSON.stringify(m));
   }
-  next<T extends ServerMessage["t"]>(t: T, pred: (m: Extract<ServerMessage, { t: T }>) => boolean = () => true, timeoutMs = 15_000): Promise<Extract<ServerMessage, { t: T }>> {
+  next<T extends ServerMessage["t"]>(
+    t: T,
+    pred: (m: Extract<ServerMessage, { t: T }>) => boolean = () => true,
+    timeoutMs = 15_000,
+  ): Promise<Extract<ServerMessage, { t: T }>> {
     const seen = this.messages.find((m) => m.t === t && pred(m as never));
     if (seen) {
       this.messages.splice(this.messages.indexOf(seen), 1);
       return Promise.resolve(seen as never);
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${t} within ${timeoutMs} ms; got ${JSON.stringify(this.messages.map((m) => m.t))}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no ${t} within ${timeoutMs} ms; got ${JSON.stringify(this.messages.map((m) => m.t))}`)),
+        timeoutMs,
+      );
       this.waiters.push({
         pred: (m) => m.t === t && pred(m as never),
         resolve: (m) => {

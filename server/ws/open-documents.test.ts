@@ -25,11 +25,15 @@ async function peer(c: TestClient): Promise<Peer> {
   return p;
 }
 
-const content = "# # Shared\n# ```\nimport time\nfor i in range(8):\n    print(f'step {i}')\n    time.sleep(0.15)\n# ```\n";
+const content =
+  "# # Shared\n# ```\nimport time\nfor i in range(8):\n    print(f'step {i}')\n    time.sleep(0.15)\n# ```\n";
 
 async function sharedDoc(): Promise<string> {
   const id = (await alice.json("POST", "/api/v1/documents", { title: "Shared", content })).body.id as string;
-  expect((await alice.json("PUT", `/api/v1/documents/${id}/members`, { members: [{ username: "bob", role: "editor" }] })).status).toBe(200);
+  expect(
+    (await alice.json("PUT", `/api/v1/documents/${id}/members`, { members: [{ username: "bob", role: "editor" }] }))
+      .status,
+  ).toBe(200);
   return id;
 }
 

@@ -75,7 +75,12 @@ export function mountTerminalSocket(app: Elysia, d: TerminalSocketDeps): void {
   const authenticate = (request: Request): Authenticated | string => {
     // Browsers send cookies with any page's WebSocket, so a cookie connection must be same-origin.
     const origin = request.headers.get("origin");
-    if (!request.headers.has("authorization") && origin !== null && origin !== expectedOrigin(request, new URL(request.url), d.baseUrl)) return "cross-origin WebSocket refused";
+    if (
+      !request.headers.has("authorization") &&
+      origin !== null &&
+      origin !== expectedOrigin(request, new URL(request.url), d.baseUrl)
+    )
+      return "cross-origin WebSocket refused";
     const who = authenticateRequest(request, d.sessions);
     if (who === "invalid-token") return "invalid API token";
     return who.auth ?? "sign in first";
@@ -105,8 +110,10 @@ export function mountTerminalSocket(app: Elysia, d: TerminalSocketDeps): void {
     const cols = Number(url.searchParams.get("cols") ?? "80");
     try {
       if (!/^[\w-]{1,64}$/.test(docId)) throw new AppError("validation_failed", "doc must name a document");
-      if (termId !== null && !TERMINAL_ID.test(termId)) throw new AppError("validation_failed", "term is not a terminal id");
-      if (!validTerminalSize(rows, cols)) throw new AppError("validation_failed", "rows and cols must be whole numbers between 2 and 1000");
+      if (termId !== null && !TERMINAL_ID.test(termId))
+        throw new AppError("validation_failed", "term is not a terminal id");
+      if (!validTerminalSize(rows, cols))
+        throw new AppError("validation_failed", "rows and cols must be whole numbers between 2 and 1000");
       c.auth = d.terminals.authorize(c.auth, docId);
       let resumed = false;
       let t: Terminal;
@@ -119,13 +126,21 @@ export function mountTerminalSocket(app: Elysia, d: TerminalSocketDeps): void {
         return;
       }
       c.terminal = t;
-      c.client.sendJson({ t: "ready", v: TERMINAL_PROTOCOL_VERSION, term: t.id, resumed, idleCloseMinutes: d.terminals.opts.idleCloseMinutes, graceSeconds: Math.round((d.terminals.opts.graceMs ?? 60_000) / 1000) } satisfies TerminalServerMessage);
+      c.client.sendJson({
+        t: "ready",
+        v: TERMINAL_PROTOCOL_VERSION,
+        term: t.id,
+        resumed,
+        idleCloseMinutes: d.terminals.opts.idleCloseMinutes,
+        graceSeconds: Math.round((d.terminals.opts.graceMs ?? 60_000) / 1000),
+      } satisfies TerminalServerMessage);
       if (resumed) t.resize(rows, cols);
       t.attach(c.client, c.auth);
       for (const f of c.pending.splice(0)) deliver(c, f);
       c.pendingBytes = 0;
     } catch (e) {
-      if (!(e instanceof AppError)) d.log.error("terminal open failed", { err: e instanceof Error ? e.stack ?? e.message : String(e) });
+      if (!(e instanceof AppError))
+        d.log.error("terminal open failed", { err: e instanceof Error ? (e.stack ?? e.message) : String(e) });
       refuse(ws, e instanceof AppError ? e.code : "internal", e instanceof AppError ? e.message : "Internal error");
     }
   };
@@ -161,7 +176,13 @@ export function mountTerminalSocket(app: Elysia, d: TerminalSocketDeps): void {
       const c = conns.get(ws.id);
       if (!c) return;
       const frame: Uint8Array | string =
-        typeof message === "string" ? message : message instanceof Uint8Array ? message : message instanceof ArrayBuffer ? new Uint8Array(message) : JSON.stringify(message);
+        typeof message === "string"
+          ? message
+          : message instanceof Uint8Array
+            ? message
+            : message instanceof ArrayBuffer
+              ? new Uint8Array(message)
+              : JSON.stringify(message);
       const size = typeof frame === "string" ? frame.length : frame.length;
       const now = Date.now();
       const dt = (now - c.refilledAt) / 1000;
@@ -169,7 +190,11 @@ export function mountTerminalSocket(app: Elysia, d: TerminalSocketDeps): void {
       c.frames = Math.min(FRAME_BURST, c.frames + dt * FRAMES_PER_SECOND) - 1;
       c.bytes = Math.min(BYTES_BURST, c.bytes + dt * BYTES_PER_SECOND) - size;
       if (c.frames < 0 || c.bytes < 0) {
-        c.client.sendJson({ t: "error", code: "rate_limited", message: "too much input; slow down (the shell keeps running, reconnect to go on)" });
+        c.client.sendJson({
+          t: "error",
+          code: "rate_limited",
+          message: "too much input; slow down (the shell keeps running, reconnect to go on)",
+        });
         c.client.close(TERMINAL_CLOSE.rateLimited, "rate_limited");
         return;
       }

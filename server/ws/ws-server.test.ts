@@ -10,11 +10,13 @@ let bob: TestClient;
 let carol: TestClient;
 let docId: string;
 
-const SOURCE = "# # Shared\n# ```\nprint('first')\nimport time\ntime.sleep(0.3)\nprint('**second**')\n# ```\n# ```\nx = 6 * 7\nprint(x)\n# ```\n";
+const SOURCE =
+  "# # Shared\n# ```\nprint('first')\nimport time\ntime.sleep(0.3)\nprint('**second**')\n# ```\n# ```\nx = 6 * 7\nprint(x)\n# ```\n";
 
 const METRICS_TOKEN = "metrics-token-for-the-ws-test";
 const wsUrl = () => srv.url.replace("http", "ws") + "/api/v1/ws";
-const peer = (c: TestClient, extra: Record<string, string> = {}) => Peer.open(wsUrl(), { cookie: c.cookie ?? "", ...extra });
+const peer = (c: TestClient, extra: Record<string, string> = {}) =>
+  Peer.open(wsUrl(), { cookie: c.cookie ?? "", ...extra });
 
 beforeAll(async () => {
   srv = await startTestServer({ metricsToken: METRICS_TOKEN });
@@ -51,7 +53,12 @@ describe("websocket", () => {
     const a = await peer(alice);
     a.send({ t: "join", doc: docId });
     expect((await a.next("joined")).role).toBe("owner");
-    a.send({ t: "preview", doc: docId, seq: 1, source: "# # Title\n# <img src=x onerror=alert(1)>\n# ```\nprint(1)\n" });
+    a.send({
+      t: "preview",
+      doc: docId,
+      seq: 1,
+      source: "# # Title\n# <img src=x onerror=alert(1)>\n# ```\nprint(1)\n",
+    });
     const p = await a.next("preview");
     expect(p.seq).toBe(1);
     expect(p.blocks[0]!.html).toContain("<h1");
@@ -61,7 +68,12 @@ describe("websocket", () => {
   });
 
   test("a flood of large previews: one renders at a time, only the latest waits, and the server keeps answering", async () => {
-    const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(await (await fetch(srv.url + "/metrics", { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text())?.[1]);
+    const metric = async (name: string) =>
+      Number(
+        new RegExp(`^${name} (\\S+)$`, "m").exec(
+          await (await fetch(srv.url + "/metrics", { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text(),
+        )?.[1],
+      );
     const rendered0 = await metric('pymd_ws_previews_total\\{outcome="rendered"\\}');
     const superseded0 = await metric('pymd_ws_previews_total\\{outcome="superseded"\\}');
     const v = await peer(bob);
@@ -119,7 +131,10 @@ describe("websocket", () => {
     const started = await b.next("run-started");
     expect(started.by).toBe("alice");
     // The first block's output arrives while it still runs (it sleeps after printing).
-    const streaming = await b.next("cell", (m) => m.cell.block === started.blocks[0] && m.cell.status === "running" && m.cell.html.includes("first"));
+    const streaming = await b.next(
+      "cell",
+      (m) => m.cell.block === started.blocks[0] && m.cell.status === "running" && m.cell.html.includes("first"),
+    );
     expect(streaming.cell.html).not.toContain("second");
     const done = await b.next("cell", (m) => m.cell.block === started.blocks[1] && m.cell.status === "ok");
     expect(done.cell.html).toContain("42");
@@ -139,7 +154,10 @@ describe("websocket", () => {
   }, 30_000);
 
   test("interrupt stops a running block", async () => {
-    const d = await alice.json("POST", "/api/v1/documents", { title: "Loop", content: "# ```\nimport time\nwhile True:\n    time.sleep(0.05)\n# ```\n" });
+    const d = await alice.json("POST", "/api/v1/documents", {
+      title: "Loop",
+      content: "# ```\nimport time\nwhile True:\n    time.sleep(0.05)\n# ```\n",
+    });
     const a = await peer(alice);
     a.send({ t: "join", doc: d.body.id });
     await a.next("joined");
@@ -155,7 +173,13 @@ describe("websocket", () => {
   }, 30_000);
 
   test("malformed frames get an error frame and a close; the server keeps answering", async () => {
-    for (const bad of ["{not json", JSON.stringify({ t: "explode" }), JSON.stringify([1, 2]), JSON.stringify({ t: "join", doc: "../../etc" }), JSON.stringify({ t: "run", doc: docId, scope: "blocks", blocks: [-1] })]) {
+    for (const bad of [
+      "{not json",
+      JSON.stringify({ t: "explode" }),
+      JSON.stringify([1, 2]),
+      JSON.stringify({ t: "join", doc: "../../etc" }),
+      JSON.stringify({ t: "run", doc: docId, scope: "blocks", blocks: [-1] }),
+    ]) {
       const a = await peer(alice);
       await a.next("hello");
       a.send(bad);
@@ -195,7 +219,10 @@ describe("a server that cannot run code", () => {
     const off = await startTestServer({ execution: "off" });
     try {
       const olga = await off.userClient("olga");
-      const d = await olga.json("POST", "/api/v1/documents", { title: "Off", content: "# ```\nprint(1)\n# ```\n# ```\nprint(2)\n# ```\n" });
+      const d = await olga.json("POST", "/api/v1/documents", {
+        title: "Off",
+        content: "# ```\nprint(1)\n# ```\n# ```\nprint(2)\n# ```\n",
+      });
       const p = await Peer.open(off.url.replace("http", "ws") + "/api/v1/ws", { cookie: olga.cookie ?? "" });
       p.send({ t: "join", doc: d.body.id });
       await p.next("joined");
@@ -204,7 +231,8 @@ describe("a server that cannot run code", () => {
         t: "execution",
         doc: d.body.id,
         available: false,
-        reason: "Code execution is disabled: the administrator turned it off on this server (--execution off, PYMD_EXECUTION=off).",
+        reason:
+          "Code execution is disabled: the administrator turned it off on this server (--execution off, PYMD_EXECUTION=off).",
       });
       p.send({ t: "run", doc: d.body.id, scope: "all" });
       const done = await p.next("run-finished");

@@ -4,7 +4,12 @@
 // the open document it is about (open-documents.ts: its connections, kernel session and Automerge document).
 import { parseSettings } from "../auth/accounts.ts";
 import type { Elysia } from "elysia";
-import { parseClientMessage, WS_MAX_FRAME_BYTES, WS_PROTOCOL_VERSION, type ServerMessage } from "../../protocol/ws-messages.ts";
+import {
+  parseClientMessage,
+  WS_MAX_FRAME_BYTES,
+  WS_PROTOCOL_VERSION,
+  type ServerMessage,
+} from "../../protocol/ws-messages.ts";
 import { AppError } from "../errors.ts";
 import { storageFailure } from "../store/storage-errors.ts";
 import { CONTENT_MAX_BYTES } from "../documents/document-rules.ts";
@@ -22,7 +27,6 @@ import type { Metrics } from "../log/metrics.ts";
 import { authenticateRequest, expectedOrigin } from "../auth/request-credentials.ts";
 import { canEdit } from "../../protocol/api-types.ts";
 import { readersCannot } from "../documents/document-rules.ts";
-
 
 /** What collaborators see of a user: their display name and colour, where they chose them. */
 function profileOf(settingsJson: string): { name?: string; colour?: string } {
@@ -79,7 +83,11 @@ interface RawSocket {
 function authenticate(request: Request, d: WsDeps): Authenticated | string {
   // Browsers send cookies with any page's WebSocket, so a cookie connection must be same-origin.
   const origin = request.headers.get("origin");
-  if (!request.headers.has("authorization") && origin !== null && origin !== expectedOrigin(request, new URL(request.url), d.baseUrl)) {
+  if (
+    !request.headers.has("authorization") &&
+    origin !== null &&
+    origin !== expectedOrigin(request, new URL(request.url), d.baseUrl)
+  ) {
     return "cross-origin WebSocket refused";
   }
   const who = authenticateRequest(request, d.sessions);
@@ -149,7 +157,10 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
     c.previews.drop(docId);
     docs.leave(docId, c.id);
     const err = e instanceof AppError ? e : new AppError("internal", "Internal error");
-    if (!(e instanceof AppError)) d.log.error("access check before a push failed", { err: e instanceof Error ? e.stack ?? e.message : String(e) });
+    if (!(e instanceof AppError))
+      d.log.error("access check before a push failed", {
+        err: e instanceof Error ? (e.stack ?? e.message) : String(e),
+      });
     c.send({ t: "error", code: err.code, message: err.message, doc: docId });
     if (err.code === "unauthenticated") c.close(4401, "unauthenticated");
   };
@@ -207,7 +218,8 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
       if (f.type === "snapshot-request") doc.requestSnapshot(c.id);
       else doc.receiveSync(c.id, f.message, role);
     } catch (e) {
-      if (!(e instanceof AppError)) d.log.error("sync frame failed", { err: e instanceof Error ? e.stack ?? e.message : String(e) });
+      if (!(e instanceof AppError))
+        d.log.error("sync frame failed", { err: e instanceof Error ? (e.stack ?? e.message) : String(e) });
       const code = e instanceof AppError ? e.code : "internal";
       c.send({ t: "error", code, message: e instanceof AppError ? e.message : "Internal error", doc: f.doc });
       c.close(code === "unauthenticated" ? 4401 : code === "forbidden" ? 4403 : 4400, code);
@@ -232,8 +244,14 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
       d.metrics.previews.rendered++;
       if (c.joined.has(docId)) c.send({ t: "preview", doc: docId, seq, blocks: p.blocks, problems: p.problems });
     } catch (e) {
-      if (!(e instanceof AppError)) d.log.error("preview failed", { err: e instanceof Error ? e.stack ?? e.message : String(e) });
-      c.send({ t: "error", code: e instanceof AppError ? e.code : "internal", message: e instanceof AppError ? e.message : "Internal error", doc: docId });
+      if (!(e instanceof AppError))
+        d.log.error("preview failed", { err: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+      c.send({
+        t: "error",
+        code: e instanceof AppError ? e.code : "internal",
+        message: e instanceof AppError ? e.message : "Internal error",
+        doc: docId,
+      });
       if (e instanceof AppError && e.code === "unauthenticated") c.close(4401, "unauthenticated");
     }
   };
@@ -259,7 +277,8 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
           return;
         case "join": {
           const { role } = access(c, msg.doc);
-          if (!c.joined.has(msg.doc) && c.joined.size >= MAX_JOINED) throw new AppError("validation_failed", `at most ${MAX_JOINED} documents per connection`);
+          if (!c.joined.has(msg.doc) && c.joined.size >= MAX_JOINED)
+            throw new AppError("validation_failed", `at most ${MAX_JOINED} documents per connection`);
           c.joined.add(msg.doc);
           c.cleared.delete(msg.doc);
           const member = memberOf(c, msg.doc);
@@ -299,9 +318,16 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
           const { doc, role } = access(c, msg.doc);
           if (!canEdit(role)) throw readersCannot(role, "cannot run code");
           // Runs finish on their own time; this connection keeps answering meanwhile.
-          void open.session.run(memberOf(c, msg.doc), doc.content, msg.scope === "all" ? { all: true } : { blocks: msg.blocks }).catch((e) => {
-            c.send({ t: "error", code: e instanceof AppError ? e.code : "internal", message: e instanceof AppError ? e.message : "the run failed", doc: msg.doc });
-          });
+          void open.session
+            .run(memberOf(c, msg.doc), doc.content, msg.scope === "all" ? { all: true } : { blocks: msg.blocks })
+            .catch((e) => {
+              c.send({
+                t: "error",
+                code: e instanceof AppError ? e.code : "internal",
+                message: e instanceof AppError ? e.message : "the run failed",
+                doc: msg.doc,
+              });
+            });
           return;
         }
         case "interrupt":
@@ -322,8 +348,14 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
         return;
       }
       const storage = storageFailure(e);
-      d.log.error(storage ? "storage failure" : "ws handler failed", { err: e instanceof Error ? e.stack ?? e.message : String(e) });
-      c.send(storage ? { t: "error", code: storage.code, message: storage.message } : { t: "error", code: "internal", message: "Internal error" });
+      d.log.error(storage ? "storage failure" : "ws handler failed", {
+        err: e instanceof Error ? (e.stack ?? e.message) : String(e),
+      });
+      c.send(
+        storage
+          ? { t: "error", code: storage.code, message: storage.message }
+          : { t: "error", code: "internal", message: "Internal error" },
+      );
     }
   };
 
@@ -371,7 +403,12 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
       c.refilledAt = now;
       if (c.tokens < 1) return fail(c, "rate_limited", "too many frames; slow down", true);
       c.tokens -= 1;
-      void handle(c, typeof message === "object" && message !== null && !(message instanceof Uint8Array) ? JSON.stringify(message) : message);
+      void handle(
+        c,
+        typeof message === "object" && message !== null && !(message instanceof Uint8Array)
+          ? JSON.stringify(message)
+          : message,
+      );
     },
     close(ws: RawSocket) {
       const c = conns.get(ws.id);
