@@ -111,8 +111,9 @@ function MentionInput(props: {
         <ul class="mention-list" role="listbox" aria-label={t("People to mention")}>
           <For each={matches()}>
             {(p, i) => (
-              // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole lint/a11y/useFocusableInteractive: an option of the listbox above, chosen from the textarea (focus stays there)
+              // biome-ignore lint/a11y/useFocusableInteractive: an option of the listbox above, chosen from the textarea (focus stays there)
               <li
+                // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: an option of the ARIA listbox above
                 role="option"
                 aria-selected={i() === pick()}
                 classList={{ picked: i() === pick() }}
