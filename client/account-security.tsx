@@ -1,5 +1,6 @@
 // Settings: change your password (your other sessions end and your API tokens are revoked), and
 // your signed-in sessions, with where and how each began, to sign out one or all the others.
+import { NewPasswordFields } from "./new-password-fields.tsx";
 import { createResource, createSignal, For, Show } from "solid-js";
 import { api } from "./api.ts";
 import { errorMessage } from "./load-failed.tsx";
@@ -66,27 +67,7 @@ export function PasswordSection(props: { onChanged?: () => void }) {
               onInput={(e) => setCurrent(e.currentTarget.value)}
             />
           </label>
-          <label>
-            {t("New password")}
-            <input
-              type="password"
-              autocomplete="new-password"
-              required
-              minLength={8}
-              value={next()}
-              onInput={(e) => setNext(e.currentTarget.value)}
-            />
-          </label>
-          <label>
-            {t("New password again")}
-            <input
-              type="password"
-              autocomplete="new-password"
-              required
-              value={again()}
-              onInput={(e) => setAgain(e.currentTarget.value)}
-            />
-          </label>
+          <NewPasswordFields password={next} onPassword={setNext} again={again} onAgain={setAgain} />
           <p class="muted small">{t("Changing it signs out your other sessions and revokes your API tokens.")}</p>
           <Show when={error()}>
             <p role="alert" class="error">

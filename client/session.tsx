@@ -1,4 +1,5 @@
 // The signed-in user and their settings, shared by every page; settings apply to the page at once.
+import { DEFAULT_SETTINGS } from "../protocol/default-settings.ts";
 import { peekNotebookSocket } from "./notebook-socket.ts";
 import { createContext, createEffect, createSignal, useContext, type Accessor, type JSX } from "solid-js";
 import type { SettingsJson, UserJson } from "../protocol/api-types.ts";
@@ -6,19 +7,6 @@ import { api } from "./api.ts";
 import { CollabDocument } from "./collab-document.ts";
 import { clearAllDrafts } from "./drafts.ts";
 import { resolveLanguage, setLanguage } from "./i18n.ts";
-
-export const DEFAULT_SETTINGS: SettingsJson = {
-  theme: "system",
-  editorFontSize: 14,
-  tabSize: 4,
-  wordWrap: true,
-  lineNumbers: true,
-  displayName: "",
-  avatarColour: "",
-  language: "auto",
-  email: "",
-  emailNotifications: true,
-};
 
 export interface Session {
   user: Accessor<UserJson | null>;

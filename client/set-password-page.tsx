@@ -1,5 +1,6 @@
 // Where a one-time set-password link lands: its secret is in the fragment (never sent in a
 // request line or a Referer); setting the password signs the person in.
+import { NewPasswordFields } from "./new-password-fields.tsx";
 import { createResource, createSignal, Show } from "solid-js";
 import { api } from "./api.ts";
 import { errorMessage } from "./load-failed.tsx";
@@ -48,27 +49,7 @@ export function SetPasswordPage() {
                 {t("For the account")} <strong data-testid="link-username">{l().username}</strong>.{" "}
                 {t("At least 8 characters.")}
               </p>
-              <label>
-                {t("New password")}
-                <input
-                  type="password"
-                  autocomplete="new-password"
-                  required
-                  minLength={8}
-                  value={password()}
-                  onInput={(e) => setPassword(e.currentTarget.value)}
-                />
-              </label>
-              <label>
-                {t("New password again")}
-                <input
-                  type="password"
-                  autocomplete="new-password"
-                  required
-                  value={again()}
-                  onInput={(e) => setAgain(e.currentTarget.value)}
-                />
-              </label>
+              <NewPasswordFields password={password} onPassword={setPassword} again={again} onAgain={setAgain} />
               <Show when={error()}>
                 <p role="alert" class="error">
                   {error()}

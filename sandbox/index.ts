@@ -68,21 +68,41 @@ export interface KernelRunOptions {
   prefix?: RunBlock[];
 }
 
+/**
+ * A warm Python interpreter in a jail of its own, kept between runs so a block sees what earlier
+ * blocks defined. One run at a time: `run` while another runs waits for it. A kernel outlives a
+ * failing block, a timeout or a crash (the next run starts a fresh jail); it ends only on `close`.
+ */
 export interface Kernel {
-  /** Runs blocks in the kernel's namespace; starts (or restarts after a crash/timeout) the jail when needed. */
+  /**
+   * Runs blocks in the kernel's namespace; starts (or restarts after a crash/timeout) the jail when
+   * needed. `onEvent` sees every event as it happens, in order (block-start, outputs, block-end);
+   * the promise resolves with all of them once the last block ended. An aborted `signal` stops the
+   * run as `interrupt` does. Never rejects for what the code did: errors, timeouts and kills are
+   * events.
+   */
   run(
     blocks: RunBlock[],
     onEvent?: (e: RunEvent) => void,
     signal?: AbortSignal,
     opts?: KernelRunOptions,
   ): Promise<RunEvent[]>;
-  /** KeyboardInterrupt in the running block; killed after a grace period if it does not stop. */
+  /**
+   * KeyboardInterrupt in the running block; its processes are killed after a grace period
+   * (INTERRUPT_GRACE_MS) if it does not stop, and the run ends with INTERRUPT_KILLED. A no-op when
+   * nothing runs.
+   */
   interrupt(): void;
-  /** A fresh interpreter (the namespace is lost). */
+  /** A fresh interpreter (the namespace and its checkpoints are lost); resolves once it is ready. */
   restart(): Promise<void>;
+  /** Ends the jail and every process in it; a later `run` rejects. Safe to call twice. */
   close(): Promise<void>;
-  /** Stops the kernel's processes until the returned function resumes them (the host then owns its working directory). */
+  /**
+   * Stops the kernel's processes (SIGSTOP) until the returned function resumes them, so the host
+   * may read and write its working directory meanwhile. Resume exactly once.
+   */
   freeze(): () => void;
+  /** Whether the jail's process is running (false before the first run and after a crash or `close`). */
   readonly alive: boolean;
 }
 
@@ -92,19 +112,33 @@ export interface WorkspaceMount {
   maxBytes: number;
 }
 
+/**
+ * Where notebook code runs: one jail policy (docs/sandbox.md) applied by nsjail or bubblewrap, or
+ * nothing at all with --unsafe-no-sandbox. Every run, kernel and terminal gets the same limits.
+ */
 export interface Sandbox {
+  /** Which jail runs code; "unavailable" when neither works here (every run is then refused with `refusal`). */
   readonly backend: "nsjail" | "bwrap" | "none" | "unavailable";
+  /** The limits every jail gets: wall clock, CPU, memory, processes, output, temporary space. */
   readonly limits: Limits;
   /** Why runs are refused (backend "unavailable"), else null. */
   readonly refusal: string | null;
+  /**
+   * One document run in a fresh jail that is gone when the promise resolves (the render and export
+   * routes, `pymd render`). Events as for Kernel.run; `workspace` becomes the working directory.
+   */
   run(
     blocks: RunBlock[],
     onEvent?: (e: RunEvent) => void,
     signal?: AbortSignal,
     opts?: { workspace?: WorkspaceMount },
   ): Promise<RunEvent[]>;
-  /** onStop: the host stopped the idle kernel (its background work used up the CPU allowed between runs), with why. */
+  /**
+   * A warm kernel for one open document. onStop: the host stopped the idle kernel (its background
+   * work used up the CPU allowed between runs), with why.
+   */
   startKernel(opts?: { workspace?: WorkspaceMount; onStop?: (message: string) => void }): Promise<Kernel>;
+  /** What the jail really enforces here, probed from inside one (`pymd doctor`, the admin status). */
   describe(): Promise<EnforcementReport>;
   /**
    * A shell on a pseudo-terminal in a jail with the same policy as a kernel's, working in the

@@ -1,5 +1,7 @@
 // Account rules: creating and managing users, logging in, per-user settings.
 // Used alike by the HTTP API and the admin command line.
+import type { SettingsJson } from "../../protocol/api-types.ts";
+import { DEFAULT_SETTINGS } from "../../protocol/default-settings.ts";
 import { AppError, conflict, invalid, notFound } from "../errors.ts";
 import { newId } from "../store/ids.ts";
 import { ROLES, type Role, type UserRow, type UsersStore } from "../store/users-store.ts";
@@ -28,38 +30,10 @@ export const toPublicUser = (u: UserRow): PublicUser => ({
   createdAt: new Date(u.createdAt).toISOString(),
 });
 
-export interface Settings {
-  theme: "light" | "dark" | "system";
-  editorFontSize: number;
-  tabSize: number;
-  wordWrap: boolean;
-  lineNumbers: boolean;
-  /** The name collaborators see on your cursor and avatar ("": your username). */
-  displayName: string;
-  /** Your cursor's and avatar's colour, #rrggbb ("": one picked from your id). */
-  avatarColour: string;
-  /** The interface's language: "auto" follows the browser. */
-  language: "auto" | "en" | "zh-TW";
-  /** Where notification mail goes ("": none). */
-  email: string;
-  /** Whether notifications also go by e-mail (when the server sends mail and an address is set). */
-  emailNotifications: boolean;
-}
+/** A user's settings: the shape the client reads and writes (protocol/api-types.ts). */
+export type Settings = SettingsJson;
 
 export const LANGUAGES = ["auto", "en", "zh-TW"] as const;
-
-export const DEFAULT_SETTINGS: Settings = {
-  theme: "system",
-  editorFontSize: 14,
-  tabSize: 4,
-  wordWrap: true,
-  lineNumbers: true,
-  displayName: "",
-  avatarColour: "",
-  language: "auto",
-  email: "",
-  emailNotifications: true,
-};
 
 export function checkUsername(name: unknown): string {
   if (typeof name !== "string" || !USERNAME_PATTERN.test(name)) {

@@ -4,6 +4,7 @@ import { newId, newSecret } from "../store/ids.ts";
 import {
   MEMBER_ROLES,
   type AccessRole,
+  type DocumentPatch,
   type DocumentRow,
   type DocumentsStore,
   type MemberRole,
@@ -114,14 +115,7 @@ export class DocumentsService {
     const { doc, role } = this.access(user, id);
     if (!canEdit(role)) throw readersCannot(role, "cannot change this document");
     const b = asObject(body);
-    const patch: {
-      title?: string;
-      content?: string;
-      tags?: string[];
-      isPublic?: boolean;
-      publicSlug?: string | null;
-      publicComments?: boolean;
-    } = {};
+    const patch: DocumentPatch = {};
     for (const [k, v] of Object.entries(b)) {
       switch (k) {
         case "title":

@@ -140,6 +140,16 @@ export function ftsQuery(text: string): string | null {
   return terms.map((t, i) => `"${t.replace(/"/g, '""')}"${i === terms.length - 1 ? "*" : ""}`).join(" ");
 }
 
+/** What an update of a document's row may change. */
+export interface DocumentPatch {
+  title?: string;
+  content?: string;
+  tags?: string[];
+  isPublic?: boolean;
+  publicSlug?: string | null;
+  publicComments?: boolean;
+}
+
 export class DocumentsStore {
   /** Brings documents.content up to date (one document, or all with null) before it is read. */
   private settle: ((id: string | null) => void) | null = null;
@@ -227,18 +237,7 @@ export class DocumentsStore {
     return r?.role ?? null;
   }
 
-  update(
-    id: string,
-    patch: {
-      title?: string;
-      content?: string;
-      tags?: string[];
-      isPublic?: boolean;
-      publicSlug?: string | null;
-      publicComments?: boolean;
-    },
-    now = Date.now(),
-  ): void {
+  update(id: string, patch: DocumentPatch, now = Date.now()): void {
     this.db.transaction(() => {
       const sets: string[] = [];
       const args: (string | number | null)[] = [];

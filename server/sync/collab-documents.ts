@@ -34,16 +34,24 @@ export { textEdit };
 
 export type CollabRole = AccessRole;
 
-/** One connection's view of a document. */
+/**
+ * One connection's view of a document, as the collaboration layer sees it: who it is, and how to
+ * reach it. The layer calls `sendBinary` and `send` from its own flushes, never while a caller of
+ * its methods waits; a peer must not throw from them (a closed socket drops the frame).
+ */
 export interface CollabPeer {
+  /** Unique among the document's peers (a connection id). */
   id: string;
+  /** The account behind it: what its role is checked against, and whose name its changes carry in the history. */
   userId: string;
   username: string;
   /** Shown on the cursor and avatar (the display name, else the username). */
   name?: string;
   /** The user's chosen colour, else one picked from their id. */
   colour?: string;
+  /** An Automerge sync frame for this peer (docs/protocol.md, binary frames). */
   sendBinary(frame: Uint8Array): void;
+  /** A JSON message for this peer: presence, acknowledgements, errors. */
   send(m: ServerMessage): void;
   /** Tells the peer a sync message it sent was refused (after it was taken in), and ends its connection. */
   refuse?(code: string, message: string): void;

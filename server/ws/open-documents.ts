@@ -21,6 +21,11 @@ export interface Member {
 
 type Session = ReturnType<NotebookSessions["get"]>;
 
+/**
+ * The owner of one open document on the WebSocket side: its connections, its kernel session and
+ * its Automerge copy are joined and left together here and nowhere else, so a connection is in all
+ * three or in none. Access is checked by the caller before each call.
+ */
 export class OpenDocument {
   /** Connections in the document, and whether each collaborates on its text (it asked to, on joining). */
   private readonly members = new Map<string, { member: Member; collab: boolean }>();
@@ -31,10 +36,12 @@ export class OpenDocument {
     private readonly collab: CollabDocuments,
   ) {}
 
+  /** How many connections are in the document. */
   get size(): number {
     return this.members.size;
   }
 
+  /** Whether the connection is in the document. */
   has(connId: string): boolean {
     return this.members.has(connId);
   }
@@ -59,6 +66,7 @@ export class OpenDocument {
     this.collab.join(this.id, member);
   }
 
+  /** The connection leaves the runs, the kernel's watchers and the text (a no-op when it was not in). */
   leave(connId: string): void {
     this.members.delete(connId);
     this.notebooks.leave(this.id, connId);
@@ -70,19 +78,23 @@ export class OpenDocument {
     for (const { member } of this.members.values()) member.send(m);
   }
 
+  /** An Automerge sync frame from the connection; `role` decides whether its changes are taken (editors and owners). */
   receiveSync(connId: string, message: Uint8Array, role: CollabRole): void {
     this.collab.receiveSync(this.id, connId, message, role);
   }
 
+  /** The connection asked for the whole document: it gets a snapshot instead of the history change by change. */
   requestSnapshot(connId: string): void {
     this.collab.requestSnapshot(this.id, connId);
   }
 
+  /** The connection's cursor or selection (null: none), for the others' presence. */
   presence(connId: string, cursor: CursorJson | null): void {
     this.collab.presence(this.id, connId, cursor);
   }
 }
 
+/** Every open document, each created with its first connection and dropped with its last. */
 export class OpenDocuments {
   private readonly docs = new Map<string, OpenDocument>();
 
