@@ -49,3 +49,26 @@ export function authenticateRequest(
   const token = parseCookies(request.headers.get("cookie")).get(SESSION_COOKIE) ?? null;
   return { auth: token ? sessions.validateSession(token) : null, cookieToken: token };
 }
+
+/**
+ * Who a WebSocket upgrade speaks for, or why it is refused. Browsers send cookies with any page's
+ * WebSocket, so a cookie connection must come from the server's own origin; a bearer token carries
+ * no ambient credentials.
+ */
+export function authenticateUpgrade(
+  request: Request,
+  sessions: SessionManager,
+  baseUrl: URL | null,
+): Authenticated | string {
+  const origin = request.headers.get("origin");
+  if (
+    !request.headers.has("authorization") &&
+    origin !== null &&
+    origin !== expectedOrigin(request, new URL(request.url), baseUrl)
+  ) {
+    return "cross-origin WebSocket refused";
+  }
+  const who = authenticateRequest(request, sessions);
+  if (who === "invalid-token") return "invalid API token";
+  return who.auth ?? "sign in first";
+}

@@ -16,7 +16,7 @@ import { AppError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Authenticated, SessionManager } from "../auth/sessions.ts";
 import type { Metrics } from "../log/metrics.ts";
-import { authenticateRequest, expectedOrigin } from "../auth/request-credentials.ts";
+import { authenticateUpgrade } from "../auth/request-credentials.ts";
 import type { Terminal, TerminalClient, TerminalSessions } from "../terminal/terminal-sessions.ts";
 
 export interface TerminalSocketDeps {
@@ -72,19 +72,8 @@ export function mountTerminalSocket(app: Elysia, d: TerminalSocketDeps): void {
     ws.close(ERROR_CLOSE[code] ?? TERMINAL_CLOSE.badFrame, code);
   };
 
-  const authenticate = (request: Request): Authenticated | string => {
-    // Browsers send cookies with any page's WebSocket, so a cookie connection must be same-origin.
-    const origin = request.headers.get("origin");
-    if (
-      !request.headers.has("authorization") &&
-      origin !== null &&
-      origin !== expectedOrigin(request, new URL(request.url), d.baseUrl)
-    )
-      return "cross-origin WebSocket refused";
-    const who = authenticateRequest(request, d.sessions);
-    if (who === "invalid-token") return "invalid API token";
-    return who.auth ?? "sign in first";
-  };
+  const authenticate = (request: Request): Authenticated | string =>
+    authenticateUpgrade(request, d.sessions, d.baseUrl);
 
   const deliver = (c: Conn, frame: Uint8Array | string) => {
     const t = c.terminal!;

@@ -24,7 +24,7 @@ import { OpenDocuments, type Member, type OpenDocument } from "./open-documents.
 import { PreviewQueue } from "./preview-queue.ts";
 import { decodeBinaryFrame, SYNC_MAX_FRAME_BYTES } from "../../protocol/collab-frames.ts";
 import type { Metrics } from "../log/metrics.ts";
-import { authenticateRequest, expectedOrigin } from "../auth/request-credentials.ts";
+import { authenticateUpgrade } from "../auth/request-credentials.ts";
 import { canEdit } from "../../protocol/api-types.ts";
 import { readersCannot } from "../documents/document-rules.ts";
 
@@ -80,20 +80,8 @@ interface RawSocket {
   raw: { send(data: Uint8Array): number };
 }
 
-function authenticate(request: Request, d: WsDeps): Authenticated | string {
-  // Browsers send cookies with any page's WebSocket, so a cookie connection must be same-origin.
-  const origin = request.headers.get("origin");
-  if (
-    !request.headers.has("authorization") &&
-    origin !== null &&
-    origin !== expectedOrigin(request, new URL(request.url), d.baseUrl)
-  ) {
-    return "cross-origin WebSocket refused";
-  }
-  const who = authenticateRequest(request, d.sessions);
-  if (who === "invalid-token") return "invalid API token";
-  return who.auth ?? "sign in first";
-}
+const authenticate = (request: Request, d: WsDeps): Authenticated | string =>
+  authenticateUpgrade(request, d.sessions, d.baseUrl);
 
 export function mountWebSocket(app: Elysia, d: WsDeps): void {
   const conns = new Map<string, Conn>();
