@@ -4,6 +4,7 @@
 import { closeSync, lstatSync, openSync, readdirSync, readFileSync } from "node:fs";
 import type { HostFailureFrame, ReadyFrame, RunEvent, RunnerFrame, RunRequest } from "../protocol/run-frames.ts";
 import { cleanupLaunch, type LaunchPlan } from "./launch-plan.ts";
+import { accountFrame, type BlockAccount } from "./output-accounting.ts";
 import { watchIdleCpu, type IdleCpuWatch } from "./idle-cpu-guard.ts";
 import { treePids, watchMemory } from "./memory-watchdog.ts";
 
@@ -78,12 +79,6 @@ export function validateFrame(o: unknown): RunnerFrame | string {
     default:
       return f as unknown as RunnerFrame;
   }
-}
-
-function outputSize(f: RunnerFrame): number {
-  if (f.type === "stdout" || f.type === "stderr") return Buffer.byteLength(f.text);
-  if (f.type === "display") return f.data.length;
-  return 0;
 }
 
 /** Host pid of the interpreter inside the jail: the shallowest python descendant of the launcher. */
@@ -410,7 +405,7 @@ export class JailProcess {
       const runId = req.runId;
       const cap = req.maxOutputBytes;
       const rawCap = cap * 8 + MiB;
-      const blocks = new Map<number, { logical: number; raw: number; truncated: boolean }>();
+      const blocks = new Map<number, BlockAccount>();
       let current: number | null = null;
       let finished = false;
       let timedOut = false;
@@ -528,44 +523,23 @@ export class JailProcess {
           return;
         }
         const b = f.block;
-        let acct = blocks.get(b);
-        if (!acct) blocks.set(b, (acct = { logical: 0, raw: 0, truncated: false }));
-        acct.raw += m.rawBytes;
-        if (acct.raw > rawCap) {
+        const verdict = accountFrame(blocks, b, f, m.rawBytes, { logical: cap, raw: rawCap });
+        if (verdict.kind === "kill") {
           this.kill();
-          finish({
-            reason: "killed",
-            message: `the run was killed: block output went over the host's ${rawCap}-byte cap`,
-          });
+          finish({ reason: "killed", message: verdict.message });
           return;
         }
-        switch (f.type) {
-          case "block-start":
-            current = b;
-            // each block gets the whole per-block allowance
-            clearTimeout(deadline);
-            deadline = setTimeout(onBlockDeadline, opts.wallTimeMs);
-            break;
-          case "block-done":
-            current = null;
-            break;
-          case "truncated":
-            if (acct.truncated) return;
-            acct.truncated = true;
-            break;
-          case "stdout":
-          case "stderr":
-          case "display": {
-            if (acct.truncated) return;
-            acct.logical += outputSize(f);
-            if (acct.logical > cap) {
-              acct.truncated = true;
-              emit({ type: "truncated", runId, block: b, limitBytes: cap });
-              return;
-            }
-            break;
-          }
+        if (verdict.kind === "drop") return;
+        if (verdict.kind === "truncate") {
+          emit({ type: "truncated", runId, block: b, limitBytes: verdict.limitBytes });
+          return;
         }
+        if (f.type === "block-start") {
+          current = b;
+          // each block gets the whole per-block allowance
+          clearTimeout(deadline);
+          deadline = setTimeout(onBlockDeadline, opts.wallTimeMs);
+        } else if (f.type === "block-done") current = null;
         emit(f);
       };
       for (const m of this.pending.splice(0)) this.handler(m);
