@@ -98,8 +98,10 @@ try {
   const addonDir = join(ROOT, "node_modules", "@myriaddreamin");
   const pkg = readdirSync(addonDir).find((n) => n.startsWith("typst-ts-node-compiler-"));
   const addon = pkg ? readdirSync(join(addonDir, pkg)).find((n) => n.endsWith(".node")) : undefined;
+  const packed = join(ROOT, "dist", "typst-addon.node.zst");
+  const mb = (p: string) => (existsSync(p) ? (statSync(p).size / 1e6).toFixed(1) : "?");
   console.log(
-    `executable: ${(statSync(BINARY).size / 1e6).toFixed(1)} MB, of which the Typst compiler addon is ${addon ? (statSync(join(addonDir, pkg!, addon)).size / 1e6).toFixed(1) : "?"} MB`,
+    `executable: ${mb(BINARY)} MB, holding the Typst compiler addon (${addon ? mb(join(addonDir, pkg!, addon)) : "?"} MB) zstd-compressed to ${mb(packed)} MB`,
   );
 } finally {
   rmSync(out, { recursive: true, force: true });

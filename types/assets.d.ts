@@ -27,3 +27,7 @@ declare module "*.woff2" {
   const path: string;
   export default path;
 }
+declare module "*.zst" {
+  const path: string;
+  export default path;
+}

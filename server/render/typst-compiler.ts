@@ -1,7 +1,7 @@
 // The Typst compiler (a native addon built into the executable) that makes the PDF export. It
 // reads nothing from disk: its workspace is an empty directory of its own, and the images a
 // document shows are handed to it from memory, so a document cannot make it read a file.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NodeCompiler as Compiler } from "@myriaddreamin/typst-ts-node-compiler";
@@ -12,18 +12,37 @@ type Addon = { NodeCompiler: typeof Compiler };
 let addon: Addon | null = null;
 let loadError: string | null = null;
 
-/** The addon: the one the build embedded for this platform, or from node_modules when run from source. */
+/**
+ * The addon: in the executable, the build's zstd-compressed copy unpacked into a private directory
+ * of its own, loaded and removed again (the loaded library stays mapped); from source, the npm
+ * package's.
+ */
 async function load(): Promise<Addon> {
   if (addon) return addon;
   if (loadError) throw new Error(loadError);
   try {
+    let packed: string | null = null;
     try {
-      // written by scripts/build.ts with a literal path, so the executable embeds the platform's addon
-      // biome-ignore lint/suspicious/noTsIgnore: the module exists only after a build; without one this import fails at run time and is handled
+      // written by scripts/build.ts, naming the compressed addon by a literal path so the executable embeds it
+      // biome-ignore lint/suspicious/noTsIgnore: the module exists only after a build; from source the import fails and the package is used
       // @ts-ignore
-      addon = ((await import("./typst-addon.gen.ts")) as { default: Addon }).default;
+      packed = ((await import("./typst-addon.gen.ts")) as { default: string }).default;
     } catch {
-      addon = (await import("@myriaddreamin/typst-ts-node-compiler")) as unknown as Addon;
+      packed = null;
+    }
+    if (packed) {
+      const dir = mkdtempSync(join(tmpdir(), "pymd-typst-addon-"));
+      const file = join(dir, "typst.node");
+      try {
+        writeFileSync(file, Bun.zstdDecompressSync(readFileSync(packed)), { mode: 0o700 });
+        addon = require(file) as Addon;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    } else {
+      // by a name the bundler cannot follow, so the executable does not embed the package's addon a second time
+      const pkg = ["@myriaddreamin", "typst-ts-node-compiler"].join("/");
+      addon = (await import(pkg)) as unknown as Addon;
     }
     return addon;
   } catch (e) {
