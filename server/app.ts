@@ -55,6 +55,7 @@ import { NotificationsStore } from "./store/notifications-store.ts";
 import { NotificationMail } from "./documents/notification-mail.ts";
 import { MailOutboxStore } from "./store/mail-outbox-store.ts";
 import { registerFolderRoutes } from "./http/folder-routes.ts";
+import type { RouteInfo } from "./http/router.ts";
 import { Folders } from "./documents/folders-service.ts";
 import { FoldersStore } from "./store/folders-store.ts";
 import { registerAuditRoutes } from "./http/audit-routes.ts";
@@ -164,6 +165,8 @@ export interface RunningServer {
   notifications: Notifications;
   /** null with --terminals off. */
   terminals: TerminalSessions | null;
+  /** Every HTTP route, with the schemas it declares. */
+  routes: RouteInfo[];
   stop(): Promise<void>;
 }
 
@@ -458,6 +461,7 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     comments,
     notifications,
     terminals,
+    routes: router.routes,
     async stop() {
       clearInterval(timer);
       mail?.stop();

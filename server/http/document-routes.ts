@@ -7,6 +7,20 @@ import { reply, type Ctx } from "./request-context.ts";
 import type { UserRow } from "../store/users-store.ts";
 import type { DocumentJson } from "../../protocol/api-types.ts";
 import type { Router } from "./router.ts";
+import { Type } from "@sinclair/typebox";
+import {
+  DocumentCreateSchema,
+  DocumentListQuerySchema,
+  DocumentListSchema,
+  DocumentPatchSchema,
+  DocumentSchema,
+  ExportQuerySchema,
+  IdParamsSchema,
+  ImportQuerySchema,
+  MembersPutSchema,
+  MembersSchema,
+  TagsSchema,
+} from "../../protocol/api-schemas.ts";
 
 export type ExportFormat = "pymd" | "html" | "md";
 
@@ -32,15 +46,29 @@ export function registerDocumentRoutes(r: Router, d: DocumentRouteDeps): void {
     "/api/v1/documents",
     "List and search documents you can read (?q=&tag=&sort=&order=&page=&limit=)",
     "user",
+    { query: DocumentListQuerySchema, responses: { 200: DocumentListSchema } },
     (c) => S.list(c.user(), c.query),
   );
-  r.post("/api/v1/documents", "Create a document {title?, content?, tags?}", "user", async (c) =>
-    reply(201, S.create(c.user(), await c.json())),
+  r.post(
+    "/api/v1/documents",
+    "Create a document {title?, content?, tags?}",
+    "user",
+    { body: DocumentCreateSchema, responses: { 201: DocumentSchema } },
+    async (c) => reply(201, S.create(c.user(), await c.json())),
   );
   r.post(
     "/api/v1/documents/import",
     "Import a .pymd file (multipart field 'file', or a text/plain body with ?filename=)",
     "user",
+    {
+      query: ImportQuerySchema,
+      bodyContent: {
+        "multipart/form-data": Type.Object({ file: Type.String({ contentMediaType: "application/octet-stream" }) }),
+        "text/plain": Type.String(),
+      },
+      responses: { 201: DocumentSchema },
+      errors: [503],
+    },
     async (c) => {
       const user = c.user();
       const type = (c.request.headers.get("content-type") ?? "").toLowerCase();
@@ -81,45 +109,80 @@ export function registerDocumentRoutes(r: Router, d: DocumentRouteDeps): void {
       return reply(201, S.importPymd(user, text, name));
     },
   );
-  r.get("/api/v1/documents/:id", "Get a document", "user", (c) => S.get(c.user(), c.params.id!));
-  r.patch("/api/v1/documents/:id", "Change title, content, tags or isPublic", "user", async (c) => {
-    const user = c.user();
-    const body = await c.json();
-    const publish =
-      body !== null && typeof body === "object" && typeof (body as { isPublic?: unknown }).isPublic === "boolean"
-        ? (body as { isPublic: boolean }).isPublic
-        : null;
-    // publishing and unpublishing are recorded; other changes are the document's history
-    if (publish === null) return S.update(user, c.params.id!, body);
-    return d.audit.around(
-      { user, address: c.ip },
-      { action: publish ? "document.publish" : "document.unpublish", target: c.params.id! },
-      () => S.update(user, c.params.id!, body),
-    );
-  });
-  r.delete("/api/v1/documents/:id", "Move a document to the trash (owner)", "user", async (c) => {
-    const user = c.user();
-    await d.audit.around({ user, address: c.ip }, { action: "document.delete", target: c.params.id! }, () =>
-      S.trash(user, c.params.id!),
-    );
-    return reply(204, null);
-  });
-  r.post("/api/v1/documents/:id/restore", "Restore a document from the trash (owner)", "user", (c) => {
-    const user = c.user();
-    return d.audit.around({ user, address: c.ip }, { action: "document.restore", target: c.params.id! }, () =>
-      S.restore(user, c.params.id!),
-    );
-  });
-  r.post("/api/v1/documents/:id/duplicate", "Copy a document you can read into a new one you own", "user", (c) =>
-    reply(201, S.duplicate(c.user(), c.params.id!)),
+  r.get(
+    "/api/v1/documents/:id",
+    "Get a document",
+    "user",
+    { params: IdParamsSchema, responses: { 200: DocumentSchema } },
+    (c) => S.get(c.user(), c.params.id!),
   );
-  r.get("/api/v1/documents/:id/members", "Who has access to a document", "user", (c) => ({
-    members: S.members(c.user(), c.params.id!),
-  }));
+  r.patch(
+    "/api/v1/documents/:id",
+    "Change title, content, tags or isPublic",
+    "user",
+    { params: IdParamsSchema, body: DocumentPatchSchema, responses: { 200: DocumentSchema } },
+    async (c) => {
+      const user = c.user();
+      const body = await c.json();
+      const publish =
+        body !== null && typeof body === "object" && typeof (body as { isPublic?: unknown }).isPublic === "boolean"
+          ? (body as { isPublic: boolean }).isPublic
+          : null;
+      // publishing and unpublishing are recorded; other changes are the document's history
+      if (publish === null) return S.update(user, c.params.id!, body);
+      return d.audit.around(
+        { user, address: c.ip },
+        { action: publish ? "document.publish" : "document.unpublish", target: c.params.id! },
+        () => S.update(user, c.params.id!, body),
+      );
+    },
+  );
+  r.delete(
+    "/api/v1/documents/:id",
+    "Move a document to the trash (owner)",
+    "user",
+    { params: IdParamsSchema, responses: { 204: null } },
+    async (c) => {
+      const user = c.user();
+      await d.audit.around({ user, address: c.ip }, { action: "document.delete", target: c.params.id! }, () =>
+        S.trash(user, c.params.id!),
+      );
+      return reply(204, null);
+    },
+  );
+  r.post(
+    "/api/v1/documents/:id/restore",
+    "Restore a document from the trash (owner)",
+    "user",
+    { params: IdParamsSchema, responses: { 200: DocumentSchema } },
+    (c) => {
+      const user = c.user();
+      return d.audit.around({ user, address: c.ip }, { action: "document.restore", target: c.params.id! }, () =>
+        S.restore(user, c.params.id!),
+      );
+    },
+  );
+  r.post(
+    "/api/v1/documents/:id/duplicate",
+    "Copy a document you can read into a new one you own",
+    "user",
+    { params: IdParamsSchema, responses: { 201: DocumentSchema } },
+    (c) => reply(201, S.duplicate(c.user(), c.params.id!)),
+  );
+  r.get(
+    "/api/v1/documents/:id/members",
+    "Who has access to a document",
+    "user",
+    { params: IdParamsSchema, responses: { 200: MembersSchema } },
+    (c) => ({
+      members: S.members(c.user(), c.params.id!),
+    }),
+  );
   r.put(
     "/api/v1/documents/:id/members",
     "Replace a document's members {members: [{username, role}]} (owner)",
     "user",
+    { params: IdParamsSchema, body: MembersPutSchema, responses: { 200: MembersSchema } },
     async (c) => {
       const user = c.user();
       const body = await c.json();
@@ -136,6 +199,23 @@ export function registerDocumentRoutes(r: Router, d: DocumentRouteDeps): void {
     "/api/v1/documents/:id/export",
     "Download a document (?format=pymd|html|md|pdf|ipynb; for a PDF ?paper=a4|letter)",
     "user",
+    {
+      params: IdParamsSchema,
+      query: ExportQuerySchema,
+      responses: {
+        200: {
+          description: "The file, as an attachment",
+          content: {
+            "text/x-python": Type.String(),
+            "text/html": Type.String(),
+            "text/markdown": Type.String(),
+            "application/pdf": Type.String({ contentMediaType: "application/pdf" }),
+            "application/x-ipynb+json": Type.Object({}),
+          },
+        },
+      },
+      errors: [503],
+    },
     async (c) => {
       const format = c.query.format ?? "pymd";
       if (
@@ -160,9 +240,19 @@ export function registerDocumentRoutes(r: Router, d: DocumentRouteDeps): void {
       return d.exportRendered(c, c.params.id!, format === "markdown" ? "md" : format);
     },
   );
-  r.get("/api/v1/tags", "Tags on the documents you can read, with counts", "user", (c) => ({ tags: S.tags(c.user()) }));
-  r.get("/api/v1/trash", "Your documents in the trash (emptied after 30 days)", "user", (c) =>
-    S.list(c.user(), c.query, { trash: true }),
+  r.get(
+    "/api/v1/tags",
+    "Tags on the documents you can read, with counts",
+    "user",
+    { responses: { 200: TagsSchema } },
+    (c) => ({ tags: S.tags(c.user()) }),
+  );
+  r.get(
+    "/api/v1/trash",
+    "Your documents in the trash (emptied after 30 days)",
+    "user",
+    { query: DocumentListQuerySchema, responses: { 200: DocumentListSchema } },
+    (c) => S.list(c.user(), c.query, { trash: true }),
   );
 }
 

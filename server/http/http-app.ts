@@ -10,7 +10,8 @@ import { storageFailure } from "../store/storage-errors.ts";
 import { applySecurityHeaders } from "./security-headers.ts";
 import type { Metrics } from "../log/metrics.ts";
 import { readBodyText, readJsonBody, Reply, MAX_BODY_BYTES, type Ctx } from "./request-context.ts";
-import type { Handler, RouteInfo, Router } from "./router.ts";
+import type { Handler, RouteInfo, RouteSchema, Router } from "./router.ts";
+import { checkRequestPart } from "./route-schema.ts";
 import { clientAddress, IpRanges } from "../auth/ip-ranges.ts";
 
 export interface HttpAppDeps {
@@ -58,7 +59,7 @@ export function createHttpApp(deps: HttpAppDeps) {
   };
 
   const wrap =
-    (method: string, path: string, auth: RouteInfo["auth"], handler: Handler) =>
+    (method: string, path: string, auth: RouteInfo["auth"], handler: Handler, schema?: RouteSchema) =>
     async ({
       request,
       params,
@@ -113,13 +114,19 @@ export function createHttpApp(deps: HttpAppDeps) {
             if (u.role !== "admin") throw new AppError("forbidden", "Only admins can do that");
             return u;
           },
-          json: () => readJsonBody(request),
+          json: async () => {
+            const body = await readJsonBody(request);
+            if (schema?.body) checkRequestPart("body", schema.body, body);
+            return body;
+          },
           text: (max = MAX_BODY_BYTES) => readBodyText(request, max),
           setCookie: (c) => cookies.push(c),
           cookies,
         };
         if (auth === "user") ctx.user();
         if (auth === "admin") ctx.admin();
+        if (schema?.params) checkRequestPart("params", schema.params, ctx.params);
+        if (schema?.query) checkRequestPart("query", schema.query, ctx.query);
         const out = await handler(ctx);
         return finish(toResponse(out, cookies), started, method, path, requestId, log);
       } catch (err) {
@@ -144,9 +151,10 @@ export function createHttpApp(deps: HttpAppDeps) {
 
   const add =
     (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE") =>
-    (path: string, summary: string, auth: RouteInfo["auth"], h: Handler) => {
-      routes.push({ method, path, summary, auth });
-      app.route(method, path, wrap(method, path, auth, h) as never, { parse: "none" } as never);
+    (path: string, summary: string, auth: RouteInfo["auth"], ...rest: [Handler] | [RouteSchema, Handler]) => {
+      const [schema, h] = rest.length === 1 ? [undefined, rest[0]] : rest;
+      routes.push({ method, path, summary, auth, ...(schema ? { schema } : {}) });
+      app.route(method, path, wrap(method, path, auth, h, schema) as never, { parse: "none" } as never);
     };
 
   const router: Router = {

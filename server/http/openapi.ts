@@ -1,68 +1,94 @@
 // The OpenAPI document, generated from the registered routes, and a script-free page to browse it.
-import type { RouteInfo } from "./router.ts";
+import type { TSchema } from "@sinclair/typebox";
+import { ErrorSchema } from "../../protocol/api-schemas.ts";
+import { isOtherContent, routeResponses } from "./route-schema.ts";
+import type { RouteInfo, RouteSchema } from "./router.ts";
 
-const errorSchema = {
-  type: "object",
-  required: ["error"],
-  properties: {
-    error: {
-      type: "object",
-      required: ["code", "message"],
-      properties: {
-        code: { type: "string" },
-        message: { type: "string" },
-        details: { type: "object" },
-        requestId: { type: "string" },
-      },
-    },
-  },
-};
+/** A TypeBox schema as plain JSON Schema: TypeBox's symbol keys dropped, the Error schema by reference. */
+function jsonSchema(s: TSchema): unknown {
+  if (s === ErrorSchema) return { $ref: "#/components/schemas/Error" };
+  return JSON.parse(JSON.stringify(s, (k, v) => (k === "$id" ? undefined : v)));
+}
 
-const documentSchema = {
-  type: "object",
-  properties: {
-    id: { type: "string" },
-    title: { type: "string", minLength: 1, maxLength: 200 },
-    content: { type: "string", description: "PyMD source, at most 5 MB" },
-    ownerId: { type: "string" },
-    isPublic: { type: "boolean" },
-    publicSlug: { type: ["string", "null"] },
-    tags: { type: "array", maxItems: 20, items: { type: "string", maxLength: 40 } },
-    createdAt: { type: "string", format: "date-time" },
-    updatedAt: { type: "string", format: "date-time" },
-    deletedAt: { type: ["string", "null"], format: "date-time" },
-    role: { enum: ["owner", "editor", "commenter", "viewer"] },
-    publicComments: { type: "boolean", description: "the public page shows the open comments (owner only)" },
-    folderId: { type: ["string", "null"], description: "in listings: your folder for it" },
-    favorite: { type: "boolean", description: "in listings: one of your favourites" },
-  },
-};
+const errorComponent = JSON.parse(JSON.stringify(ErrorSchema, (k, v) => (k === "$id" ? undefined : v)));
+
+const security = (auth: RouteInfo["auth"]) =>
+  auth === "user" || auth === "admin"
+    ? [{ cookie: [] }, { bearer: [] }]
+    : auth === "optional"
+      ? [{ cookie: [] }, { bearer: [] }, {}]
+      : auth === "bearer"
+        ? [{ metricsToken: [] }, { cookie: [] }, { bearer: [] }]
+        : [];
+
+const HTTP_SUCCESS: Record<string, string> = { "200": "Success", "201": "Created", "204": "Done; no body" };
+
+function operation(r: RouteInfo): Record<string, unknown> {
+  const pathParams = [...r.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+  const paramSchema = (name: string, where: TSchema | undefined) =>
+    where?.properties?.[name] ? jsonSchema(where.properties[name]) : { type: "string" };
+  const parameters: Record<string, unknown>[] = pathParams.map((name) => ({
+    name,
+    in: "path",
+    required: true,
+    schema: paramSchema(name, r.schema?.params),
+  }));
+  const q = r.schema?.query;
+  if (q?.properties) {
+    for (const [name, prop] of Object.entries(q.properties as Record<string, TSchema>)) {
+      parameters.push({
+        name,
+        in: "query",
+        required: (q.required ?? []).includes(name),
+        ...(prop.description ? { description: prop.description } : {}),
+        schema: jsonSchema(prop),
+      });
+    }
+  }
+  const op: Record<string, unknown> = { summary: r.summary, operationId: `${r.method.toLowerCase()} ${r.path}` };
+  if (parameters.length) op.parameters = parameters;
+  if (r.schema?.body || r.schema?.bodyContent) {
+    const content: Record<string, unknown> = {};
+    if (r.schema.body) content["application/json"] = { schema: jsonSchema(r.schema.body) };
+    for (const [type, schema] of Object.entries(r.schema.bodyContent ?? {}))
+      content[type] = { schema: jsonSchema(schema) };
+    op.requestBody = { required: true, content };
+  }
+  const responses: Record<string, unknown> = {};
+  if (r.schema) {
+    for (const [status, spec] of routeResponses(r as RouteInfo & { schema: RouteSchema })) {
+      const s = spec.schema;
+      if (s === null) responses[status] = { description: spec.description };
+      else if (isOtherContent(s))
+        responses[status] = {
+          description: s.description ?? spec.description,
+          content: Object.fromEntries(Object.entries(s.content).map(([t, x]) => [t, { schema: jsonSchema(x) }])),
+        };
+      else
+        responses[status] = {
+          description: spec.description,
+          content: { "application/json": { schema: jsonSchema(s) } },
+        };
+    }
+  } else {
+    responses["200"] = { description: HTTP_SUCCESS["200"] };
+    responses["4XX"] = {
+      description: "Client error",
+      content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+    };
+  }
+  op.responses = responses;
+  op.security = security(r.auth);
+  if (r.auth === "admin") op.description = "Admins only.";
+  return op;
+}
 
 export function buildOpenApi(routes: RouteInfo[], version: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     if (!r.path.startsWith("/api/") && r.path !== "/metrics") continue;
     const path = r.path.replace(/:(\w+)/g, "{$1}");
-    const params = [...r.path.matchAll(/:(\w+)/g)].map((m) => ({
-      name: m[1],
-      in: "path",
-      required: true,
-      schema: { type: "string" },
-    }));
-    const op: Record<string, unknown> = {
-      summary: r.summary,
-      parameters: params,
-      responses: {
-        "200": { description: "Success" },
-        "4XX": {
-          description: "Client error",
-          content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
-        },
-      },
-    };
-    if (r.auth === "user" || r.auth === "admin") op.security = [{ cookie: [] }, { bearer: [] }];
-    if (r.auth === "admin") op.description = "Admins only.";
-    (paths[path] ??= {})[r.method.toLowerCase()] = op;
+    (paths[path] ??= {})[r.method.toLowerCase()] = operation(r);
   }
   return {
     openapi: "3.1.0",
@@ -74,10 +100,16 @@ export function buildOpenApi(routes: RouteInfo[], version: string) {
     },
     paths,
     components: {
-      schemas: { Error: errorSchema, Document: documentSchema },
+      schemas: { Error: errorComponent },
       securitySchemes: {
-        cookie: { type: "apiKey", in: "cookie", name: "pymd_session" },
-        bearer: { type: "http", scheme: "bearer" },
+        cookie: {
+          type: "apiKey",
+          in: "cookie",
+          name: "pymd_session",
+          description: "The session cookie set by sign-in",
+        },
+        bearer: { type: "http", scheme: "bearer", description: "An API token (Settings → API tokens)" },
+        metricsToken: { type: "http", scheme: "bearer", description: "The --metrics-token, for /metrics" },
       },
     },
   };

@@ -1,12 +1,55 @@
 // Starts a real pymd server on a temporary data directory for integration tests, with helpers
 // to create users and make signed-in requests.
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, type Config } from "../config/config.ts";
 import { silentLogger } from "../log/logger.ts";
 import { startServer, type RunningServer } from "../app.ts";
 import type { Role } from "../store/users-store.ts";
+import type { RouteInfo, RouteSchema } from "../http/router.ts";
+import { findRoute, firstMismatch, isOtherContent, routeResponses } from "../http/route-schema.ts";
+
+/** How many responses the test clients checked against their route's schema, in this process. */
+export const schemaChecks = { checked: 0 };
+/** With PYMD_SCHEMA_CHECKS_LOG=<file>, each checked response's route and status is appended to that file. */
+const checksLog = process.env.PYMD_SCHEMA_CHECKS_LOG;
+
+/**
+ * Checks a response body against the schema its route declares for its status; throws naming
+ * the route, the status and the first mismatch. Routes without a schema are not checked.
+ */
+export function checkResponse(
+  routes: RouteInfo[],
+  method: string,
+  path: string,
+  status: number,
+  contentType: string,
+  body: unknown,
+): void {
+  const pathname = new URL(path, "http://x").pathname;
+  const route = findRoute(routes, method, pathname);
+  if (!route?.schema) return;
+  const where = `${route.method} ${route.path} → ${status}`;
+  const spec = routeResponses(route as RouteInfo & { schema: RouteSchema });
+  const declared = spec.get(String(status)) ?? (status >= 500 ? spec.get("5XX") : undefined);
+  if (!declared) throw new Error(`${where}: the route declares no response for this status`);
+  const s = declared.schema;
+  schemaChecks.checked++;
+  if (checksLog) appendFileSync(checksLog, `${where}\n`);
+  if (s === null) {
+    if (body !== null) throw new Error(`${where}: a body was sent where the route declares none`);
+    return;
+  }
+  if (isOtherContent(s)) {
+    const type = contentType.split(";")[0]!.trim();
+    if (!(type in s.content)) throw new Error(`${where}: content type ${type} is not one the route declares`);
+    return;
+  }
+  if (!contentType.startsWith("application/json")) throw new Error(`${where}: expected JSON, got ${contentType}`);
+  const mismatch = firstMismatch(s, body);
+  if (mismatch) throw new Error(`${where}: the body does not match its schema at ${mismatch}`);
+}
 
 export interface TestServer extends RunningServer {
   dataDir: string;
@@ -33,6 +76,29 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
   const server = await startServer(config, silentLogger);
   const base = server.url;
 
+  // Reads a copy of each answer and checks it against its route's schema before the test sees it.
+  const checked = async (method: string, path: string, res: Response): Promise<Response> => {
+    const type = res.headers.get("content-type") ?? "";
+    const text = type.startsWith("application/json") || res.status === 204 ? await res.clone().text() : null;
+    let body: unknown = null;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new Error(`${method} ${path} → ${res.status}: the body is not valid JSON`);
+      }
+    }
+    checkResponse(
+      server.routes,
+      method,
+      path,
+      res.status,
+      type,
+      text === null && res.status !== 204 ? undefined : body,
+    );
+    return res;
+  };
+
   const client = (name: string, userId: string | null, cookie: string | null): TestClient => {
     const req = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
       const h: Record<string, string> = { ...headers };
@@ -52,7 +118,9 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
           h["content-type"] ??= "application/json";
         }
       }
-      return fetch(base + path, { method, headers: h, body: payload, redirect: "manual" });
+      return fetch(base + path, { method, headers: h, body: payload, redirect: "manual" }).then((res) =>
+        checked(method, path, res),
+      );
     };
     return {
       name,
