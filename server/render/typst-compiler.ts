@@ -60,7 +60,8 @@ export async function compilePdf(doc: TypstDocument): Promise<Uint8Array> {
   const { NodeCompiler } = await load();
   // a fresh compiler now and then lets go of what earlier documents cached
   if (!compiler || compiled++ >= 50) {
-    workspace = mkdtempSync(join(tmpdir(), "pymd-typst-"));
+    // one empty workspace for this thread's compilers: a fresh compiler does not need a fresh directory
+    workspace ||= mkdtempSync(join(tmpdir(), "pymd-typst-"));
     compiler = NodeCompiler.create({ workspace });
     compiled = 1;
   }
