@@ -14,8 +14,8 @@ import type {
   NotificationJson,
 } from "./api-types.ts";
 
-const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()]);
-const DateTime = Type.String({ format: "date-time" });
+export const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()]);
+export const DateTime = Type.String({ format: "date-time" });
 
 export const ErrorSchema = Type.Object(
   {
@@ -218,8 +218,8 @@ export const ThreadParamsSchema = Type.Object({ id: Type.String(), thread: Type.
 export const CommentParamsSchema = Type.Object({ id: Type.String(), thread: Type.String(), comment: Type.String() });
 
 // The interfaces of api-types.ts and these schemas describe the same JSON: each is assignable to the other.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const agree = <T extends true>(_: T) => {};
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const agree = <T extends true>(_: T) => {};
 agree<Same<Static<typeof AccessRoleSchema>, AccessRole>>(true);
 agree<Same<Static<typeof ErrorSchema>, ApiErrorJson>>(true);
 agree<Same<Static<typeof DocumentSummarySchema>, DocumentSummaryJson>>(true);

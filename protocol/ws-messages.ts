@@ -1,29 +1,78 @@
 // The WebSocket protocol on /api/v1/ws between the browser and the server: versioned JSON text
 // frames for joining documents, presence, live previews and shared runs (Automerge sync travels in
-// the binary frames of collab-frames.ts). Every client frame is validated here before the server acts on it.
-import type { BlockStatus } from "./run-frames.ts";
-import type { CursorJson, PresenceUserJson } from "./collab-frames.ts";
+// the binary frames of collab-frames.ts). Every frame has a TypeBox schema here: the server decodes
+// each client frame with `decodeClientFrame` and refuses anything the schemas do not describe, and
+// the tests check what the server sends against the server frames' schemas.
+import { type Static, type TObject, type TSchema, Type } from "@sinclair/typebox";
+import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
+import { Value } from "@sinclair/typebox/value";
+import { AccessRoleSchema, agree, NotificationSchema, Nullable, type Same } from "./api-schemas.ts";
 import type { AccessRole, NotificationJson } from "./api-types.ts";
+import type { CursorJson, PresenceUserJson } from "./collab-frames.ts";
+import type { BlockStatus } from "./run-frames.ts";
 
 /** 2: binary Automerge sync frames and presence. */
 export const WS_PROTOCOL_VERSION = 2;
 /** Largest client frame the server accepts, in bytes. */
 export const WS_MAX_FRAME_BYTES = 6 * 1024 * 1024;
+/** Most blocks one run may name. */
+export const WS_MAX_RUN_BLOCKS = 10_000;
+/** Largest cursor position (a character offset) presence accepts. */
+export const WS_MAX_CURSOR = 100_000_000;
 
-export type ClientMessage =
+/** A document id as the server hands them out. */
+export const DocIdSchema = Type.String({ pattern: "^[a-z2-7]{16}$" });
+
+// A client frame's field carries, as `errorMessage`, the refusal sent when that field is wrong.
+const docOf = (t: string) => Type.String({ pattern: DocIdSchema.pattern, errorMessage: `${t} needs a document id` });
+const safeInteger = (errorMessage: string) =>
+  Type.Integer({ minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER, errorMessage });
+const position = Type.Integer({ minimum: 0, maximum: WS_MAX_CURSOR });
+const runScope = <S extends "all" | "blocks">(scope: S) =>
+  Type.Literal(scope, { errorMessage: "run scope must be all or blocks" });
+
+export const CursorSchema = Type.Object({ anchor: position, head: position });
+
+/** Every frame a client may send, one schema per message. */
+export const ClientMessageSchema = Type.Union([
   /** With collab, the connection also takes part in Automerge sync (binary frames) and presence. */
-  | { t: "join"; doc: string; collab?: boolean }
-  | { t: "leave"; doc: string }
+  Type.Object({
+    t: Type.Literal("join"),
+    doc: docOf("join"),
+    collab: Type.Optional(Type.Boolean({ errorMessage: "join collab must be true or false" })),
+  }),
+  Type.Object({ t: Type.Literal("leave"), doc: docOf("leave") }),
   /** Render this source as the document's preview, with its last outputs; answered by "preview". */
-  | { t: "preview"; doc: string; seq: number; source: string }
+  Type.Object({
+    t: Type.Literal("preview"),
+    doc: docOf("preview"),
+    seq: safeInteger("preview needs an integer seq"),
+    source: Type.String({ errorMessage: "preview needs the source text" }),
+  }),
   /** Run the document's stored source: every executed block in a fresh kernel, or some blocks in the current one. */
-  | { t: "run"; doc: string; scope: "all" }
-  | { t: "run"; doc: string; scope: "blocks"; blocks: number[] }
-  | { t: "interrupt"; doc: string }
-  | { t: "restart"; doc: string }
-  | { t: "ping"; seq: number }
+  Type.Object({ t: Type.Literal("run"), doc: docOf("run"), scope: runScope("all") }),
+  Type.Object({
+    t: Type.Literal("run"),
+    doc: docOf("run"),
+    scope: runScope("blocks"),
+    blocks: Type.Array(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), {
+      minItems: 1,
+      maxItems: WS_MAX_RUN_BLOCKS,
+      errorMessage: "run blocks must be a non-empty list of block indexes",
+    }),
+  }),
+  Type.Object({ t: Type.Literal("interrupt"), doc: docOf("interrupt") }),
+  Type.Object({ t: Type.Literal("restart"), doc: docOf("restart") }),
+  Type.Object({ t: Type.Literal("ping"), seq: safeInteger("ping needs an integer seq") }),
   /** Where this connection's cursor or selection is in a joined document (null: none). */
-  | { t: "presence"; doc: string; cursor: CursorJson | null };
+  Type.Object({
+    t: Type.Literal("presence"),
+    doc: docOf("presence"),
+    cursor: Type.Union([CursorSchema, Type.Null()], { errorMessage: "presence cursor must be {anchor, head} or null" }),
+  }),
+]);
+
+export type ClientMessage = Static<typeof ClientMessageSchema>;
 
 export interface CellStateJson {
   /** Index of the block in the parsed source the run used. */
@@ -108,55 +157,205 @@ export type ServerMessage =
   | { t: "presence-left"; doc: string; peer: string }
   | { t: "error"; code: string; message: string; doc?: string };
 
-const DOC = /^[a-z2-7]{16}$/;
+const BlockStatusSchema = Type.Union([
+  Type.Literal("ok"),
+  Type.Literal("error"),
+  Type.Literal("exit"),
+  Type.Literal("interrupted"),
+]);
+const StaleReasonSchema = Type.Union([Type.Literal("edited"), Type.Literal("upstream"), Type.Literal("kernel")]);
 
-/** Validates a decoded client frame; returns the message or a reason it was refused. */
-export function parseClientMessage(raw: unknown): ClientMessage | { error: string } {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { error: "a frame must be a JSON object" };
-  const m = raw as Record<string, unknown>;
-  const docOk = typeof m.doc === "string" && DOC.test(m.doc);
-  switch (m.t) {
-    case "ping":
-      return Number.isSafeInteger(m.seq) ? { t: "ping", seq: m.seq as number } : { error: "ping needs an integer seq" };
-    case "join":
-      if (!docOk) return { error: "join needs a document id" };
-      if (m.collab !== undefined && typeof m.collab !== "boolean")
-        return { error: "join collab must be true or false" };
-      return m.collab ? { t: "join", doc: m.doc as string, collab: true } : { t: "join", doc: m.doc as string };
-    case "leave":
-    case "interrupt":
-    case "restart":
-      return docOk ? { t: m.t, doc: m.doc as string } : { error: `${m.t} needs a document id` };
-    case "preview":
-      if (!docOk) return { error: "preview needs a document id" };
-      if (!Number.isSafeInteger(m.seq)) return { error: "preview needs an integer seq" };
-      if (typeof m.source !== "string") return { error: "preview needs the source text" };
-      return { t: "preview", doc: m.doc as string, seq: m.seq as number, source: m.source };
-    case "presence": {
-      if (!docOk) return { error: "presence needs a document id" };
-      if (m.cursor === null) return { t: "presence", doc: m.doc as string, cursor: null };
-      const c = m.cursor as Record<string, unknown> | undefined;
-      const pos = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 100_000_000;
-      if (typeof c !== "object" || c === null || !pos(c.anchor) || !pos(c.head))
-        return { error: "presence cursor must be {anchor, head} or null" };
-      return { t: "presence", doc: m.doc as string, cursor: { anchor: c.anchor as number, head: c.head as number } };
-    }
-    case "run":
-      if (!docOk) return { error: "run needs a document id" };
-      if (m.scope === "all") return { t: "run", doc: m.doc as string, scope: "all" };
-      if (m.scope === "blocks") {
-        if (
-          !Array.isArray(m.blocks) ||
-          m.blocks.length === 0 ||
-          m.blocks.length > 10_000 ||
-          !m.blocks.every((b) => Number.isSafeInteger(b) && (b as number) >= 0)
-        ) {
-          return { error: "run blocks must be a non-empty list of block indexes" };
-        }
-        return { t: "run", doc: m.doc as string, scope: "blocks", blocks: m.blocks as number[] };
-      }
-      return { error: "run scope must be all or blocks" };
-    default:
-      return { error: "unknown frame type" };
+export const CellStateSchema = Type.Object({
+  block: Type.Integer({ minimum: 0 }),
+  status: Type.Union([BlockStatusSchema, Type.Literal("queued"), Type.Literal("running"), Type.Literal("not-run")]),
+  durationMs: Nullable(Type.Number()),
+  count: Nullable(Type.Integer()),
+  html: Type.String(),
+  startedAt: Nullable(Type.Number()),
+});
+
+export const PreviewBlockSchema = Type.Object({
+  block: Type.Integer({ minimum: 0 }),
+  kind: Type.Union([Type.Literal("markdown"), Type.Literal("code"), Type.Literal("display-code")]),
+  startLine: Type.Integer(),
+  endLine: Type.Integer(),
+  html: Type.String(),
+  outputsHtml: Type.String(),
+  status: Type.Union([BlockStatusSchema, Type.Literal("not-run")]),
+  durationMs: Nullable(Type.Number()),
+  count: Nullable(Type.Integer()),
+  stale: Nullable(StaleReasonSchema),
+});
+
+export const KernelStateSchema = Type.Object({
+  status: Type.Union([Type.Literal("idle"), Type.Literal("busy"), Type.Literal("starting"), Type.Literal("stopped")]),
+  block: Nullable(Type.Object({ index: Type.Integer(), number: Type.Integer(), line: Type.Integer() })),
+  reason: Nullable(
+    Type.Union([
+      Type.Literal("not-started"),
+      Type.Literal("limit"),
+      Type.Literal("crash"),
+      Type.Literal("interrupt"),
+      Type.Literal("idle-close"),
+    ]),
+  ),
+  message: Nullable(Type.String()),
+  counter: Type.Integer({ minimum: 0 }),
+});
+
+export const PresenceUserSchema = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  name: Type.String(),
+  colour: Type.String(),
+});
+
+/** Every frame the server sends, one schema per message. */
+export const ServerMessageSchema = Type.Union([
+  Type.Object({
+    t: Type.Literal("hello"),
+    v: Type.Integer(),
+    user: Type.Object({ id: Type.String(), username: Type.String() }),
+  }),
+  Type.Object({ t: Type.Literal("joined"), doc: DocIdSchema, role: AccessRoleSchema, running: Type.Boolean() }),
+  Type.Object({
+    t: Type.Literal("preview"),
+    doc: DocIdSchema,
+    seq: Type.Integer(),
+    blocks: Type.Array(PreviewBlockSchema),
+    problems: Type.Array(Type.Object({ line: Type.Integer(), message: Type.String() })),
+  }),
+  Type.Object({
+    t: Type.Literal("run-started"),
+    doc: DocIdSchema,
+    runId: Type.String(),
+    by: Type.String(),
+    blocks: Type.Array(Type.Integer({ minimum: 0 })),
+  }),
+  Type.Object({ t: Type.Literal("cell"), doc: DocIdSchema, runId: Type.String(), cell: CellStateSchema }),
+  Type.Object({
+    t: Type.Literal("run-finished"),
+    doc: DocIdSchema,
+    runId: Type.String(),
+    durationMs: Type.Number({ minimum: 0 }),
+    error: Nullable(Type.String()),
+  }),
+  Type.Object({ t: Type.Literal("kernel"), doc: DocIdSchema, kernel: KernelStateSchema }),
+  Type.Object({ t: Type.Literal("files"), doc: DocIdSchema, skipped: Type.Array(Type.String()) }),
+  Type.Object({
+    t: Type.Literal("execution"),
+    doc: DocIdSchema,
+    available: Type.Boolean(),
+    reason: Nullable(Type.String()),
+  }),
+  Type.Object({ t: Type.Literal("pong"), seq: Type.Integer() }),
+  Type.Object({ t: Type.Literal("comments"), doc: DocIdSchema }),
+  Type.Object({
+    t: Type.Literal("notifications"),
+    unread: Type.Integer({ minimum: 0 }),
+    added: Type.Array(NotificationSchema),
+  }),
+  Type.Object({
+    t: Type.Literal("presence"),
+    doc: DocIdSchema,
+    peer: Type.String(),
+    user: PresenceUserSchema,
+    cursor: Nullable(CursorSchema),
+  }),
+  Type.Object({ t: Type.Literal("presence-left"), doc: DocIdSchema, peer: Type.String() }),
+  Type.Object({
+    t: Type.Literal("error"),
+    code: Type.String(),
+    message: Type.String(),
+    doc: Type.Optional(DocIdSchema),
+  }),
+]);
+
+// The interfaces above and these schemas describe the same JSON: each is assignable to the other.
+agree<Same<Static<typeof CursorSchema>, CursorJson>>(true);
+agree<Same<Static<typeof PresenceUserSchema>, PresenceUserJson>>(true);
+agree<Same<Static<typeof CellStateSchema>, CellStateJson>>(true);
+agree<Same<Static<typeof PreviewBlockSchema>, PreviewBlockJson>>(true);
+agree<Same<Static<typeof KernelStateSchema>, KernelStateJson>>(true);
+agree<Same<Static<typeof ServerMessageSchema>, ServerMessage>>(true);
+
+/** Each message type's schemas (run has one per scope), and a compiled check of them. */
+interface FrameType {
+  variants: TObject[];
+  schema: TSchema;
+  check: TypeCheck<TSchema>;
+}
+
+function byType(union: { anyOf: TObject[] }): Map<string, FrameType> {
+  const variants = new Map<string, TObject[]>();
+  for (const v of union.anyOf) {
+    const t = v.properties.t!.const as string;
+    variants.set(t, [...(variants.get(t) ?? []), v]);
   }
+  return new Map(
+    [...variants].map(([t, vs]) => {
+      const schema = vs.length === 1 ? vs[0]! : Type.Union(vs);
+      return [t, { variants: vs, schema, check: TypeCompiler.Compile(schema) }];
+    }),
+  );
+}
+
+const CLIENT_FRAMES = byType(ClientMessageSchema);
+
+/** The schema of each server frame type, to check what the server sends. */
+export const SERVER_FRAME_SCHEMAS: ReadonlyMap<string, TSchema> = new Map(
+  [...byType(ServerMessageSchema)].map(([t, f]) => [t, f.schema]),
+);
+
+/** Why a client frame was refused, and the error code the server answers with. */
+export interface FrameRefusal {
+  code: "bad_frame" | "too_large";
+  error: string;
+}
+
+const bad = (error: string): FrameRefusal => ({ code: "bad_frame", error });
+
+/**
+ * Why a frame of a known type does not fit its schema: the refusal of its first wrong field.
+ * Fields are taken in the schema's order; a message type with several variants (run's scopes)
+ * keeps the variants that fit the fields so far, so each field is judged by the variant it belongs to.
+ */
+function refusalOf(frame: FrameType, m: Record<string, unknown>): string {
+  let open = frame.variants;
+  const fields = [...new Set(open.flatMap((v) => Object.keys(v.properties)))];
+  for (const field of fields) {
+    const fitting = open.filter((v) => {
+      const p = v.properties[field];
+      if (!p) return true;
+      if (m[field] === undefined) return !(v.required ?? []).includes(field);
+      return Value.Check(p, m[field]);
+    });
+    if (fitting.length === 0) {
+      const said = open.map((v) => v.properties[field]?.errorMessage).find((s) => typeof s === "string");
+      return said ?? `${String(m.t)} has a malformed ${field}`;
+    }
+    open = fitting;
+  }
+  const e = frame.check.Errors(m).First();
+  return `${String(m.t)} is malformed${e ? ` at ${e.path || "/"}: ${e.message}` : ""}`;
+}
+
+/**
+ * Decodes one text frame from a client: JSON, an object, a known type, and every field as its
+ * schema says. Returns the message (without fields the schema does not name) or why it was refused.
+ */
+export function decodeClientFrame(frame: string): ClientMessage | FrameRefusal {
+  if (frame.length > WS_MAX_FRAME_BYTES) return { code: "too_large", error: "frame too large" };
+  let value: unknown;
+  try {
+    value = JSON.parse(frame);
+  } catch {
+    return bad("frame is not valid JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return bad("a frame must be a JSON object");
+  const m = value as Record<string, unknown>;
+  const type = typeof m.t === "string" ? CLIENT_FRAMES.get(m.t) : undefined;
+  if (!type) return bad("unknown frame type");
+  if (!type.check.Check(m)) return bad(refusalOf(type, m));
+  return Value.Clean(type.schema, m) as ClientMessage;
 }

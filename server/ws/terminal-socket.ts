@@ -1,10 +1,11 @@
 // The terminal WebSocket /api/v1/terminal?doc=ID[&term=TID]&rows=R&cols=C: authenticates like the
 // document socket (session cookie or API token, same-origin only for cookies), lets only editors
-// and owners in, validates and rate-limits every frame, and connects the socket to a terminal of
-// server/terminal/ — a new one, or the caller's own earlier one when `term` names it.
+// and owners in, decodes every frame against the schemas of protocol/terminal-frames.ts and
+// rate-limits them, and connects the socket to a terminal of server/terminal/ — a new one, or the
+// caller's own earlier one when `term` names it.
 import type { Elysia } from "elysia";
 import {
-  parseTerminalMessage,
+  decodeTerminalFrame,
   TERMINAL_CLOSE,
   TERMINAL_ID,
   TERMINAL_MAX_FRAME_BYTES,
@@ -81,7 +82,7 @@ export function mountTerminalSocket(app: Elysia, d: TerminalSocketDeps): void {
       t.input(frame);
       return;
     }
-    const m = parseTerminalMessage(frame);
+    const m = decodeTerminalFrame(frame);
     if ("error" in m) {
       c.client.sendJson({ t: "error", code: "bad_frame", message: m.error });
       c.client.close(TERMINAL_CLOSE.badFrame, "bad_frame");

@@ -1,8 +1,34 @@
 // The WebSocket endpoint end to end: authentication, access per message, previews, shared runs
-// streamed to every watcher, and malformed frames answered and closed without harm.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+// streamed to every watcher, and malformed frames answered and closed without harm. Every text
+// frame the server sends here is checked against its message type's schema (protocol/ws-messages.ts).
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { SERVER_FRAME_SCHEMAS, type ServerMessage } from "../../protocol/ws-messages.ts";
+import { firstMismatch } from "../http/route-schema.ts";
 import { startTestServer, type TestClient, type TestServer } from "../testing/test-server.ts";
 import { Peer } from "../testing/ws-peer.ts";
+
+/** The server frames received so far: their types, and any that did not match their schema. */
+const received = { types: new Set<string>(), mismatches: [] as string[] };
+
+/** A test socket whose every received text frame is checked against the schema of its type first. */
+async function openPeer(url: string, headers: Record<string, string>): Promise<Peer> {
+  const p = await Peer.open(url, headers);
+  const receive = p.ws.onmessage!;
+  p.ws.onmessage = (e: MessageEvent) => {
+    if (typeof e.data === "string") {
+      const m = JSON.parse(e.data) as ServerMessage;
+      const schema = SERVER_FRAME_SCHEMAS.get(m.t);
+      const mismatch = schema ? firstMismatch(schema, m) : "no schema for this message type";
+      if (mismatch) received.mismatches.push(`${m.t}: ${mismatch} in ${e.data.slice(0, 300)}`);
+      received.types.add(m.t);
+    }
+    receive.call(p.ws, e);
+  };
+  return p;
+}
+afterEach(() => {
+  expect(received.mismatches).toEqual([]);
+});
 
 let srv: TestServer;
 let alice: TestClient;
@@ -16,7 +42,7 @@ const SOURCE =
 const METRICS_TOKEN = "metrics-token-for-the-ws-test";
 const wsUrl = () => srv.url.replace("http", "ws") + "/api/v1/ws";
 const peer = (c: TestClient, extra: Record<string, string> = {}) =>
-  Peer.open(wsUrl(), { cookie: c.cookie ?? "", ...extra });
+  openPeer(wsUrl(), { cookie: c.cookie ?? "", ...extra });
 
 beforeAll(async () => {
   srv = await startTestServer({ metricsToken: METRICS_TOKEN });
@@ -31,7 +57,7 @@ afterAll(() => srv.close());
 
 describe("websocket", () => {
   test("refuses anonymous and cross-origin connections", async () => {
-    const anon = await Peer.open(wsUrl(), {});
+    const anon = await openPeer(wsUrl(), {});
     expect((await anon.next("error")).code).toBe("unauthenticated");
     expect((await anon.waitClosed())?.code).toBe(4401);
     const foreign = await peer(alice, { origin: "https://evil.example" });
@@ -223,7 +249,7 @@ describe("a server that cannot run code", () => {
         title: "Off",
         content: "# ```\nprint(1)\n# ```\n# ```\nprint(2)\n# ```\n",
       });
-      const p = await Peer.open(off.url.replace("http", "ws") + "/api/v1/ws", { cookie: olga.cookie ?? "" });
+      const p = await openPeer(off.url.replace("http", "ws") + "/api/v1/ws", { cookie: olga.cookie ?? "" });
       p.send({ t: "join", doc: d.body.id });
       await p.next("joined");
       const ex = await p.next("execution");
@@ -247,4 +273,13 @@ describe("a server that cannot run code", () => {
       await off.close();
     }
   }, 30_000);
+});
+
+describe("the server's frames", () => {
+  test("every one the tests above received matched its schema, and they cover the common types", () => {
+    expect(received.mismatches).toEqual([]);
+    for (const t of ["hello", "notifications", "joined", "execution", "kernel", "preview", "run-started", "cell"])
+      expect(received.types).toContain(t);
+    for (const t of ["run-finished", "pong", "error"]) expect(received.types).toContain(t);
+  });
 });

@@ -1,11 +1,13 @@
 // The WebSocket endpoint /api/v1/ws: authenticates the connection (session cookie or API token,
-// same-origin only for cookies), validates every frame, limits its rate and size, checks access
-// to the document on every message and before every push, and hands each message to the owner of
-// the open document it is about (open-documents.ts: its connections, kernel session and Automerge document).
+// same-origin only for cookies), decodes every frame against the protocol's schemas
+// (protocol/ws-messages.ts), limits its rate and size, checks access to the document on every
+// message and before every push, and hands each message to the owner of the open document it is
+// about (open-documents.ts: its connections, kernel session and Automerge document).
 import { parseSettings } from "../auth/accounts.ts";
 import type { Elysia } from "elysia";
 import {
-  parseClientMessage,
+  type ClientMessage,
+  decodeClientFrame,
   WS_MAX_FRAME_BYTES,
   WS_PROTOCOL_VERSION,
   type ServerMessage,
@@ -20,7 +22,7 @@ import type { NotebookSessions } from "../runtime/notebook-sessions.ts";
 import type { CollabDocuments } from "../sync/collab-documents.ts";
 import type { Comments } from "../documents/comments-service.ts";
 import { notificationJson, type Notifications } from "../documents/notifications-service.ts";
-import { OpenDocuments, type Member, type OpenDocument } from "./open-documents.ts";
+import { OpenDocuments, type Member } from "./open-documents.ts";
 import { PreviewQueue } from "./preview-queue.ts";
 import { decodeBinaryFrame, SYNC_MAX_FRAME_BYTES } from "../../protocol/collab-frames.ts";
 import type { Metrics } from "../log/metrics.ts";
@@ -80,6 +82,8 @@ interface RawSocket {
   raw: { send(data: Uint8Array): number };
 }
 
+const SESSION_ENDED = { code: "unauthenticated", message: "Your session ended; sign in again" } as const;
+
 const authenticate = (request: Request, d: WsDeps): Authenticated | string =>
   authenticateUpgrade(request, d.sessions, d.baseUrl);
 
@@ -96,8 +100,7 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
     for (const c of conns.values()) {
       if (userId !== undefined && c.auth.user.id !== userId) continue;
       if (d.sessions.revalidate(c.auth)) continue;
-      c.send({ t: "error", code: "unauthenticated", message: "Your session ended; sign in again" });
-      c.close(4401, "unauthenticated");
+      sendError(c, SESSION_ENDED, undefined);
     }
   };
   d.sessions.onRevoked((userId) => closeRevoked(userId));
@@ -133,24 +136,32 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
     }
   };
 
-  const fail = (c: Conn, code: string, message: string, close: boolean) => {
-    c.send({ t: "error", code, message });
-    if (close) c.close(4400, code);
+  /** A failure in words a client may read: an AppError as it is, a storage failure as such, anything else logged under `what` as an internal error. */
+  const failureOf = (e: unknown, what: string): AppError => {
+    if (e instanceof AppError) return e;
+    const storage = storageFailure(e);
+    d.log.error(storage ? "storage failure" : what, { err: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    return storage ?? new AppError("internal", "Internal error");
   };
+
+  /**
+   * The one way a failure reaches the client: an error frame, naming the document it concerns. An
+   * ended session also ends the socket (4401); with `close`, so does any other failure (4403 when
+   * forbidden, else 4400).
+   */
+  const sendError = (c: Conn, f: { code: string; message: string }, docId: string | undefined, close = false) => {
+    c.send({ t: "error", code: f.code, message: f.message, ...(docId === undefined ? {} : { doc: docId }) });
+    if (f.code === "unauthenticated") c.close(4401, "unauthenticated");
+    else if (close) c.close(f.code === "forbidden" ? 4403 : 4400, f.code);
+  };
+
+  /** A frame that breaks the protocol (malformed, too large, too many): an error frame and a close. */
+  const fail = (c: Conn, code: string, message: string) => sendError(c, { code, message }, undefined, true);
 
   /** Takes the document away from a connection that lost access to it; a disabled user or ended session loses the socket. */
   const revoke = (c: Conn, docId: string, e: unknown) => {
-    c.joined.delete(docId);
-    c.cleared.delete(docId);
-    c.previews.drop(docId);
-    docs.leave(docId, c.id);
-    const err = e instanceof AppError ? e : new AppError("internal", "Internal error");
-    if (!(e instanceof AppError))
-      d.log.error("access check before a push failed", {
-        err: e instanceof Error ? (e.stack ?? e.message) : String(e),
-      });
-    c.send({ t: "error", code: err.code, message: err.message, doc: docId });
-    if (err.code === "unauthenticated") c.close(4401, "unauthenticated");
+    leave(c, docId);
+    sendError(c, failureOf(e, "access check before a push failed"), docId);
   };
 
   /**
@@ -182,168 +193,116 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
     ...profileOf(c.auth.user.settings),
     send: (m) => void (mayPush(c, docId) && c.send(m)),
     sendBinary: (f) => void (mayPush(c, docId) && c.sendBinary(f)),
-    refuse: (code, message) => {
-      c.send({ t: "error", code, message, doc: docId });
-      c.close(code === "forbidden" ? 4403 : 4400, code);
-    },
+    refuse: (code, message) => sendError(c, { code, message }, docId, true),
   });
 
-  /** The open document a message is about; the connection must have joined it. */
-  const joinedDoc = (c: Conn, docId: string): OpenDocument => {
-    const doc = c.joined.has(docId) ? docs.of(docId, c.id) : undefined;
-    if (!doc) throw new AppError("validation_failed", "join the document first");
-    return doc;
+  /** Re-checks the user and their role on the document for every message: access can change mid-session. */
+  const access = (c: Conn, docId: string) => {
+    const fresh = d.sessions.revalidate(c.auth);
+    if (!fresh) throw new AppError("unauthenticated", SESSION_ENDED.message);
+    c.auth = fresh;
+    return d.documents.access(fresh.user, docId);
+  };
+
+  /**
+   * The open document a message is about, with the sender's access to it checked afresh: every
+   * message about a document but join and leave goes through here, so the connection must have
+   * joined the document first.
+   */
+  const joined = (c: Conn, docId: string) => {
+    const open = c.joined.has(docId) ? docs.of(docId, c.id) : undefined;
+    if (!open) throw new AppError("validation_failed", "join the document first");
+    return { open, ...access(c, docId) };
+  };
+
+  const join = (c: Conn, docId: string, collab: boolean) => {
+    const { role } = access(c, docId);
+    if (!c.joined.has(docId) && c.joined.size >= MAX_JOINED)
+      throw new AppError("validation_failed", `at most ${MAX_JOINED} documents per connection`);
+    c.joined.add(docId);
+    c.cleared.delete(docId);
+    const member = memberOf(c, docId);
+    const { doc: open, session } = docs.join(docId, member);
+    // "joined" comes before the collaboration layer's first frames
+    c.send({ t: "joined", doc: docId, role, running: session.isRunning });
+    if (collab) open.collaborate(member);
+    void docs.executionStatus().then((ex) => {
+      if (c.joined.has(docId)) c.send({ t: "execution", doc: docId, ...ex });
+    });
+  };
+
+  const leave = (c: Conn, docId: string) => {
+    c.joined.delete(docId);
+    c.cleared.delete(docId);
+    c.previews.drop(docId);
+    docs.leave(docId, c.id);
   };
 
   /** A binary frame is an Automerge sync message or a snapshot request; anything wrong with one ends the connection. */
   const handleBinary = (c: Conn, frame: Uint8Array) => {
     const f = decodeBinaryFrame(frame, SYNC_MAX_FRAME_BYTES);
-    if ("error" in f) return fail(c, f.error === "frame too large" ? "too_large" : "bad_frame", f.error, true);
-    if (f.type === "snapshot") return fail(c, "bad_frame", "snapshots travel from the server only", true);
+    if ("error" in f) return fail(c, f.error === "frame too large" ? "too_large" : "bad_frame", f.error);
+    if (f.type === "snapshot") return fail(c, "bad_frame", "snapshots travel from the server only");
     try {
-      const doc = joinedDoc(c, f.doc);
-      const { role } = access(c, f.doc);
-      if (f.type === "snapshot-request") doc.requestSnapshot(c.id);
-      else doc.receiveSync(c.id, f.message, role);
+      const { open, role } = joined(c, f.doc);
+      if (f.type === "snapshot-request") open.requestSnapshot(c.id);
+      else open.receiveSync(c.id, f.message, role);
     } catch (e) {
-      if (!(e instanceof AppError))
-        d.log.error("sync frame failed", { err: e instanceof Error ? (e.stack ?? e.message) : String(e) });
-      const code = e instanceof AppError ? e.code : "internal";
-      c.send({ t: "error", code, message: e instanceof AppError ? e.message : "Internal error", doc: f.doc });
-      c.close(code === "unauthenticated" ? 4401 : code === "forbidden" ? 4403 : 4400, code);
+      sendError(c, failureOf(e, "sync frame failed"), f.doc, true);
     }
-  };
-
-  /** Re-checks the user and their role on the document for every message: access can change mid-session. */
-  const access = (c: Conn, docId: string) => {
-    const fresh = d.sessions.revalidate(c.auth);
-    if (!fresh) throw new AppError("unauthenticated", "Your session ended; sign in again");
-    c.auth = fresh;
-    return d.documents.access(fresh.user, docId);
   };
 
   /** Renders one preview request for the connection and answers it, or says why not. */
   const renderPreview = async (c: Conn, docId: string, seq: number, source: string) => {
     try {
       // Access may have gone while the request waited.
-      const doc = joinedDoc(c, docId);
-      access(c, docId);
-      const p = await doc.session.preview(source);
+      const p = await joined(c, docId).open.session.preview(source);
       d.metrics.previews.rendered++;
       if (c.joined.has(docId)) c.send({ t: "preview", doc: docId, seq, blocks: p.blocks, problems: p.problems });
     } catch (e) {
-      if (!(e instanceof AppError))
-        d.log.error("preview failed", { err: e instanceof Error ? (e.stack ?? e.message) : String(e) });
-      c.send({
-        t: "error",
-        code: e instanceof AppError ? e.code : "internal",
-        message: e instanceof AppError ? e.message : "Internal error",
-        doc: docId,
-      });
-      if (e instanceof AppError && e.code === "unauthenticated") c.close(4401, "unauthenticated");
+      sendError(c, failureOf(e, "preview failed"), docId);
     }
   };
 
-  const handle = async (c: Conn, raw: unknown) => {
-    let decoded: unknown = raw;
-    if (typeof raw === "string") {
-      if (raw.length > WS_MAX_FRAME_BYTES) return fail(c, "too_large", "frame too large", true);
-      try {
-        decoded = JSON.parse(raw);
-      } catch {
-        return fail(c, "bad_frame", "frame is not valid JSON", true);
-      }
-    } else if (raw instanceof Uint8Array || raw instanceof ArrayBuffer) {
-      return handleBinary(c, raw instanceof ArrayBuffer ? new Uint8Array(raw) : raw);
-    }
-    const msg = parseClientMessage(decoded);
-    if ("error" in msg) return fail(c, "bad_frame", msg.error, true);
-    try {
-      switch (msg.t) {
-        case "ping":
-          c.send({ t: "pong", seq: msg.seq });
-          return;
-        case "join": {
-          const { role } = access(c, msg.doc);
-          if (!c.joined.has(msg.doc) && c.joined.size >= MAX_JOINED)
-            throw new AppError("validation_failed", `at most ${MAX_JOINED} documents per connection`);
-          c.joined.add(msg.doc);
-          c.cleared.delete(msg.doc);
-          const member = memberOf(c, msg.doc);
-          const { doc: open, session } = docs.join(msg.doc, member);
-          // "joined" comes before the collaboration layer's first frames
-          c.send({ t: "joined", doc: msg.doc, role, running: session.isRunning });
-          if (msg.collab) open.collaborate(member);
-          const doc = msg.doc;
-          void docs.executionStatus().then((ex) => {
-            if (c.joined.has(doc)) c.send({ t: "execution", doc, ...ex });
-          });
-          return;
-        }
-        case "leave":
-          c.joined.delete(msg.doc);
-          c.cleared.delete(msg.doc);
-          c.previews.drop(msg.doc);
-          docs.leave(msg.doc, c.id);
-          return;
-        case "presence": {
-          const open = joinedDoc(c, msg.doc);
-          access(c, msg.doc);
-          open.presence(c.id, msg.cursor);
-          return;
-        }
-        case "preview": {
-          joinedDoc(c, msg.doc);
-          if (msg.source.length * 3 > CONTENT_MAX_BYTES && Buffer.byteLength(msg.source, "utf8") > CONTENT_MAX_BYTES) {
-            throw new AppError("too_large", `a preview's source must be at most ${CONTENT_MAX_BYTES} bytes`);
-          }
-          access(c, msg.doc);
-          c.previews.request(msg.doc, msg.seq, msg.source);
-          return;
-        }
-        case "run": {
-          const open = joinedDoc(c, msg.doc);
-          const { doc, role } = access(c, msg.doc);
-          if (!canEdit(role)) throw readersCannot(role, "cannot run code");
-          // Runs finish on their own time; this connection keeps answering meanwhile.
-          void open.session
-            .run(memberOf(c, msg.doc), doc.content, msg.scope === "all" ? { all: true } : { blocks: msg.blocks })
-            .catch((e) => {
-              c.send({
-                t: "error",
-                code: e instanceof AppError ? e.code : "internal",
-                message: e instanceof AppError ? e.message : "the run failed",
-                doc: msg.doc,
-              });
-            });
-          return;
-        }
-        case "interrupt":
-        case "restart": {
-          const open = joinedDoc(c, msg.doc);
-          const { role } = access(c, msg.doc);
-          if (!canEdit(role)) throw readersCannot(role, "cannot control the kernel");
-          const s = open.session;
-          if (msg.t === "interrupt") s.interrupt();
-          else await s.restart();
-          return;
-        }
-      }
-    } catch (e) {
-      if (e instanceof AppError) {
-        c.send({ t: "error", code: e.code, message: e.message, doc: "doc" in msg ? msg.doc : undefined });
-        if (e.code === "unauthenticated") c.close(4401, "unauthenticated");
+  /** Acts on one decoded message; what it may do is checked here, per message. */
+  const dispatch = async (c: Conn, msg: ClientMessage) => {
+    if (msg.t === "ping") return c.send({ t: "pong", seq: msg.seq });
+    if (msg.t === "join") return join(c, msg.doc, msg.collab === true);
+    if (msg.t === "leave") return leave(c, msg.doc);
+    const { open, doc, role } = joined(c, msg.doc);
+    switch (msg.t) {
+      case "presence":
+        return open.presence(c.id, msg.cursor);
+      case "preview":
+        if (msg.source.length * 3 > CONTENT_MAX_BYTES && Buffer.byteLength(msg.source, "utf8") > CONTENT_MAX_BYTES)
+          throw new AppError("too_large", `a preview's source must be at most ${CONTENT_MAX_BYTES} bytes`);
+        return c.previews.request(msg.doc, msg.seq, msg.source);
+      case "run": {
+        if (!canEdit(role)) throw readersCannot(role, "cannot run code");
+        const docId = msg.doc;
+        // Runs finish on their own time; this connection keeps answering meanwhile.
+        void open.session
+          .run(memberOf(c, docId), doc.content, msg.scope === "all" ? { all: true } : { blocks: msg.blocks })
+          .catch((e) => sendError(c, failureOf(e, "run failed"), docId));
         return;
       }
-      const storage = storageFailure(e);
-      d.log.error(storage ? "storage failure" : "ws handler failed", {
-        err: e instanceof Error ? (e.stack ?? e.message) : String(e),
-      });
-      c.send(
-        storage
-          ? { t: "error", code: storage.code, message: storage.message }
-          : { t: "error", code: "internal", message: "Internal error" },
-      );
+      case "interrupt":
+        if (!canEdit(role)) throw readersCannot(role, "cannot control the kernel");
+        return open.session.interrupt();
+      case "restart":
+        if (!canEdit(role)) throw readersCannot(role, "cannot control the kernel");
+        return open.session.restart();
+    }
+  };
+
+  /** One text frame: decoded against the protocol's schemas (anything else ends the connection), then acted on. */
+  const handleText = async (c: Conn, frame: string) => {
+    const msg = decodeClientFrame(frame);
+    if ("error" in msg) return fail(c, msg.code, msg.error);
+    try {
+      await dispatch(c, msg);
+    } catch (e) {
+      sendError(c, failureOf(e, "ws handler failed"), "doc" in msg ? msg.doc : undefined);
     }
   };
 
@@ -389,14 +348,11 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
       const now = Date.now();
       c.tokens = Math.min(RATE_BURST, c.tokens + ((now - c.refilledAt) / 1000) * RATE_PER_SECOND);
       c.refilledAt = now;
-      if (c.tokens < 1) return fail(c, "rate_limited", "too many frames; slow down", true);
+      if (c.tokens < 1) return fail(c, "rate_limited", "too many frames; slow down");
       c.tokens -= 1;
-      void handle(
-        c,
-        typeof message === "object" && message !== null && !(message instanceof Uint8Array)
-          ? JSON.stringify(message)
-          : message,
-      );
+      if (message instanceof Uint8Array) handleBinary(c, message);
+      else if (message instanceof ArrayBuffer) handleBinary(c, new Uint8Array(message));
+      else void handleText(c, typeof message === "string" ? message : String(JSON.stringify(message)));
     },
     close(ws: RawSocket) {
       const c = conns.get(ws.id);
