@@ -4,6 +4,7 @@
 import { closeSync, lstatSync, openSync, readdirSync, readFileSync } from "node:fs";
 import type { HostFailureFrame, ReadyFrame, RunEvent, RunnerFrame, RunRequest } from "../protocol/run-frames.ts";
 import { cleanupLaunch, type LaunchPlan } from "./launch-plan.ts";
+import { jailEnd } from "./jail-exit.ts";
 import { accountFrame, type BlockAccount } from "./output-accounting.ts";
 import { watchIdleCpu, type IdleCpuWatch } from "./idle-cpu-guard.ts";
 import { treePids, watchMemory } from "./memory-watchdog.ts";
@@ -286,10 +287,17 @@ export class JailProcess {
     this.resolveReady(null);
     // a kernel that died on its own while no block ran (its background work hit a limit) says so
     if (this.idleWatch && !this.killed && !this.closing && this.handler === null) {
-      const xcpu = this.proc.signalCode === "SIGXCPU" || this.proc.exitCode === 152;
-      const why = xcpu
-        ? "its background work used up the CPU time limit while no block was running"
-        : `the Python process ended while no block was running (exit ${this.proc.exitCode ?? this.proc.signalCode})`;
+      const end = jailEnd({
+        code: this.proc.exitCode,
+        signal: this.proc.signalCode === null ? null : String(this.proc.signalCode),
+        hostReason: null,
+        killedByHost: false,
+        oomKilled: false,
+      });
+      const why =
+        end.kind === "cpu"
+          ? "its background work used up the CPU time limit while no block was running"
+          : `the Python process ended while no block was running (exit ${end.status})`;
       try {
         this.onIdleStop?.(why);
       } catch {}
@@ -470,33 +478,46 @@ export class JailProcess {
         switch (m.kind) {
           case "exit": {
             if (timedOut) return;
-            const oom = this.plan.cgroup?.oomKilled() ?? false;
             const tail = this.stderrTail.trim().split("\n").slice(-5).join("\n");
-            if (this.overDisk !== null)
-              finish({
-                reason: "killed",
-                message: `the run was killed: it wrote ${Math.round(this.overDisk / 1e6)} MB into the workspace, over its ${Math.round((this.plan.workspace?.maxBytes ?? 0) / 1e6)} MB limit`,
-              });
-            else if (this.overMemory !== null)
-              finish({
-                reason: "killed",
-                message: `the run was killed: its processes used ${Math.round(this.overMemory / MiB)} MiB, over its ${Math.round((this.plan.memoryWatchBytes ?? 0) / MiB)} MiB memory limit`,
-              });
-            else if (oom) finish({ reason: "killed", message: "the run was killed: it went over its memory limit" });
-            else if (m.signal === "SIGKILL" || m.code === 137)
-              finish({
-                reason: "killed",
-                message: this.killed
-                  ? (this.killReason ?? "the run was killed")
-                  : "the Python process was killed (SIGKILL) by a resource limit or from outside the sandbox",
-              });
-            else if (m.signal === "SIGXCPU" || m.code === 152)
-              finish({ reason: "killed", message: `this block used up its CPU time limit; ${CPU_LIMIT_HINT}` });
-            else
-              finish({
-                reason: "crashed",
-                message: `the Python process ended unexpectedly (exit ${m.code ?? m.signal})${tail ? `: ${tail}` : ""}`,
-              });
+            // the limits the host watches itself say what they saw
+            const watched =
+              this.overDisk !== null
+                ? `the run was killed: it wrote ${Math.round(this.overDisk / 1e6)} MB into the workspace, over its ${Math.round((this.plan.workspace?.maxBytes ?? 0) / 1e6)} MB limit`
+                : this.overMemory !== null
+                  ? `the run was killed: its processes used ${Math.round(this.overMemory / MiB)} MiB, over its ${Math.round((this.plan.memoryWatchBytes ?? 0) / MiB)} MiB memory limit`
+                  : null;
+            const end = jailEnd({
+              code: m.code,
+              signal: m.signal,
+              hostReason: watched,
+              killedByHost: this.killed,
+              oomKilled: this.plan.cgroup?.oomKilled() ?? false,
+            });
+            switch (end.kind) {
+              case "host":
+                finish({ reason: "killed", message: end.reason });
+                break;
+              case "memory":
+                finish({ reason: "killed", message: "the run was killed: it went over its memory limit" });
+                break;
+              case "killed":
+                finish({
+                  reason: "killed",
+                  message: end.byHost
+                    ? (this.killReason ?? "the run was killed")
+                    : "the Python process was killed (SIGKILL) by a resource limit or from outside the sandbox",
+                });
+                break;
+              case "cpu":
+                finish({ reason: "killed", message: `this block used up its CPU time limit; ${CPU_LIMIT_HINT}` });
+                break;
+              case "ended":
+                finish({
+                  reason: "crashed",
+                  message: `the Python process ended unexpectedly (exit ${end.status})${tail ? `: ${tail}` : ""}`,
+                });
+                break;
+            }
             return;
           }
           case "flood":

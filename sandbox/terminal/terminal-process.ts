@@ -3,6 +3,7 @@
 // and hands output out only as fast as the caller asks for it (so a flood waits in the jail).
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { cleanupLaunch, type LaunchPlan } from "../launch-plan.ts";
+import { jailEnd } from "../jail-exit.ts";
 import { directoryBytes } from "../jail-process.ts";
 import { treePids, watchMemory } from "../memory-watchdog.ts";
 import source from "./pty-host.py" with { type: "text" };
@@ -189,12 +190,19 @@ export class TerminalProcess {
       }
       if (r.done || !r.value) {
         await this.proc.exited;
-        const oom = this.plan.cgroup?.oomKilled() ?? false;
+        const end = jailEnd({
+          code: this.proc.exitCode,
+          signal: this.proc.signalCode === null ? null : String(this.proc.signalCode),
+          hostReason: this.killReason,
+          killedByHost: this.killReason !== null,
+          oomKilled: this.plan.cgroup?.oomKilled() ?? false,
+        });
         const reason =
-          this.killReason ??
-          (oom
-            ? "the terminal went over its memory limit and was stopped"
-            : `the terminal's jail ended (exit ${this.proc.exitCode ?? this.proc.signalCode})${this.tail()}`);
+          end.kind === "host"
+            ? end.reason
+            : end.kind === "memory"
+              ? "the terminal went over its memory limit and was stopped"
+              : `the terminal's jail ended (exit ${end.status})${this.tail()}`;
         this.ended = true;
         return (this.exit = { type: "exit", code: null, reason });
       }
