@@ -6,19 +6,16 @@ import { api } from "./api.ts";
 import { errorMessage } from "./load-failed.tsx";
 import { showToast } from "./toast.tsx";
 import { formatDateTime, t } from "./i18n.ts";
-
-interface SessionJson {
-  id: string;
-  createdAt: string;
-  expiresAt: string;
-  address: string | null;
-  agent: string | null;
-  method: string | null;
-  current: boolean;
-}
+import type {
+  CredentialsRevokedJson,
+  MeJson,
+  SessionJson,
+  SessionListJson,
+  SessionsEndedJson,
+} from "../protocol/api-types.ts";
 
 export function PasswordSection(props: { onChanged?: () => void }) {
-  const [me] = createResource(() => api<{ hasPassword: boolean }>("GET", "/api/v1/auth/me"));
+  const [me] = createResource(() => api<MeJson>("GET", "/api/v1/auth/me"));
   const [current, setCurrent] = createSignal("");
   const [next, setNext] = createSignal("");
   const [again, setAgain] = createSignal("");
@@ -33,7 +30,7 @@ export function PasswordSection(props: { onChanged?: () => void }) {
     if (next() !== again()) return setError(t("The new password and its repetition differ."));
     setBusy(true);
     try {
-      const r = await api<{ message: string }>("POST", "/api/v1/auth/password", {
+      const r = await api<CredentialsRevokedJson>("POST", "/api/v1/auth/password", {
         currentPassword: current(),
         newPassword: next(),
       });
@@ -115,9 +112,7 @@ function browserOf(agent: string | null): string {
 }
 
 export function SessionsSection() {
-  const [sessions, { refetch }] = createResource(() =>
-    api<{ sessions: SessionJson[] }>("GET", "/api/v1/auth/sessions"),
-  );
+  const [sessions, { refetch }] = createResource(() => api<SessionListJson>("GET", "/api/v1/auth/sessions"));
   const list = () => (sessions.error ? [] : (sessions.latest?.sessions ?? []));
   const others = () => list().filter((s) => !s.current).length;
 
@@ -132,7 +127,7 @@ export function SessionsSection() {
   };
   const endOthers = async () => {
     try {
-      const r = await api<{ message: string }>("POST", "/api/v1/auth/sessions/end-others");
+      const r = await api<SessionsEndedJson>("POST", "/api/v1/auth/sessions/end-others");
       showToast({ message: r.message });
     } catch (e) {
       showToast({ message: t("Not signed out: {error}", { error: errorMessage(e) }) });

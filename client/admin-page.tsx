@@ -2,45 +2,18 @@
 // disable and enable, a reset link, delete with transfer), the server's status, and the audit log
 // with filters.
 import { createResource, createSignal, For, Show } from "solid-js";
-import type { AuditRecordJson, UserJson } from "../protocol/api-types.ts";
+import type {
+  AdminStatusJson,
+  AdminUserCreatedJson,
+  AdminUserJson,
+  AuditPageJson,
+  AuditRecordJson,
+  PasswordLinkJson,
+} from "../protocol/api-types.ts";
 import { api } from "./api.ts";
 import { errorMessage } from "./load-failed.tsx";
 import { showToast } from "./toast.tsx";
 import { formatDateTime, formatNumber, t } from "./i18n.ts";
-
-interface AdminUser extends UserJson {
-  hasPassword: boolean;
-  usage: { documents: number; storageBytes: number; executionsToday: number; kernels: number; terminals: number };
-}
-type AuditRecord = AuditRecordJson;
-interface Status {
-  version: string;
-  uptimeSeconds: number;
-  sandbox: {
-    backend: string;
-    refusal: string | null;
-    limits: {
-      wallTimeMs: number;
-      cpuSeconds: number;
-      memoryBytes: number;
-      maxProcesses: number;
-      maxOutputBytesPerBlock: number;
-    };
-  } | null;
-  database: { bytes: number };
-  users: number;
-  openDocuments: number;
-  kernels: number;
-  terminals: number;
-  mail: {
-    configured: boolean;
-    pending: number;
-    sent: number;
-    failed: number;
-    lastError: string | null;
-    lastErrorAt: number | null;
-  };
-}
 
 /** A number rounded to `digits` decimals, written as the current language writes numbers. */
 const num = (n: number, digits = 0) => formatNumber(Math.round(n * 10 ** digits) / 10 ** digits);
@@ -122,7 +95,7 @@ function LinkNotice(props: { link: OneTimeLink | null; onClose: () => void }) {
 }
 
 function Users() {
-  const [users, { refetch }] = createResource(() => api<{ users: AdminUser[] }>("GET", "/api/v1/admin/users"));
+  const [users, { refetch }] = createResource(() => api<{ users: AdminUserJson[] }>("GET", "/api/v1/admin/users"));
   const [name, setName] = createSignal("");
   const [role, setRole] = createSignal("user");
   const [sso, setSso] = createSignal(false);
@@ -142,7 +115,7 @@ function Users() {
     e.preventDefault();
     setError(null);
     try {
-      const r = await api<{ user: UserJson; link: string | null }>("POST", "/api/v1/admin/users", {
+      const r = await api<AdminUserCreatedJson>("POST", "/api/v1/admin/users", {
         username: name().trim(),
         role: role(),
         sso: sso(),
@@ -160,9 +133,9 @@ function Users() {
       setError(errorMessage(err));
     }
   };
-  const resetLink = async (u: AdminUser) => {
+  const resetLink = async (u: AdminUserJson) => {
     try {
-      const r = await api<{ link: string }>(
+      const r = await api<PasswordLinkJson>(
         "POST",
         `/api/v1/admin/users/${encodeURIComponent(u.username)}/password-link`,
       );
@@ -171,7 +144,7 @@ function Users() {
       showToast({ message: errorMessage(e) });
     }
   };
-  const remove = (u: AdminUser) => {
+  const remove = (u: AdminUserJson) => {
     const to =
       u.usage.documents > 0
         ? prompt(
@@ -307,7 +280,7 @@ function Users() {
 }
 
 function ServerStatus() {
-  const [status] = createResource(() => api<Status>("GET", "/api/v1/admin/status"));
+  const [status] = createResource(() => api<AdminStatusJson>("GET", "/api/v1/admin/status"));
   return (
     <section class="settings-section card" aria-labelledby="status-title">
       <h2 id="status-title">{t("Server")}</h2>
@@ -381,7 +354,7 @@ function AuditLog() {
   const [action, setAction] = createSignal("");
   const [outcome, setOutcome] = createSignal("");
   const [since, setSince] = createSignal("");
-  const [records, setRecords] = createSignal<AuditRecord[]>([]);
+  const [records, setRecords] = createSignal<AuditRecordJson[]>([]);
   const [next, setNext] = createSignal<number | null>(null);
   const [error, setError] = createSignal<string | null>(null);
 
@@ -394,7 +367,7 @@ function AuditLog() {
     if (before) q.set("before", String(before));
     try {
       setError(null);
-      const r = await api<{ records: AuditRecord[]; next: number | null }>("GET", `/api/v1/admin/audit?${q}`);
+      const r = await api<AuditPageJson>("GET", `/api/v1/admin/audit?${q}`);
       setRecords(before ? [...records(), ...r.records] : r.records);
       setNext(r.next);
     } catch (e) {

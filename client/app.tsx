@@ -2,7 +2,7 @@
 // account show the sign-in form in place when nobody is signed in; public links never do.
 import { createResource, Match, Show, Switch, type JSX } from "solid-js";
 import { Router, Route, useNavigate } from "@solidjs/router";
-import type { SettingsJson, UserJson } from "../protocol/api-types.ts";
+import type { AuthStatusJson } from "../protocol/api-types.ts";
 import { api } from "./api.ts";
 import { SessionProvider, useSession } from "./session.tsx";
 import { LoginPage } from "./login-page.tsx";
@@ -16,11 +16,6 @@ import { AdminPage } from "./admin-page.tsx";
 import { SetPasswordPage } from "./set-password-page.tsx";
 import { Toasts } from "./toast.tsx";
 import { t } from "./i18n.ts";
-
-interface Status {
-  user: UserJson | null;
-  settings: SettingsJson | null;
-}
 
 function RequireUser(props: { children: JSX.Element; bare?: boolean }) {
   const session = useSession();
@@ -42,7 +37,7 @@ function RequireUser(props: { children: JSX.Element; bare?: boolean }) {
 
 export function App() {
   // The status call answers 200 signed in or not, so a first visit logs no failed request.
-  const [status, { refetch }] = createResource(() => api<Status>("GET", "/api/v1/auth/status"));
+  const [status, { refetch }] = createResource(() => api<AuthStatusJson>("GET", "/api/v1/auth/status"));
   return (
     <Switch>
       <Match when={status.loading}>

@@ -3,20 +3,9 @@
 // says the files changed (another collaborator, or a block that wrote some). Viewers list and
 // download only.
 import { createResource, createSignal, For, onCleanup, onMount, Show, type JSX } from "solid-js";
+import type { FileJson, FileListJson } from "../protocol/api-types.ts";
 import { api, ApiError } from "./api.ts";
 import { formatNumber, language, t } from "./i18n.ts";
-
-export interface FileJson {
-  path: string;
-  kind: "file" | "dir";
-  size: number;
-  updatedAt: number;
-}
-
-interface Listing {
-  files: FileJson[];
-  usage: { documentBytes: number; documentLimit: number; ownerBytes: number; ownerLimit: number; fileLimit: number };
-}
 
 export const fileUrl = (docId: string, path: string, inline = false) =>
   `/api/v1/documents/${docId}/file?path=${encodeURIComponent(path)}${inline ? "&inline=1" : ""}`;
@@ -80,7 +69,7 @@ export function FilesPanel(props: {
 }) {
   const [listing, { refetch }] = createResource(
     () => [props.docId, props.version()] as const,
-    ([id]) => api<Listing>("GET", `/api/v1/documents/${id}/files`),
+    ([id]) => api<FileListJson>("GET", `/api/v1/documents/${id}/files`),
   );
   const [folder, setFolder] = createSignal("");
   const [uploads, setUploads] = createSignal<{ name: string; fraction: number }[]>([]);

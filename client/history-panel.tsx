@@ -1,16 +1,11 @@
 // A document's history: its versions (changes grouped by author and time), one past version
 // compared with the current text, and restoring it as a new change so no later work is lost.
 import { createResource, createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import type { HistoryJson, VersionDetailJson } from "../protocol/api-types.ts";
 import type { VersionJson } from "../protocol/collab-frames.ts";
 import { api } from "./api.ts";
 import { lineDiff } from "./line-diff.ts";
 import { formatDateTime, formatNumber, language, t } from "./i18n.ts";
-
-interface VersionDetail {
-  version: VersionJson;
-  content: string;
-  current: string;
-}
 
 export function HistoryPanel(props: {
   docId: string;
@@ -19,11 +14,11 @@ export function HistoryPanel(props: {
   onRestored: () => void;
 }) {
   const [list, { refetch }] = createResource(() =>
-    api<{ versions: VersionJson[]; total: number }>("GET", `/api/v1/documents/${props.docId}/history?limit=200`),
+    api<HistoryJson>("GET", `/api/v1/documents/${props.docId}/history?limit=200`),
   );
   const [selected, setSelected] = createSignal<string | null>(null);
   const [detail] = createResource(selected, (hash) =>
-    api<VersionDetail>("GET", `/api/v1/documents/${props.docId}/history/${hash}`),
+    api<VersionDetailJson>("GET", `/api/v1/documents/${props.docId}/history/${hash}`),
   );
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);

@@ -1,6 +1,6 @@
 // The sign-in form, with the first-run hint when the server has no users yet.
 import { createSignal, onMount, Show } from "solid-js";
-import type { SettingsJson, UserJson } from "../protocol/api-types.ts";
+import type { AuthStatusJson, MeJson, SettingsJson, UserJson } from "../protocol/api-types.ts";
 import { api } from "./api.ts";
 import { t } from "./i18n.ts";
 
@@ -23,12 +23,7 @@ export function LoginPage(props: { onLogin: (u: UserJson, s: SettingsJson) => vo
       history.replaceState(null, "", location.pathname + (params.size ? `?${params}` : "") + location.hash);
     }
     try {
-      const s = await api<{
-        needsSetup: boolean;
-        hint: string | null;
-        sso?: { name: string; startUrl: string } | null;
-        passwordLogin?: boolean;
-      }>("GET", "/api/v1/auth/status");
+      const s = await api<AuthStatusJson>("GET", "/api/v1/auth/status");
       setHint(s.needsSetup ? s.hint : null);
       setSso(s.sso ?? null);
       setPasswordLogin(s.passwordLogin !== false);
@@ -49,7 +44,7 @@ export function LoginPage(props: { onLogin: (u: UserJson, s: SettingsJson) => vo
     setError(null);
     try {
       await api("POST", "/api/v1/auth/login", { username: username(), password: password() });
-      const me = await api<{ user: UserJson; settings: SettingsJson }>("GET", "/api/v1/auth/me");
+      const me = await api<MeJson>("GET", "/api/v1/auth/me");
       props.onLogin(me.user, me.settings);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));

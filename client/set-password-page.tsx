@@ -2,6 +2,7 @@
 // request line or a Referer); setting the password signs the person in.
 import { NewPasswordFields } from "./new-password-fields.tsx";
 import { createResource, createSignal, Show } from "solid-js";
+import type { PasswordLinkAccountJson } from "../protocol/api-types.ts";
 import { api } from "./api.ts";
 import { errorMessage } from "./load-failed.tsx";
 import { t } from "./i18n.ts";
@@ -9,7 +10,7 @@ import { t } from "./i18n.ts";
 export function SetPasswordPage() {
   const token = location.hash.slice(1);
   const [link] = createResource(() =>
-    api<{ username: string }>("GET", `/api/v1/auth/password-link?token=${encodeURIComponent(token)}`),
+    api<PasswordLinkAccountJson>("GET", `/api/v1/auth/password-link?token=${encodeURIComponent(token)}`),
   );
   const [password, setPassword] = createSignal("");
   const [again, setAgain] = createSignal("");

@@ -2,20 +2,13 @@
 // the password, where the user is signed in, and their API tokens (list, create with the secret
 // shown once, revoke).
 import { createResource, createSignal, For, Match, onCleanup, Show, Switch } from "solid-js";
-import type { SettingsJson } from "../protocol/api-types.ts";
+import type { ApiTokenCreatedJson, ApiTokenJson, ApiTokenListJson, SettingsJson } from "../protocol/api-types.ts";
 import { useSession } from "./session.tsx";
 import { errorMessage } from "./load-failed.tsx";
 import { api } from "./api.ts";
 import { showToast } from "./toast.tsx";
 import { PasswordSection, SessionsSection } from "./account-security.tsx";
 import { formatDate, formatDateTime, LANGUAGE_NAMES, t, type Language } from "./i18n.ts";
-
-interface TokenJson {
-  id: string;
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-}
 
 // the labels are English; t() gives them in the user's language where they are shown
 const THEMES: { value: SettingsJson["theme"]; label: string }[] = [
@@ -236,7 +229,7 @@ const previewLines = (tab: number) => [
 ];
 
 function ApiTokens() {
-  const [tokens, { refetch }] = createResource(() => api<{ tokens: TokenJson[] }>("GET", "/api/v1/tokens"));
+  const [tokens, { refetch }] = createResource(() => api<ApiTokenListJson>("GET", "/api/v1/tokens"));
   const list = () => (tokens.error ? undefined : tokens.latest)?.tokens;
   const [name, setName] = createSignal("");
   const [busy, setBusy] = createSignal(false);
@@ -252,7 +245,7 @@ function ApiTokens() {
     setBusy(true);
     setError(null);
     try {
-      const made = await api<{ id: string; name: string; token: string }>("POST", "/api/v1/tokens", {
+      const made = await api<ApiTokenCreatedJson>("POST", "/api/v1/tokens", {
         name: name().trim(),
       });
       setCreated({ name: made.name, token: made.token });
@@ -280,7 +273,7 @@ function ApiTokens() {
     }
   };
 
-  const revoke = async (tok: TokenJson) => {
+  const revoke = async (tok: ApiTokenJson) => {
     try {
       await api("DELETE", `/api/v1/tokens/${tok.id}`);
       setConfirming(null);

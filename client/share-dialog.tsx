@@ -2,7 +2,7 @@
 // read-only public link; the code to embed a published document elsewhere; and, for its owner,
 // how often its public page and embed were read and it was run.
 import { createResource, createSignal, For, onCleanup, onMount, Show } from "solid-js";
-import type { DocumentJson } from "../protocol/api-types.ts";
+import type { DocumentJson, UserListJson } from "../protocol/api-types.ts";
 import type { DocumentAnalyticsJson, EmbedSettingsJson } from "../protocol/analytics-types.ts";
 import { api } from "./api.ts";
 import { formatDateTime, formatNumber, t } from "./i18n.ts";
@@ -22,9 +22,7 @@ export function ShareDialog(props: { doc: DocumentJson; onClose: () => void; onC
   const [suggestions] = createResource(username, async (q) =>
     q.length < 1
       ? []
-      : (await api<{ users: { username: string }[] }>("GET", `/api/v1/users?q=${encodeURIComponent(q)}`)).users.map(
-          (u) => u.username,
-        ),
+      : (await api<UserListJson>("GET", `/api/v1/users?q=${encodeURIComponent(q)}`)).users.map((u) => u.username),
   );
   let dialog!: HTMLDivElement;
 

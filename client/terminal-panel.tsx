@@ -7,6 +7,7 @@ import { FitAddon } from "@xterm/addon-fit";
 import "@xterm/xterm/css/xterm.css";
 import "./terminal-panel.css";
 import { TERMINAL_CLOSE, TERMINAL_MAX_FRAME_BYTES, type TerminalServerMessage } from "../protocol/terminal-frames.ts";
+import type { TerminalAccessJson } from "../protocol/api-types.ts";
 import { t } from "./i18n.ts";
 
 /** Whether this user may open a terminal on the document (false when the server has terminals off: the route is not there). */
@@ -14,7 +15,7 @@ export async function terminalAllowed(docId: string): Promise<boolean> {
   try {
     const res = await fetch(`/api/v1/documents/${docId}/terminal`, { credentials: "same-origin" });
     if (!res.ok) return false;
-    return ((await res.json()) as { allowed?: boolean }).allowed === true;
+    return ((await res.json()) as TerminalAccessJson).allowed === true;
   } catch {
     return false;
   }

@@ -6,6 +6,7 @@ import { Accounts, toPublicUser } from "../auth/accounts.ts";
 import type { AuditLog } from "../auth/audit-log.ts";
 import type { SessionManager } from "../auth/sessions.ts";
 import { invalid, notFound } from "../errors.ts";
+import type { Static } from "@sinclair/typebox";
 import type { Sandbox } from "../../sandbox/index.ts";
 import type { MailStatus } from "../documents/notification-mail.ts";
 import type { PasswordLinksStore } from "../store/password-links-store.ts";
@@ -17,6 +18,22 @@ import { sessionCookie } from "../auth/request-credentials.ts";
 import type { Ctx } from "./request-context.ts";
 import { reply } from "./request-context.ts";
 import type { Router } from "./router.ts";
+import type { AdminStatusJson, AdminUserJson } from "../../protocol/api-types.ts";
+import {
+  AdminStatusSchema,
+  AdminUserCreateSchema,
+  AdminUserCreatedSchema,
+  AdminUserDeleteQuerySchema,
+  AdminUserListSchema,
+  AdminUserPatchSchema,
+  PasswordLinkAccountSchema,
+  PasswordLinkQuerySchema,
+  PasswordLinkSchema,
+  PasswordLinkSetSchema,
+  TransferredSchema,
+  UsernameParamsSchema,
+  UserResponseSchema,
+} from "../../protocol/api-schemas-admin.ts";
 
 export interface AdminRouteDeps {
   accounts: Accounts;
@@ -42,17 +59,13 @@ export interface AdminRouteDeps {
 const linkUrl = (d: AdminRouteDeps, c: Ctx, secret: string) =>
   new URL(`/set-password#${secret}`, d.baseUrl ?? c.url.origin).href;
 
-function bodyOf(raw: unknown, what: string): Record<string, unknown> {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw invalid(`body must be ${what}`);
-  return raw as Record<string, unknown>;
-}
-
 export function registerAdminRoutes(r: Router, d: AdminRouteDeps): void {
   r.get(
     "/api/v1/admin/users",
     "Every account with its usage: documents, workspace bytes, executions today, live kernels, open terminals (admins)",
     "admin",
-    () => {
+    { responses: { 200: AdminUserListSchema } },
+    (): { users: AdminUserJson[] } => {
       const storage = d.storageByUser();
       const kernels = d.kernelsByUser();
       const terminals = d.terminalsByUser();
@@ -76,15 +89,16 @@ export function registerAdminRoutes(r: Router, d: AdminRouteDeps): void {
     "/api/v1/admin/users",
     "Create an account {username, role?, sso?}: answers a one-time link to set its password (7 days), or none for single sign-on (admins)",
     "admin",
+    { body: AdminUserCreateSchema, responses: { 201: AdminUserCreatedSchema }, errors: [409] },
     async (c) => {
       const admin = c.admin();
-      const b = bodyOf(await c.json(), "{username, role?, sso?}");
+      const b = (await c.json()) as Static<typeof AdminUserCreateSchema>;
       const sso = b.sso === true;
       const user = await d.audit.around(
         { user: admin, address: c.ip },
         {
           action: "user.add",
-          target: typeof b.username === "string" ? b.username.slice(0, 64) : null,
+          target: b.username.slice(0, 64),
           detail: { role: b.role ?? "user", sso },
         },
         () => d.accounts.addSsoUser(b.username, b.role ?? "user"),
@@ -103,18 +117,23 @@ export function registerAdminRoutes(r: Router, d: AdminRouteDeps): void {
     "/api/v1/admin/users/:username",
     "Change an account's role or disable/enable it {role?, disabled?} (admins; the last admin stays)",
     "admin",
+    {
+      params: UsernameParamsSchema,
+      body: AdminUserPatchSchema,
+      responses: { 200: UserResponseSchema },
+      errors: [409],
+    },
     async (c) => {
       const admin = c.admin();
       const name = c.params.username!;
-      const b = bodyOf(await c.json(), "{role?, disabled?}");
+      const b = (await c.json()) as Static<typeof AdminUserPatchSchema>;
       if (b.role === undefined && b.disabled === undefined) throw invalid("give role or disabled");
-      if (b.disabled !== undefined && typeof b.disabled !== "boolean") throw invalid("disabled must be true or false");
       const actor = { user: admin, address: c.ip };
       if (b.role !== undefined)
         await d.audit.around(actor, { action: "user.role", target: name, detail: { role: b.role } }, () =>
           d.accounts.setRole(name, b.role),
         );
-      if (typeof b.disabled === "boolean") {
+      if (b.disabled !== undefined) {
         const disabled = b.disabled;
         await d.audit.around(actor, { action: disabled ? "user.disable" : "user.enable", target: name }, () =>
           d.accounts.setDisabled(name, disabled),
@@ -128,6 +147,7 @@ export function registerAdminRoutes(r: Router, d: AdminRouteDeps): void {
     "/api/v1/admin/users/:username/password-link",
     "A one-time link for the user to set a new password (7 days; using it ends their sessions and tokens) (admins)",
     "admin",
+    { params: UsernameParamsSchema, responses: { 200: PasswordLinkSchema } },
     async (c) => {
       const admin = c.admin();
       const user = d.accounts.get(c.params.username!);
@@ -141,6 +161,12 @@ export function registerAdminRoutes(r: Router, d: AdminRouteDeps): void {
     "/api/v1/admin/users/:username",
     "Delete an account (?transferTo=NAME gives its documents to another) (admins)",
     "admin",
+    {
+      params: UsernameParamsSchema,
+      query: AdminUserDeleteQuerySchema,
+      responses: { 200: TransferredSchema },
+      errors: [409],
+    },
     async (c) => {
       const admin = c.admin();
       const name = c.params.username!;
@@ -159,7 +185,8 @@ export function registerAdminRoutes(r: Router, d: AdminRouteDeps): void {
     "/api/v1/admin/status",
     "The server: version, uptime, sandbox and its limits, database size, open documents, kernels, terminals and notification mail (admins)",
     "admin",
-    async () => {
+    { responses: { 200: AdminStatusSchema } },
+    async (): Promise<AdminStatusJson> => {
       const sb = await d.sandbox().catch(() => null);
       let dbBytes = 0;
       for (const f of [d.databaseFile, d.databaseFile + "-wal"]) {
@@ -193,6 +220,7 @@ export function registerAdminRoutes(r: Router, d: AdminRouteDeps): void {
     "/api/v1/auth/password-link",
     "Whether a set-password link is live: its account's name (?token=)",
     "none",
+    { query: PasswordLinkQuerySchema, responses: { 200: PasswordLinkAccountSchema }, errors: [404] },
     (c) => {
       const userId = d.links.peek(c.query.token ?? "");
       const u = userId ? d.users.byId(userId) : null;
@@ -205,8 +233,9 @@ export function registerAdminRoutes(r: Router, d: AdminRouteDeps): void {
     "/api/v1/auth/password-link",
     "Set your password with a one-time link {token, password}: signs you in, ends your other sessions and tokens",
     "none",
+    { body: PasswordLinkSetSchema, responses: { 200: UserResponseSchema }, errors: [404] },
     async (c) => {
-      const b = bodyOf(await c.json(), "{token, password}");
+      const b = (await c.json()) as Static<typeof PasswordLinkSetSchema>;
       const user = await d.accounts.setPasswordByLink(d.links, b.token, b.password);
       d.audit.record(
         { user, address: c.ip },

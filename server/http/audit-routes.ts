@@ -3,6 +3,8 @@ import type { AuditLog } from "../auth/audit-log.ts";
 import { invalid } from "../errors.ts";
 import { AUDIT_OUTCOMES, type AuditFilter, type AuditOutcome } from "../store/audit-store.ts";
 import type { Router } from "./router.ts";
+import type { AuditPageJson } from "../../protocol/api-types.ts";
+import { AuditPageSchema, AuditQuerySchema } from "../../protocol/api-schemas-admin.ts";
 
 /** A time bound: an ISO 8601 date or date-time, or epoch milliseconds. */
 export function parseInstant(name: string, v: string): number {
@@ -46,7 +48,8 @@ export function registerAuditRoutes(r: Router, d: { audit: AuditLog }): void {
     "/api/v1/admin/audit",
     "The audit log (admins), newest first: ?since=&until= (ISO 8601 or epoch ms), ?user= (actor or target), ?action= (a name or a prefix ending in .), ?outcome=ok|failed|denied, ?before=<id>&limit= (at most 1000, default 100)",
     "admin",
-    (c) => {
+    { query: AuditQuerySchema, responses: { 200: AuditPageSchema } },
+    (c): AuditPageJson => {
       const filter = auditFilter(c.query);
       const records = d.audit.store.list(filter);
       const limit = filter.limit ?? 100;

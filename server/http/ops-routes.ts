@@ -6,6 +6,8 @@ import { VERSION } from "../version.ts";
 import type { Metrics } from "../log/metrics.ts";
 import type { RouteInfo, Router } from "./router.ts";
 import { buildOpenApi, renderApiBrowser } from "./openapi.ts";
+import { Type } from "@sinclair/typebox";
+import { HealthSchema, OpenApiDocumentSchema, ReadySchema } from "../../protocol/api-schemas-admin.ts";
 
 export interface OpsRouteDeps {
   db: Database;
@@ -24,22 +26,37 @@ function hasMetricsToken(request: Request, token: string | null): boolean {
 }
 
 export function registerOpsRoutes(r: Router, d: OpsRouteDeps): void {
-  r.get("/api/v1/health", "Liveness: 200 while the process runs", "none", () => ({ status: "ok", version: VERSION }));
-  r.get("/api/v1/ready", "Readiness: 200 when the database answers", "none", () => {
-    try {
-      d.db.query("SELECT 1").get();
-      return { status: "ready" };
-    } catch {
-      return Response.json(
-        { status: "unavailable", error: { code: "unavailable", message: "database not answering" } },
-        { status: 503 },
-      );
-    }
-  });
+  r.get("/api/v1/health", "Liveness: 200 while the process runs", "none", { responses: { 200: HealthSchema } }, () => ({
+    status: "ok",
+    version: VERSION,
+  }));
+  r.get(
+    "/api/v1/ready",
+    'Readiness: 200 when the database answers, else 503 with {status: "unavailable", error}',
+    "none",
+    { responses: { 200: ReadySchema } },
+    () => {
+      try {
+        d.db.query("SELECT 1").get();
+        return { status: "ready" };
+      } catch {
+        return Response.json(
+          { status: "unavailable", error: { code: "unavailable", message: "database not answering" } },
+          { status: 503 },
+        );
+      }
+    },
+  );
   r.get(
     "/metrics",
     "Prometheus metrics: the metrics token as a Bearer credential (--metrics-token), or a signed-in admin",
     "bearer",
+    {
+      responses: {
+        200: { content: { "text/plain": Type.String() }, description: "The Prometheus text format (version 0.0.4)" },
+      },
+      errors: [401, 403],
+    },
     (c) => {
       if (!hasMetricsToken(c.request, d.metricsToken)) {
         if (!c.auth) {
@@ -63,12 +80,14 @@ export function registerOpsRoutes(r: Router, d: OpsRouteDeps): void {
     "/api/v1/openapi.json",
     "This API's OpenAPI 3.1 document",
     "none",
+    { responses: { 200: OpenApiDocumentSchema } },
     () => new Response(specOf(r.routes), { headers: { "content-type": "application/json" } }),
   );
   r.get(
     "/api/docs",
     "Browse the API",
     "none",
+    { responses: { 200: { content: { "text/html": Type.String() }, description: "A page listing every route" } } },
     () =>
       new Response(renderApiBrowser(r.routes, VERSION), { headers: { "content-type": "text/html; charset=utf-8" } }),
   );

@@ -29,6 +29,15 @@ import { readersCannot } from "../documents/document-rules.ts";
 import { commentsHtml, commentsMarkdown } from "../documents/comments-export.ts";
 import type { CommentThreadJson } from "../../protocol/api-types.ts";
 import type { UserRow } from "../store/users-store.ts";
+import { IdParamsSchema } from "../../protocol/api-schemas.ts";
+import {
+  DocumentRenderSchema,
+  RenderBodySchema,
+  RenderQuerySchema,
+  RenderSchema,
+  ValidateBodySchema,
+  ValidateSchema,
+} from "../../protocol/api-schemas-content.ts";
 export interface RenderRouteDeps {
   documents: DocumentsService;
   executions: Executions;
@@ -78,6 +87,7 @@ export function registerRenderRoutes(r: Router, d: RenderRouteDeps): Router {
     "/api/v1/render",
     "Render PyMD content {content, format: html|markdown, execute?: true}",
     "user",
+    { body: RenderBodySchema, responses: { 200: RenderSchema }, errors: [429] },
     async (c) => {
       const user = c.user();
       const body = (await c.json()) as Record<string, unknown> | null;
@@ -103,6 +113,7 @@ export function registerRenderRoutes(r: Router, d: RenderRouteDeps): Router {
     "/api/v1/render/validate",
     "Parse PyMD content and report problems with line numbers {content}",
     "user",
+    { body: ValidateBodySchema, responses: { 200: ValidateSchema } },
     async (c) => {
       c.user();
       const body = (await c.json()) as Record<string, unknown> | null;
@@ -121,6 +132,7 @@ export function registerRenderRoutes(r: Router, d: RenderRouteDeps): Router {
     "/api/v1/documents/:id/render",
     "Render a stored document (?format=html|markdown): run in the sandbox for owners and editors, with its stored outputs for viewers",
     "user",
+    { params: IdParamsSchema, query: RenderQuerySchema, responses: { 200: DocumentRenderSchema }, errors: [429] },
     async (c) => {
       const user = c.user();
       const { doc, role } = d.documents.access(user, c.params.id!);

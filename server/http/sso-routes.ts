@@ -7,6 +7,7 @@ import { AppError } from "../errors.ts";
 import { parseCookies, sessionCookie } from "../auth/request-credentials.ts";
 import type { Ctx } from "./request-context.ts";
 import type { Router } from "./router.ts";
+import { SsoCallbackQuerySchema, SsoStartQuerySchema } from "../../protocol/api-schemas-auth.ts";
 
 export const SSO_START = "/api/v1/auth/sso/start";
 export const SSO_CALLBACK = "/api/v1/auth/sso/callback";
@@ -26,6 +27,7 @@ export function registerSsoRoutes(
     SSO_START,
     `Sign in with the single sign-on provider: redirects there (?next=/path to come back to)`,
     "none",
+    { query: SsoStartQuerySchema, responses: { 302: null }, errors: [401] },
     async (c) => {
       try {
         const { url, state } = await d.sso.start(callbackUrl(c), c.query.next);
@@ -38,48 +40,54 @@ export function registerSsoRoutes(
     },
   );
 
-  r.get(SSO_CALLBACK, "Where the single sign-on provider sends the browser back; signs it in", "none", async (c) => {
-    c.setCookie(ssoStateCookie("", d.https));
-    const cookieState = parseCookies(c.request.headers.get("cookie")).get(SSO_STATE_COOKIE) ?? null;
-    try {
-      const done = await d.sso.finish(c.url, callbackUrl(c), cookieState);
-      const { token, expiresAt } = d.sessions.create(done.user.id, {
-        address: c.ip,
-        agent: c.request.headers.get("user-agent"),
-        method: "sso",
-      });
-      c.setCookie(sessionCookie(token, expiresAt, d.https));
-      if (done.created)
+  r.get(
+    SSO_CALLBACK,
+    "Where the single sign-on provider sends the browser back; signs it in and redirects to the page it came from (or to the sign-in page with ?sso_error=)",
+    "none",
+    { query: SsoCallbackQuerySchema, responses: { 302: null }, errors: [401] },
+    async (c) => {
+      c.setCookie(ssoStateCookie("", d.https));
+      const cookieState = parseCookies(c.request.headers.get("cookie")).get(SSO_STATE_COOKIE) ?? null;
+      try {
+        const done = await d.sso.finish(c.url, callbackUrl(c), cookieState);
+        const { token, expiresAt } = d.sessions.create(done.user.id, {
+          address: c.ip,
+          agent: c.request.headers.get("user-agent"),
+          method: "sso",
+        });
+        c.setCookie(sessionCookie(token, expiresAt, d.https));
+        if (done.created)
+          d.audit.record(
+            { user: done.user, address: c.ip },
+            { action: "user.add", target: done.user.username, detail: { role: done.user.role, by: "single sign-on" } },
+          );
+        if (done.roleChanged)
+          d.audit.record(
+            { user: done.user, address: c.ip },
+            {
+              action: "user.role",
+              target: done.user.username,
+              detail: { role: done.user.role, by: "single sign-on groups" },
+            },
+          );
         d.audit.record(
           { user: done.user, address: c.ip },
-          { action: "user.add", target: done.user.username, detail: { role: done.user.role, by: "single sign-on" } },
+          { action: "auth.login", detail: { method: "sso", provider: d.sso.label, linked: done.linked } },
         );
-      if (done.roleChanged)
+        c.log.info("login", { user: done.user.username, method: "sso" });
+        return redirect(done.next);
+      } catch (e) {
+        if (!(e instanceof AppError)) throw e;
         d.audit.record(
-          { user: done.user, address: c.ip },
+          { address: c.ip },
           {
-            action: "user.role",
-            target: done.user.username,
-            detail: { role: done.user.role, by: "single sign-on groups" },
+            action: "auth.login",
+            outcome: e instanceof SsoError ? "denied" : "failed",
+            detail: { method: "sso", provider: d.sso.label, error: e.message.slice(0, 300) },
           },
         );
-      d.audit.record(
-        { user: done.user, address: c.ip },
-        { action: "auth.login", detail: { method: "sso", provider: d.sso.label, linked: done.linked } },
-      );
-      c.log.info("login", { user: done.user.username, method: "sso" });
-      return redirect(done.next);
-    } catch (e) {
-      if (!(e instanceof AppError)) throw e;
-      d.audit.record(
-        { address: c.ip },
-        {
-          action: "auth.login",
-          outcome: e instanceof SsoError ? "denied" : "failed",
-          detail: { method: "sso", provider: d.sso.label, error: e.message.slice(0, 300) },
-        },
-      );
-      return toSignIn(e.message);
-    }
-  });
+        return toSignIn(e.message);
+      }
+    },
+  );
 }

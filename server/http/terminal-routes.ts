@@ -3,8 +3,10 @@
 import type { DocumentsService } from "../documents/documents-service.ts";
 import type { TerminalSessions } from "../terminal/terminal-sessions.ts";
 import type { Router } from "./router.ts";
-import { canEdit } from "../../protocol/api-types.ts";
+import { canEdit, type TerminalAccessJson } from "../../protocol/api-types.ts";
 import { readersCannot } from "../documents/document-rules.ts";
+import { IdParamsSchema } from "../../protocol/api-schemas.ts";
+import { TerminalAccessSchema } from "../../protocol/api-schemas-content.ts";
 
 export function registerTerminalRoutes(
   r: Router,
@@ -14,7 +16,8 @@ export function registerTerminalRoutes(
     "/api/v1/documents/:id/terminal",
     "Whether you may open a terminal on this document (editors and owners, where code can run), and its idle close",
     "user",
-    async (c) => {
+    { params: IdParamsSchema, responses: { 200: TerminalAccessSchema } },
+    async (c): Promise<TerminalAccessJson> => {
       const { role } = d.documents.access(c.user(), c.params.id!);
       const unavailable = await d.terminals.unavailable();
       return {
