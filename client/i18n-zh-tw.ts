@@ -584,4 +584,12 @@ export const ZH_TW: Record<string, string> = {
   "Could not load your folders.": "無法載入你的資料夾。",
   "No folders yet. Make one, then drag documents onto it.": "還沒有資料夾。建立一個，再把文件拖放到上面。",
   "Show the open comments on the public page": "在公開頁面顯示未解決的留言",
+  "Loading Python…": "正在載入 Python…",
+  "The notebook's source could not be loaded.": "無法載入筆記本的原始碼。",
+  "Run in your browser": "在你的瀏覽器中執行",
+  "Runs the notebook in this browser: its outputs are shown only to you.":
+    "在這個瀏覽器中執行筆記本：輸出只會顯示給你看。",
+  "Running in your browser…": "正在你的瀏覽器中執行…",
+  "Ran in your browser with {python}. The outputs are shown only to you.":
+    "已在你的瀏覽器中以 {python} 執行。輸出只會顯示給你看。",
 };

@@ -1,6 +1,7 @@
 // A published notebook, read-only, for anyone holding the link: rendered with its last outputs.
-import { createEffect, createResource, For, Show } from "solid-js";
-import type { CommentThreadJson } from "../protocol/api-types.ts";
+import { createEffect, createResource, createSignal, For, onCleanup, Show } from "solid-js";
+import { BrowserKernel, type BrowserKernelState, browserPythonInfo, runBlocksOf } from "./browser-kernel.ts";
+import type { CommentThreadListJson, PublicDocumentJson } from "../protocol/api-types.ts";
 import { useParams } from "@solidjs/router";
 import { api } from "./api.ts";
 import { formatDateTime, t } from "./i18n.ts";
@@ -10,22 +11,66 @@ export function PublicPage() {
   const params = useParams();
   const [doc] = createResource(
     () => params.slug,
-    (slug) =>
-      api<{ title: string; updatedAt: string; html: string; comments: boolean }>(
-        "GET",
-        `/api/v1/public/${encodeURIComponent(slug)}`,
-      ),
+    (slug) => api<PublicDocumentJson>("GET", `/api/v1/public/${encodeURIComponent(slug)}`),
   );
   // the open comments, where the owner shows them (404 otherwise: none)
   const [comments] = createResource(
     () => (doc()?.comments ? params.slug : null),
     (slug) =>
-      api<{ threads: CommentThreadJson[] }>("GET", `/api/v1/public/${encodeURIComponent(slug)}/comments`).catch(() => ({
+      api<CommentThreadListJson>("GET", `/api/v1/public/${encodeURIComponent(slug)}/comments`).catch(() => ({
         threads: [],
       })),
   );
   // the notebook's mermaid listings drawn as diagrams, once it is on the page
   let notebook: HTMLDivElement | undefined;
+  // Python in this reader's browser: outputs shown here only, never sent to the server or stored
+  const [python] = createResource(browserPythonInfo);
+  const [state, setState] = createSignal<BrowserKernelState | "off">("off");
+  const [detail, setDetail] = createSignal("");
+  let kernel: BrowserKernel | null = null;
+  onCleanup(() => kernel?.dispose());
+  const showBlock = (index: number, html: string, status: string) => {
+    const cell = notebook?.querySelector<HTMLElement>(`[data-block="${index}"]`);
+    if (!cell) return;
+    cell.dataset.browserStatus = status;
+    // a block the run did not reach keeps what the page showed
+    if (status === "not-run") return;
+    let outputs = cell.querySelector<HTMLElement>(":scope > .pymd-outputs");
+    if (!outputs) {
+      outputs = document.createElement("div");
+      outputs.className = "pymd-outputs";
+      cell.append(outputs);
+    }
+    outputs.classList.add("pymd-browser-outputs");
+    outputs.innerHTML = html;
+    cell.classList.remove("pymd-status-ok", "pymd-status-error", "pymd-status-exit", "pymd-status-interrupted");
+    if (status !== "running") cell.classList.add(`pymd-status-${status}`);
+  };
+  const runInBrowser = async () => {
+    const info = python();
+    if (!info?.available) return;
+    setState("loading");
+    setDetail(t("Loading Python…"));
+    let source: string;
+    try {
+      const r = await fetch(`/api/v1/public/${encodeURIComponent(params.slug!)}/source`);
+      if (!r.ok) throw new Error(String(r.status));
+      source = await r.text();
+    } catch {
+      setState("failed");
+      setDetail(t("The notebook's source could not be loaded."));
+      return;
+    }
+    kernel ??= new BrowserKernel(info, {
+      state: (s, d) => {
+        setState(s);
+        setDetail(d);
+      },
+      block: showBlock,
+      done: () => {},
+    });
+    kernel.run(runBlocksOf(source));
+  };
   createEffect(() => {
     const html = doc()?.html;
     if (html && notebook && hasDiagram(html)) drawDiagrams(notebook);
@@ -65,6 +110,34 @@ export function PublicPage() {
                   </a>
                 </p>
               </header>
+              <Show when={python()?.available}>
+                <div class="browser-run small" data-testid="browser-run-bar">
+                  <button
+                    type="button"
+                    data-testid="browser-run"
+                    disabled={state() === "running" || state() === "loading"}
+                    onClick={() => void runInBrowser()}
+                  >
+                    {t("Run in your browser")}
+                  </button>
+                  <Show when={state() === "running" || state() === "loading"}>
+                    <button type="button" data-testid="browser-interrupt" onClick={() => kernel?.interrupt()}>
+                      {t("Interrupt")}
+                    </button>
+                  </Show>
+                  <span class="muted" data-testid="browser-run-status" data-state={state()}>
+                    {state() === "off"
+                      ? t("Runs the notebook in this browser: its outputs are shown only to you.")
+                      : state() === "running"
+                        ? t("Running in your browser…")
+                        : state() === "idle"
+                          ? t("Ran in your browser with {python}. The outputs are shown only to you.", {
+                              python: detail(),
+                            })
+                          : detail()}
+                  </span>
+                </div>
+              </Show>
               <div class="preview notebook" data-testid="public-notebook" innerHTML={d().html} ref={notebook} />
               <Show when={(comments()?.threads.length ?? 0) > 0}>
                 <section class="public-comments" aria-label={t("Comments")} data-testid="public-comments">

@@ -24,6 +24,8 @@ import { registerAuthRoutes, FIRST_RUN_HINT } from "./http/auth-routes.ts";
 import { registerDocumentRoutes } from "./http/document-routes.ts";
 import { registerOpsRoutes } from "./http/ops-routes.ts";
 import { registerClientRoutes } from "./http/client-routes.ts";
+import { registerBrowserPythonRoutes } from "./http/browser-python-routes.ts";
+import { pyodideAssets } from "./http/pyodide-assets.ts";
 import { documentPdf, registerRenderRoutes, renderedExport } from "./http/render-routes.ts";
 import { ExecutionsStore } from "./store/executions-store.ts";
 import { Executions } from "./runtime/executions.ts";
@@ -275,6 +277,11 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     perDay: config.execPerDay,
     concurrent: config.execConcurrent,
   });
+  metrics.addGauge(
+    "pymd_executions_started",
+    "Executions started in a jail since the server started.",
+    () => executions.started,
+  );
   const MB = 1000 * 1000;
   const files = new WorkspaceFiles(services.filesStore, services.documents, {
     fileBytes: config.fileMaxMb * MB,
@@ -371,6 +378,8 @@ async function startLocked(config: Config, log: Logger, lock: DataDirLock): Prom
     sandbox,
     mail: () => mail?.status() ?? { configured: false, ...services.mailOutbox.status() },
   });
+  // Python in the reader's browser: the Pyodide runtime and the frame it runs in
+  registerBrowserPythonRoutes(router, { assets: await pyodideAssets(config.pyodideDir), baseUrl: config.baseUrl });
   await registerClientRoutes(router);
 
   const housekeeping = () => {

@@ -31,3 +31,7 @@ declare module "*.zst" {
   const path: string;
   export default path;
 }
+declare module "*.gz" {
+  const path: string;
+  export default path;
+}

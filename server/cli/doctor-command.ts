@@ -7,6 +7,7 @@ import { createLogger } from "../log/logger.ts";
 import { sandboxFor } from "../app.ts";
 import { addressSpaceBytes } from "../../sandbox/policy.ts";
 import { databasePath } from "../store/database.ts";
+import { pyodideAssets } from "../http/pyodide-assets.ts";
 import { VERSION } from "../version.ts";
 import { UsageError, expectPositionals } from "./args.ts";
 import { COMMON_FLAGS, type Command } from "./command.ts";
@@ -38,7 +39,7 @@ const yes = (b: boolean) => (b ? "yes" : "NO");
 export const doctorCommand: Command = {
   name: "doctor",
   summary: "check the sandbox, its limits, Python and packages on this host",
-  usage: `pymd doctor [--json] [--data-dir DIR] [--sandbox auto|nsjail|bwrap] [--unsafe-no-sandbox] [--terminals on|off]
+  usage: `pymd doctor [--json] [--data-dir DIR] [--sandbox auto|nsjail|bwrap] [--unsafe-no-sandbox] [--terminals on|off] [--pyodide-dir DIR]
 
 Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and pandas;
 1 when something is missing (each problem is listed with what to install).`,
@@ -49,6 +50,7 @@ Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and 
     sandbox: "value",
     "unsafe-no-sandbox": "boolean",
     terminals: "value",
+    "pyodide-dir": "value",
   },
   async run(args) {
     expectPositionals(args, []);
@@ -59,6 +61,7 @@ Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and 
         sandbox: args.flags.sandbox,
         "unsafe-no-sandbox": args.flags["unsafe-no-sandbox"],
         terminals: args.flags.terminals,
+        "pyodide-dir": args.flags["pyodide-dir"],
       });
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(e.message, { oneLine: true });
@@ -84,6 +87,13 @@ Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and 
     // the PDF export: its Typst compiler lays out a small document with a formula
     const pdf = await tryPdf();
     if (!pdf.ok) problems.push(`the PDF export does not work: ${pdf.detail}`);
+    // Python in the reader's browser: the Pyodide runtime this binary serves, and whether packages load
+    const pyodide = await pyodideAssets(config.pyodideDir);
+    const browserPython = !pyodide
+      ? "NOT available: the Pyodide runtime is not in this build"
+      : pyodide.packages
+        ? `Pyodide ${pyodide.version} from ${pyodide.source}: packages load on import`
+        : `Pyodide ${pyodide.version} (${pyodide.source}): standard library only (--pyodide-dir adds packages)`;
     const db = databasePath(config.dataDir);
     let dataDir = "absent (created on first start)";
     if (existsSync(config.dataDir)) {
@@ -146,6 +156,7 @@ Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and 
       ...Object.entries(report.python.packages).map(([n, v]) => `  ${n.padEnd(17)} ${v ?? "MISSING"}`),
       `terminals           ${terminals}`,
       `PDF export          ${pdf.ok ? pdf.detail : `NOT working: ${pdf.detail}`}`,
+      `browser Python      ${browserPython}`,
       `data directory      ${config.dataDir}: ${dataDir}`,
       "",
       ...(problems.length ? ["Problems:", ...problems.map((p) => `  - ${p}`)] : ["No problems found."]),

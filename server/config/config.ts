@@ -1,6 +1,7 @@
 // Server configuration: flags > PYMD_* environment variables > defaults, validated once at start-up.
 // A bad value is reported naming both the flag and the variable.
-import { resolve } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { defaultRenderWorkers } from "../render/render-pool.ts";
 import { IpRanges } from "../auth/ip-ranges.ts";
 
@@ -85,6 +86,8 @@ export interface Config {
   metricsToken: string | null;
   /** Origins (scheme://host[:port]) whose pages may frame /embed/SLUG; empty: none may. */
   embedOrigins: string[];
+  /** A Pyodide release directory whose packages the browser runtime may load; null: the standard library only. */
+  pyodideDir: string | null;
 }
 
 export class ConfigError extends Error {
@@ -125,6 +128,37 @@ const bool: Parser<boolean> = (raw) => {
   if (["1", "true", "yes", "on"].includes(v)) return ok(true);
   if (["0", "false", "no", "off"].includes(v)) return ok(false);
   return bad("must be true or false");
+};
+
+/** The files a Pyodide release directory must hold to be served in place of the built-in runtime. */
+export const PYODIDE_FILES = [
+  "pyodide.mjs",
+  "pyodide.asm.mjs",
+  "pyodide.asm.wasm",
+  "python_stdlib.zip",
+  "pyodide-lock.json",
+];
+const pyodideDistribution: Parser<string | null> = (raw) => {
+  if (raw.trim() === "") return bad("must not be empty");
+  const dir = resolve(raw);
+  try {
+    if (!statSync(dir).isDirectory()) return bad(`${dir} is not a directory`);
+  } catch {
+    return bad(`${dir} does not exist`);
+  }
+  const missing = PYODIDE_FILES.filter((f) => !existsSync(join(dir, f)));
+  if (missing.length > 0)
+    return bad(
+      `${dir} is not a Pyodide distribution: it has no ${missing.join(", ")} (unpack Pyodide's release archive there)`,
+    );
+  try {
+    const lock = JSON.parse(readFileSync(join(dir, "pyodide-lock.json"), "utf8"));
+    if (typeof lock?.packages !== "object" || lock.packages === null)
+      return bad(`${dir}/pyodide-lock.json lists no packages`);
+  } catch {
+    return bad(`${dir}/pyodide-lock.json is not valid JSON`);
+  }
+  return ok(dir);
 };
 
 const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
@@ -393,6 +427,14 @@ export const SERVE_OPTIONS = [
     parse: intIn(1, 256),
     defaultValue: () => 4,
     help: "live kernels one user may hold at once; opening another closes their oldest idle one (default 4)",
+  }),
+  spec({
+    key: "pyodideDir",
+    flag: "--pyodide-dir",
+    env: "PYMD_PYODIDE_DIR",
+    parse: pyodideDistribution,
+    defaultValue: () => null,
+    help: "a Pyodide release directory (pyodide-lock.json, pyodide.asm.wasm and the packages' wheels): notebooks run in the reader's browser may import its packages (default: the standard library only)",
   }),
   spec({
     key: "terminals",

@@ -711,6 +711,34 @@ const CASES: Case[] = [
     path: (d) => `/api/v1/public/${published(d)}/export?format=pdf`,
     expect: row(200, 200, 200, 200, 200, 200, 200, 200),
   },
+  // Python in the reader's browser: the source of a published document, the runtime, its frame
+  {
+    name: "public source of a published document",
+    method: "GET",
+    path: (d) => `/api/v1/public/${published(d)}/source`,
+    expect: row(200, 200, 200, 200, 200, 200, 200, 200),
+  },
+  {
+    name: "public source of an unpublished document",
+    method: "GET",
+    path: () => "/api/v1/public/aaaaaaaaaaaaaaaa/source",
+    doc: "none",
+    expect: row(404, 404, 404, 404, 404, 404, 404, 404),
+  },
+  {
+    name: "browser Python runtime",
+    method: "GET",
+    path: () => "/api/v1/browser-python",
+    doc: "none",
+    expect: row(200, 200, 200, 200, 200, 200, 200, 200),
+  },
+  {
+    name: "browser Python frame",
+    method: "GET",
+    path: () => "/python-sandbox.html",
+    doc: "none",
+    expect: row(200, 200, 200, 200, 200, 200, 200, 200),
+  },
   {
     name: "embed of an unpublished document",
     method: "GET",

@@ -14,14 +14,24 @@ import type { NotebookSessions } from "../runtime/notebook-sessions.ts";
 import { renderFragment } from "../render/index.ts";
 import { pageStyle } from "../render/page-style.ts";
 import { embedDiagramScript } from "../render/diagram-script.ts";
+import { Type } from "@sinclair/typebox";
 import type { Router } from "./router.ts";
 import { embedContentSecurityPolicy } from "./security-headers.ts";
 
-import type { CommentThreadJson } from "../../protocol/api-types.ts";
+import type { CommentThreadJson, CommentThreadListJson, PublicDocumentJson } from "../../protocol/api-types.ts";
 import { AppError, invalid, notFound } from "../errors.ts";
 import type { BlockResult } from "../../protocol/run-frames.ts";
 import type { Paper } from "../render/index.ts";
 import { paperOf, pdfResponse } from "./render-routes.ts";
+import { CommentThreadListSchema } from "../../protocol/api-schemas.ts";
+import {
+  EmbedSettingsSchema,
+  PublicDocumentSchema,
+  PublicExportQuerySchema,
+  SlugParamsSchema,
+  embedContent,
+  pdfContent,
+} from "../../protocol/api-schemas-content.ts";
 export interface PublicRouteDeps {
   documents: DocumentsService;
   notebooks: NotebookSessions;
@@ -122,7 +132,8 @@ export function registerPublicRoutes(r: Router, d: PublicRouteDeps): void {
     "/api/v1/public/:slug",
     "A published document, rendered with its last outputs (no sign-in)",
     "none",
-    async (c) => {
+    { params: SlugParamsSchema, responses: { 200: PublicDocumentSchema } },
+    async (c): Promise<PublicDocumentJson> => {
       const { doc, html } = await render(c.params.slug!);
       count(c.request.method, doc.id, "public");
       return {
@@ -141,6 +152,7 @@ export function registerPublicRoutes(r: Router, d: PublicRouteDeps): void {
     "/api/v1/public/:slug/export",
     "A published document as a PDF, with its last outputs (?format=pdf&paper=a4|letter; no sign-in)",
     "none",
+    { params: SlugParamsSchema, query: PublicExportQuerySchema, responses: { 200: pdfContent }, errors: [503] },
     async (c) => {
       if ((c.query.format ?? "pdf") !== "pdf") throw invalid("a published document downloads as format=pdf");
       const paper = paperOf(c.query.paper);
@@ -164,7 +176,8 @@ export function registerPublicRoutes(r: Router, d: PublicRouteDeps): void {
     "/api/v1/public/:slug/comments",
     "A published document's comments, when its owner shows them on the public page (404 otherwise)",
     "none",
-    (c) => {
+    { params: SlugParamsSchema, responses: { 200: CommentThreadListSchema } },
+    (c): CommentThreadListJson => {
       const doc = d.documents.publicBySlug(c.params.slug!);
       if (!doc.publicComments || !d.publicComments) throw notFound("This page shows no comments");
       return { threads: d.publicComments(doc.id) };
@@ -172,10 +185,27 @@ export function registerPublicRoutes(r: Router, d: PublicRouteDeps): void {
   );
 
   const embedCsp = embedContentSecurityPolicy(d.embedOrigins);
+  // The source, for running the notebook in the reader's browser (its code is on the page already).
+  r.get(
+    "/api/v1/public/:slug/source",
+    "A published document's PyMD source, to run it in the reader's browser (no sign-in)",
+    "none",
+    {
+      params: SlugParamsSchema,
+      responses: { 200: { content: { "text/plain": Type.String() }, description: "The PyMD source" } },
+    },
+    (c) => {
+      const doc = d.documents.publicBySlug(c.params.slug!);
+      return new Response(doc.content, {
+        headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-cache" },
+      });
+    },
+  );
   r.get(
     "/embed/:slug",
     "A published document as a page to embed in an iframe (the sites of --embed-origins may frame it)",
     "none",
+    { params: SlugParamsSchema, responses: { 200: embedContent } },
     async (c) => {
       const { doc, html } = await render(c.params.slug!);
       count(c.request.method, doc.id, "embed");
@@ -193,6 +223,7 @@ export function registerPublicRoutes(r: Router, d: PublicRouteDeps): void {
     "/api/v1/embed/settings",
     "Which origins may frame embeds of published documents",
     "user",
+    { responses: { 200: EmbedSettingsSchema } },
     (): EmbedSettingsJson => ({ embedOrigins: [...d.embedOrigins] }),
   );
 }

@@ -30,7 +30,8 @@ export function applySecurityHeaders(headers: Headers, opts: { https: boolean })
   else headers.set("x-frame-options", "DENY");
   headers.set("referrer-policy", "strict-origin-when-cross-origin");
   headers.set("cross-origin-opener-policy", "same-origin");
-  headers.set("cross-origin-resource-policy", "same-origin");
+  // same-origin unless the response says otherwise (the browser runtime's files, read by its sandboxed frame)
+  if (!headers.has("cross-origin-resource-policy")) headers.set("cross-origin-resource-policy", "same-origin");
   headers.set("permissions-policy", "camera=(), microphone=(), geolocation=()");
   if (opts.https) headers.set("strict-transport-security", "max-age=31536000");
 }

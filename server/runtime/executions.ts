@@ -28,6 +28,8 @@ function secondsToMidnightUtc(now = Date.now()): number {
 
 export class Executions {
   private readonly running = new Map<string, number>();
+  /** Executions this server started (runs, kernel runs, terminals), for its metrics. */
+  started = 0;
 
   constructor(
     private readonly sandbox: () => Promise<Sandbox>,
@@ -65,6 +67,7 @@ export class Executions {
       });
     }
     this.running.set(userId, active + 1);
+    this.started++;
     try {
       return await f();
     } finally {
