@@ -12,20 +12,9 @@ import type {
   AuditRecordJson,
   PasswordLinkAccountJson,
   PasswordLinkJson,
-  UserJson,
-  UserRole,
 } from "./api-types.ts";
 import type { DocumentAnalyticsJson } from "./analytics-types.ts";
-
-export const UserRoleSchema = Type.Union([Type.Literal("admin"), Type.Literal("user"), Type.Literal("viewer")]);
-
-export const UserSchema = Type.Object({
-  id: Type.String(),
-  username: Type.String(),
-  role: UserRoleSchema,
-  disabled: Type.Boolean(),
-  createdAt: DateTime,
-});
+import { UserSchema } from "./api-schemas-auth.ts";
 
 export const UserResponseSchema = Type.Object({ user: UserSchema });
 
@@ -200,8 +189,6 @@ export const OpenApiDocumentSchema = Type.Object({
   components: Type.Record(Type.String(), Type.Unknown()),
 });
 
-agree<Same<Static<typeof UserRoleSchema>, UserRole>>(true);
-agree<Same<Static<typeof UserSchema>, UserJson>>(true);
 agree<Same<Static<typeof AdminUserSchema>, AdminUserJson>>(true);
 agree<Same<Static<typeof AdminUserCreatedSchema>, AdminUserCreatedJson>>(true);
 agree<Same<Static<typeof PasswordLinkSchema>, PasswordLinkJson>>(true);
