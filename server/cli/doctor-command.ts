@@ -122,6 +122,12 @@ Exit code 0 when notebooks can run in a jail with Python, matplotlib, numpy and 
               problem: terminalProblem,
             },
             pdf,
+            browserPython: {
+              available: pyodide !== null,
+              version: pyodide?.version ?? null,
+              source: pyodide?.source ?? null,
+              packages: pyodide?.packages ?? false,
+            },
             dataDir: { path: config.dataDir, status: dataDir },
             problems,
           },

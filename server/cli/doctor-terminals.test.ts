@@ -37,6 +37,13 @@ test("doctor lays out a PDF and says the export works", () => {
   expect(doctor([]).out).toMatch(/^PDF export\s+works: Typst built in/m);
 }, 60_000);
 
+test("doctor says which Python the reader's browser gets, and whether packages load", () => {
+  const report = JSON.parse(doctor(["--json"]).out);
+  expect(report.browserPython).toMatchObject({ available: true, packages: false });
+  expect(report.browserPython.version).toMatch(/^\d+\.\d+\.\d+$/);
+  expect(doctor([]).out).toMatch(/^browser Python\s+Pyodide \d+\.\d+\.\d+ \(\w+\): standard library only/m);
+}, 60_000);
+
 test("doctor reports terminals off from the flag and from PYMD_TERMINALS; a bad value is a usage error", () => {
   expect(JSON.parse(doctor(["--json", "--terminals", "off"]).out).terminals).toEqual({
     enabled: false,
