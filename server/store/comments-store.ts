@@ -89,13 +89,13 @@ export class CommentsStore {
   threadsOf(documentId: string): { thread: ThreadRow; comments: CommentRow[] }[] {
     const threads = this.db
       .query<ThreadRow, [string]>(
-        `SELECT ${THREAD_COLS} FROM comment_threads WHERE document_id = ? ORDER BY created_at, id`,
+        `SELECT ${THREAD_COLS} FROM comment_threads WHERE document_id = ? ORDER BY created_at, rowid`,
       )
       .all(documentId);
     const comments = this.db
       .query<CommentRow, [string]>(
         `SELECT ${COMMENT_COLS} FROM comments c JOIN comment_threads t ON t.id = c.thread_id LEFT JOIN users u ON u.id = c.author_id
-         WHERE t.document_id = ? ORDER BY c.created_at, c.id`,
+         WHERE t.document_id = ? ORDER BY c.created_at, c.rowid`,
       )
       .all(documentId);
     const by = new Map<string, CommentRow[]>();
@@ -110,7 +110,7 @@ export class CommentsStore {
   commentsOf(threadId: string): CommentRow[] {
     return this.db
       .query<CommentRow, [string]>(
-        `SELECT ${COMMENT_COLS} FROM comments c LEFT JOIN users u ON u.id = c.author_id WHERE c.thread_id = ? ORDER BY c.created_at, c.id`,
+        `SELECT ${COMMENT_COLS} FROM comments c LEFT JOIN users u ON u.id = c.author_id WHERE c.thread_id = ? ORDER BY c.created_at, c.rowid`,
       )
       .all(threadId);
   }
