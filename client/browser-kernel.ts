@@ -3,6 +3,7 @@
 // no access to the site's API or storage); its outputs are checked here and rendered by the
 // server's own renderer in a worker of its own. Nothing is sent to the server or stored.
 import { parsePymd } from "../protocol/pymd-parser.ts";
+import { executableBlocks } from "../protocol/pymd-run-blocks.ts";
 import type { BlockOutput, BlockResult, RunBlock, RunnerFrame } from "../protocol/run-frames.ts";
 import { type BrowserPythonInfo, checkFromPython, outputBytes, type ToPython } from "./python-frames.ts";
 
@@ -11,8 +12,8 @@ export type BrowserKernelState = "idle" | "loading" | "running" | "failed";
 export interface BrowserKernelEvents {
   /** The kernel's state, with a line to show (what it is loading, which Python, why it failed). */
   state(s: BrowserKernelState, detail: string): void;
-  /** A block's outputs so far, rendered and sanitized; `status` is "running" until it ends. */
-  block(index: number, html: string, status: BlockResult["status"] | "running"): void;
+  /** A block's outputs so far, rendered and sanitized; `status` is "running" until it ends, then how long it took. */
+  block(index: number, html: string, status: BlockResult["status"] | "running", durationMs: number | null): void;
   /** A run ended (all its blocks, or stopped). */
   done(runId: string): void;
 }
@@ -20,13 +21,9 @@ export interface BrowserKernelEvents {
 /** Bytes of output one block may show in the browser, as on the server by default. */
 export const BROWSER_OUTPUT_BYTES = 1024 * 1024;
 
-/** The executed blocks of a PyMD source, as runs take them. */
+/** The executed blocks of a PyMD source, as the server's runs take them. */
 export function runBlocksOf(source: string): RunBlock[] {
-  const out: RunBlock[] = [];
-  parsePymd(source).blocks.forEach((b, i) => {
-    if (b.kind === "code") out.push({ id: i, code: b.code, line: b.startLine + 1 });
-  });
-  return out;
+  return executableBlocks(parsePymd(source));
 }
 
 export async function browserPythonInfo(): Promise<BrowserPythonInfo | null> {
@@ -139,7 +136,7 @@ export class BrowserKernel {
           result.outputs.push({ kind: "host-error", reason: "killed", message: why });
           result.status = "interrupted";
           this.show(b.id, result);
-        } else this.events.block(b.id, "", "not-run");
+        } else this.events.block(b.id, "", "not-run", null);
       }
       this.events.done(run.runId);
     }
@@ -220,7 +217,7 @@ export class BrowserKernel {
     const id = ++this.nextRender;
     this.renders.set(id, (html) => {
       this.rendering.delete(block);
-      this.events.block(block, html, result.status === "not-run" ? "running" : result.status);
+      this.events.block(block, html, result.status === "not-run" ? "running" : result.status, result.durationMs);
       if (this.dirty.delete(block)) {
         const again = this.latest.get(block);
         this.latest.delete(block);

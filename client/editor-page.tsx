@@ -38,6 +38,7 @@ import { CollabDocument, type RemotePresence } from "./collab-document.ts";
 import { collabExtension } from "./collab-codemirror.ts";
 import { minimalChange } from "./collab-text-changes.ts";
 import { TerminalPanel, terminalAllowed } from "./terminal-panel.tsx";
+import { browserKernelLabel, browserRuntime, type Runtime } from "./browser-runtime.ts";
 import { language, t, formatNumber } from "./i18n.ts";
 
 type ViewMode = "split" | "editor" | "preview";
@@ -194,7 +195,14 @@ export function EditorPage() {
   /** The terminal: offered when the server has terminals on and this user edits the document; kept mounted once opened. */
   const [terminalOk] = createResource(() => (canEdit() ? id() : null), terminalAllowed);
   const [terminal, setTerminal] = createSignal<"closed" | "shown" | "hidden">("closed");
-  const canRun = () => canEdit() && session.user()?.role !== "viewer" && executionOff() === null;
+  /** The server's kernel or Python in this browser, chosen per document in this browser. */
+  const browser = browserRuntime(id);
+  onCleanup(() => browser.dispose());
+  const inBrowser = () => browser.runtime() === "browser" && browser.available();
+  const canRun = () => inBrowser() || (canEdit() && session.user()?.role !== "viewer" && executionOff() === null);
+  /** The outputs shown: the browser's runs under its runtime, the server's otherwise. */
+  const shownCells = () => (inBrowser() ? browser.cells() : cells());
+  const busy = () => (inBrowser() ? browser.running() : running() !== null);
   /** The outline is brought up to date when the page is idle, not on each keystroke; rows are updated in place. */
   const [outlineState, setOutlineState] = createStore<{ headings: Heading[]; legacy: boolean }>({
     headings: [],
@@ -329,7 +337,7 @@ export function EditorPage() {
   const run = async (scope: "all" | "block", block?: number) => {
     if (!canRun()) return;
     setNotice(null);
-    if (!(await flush())) {
+    if (!inBrowser() && !(await flush())) {
       setNotice(t("Save the document before running: the server runs what it has stored."));
       return;
     }
@@ -347,6 +355,11 @@ export function EditorPage() {
         return;
       }
       target = hit.id;
+    }
+    if (inBrowser()) {
+      // the editor's text as it is now: nothing needs saving for a run in this browser
+      browser.run(text(), scope === "all" ? undefined : target);
+      return;
     }
     const sent = socket.send(
       scope === "all"
@@ -637,7 +650,7 @@ export function EditorPage() {
   // In the Editor view (no preview beside it) outputs appear under their blocks in the source.
   createEffect(() => {
     const inline = mode() === "editor";
-    const live = cells();
+    const live = shownCells();
     const outputs = inline
       ? preview.blocks
           .filter((b) => b.kind === "code")
@@ -740,11 +753,26 @@ export function EditorPage() {
               )}
             </For>
           </div>
+          <Show when={browser.available()}>
+            <select
+              class="runtime-select"
+              data-testid="runtime-select"
+              aria-label={t("Where the blocks run")}
+              title={t(
+                "Where the blocks run: the server's kernel, or Python in this browser (outputs shown only here)",
+              )}
+              value={browser.runtime()}
+              onChange={(e) => browser.setRuntime(e.currentTarget.value as Runtime)}
+            >
+              <option value="server">{t("Run on the server")}</option>
+              <option value="browser">{t("Run in this browser")}</option>
+            </select>
+          </Show>
           <Show when={canRun()}>
             <button
               type="button"
               onClick={() => void run("all")}
-              disabled={running() !== null}
+              disabled={busy()}
               title={t("Restart the kernel and run every block (Ctrl+Shift+Enter)")}
             >
               {t("Run all")}
@@ -753,16 +781,20 @@ export function EditorPage() {
               type="button"
               class="secondary"
               onClick={() => void run("block")}
-              disabled={running() !== null}
+              disabled={busy()}
               title={t("Run the block under the cursor (Ctrl+Enter)")}
             >
               {t("Run block")}
             </button>
-            <Show when={running()}>
+            <Show when={busy()}>
               <button
                 type="button"
                 class="danger"
-                onClick={() => socket.send({ t: "interrupt", doc: id() }) && setKernelNote(t("Interrupting…"))}
+                onClick={() =>
+                  inBrowser()
+                    ? browser.interrupt()
+                    : socket.send({ t: "interrupt", doc: id() }) && setKernelNote(t("Interrupting…"))
+                }
               >
                 {t("Interrupt")}
               </button>
@@ -770,22 +802,43 @@ export function EditorPage() {
             <button
               type="button"
               class="secondary"
-              onClick={() => socket.send({ t: "restart", doc: id() }) && setKernelNote(t("Restarting…"))}
+              onClick={() =>
+                inBrowser()
+                  ? browser.restart()
+                  : socket.send({ t: "restart", doc: id() }) && setKernelNote(t("Restarting…"))
+              }
               title={t("Start a fresh Python kernel: variables are cleared")}
             >
               {t("Restart")}
             </button>
           </Show>
-          <span
-            class="kernel-state"
-            data-testid="kernel-status"
-            data-status={kernel()?.status ?? "unknown"}
-            role="status"
-            title={kernel()?.message ?? t("The Python kernel of this document")}
+          <Show
+            when={inBrowser()}
+            fallback={
+              <span
+                class="kernel-state"
+                data-testid="kernel-status"
+                data-status={kernel()?.status ?? "unknown"}
+                role="status"
+                title={kernel()?.message ?? t("The Python kernel of this document")}
+              >
+                {kernelLabel(kernel())}
+                <Show when={kernel() && kernel()!.counter > 0}> · [{kernel()!.counter}]</Show>
+              </span>
+            }
           >
-            {kernelLabel(kernel())}
-            <Show when={kernel() && kernel()!.counter > 0}> · [{kernel()!.counter}]</Show>
-          </span>
+            <span
+              class="kernel-state"
+              data-testid="kernel-status"
+              data-runtime="browser"
+              data-status={browser.state()}
+              role="status"
+              title={t("Python in this browser: its outputs are shown only to you and are not stored")}
+            >
+              {browserKernelLabel(browser.state(), browser.detail())}
+              <Show when={browser.counter() > 0}> · [{browser.counter()}]</Show>
+            </span>
+          </Show>
           <div class="export-menu">
             <button
               type="button"
@@ -929,10 +982,14 @@ export function EditorPage() {
         </header>
         <Show when={notice() || kernelNote() || problems().length > 0 || running() || executionOff()}>
           <div class="notices">
-            <Show when={executionOff()}>
+            <Show when={executionOff() && !inBrowser()}>
               <p class="notice execution-off" role="status" data-testid="execution-off">
                 <strong>{t("Code execution is off on this server.")}</strong>{" "}
                 {t("You can write and share notebooks, but blocks cannot run.")} {executionOff()}
+                <Show when={browser.available()}>
+                  {" "}
+                  {t("Choose “Run in this browser” to run them with Python in your browser instead.")}
+                </Show>
               </p>
             </Show>
             <Show when={running()}>
@@ -1032,7 +1089,7 @@ export function EditorPage() {
           />
           <PreviewPane
             blocks={() => preview.blocks}
-            cells={cells}
+            cells={shownCells}
             canRun={canRun()}
             onRunBlock={(b) => void run("block", b)}
             onComment={doc() && doc()!.role !== "viewer" ? commentOnBlock : undefined}

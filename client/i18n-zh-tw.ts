@@ -592,4 +592,17 @@ export const ZH_TW: Record<string, string> = {
   "Running in your browser…": "正在你的瀏覽器中執行…",
   "Ran in your browser with {python}. The outputs are shown only to you.":
     "已在你的瀏覽器中以 {python} 執行。輸出只會顯示給你看。",
+  "Python in this browser: not started": "瀏覽器中的 Python：尚未啟動",
+  "Python in this browser: idle": "瀏覽器中的 Python：閒置",
+  "Python in this browser: busy": "瀏覽器中的 Python：執行中",
+  "Python in this browser failed: {reason}": "瀏覽器中的 Python 失敗：{reason}",
+  "Where the blocks run": "區塊在哪裡執行",
+  "Where the blocks run: the server's kernel, or Python in this browser (outputs shown only here)":
+    "區塊在哪裡執行：伺服器的核心，或這個瀏覽器中的 Python（輸出只顯示在這裡）",
+  "Run on the server": "在伺服器上執行",
+  "Run in this browser": "在這個瀏覽器中執行",
+  "Python in this browser: its outputs are shown only to you and are not stored":
+    "這個瀏覽器中的 Python：輸出只會顯示給你看，也不會被儲存",
+  "Choose “Run in this browser” to run them with Python in your browser instead.":
+    "選擇「在這個瀏覽器中執行」，改用你瀏覽器中的 Python 執行。",
 };

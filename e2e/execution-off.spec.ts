@@ -66,3 +66,27 @@ test("the editor shows why code cannot run and offers no Run button", async ({ p
   // the server's log said it at start-up
   expect(log).toContain("Code execution is disabled: the administrator turned it off on this server");
 });
+
+test("where the server runs nothing, the document can run in the browser instead", async ({ page }) => {
+  await page.goto(`http://127.0.0.1:${PORT}/`);
+  await page.getByLabel("Username").fill("olga");
+  await page.getByLabel("Password").fill("olga-password-1");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Documents" })).toBeVisible();
+  const created = await page.evaluate(async () => {
+    const r = await fetch("/api/v1/documents", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "Browser instead", content: "# # Title\n# ```\nprint(6 * 7)\n# ```\n" }),
+    });
+    return (await r.json()) as { id: string };
+  });
+  await page.goto(`http://127.0.0.1:${PORT}/d/${created.id}`);
+  await expect(page.getByTestId("execution-off")).toContainText("Choose “Run in this browser”");
+  await page.getByTestId("runtime-select").selectOption("browser");
+  await expect(page.getByTestId("execution-off")).toHaveCount(0);
+  await page.getByRole("button", { name: "Run all", exact: true }).click();
+  const cell = page.getByTestId("preview").locator('[data-block="1"]');
+  await expect(cell.getByTestId("cell-outputs")).toContainText("42", { timeout: 60_000 });
+  await expect(cell.getByTestId("cell-count")).toHaveText("[1]");
+});
