@@ -32,14 +32,30 @@ test("a document set to run in the browser runs there; the server runs and store
     block("x = 20") +
     block('print("**x** doubled is", x * 2)\npymd.table([["a", x], ["b", x + 1]])') +
     block('print("before")\n1 / 0') +
-    block('print("slow")\nwhile True:\n    pass');
+    block('print("slow")\nwhile True:\n    pass') +
+    // the display protocol pandas and matplotlib use: an HTML table and a PNG
+    block(
+      [
+        "import struct, zlib",
+        "def chunk(kind, data):",
+        '    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))',
+        'png = b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))',
+        'png += chunk(b"IDAT", zlib.compress(b"\\x00\\xff\\x00\\x00")) + chunk(b"IEND", b"")',
+        "class Frame:",
+        '    def _repr_html_(self): return "<table><tr><th>n</th></tr><tr><td>7</td></tr></table>"',
+        "class Figure:",
+        "    def _repr_png_(self): return png",
+        "pymd.display(Frame())",
+        "Figure()",
+      ].join("\n"),
+    );
   const id = await create(page, `Runtime ${uid()}`, source);
   const other = await create(page, `Server ${uid()}`, "# # Other\n" + block("print(1)"));
   const before = await executionsStarted(page);
 
   await page.goto(`/d/${id}`);
   const preview = page.getByTestId("preview");
-  await expect(preview.locator(".preview-code")).toHaveCount(4);
+  await expect(preview.locator(".preview-code")).toHaveCount(5);
   const choice = page.getByTestId("runtime-select");
   await expect(choice).toHaveValue("server");
   await choice.selectOption("browser");
@@ -79,6 +95,10 @@ test("a document set to run in the browser runs there; the server runs and store
   await cell(2).getByRole("button", { name: /^Run block at line/ }).click();
   await expect(cell(2).getByTestId("cell-outputs")).toContainText("NameError");
 
+  await cell(5).getByRole("button", { name: /^Run block at line/ }).click();
+  await expect(cell(5).getByTestId("cell-outputs").locator("table td")).toHaveText("7");
+  await expect(cell(5).getByTestId("cell-outputs").locator('img[src^="data:image/png;base64,"]')).toHaveCount(1);
+
   // the Editor view shows the same outputs under the code
   await page.getByRole("button", { name: "Editor", exact: true }).click();
   await expect(page.locator(".source-pane")).toContainText("NameError");
@@ -88,7 +108,7 @@ test("a document set to run in the browser runs there; the server runs and store
   expect(await executionsStarted(page)).toBe(before);
   await page.reload();
   await expect(page.getByTestId("runtime-select")).toHaveValue("browser");
-  await expect(preview.locator(".preview-code")).toHaveCount(4);
+  await expect(preview.locator(".preview-code")).toHaveCount(5);
   await expect(preview.getByTestId("cell-outputs")).toHaveCount(0);
   await expect(cell(1).getByTestId("cell-status")).toContainText("not run yet");
 
