@@ -9,6 +9,7 @@ import type { DocumentsService } from "../documents/documents-service.ts";
 import type { UserRow } from "../store/users-store.ts";
 import { CHUNK_BYTES, type FileEntry, type FilesStore } from "../store/files-store.ts";
 import type { WorkspaceDir } from "../../sandbox/workspace-dir.ts";
+import { SharedWorkspaces } from "./shared-workspaces.ts";
 import { BadPathError, checkPath, downloadType, parentFolders, pathKey, type CheckedPath } from "./file-paths.ts";
 import { canEdit } from "../../protocol/api-types.ts";
 import { readersCannot } from "../documents/document-rules.ts";
@@ -53,6 +54,8 @@ const folderPaths = (path: string) => parentFolders(path).map((p) => ({ path: p,
 
 export class WorkspaceFiles {
   private readonly listeners = new Set<(documentId: string) => void>();
+  /** The working directories of open documents, one per document, shared by its kernel and terminals. */
+  readonly shared: SharedWorkspaces = new SharedWorkspaces(this);
 
   constructor(
     private readonly store: FilesStore,

@@ -5,8 +5,8 @@ import { executableBlocks } from "../../protocol/pymd-run-blocks.ts";
 import type { BlockResult, HostFailureFrame, RunBlock, RunEvent } from "../../protocol/run-frames.ts";
 import type { CellStateJson, KernelStateJson, PreviewBlockJson, ServerMessage } from "../../protocol/ws-messages.ts";
 import type { Kernel, WorkspaceMount } from "../../sandbox/index.ts";
-import { createWorkspaceDir, type WorkspaceDir } from "../../sandbox/workspace-dir.ts";
-import type { WorkspaceFiles, WorkspaceMirror } from "../files/workspace-files.ts";
+import type { WorkspaceFiles } from "../files/workspace-files.ts";
+import type { SharedWorkspace } from "../files/shared-workspaces.ts";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import type { OutputsStore } from "../store/outputs-store.ts";
@@ -100,7 +100,8 @@ class NotebookSession {
   /** Told of each run the limits let start (for the document's analytics); must not throw. */
   onRunStarted: ((docId: string, userId: string) => void) | null = null;
 
-  private workspace: { dir: WorkspaceDir; mirror: WorkspaceMirror } | null = null;
+  /** The document's working directory, shared with its terminals; `unwork` takes this kernel off its list. */
+  private workspace: { shared: SharedWorkspace; unwork: () => void } | null = null;
 
   constructor(
     readonly docId: string,
@@ -174,23 +175,17 @@ class NotebookSession {
   private readonly fileUrl = (path: string, use: "img" | "link"): string =>
     `/api/v1/documents/${this.docId}/file?path=${encodeURIComponent(path)}${use === "img" ? "&inline=1" : ""}`;
 
-  /** The kernel's working directory, mirroring the document's files (made on first use). */
+  /** The kernel's working directory: the document's shared one, mirroring its files (taken on first use). */
   private async workspaceMount(): Promise<WorkspaceMount | undefined> {
     if (!this.files) return undefined;
     if (!this.workspace) {
-      const owner = this.files.ownerOf(this.docId);
-      if (!owner) return undefined;
-      const dir = createWorkspaceDir();
-      this.workspace = { dir, mirror: this.files.mirror(this.docId, owner, dir) };
+      const shared = this.files.shared.acquire(this.docId);
+      if (!shared) return undefined;
+      // a kernel (from an earlier run it may still have threads) is stopped while the host writes there
+      this.workspace = { shared, unwork: shared.work({ freeze: () => this.kernel?.freeze() ?? (() => {}) }) };
     }
-    // a kernel from an earlier run may still have threads: it is stopped while the host writes
-    const thaw = this.kernel?.freeze() ?? (() => {});
-    try {
-      await this.workspace.mirror.syncIn();
-    } finally {
-      thaw();
-    }
-    return { dir: this.workspace.dir.dir, maxBytes: this.files.limits.documentBytes };
+    await this.workspace.shared.syncIn();
+    return { dir: this.workspace.shared.dir, maxBytes: this.workspace.shared.maxBytes };
   }
 
   get isRunning(): boolean {
@@ -345,15 +340,12 @@ class NotebookSession {
       const ws = this.workspace;
       if (!ws) return;
       syncs = syncs.then(async () => {
-        // the next block may already run: the kernel is stopped while the host reads its directory
-        const thaw = this.kernel?.freeze() ?? (() => {});
+        // the next block may already run: the kernel (and any terminal) is stopped while the host reads the directory
         try {
-          const r = await ws.mirror.syncBack(watcher.userId);
+          const r = await ws.shared.syncBack(watcher.userId);
           for (const s of r.skipped) if (!skipped.includes(s)) skipped.push(s);
         } catch (err) {
           this.log.error("workspace sync failed", { doc: this.docId, err: String(err) });
-        } finally {
-          thaw();
         }
       });
     };
@@ -585,8 +577,12 @@ class NotebookSession {
     this.running?.abort.abort();
     if (this.kernel) await this.kernel.close();
     this.kernel = null;
-    this.workspace?.dir.remove();
+    const ws = this.workspace;
     this.workspace = null;
+    if (ws) {
+      ws.unwork();
+      await this.files?.shared.release(ws.shared);
+    }
   }
 }
 

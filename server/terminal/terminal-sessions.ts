@@ -1,14 +1,14 @@
-// Open terminals: one jailed shell per terminal, private to the user who opened it, in a working
-// directory that mirrors the document's workspace (synced both ways while it runs). Owns who may
+// Open terminals: one jailed shell per terminal, private to the user who opened it, in the
+// document's working directory, the one its kernel uses (synced with the stored files). Owns who may
 // open and reattach one, the per-user cap, idle close, the reconnect grace, closing on lost access,
 // and passing output on only as fast as the browser takes it.
 import type { AuditLog } from "../auth/audit-log.ts";
 import type { Sandbox, TerminalEvent, TerminalProcess, TerminalSignal } from "../../sandbox/index.ts";
-import { createWorkspaceDir, type WorkspaceDir } from "../../sandbox/workspace-dir.ts";
 import type { Authenticated, SessionManager } from "../auth/sessions.ts";
 import type { DocumentsService } from "../documents/documents-service.ts";
 import { AppError } from "../errors.ts";
-import type { WorkspaceFiles, WorkspaceMirror } from "../files/workspace-files.ts";
+import type { WorkspaceFiles } from "../files/workspace-files.ts";
+import type { SharedWorkspace } from "../files/shared-workspaces.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Executions } from "../runtime/executions.ts";
 import { canEdit } from "../../protocol/api-types.ts";
@@ -72,12 +72,17 @@ export class Terminal {
     readonly docId: string,
     public auth: Authenticated,
     readonly proc: TerminalProcess,
-    private readonly workspace: { dir: WorkspaceDir; mirror: WorkspaceMirror } | null,
+    private readonly workspace: SharedWorkspace | null,
     private readonly log: Logger,
     private readonly onEnd: (t: Terminal) => void,
+    /** Lets go of the shared directory once the shell has ended. */
+    private readonly releaseWorkspace: () => Promise<void>,
   ) {
+    this.unwork = workspace?.work(proc) ?? (() => {});
     this.done = this.pump();
   }
+
+  private readonly unwork: () => void;
 
   get userId(): string {
     return this.auth.user.id;
@@ -186,7 +191,8 @@ export class Terminal {
     this.client?.close(4410, "terminal ended");
     this.client = null;
     this.workspaceGone = true;
-    this.workspace?.dir.remove();
+    this.unwork();
+    await this.releaseWorkspace().catch(() => {});
     this.onEnd(this);
   }
 
@@ -199,18 +205,16 @@ export class Terminal {
     if (!force && !this.dirty && !this.filesChanged) return Promise.resolve();
     this.dirty = false;
     this.syncing = (async () => {
-      // the shell's processes are stopped while the host reads and writes their directory
-      const thaw = this.proc.freeze();
+      // the shell's processes (and the document's kernel) are stopped while the host reads and writes the directory
       try {
-        const r = await ws.mirror.syncBack(this.userId);
+        const r = await ws.syncBack(this.userId);
         this.filesChanged = false;
-        await ws.mirror.syncIn();
+        await ws.syncIn();
         if (r.skipped.length)
           this.log.info("terminal files not copied back", { doc: this.docId, skipped: r.skipped.slice(0, 5) });
       } catch (err) {
         this.log.error("terminal workspace sync failed", { doc: this.docId, err: String(err) });
       } finally {
-        thaw();
         this.syncing = null;
         // a change that arrived while this sync ran is brought in right after it
         if (this.filesChanged && !this.workspaceGone) setTimeout(() => void this.sync(), 0);
@@ -313,30 +317,37 @@ export class TerminalSessions {
     const sandbox = await this.d.sandbox();
     // opening a terminal counts as one execution of the user's (daily and at-once limits)
     return this.d.executions.withLimits(auth.user.id, async () => {
-      let workspace: { dir: WorkspaceDir; mirror: WorkspaceMirror } | null = null;
-      const owner = this.d.files?.ownerOf(docId) ?? null;
-      if (this.d.files && owner) {
-        const dir = createWorkspaceDir();
-        workspace = { dir, mirror: this.d.files.mirror(docId, owner, dir) };
-        try {
-          await workspace.mirror.syncIn();
-        } catch (e) {
-          dir.remove();
-          throw e;
-        }
+      // the document's own working directory, shared with its kernel and its other terminals
+      const files = this.d.files;
+      const workspace = files?.shared.acquire(docId) ?? null;
+      const release = () => (workspace ? files!.shared.release(workspace) : Promise.resolve());
+      try {
+        await workspace?.syncIn();
+      } catch (e) {
+        await release();
+        throw e;
       }
       const proc = sandbox.startTerminal({
         ...size,
-        workspace: workspace ? { dir: workspace.dir.dir, maxBytes: this.d.files!.limits.documentBytes } : undefined,
+        workspace: workspace ? { dir: workspace.dir, maxBytes: workspace.maxBytes } : undefined,
       });
       if (typeof proc === "string") {
-        workspace?.dir.remove();
+        await release();
         throw new AppError("unavailable", `Terminals cannot run on this server: ${proc}`);
       }
-      const t = new Terminal(newTerminalId(), docId, auth, proc, workspace, this.d.log, (x) => {
-        this.terminals.delete(x.id);
-        this.d.log.info("terminal closed", { doc: x.docId, user: x.userId, term: x.id });
-      });
+      const t = new Terminal(
+        newTerminalId(),
+        docId,
+        auth,
+        proc,
+        workspace,
+        this.d.log,
+        (x) => {
+          this.terminals.delete(x.id);
+          this.d.log.info("terminal closed", { doc: x.docId, user: x.userId, term: x.id });
+        },
+        release,
+      );
       this.terminals.set(t.id, t);
       this.d.log.info("terminal opened", { doc: docId, user: auth.user.id, term: t.id });
       this.d.audit?.record({ user: auth.user }, { action: "terminal.open", target: docId, detail: { terminal: t.id } });

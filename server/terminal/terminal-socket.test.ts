@@ -101,6 +101,52 @@ describe("terminal socket", () => {
     expect(seen.trim()).toBe("later");
   }, 120_000);
 
+  test("the terminals and the kernel work in one directory: what one writes the others read at once", async () => {
+    const shared = (
+      await alice.json("POST", "/api/v1/documents", {
+        title: "Shared",
+        content: [
+          "# ```",
+          "print(open('fresh.txt').read().strip().upper())",
+          "# ```",
+          "# ```",
+          "import time",
+          "open('from-block.txt', 'w').write('written by the block')",
+          "time.sleep(4)",
+          "# ```",
+        ].join("\n"),
+      })
+    ).body.id as string;
+    await alice.json("PUT", `/api/v1/documents/${shared}/members`, { members: [{ username: "bob", role: "editor" }] });
+    const a = await term(alice, { doc: shared });
+    await a.next("ready");
+    const b = await term(bob, { doc: shared });
+    await b.next("ready");
+    // a file written in one user's terminal: in the other's and in the next block, with no wait for a sync
+    await a.run("echo fresh > fresh.txt");
+    expect((await b.run("cat fresh.txt")).trim()).toBe("fresh");
+    const ws = await Peer.open(srv.url.replace("http", "ws") + "/api/v1/ws", { cookie: alice.cookie! });
+    ws.send({ t: "join", doc: shared });
+    await ws.next("joined");
+    ws.send({ t: "run", doc: shared, scope: "blocks", blocks: [0] });
+    await ws.next("run-finished", () => true, 60_000);
+    const first = ws.messages.filter((m) => m.t === "cell").map((m) => JSON.stringify(m));
+    expect(first.join("\n")).toContain("FRESH");
+    // a block's file is in the terminal while the block still runs (not only when it is copied back)
+    ws.send({ t: "run", doc: shared, scope: "blocks", blocks: [1] });
+    await ws.next("cell", (m) => m.cell.block === 1 && m.cell.status === "running", 60_000);
+    let seen = "";
+    const end = Date.now() + 3_000;
+    while (!seen.includes("written by the block") && Date.now() < end) seen = await a.run("cat from-block.txt 2>&1");
+    expect(seen).toContain("written by the block");
+    expect((await ws.next("run-finished", () => true, 60_000)).t).toBe("run-finished");
+    ws.ws.close();
+    for (const t of [a, b]) {
+      t.type("exit\r");
+      await t.next("exit");
+    }
+  }, 120_000);
+
   test("Ctrl-C returns the prompt from sleep 100; resize changes tput cols; the signal message works", async () => {
     const t = await term(alice, { doc, cols: "100" });
     await t.next("ready");
