@@ -64,17 +64,21 @@ test("a document set to run in the browser runs there; the server runs and store
   await expect(status).toContainText("Python in this browser: not started");
 
   const cell = (i: number) => preview.locator(`[data-block="${i}"]`);
+  const runBlock = (i: number) =>
+    cell(i)
+      .getByRole("button", { name: /^Run block at line/ })
+      .click();
   // the last block loops: run the first three one by one, the way a person steps through
-  await cell(1).getByRole("button", { name: /^Run block at line/ }).click();
+  await runBlock(1);
   await expect(cell(1).getByTestId("cell-status")).toContainText("done", { timeout: 60_000 });
   await expect(cell(1).getByTestId("cell-count")).toHaveText("[1]");
-  await cell(2).getByRole("button", { name: /^Run block at line/ }).click();
+  await runBlock(2);
   const outputs = cell(2).getByTestId("cell-outputs");
   await expect(outputs.locator("strong")).toHaveText("x");
   await expect(outputs).toContainText("doubled is 40");
   await expect(outputs.locator("table td").nth(3)).toHaveText("21");
   await expect(cell(2).getByTestId("cell-count")).toHaveText("[2]");
-  await cell(3).getByRole("button", { name: /^Run block at line/ }).click();
+  await runBlock(3);
   await expect(cell(3).getByTestId("cell-outputs")).toContainText("before");
   await expect(cell(3).getByTestId("cell-outputs").locator(".pymd-error")).toContainText(
     "ZeroDivisionError: division by zero",
@@ -84,7 +88,7 @@ test("a document set to run in the browser runs there; the server runs and store
   await expect(status).toContainText("[3]");
 
   // the endless block: Interrupt stops it and Python starts again with nothing in it
-  await cell(4).getByRole("button", { name: /^Run block at line/ }).click();
+  await runBlock(4);
   await expect(cell(4).getByTestId("cell-outputs")).toContainText("slow", { timeout: 30_000 });
   await expect(status).toHaveAttribute("data-status", "running");
   expect(await page.evaluate(() => 6 * 7)).toBe(42);
@@ -92,10 +96,10 @@ test("a document set to run in the browser runs there; the server runs and store
   await expect(cell(4).getByTestId("cell-outputs")).toContainText("Interrupted");
   await expect(cell(4).locator(".cell-bar")).toHaveAttribute("data-status", "interrupted");
   await expect(status).toHaveAttribute("data-status", "idle", { timeout: 60_000 });
-  await cell(2).getByRole("button", { name: /^Run block at line/ }).click();
+  await runBlock(2);
   await expect(cell(2).getByTestId("cell-outputs")).toContainText("NameError");
 
-  await cell(5).getByRole("button", { name: /^Run block at line/ }).click();
+  await runBlock(5);
   await expect(cell(5).getByTestId("cell-outputs").locator("table td")).toHaveText("7");
   await expect(cell(5).getByTestId("cell-outputs").locator('img[src^="data:image/png;base64,"]')).toHaveCount(1);
 
