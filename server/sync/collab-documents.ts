@@ -29,6 +29,7 @@ import { diffHunks, textEdit, type Hunk } from "./line-diff.ts";
 import { canEdit, type AccessRole } from "../../protocol/api-types.ts";
 import { anchorRange, automergeCursors, type Anchor } from "../../protocol/comment-anchors.ts";
 import { readersCannot } from "../documents/document-rules.ts";
+import { SyncAnswers } from "./sync-answers.ts";
 
 export { textEdit };
 
@@ -98,6 +99,8 @@ interface OpenDoc {
   applying: boolean;
   /** Sync messages (already checked) that arrived during a REST write or behind a large one, applied in order. */
   deferred: Deferred[];
+  /** What Automerge answered peers in the same state at the current heads. */
+  answers: SyncAnswers;
 }
 
 interface Deferred {
@@ -220,6 +223,7 @@ export class CollabDocuments {
       writing: false,
       applying: false,
       deferred: [],
+      answers: new SyncAnswers(),
     };
     for (const [a, u] of newActors) o.actors.set(a, u);
     // A document whose text was changed outside the sync layer (or left behind by a crash) is
@@ -490,7 +494,7 @@ export class CollabDocuments {
     if (o.owed.has(peerId)) this.flush(o);
     const before = A.getHeads(o.doc);
     try {
-      const [doc, sync] = A.receiveSyncMessage(o.doc, ps.sync, message);
+      const [doc, sync] = o.answers.receive(o.doc, before.join(","), ps.sync, message, decoded.changes.length > 0);
       o.doc = doc;
       ps.sync = sync;
     } catch (e) {
@@ -664,6 +668,7 @@ export class CollabDocuments {
     // Only peers that sent something or have news get a message: a quiet peer's answer would be empty.
     const owed = o.owed;
     o.owed = new Set();
+    const heads = owed.size > 1 ? A.getHeads(o.doc).join(",") : "";
     for (const id of owed) {
       const ps = o.peers.get(id);
       if (!ps) continue;
@@ -675,7 +680,8 @@ export class CollabDocuments {
         ps.sync = A.decodeSyncState(syncStateAtHeads(heads));
         ps.wantsSnapshot = false;
       }
-      const [sync, msg] = A.generateSyncMessage(o.doc, ps.sync);
+      const [sync, msg] =
+        owed.size > 1 ? o.answers.generate(o.doc, heads, ps.sync) : A.generateSyncMessage(o.doc, ps.sync);
       ps.sync = sync;
       if (msg) ps.peer.sendBinary(encodeSyncFrame(o.id, msg));
     }

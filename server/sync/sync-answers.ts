@@ -1,0 +1,66 @@
+// Peers in the same sync state get the same answer. With many editors on one document most of them
+// are in step: each edit would otherwise cost one Automerge call per peer to tell every one of them
+// the same thing, and another per peer to take in their identical acknowledgements. A state's key
+// is its whole content, so two peers share an answer only when Automerge could not tell them apart.
+import { A } from "./automerge.ts";
+
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+
+/** Everything a sync state holds, as one string (equal strings: equal states). */
+export function syncStateKey(s: A.SyncState): string {
+  return JSON.stringify(s, (_k, v) => (v instanceof Uint8Array ? hex(v) : v));
+}
+
+/** The answers Automerge gave at one set of heads, for states and acknowledgements seen before. */
+export class SyncAnswers {
+  private heads = "";
+  private readonly generated = new Map<string, [A.SyncState, Uint8Array | null]>();
+  private readonly received = new Map<string, A.SyncState>();
+
+  constructor(private readonly max = 512) {}
+
+  private at(heads: string): void {
+    if (heads === this.heads) return;
+    this.heads = heads;
+    this.generated.clear();
+    this.received.clear();
+  }
+
+  /** `A.generateSyncMessage(doc, state)`, from memory when a peer in the same state asked at these heads. */
+  generate<T>(doc: A.Doc<T>, heads: string, state: A.SyncState): [A.SyncState, Uint8Array | null] {
+    this.at(heads);
+    const key = syncStateKey(state);
+    const known = this.generated.get(key);
+    if (known) return known;
+    const answer = A.generateSyncMessage(doc, state);
+    if (this.generated.size >= this.max) this.generated.clear();
+    this.generated.set(key, answer);
+    return answer;
+  }
+
+  /**
+   * `A.receiveSyncMessage(doc, state, message)`. A message that carries no changes leaves the
+   * document as it is: its outcome is taken from memory when a peer in the same state sent the
+   * same message at these heads.
+   */
+  receive<T>(
+    doc: A.Doc<T>,
+    heads: string,
+    state: A.SyncState,
+    message: Uint8Array,
+    carriesChanges: boolean,
+  ): [A.Doc<T>, A.SyncState] {
+    if (carriesChanges) {
+      const [d, s] = A.receiveSyncMessage(doc, state, message);
+      return [d, s];
+    }
+    this.at(heads);
+    const key = `${syncStateKey(state)}|${hex(message)}`;
+    const known = this.received.get(key);
+    if (known) return [doc, known];
+    const [d, s] = A.receiveSyncMessage(doc, state, message);
+    if (this.received.size >= this.max) this.received.clear();
+    this.received.set(key, s);
+    return [d, s];
+  }
+}
