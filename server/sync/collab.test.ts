@@ -156,6 +156,55 @@ describe("collaboration", () => {
     a.close();
   });
 
+  test("every sync frame is authorized afresh: an editor made a viewer, or signed out elsewhere, is refused at the next frame", async () => {
+    const erin = await srv.userClient("erin");
+    const doc = await newDoc("base", [
+      { username: "bob", role: "editor" },
+      { username: "erin", role: "editor" },
+    ]);
+    const a = await connect(alice, doc);
+    const b = await connect(bob, doc);
+    await until(() => b.text() === "base", 10_000, "bob to have the text");
+    // frames accepted just before the change of role
+    for (const ch of "12") {
+      b.splice(b.text().length, 0, ch);
+      await until(() => b.acknowledged(), 10_000, "bob's edit acknowledged");
+    }
+    expect(
+      (
+        await alice.json("PUT", `/api/v1/documents/${doc}/members`, {
+          members: [
+            { username: "bob", role: "viewer" },
+            { username: "erin", role: "editor" },
+          ],
+        })
+      ).status,
+    ).toBe(200);
+    b.splice(0, 0, "LATE ");
+    b.flushNow();
+    expect((await b.next("error")).code).toBe("forbidden");
+    expect((await b.waitClosed())?.code).toBe(4403);
+    await until(() => a.text() === "base12", 10_000, "alice to have bob's accepted edits");
+    expect(storedText(doc).automerge).toBe("base12");
+
+    // a session ended from another process (as `pymd user` does): the next frame ends the socket
+    const e = await connect(erin, doc);
+    await until(() => e.text() === "base12", 10_000, "erin to have the text");
+    e.splice(0, 0, ">");
+    await until(() => e.acknowledged(), 10_000, "erin's edit acknowledged");
+    const db = new Database(join(srv.dataDir, "pymd.db"));
+    db.query("DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = 'erin')").run();
+    db.close();
+    e.splice(0, 0, "GONE ");
+    e.flushNow();
+    expect((await e.next("error")).code).toBe("unauthenticated");
+    expect((await e.waitClosed())?.code).toBe(4401);
+    await Bun.sleep(100);
+    expect(a.text()).toBe(">base12");
+    expect(storedText(doc).automerge).toBe(">base12");
+    a.close();
+  });
+
   test("someone without access learns nothing; forged actors and non-text edits are refused", async () => {
     const doc = await newDoc("secret");
     const e = await connect(eve, doc, { join: false });
