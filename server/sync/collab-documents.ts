@@ -234,7 +234,7 @@ export class CollabDocuments {
 
   private watchRest(): void {
     if (this.restMs <= 0 || this.restTimer) return;
-    this.restTimer = setInterval(() => this.restIdle(), Math.max(1_000, this.restMs / 2));
+    this.restTimer = setInterval(() => this.restIdle(), Math.min(3_600_000, Math.max(1_000, this.restMs / 2)));
     this.restTimer.unref?.();
   }
 
@@ -325,7 +325,8 @@ export class CollabDocuments {
     this.writeContent(o);
     if (o.chunks > 1 && !o.dirty) {
       try {
-        this.store.save(o.id, A.save(o.doc), null, { compact: true });
+        // a resting document's saved bytes are that snapshot already: no need to wake it
+        this.store.save(o.id, o.live ? A.save(o.live) : o.saved!.bytes, null, { compact: true });
       } catch (e) {
         this.opts.log.warn("compacting a document failed", {
           doc: o.id,

@@ -138,6 +138,27 @@ describe("resting documents", () => {
     c.closeAll();
   });
 
+  test("a resting document closed by its last editor is compacted from its saved bytes without waking", async () => {
+    const c = layer();
+    const id = services.documents.create(user, { title: "E", content: "a\n" }).id;
+    const e = await editors(c, id, 1);
+    e.edit(0, 2, "b\n");
+    await e.settle();
+    e.edit(0, 4, "c\n");
+    await e.settle();
+    c.restIdle(Date.now() + LATER);
+    const held = (c as unknown as { docs: Map<string, { live: unknown; chunks: number }> }).docs.get(id)!;
+    expect(held.chunks).toBeGreaterThan(1);
+    c.leave(id, "p0");
+    (c as unknown as { evict(o: unknown): void }).evict(held);
+    expect(c.openCount).toBe(0);
+    expect(held.live).toBeNull();
+    const stored = new SyncStore(services.db).chunks(id);
+    expect(stored.length).toBe(1);
+    expect(A.load<CollabDoc>(stored[0]!).content).toBe("a\nb\nc\n");
+    c.closeAll();
+  });
+
   test("nothing pending rests, nor a large text, nor one used within the rest time", async () => {
     const c = layer();
     const id = services.documents.create(user, { title: "P", content: "x\n" }).id;

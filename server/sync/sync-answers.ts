@@ -4,6 +4,9 @@
 // is its whole content, so two peers share an answer only when Automerge could not tell them apart.
 import { A } from "./automerge.ts";
 
+/** Answers larger than this are not kept. */
+const KEEP_MAX_BYTES = 64 * 1024;
+
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 
 /** Everything a sync state holds, as one string (equal strings: equal states). */
@@ -33,6 +36,8 @@ export class SyncAnswers {
     const known = this.generated.get(key);
     if (known) return known;
     const answer = A.generateSyncMessage(doc, state);
+    // a message carrying much (a newcomer's whole history) is rarely asked for twice: not kept
+    if ((answer[1]?.length ?? 0) > KEEP_MAX_BYTES) return answer;
     if (this.generated.size >= this.max) this.generated.clear();
     this.generated.set(key, answer);
     return answer;
