@@ -133,3 +133,32 @@ export async function whileHealthy<T>(
   await probe;
   return { result, health: summary(lat) };
 }
+
+/**
+ * The collaboration layer's modules for an in-process benchmark, from this checkout or from the
+ * one BENCH_PYMD_ROOT names (before/after); Automerge is loaded.
+ */
+export async function collabModules() {
+  const root = process.env.BENCH_PYMD_ROOT ?? ROOT;
+  const from = async <T>(...path: string[]) => (await import(join(root, ...path))) as T;
+  const app = await from<typeof import("../server/app.ts")>("server", "app.ts");
+  const logger = await from<typeof import("../server/log/logger.ts")>("server", "log", "logger.ts");
+  const store = await from<typeof import("../server/store/sync-store.ts")>("server", "store", "sync-store.ts");
+  const automerge = await from<typeof import("../server/sync/automerge.ts")>("server", "sync", "automerge.ts");
+  const collab = await from<typeof import("../server/sync/collab-documents.ts")>(
+    "server",
+    "sync",
+    "collab-documents.ts",
+  );
+  const frames = await from<typeof import("../protocol/collab-frames.ts")>("protocol", "collab-frames.ts");
+  await automerge.loadAutomerge();
+  return {
+    root,
+    openServices: app.openServices,
+    silentLogger: logger.silentLogger,
+    SyncStore: store.SyncStore,
+    A: automerge.A,
+    CollabDocuments: collab.CollabDocuments,
+    decodeBinaryFrame: frames.decodeBinaryFrame,
+  };
+}

@@ -6,26 +6,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, fmt, summary } from "./bench-kit.ts";
+import { ROOT, collabModules, fmt, summary } from "./bench-kit.ts";
 
-const root = process.env.BENCH_PYMD_ROOT ?? ROOT;
-const { openServices } = (await import(join(root, "server", "app.ts"))) as typeof import("../server/app.ts");
-const { silentLogger } = (await import(
-  join(root, "server", "log", "logger.ts")
-)) as typeof import("../server/log/logger.ts");
-const { SyncStore } = (await import(
-  join(root, "server", "store", "sync-store.ts")
-)) as typeof import("../server/store/sync-store.ts");
-const { A, loadAutomerge } = (await import(
-  join(root, "server", "sync", "automerge.ts")
-)) as typeof import("../server/sync/automerge.ts");
-const { CollabDocuments } = (await import(
-  join(root, "server", "sync", "collab-documents.ts")
-)) as typeof import("../server/sync/collab-documents.ts");
-const { decodeBinaryFrame } = (await import(
-  join(root, "protocol", "collab-frames.ts")
-)) as typeof import("../protocol/collab-frames.ts");
-await loadAutomerge();
+const { root, openServices, silentLogger, SyncStore, A, CollabDocuments, decodeBinaryFrame } = await collabModules();
 
 type Doc = { content: string };
 const turn = () => new Promise<void>((r) => setImmediate(r));
