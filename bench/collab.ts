@@ -6,6 +6,7 @@
 // Prints figures; never fails.
 //   BENCH_SECTIONS=history,latency,sockets,compare  which parts run (all by default; compare is idle + editors)
 //   BENCH_PYMD_ROOT=/path/to/a/checkout           run that checkout's server (e.g. a git worktree of an older commit)
+//   BENCH_PROF=/dir                                the pymd server writes its CPU profile (Markdown) there on exit
 //   BENCH_SMALL_EDITORS=2,10,50                    editor counts on the 10 KB document
 //   BENCH_BIG_EDITORS=2,10,50                      editor counts on the 1 MB document (2 by default: every pymd
 //                                                   test client holds its own Automerge copy in this one process,
@@ -57,6 +58,7 @@ services.db.close();
 const proc = Bun.spawn(
   [
     process.execPath,
+    ...(process.env.BENCH_PROF ? ["--cpu-prof-md", `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []),
     MAIN,
     "serve",
     "--port",
