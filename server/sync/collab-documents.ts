@@ -215,7 +215,8 @@ export class CollabDocuments {
     for (const o of this.docs.values()) {
       if (!o.live || now - o.usedAt < this.restMs) continue;
       if (o.dirty || o.scheduled || o.writing || o.applying || o.deferred.length > 0 || o.owed.size > 0) continue;
-      if (o.textBytes > REST_MAX_TEXT_BYTES || utf8(o.durableText) > REST_MAX_TEXT_BYTES) continue;
+      // textBytes bounds the text from above (deletions count only when the text is next written)
+      if (o.textBytes > REST_MAX_TEXT_BYTES) continue;
       const live = o.live;
       try {
         const key = A.getHeads(live).join(",");
@@ -743,7 +744,7 @@ export class CollabDocuments {
     // Only peers that sent something or have news get a message: a quiet peer's answer would be empty.
     const owed = o.owed;
     o.owed = new Set();
-    const heads = owed.size > 1 ? A.getHeads(o.doc).join(",") : "";
+    const heads = owed.size > 0 ? A.getHeads(o.doc).join(",") : "";
     for (const id of owed) {
       const ps = o.peers.get(id);
       if (!ps) continue;
@@ -755,8 +756,7 @@ export class CollabDocuments {
         ps.sync = A.decodeSyncState(syncStateAtHeads(heads));
         ps.wantsSnapshot = false;
       }
-      const [sync, msg] =
-        owed.size > 1 ? o.answers.generate(o.doc, heads, ps.sync) : A.generateSyncMessage(o.doc, ps.sync);
+      const [sync, msg] = o.answers.generate(o.doc, heads, ps.sync);
       ps.sync = sync;
       if (msg) ps.peer.sendBinary(encodeSyncFrame(o.id, msg));
     }
