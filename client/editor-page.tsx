@@ -100,7 +100,6 @@ export function EditorPage() {
     void api<{ threads: CommentThreadJson[] }>("GET", `/api/v1/documents/${docId}/comments`)
       .then((r) => docId === id() && setThreads(r.threads))
       .catch(() => {});
-  createEffect(() => loadComments(id()));
   const offComments = socket.on((m) => {
     if (m.t === "comments" && m.doc === id() && !commentsOpen()) loadComments(m.doc);
   });
@@ -585,6 +584,8 @@ export function EditorPage() {
     }
     requestPreview();
     outlineTask.schedule();
+    // after the text: placing a document's threads may have the server load its history first
+    loadComments(d.id);
     const saveWholeTexts = () => {
       setSyncMode("save");
       clearInterval(ackTimer);

@@ -381,3 +381,24 @@ describe("notifications", () => {
     expect(JSON.stringify(all)).not.toContain("Renamed after zed left");
   });
 });
+
+describe("a document without threads", () => {
+  test("listing its threads does not load its history into memory; its first thread does", async () => {
+    const admin = await srv.userClient("ada", "admin");
+    const open = async () =>
+      (await admin.json<{ openDocuments: number }>("GET", "/api/v1/admin/status")).body.openDocuments;
+    const d = await owner.json("POST", "/api/v1/documents", { title: "Quiet", content: TEXT });
+    expect(d.status).toBe(201);
+    const before = await open();
+    expect(await threads(owner, d.body.id)).toEqual([]);
+    expect(await open()).toBe(before);
+    const made = await owner.json("POST", `/api/v1/documents/${d.body.id}/comments`, {
+      anchor: range(TEXT, "quick"),
+      body: "A first thread.",
+    });
+    expect(made.status).toBe(201);
+    expect(await open()).toBe(before + 1);
+    const listed = await threads(owner, d.body.id);
+    expect(listed.map((x) => [x.quote, x.comments[0]?.body])).toEqual([["quick", "A first thread."]]);
+  });
+});

@@ -785,6 +785,8 @@ export class CollabDocuments {
    * was deleted, null for cursors this document does not know (yet: a client's edit not synced).
    */
   anchorsNow(docId: string, anchors: readonly Anchor[]): ({ from: number; to: number } | null)[] {
+    // a document without threads is not loaded for them
+    if (anchors.length === 0) return [];
     const doc = this.open(docId).doc;
     const text = automergeCursors(
       doc.content.length,
