@@ -1,7 +1,7 @@
 // The rendered notebook beside the editor: server-rendered, sanitized blocks, each code cell with
 // its execution counter, its run state (queued, running with elapsed time, done with duration,
 // error), whether its outputs are stale, and its live outputs.
-import { For, Show, createEffect, createMemo, createSignal, onCleanup, type Accessor, type JSX } from "solid-js";
+import { For, Index, Show, createEffect, createMemo, createSignal, onCleanup, type Accessor, type JSX } from "solid-js";
 import type { CellStateJson, PreviewBlockJson, StaleReason } from "../protocol/ws-messages.ts";
 import { cellLabel, staleText } from "./cell-label.ts";
 import { formatNumber, t } from "./i18n.ts";
@@ -107,6 +107,11 @@ function BlockHtml(props: { html: string; notebook: object }) {
 
 /** Blocks shown per frame: a long notebook appears over a few frames instead of one long freeze. */
 const BLOCKS_PER_FRAME = 150;
+/**
+ * Blocks per group: a group off screen is not laid out or painted, and the browser tracks a few
+ * dozen groups rather than a thousand blocks on every frame (each keystroke's frame included).
+ */
+const BLOCKS_PER_GROUP = 25;
 
 export function PreviewPane(props: {
   blocks: Accessor<PreviewBlockJson[]>;
@@ -138,6 +143,11 @@ export function PreviewPane(props: {
     const all = props.blocks();
     return all.length <= limit() ? all : all.slice(0, limit());
   });
+  /** The shown blocks in groups: the browser checks each group, not each block, for being near the screen. */
+  const groups = createMemo(() => {
+    const n = Math.ceil(shown().length / BLOCKS_PER_GROUP);
+    return Array.from({ length: n }, (_, i) => i);
+  });
   return (
     // biome-ignore lint/a11y/useSemanticElements: a named, scrollable region; its element type is set by the ref callers share
     <div class="preview" role="region" ref={props.ref} data-testid="preview" aria-label={t("Preview")} tabindex="0">
@@ -155,47 +165,53 @@ export function PreviewPane(props: {
           </p>
         }
       >
-        <For each={shown()}>
-          {(b) => (
-            <section
-              class={`preview-block preview-${b.kind}`}
-              classList={{ "has-comments": threadsOn(b).length > 0 }}
-              data-block={b.block}
-              data-line={b.startLine}
-              data-stale={b.kind === "code" ? (staleOf(b, props.cells()[b.block]) ?? undefined) : undefined}
-            >
-              <Show when={threadsOn(b).length > 0}>
-                <button
-                  type="button"
-                  class="comment-marker"
-                  data-testid="preview-comment-marker"
-                  onClick={() => props.onOpenThread?.(threadsOn(b)[0]!)}
-                  title={t("Comments on this block: {n}", { n: formatNumber(threadsOn(b).length) })}
-                  aria-label={t("Comments on this block: {n}", { n: formatNumber(threadsOn(b).length) })}
-                >
-                  💬 {formatNumber(threadsOn(b).length)}
-                </button>
-              </Show>
-              <Show when={b.kind === "code"}>
-                <CellBar
-                  block={b}
-                  cell={props.cells()[b.block]}
-                  canRun={props.canRun}
-                  onRun={() => props.onRunBlock(b.block)}
-                  onComment={props.onComment ? () => props.onComment!(b) : undefined}
-                />
-              </Show>
-              <BlockHtml html={b.html} notebook={diagrams} />
-              <Show when={b.kind === "code" && (props.cells()[b.block]?.html ?? b.outputsHtml)}>
-                <div
-                  class="pymd-outputs"
-                  data-testid="cell-outputs"
-                  innerHTML={props.cells()[b.block]?.html ?? b.outputsHtml}
-                />
-              </Show>
-            </section>
+        <Index each={groups()}>
+          {(g) => (
+            <div class="preview-group">
+              <For each={shown().slice(g() * BLOCKS_PER_GROUP, (g() + 1) * BLOCKS_PER_GROUP)}>
+                {(b) => (
+                  <section
+                    class={`preview-block preview-${b.kind}`}
+                    classList={{ "has-comments": threadsOn(b).length > 0 }}
+                    data-block={b.block}
+                    data-line={b.startLine}
+                    data-stale={b.kind === "code" ? (staleOf(b, props.cells()[b.block]) ?? undefined) : undefined}
+                  >
+                    <Show when={threadsOn(b).length > 0}>
+                      <button
+                        type="button"
+                        class="comment-marker"
+                        data-testid="preview-comment-marker"
+                        onClick={() => props.onOpenThread?.(threadsOn(b)[0]!)}
+                        title={t("Comments on this block: {n}", { n: formatNumber(threadsOn(b).length) })}
+                        aria-label={t("Comments on this block: {n}", { n: formatNumber(threadsOn(b).length) })}
+                      >
+                        💬 {formatNumber(threadsOn(b).length)}
+                      </button>
+                    </Show>
+                    <Show when={b.kind === "code"}>
+                      <CellBar
+                        block={b}
+                        cell={props.cells()[b.block]}
+                        canRun={props.canRun}
+                        onRun={() => props.onRunBlock(b.block)}
+                        onComment={props.onComment ? () => props.onComment!(b) : undefined}
+                      />
+                    </Show>
+                    <BlockHtml html={b.html} notebook={diagrams} />
+                    <Show when={b.kind === "code" && (props.cells()[b.block]?.html ?? b.outputsHtml)}>
+                      <div
+                        class="pymd-outputs"
+                        data-testid="cell-outputs"
+                        innerHTML={props.cells()[b.block]?.html ?? b.outputsHtml}
+                      />
+                    </Show>
+                  </section>
+                )}
+              </For>
+            </div>
           )}
-        </For>
+        </Index>
       </Show>
     </div>
   );

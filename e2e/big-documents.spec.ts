@@ -16,6 +16,21 @@ test("a 5,000-line document opens and takes edits at its start and its end", asy
   await expect(page.getByTestId("editor-content")).toContainText("Section 0", { timeout: 60_000 });
   await expect(page.locator(".preview-block").first()).toContainText("Section 0", { timeout: 60_000 });
   await live(page);
+  // the preview's blocks, all of them and in order, in groups of at most 25 that the browser
+  // skips while off screen (not a thousand blocks to track on every frame)
+  await expect(page.locator(".preview-block").last()).toContainText("End of section 499", { timeout: 60_000 });
+  const groups = await page.locator(".preview-group").evaluateAll((els) =>
+    els.map((g) => ({
+      blocks: [...g.children].filter((c) => c.classList.contains("preview-block")).length,
+      skipped: getComputedStyle(g).contentVisibility,
+      lines: [...g.querySelectorAll<HTMLElement>(".preview-block")].map((b) => Number(b.dataset.line)),
+    })),
+  );
+  const lines = groups.flatMap((g) => g.lines);
+  expect(lines.length).toBe(await page.locator(".preview-block").count());
+  expect(lines).toEqual([...lines].sort((a, b) => a - b));
+  expect(groups.length).toBe(Math.ceil(lines.length / 25));
+  expect(groups.every((g) => g.blocks > 0 && g.blocks <= 25 && g.skipped === "auto")).toBe(true);
 
   await page.getByTestId("editor-content").click();
   await page.keyboard.press("Control+End");
