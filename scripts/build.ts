@@ -29,7 +29,8 @@ export async function buildClient(): Promise<string[]> {
     ],
     outdir: clientOut,
     target: "browser",
-    minify: true,
+    // PYMD_UNMINIFIED=1: readable function names in the browser's profiles
+    minify: !process.env.PYMD_UNMINIFIED,
     sourcemap: "none",
     // what a page loads only when it needs it (Mermaid, on a notebook with a diagram) is chunks of its own
     splitting: true,
