@@ -10,6 +10,7 @@
 //   PYMD_BENCH_BINARY=path          another build of the server (say, the one before a change)
 //   BENCH_TRACE=file.json           a Chromium trace of the 5,000-line typing
 //   BENCH_CPUPROFILE=file           the page's CPU profile (.cpuprofile) of that typing
+//   BENCH_PROFILE_TYPING=1mb        trace or profile the typing in the 1 MB document instead
 //   BENCH_OPEN_TRACE=file.json      a Chromium trace of the first open of the long-history document
 //   BENCH_OPEN_PROFILE=file         the page's CPU profile of that open
 // (PYMD_UNMINIFIED=1 npm run build gives readable function names in profiles.)
@@ -288,61 +289,70 @@ try {
     `editor page, 200 blocks, navigation to preview rendered and editor focused (${t.n} loads): median ${fmt(t.p50)}, max ${fmt(t.max)} — target ≤ 1 s: ${verdict(t.p50 <= 1000)}`,
   );
 
-  // Keystrokes in the middle of a 5,000-line document.
-  const source = longDocument(5000).replace(
-    "# Some *text* for section 250,",
-    "# Some *text* for section 250, TYPEHERE",
-  );
-  const big = await createDocument(page, "Five thousand lines", source);
-  await openDocument(page, url, big);
-  await cursorAfter(page, "TYPEHERE");
-  await installRecorder(page, "TYPEHERE");
-  const letters = "abcdefghijklmnopqrstuvwxyz";
-  if (process.env.BENCH_TRACE) await browser.startTracing(page, { path: process.env.BENCH_TRACE, screenshots: false });
-  const cdp = process.env.BENCH_CPUPROFILE ? await page.context().newCDPSession(page) : null;
-  if (cdp) {
-    await cdp.send("Profiler.enable");
-    await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
-    await cdp.send("Profiler.start");
-  }
-  for (let i = 0; i < KEYSTROKES; i++) {
-    await page.keyboard.type(letters[i % 26]!);
-    await page.waitForTimeout(TYPING_GAP_MS);
-  }
-  // Let the last previews arrive.
-  await page
-    .waitForFunction(() => (window as unknown as { __pendingPreview: unknown[] }).__pendingPreview.length === 0, null, {
-      timeout: 30_000,
-    })
-    .catch(() => undefined);
-  await page.waitForTimeout(200);
-  if (process.env.BENCH_TRACE) await browser.stopTracing();
-  if (cdp) {
-    const { profile } = await cdp.send("Profiler.stop");
-    await Bun.write(process.env.BENCH_CPUPROFILE!, JSON.stringify(profile));
-  }
-  const lat = await page.evaluate(() => {
-    const w = window as unknown as {
-      __screen: number[];
-      __preview: number[];
-      __pendingScreen: unknown[];
-      __pendingPreview: unknown[];
-    };
-    return {
-      screen: w.__screen,
-      preview: w.__preview,
-      lostScreen: w.__pendingScreen.length,
-      lostPreview: w.__pendingPreview.length,
-    };
-  });
-  const s = summary(lat.screen);
-  console.log(
-    `keystroke to screen, 5,000-line document (${s.n} of ${KEYSTROKES} keystrokes, one every ${TYPING_GAP_MS} ms): p50 ${fmt(s.p50)}, p95 ${fmt(s.p95)}, max ${fmt(s.max)}${lat.lostScreen ? `, ${lat.lostScreen} never shown` : ""} — target p95 ≤ 16 ms: ${verdict(s.p95 <= 16 && !lat.lostScreen)}`,
-  );
-  const pv = summary(lat.preview);
-  console.log(
-    `keystroke to updated preview, 5,000-line document (${pv.n} of ${KEYSTROKES} keystrokes): p50 ${fmt(pv.p50)}, p95 ${fmt(pv.p95)}, max ${fmt(pv.max)}${lat.lostPreview ? `, ${lat.lostPreview} never previewed` : ""} — target p95 ≤ 100 ms: ${verdict(pv.p95 <= 100 && !lat.lostPreview)}`,
-  );
+  /** Types KEYSTROKES letters after TYPEHERE in `source`, one every TYPING_GAP_MS, and prints both latencies. */
+  const typing = async (title: string, source: string, label: string, profile: boolean) => {
+    const id = await createDocument(page, title, source);
+    await openDocument(page, url, id);
+    await cursorAfter(page, "TYPEHERE");
+    await installRecorder(page, "TYPEHERE");
+    const letters = "abcdefghijklmnopqrstuvwxyz";
+    const trace = profile && process.env.BENCH_TRACE;
+    if (trace) await browser.startTracing(page, { path: trace, screenshots: false });
+    const cdp = profile && process.env.BENCH_CPUPROFILE ? await page.context().newCDPSession(page) : null;
+    if (cdp) {
+      await cdp.send("Profiler.enable");
+      await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+      await cdp.send("Profiler.start");
+    }
+    for (let i = 0; i < KEYSTROKES; i++) {
+      await page.keyboard.type(letters[i % 26]!);
+      await page.waitForTimeout(TYPING_GAP_MS);
+    }
+    // Let the last previews arrive.
+    await page
+      .waitForFunction(
+        () => (window as unknown as { __pendingPreview: unknown[] }).__pendingPreview.length === 0,
+        null,
+        { timeout: 30_000 },
+      )
+      .catch(() => undefined);
+    await page.waitForTimeout(200);
+    if (trace) await browser.stopTracing();
+    if (cdp) {
+      const { profile: cpu } = await cdp.send("Profiler.stop");
+      await Bun.write(process.env.BENCH_CPUPROFILE!, JSON.stringify(cpu));
+    }
+    const lat = await page.evaluate(() => {
+      const w = window as unknown as {
+        __screen: number[];
+        __preview: number[];
+        __pendingScreen: unknown[];
+        __pendingPreview: unknown[];
+      };
+      return {
+        screen: w.__screen,
+        preview: w.__preview,
+        lostScreen: w.__pendingScreen.length,
+        lostPreview: w.__pendingPreview.length,
+      };
+    });
+    const s = summary(lat.screen);
+    console.log(
+      `keystroke to screen, ${label} (${s.n} of ${KEYSTROKES} keystrokes, one every ${TYPING_GAP_MS} ms): p50 ${fmt(s.p50)}, p95 ${fmt(s.p95)}, max ${fmt(s.max)}${lat.lostScreen ? `, ${lat.lostScreen} never shown` : ""} — target p95 ≤ 16 ms: ${verdict(s.p95 <= 16 && !lat.lostScreen)}`,
+    );
+    const pv = summary(lat.preview);
+    console.log(
+      `keystroke to updated preview, ${label} (${pv.n} of ${KEYSTROKES} keystrokes): p50 ${fmt(pv.p50)}, p95 ${fmt(pv.p95)}, max ${fmt(pv.max)}${lat.lostPreview ? `, ${lat.lostPreview} never previewed` : ""} — target p95 ≤ 100 ms: ${verdict(pv.p95 <= 100 && !lat.lostPreview)}`,
+    );
+  };
+  // Keystrokes in the middle of a 5,000-line document, then of a 1 MB one.
+  const marked = (text: string) => {
+    const at = text.indexOf("# Some *text* for section", Math.floor(text.length / 2));
+    return `${text.slice(0, at)}# Some *text* TYPEHERE${text.slice(at + "# Some *text*".length)}`;
+  };
+  const profiled = process.env.BENCH_PROFILE_TYPING ?? "5000";
+  await typing("Five thousand lines", marked(longDocument(5000)), "5,000-line document", profiled === "5000");
+  await typing("A megabyte", marked(pasteText(1024 * 1024)), "1 MB document", profiled === "1mb");
 
   /**
    * Opens a document in a new tab and measures, from the navigation: its text in the editor; a

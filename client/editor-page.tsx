@@ -14,6 +14,7 @@ import {
 } from "solid-js";
 import { createStore, reconcile, unwrap } from "solid-js/store";
 import type { ViewUpdate } from "@codemirror/view";
+import { ChangeSet } from "@codemirror/state";
 import { A, useParams } from "@solidjs/router";
 import type { CommentThreadJson, DocumentJson } from "../protocol/api-types.ts";
 import type { KernelStateJson, PreviewBlockJson, ServerMessage } from "../protocol/ws-messages.ts";
@@ -33,6 +34,7 @@ import { HistoryPanel } from "./history-panel.tsx";
 import { FilesPanel, uploadFile } from "./files-panel.tsx";
 import { outlineComputer, outlineUnchangedBy, type Heading } from "./outline.ts";
 import { afterPaint, idleTask } from "./idle-task.ts";
+import { editsOf, splicedBlocks } from "../protocol/preview-edits.ts";
 import { loadDraft, clearDraft, saveDraft } from "./drafts.ts";
 import { CollabDocument, type RemotePresence } from "./collab-document.ts";
 import { collabExtension } from "./collab-codemirror.ts";
@@ -226,9 +228,25 @@ export function EditorPage() {
    */
   let previewInFlight = false;
   let previewPending = false;
+  /**
+   * The last request this connection sent (the server holds its source) and the editor's changes
+   * since: the next request carries only those (null: it carries the whole text).
+   */
+  let previewBase: number | null = null;
+  let previewChanges: ChangeSet | null = null;
   const sendPreview = () => {
     previewPending = false;
-    previewInFlight = socket.send({ t: "preview", doc: id(), seq: ++previewSeq, source: text() });
+    const seq = ++previewSeq;
+    const edits = previewBase !== null && previewChanges ? editsOf(previewChanges) : null;
+    previewInFlight = socket.send(
+      edits
+        ? { t: "preview", doc: id(), seq, base: previewBase!, edits }
+        : { t: "preview", doc: id(), seq, source: text() },
+    );
+    if (previewInFlight) {
+      previewBase = seq;
+      previewChanges = editor ? ChangeSet.empty(editor.view.state.doc.length) : null;
+    }
     clearTimeout(previewTimer);
     // An answer that never comes (a dropped socket) must not stall the preview for good.
     if (previewInFlight)
@@ -317,6 +335,8 @@ export function EditorPage() {
   };
 
   const onChange = (u: ViewUpdate) => {
+    previewChanges =
+      previewChanges && previewChanges.newLength === u.changes.length ? previewChanges.compose(u.changes) : null;
     schedulePreview();
     if (!outlineUnchangedBy(u, outlineState.legacy)) outlineTask.schedule();
     // With Automerge the binding sends every edit and IndexedDB keeps it; the state poll shows
@@ -397,27 +417,43 @@ export function EditorPage() {
     if ("doc" in m && m.doc !== undefined && m.doc !== id()) return;
     switch (m.t) {
       case "hello":
+        // a new connection: the server holds no source of ours
         previewInFlight = false;
+        previewBase = null;
         return;
       case "joined":
         if (m.running) setRunning({ runId: "", by: "someone" });
         requestPreview();
         return;
-      case "preview":
+      case "preview-base":
+        // the server does not hold the source our edits were for: the whole text goes
+        previewBase = null;
         if (m.seq === previewSeq) {
           previewInFlight = false;
           clearTimeout(previewTimer);
-          if (previewPending) sendPreview();
+          sendPreview();
         }
-        if (m.seq < appliedSeq) return;
+        return;
+      case "preview": {
+        const blocks = splicedBlocks(unwrap(preview.blocks), appliedSeq, m.blocks, m.splice);
+        // an answer built on one this page did not apply: the next request sends the whole text,
+        // and its answer comes whole
+        if (!blocks) previewBase = null;
+        if (m.seq === previewSeq) {
+          previewInFlight = false;
+          clearTimeout(previewTimer);
+          if (previewPending || !blocks) sendPreview();
+        }
+        if (!blocks || m.seq < appliedSeq) return;
         appliedSeq = m.seq;
-        applyPreview(m.blocks);
+        applyPreview(blocks);
         setProblems(m.problems);
         if (cellsUntilSeq !== null && m.seq > cellsUntilSeq && !running()) {
           cellsUntilSeq = null;
           setCells({});
         }
         return;
+      }
       case "run-started":
         setRunning({ runId: m.runId, by: m.by });
         setCells((c) => {

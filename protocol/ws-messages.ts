@@ -10,6 +10,7 @@ import { AccessRoleSchema, agree, NotificationSchema, Nullable, type Same } from
 import type { AccessRole, NotificationJson } from "./api-types.ts";
 import type { CursorJson, PresenceUserJson } from "./collab-frames.ts";
 import type { BlockStatus } from "./run-frames.ts";
+import { WS_MAX_PREVIEW_EDITS } from "./preview-edits.ts";
 
 /** 2: binary Automerge sync frames and presence. */
 export const WS_PROTOCOL_VERSION = 2;
@@ -42,12 +43,27 @@ export const ClientMessageSchema = Type.Union([
     collab: Type.Optional(Type.Boolean({ errorMessage: "join collab must be true or false" })),
   }),
   Type.Object({ t: Type.Literal("leave"), doc: docOf("leave") }),
-  /** Render this source as the document's preview, with its last outputs; answered by "preview". */
+  /**
+   * Render this source as the document's preview, with its last outputs; answered by "preview".
+   * The source comes whole (`source`) or as `edits` to the source of this connection's request
+   * `base` for the document, each applied to the text the ones before it left; a server that does
+   * not hold that source answers "preview-base" and the client sends the whole source.
+   */
   Type.Object({
     t: Type.Literal("preview"),
     doc: docOf("preview"),
     seq: safeInteger("preview needs an integer seq"),
     source: Type.String({ errorMessage: "preview needs the source text" }),
+  }),
+  Type.Object({
+    t: Type.Literal("preview"),
+    doc: docOf("preview"),
+    seq: safeInteger("preview needs an integer seq"),
+    base: safeInteger("preview needs the source text, or an integer base and its edits"),
+    edits: Type.Array(Type.Object({ from: position, to: position, insert: Type.String() }), {
+      maxItems: WS_MAX_PREVIEW_EDITS,
+      errorMessage: `preview edits must be a list of at most ${WS_MAX_PREVIEW_EDITS} {from, to, insert}`,
+    }),
   }),
   /** Run the document's stored source: every executed block in a fresh kernel, or some blocks in the current one. */
   Type.Object({ t: Type.Literal("run"), doc: docOf("run"), scope: runScope("all") }),
@@ -135,9 +151,13 @@ export type ServerMessage =
       t: "preview";
       doc: string;
       seq: number;
+      /** Every block, or with `splice` the ones between its kept prefix and suffix. */
       blocks: PreviewBlockJson[];
       problems: { line: number; message: string }[];
+      splice?: PreviewSpliceJson;
     }
+  /** The edits of preview `seq` apply to a source this server does not hold: send the whole source. */
+  | { t: "preview-base"; doc: string; seq: number }
   | { t: "run-started"; doc: string; runId: string; by: string; blocks: number[] }
   | { t: "cell"; doc: string; runId: string; cell: CellStateJson }
   | { t: "run-finished"; doc: string; runId: string; durationMs: number; error: string | null }
@@ -187,6 +207,26 @@ export const PreviewBlockSchema = Type.Object({
   stale: Nullable(StaleReasonSchema),
 });
 
+/**
+ * A preview answer that repeats most of the previous one sent on this connection for the document
+ * (`of`, its seq): its first `prefix` blocks unchanged, then the answer's blocks, then its last
+ * `suffix` blocks with their lines moved by `lines` and their block numbers by `blocks`.
+ */
+export const PreviewSpliceSchema = Type.Object({
+  of: Type.Integer(),
+  prefix: Type.Integer({ minimum: 0 }),
+  suffix: Type.Integer({ minimum: 0 }),
+  lines: Type.Integer(),
+  blocks: Type.Integer(),
+});
+export type PreviewSpliceJson = Static<typeof PreviewSpliceSchema>;
+/** One edit of a preview request: the text from `from` to `to` becomes `insert`. */
+export interface PreviewEditJson {
+  from: number;
+  to: number;
+  insert: string;
+}
+
 export const KernelStateSchema = Type.Object({
   status: Type.Union([Type.Literal("idle"), Type.Literal("busy"), Type.Literal("starting"), Type.Literal("stopped")]),
   block: Nullable(Type.Object({ index: Type.Integer(), number: Type.Integer(), line: Type.Integer() })),
@@ -224,7 +264,9 @@ export const ServerMessageSchema = Type.Union([
     seq: Type.Integer(),
     blocks: Type.Array(PreviewBlockSchema),
     problems: Type.Array(Type.Object({ line: Type.Integer(), message: Type.String() })),
+    splice: Type.Optional(PreviewSpliceSchema),
   }),
+  Type.Object({ t: Type.Literal("preview-base"), doc: DocIdSchema, seq: Type.Integer() }),
   Type.Object({
     t: Type.Literal("run-started"),
     doc: DocIdSchema,

@@ -64,14 +64,42 @@ const CLIENT_CASES: Record<string, { valid: [unknown, unknown][]; invalid: [unkn
         { t: "preview", doc: DOC, seq: -Number.MAX_SAFE_INTEGER, source: "" },
         { t: "preview", doc: DOC, seq: -Number.MAX_SAFE_INTEGER, source: "" },
       ],
+      [
+        { t: "preview", doc: DOC, seq: 2, base: 1, edits: [{ from: 3, to: 5, insert: "x", extra: 1 }] },
+        { t: "preview", doc: DOC, seq: 2, base: 1, edits: [{ from: 3, to: 5, insert: "x" }] },
+      ],
+      [
+        { t: "preview", doc: DOC, seq: 2, base: 1, edits: [] },
+        { t: "preview", doc: DOC, seq: 2, base: 1, edits: [] },
+      ],
     ],
     invalid: [
       [{ t: "preview", seq: 1, source: "" }, "preview needs a document id"],
       [{ t: "preview", doc: DOC, seq: 1.5, source: "" }, "preview needs an integer seq"],
       [{ t: "preview", doc: DOC, seq: 2 ** 53, source: "" }, "preview needs an integer seq"],
       [{ t: "preview", doc: DOC, seq: "1", source: "" }, "preview needs an integer seq"],
-      [{ t: "preview", doc: DOC, seq: 1 }, "preview needs the source text"],
-      [{ t: "preview", doc: DOC, seq: 1, source: ["x"] }, "preview needs the source text"],
+      [{ t: "preview", doc: DOC, seq: 1 }, "preview needs the source text, or an integer base and its edits"],
+      [
+        { t: "preview", doc: DOC, seq: 1, source: ["x"] },
+        "preview needs the source text, or an integer base and its edits",
+      ],
+      [
+        { t: "preview", doc: DOC, seq: 2, base: "1", edits: [] },
+        "preview needs the source text, or an integer base and its edits",
+      ],
+      [
+        { t: "preview", doc: DOC, seq: 2, base: 1, edits: [{ from: -1, to: 0, insert: "" }] },
+        "preview edits must be a list of at most 1000 {from, to, insert}",
+      ],
+      [
+        { t: "preview", doc: DOC, seq: 2, base: 1, edits: [{ from: 0, to: 0 }] },
+        "preview edits must be a list of at most 1000 {from, to, insert}",
+      ],
+      [
+        { t: "preview", doc: DOC, seq: 2, base: 1, edits: Array(1001).fill({ from: 0, to: 0, insert: "" }) },
+        "preview edits must be a list of at most 1000 {from, to, insert}",
+      ],
+      [{ t: "preview", doc: DOC, seq: 2, base: 1 }, "preview edits must be a list of at most 1000 {from, to, insert}"],
       // the first wrong field is the one reported
       [{ t: "preview", doc: "x", seq: "x" }, "preview needs a document id"],
     ],

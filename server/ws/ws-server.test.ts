@@ -6,6 +6,9 @@ import { SERVER_FRAME_SCHEMAS, type ServerMessage } from "../../protocol/ws-mess
 import { firstMismatch } from "../http/route-schema.ts";
 import { startTestServer, type TestClient, type TestServer } from "../testing/test-server.ts";
 import { Peer } from "../testing/ws-peer.ts";
+import { ChangeSet, Text } from "@codemirror/state";
+import { editsOf, splicedBlocks } from "../../protocol/preview-edits.ts";
+import type { PreviewBlockJson } from "../../protocol/ws-messages.ts";
 
 /** The server frames received so far: their types, and any that did not match their schema. */
 const received = { types: new Set<string>(), mismatches: [] as string[] };
@@ -91,6 +94,82 @@ describe("websocket", () => {
     expect(JSON.stringify(p.blocks)).not.toContain("onerror");
     expect(p.problems[0]!.line).toBe(3);
     a.ws.close();
+  });
+
+  test("a preview sent as edits is rendered as its whole text; its answer, rebuilt from the one before, is the whole answer", async () => {
+    const a = await peer(alice);
+    const whole = await peer(alice);
+    for (const p of [a, whole]) {
+      p.send({ t: "join", doc: docId });
+      await p.next("joined");
+    }
+    const sections = Array.from(
+      { length: 120 },
+      (_, i) => `# ## Part ${i}\n# Words *${i}*.\n# \`\`\`\nprint(${i})\n# \`\`\`\n`,
+    );
+    let text = Text.of(sections.join("").split("\n"));
+    let shown: PreviewBlockJson[] = [];
+    let shownSeq = 0;
+    let base = 0;
+    // each step: the changes in the editor's terms, as the page sends them, and whether its
+    // answer may repeat most of the one before (two edits far apart change most of what lies
+    // between them: that answer comes whole). Section k is lines 5k+1 to 5k+5, its prose 5k+2.
+    const steps: [(t: Text) => ChangeSet, boolean][] = [
+      [(t) => ChangeSet.of({ from: t.line(202).to, insert: " more *words*" }, t.length), true],
+      [
+        (t) => ChangeSet.of({ from: t.line(2).from, to: t.line(2).to, insert: "# changed near the start" }, t.length),
+        true,
+      ],
+      [(t) => ChangeSet.of({ from: t.line(302).to, insert: "\n# ## A new part\n# with a new line" }, t.length), true],
+      [
+        (t) =>
+          ChangeSet.of(
+            [
+              { from: t.line(11).from, to: t.line(16).from },
+              { from: t.line(497).from, insert: "# end\n" },
+            ],
+            t.length,
+          ),
+        false,
+      ],
+      [(t) => ChangeSet.of({ from: t.length, insert: "# the last line\n" }, t.length), true],
+    ];
+    const splices: boolean[] = [];
+    for (let seq = 1; seq <= steps.length + 1; seq++) {
+      if (seq === 1) a.send({ t: "preview", doc: docId, seq, source: text.toString() });
+      else {
+        const changes = steps[seq - 2]![0](text);
+        text = changes.apply(text);
+        const edits = editsOf(changes);
+        expect(edits).not.toBeNull();
+        a.send({ t: "preview", doc: docId, seq, base, edits: edits! });
+      }
+      base = seq;
+      const answer = await a.next("preview", (m) => m.seq === seq);
+      if (seq > 1) splices.push(answer.splice !== undefined);
+      const blocks = splicedBlocks(shown, shownSeq, answer.blocks, answer.splice);
+      expect(blocks).not.toBeNull();
+      shown = blocks!;
+      shownSeq = seq;
+      whole.send({ t: "preview", doc: docId, seq, source: text.toString() });
+      const expected = await whole.next("preview", (m) => m.seq === seq);
+      expect(expected.splice).toBeUndefined();
+      expect(shown).toEqual(expected.blocks);
+    }
+    // the later answers carried only what changed
+    expect(splices).toEqual(steps.map(([, spliced]) => spliced));
+    // edits to a source this connection did not send: the server asks for the whole text
+    a.send({ t: "preview", doc: docId, seq: 50, base: 3, edits: [{ from: 0, to: 0, insert: "x" }] });
+    expect((await a.next("preview-base")).seq).toBe(50);
+    // edits outside the source: refused, and the connection goes on
+    a.send({ t: "preview", doc: docId, seq: 51, base, edits: [{ from: 0, to: text.length + 1, insert: "" }] });
+    expect((await a.next("error")).message).toContain("outside the source");
+    a.send({ t: "preview", doc: docId, seq: 52, source: "# # Again\n" });
+    const again = await a.next("preview", (m) => m.seq === 52);
+    expect(again.splice).toBeUndefined();
+    expect(again.blocks[0]!.html).toContain("Again");
+    a.ws.close();
+    whole.ws.close();
   });
 
   test("a flood of large previews: one renders at a time, only the latest waits, and the server keeps answering", async () => {
@@ -280,6 +359,6 @@ describe("the server's frames", () => {
     expect(received.mismatches).toEqual([]);
     for (const t of ["hello", "notifications", "joined", "execution", "kernel", "preview", "run-started", "cell"])
       expect(received.types).toContain(t);
-    for (const t of ["run-finished", "pong", "error"]) expect(received.types).toContain(t);
+    for (const t of ["run-finished", "pong", "error", "preview-base"]) expect(received.types).toContain(t);
   });
 });

@@ -258,7 +258,10 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
       // Access may have gone while the request waited.
       const p = await joined(c, docId).open.session.preview(source);
       d.metrics.previews.rendered++;
-      if (c.joined.has(docId)) c.send({ t: "preview", doc: docId, seq, blocks: p.blocks, problems: p.problems });
+      if (c.joined.has(docId)) {
+        const { blocks, splice } = c.previews.answer(docId, seq, p.blocks);
+        c.send({ t: "preview", doc: docId, seq, blocks, problems: p.problems, ...(splice ? { splice } : {}) });
+      }
     } catch (e) {
       sendError(c, failureOf(e, "preview failed"), docId);
     }
@@ -273,10 +276,15 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
     switch (msg.t) {
       case "presence":
         return open.presence(c.id, msg.cursor);
-      case "preview":
-        if (msg.source.length * 3 > CONTENT_MAX_BYTES && Buffer.byteLength(msg.source, "utf8") > CONTENT_MAX_BYTES)
+      case "preview": {
+        const source = c.previews.sourceOf(msg.doc, msg.seq, msg);
+        if (source === null) return c.send({ t: "preview-base", doc: msg.doc, seq: msg.seq });
+        if (source.length * 3 > CONTENT_MAX_BYTES && Buffer.byteLength(source, "utf8") > CONTENT_MAX_BYTES) {
+          c.previews.drop(msg.doc);
           throw new AppError("too_large", `a preview's source must be at most ${CONTENT_MAX_BYTES} bytes`);
-        return c.previews.request(msg.doc, msg.seq, msg.source);
+        }
+        return c.previews.request(msg.doc, msg.seq, source);
+      }
       case "run": {
         if (!canEdit(role)) throw readersCannot(role, "cannot run code");
         const docId = msg.doc;
