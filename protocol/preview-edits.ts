@@ -24,6 +24,22 @@ export function editsOf(changes: ChangeSet): PreviewEditJson[] | null {
   return edits.reverse();
 }
 
+/** How a block's HTML names its place: its number and first line, on its outer element. */
+export const blockPlace = (block: number, line: number) => ` data-block="${block}" data-line="${line}"`;
+
+/** A block's HTML for the same block at another place (its first tag's attributes say where it is). */
+export function movedBlockHtml(
+  html: string,
+  from: { block: number; line: number },
+  to: { block: number; line: number },
+): string {
+  if (from.block === to.block && from.line === to.line) return html;
+  const was = blockPlace(from.block, from.line);
+  const at = html.indexOf(was);
+  if (at < 0 || at > html.indexOf(">")) return html;
+  return html.slice(0, at) + blockPlace(to.block, to.line) + html.slice(at + was.length);
+}
+
 /**
  * The blocks an answer stands for: its blocks, or with a splice, the ones kept from the answer
  * shown (`shown`, answer `shownSeq`) around them. Null when the splice is of another answer.
@@ -45,6 +61,11 @@ export function splicedBlocks(
       ? tail
       : tail.map((b) => ({
           ...b,
+          html: movedBlockHtml(
+            b.html,
+            { block: b.block, line: b.startLine },
+            { block: b.block + shift, line: b.startLine + lines },
+          ),
           startLine: b.startLine + lines,
           endLine: b.endLine + lines,
           block: b.block + shift,

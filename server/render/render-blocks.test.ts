@@ -56,4 +56,23 @@ describe("preview of a long document", () => {
     expect(cache.listings).toBe(visible.length + 1);
     expect(again.map((b) => b.html).join("")).toContain("for the last one.");
   }, 120_000);
+
+  test("a line added near the start renders that block alone: the blocks it moved come from the cache, each at its new place", async () => {
+    const source = sections(400);
+    const cache = new CountingCache();
+    await renderBlocks(parsePymd(source), new Map(), () => "", cache);
+    const rendered = cache.listings;
+    const moved = parsePymd(source.replace("for 3.", "for 3.\n# and a line more."));
+    const blocks = await renderBlocks(moved, new Map(), () => "", cache);
+    expect(cache.listings).toBe(rendered + 1);
+    // exactly what a cold cache gives: every block's HTML names its own block and first line
+    expect(blocks).toEqual(await renderBlocks(moved, new Map(), () => "", new BlockRenderCache()));
+    const last = blocks.at(-1)!;
+    expect(last.startLine).toBe(1999);
+    expect(last.html).toContain(` data-block="${last.block}" data-line="1999">`);
+    for (const i of [0, 5, 6, 7, 400, blocks.length - 1]) {
+      const b = blocks[i]!;
+      expect(b.html).toBe(await runJob({ kind: "block", index: b.block, block: moved.blocks[b.block]! }));
+    }
+  }, 60_000);
 });

@@ -3,6 +3,7 @@
 import type { BlockResult } from "../../protocol/run-frames.ts";
 import type { PreviewBlockJson } from "../../protocol/ws-messages.ts";
 import type { ParsedPymd, PymdBlock } from "../../protocol/pymd-parser.ts";
+import { movedBlockHtml } from "../../protocol/preview-edits.ts";
 import type { FileUrl } from "./html-pipeline.ts";
 import { blockWeight, fileTable, resultTexts } from "./render-jobs.ts";
 import { INLINE_WEIGHT, render } from "./render-pool.ts";
@@ -44,16 +45,26 @@ export class BlockRenderCache {
   }
 }
 
-/** What a block's listing or Markdown HTML depends on (its outputs are cached apart). */
-function keyOf(index: number, block: PymdBlock): string {
+/**
+ * What a block's listing or Markdown HTML depends on (its outputs are cached apart), wherever it is:
+ * the cache holds the HTML rendered at block 0, line 0, and each use names the block's own place.
+ */
+function keyOf(block: PymdBlock): string {
   const body =
     block.kind === "markdown"
       ? block.text
       : block.kind === "comment"
         ? ""
         : `${block.kind}\u0000${block.lang}\u0000${block.code}`;
-  return `${index}\u0000${block.kind}\u0000${block.startLine}\u0000${body}`;
+  return `${block.kind}\u0000${body}`;
 }
+
+const NOWHERE = { block: 0, line: 0 };
+/** A listing rendered at block 0, line 0, for this block at its place. */
+const placed = (html: string, index: number, block: PymdBlock) =>
+  movedBlockHtml(html, NOWHERE, { block: index, line: block.startLine });
+/** The block as rendered for the cache: at block 0, line 0. */
+const unplaced = (block: PymdBlock): PymdBlock => ({ ...block, startLine: 0 });
 
 /**
  * Every visible block of `parsed`, rendered. `resultVersion(i)` identifies the state of block i's
@@ -110,9 +121,9 @@ async function renderListings(
   let weight = 0;
   parsed.blocks.forEach((block, index) => {
     if (block.kind === "comment") return;
-    const key = keyOf(index, block);
+    const key = keyOf(block);
     const hit = cache.get(key);
-    if (hit !== undefined) html.set(index, hit);
+    if (hit !== undefined) html.set(index, placed(hit, index, block));
     else {
       missing.push({ index, block, key });
       weight += blockWeight(block);
@@ -123,7 +134,7 @@ async function renderListings(
     for (const m of missing)
       html.set(
         m.index,
-        await render({ kind: "block", index: m.index, block: m.block, files: fileTable(fileUrl, texts([m])) }),
+        await render({ kind: "block", index: 0, block: unplaced(m.block), files: fileTable(fileUrl, texts([m])) }),
       );
   } else {
     const batches: (typeof missing)[] = [[]];
@@ -143,7 +154,7 @@ async function renderListings(
         render(
           {
             kind: "blocks",
-            items: b.map(({ index, block }) => ({ index, block })),
+            items: b.map(({ block }) => ({ index: 0, block: unplaced(block) })),
             files: fileTable(fileUrl, texts(b)),
           },
           0,
@@ -155,7 +166,11 @@ async function renderListings(
       for (const [k, m] of b.entries()) html.set(m.index, got[k]!);
     });
   }
-  for (const m of missing) cache.set(m.key, html.get(m.index)!);
+  for (const m of missing) {
+    const template = html.get(m.index)!;
+    cache.set(m.key, template);
+    html.set(m.index, placed(template, m.index, m.block));
+  }
   return html;
 }
 

@@ -3,12 +3,13 @@
 // render in flight and one waiting per document; the client's one-at-a-time pipelining is unaffected.
 // It also holds, per document, the last source the connection sent (so a request can carry only its
 // edits) and the last answer sent (so an answer can carry only the blocks that changed).
+import { movedBlockHtml } from "../../protocol/preview-edits.ts";
 import type { PreviewBlockJson, PreviewEditJson, PreviewSpliceJson } from "../../protocol/ws-messages.ts";
 import { AppError } from "../errors.ts";
 import type { Metrics } from "../log/metrics.ts";
 
-/** Fields of a block that must be equal for it to count as unchanged, besides its position. */
-const SAME_FIELDS = ["html", "kind", "outputsHtml", "status", "durationMs", "count", "stale"] as const;
+/** Fields of a block that must be equal for it to count as unchanged, besides its place and HTML. */
+const SAME_FIELDS = ["kind", "outputsHtml", "status", "durationMs", "count", "stale"] as const;
 
 export class PreviewQueue {
   private rendering = false;
@@ -76,11 +77,18 @@ export class PreviewQueue {
     if (!last || last.blocks.length === 0 || blocks.length === 0) return { blocks };
     const old = last.blocks;
     const same = (a: PreviewBlockJson, b: PreviewBlockJson) => SAME_FIELDS.every((k) => a[k] === b[k]);
+    // the same block moved: its HTML differs only in the place it names
+    const moved = (a: PreviewBlockJson, b: PreviewBlockJson) =>
+      same(a, b) &&
+      (a.html === b.html ||
+        movedBlockHtml(a.html, { block: a.block, line: a.startLine }, { block: b.block, line: b.startLine }) ===
+          b.html);
     let prefix = 0;
     const most = Math.min(old.length, blocks.length);
     while (
       prefix < most &&
       same(old[prefix]!, blocks[prefix]!) &&
+      old[prefix]!.html === blocks[prefix]!.html &&
       old[prefix]!.startLine === blocks[prefix]!.startLine &&
       old[prefix]!.endLine === blocks[prefix]!.endLine &&
       old[prefix]!.block === blocks[prefix]!.block
@@ -95,7 +103,7 @@ export class PreviewQueue {
       const x = old[old.length - 1 - suffix]!;
       const y = blocks[blocks.length - 1 - suffix]!;
       if (
-        !same(x, y) ||
+        !moved(x, y) ||
         y.startLine - x.startLine !== lines ||
         y.endLine - x.endLine !== lines ||
         y.block - x.block !== shift

@@ -121,6 +121,8 @@ describe("websocket", () => {
         true,
       ],
       [(t) => ChangeSet.of({ from: t.line(302).to, insert: "\n# ## A new part\n# with a new line" }, t.length), true],
+      // a line more near the start: every block after it moves, and is still not sent again
+      [(t) => ChangeSet.of({ from: t.line(22).to, insert: "\n# a line more" }, t.length), true],
       [
         (t) =>
           ChangeSet.of(
