@@ -315,22 +315,37 @@ export function EditorPage() {
    * changed: fields are updated in place, and only a block whose HTML changed gets new DOM.
    * Otherwise the blocks are matched by their HTML, so moved blocks keep their DOM.
    */
-  const applyPreview = (next: PreviewBlockJson[]) => {
+  const applyPreview = (next: PreviewBlockJson[], splice?: { prefix: number; suffix: number }) => {
     // the preview follows the text: so do its comment marks (cheap: a walk over the marks alone)
     if (openThreads().length) readCommentLines();
     // compared on the store's plain values: reading a thousand blocks through its proxies costs more than the update
     const old = unwrap(preview.blocks);
+    /** Block i becomes b: in place, field by field, or a new block where it is another one. */
+    const update = (i: number, b: PreviewBlockJson) => {
+      const a = old[i]!;
+      if (a.kind !== b.kind) return setPreview("blocks", i, b);
+      if (a.html !== b.html) setPreview("blocks", i, "html", b.html);
+      for (const k of PREVIEW_FIELDS) if (a[k] !== b[k]) setPreview("blocks", i, k, b[k] as never);
+    };
+    if (splice) {
+      // An answer to edits: its start and end are the blocks shown (the end perhaps moved, so its
+      // fields are updated where it is and its DOM kept); only the middle is looked at or replaced.
+      const end = next.length - splice.suffix;
+      const shift = old.length - next.length;
+      return batch(() => {
+        for (let i = end; i < next.length; i++) update(i + shift, next[i]!);
+        if (shift === 0) for (let i = splice.prefix; i < end; i++) update(i, next[i]!);
+        else
+          setPreview("blocks", [
+            ...old.slice(0, splice.prefix),
+            ...next.slice(splice.prefix, end),
+            ...old.slice(end + shift),
+          ]);
+      });
+    }
     if (old.length !== next.length) return setPreview("blocks", reconcile(next, { key: "html" }));
     batch(() => {
-      for (let i = 0; i < next.length; i++) {
-        const a = old[i]!;
-        const b = next[i]!;
-        if (a.html !== b.html || a.kind !== b.kind) {
-          setPreview("blocks", i, b);
-          continue;
-        }
-        for (const k of PREVIEW_FIELDS) if (a[k] !== b[k]) setPreview("blocks", i, k, b[k] as never);
-      }
+      for (let i = 0; i < next.length; i++) update(i, next[i]!);
     });
   };
 
@@ -446,7 +461,7 @@ export function EditorPage() {
         }
         if (!blocks || m.seq < appliedSeq) return;
         appliedSeq = m.seq;
-        applyPreview(blocks);
+        applyPreview(blocks, m.splice);
         setProblems(m.problems);
         if (cellsUntilSeq !== null && m.seq > cellsUntilSeq && !running()) {
           cellsUntilSeq = null;

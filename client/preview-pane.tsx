@@ -1,7 +1,19 @@
 // The rendered notebook beside the editor: server-rendered, sanitized blocks, each code cell with
 // its execution counter, its run state (queued, running with elapsed time, done with duration,
 // error), whether its outputs are stale, and its live outputs.
-import { For, Index, Show, createEffect, createMemo, createSignal, onCleanup, type Accessor, type JSX } from "solid-js";
+import {
+  For,
+  Index,
+  Show,
+  createEffect,
+  createMemo,
+  createRenderEffect,
+  createSignal,
+  onCleanup,
+  type Accessor,
+  type JSX,
+} from "solid-js";
+import { movedBlockHtml } from "../protocol/preview-edits.ts";
 import type { CellStateJson, PreviewBlockJson, StaleReason } from "../protocol/ws-messages.ts";
 import { cellLabel, staleText } from "./cell-label.ts";
 import { formatNumber, t } from "./i18n.ts";
@@ -96,14 +108,31 @@ export function withParts(text: string, parts: Record<string, JSX.Element>): JSX
 /** How long the text of a diagram must stay unchanged before it is drawn: typing draws only where it pauses. */
 const DIAGRAM_WAIT_MS = 250;
 
-/** A block's rendered HTML; a mermaid listing in it is drawn as its diagram. */
-function BlockHtml(props: { html: string; notebook: object }) {
-  let el!: HTMLDivElement;
-  createEffect(() => {
-    if (hasDiagram(props.html)) drawDiagrams(el, { waitMs: DIAGRAM_WAIT_MS, notebook: props.notebook });
+/**
+ * A block's rendered HTML; a mermaid listing in it is drawn as its diagram. A block that only moved
+ * (a line added above it) keeps its DOM: the place its HTML names is updated on the element.
+ */
+function BlockHtml(props: { html: string; block: number; line: number; notebook: object }) {
+  const el = document.createElement("div");
+  el.className = "preview-html";
+  let shown = { html: "", block: -1, line: -1 };
+  createRenderEffect(() => {
+    const next = { html: props.html, block: props.block, line: props.line };
+    const first = el.firstElementChild;
+    if (first && next.html !== shown.html && movedBlockHtml(shown.html, shown, next) === next.html) {
+      first.setAttribute("data-block", String(next.block));
+      first.setAttribute("data-line", String(next.line));
+    } else if (next.html !== shown.html) el.innerHTML = next.html;
+    shown = next;
   });
-  return <div class="preview-html" ref={el} innerHTML={props.html} />;
+  // the HTML wherever the block is: a move does not draw its diagram again
+  const content = createMemo(() => movedBlockHtml(props.html, { block: props.block, line: props.line }, NOWHERE));
+  createEffect(() => {
+    if (hasDiagram(content())) drawDiagrams(el, { waitMs: DIAGRAM_WAIT_MS, notebook: props.notebook });
+  });
+  return el;
 }
+const NOWHERE = { block: 0, line: 0 };
 
 /** Blocks shown per frame: a long notebook appears over a few frames instead of one long freeze. */
 const BLOCKS_PER_FRAME = 150;
@@ -198,7 +227,7 @@ export function PreviewPane(props: {
                         onComment={props.onComment ? () => props.onComment!(b) : undefined}
                       />
                     </Show>
-                    <BlockHtml html={b.html} notebook={diagrams} />
+                    <BlockHtml html={b.html} block={b.block} line={b.startLine} notebook={diagrams} />
                     <Show when={b.kind === "code" && (props.cells()[b.block]?.html ?? b.outputsHtml)}>
                       <div
                         class="pymd-outputs"

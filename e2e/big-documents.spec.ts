@@ -48,8 +48,24 @@ test("a 5,000-line document opens and takes edits at its start and its end", asy
   expect(text.endsWith("# End of section 499.\n# the last words\n")).toBe(true);
   expect(text.split("\n").length).toBe(5003);
 
+  // The preview followed the typing through answers that carried only what changed (every block
+  // below the first moved down a line): it is what a fresh page renders from the stored text.
+  const previewNow = () =>
+    page.locator(".preview-block").evaluateAll((els) =>
+      els.map((b) => {
+        const inner = b.querySelector<HTMLElement>(".preview-html > [data-line]");
+        return `${(b as HTMLElement).dataset.block}/${(b as HTMLElement).dataset.line}/${inner?.dataset.block}/${inner?.dataset.line}/${b.textContent}`;
+      }),
+    );
+  await expect(page.locator(".preview-block").first()).toContainText("First words", { timeout: 30_000 });
+  await expect(page.locator(".preview-block").last()).toContainText("the last words", { timeout: 30_000 });
+  const followed = await previewNow();
+  expect(followed.at(-1)).toMatch(/^(\d+)\/(\d+)\/\1\/\2\//);
+
   await page.reload();
   await expect(page.getByTestId("editor-content")).toContainText("First words", { timeout: 60_000 });
+  await expect(page.locator(".preview-block").last()).toContainText("the last words", { timeout: 60_000 });
+  expect(await previewNow()).toEqual(followed);
   await live(page);
   await page.getByTestId("editor-content").click();
   await page.keyboard.press("Control+End");
