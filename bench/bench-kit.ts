@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { openServices } from "../server/app.ts";
+import { A } from "../server/sync/automerge.ts";
+import type { CollabDoc } from "../protocol/collab-frames.ts";
 
 export const ROOT = join(import.meta.dir, "..");
 /** The compiled server; PYMD_BENCH_BINARY measures another build side by side. */
@@ -161,4 +163,20 @@ export async function collabModules() {
     CollabDocuments: collab.CollabDocuments,
     decodeBinaryFrame: frames.decodeBinaryFrame,
   };
+}
+
+/**
+ * A document whose text took `changes` changes of one character each (every fifth a deletion),
+ * typed from `letters` in turn, as a long-edited notebook's history would be. Load Automerge first.
+ */
+export function longHistory(changes: number, letters: string): A.Doc<CollabDoc> {
+  let d = A.from<CollabDoc>({ content: "" });
+  let len = 0;
+  for (let i = 0; i < changes; i++) {
+    d = A.change(d, (x) => {
+      if (i % 5 === 4 && len > 0) A.splice(x, ["content"], len - 1, 1), len--;
+      else A.splice(x, ["content"], len, 0, letters[i % letters.length]!), len++;
+    });
+  }
+  return d;
 }

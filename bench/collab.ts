@@ -15,10 +15,9 @@ import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
-import { ROOT, fmt, summary, tempDataDir, verdict } from "./bench-kit.ts";
+import { ROOT, fmt, longHistory, summary, tempDataDir, verdict } from "./bench-kit.ts";
 import { A, loadAutomerge } from "../server/sync/automerge.ts";
 import { CollabTestClient, until } from "../server/testing/collab-test-client.ts";
-import type { CollabDoc } from "../protocol/collab-frames.ts";
 
 await loadAutomerge();
 const PYMD_ROOT = process.env.BENCH_PYMD_ROOT ?? ROOT;
@@ -43,14 +42,7 @@ const services = openServices(dataDir);
 const owner = services.users.byUsername("bench")!;
 const bigId = services.documents.create(owner, { title: "Long history", content: "" }).id;
 if (SECTIONS.has("history")) {
-  let d = A.from<CollabDoc>({ content: "" });
-  let len = 0;
-  for (let i = 0; i < HISTORY; i++) {
-    d = A.change(d, (x) => {
-      if (i % 5 === 4 && len > 0) A.splice(x, ["content"], len - 1, 1), len--;
-      else A.splice(x, ["content"], len, 0, "abcdefghijklmnop\n"[i % 17]!), len++;
-    });
-  }
+  const d = longHistory(HISTORY, "abcdefghijklmnop\n");
   new SyncStore(services.db).save(bigId, A.save(d), d.content, { compact: true });
 }
 services.db.close();

@@ -18,11 +18,20 @@ import { chromium, type Page } from "playwright-core";
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { BINARY, ROOT, fmt, requireBinary, summary, tempDataDir, verdict, whileHealthy } from "./bench-kit.ts";
+import {
+  BINARY,
+  ROOT,
+  fmt,
+  longHistory,
+  requireBinary,
+  summary,
+  tempDataDir,
+  verdict,
+  whileHealthy,
+} from "./bench-kit.ts";
 import { openServices } from "../server/app.ts";
 import { SyncStore } from "../server/store/sync-store.ts";
 import { A, loadAutomerge } from "../server/sync/automerge.ts";
-import type { CollabDoc } from "../protocol/collab-frames.ts";
 
 requireBinary();
 /** Another build of the server to measure (say, the one before a change), instead of dist/pymd. */
@@ -220,15 +229,9 @@ const historyId = (() => {
   const services = openServices(dir);
   const owner = services.users.byUsername("bench")!;
   const created = services.documents.create(owner, { title: "Long history", content: "" }).id;
-  let d = A.from<CollabDoc>({ content: "" });
-  let len = 0;
-  for (let i = 0; i < HISTORY; i++) {
-    d = A.change(d, (x) => {
-      if (i % 5 === 4 && len > 0) A.splice(x, ["content"], len - 1, 1), len--;
-      else A.splice(x, ["content"], len, 0, "# abcdefghijklm\n"[i % 16]!), len++;
-    });
-  }
-  d = A.change(d, (x) => A.splice(x, ["content"], 0, 0, "# # Long history\n"));
+  const d = A.change(longHistory(HISTORY, "# abcdefghijklm\n"), (x) =>
+    A.splice(x, ["content"], 0, 0, "# # Long history\n"),
+  );
   new SyncStore(services.db).save(created, A.save(d), d.content, { compact: true });
   services.db.close();
   return created;
