@@ -526,13 +526,19 @@ export function EditorPage() {
   };
   const syncScroll = (line: number) => {
     if (mode() !== "split" || !previewEl) return;
-    const sections = previewEl.querySelectorAll<HTMLElement>("[data-line]");
+    // the last block starting at or above the line: the blocks are in order, so a binary search
+    // reads a few of them, not thousands
+    const sections = previewEl.getElementsByClassName("preview-block") as HTMLCollectionOf<HTMLElement>;
     let target: HTMLElement | null = null;
-    for (const s of sections) {
-      if (Number(s.dataset.line) <= line) target = s;
-      else break;
+    for (let lo = 0, hi = sections.length - 1; lo <= hi; ) {
+      const mid = (lo + hi) >> 1;
+      const s = sections[mid]!;
+      if (Number(s.dataset.line) <= line) {
+        target = s;
+        lo = mid + 1;
+      } else hi = mid - 1;
     }
-    if (target) previewEl.scrollTop = target.offsetTop - previewEl.offsetTop;
+    if (target) previewEl.scrollTop += target.getBoundingClientRect().top - previewEl.getBoundingClientRect().top;
     else previewEl.scrollTop = 0;
   };
 

@@ -32,6 +32,37 @@ test("a 5,000-line document opens and takes edits at its start and its end", asy
   expect(groups.length).toBe(Math.ceil(lines.length / 25));
   expect(groups.every((g) => g.blocks > 0 && g.blocks <= 25 && g.skipped === "auto")).toBe(true);
 
+  // the preview follows the editor's scrolling: the block at the editor's top line comes to its top
+  await page.locator(".cm-scroller").evaluate((el) => {
+    el.scrollTop = el.scrollHeight / 2;
+  });
+  await expect
+    .poll(
+      async () =>
+        page.evaluate(() => {
+          const scroller = document.querySelector<HTMLElement>(".cm-scroller")!;
+          const top = document.elementFromPoint(
+            scroller.getBoundingClientRect().left + 60,
+            scroller.getBoundingClientRect().top + 5,
+          );
+          const line = Number(
+            [...document.querySelectorAll<HTMLElement>(".cm-gutterElement")]
+              .filter((g) => g.getBoundingClientRect().bottom > scroller.getBoundingClientRect().top + 5)
+              .map((g) => g.textContent)
+              .find((t) => /^\d+$/.test(t ?? "")) ?? 0,
+          );
+          const preview = document.querySelector<HTMLElement>("[data-testid='preview']")!;
+          const first = [...preview.querySelectorAll<HTMLElement>(".preview-block")].find(
+            (b) => b.getBoundingClientRect().bottom > preview.getBoundingClientRect().top + 1,
+          );
+          return (
+            top !== null && line > 1000 && first !== undefined && Math.abs(Number(first.dataset.line) - line) <= 10
+          );
+        }),
+      { timeout: 10_000 },
+    )
+    .toBe(true);
+
   await page.getByTestId("editor-content").click();
   await page.keyboard.press("Control+End");
   await page.keyboard.type("# the last words\n");
