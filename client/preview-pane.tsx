@@ -13,7 +13,7 @@ import {
   type Accessor,
   type JSX,
 } from "solid-js";
-import { movedBlockHtml } from "../protocol/preview-edits.ts";
+import { NOWHERE, movedBlockHtml } from "../protocol/preview-edits.ts";
 import type { CellStateJson, PreviewBlockJson, StaleReason } from "../protocol/ws-messages.ts";
 import { cellLabel, staleText } from "./cell-label.ts";
 import { formatNumber, t } from "./i18n.ts";
@@ -132,7 +132,6 @@ function BlockHtml(props: { html: string; block: number; line: number; notebook:
   });
   return el;
 }
-const NOWHERE = { block: 0, line: 0 };
 
 /** Blocks shown per frame: a long notebook appears over a few frames instead of one long freeze. */
 const BLOCKS_PER_FRAME = 150;

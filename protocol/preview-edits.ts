@@ -27,6 +27,9 @@ export function editsOf(changes: ChangeSet): PreviewEditJson[] | null {
 /** How a block's HTML names its place: its number and first line, on its outer element. */
 export const blockPlace = (block: number, line: number) => ` data-block="${block}" data-line="${line}"`;
 
+/** Block 0 at line 0: where HTML is kept that is used at any place. */
+export const NOWHERE = { block: 0, line: 0 };
+
 /** A block's HTML for the same block at another place (its first tag's attributes say where it is). */
 export function movedBlockHtml(
   html: string,

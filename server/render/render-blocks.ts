@@ -3,7 +3,7 @@
 import type { BlockResult } from "../../protocol/run-frames.ts";
 import type { PreviewBlockJson } from "../../protocol/ws-messages.ts";
 import type { ParsedPymd, PymdBlock } from "../../protocol/pymd-parser.ts";
-import { movedBlockHtml } from "../../protocol/preview-edits.ts";
+import { NOWHERE, movedBlockHtml } from "../../protocol/preview-edits.ts";
 import type { FileUrl } from "./html-pipeline.ts";
 import { blockWeight, fileTable, resultTexts } from "./render-jobs.ts";
 import { INLINE_WEIGHT, render } from "./render-pool.ts";
@@ -59,7 +59,6 @@ function keyOf(block: PymdBlock): string {
   return `${block.kind}\u0000${body}`;
 }
 
-const NOWHERE = { block: 0, line: 0 };
 /** A listing rendered at block 0, line 0, for this block at its place. */
 const placed = (html: string, index: number, block: PymdBlock) =>
   movedBlockHtml(html, NOWHERE, { block: index, line: block.startLine });

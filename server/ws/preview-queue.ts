@@ -8,7 +8,7 @@ import type { PreviewBlockJson, PreviewEditJson, PreviewSpliceJson } from "../..
 import { AppError } from "../errors.ts";
 import type { Metrics } from "../log/metrics.ts";
 
-/** Fields of a block that must be equal for it to count as unchanged, besides its place and HTML. */
+/** Fields of a block that must be equal for it to count as unchanged or moved, besides its place and HTML. */
 const SAME_FIELDS = ["kind", "outputsHtml", "status", "durationMs", "count", "stale"] as const;
 
 export class PreviewQueue {
@@ -76,41 +76,26 @@ export class PreviewQueue {
     this.answers.set(docId, { seq, blocks });
     if (!last || last.blocks.length === 0 || blocks.length === 0) return { blocks };
     const old = last.blocks;
-    const same = (a: PreviewBlockJson, b: PreviewBlockJson) => SAME_FIELDS.every((k) => a[k] === b[k]);
-    // the same block moved: its HTML differs only in the place it names
-    const moved = (a: PreviewBlockJson, b: PreviewBlockJson) =>
-      same(a, b) &&
-      (a.html === b.html ||
-        movedBlockHtml(a.html, { block: a.block, line: a.startLine }, { block: b.block, line: b.startLine }) ===
-          b.html);
-    let prefix = 0;
-    const most = Math.min(old.length, blocks.length);
-    while (
-      prefix < most &&
-      same(old[prefix]!, blocks[prefix]!) &&
-      old[prefix]!.html === blocks[prefix]!.html &&
-      old[prefix]!.startLine === blocks[prefix]!.startLine &&
-      old[prefix]!.endLine === blocks[prefix]!.endLine &&
-      old[prefix]!.block === blocks[prefix]!.block
-    )
-      prefix++;
     const a = old[old.length - 1]!;
     const b = blocks[blocks.length - 1]!;
     const lines = b.startLine - a.startLine;
     const shift = b.block - a.block;
+    /** y is x moved by these lines and block numbers (by none: the same block): its HTML differs only in the place it names. */
+    const alike = (x: PreviewBlockJson, y: PreviewBlockJson, byLines: number, byBlocks: number) =>
+      SAME_FIELDS.every((k) => x[k] === y[k]) &&
+      y.startLine - x.startLine === byLines &&
+      y.endLine - x.endLine === byLines &&
+      y.block - x.block === byBlocks &&
+      movedBlockHtml(x.html, { block: x.block, line: x.startLine }, { block: y.block, line: y.startLine }) === y.html;
+    const most = Math.min(old.length, blocks.length);
+    let prefix = 0;
+    while (prefix < most && alike(old[prefix]!, blocks[prefix]!, 0, 0)) prefix++;
     let suffix = 0;
-    while (suffix < most - prefix) {
-      const x = old[old.length - 1 - suffix]!;
-      const y = blocks[blocks.length - 1 - suffix]!;
-      if (
-        !moved(x, y) ||
-        y.startLine - x.startLine !== lines ||
-        y.endLine - x.endLine !== lines ||
-        y.block - x.block !== shift
-      )
-        break;
+    while (
+      suffix < most - prefix &&
+      alike(old[old.length - 1 - suffix]!, blocks[blocks.length - 1 - suffix]!, lines, shift)
+    )
       suffix++;
-    }
     // a splice that keeps little is not worth its bookkeeping
     if (prefix + suffix < blocks.length / 2) return { blocks };
     return {
