@@ -57,3 +57,22 @@ export function idleTask(run: () => void, delayMs: number, maxWaitMs = 500): Idl
 export function afterPaint(f: () => void): void {
   requestAnimationFrame(() => setTimeout(f, 0));
 }
+
+interface TaskScheduler {
+  postTask(f: () => void, opts: { priority: "background"; signal: AbortSignal }): Promise<void>;
+}
+
+/**
+ * Calls `f` once as a background task: after input, frames and ordinary tasks waiting at that
+ * moment (where the browser has a task scheduler; a zero timeout elsewhere). Returns a cancel.
+ */
+export function inBackground(f: () => void): () => void {
+  const scheduler = (globalThis as { scheduler?: TaskScheduler }).scheduler;
+  if (typeof scheduler?.postTask === "function") {
+    const abort = new AbortController();
+    scheduler.postTask(f, { priority: "background", signal: abort.signal }).catch(() => undefined);
+    return () => abort.abort();
+  }
+  const h = setTimeout(f, 0);
+  return () => clearTimeout(h);
+}

@@ -17,6 +17,7 @@ import { NOWHERE, movedBlockHtml } from "../protocol/preview-edits.ts";
 import type { CellStateJson, PreviewBlockJson, StaleReason } from "../protocol/ws-messages.ts";
 import { cellLabel, staleText } from "./cell-label.ts";
 import { formatNumber, t } from "./i18n.ts";
+import { inBackground } from "./idle-task.ts";
 import { drawDiagrams, hasDiagram } from "./mermaid-diagrams.ts";
 
 export interface LiveCell extends CellStateJson {
@@ -133,8 +134,13 @@ function BlockHtml(props: { html: string; block: number; line: number; notebook:
   return el;
 }
 
-/** Blocks shown per frame: a long notebook appears over a few frames instead of one long freeze. */
-const BLOCKS_PER_FRAME = 150;
+/** Blocks shown at once: a screenful and more; a long notebook's others appear in background steps. */
+const FIRST_BLOCKS = 150;
+/**
+ * How long one background step may mount blocks: typing waits at most this long for one, and a
+ * long notebook appears over a few hundred milliseconds of otherwise idle time.
+ */
+const MOUNT_STEP_MS = 6;
 /**
  * Blocks per group: a group off screen is not laid out or painted, and the browser tracks a few
  * dozen groups rather than a thousand blocks on every frame (each keystroke's frame included).
@@ -157,23 +163,26 @@ export function PreviewPane(props: {
   const diagrams = {};
   const threadsOn = (b: PreviewBlockJson) =>
     (props.comments?.() ?? []).filter((c) => c.from <= b.endLine && c.to >= b.startLine).map((c) => c.id);
-  const [limit, setLimit] = createSignal(BLOCKS_PER_FRAME);
-  let frame = 0;
+  const [limit, setLimit] = createSignal(FIRST_BLOCKS);
+  let cancelStep: (() => void) | null = null;
+  /** Mounts whole groups until the step's time is spent, and asks for another step while blocks are left. */
+  const step = () => {
+    cancelStep = null;
+    const t0 = performance.now();
+    while (props.blocks().length > limit() && performance.now() - t0 < MOUNT_STEP_MS)
+      setLimit((l) => l + BLOCKS_PER_GROUP);
+    if (props.blocks().length > limit()) cancelStep = inBackground(step);
+  };
   createEffect(() => {
-    if (props.blocks().length <= limit() || frame) return;
-    frame = requestAnimationFrame(() => {
-      frame = 0;
-      setLimit((l) => l + BLOCKS_PER_FRAME);
-    });
+    if (props.blocks().length > limit() && !cancelStep) cancelStep = inBackground(step);
   });
-  onCleanup(() => cancelAnimationFrame(frame));
-  const shown = createMemo(() => {
-    const all = props.blocks();
-    return all.length <= limit() ? all : all.slice(0, limit());
-  });
-  /** The shown blocks in groups: the browser checks each group, not each block, for being near the screen. */
+  onCleanup(() => cancelStep?.());
+  /**
+   * The groups shown. Each reads only its own blocks, so a step that adds groups costs what they
+   * hold, not what is already shown.
+   */
   const groups = createMemo(() => {
-    const n = Math.ceil(shown().length / BLOCKS_PER_GROUP);
+    const n = Math.ceil(Math.min(props.blocks().length, limit()) / BLOCKS_PER_GROUP);
     return Array.from({ length: n }, (_, i) => i);
   });
   return (
@@ -196,7 +205,7 @@ export function PreviewPane(props: {
         <Index each={groups()}>
           {(g) => (
             <div class="preview-group">
-              <For each={shown().slice(g() * BLOCKS_PER_GROUP, (g() + 1) * BLOCKS_PER_GROUP)}>
+              <For each={props.blocks().slice(g() * BLOCKS_PER_GROUP, (g() + 1) * BLOCKS_PER_GROUP)}>
                 {(b) => (
                   <section
                     class={`preview-block preview-${b.kind}`}
