@@ -32,25 +32,56 @@ function remarkDollarsAsText() {
   };
 }
 
-const markdownProcessor = unified()
-  .use(remarkParse)
-  .use(remarkGfm)
-  .use(remarkMath)
-  .use(remarkDollarsAsText)
-  .use(remarkRehype, { allowDangerousHtml: true })
-  .use(rehypeRaw)
-  .freeze();
-
+const markdownBase = unified().use(remarkParse).use(remarkGfm).use(remarkMath).use(remarkDollarsAsText);
 /** Printed output: the same Markdown, every printed line kept a line (see printed-text.ts). */
-const printedProcessor = unified()
-  .use(remarkParse)
-  .use(remarkGfm)
-  .use(remarkMath)
-  .use(remarkDollarsAsText)
-  .use(remarkPrintedLines)
-  .use(remarkRehype, { allowDangerousHtml: true })
-  .use(rehypeRaw)
-  .freeze();
+const printedBase = markdownBase().use(remarkPrintedLines);
+
+/**
+ * A processor for Markdown that may hold raw HTML, and one for Markdown that cannot: re-parsing a
+ * whole tree as HTML (rehype-raw, a tenth of a render's time) changes nothing there but two things
+ * the plain tree is given by hand (see parseOne).
+ */
+interface Processors {
+  raw: ReturnType<typeof withRaw>;
+  plain: ReturnType<typeof withRaw>;
+}
+const withRaw = (base: typeof markdownBase) =>
+  base().use(remarkRehype, { allowDangerousHtml: true }).use(rehypeRaw).freeze();
+const processors = (base: typeof markdownBase): Processors => ({
+  raw: withRaw(base),
+  plain: base().use(remarkRehype, { allowDangerousHtml: true }).freeze() as unknown as ReturnType<typeof withRaw>,
+});
+const markdownProcessors = processors(markdownBase);
+const printedProcessors = processors(printedBase);
+
+/** Raw HTML starts with `<`; footnotes get data attributes the HTML parser turns from true to "". */
+const NEEDS_HTML_PARSER = /<|\[\^/;
+
+/** As the HTML parser does: a code block's text loses one newline it starts with. */
+function dropLeadingNewlines(nodes: RootContent[] | ElementContent[]): void {
+  for (const node of nodes) {
+    if (node.type !== "element") continue;
+    if (node.tagName === "pre") {
+      const code = node.children[0];
+      const text = code?.type === "element" && code.tagName === "code" ? code.children[0] : code;
+      if (text?.type === "text" && text.value.startsWith("\n")) text.value = text.value.slice(1);
+    } else dropLeadingNewlines(node.children);
+  }
+}
+
+/** Parses one Markdown text to an HTML tree (`viaHtml`: always through the HTML parser, for tests). */
+function parseOne(p: Processors, text: string, viaHtml = false): Root {
+  if (viaHtml || NEEDS_HTML_PARSER.test(text)) return p.raw.runSync(p.raw.parse(text)) as Root;
+  const tree = p.plain.runSync(p.plain.parse(text)) as Root;
+  dropLeadingNewlines(tree.children);
+  return tree;
+}
+
+/** For tests: a text parsed the way a render does, and always through the HTML parser. */
+export function parseBothWays(text: string, printed: boolean): { render: Root; viaHtml: Root } {
+  const p = printed ? printedProcessors : markdownProcessors;
+  return { render: parseOne(p, text), viaHtml: parseOne(p, text, true) };
+}
 
 /** Block containers (list items, quotes) one line may open; deeper markers are read as text. */
 export const MAX_LINE_NESTING = 32;
@@ -203,16 +234,16 @@ const lastElement = (nodes: RootContent[]): RootContent | undefined => nodes.fin
  * and the first of the next (pieces meet at a blank line).
  */
 function parsePieces(
-  processor: typeof markdownProcessor,
+  p: Processors,
   text: string,
   seam?: (before: RootContent, after: RootContent) => void,
   chunkChars = MARKDOWN_CHUNK_CHARS,
 ): Root {
   const pieces = splitMarkdown(text, chunkChars);
-  if (pieces.length === 1) return processor.runSync(processor.parse(limitNesting(text))) as Root;
+  if (pieces.length === 1) return parseOne(p, limitNesting(text));
   const root: Root = { type: "root", children: [] };
   for (const piece of pieces) {
-    const tree = processor.runSync(processor.parse(limitNesting(piece))) as Root;
+    const tree = parseOne(p, limitNesting(piece));
     const before = lastElement(root.children);
     const after = tree.children.find((n) => n.type === "element");
     if (seam && before && after) seam(before, after);
@@ -234,14 +265,14 @@ function gapAtSeam(before: RootContent, after: RootContent): void {
  * past this text. `chunkChars` is for tests (how long a text is before it is parsed in pieces).
  */
 export function markdownToHast(text: string, slugger: HeadingSlugger, chunkChars = MARKDOWN_CHUNK_CHARS): Root {
-  const tree = guarded(text, () => parsePieces(markdownProcessor, text, undefined, chunkChars));
+  const tree = guarded(text, () => parsePieces(markdownProcessors, text, undefined, chunkChars));
   addHeadingIds(tree.children, slugger);
   return tree;
 }
 
 /** Parses a block's printed output: lines stay lines, column-laid-out groups stay as printed. */
 export function printedToHast(text: string, slugger: HeadingSlugger, chunkChars = MARKDOWN_CHUNK_CHARS): Root {
-  const tree = guarded(text, () => parsePieces(printedProcessor, fencePreformatted(text), gapAtSeam, chunkChars));
+  const tree = guarded(text, () => parsePieces(printedProcessors, fencePreformatted(text), gapAtSeam, chunkChars));
   addHeadingIds(tree.children, slugger);
   return tree;
 }

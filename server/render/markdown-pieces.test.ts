@@ -1,12 +1,13 @@
 // Long Markdown is parsed in pieces (markdown-hast.ts splitMarkdown); the pieces must render exactly
 // as the whole text does. Checked with tiny pieces, so every safe seam is used, on hand-made
-// hard cases and on every Markdown block of the PyMD corpus when it is present.
+// hard cases and on every Markdown block of the PyMD corpus when it is present. Markdown without
+// raw HTML skips the HTML parser: it must render exactly as it does through it.
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { toHtml } from "hast-util-to-html";
 import { parsePymd } from "../../protocol/pymd-parser.ts";
-import { HeadingSlugger, markdownToHast, printedToHast, splitMarkdown } from "./markdown-hast.ts";
+import { HeadingSlugger, markdownToHast, parseBothWays, printedToHast, splitMarkdown } from "./markdown-hast.ts";
 import { corpusDir, corpusPresent } from "./corpus-testing.ts";
 
 const whole = (t: string) => toHtml(markdownToHast(t, new HeadingSlugger(), Infinity));
@@ -76,4 +77,66 @@ describe("Markdown in pieces", () => {
     }
     expect(blocks).toBeGreaterThan(100);
   });
+});
+
+/** What skipping the HTML parser must not change. */
+const PLAIN = [
+  ...HARD.filter((h) => !h.includes("<")),
+  "```\n\nstarts with a blank line\n```",
+  "```python\n\n\ntwo blank lines\n```\n\n~~~\n\n~~~",
+  "- [ ] task\n- [x] done\n\n1. [ ] numbered",
+  "| a | b |\n|:--|--:|\n| `1` | **2** |\n| | |",
+  "a  \nhard break\\\nand another",
+  "~~struck~~ ~one~ *em* __strong__ ***both***",
+  "www.example.com, https://x.y/z?q=1&r=2, a@b.co and http://x.y.",
+  "&amp; &copy; &#35; &#x41; &nbsp; &bogus;",
+  "$x^2$ and $$\n\\frac{1}{2}\n$$ and costs $5",
+  "![image](x.png \"title\") [link](https://e.com 'title') [empty]()",
+  "***\n---\n___\n\n* * *",
+  "\ttab\n\n \t x\n\n    indented\n\n\tcode",
+  "> quote\n> - list\n>   1. nested\n>\n> ```\n> code\n> ```",
+  "Setext\n===\n\n# ATX #\n\n###### six ######",
+  "line\\\n\\*not em\\* \\`not code\\`",
+  "",
+  "\n\n\n",
+];
+
+describe("Markdown without raw HTML", () => {
+  const same = (text: string, printed: boolean) => {
+    const { render, viaHtml } = parseBothWays(text, printed);
+    expect(`${JSON.stringify(text)}: ${toHtml(render)}`).toBe(`${JSON.stringify(text)}: ${toHtml(viaHtml)}`);
+  };
+
+  test("renders as it does through the HTML parser, as Markdown and as printed output", () => {
+    for (const t of PLAIN) {
+      same(t, false);
+      same(t, true);
+    }
+  });
+
+  test("300 random mixes render as they do through the HTML parser", () => {
+    let seed = 11;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let i = 0; i < 300; i++) {
+      const t = Array.from({ length: 2 + rand(6) }, () => PLAIN[rand(PLAIN.length)]!).join(rand(2) ? "\n" : "\n\n");
+      same(t, rand(2) === 1);
+    }
+  });
+
+  test.skipIf(!corpusPresent)(
+    "every Markdown block of the corpus without raw HTML renders as through the HTML parser",
+    () => {
+      let blocks = 0;
+      for (const f of readdirSync(join(corpusDir, "inputs")).filter((f) => f.endsWith(".pymd"))) {
+        for (const b of parsePymd(readFileSync(join(corpusDir, "inputs", f), "utf8")).blocks) {
+          if (b.kind === "comment") continue;
+          const text = b.kind === "markdown" ? b.text : b.code;
+          if (text.includes("<")) continue;
+          blocks++;
+          same(text, b.kind !== "markdown");
+        }
+      }
+      expect(blocks).toBeGreaterThan(100);
+    },
+  );
 });
