@@ -43,3 +43,21 @@ test.describe("first cut of the client", () => {
     expect(errors.filter((e) => /status of 401/.test(e)).length).toBeLessThanOrEqual(1);
   });
 });
+
+test("the client's files come gzip-compressed to a browser that accepts it, and whole to one that does not", async ({
+  request,
+}) => {
+  const page = await request.get("/");
+  const script = /<script type="module" crossorigin src="(\/[^"]+\.js)"/.exec(await page.text())?.[1];
+  expect(script).toBeDefined();
+  const zipped = await request.get(script!, { headers: { "accept-encoding": "gzip" } });
+  expect(zipped.headers()["content-encoding"]).toBe("gzip");
+  expect(zipped.headers().vary).toBe("accept-encoding");
+  const whole = await request.get(script!, { headers: { "accept-encoding": "identity" } });
+  expect(whole.headers()["content-encoding"]).toBeUndefined();
+  // the request client unpacks the compressed answer: both are the same script
+  expect((await zipped.body()).equals(await whole.body())).toBe(true);
+  expect((await whole.body()).length).toBeGreaterThan(100_000);
+  // the compressed copy on the wire is much smaller than the script
+  expect(Number(zipped.headers()["content-length"])).toBeLessThan((await whole.body()).length / 2);
+});

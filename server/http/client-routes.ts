@@ -32,14 +32,21 @@ const PAGE_SCHEMA = fileSchema(
   "The web client's page; it shows the path's view in the browser (or explains how to build the client)",
 );
 
-/** The client files embedded by the build (path → file), or null without a build. */
+/** The client files embedded by the build (path → file, and → its gzip-compressed copy), or null without a build. */
 export async function loadAssets(): Promise<Record<string, string> | null> {
+  return (await loadBuild())?.files ?? null;
+}
+
+async function loadBuild(): Promise<{ files: Record<string, string>; gzip: Record<string, string> } | null> {
   try {
     // The module exists only after a build; a literal specifier lets the bundler embed it.
     // biome-ignore lint/suspicious/noTsIgnore: the module exists only after a build; without one this import fails at run time and is handled
     // @ts-ignore
-    const mod = (await import("./client-assets.gen.ts")) as { CLIENT_ASSETS: Record<string, string> };
-    return mod.CLIENT_ASSETS;
+    const mod = (await import("./client-assets.gen.ts")) as {
+      CLIENT_ASSETS: Record<string, string>;
+      CLIENT_GZIP?: Record<string, string>;
+    };
+    return { files: mod.CLIENT_ASSETS, gzip: mod.CLIENT_GZIP ?? {} };
   } catch {
     return null;
   }
@@ -49,18 +56,22 @@ const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 <body><h1>pymd</h1><p>The web client is not built. Run <code>npm run build</code> and start <code>dist/pymd</code>.</p></body></html>`;
 
 export async function registerClientRoutes(r: Router): Promise<void> {
-  const assets = await loadAssets();
-  const fileFor = (path: string) => (assets ? assets[path] : undefined);
-  const serve = async (path: string, immutable: boolean) => {
-    const file = fileFor(path);
+  const build = await loadBuild();
+  const assets = build?.files ?? null;
+  const serve = async (path: string, immutable: boolean, request: Request) => {
+    const file = assets?.[path];
     if (!file) return null;
     const ext = path === "/" ? "html" : (path.split(".").pop() ?? "");
-    return new Response(Bun.file(file), {
-      headers: {
-        "content-type": TYPES[ext] ?? "application/octet-stream",
-        "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
-      },
-    });
+    const headers: Record<string, string> = {
+      "content-type": TYPES[ext] ?? "application/octet-stream",
+      "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
+    };
+    const gz = build?.gzip[path];
+    if (!gz) return new Response(Bun.file(file), { headers });
+    headers.vary = "accept-encoding";
+    return /\bgzip\b/.test(request.headers.get("accept-encoding") ?? "")
+      ? new Response(Bun.file(gz), { headers: { ...headers, "content-encoding": "gzip" } })
+      : new Response(Bun.file(file), { headers });
   };
   for (const p of SPA_PATHS) {
     r.get(
@@ -68,8 +79,8 @@ export async function registerClientRoutes(r: Router): Promise<void> {
       "The web client",
       "none",
       PAGE_SCHEMA,
-      async () =>
-        (await serve("/", false)) ??
+      async (c) =>
+        (await serve("/", false, c.request)) ??
         new Response(NOT_BUILT, { headers: { "content-type": "text/html; charset=utf-8" } }),
     );
   }
@@ -96,6 +107,12 @@ export async function registerClientRoutes(r: Router): Promise<void> {
     if (path === "/" || SERVED_ELSEWHERE.includes(path)) continue;
     const ext = path.split(".").pop() ?? "";
     const schema = fileSchema(TYPES[ext] ?? "application/octet-stream", "The file");
-    r.get(path, "Client asset", "none", schema, async () => (await serve(path, /-[a-z0-9]{6,}\./i.test(path)))!);
+    r.get(
+      path,
+      "Client asset",
+      "none",
+      schema,
+      async (c) => (await serve(path, /-[a-z0-9]{6,}\./i.test(path), c.request))!,
+    );
   }
 }
