@@ -493,6 +493,22 @@ try {
     }
     await p.goto(`${url}/d/${docId}`, { timeout: 120_000 }).catch(() => undefined);
     const visible = await seen("visible");
+    // where the time to the text went: the page's own requests, from the navigation's start
+    const steps = await p.evaluate((d) => {
+      const at = (n: number) => `${n.toFixed(0)}`;
+      const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
+      const res = performance.getEntriesByType("resource") as PerformanceResourceTiming[];
+      const script = document.querySelector<HTMLScriptElement>("script[type=module][src]")?.src;
+      const one = (match: (name: string) => boolean) => res.find((r) => match(r.name));
+      const span = (r: PerformanceResourceTiming | undefined) =>
+        r ? `${at(r.startTime)}–${at(r.responseEnd)}` : "none";
+      return [
+        `page ${at(nav.responseEnd)}`,
+        `script ${span(one((n) => n === script))}`,
+        `session ${span(one((n) => n.includes("/api/v1/auth/")))}`,
+        `document ${span(one((n) => n.endsWith(`/api/v1/documents/${d}`)))}`,
+      ].join(", ");
+    }, docId);
     if (tracing) await browser.stopTracing();
     if (cdp)
       await Bun.write(process.env.BENCH_OPEN_PROFILE!, JSON.stringify((await cdp.send("Profiler.stop")).profile));
@@ -519,6 +535,7 @@ try {
     console.log(
       `open ${label}, from the navigation's start: text visible ${visible}, a keystroke typed then shown ${typed}, live editing ${live}; the keystroke ${kept}`,
     );
+    console.log(`  its requests, in ms from the navigation's start: ${steps}`);
     await p.close();
   };
   const freshContext = () =>

@@ -39,7 +39,7 @@ import { loadDraft, clearDraft, saveDraft } from "./drafts.ts";
 import { CollabDocument, type RemotePresence } from "./collab-document.ts";
 import { collabExtension } from "./collab-codemirror.ts";
 import { minimalChange } from "./collab-text-changes.ts";
-import { TerminalPanel, terminalAllowed } from "./terminal-panel.tsx";
+import { TerminalPanel, terminalAllowed } from "./terminal-access.ts";
 import { browserKernelLabel, browserRuntime, type Runtime } from "./browser-runtime.ts";
 import { language, t, formatNumber } from "./i18n.ts";
 

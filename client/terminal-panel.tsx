@@ -1,25 +1,13 @@
 // The editor's terminal: an xterm.js view of a shell running in the document's sandbox, over the
 // terminal socket (protocol/terminal-frames.ts). It follows the panel's size, copies and pastes,
 // and after a dropped connection reattaches to the same shell while the server still keeps it.
+// The page loads this module (and xterm.js with it) only when a terminal is opened: see
+// terminal-access.ts.
 import { createEffect, createSignal, onCleanup, onMount, Show } from "solid-js";
 import { Terminal } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
-import "@xterm/xterm/css/xterm.css";
-import "./terminal-panel.css";
 import { TERMINAL_CLOSE, TERMINAL_MAX_FRAME_BYTES, type TerminalServerMessage } from "../protocol/terminal-frames.ts";
-import type { TerminalAccessJson } from "../protocol/api-types.ts";
 import { t } from "./i18n.ts";
-
-/** Whether this user may open a terminal on the document (false when the server has terminals off: the route is not there). */
-export async function terminalAllowed(docId: string): Promise<boolean> {
-  try {
-    const res = await fetch(`/api/v1/documents/${docId}/terminal`, { credentials: "same-origin" });
-    if (!res.ok) return false;
-    return ((await res.json()) as TerminalAccessJson).allowed === true;
-  } catch {
-    return false;
-  }
-}
 
 type State = "connecting" | "live" | "reconnecting" | "ended";
 
