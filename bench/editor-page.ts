@@ -444,6 +444,13 @@ try {
       const w = window as unknown as { __seen: Record<string, number> };
       w.__seen = {};
       const marks: [string, () => boolean][] = [
+        // the text on screen: shown by the page's first script until the editor has it, or in the editor
+        [
+          "shown",
+          () =>
+            document.querySelector(".early-text")?.textContent?.split("\n")[0] === first ||
+            [...document.querySelectorAll(".cm-line")].some((l) => l.textContent === first),
+        ],
         ["visible", () => [...document.querySelectorAll(".cm-line")].some((l) => l.textContent === first)],
         ["typed", () => [...document.querySelectorAll(".cm-line")].some((l) => l.textContent === `${first}Q`)],
         [
@@ -492,6 +499,7 @@ try {
       await cdp.send("Profiler.start");
     }
     await p.goto(`${url}/d/${docId}`, { timeout: 120_000 }).catch(() => undefined);
+    const shown = await seen("shown");
     const visible = await seen("visible");
     // where the time to the text went: the page's own requests, from the navigation's start
     const steps = await p.evaluate((d) => {
@@ -533,7 +541,7 @@ try {
         () => "NOT stored within 120 s",
       );
     console.log(
-      `open ${label}, from the navigation's start: text visible ${visible}, a keystroke typed then shown ${typed}, live editing ${live}; the keystroke ${kept}`,
+      `open ${label}, from the navigation's start: text on screen ${shown}, in the editor ${visible}, a keystroke typed then shown ${typed}, live editing ${live}; the keystroke ${kept}`,
     );
     console.log(`  its requests, in ms from the navigation's start: ${steps}`);
     await p.close();

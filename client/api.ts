@@ -11,15 +11,22 @@ export class ApiError extends Error {
   }
 }
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(path, {
+export function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return answerOf<T>(
+    fetch(path, {
       method,
       credentials: "same-origin",
       headers: body === undefined ? {} : { "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    }),
+  );
+}
+
+/** The JSON of an API answer, or its failure as an ApiError. */
+export async function answerOf<T>(response: Promise<Response>): Promise<T> {
+  let res: Response;
+  try {
+    res = await response;
   } catch {
     throw new ApiError(0, "offline", "The server cannot be reached. Check your connection.");
   }

@@ -1,9 +1,10 @@
 // The application shell: loads who is signed in, then routes to a page. Pages that need an
 // account show the sign-in form in place when nobody is signed in; public links never do.
-import { createResource, Match, Show, Switch, type JSX } from "solid-js";
+import { createEffect, createResource, Match, Show, Switch, type JSX } from "solid-js";
 import { Router, Route, useNavigate } from "@solidjs/router";
 import type { AuthStatusJson } from "../protocol/api-types.ts";
 import { api } from "./api.ts";
+import { dropEarlyText } from "./early-document.ts";
 import { SessionProvider, useSession } from "./session.tsx";
 import { LoginPage } from "./login-page.tsx";
 import { DocumentsPage } from "./documents-page.tsx";
@@ -38,6 +39,10 @@ function RequireUser(props: { children: JSX.Element; bare?: boolean }) {
 export function App() {
   // The status call answers 200 signed in or not, so a first visit logs no failed request.
   const [status, { refetch }] = createResource(() => api<AuthStatusJson>("GET", "/api/v1/auth/status"));
+  // the text the page's first script shows is the editor's to replace; any other page removes it
+  createEffect(() => {
+    if (status.error || (status() && !location.pathname.startsWith("/d/"))) dropEarlyText();
+  });
   return (
     <Switch>
       <Match when={status.loading}>

@@ -20,7 +20,8 @@ import type { CommentThreadJson, DocumentJson } from "../protocol/api-types.ts";
 import type { KernelStateJson, PreviewBlockJson, ServerMessage } from "../protocol/ws-messages.ts";
 import { parsePymd } from "../protocol/pymd-parser.ts";
 import { executableBlocks } from "../protocol/pymd-run-blocks.ts";
-import { api, ApiError } from "./api.ts";
+import { answerOf, api, ApiError } from "./api.ts";
+import { dropEarlyText, takeEarlyDocument } from "./early-document.ts";
 import { useSession } from "./session.tsx";
 import { notebookSocket } from "./notebook-socket.ts";
 import { createCodeEditor, type CodeEditor } from "./code-editor.ts";
@@ -584,13 +585,16 @@ export function EditorPage() {
     addEventListener("beforeunload", beforeUnload);
     addEventListener("keydown", globalKeys);
     onCleanup(() => {
+      dropEarlyText();
       removeEventListener("beforeunload", beforeUnload);
       removeEventListener("keydown", globalKeys);
     });
     let d: DocumentJson;
     try {
-      d = await api<DocumentJson>("GET", `/api/v1/documents/${id()}`);
+      const asked = takeEarlyDocument(id());
+      d = await (asked ? answerOf<DocumentJson>(asked) : api<DocumentJson>("GET", `/api/v1/documents/${id()}`));
     } catch (e) {
+      dropEarlyText();
       setLoadError(
         e instanceof ApiError && e.status === 404
           ? t("This document does not exist, or you do not have access to it.")
@@ -628,6 +632,7 @@ export function EditorPage() {
       extensions: c ? [marks, collabExtension(c)] : [marks],
     });
     setEditorView(editor.view);
+    dropEarlyText();
     // Typing saved as a draft by an earlier visit that could not sync live is replayed as an edit,
     // touching only the span that differs.
     const draft = loadDraft(d.id);

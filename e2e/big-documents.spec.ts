@@ -145,3 +145,33 @@ test("the text shows before the live copy has loaded, and nothing typed meanwhil
   expect(occurrences(text, "typed while loading")).toBe(1);
   await other.close();
 });
+
+test("the text shows before the application has loaded, the editor takes it over and asks for the document once", async ({
+  page,
+}) => {
+  const id = await createDocument(page, "Shown early", "# # Shown early\n# the second line\n");
+  // Hold the application's script: only the page's first script runs meanwhile.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  await page.route(/\/index-[a-z0-9]+\.js$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  let asked = 0;
+  page.on("request", (r) => {
+    if (new URL(r.url()).pathname === `/api/v1/documents/${id}` && r.method() === "GET") asked++;
+  });
+  await page.goto(`/d/${id}`, { waitUntil: "commit" });
+  const early = page.locator(".early-text");
+  await expect(early).toHaveText("# # Shown early\n# the second line\n");
+  await expect(page.getByTestId("editor-content")).toHaveCount(0);
+  release();
+  await expect(page.getByTestId("editor-content")).toContainText("the second line");
+  await expect(early).toHaveCount(0);
+  expect(asked).toBe(1);
+  // another page shows no early text, and a document one cannot read shows none either
+  await page.unroute(/\/index-[a-z0-9]+\.js$/);
+  await page.goto("/d/not-a-document-id");
+  await expect(page.getByText("This document does not exist, or you do not have access to it.")).toBeVisible();
+  await expect(early).toHaveCount(0);
+});
