@@ -1,0 +1,34 @@
+// Benchmark: how much of rendering Markdown-only PyMD is the Markdown parser itself. For documents
+// of 30 KB and 300 KB (server/testing/markdown-document.ts), the time of remark-parse alone (the
+// micromark tokenizer and the syntax tree, with GFM and math, as the renderer parses) against the
+// whole render without execution (runJob "fragment": parse, HTML tree, sanitize, highlight,
+// serialize), per byte. Prints figures; never fails.
+import remarkGfm from "remark-gfm";
+import remarkMath from "remark-math";
+import remarkParse from "remark-parse";
+import { unified } from "unified";
+import { parsePymd } from "../protocol/pymd-parser.ts";
+import { runJob } from "../server/render/render-jobs.ts";
+import { markdownDocument } from "../server/testing/markdown-document.ts";
+import { fmt } from "./bench-kit.ts";
+
+const parser = unified().use(remarkParse).use(remarkGfm).use(remarkMath);
+const best = async (f: () => unknown, runs = 3) => {
+  let min = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await f();
+    min = Math.min(min, performance.now() - t0);
+  }
+  return min;
+};
+for (const size of [30_000, 300_000]) {
+  const source = markdownDocument(size);
+  const texts = parsePymd(source).blocks.flatMap((b) => (b.kind === "markdown" ? [b.text] : []));
+  const parse = await best(() => texts.map((t) => parser.runSync(parser.parse(t))));
+  const render = await best(() => runJob({ kind: "fragment", source }));
+  const per = (ms: number) => `${((ms * 1000) / source.length).toFixed(2)} µs per byte`;
+  console.log(
+    `${(source.length / 1000).toFixed(0)} KB of Markdown-only PyMD: the Markdown parser alone ${fmt(parse)} (${per(parse)}), the whole render ${fmt(render)} (${per(render)}): the parser is ${((parse / render) * 100).toFixed(0)}% of it`,
+  );
+}
