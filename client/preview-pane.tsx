@@ -167,11 +167,12 @@ export function PreviewPane(props: {
   let cancelStep: (() => void) | null = null;
   /** Mounts whole groups until the step's time is spent, and asks for another step while blocks are left. */
   const step = () => {
-    cancelStep = null;
+    // while the step runs, the effect below (woken by each new limit) asks for no other
+    cancelStep = () => undefined;
     const t0 = performance.now();
     while (props.blocks().length > limit() && performance.now() - t0 < MOUNT_STEP_MS)
       setLimit((l) => l + BLOCKS_PER_GROUP);
-    if (props.blocks().length > limit()) cancelStep = inBackground(step);
+    cancelStep = props.blocks().length > limit() ? inBackground(step) : null;
   };
   createEffect(() => {
     if (props.blocks().length > limit() && !cancelStep) cancelStep = inBackground(step);
