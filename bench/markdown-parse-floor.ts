@@ -1,6 +1,6 @@
 // Benchmark: how much of rendering Markdown-only PyMD is the Markdown parser itself. For documents
 // of 30 KB and 300 KB (server/testing/markdown-document.ts), the time of remark-parse alone (the
-// micromark tokenizer and the syntax tree, with GFM and math, as the renderer parses) against the
+// micromark tokenizer and the syntax tree, with GFM and math, in the pieces the renderer parses) against the
 // whole render without execution (runJob "fragment": parse, HTML tree, sanitize, highlight,
 // serialize), per byte. Prints figures; never fails.
 import remarkGfm from "remark-gfm";
@@ -8,11 +8,12 @@ import remarkMath from "remark-math";
 import remarkParse from "remark-parse";
 import { unified } from "unified";
 import { parsePymd } from "../protocol/pymd-parser.ts";
+import { splitMarkdown } from "../server/render/markdown-hast.ts";
 import { runJob } from "../server/render/render-jobs.ts";
 import { markdownDocument } from "../server/testing/markdown-document.ts";
 import { fmt } from "./bench-kit.ts";
 
-const parser = unified().use(remarkParse).use(remarkGfm).use(remarkMath);
+const parser = unified().use(remarkParse).use(remarkGfm).use(remarkMath).freeze();
 const best = async (f: () => unknown, runs = 3) => {
   let min = Number.POSITIVE_INFINITY;
   for (let i = 0; i < runs; i++) {
@@ -24,9 +25,15 @@ const best = async (f: () => unknown, runs = 3) => {
 };
 for (const size of [30_000, 300_000]) {
   const source = markdownDocument(size);
-  const texts = parsePymd(source).blocks.flatMap((b) => (b.kind === "markdown" ? [b.text] : []));
-  const parse = await best(() => texts.map((t) => parser.runSync(parser.parse(t))));
-  const render = await best(() => runJob({ kind: "fragment", source }));
+  // in the pieces the renderer parses long Markdown in
+  const texts = parsePymd(source).blocks.flatMap((b) => (b.kind === "markdown" ? splitMarkdown(b.text) : []));
+  const parseAll = () => texts.map((t) => parser.runSync(parser.parse(t)));
+  const renderAll = () => runJob({ kind: "fragment", source });
+  // both once first, so neither is timed while the code they share is still being compiled
+  await best(parseAll, 1);
+  await best(renderAll, 1);
+  const parse = await best(parseAll, 5);
+  const render = await best(renderAll, 5);
   const per = (ms: number) => `${((ms * 1000) / source.length).toFixed(2)} µs per byte`;
   console.log(
     `${(source.length / 1000).toFixed(0)} KB of Markdown-only PyMD: the Markdown parser alone ${fmt(parse)} (${per(parse)}), the whole render ${fmt(render)} (${per(render)}): the parser is ${((parse / render) * 100).toFixed(0)}% of it`,
