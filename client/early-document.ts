@@ -1,7 +1,7 @@
 // The document's answer asked for by the page's first script (client/boot.ts) before the
 // application loaded, and the text it shows meanwhile.
 
-interface Early {
+export interface Early {
   id: string;
   response?: Promise<Response>;
   /** true once its text is shown; false: it is not to be shown (the editor or another page is). */

@@ -36,21 +36,18 @@ const markdownBase = unified().use(remarkParse).use(remarkGfm).use(remarkMath).u
 /** Printed output: the same Markdown, every printed line kept a line (see printed-text.ts). */
 const printedBase = markdownBase().use(remarkPrintedLines);
 
+/** Markdown to an HTML tree, with its raw HTML parsed (rehype-raw) or without. */
+const toHtml = (base: typeof markdownBase, raw: boolean) => {
+  const p = base().use(remarkRehype, { allowDangerousHtml: true });
+  return (raw ? p.use(rehypeRaw) : p).freeze();
+};
 /**
  * A processor for Markdown that may hold raw HTML, and one for Markdown that cannot: re-parsing a
- * whole tree as HTML (rehype-raw, a tenth of a render's time) changes nothing there but two things
- * the plain tree is given by hand (see parseOne).
+ * whole tree as HTML (rehype-raw, a tenth of a render's time) changes nothing there but the one
+ * newline parseOne takes by hand.
  */
-interface Processors {
-  raw: ReturnType<typeof withRaw>;
-  plain: ReturnType<typeof withRaw>;
-}
-const withRaw = (base: typeof markdownBase) =>
-  base().use(remarkRehype, { allowDangerousHtml: true }).use(rehypeRaw).freeze();
-const processors = (base: typeof markdownBase): Processors => ({
-  raw: withRaw(base),
-  plain: base().use(remarkRehype, { allowDangerousHtml: true }).freeze() as unknown as ReturnType<typeof withRaw>,
-});
+const processors = (base: typeof markdownBase) => ({ raw: toHtml(base, true), plain: toHtml(base, false) });
+type Processors = ReturnType<typeof processors>;
 const markdownProcessors = processors(markdownBase);
 const printedProcessors = processors(printedBase);
 
@@ -71,9 +68,9 @@ function dropLeadingNewlines(nodes: RootContent[] | ElementContent[]): void {
 
 /** Parses one Markdown text to an HTML tree (`viaHtml`: always through the HTML parser, for tests). */
 function parseOne(p: Processors, text: string, viaHtml = false): Root {
-  if (viaHtml || NEEDS_HTML_PARSER.test(text)) return p.raw.runSync(p.raw.parse(text)) as Root;
-  const tree = p.plain.runSync(p.plain.parse(text)) as Root;
-  dropLeadingNewlines(tree.children);
+  const processor = viaHtml || NEEDS_HTML_PARSER.test(text) ? p.raw : p.plain;
+  const tree = processor.runSync(processor.parse(text)) as Root;
+  if (processor === p.plain) dropLeadingNewlines(tree.children);
   return tree;
 }
 
