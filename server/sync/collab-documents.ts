@@ -30,6 +30,7 @@ import { canEdit, type AccessRole } from "../../protocol/api-types.ts";
 import { anchorRange, automergeCursors, type Anchor } from "../../protocol/comment-anchors.ts";
 import { readersCannot } from "../documents/document-rules.ts";
 import { SyncAnswers } from "./sync-answers.ts";
+import { generateAtHeads, receiveAtHeads } from "./heads-only-answers.ts";
 
 export { textEdit };
 
@@ -215,22 +216,37 @@ export class CollabDocuments {
     for (const o of this.docs.values()) {
       if (!o.live || now - o.usedAt < this.restMs) continue;
       if (o.dirty || o.scheduled || o.writing || o.applying || o.deferred.length > 0 || o.owed.size > 0) continue;
-      // textBytes bounds the text from above (deletions count only when the text is next written)
-      if (o.textBytes > REST_MAX_TEXT_BYTES) continue;
-      const live = o.live;
-      try {
-        const key = A.getHeads(live).join(",");
-        if (o.saved?.key !== key) o.saved = { key, bytes: A.save(live) };
-        o.live = null;
-        o.answers = new SyncAnswers();
-        A.free(live);
-      } catch (e) {
-        this.opts.log.warn("letting a document rest failed", {
-          doc: o.id,
-          err: e instanceof Error ? e.message : String(e),
-        });
-      }
+      this.rest(o);
     }
+  }
+
+  /** Frees the Automerge copy of a small document and keeps its saved bytes (nothing may be pending). */
+  private rest(o: OpenDoc): void {
+    const live = o.live;
+    // textBytes bounds the text from above (deletions count only when the text is next written)
+    if (!live || o.textBytes > REST_MAX_TEXT_BYTES) return;
+    try {
+      // changes waiting for missing dependencies live only in memory
+      if (A.getMissingDeps(live, []).length > 0) return;
+      const key = A.getHeads(live).join(",");
+      if (o.saved?.key !== key) o.saved = { key, bytes: A.save(live) };
+      // what a newcomer is told first (the heads and a Bloom filter of every change) is kept
+      o.answers = new SyncAnswers();
+      o.answers.generate(live, key, A.initSyncState());
+      o.live = null;
+      A.free(live);
+    } catch (e) {
+      this.opts.log.warn("letting a document rest failed", {
+        doc: o.id,
+        err: e instanceof Error ? e.message : String(e),
+      });
+    }
+  }
+
+  /** The document's heads, read from its saved bytes' key while it rests (without waking it). */
+  private headsOf(o: OpenDoc): string[] {
+    if (o.live || !o.saved) return A.getHeads(o.doc);
+    return o.saved.key === "" ? [] : o.saved.key.split(",");
   }
 
   private watchRest(): void {
@@ -374,7 +390,12 @@ export class CollabDocuments {
 
   /** Adds a connection to a document: it gets the server's sync message and everyone's presence. */
   join(docId: string, peer: CollabPeer): void {
+    const opened = !this.docs.has(docId);
     const o = this.open(docId);
+    // A document opened for a reader rests at once: a joiner that only takes the document and
+    // acknowledges it is answered from its heads (heads-only-answers.ts), so a document open in
+    // quiet tabs never holds an Automerge copy; the first edit loads it.
+    if (opened && this.restMs > 0) this.rest(o);
     clearTimeout(o.idle);
     const existing = o.peers.get(peer.id);
     // A re-join starts the sync conversation over: the client may have reloaded its document.
@@ -406,6 +427,7 @@ export class CollabDocuments {
   }
 
   private snapshotOf(o: OpenDoc): { heads: string[]; bytes: Uint8Array } {
+    if (!o.live && o.saved) return { heads: this.headsOf(o), bytes: o.saved.bytes };
     const heads = A.getHeads(o.doc);
     const key = heads.join(",");
     if (o.saved?.key !== key) o.saved = { key, bytes: A.save(o.doc) };
@@ -568,6 +590,16 @@ export class CollabDocuments {
     // without changes whose heads equal ours as proof the peer knows our heads, and would then
     // answer nothing: a change it sent just before would never be acknowledged.
     if (o.owed.has(peerId)) this.flush(o);
+    if (!o.live && decoded.changes.length === 0) {
+      const heads = this.headsOf(o);
+      const sync = receiveAtHeads(heads, ps.sync, message, decoded);
+      if (sync) {
+        ps.sync = sync;
+        if (decoded.need.length > 0 || !sameHeads(decoded.heads, heads)) o.owed.add(peerId);
+        this.schedule(o);
+        return;
+      }
+    }
     const before = A.getHeads(o.doc);
     try {
       const [doc, sync] = o.answers.receive(o.doc, before.join(","), ps.sync, message, decoded.changes.length > 0);
@@ -744,7 +776,7 @@ export class CollabDocuments {
     // Only peers that sent something or have news get a message: a quiet peer's answer would be empty.
     const owed = o.owed;
     o.owed = new Set();
-    const heads = owed.size > 0 ? A.getHeads(o.doc).join(",") : "";
+    const heads = owed.size > 0 ? this.headsOf(o).join(",") : "";
     for (const id of owed) {
       const ps = o.peers.get(id);
       if (!ps) continue;
@@ -756,7 +788,9 @@ export class CollabDocuments {
         ps.sync = A.decodeSyncState(syncStateAtHeads(heads));
         ps.wantsSnapshot = false;
       }
-      const [sync, msg] = o.answers.generate(o.doc, heads, ps.sync);
+      // a resting document answers a peer at its heads without waking
+      const atHeads = o.live ? undefined : generateAtHeads(this.headsOf(o), ps.sync);
+      const [sync, msg] = atHeads ?? o.answers.generate(() => o.doc, heads, ps.sync);
       ps.sync = sync;
       if (msg) ps.peer.sendBinary(encodeSyncFrame(o.id, msg));
     }

@@ -11,7 +11,7 @@ import { SyncStore } from "../store/sync-store.ts";
 import type { UserRow } from "../store/users-store.ts";
 import { A, loadAutomerge } from "./automerge.ts";
 import { CollabDocuments, REST_MAX_TEXT_BYTES } from "./collab-documents.ts";
-import { decodeBinaryFrame, type CollabDoc } from "../../protocol/collab-frames.ts";
+import { decodeBinaryFrame, SnapshotParts, syncStateAtHeads, type CollabDoc } from "../../protocol/collab-frames.ts";
 
 let dir: string;
 let services: Services;
@@ -42,15 +42,25 @@ function layer() {
   return c;
 }
 
-/** Replicas joined to one document through the layer, with their own Automerge copies. */
-async function editors(c: CollabDocuments, id: string, n: number) {
+/**
+ * Replicas joined to one document through the layer, with their own Automerge copies. With
+ * `snapshot`, each asks for the document whole and waits for it, as the browser does without a copy.
+ */
+async function editors(
+  c: CollabDocuments,
+  id: string,
+  n: number,
+  opts: { snapshot?: boolean; first?: number; askLater?: boolean } = {},
+) {
   const peers = Array.from({ length: n }, (_, i) => ({
-    id: `p${i}`,
+    id: `p${i + (opts.first ?? 0)}`,
     inbox: [] as Uint8Array[],
     doc: A.init<CollabDoc>(),
     sync: A.initSyncState(),
+    waiting: opts.snapshot === true,
+    parts: new SnapshotParts(),
   }));
-  for (const p of peers)
+  for (const p of peers) {
     c.join(id, {
       id: p.id,
       userId: user.id,
@@ -58,6 +68,13 @@ async function editors(c: CollabDocuments, id: string, n: number) {
       sendBinary: (f: Uint8Array) => void p.inbox.push(f),
       send: () => {},
     } as never);
+    if (p.waiting && !opts.askLater) c.requestSnapshot(id, p.id);
+  }
+  if (opts.askLater) {
+    // the server's first message (for a newcomer) goes out before the request comes in
+    await turn();
+    for (const p of peers) c.requestSnapshot(id, p.id);
+  }
   const settle = async () => {
     for (let round = 0; round < 30; round++) {
       let said = false;
@@ -65,9 +82,16 @@ async function editors(c: CollabDocuments, id: string, n: number) {
         for (const f of p.inbox.splice(0)) {
           const d = decodeBinaryFrame(f);
           if ("error" in d) throw new Error(d.error);
-          if (d.type === "sync") [p.doc, p.sync] = A.receiveSyncMessage(p.doc, p.sync, d.message);
-          else throw new Error(`unexpected ${d.type} frame`);
+          if (d.type === "snapshot") {
+            const saved = p.parts.add(d);
+            if (!saved) continue;
+            p.doc = A.load<CollabDoc>(saved);
+            p.sync = A.decodeSyncState(syncStateAtHeads(A.getHeads(p.doc)));
+            p.waiting = false;
+          } else if (d.type !== "sync") throw new Error(`unexpected ${d.type} frame`);
+          else if (!p.waiting) [p.doc, p.sync] = A.receiveSyncMessage(p.doc, p.sync, d.message);
         }
+        if (p.waiting) continue;
         const [s, m] = A.generateSyncMessage(p.doc, p.sync);
         p.sync = s;
         if (m) {
@@ -112,6 +136,40 @@ describe("resting documents", () => {
     const again = layer();
     const f = await editors(again, id, 1);
     expect(f.peers[0]!.doc.content).toBe("> hello world\n");
+    again.closeAll();
+  });
+
+  test("readers that take the document whole and acknowledge it never wake it; the first edit does", async () => {
+    const c = layer();
+    const text = "# # Notes\n" + "# a line of text\n".repeat(50);
+    const id = services.documents.create(user, { title: "Q", content: text }).id;
+    const r = await editors(c, id, 3, { snapshot: true });
+    expect(r.peers.map((p) => p.doc.content)).toEqual([text, text, text]);
+    // opened for them, it rested at once and stayed so through every reader's conversation
+    expect(c.restingCount).toBe(1);
+    // more readers, whose request comes after the server's first message to them
+    const more = await editors(c, id, 2, { snapshot: true, first: 3, askLater: true });
+    expect(more.peers.map((p) => p.doc.content)).toEqual([text, text]);
+    expect(c.restingCount).toBe(1);
+    // an edit wakes it; every reader converges and the change is stored
+    r.edit(1, 0, "> ");
+    await r.settle();
+    await more.settle();
+    expect(c.restingCount).toBe(0);
+    const all = [...r.peers, ...more.peers].map((p) => p.doc.content);
+    expect(new Set(all)).toEqual(new Set([`> ${text}`]));
+    c.settle(id);
+    expect(services.documents.access(user, id).doc.content).toBe(`> ${text}`);
+    c.closeAll();
+    // opened again from its stored history
+    const again = layer();
+    const late = await editors(again, id, 2, { snapshot: true });
+    expect(late.peers.map((p) => p.doc.content)).toEqual([`> ${text}`, `> ${text}`]);
+    expect(again.restingCount).toBe(1);
+    // a reader with its own copy (no snapshot) is answered by Automerge itself: it wakes the document
+    const own = await editors(again, id, 1, { first: 5 });
+    expect(own.peers[0]!.doc.content).toBe(`> ${text}`);
+    expect(again.restingCount).toBe(0);
     again.closeAll();
   });
 
