@@ -8,6 +8,7 @@
 //   BENCH_PYMD_ROOT=/path/to/a/checkout           run that checkout's server (e.g. a git worktree of an older commit)
 //   BENCH_PROF=/dir                                the pymd server writes its CPU profile (Markdown) there on exit
 //   BENCH_SMALL_EDITORS=2,10,50                    editor counts on the 10 KB document
+//   BENCH_EDITS=100                                edits per row of the side-by-side runs
 //   BENCH_BIG_EDITORS=2,10,50                      editor counts on the 1 MB document (2 by default: every pymd
 //                                                   test client holds its own Automerge copy in this one process,
 //                                                   about 600 MB each in Automerge 2.2.9's wasm heap of 4 GiB)
@@ -22,6 +23,7 @@ import { CollabTestClient, until } from "../server/testing/collab-test-client.ts
 await loadAutomerge();
 const PYMD_ROOT = process.env.BENCH_PYMD_ROOT ?? ROOT;
 const MAIN = join(PYMD_ROOT, "server", "main.ts");
+const EDITS = Number(process.env.BENCH_EDITS ?? 100);
 const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "history,latency,sockets,compare").split(","));
 // The data directory is made by the server's own code, so an older checkout gets a schema it knows.
 const { openServices } = (await import(join(PYMD_ROOT, "server", "app.ts"))) as typeof import("../server/app.ts");
@@ -388,7 +390,7 @@ async function compare(): Promise<void> {
   for (const [label, bytes, counts] of scenarios) {
     const seed = seedText(bytes);
     for (const n of counts) {
-      const edits = 100;
+      const edits = EDITS;
       let p: Awaited<ReturnType<typeof drive>>;
       let q: Awaited<ReturnType<typeof drive>>;
       try {

@@ -2,13 +2,29 @@
 // ownership, user role or disabled, sessions and tokens), so holders of cached access can re-check.
 import type { Database } from "bun:sqlite";
 
-const epochs = new WeakMap<Database, { n: number; listed: number; data: number }>();
+const epochs = new WeakMap<Database, { n: number; listed: number; data: number; version: number | null }>();
 
 const epochOf = (db: Database) => {
   let e = epochs.get(db);
-  if (!e) epochs.set(db, (e = { n: 0, listed: 0, data: 0 }));
+  if (!e) epochs.set(db, (e = { n: 0, listed: 0, data: 0, version: null }));
   return e;
 };
+
+/**
+ * SQLite's data_version, read once per turn of the event loop: every push and message of a turn
+ * asks for the epoch, and another process's commit during a turn is seen at the next one, as if
+ * it had come a moment later. This process's own writes move the counters above at once.
+ */
+function dataVersion(db: Database): number {
+  const e = epochOf(db);
+  if (e.version === null) {
+    e.version = db.query<{ data_version: number }, []>("PRAGMA data_version").get()?.data_version ?? 0;
+    setImmediate(() => {
+      e.version = null;
+    });
+  }
+  return e.version;
+}
 
 /** Called by the stores after every write that can take access away. */
 export function bumpAccessEpoch(db: Database): void {
@@ -35,9 +51,8 @@ export function dataEpoch(db: Database): string {
 
 /** Moves with the access epoch and with every bumpListEpoch: cached listing counts stay right while it holds. */
 export function listEpoch(db: Database): string {
-  const version = db.query<{ data_version: number }, []>("PRAGMA data_version").get()?.data_version ?? 0;
   const e = epochOf(db);
-  return `${e.n}:${e.listed}:${version}`;
+  return `${e.n}:${e.listed}:${dataVersion(db)}`;
 }
 
 /**
@@ -45,6 +60,5 @@ export function listEpoch(db: Database): string {
  * another process (the `pymd user` CLI) commits to the same file.
  */
 export function accessEpoch(db: Database): string {
-  const version = db.query<{ data_version: number }, []>("PRAGMA data_version").get()?.data_version ?? 0;
-  return `${epochs.get(db)?.n ?? 0}:${version}`;
+  return `${epochOf(db).n}:${dataVersion(db)}`;
 }

@@ -459,9 +459,9 @@ export class CollabDocuments {
    * Applies one sync message from a connection. A message that would add changes is refused
    * whole — before anything is applied — when the sender is a viewer, a change is malformed,
    * edits anything but the text, is signed with another user's actor id, or would pass the
-   * document's size cap.
+   * document's size cap. `roleOf` is asked only for a message that carries changes.
    */
-  receiveSync(docId: string, peerId: string, message: Uint8Array, role: CollabRole): void {
+  receiveSync(docId: string, peerId: string, message: Uint8Array, roleOf: CollabRole | (() => CollabRole)): void {
     const o = this.docs.get(docId);
     const ps = o?.peers.get(peerId);
     if (!o || !ps) throw new AppError("validation_failed", "join the document first");
@@ -471,6 +471,8 @@ export class CollabDocuments {
     } catch {
       throw new AppError("bad_request", "malformed sync message");
     }
+    // the sender's role is asked for (and checked afresh) only when the message would change the document
+    const role = decoded.changes.length === 0 ? "viewer" : typeof roleOf === "function" ? roleOf() : roleOf;
     // A message with a lot of changes (a large paste, a long offline session) is checked and applied
     // change by change with the event loop free between them; what comes after it waits its turn.
     const large =
@@ -777,6 +779,8 @@ export class CollabDocuments {
     const owed = o.owed;
     o.owed = new Set();
     const heads = owed.size > 0 ? this.headsOf(o).join(",") : "";
+    // peers in the same state get the same message: framed once
+    let last: { msg: Uint8Array; frame: Uint8Array } | undefined;
     for (const id of owed) {
       const ps = o.peers.get(id);
       if (!ps) continue;
@@ -792,7 +796,9 @@ export class CollabDocuments {
       const atHeads = o.live ? undefined : generateAtHeads(this.headsOf(o), ps.sync);
       const [sync, msg] = atHeads ?? o.answers.generate(() => o.doc, heads, ps.sync);
       ps.sync = sync;
-      if (msg) ps.peer.sendBinary(encodeSyncFrame(o.id, msg));
+      if (!msg) continue;
+      if (last?.msg !== msg) last = { msg, frame: encodeSyncFrame(o.id, msg) };
+      ps.peer.sendBinary(last.frame);
     }
   }
 

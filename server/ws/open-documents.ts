@@ -78,8 +78,11 @@ export class OpenDocument {
     for (const { member } of this.members.values()) member.send(m);
   }
 
-  /** An Automerge sync frame from the connection; `role` decides whether its changes are taken (editors and owners). */
-  receiveSync(connId: string, message: Uint8Array, role: CollabRole): void {
+  /**
+   * An Automerge sync frame from the connection; `role` decides whether its changes are taken
+   * (editors and owners), asked for only when the message carries changes.
+   */
+  receiveSync(connId: string, message: Uint8Array, role: CollabRole | (() => CollabRole)): void {
     this.collab.receiveSync(this.id, connId, message, role);
   }
 

@@ -165,19 +165,24 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
   };
 
   /**
-   * Whether a push about this document may still go to the connection. Access confirmed once is
-   * trusted until the access epoch moves (a membership, trash, role, disable or session change,
-   * here or from the CLI) or PUSH_RECHECK_MS passes; then it is checked again like an incoming frame.
+   * Confirms the connection may still read the document. Access confirmed once is trusted until the
+   * access epoch moves (a membership, trash, role, disable or session change, here or from the CLI)
+   * or PUSH_RECHECK_MS passes; then it is checked again like an incoming frame (and throws as one).
    */
-  const mayPush = (c: Conn, docId: string): boolean => {
-    if (!c.joined.has(docId)) return false;
+  const clear = (c: Conn, docId: string): void => {
     const epoch = d.accessEpoch();
     const now = Date.now();
     const ok = c.cleared.get(docId);
-    if (ok && ok.epoch === epoch && now - ok.at < PUSH_RECHECK_MS) return true;
+    if (ok && ok.epoch === epoch && now - ok.at < PUSH_RECHECK_MS) return;
+    access(c, docId);
+    c.cleared.set(docId, { epoch, at: now });
+  };
+
+  /** Whether a push about this document may still go to the connection (see clear). */
+  const mayPush = (c: Conn, docId: string): boolean => {
+    if (!c.joined.has(docId)) return false;
     try {
-      access(c, docId);
-      c.cleared.set(docId, { epoch, at: now });
+      clear(c, docId);
       return true;
     } catch (e) {
       revoke(c, docId, e);
@@ -244,9 +249,13 @@ export function mountWebSocket(app: Elysia, d: WsDeps): void {
     if ("error" in f) return fail(c, f.error === "frame too large" ? "too_large" : "bad_frame", f.error);
     if (f.type === "snapshot") return fail(c, "bad_frame", "snapshots travel from the server only");
     try {
-      const { open, role } = joined(c, f.doc);
-      if (f.type === "snapshot-request") open.requestSnapshot(c.id);
-      else open.receiveSync(c.id, f.message, role);
+      if (f.type === "snapshot-request") return joined(c, f.doc).open.requestSnapshot(c.id);
+      const open = c.joined.has(f.doc) ? docs.of(f.doc, c.id) : undefined;
+      if (!open) throw new AppError("validation_failed", "join the document first");
+      // A sync message without changes (an acknowledgement: most of them, one per editor per
+      // edit) is trusted as far as a push is; one that carries changes is checked afresh.
+      clear(c, f.doc);
+      open.receiveSync(c.id, f.message, () => joined(c, f.doc).role);
     } catch (e) {
       sendError(c, failureOf(e, "sync frame failed"), f.doc, true);
     }
