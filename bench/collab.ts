@@ -9,6 +9,9 @@
 //   BENCH_PROF=/dir                                the pymd server writes its CPU profile (Markdown) there on exit
 //   BENCH_SMALL_EDITORS=2,10,50                    editor counts on the 10 KB document
 //   BENCH_EDITS=100                                edits per row of the side-by-side runs
+//   BENCH_LONG_EDITORS=50                          editor counts on a document with a long history (BENCH_LONG_HISTORY
+//                                                   changes, 20,000 by default): what an edit costs once a notebook has
+//                                                   been typed in for a while
 //   BENCH_BIG_EDITORS=2,10,50                      editor counts on the 1 MB document (2 by default: every pymd
 //                                                   test client holds its own Automerge copy in this one process,
 //                                                   about 600 MB each in Automerge 2.2.9's wasm heap of 4 GiB)
@@ -46,6 +49,20 @@ const bigId = services.documents.create(owner, { title: "Long history", content:
 if (SECTIONS.has("history")) {
   const d = longHistory(HISTORY, "abcdefghijklmnop\n");
   new SyncStore(services.db).save(bigId, A.save(d), d.content, { compact: true });
+}
+// A notebook typed in for a while, for the side-by-side rows on a long history.
+const LONG_HISTORY = Number(process.env.BENCH_LONG_HISTORY ?? 20_000);
+const longEditors = (process.env.BENCH_LONG_EDITORS ?? "50").split(",").filter(Boolean).map(Number);
+const longIds: string[] = [];
+let longText = "";
+if (SECTIONS.has("compare") || SECTIONS.has("editors")) {
+  const d = longHistory(LONG_HISTORY, "# a line of notebook text\n");
+  longText = d.content;
+  for (const _ of longEditors) {
+    const id = services.documents.create(owner, { title: "Typed in", content: "" }).id;
+    new SyncStore(services.db).save(id, A.save(d), d.content, { compact: true });
+    longIds.push(id);
+  }
 }
 services.db.close();
 
@@ -235,8 +252,8 @@ async function connectPatiently(doc: string): Promise<CollabTestClient> {
   }
 }
 
-async function pymdEditors(n: number, seed: string): Promise<Editor[]> {
-  const doc = await newDoc(seed);
+async function pymdEditors(n: number, seed: string, existing?: string): Promise<Editor[]> {
+  const doc = existing ?? (await newDoc(seed));
   // The first open builds the document's history from its text (seconds for 1 MB); the editors join after it.
   const history = await fetch(`${url}/api/v1/documents/${doc}/history`, { headers: { cookie } });
   if (history.status !== 200) throw new Error(`history answered ${history.status}`);
@@ -387,31 +404,40 @@ async function compare(): Promise<void> {
           ["1 MB", 1_000_000, big],
         ] as const)
       : [];
-  for (const [label, bytes, counts] of scenarios) {
-    const seed = seedText(bytes);
-    for (const n of counts) {
-      const edits = EDITS;
-      let p: Awaited<ReturnType<typeof drive>>;
-      let q: Awaited<ReturnType<typeof drive>>;
-      try {
-        const pe = await pymdEditors(n, seed);
-        p = await drive(pe, proc.pid, edits);
-        for (const e of pe) e.close();
-        const ye = await yjsEditors(yurl, n, seed, `doc-${round++}`);
-        q = await drive(ye, y.pid, edits);
-        for (const e of ye) e.close();
-      } catch (e) {
-        console.log(
-          `  ${label.padEnd(5)} ${String(n).padStart(2)} editors: could not run (${e instanceof Error ? e.message.slice(0, 120) : String(e)})`,
-        );
-        continue;
-      }
+  const rows = scenarios.flatMap(([label, bytes, counts]) =>
+    counts.map((n) => ({ label: label as string, seed: seedText(bytes), n, doc: undefined as string | undefined })),
+  );
+  if (scenarios.length > 0)
+    longEditors.forEach((n, i) =>
+      rows.push({
+        label: `${(longText.length / 1000).toFixed(0)} KB, ${LONG_HISTORY} changes,`,
+        seed: longText,
+        n,
+        doc: longIds[i],
+      }),
+    );
+  for (const { label, seed, n, doc } of rows) {
+    const edits = EDITS;
+    let p: Awaited<ReturnType<typeof drive>>;
+    let q: Awaited<ReturnType<typeof drive>>;
+    try {
+      const pe = await pymdEditors(n, seed, doc);
+      p = await drive(pe, proc.pid, edits);
+      for (const e of pe) e.close();
+      const ye = await yjsEditors(yurl, n, seed, `doc-${round++}`);
+      q = await drive(ye, y.pid, edits);
+      for (const e of ye) e.close();
+    } catch (e) {
       console.log(
-        `  ${label.padEnd(5)} ${String(n).padStart(2)} editors: server CPU per edit pymd ${fmt(p.cpuPerEdit)} / Yjs ${fmt(q.cpuPerEdit)} (${(p.cpuPerEdit / Math.max(q.cpuPerEdit, 0.01)).toFixed(1)}×);` +
-          ` edit-to-visible p50 ${fmt(p.p50)} / ${fmt(q.p50)}, p99 ${fmt(p.p99)} / ${fmt(q.p99)} (${p.deliveries} / ${q.deliveries} deliveries)`,
+        `  ${label.padEnd(5)} ${String(n).padStart(2)} editors: could not run (${e instanceof Error ? e.message.slice(0, 120) : String(e)})`,
       );
-      await Bun.sleep(500);
+      continue;
     }
+    console.log(
+      `  ${label.padEnd(5)} ${String(n).padStart(2)} editors: server CPU per edit pymd ${fmt(p.cpuPerEdit)} / Yjs ${fmt(q.cpuPerEdit)} (${(p.cpuPerEdit / Math.max(q.cpuPerEdit, 0.01)).toFixed(1)}×);` +
+        ` edit-to-visible p50 ${fmt(p.p50)} / ${fmt(q.p50)}, p99 ${fmt(p.p99)} / ${fmt(q.p99)} (${p.deliveries} / ${q.deliveries} deliveries)`,
+    );
+    await Bun.sleep(500);
   }
   y.kill();
   await y.exited;

@@ -30,7 +30,7 @@ import { canEdit, type AccessRole } from "../../protocol/api-types.ts";
 import { anchorRange, automergeCursors, type Anchor } from "../../protocol/comment-anchors.ts";
 import { readersCannot } from "../documents/document-rules.ts";
 import { SyncAnswers } from "./sync-answers.ts";
-import { generateAtHeads, receiveAtHeads } from "./heads-only-answers.ts";
+import { generateAtHeads, receiveAcknowledgement, receiveAtHeads } from "./heads-only-answers.ts";
 
 export { textEdit };
 
@@ -592,9 +592,13 @@ export class CollabDocuments {
     // without changes whose heads equal ours as proof the peer knows our heads, and would then
     // answer nothing: a change it sent just before would never be acknowledged.
     if (o.owed.has(peerId)) this.flush(o);
-    if (!o.live && decoded.changes.length === 0) {
+    if (decoded.changes.length === 0) {
       const heads = this.headsOf(o);
-      const sync = receiveAtHeads(heads, ps.sync, message, decoded);
+      // an acknowledgement of everything (with 50 editors, 49 per edit) is taken in without
+      // Automerge's walk over the history; a resting document answers what else it can from its heads
+      const sync =
+        receiveAcknowledgement(heads, ps.sync, decoded) ??
+        (o.live ? undefined : receiveAtHeads(heads, ps.sync, message, decoded));
       if (sync) {
         ps.sync = sync;
         if (decoded.need.length > 0 || !sameHeads(decoded.heads, heads)) o.owed.add(peerId);

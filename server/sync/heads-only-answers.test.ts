@@ -2,7 +2,7 @@
 // are refused wherever the real document could answer differently.
 import { beforeAll, describe, expect, test } from "bun:test";
 import { A, loadAutomerge } from "./automerge.ts";
-import { generateAtHeads, receiveAtHeads } from "./heads-only-answers.ts";
+import { generateAtHeads, receiveAcknowledgement, receiveAtHeads } from "./heads-only-answers.ts";
 import { syncStateKey } from "./sync-answers.ts";
 import { syncStateAtHeads } from "../../protocol/collab-frames.ts";
 
@@ -108,5 +108,96 @@ describe("answers from the heads alone", () => {
       const state = A.decodeSyncState(syncStateAtHeads(heads));
       same(generateAtHeads(heads, state)!, A.generateSyncMessage(d, state));
     }
+  });
+
+  test("acknowledgements in a random session of editors are taken in exactly as Automerge takes them", () => {
+    // a small deterministic random source
+    let seed = 7;
+    const rand = (n: number) => (((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n) + n) % n;
+    const canon = (s: A.SyncState) =>
+      JSON.stringify(JSON.parse(syncStateKey(s)), Object.keys(JSON.parse(syncStateKey(s))).sort());
+    let server = A.from<Doc>({ content: "start\n" });
+    const peers = Array.from({ length: 4 }, () => ({
+      doc: A.load<Doc>(A.save(server)),
+      mine: A.initSyncState(),
+      theirs: A.initSyncState(),
+      toServer: [] as Uint8Array[],
+      fromServer: [] as Uint8Array[],
+    }));
+    let taken = 0;
+    // as the server does: whoever has news after a message gets it
+    const tellEveryone = () => {
+      for (const q of peers) {
+        const [s2, out] = A.generateSyncMessage(server, q.theirs);
+        q.theirs = s2;
+        if (out) q.fromServer.push(out);
+      }
+    };
+    for (let step = 0; step < 5000; step++) {
+      const p = peers[rand(peers.length)]!;
+      // edits are rarer than messages, as with people typing
+      switch (rand(20) === 0 ? 0 : 1 + rand(3)) {
+        case 0:
+          p.doc = A.change(p.doc, (x) => A.splice(x, ["content"], rand(x.content.length + 1), 0, `${step % 10}`));
+          break;
+        case 1: {
+          const [s1, m] = A.generateSyncMessage(p.doc, p.mine);
+          p.mine = s1;
+          if (m) p.toServer.push(m);
+          break;
+        }
+        case 2: {
+          const m = p.toServer.shift();
+          if (!m) break;
+          const decoded = A.decodeSyncMessage(m);
+          const fast = receiveAcknowledgement(A.getHeads(server), p.theirs, decoded);
+          const [next, real] = A.receiveSyncMessage(server, p.theirs, m);
+          server = next;
+          if (fast) {
+            taken++;
+            expect(canon(fast)).toBe(canon(real));
+            // what Automerge says next from either state is the same, byte for byte
+            const a = A.generateSyncMessage(server, fast);
+            const b = A.generateSyncMessage(server, real);
+            expect(a[1] === null ? null : [...a[1]]).toEqual(b[1] === null ? null : [...b[1]]);
+            expect(canon(a[0])).toBe(canon(b[0]));
+            p.theirs = fast;
+          } else p.theirs = real;
+          tellEveryone();
+          break;
+        }
+        case 3: {
+          const m = p.fromServer.shift();
+          if (m) [p.doc, p.mine] = A.receiveSyncMessage(p.doc, p.mine, m);
+          break;
+        }
+      }
+    }
+    // everything delivered: all converge, acknowledgements included
+    for (let round = 0; round < 20; round++)
+      for (const p of peers) {
+        for (const m of p.fromServer.splice(0)) [p.doc, p.mine] = A.receiveSyncMessage(p.doc, p.mine, m);
+        const [s1, m] = A.generateSyncMessage(p.doc, p.mine);
+        p.mine = s1;
+        if (m) p.toServer.push(m);
+        for (const x of p.toServer.splice(0)) {
+          const fast = receiveAcknowledgement(A.getHeads(server), p.theirs, A.decodeSyncMessage(x));
+          const [next, real] = A.receiveSyncMessage(server, p.theirs, x);
+          server = next;
+          if (fast) expect(canon(fast)).toBe(canon(real));
+          p.theirs = fast ?? real;
+          tellEveryone();
+        }
+      }
+    expect(new Set(peers.map((p) => p.doc.content))).toEqual(new Set([server.content]));
+    expect(taken).toBeGreaterThan(40);
+    // a message with changes, one that needs something and one at other heads are not acknowledgements
+    const p = peers[0]!;
+    p.doc = A.change(p.doc, (x) => A.splice(x, ["content"], 0, 0, "!"));
+    const [, withNews] = A.generateSyncMessage(p.doc, p.mine);
+    expect(receiveAcknowledgement(A.getHeads(server), p.theirs, A.decodeSyncMessage(withNews!))).toBeUndefined();
+    const heads = A.getHeads(server);
+    const needing = A.decodeSyncMessage(A.encodeSyncMessage({ heads, need: heads, have: [], changes: [] }));
+    expect(receiveAcknowledgement(heads, p.theirs, needing)).toBeUndefined();
   });
 });
