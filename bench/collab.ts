@@ -408,14 +408,13 @@ async function compare(): Promise<void> {
     counts.map((n) => ({ label: label as string, seed: seedText(bytes), n, doc: undefined as string | undefined })),
   );
   if (scenarios.length > 0)
-    longEditors.forEach((n, i) =>
+    for (const [i, n] of longEditors.entries())
       rows.push({
         label: `${(longText.length / 1000).toFixed(0)} KB, ${LONG_HISTORY} changes,`,
         seed: longText,
         n,
         doc: longIds[i],
-      }),
-    );
+      });
   for (const { label, seed, n, doc } of rows) {
     const edits = EDITS;
     let p: Awaited<ReturnType<typeof drive>>;
