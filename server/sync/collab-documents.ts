@@ -392,9 +392,9 @@ export class CollabDocuments {
   join(docId: string, peer: CollabPeer): void {
     const opened = !this.docs.has(docId);
     const o = this.open(docId);
-    // A document opened for a reader rests at once: a joiner that only takes the document and
-    // acknowledges it is answered from its heads (heads-only-answers.ts), so a document open in
-    // quiet tabs never holds an Automerge copy; the first edit loads it.
+    // A document opened for a join rests at once (whatever the joiner's role): a joiner that only
+    // takes the document and acknowledges it is answered from its heads (heads-only-answers.ts),
+    // so a document open in quiet tabs never holds an Automerge copy; the first edit loads it again.
     if (opened && this.restMs > 0) this.rest(o);
     clearTimeout(o.idle);
     const existing = o.peers.get(peer.id);

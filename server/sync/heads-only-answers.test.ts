@@ -133,7 +133,7 @@ describe("answers from the heads alone", () => {
         if (out) q.fromServer.push(out);
       }
     };
-    for (let step = 0; step < 5000; step++) {
+    for (let step = 0; step < 3000; step++) {
       const p = peers[rand(peers.length)]!;
       // edits are rarer than messages, as with people typing
       switch (rand(20) === 0 ? 0 : 1 + rand(3)) {
@@ -190,7 +190,7 @@ describe("answers from the heads alone", () => {
         }
       }
     expect(new Set(peers.map((p) => p.doc.content))).toEqual(new Set([server.content]));
-    expect(taken).toBeGreaterThan(40);
+    expect(taken).toBeGreaterThan(20);
     // a message with changes, one that needs something and one at other heads are not acknowledgements
     const p = peers[0]!;
     p.doc = A.change(p.doc, (x) => A.splice(x, ["content"], 0, 0, "!"));
@@ -199,5 +199,14 @@ describe("answers from the heads alone", () => {
     const heads = A.getHeads(server);
     const needing = A.decodeSyncMessage(A.encodeSyncMessage({ heads, need: heads, have: [], changes: [] }));
     expect(receiveAcknowledgement(heads, p.theirs, needing)).toBeUndefined();
-  });
+    // heads that are not the document's list as it is: another order, or one head twice
+    const two = documentWith(2);
+    const [h0, h1] = A.getHeads(two) as [string, string];
+    const at = (hs: string[]) =>
+      A.decodeSyncMessage(A.encodeSyncMessage({ heads: hs, need: [], have: [], changes: [] }));
+    expect(receiveAcknowledgement([h0, h1], A.initSyncState(), at([h0, h1]))).toBeDefined();
+    expect(receiveAcknowledgement([h0, h1], A.initSyncState(), at([h1, h0]))).toBeUndefined();
+    expect(receiveAcknowledgement([h0, h1], A.initSyncState(), at([h0, h0]))).toBeUndefined();
+    // thousands of Automerge calls: slow on a loaded machine, so the time limit is generous
+  }, 300_000);
 });

@@ -90,6 +90,12 @@ function headsOnlyKey(value: unknown, heads: string[]): string | null {
   return ok ? key : null;
 }
 
+/** After Automerge threw on a stand-in (which may leave it unusable), a fresh one is made next time; the caller asks Automerge itself. */
+function forget(n: number): undefined {
+  standIns.delete(n);
+  return undefined;
+}
+
 function keep<V>(map: Map<string, V>, key: string, value: V): void {
   if (map.size >= KEEP) map.clear();
   map.set(key, value);
@@ -107,7 +113,13 @@ export function generateAtHeads(heads: string[], state: A.SyncState): Generated 
   if (key === null) return undefined;
   let answer = generated.get(key);
   if (answer === undefined) {
-    const [next, message] = A.generateSyncMessage(s.doc, local);
+    let next: A.SyncState;
+    let message: Uint8Array | null;
+    try {
+      [next, message] = A.generateSyncMessage(s.doc, local);
+    } catch {
+      return forget(heads.length);
+    }
     const sound =
       headsOnlyKey(next, s.heads) !== null &&
       (message === null || headsOnlyKey(A.decodeSyncMessage(message), s.heads) !== null);
@@ -140,7 +152,13 @@ export function receiveAtHeads(
   const key = `${stateKey}|${hexOf(localMessage)}`;
   let next = received.get(key);
   if (next === undefined) {
-    const [doc, after] = A.receiveSyncMessage(s.doc, local, localMessage);
+    let doc: A.Doc<Doc>;
+    let after: A.SyncState;
+    try {
+      [doc, after] = A.receiveSyncMessage(s.doc, local, localMessage);
+    } catch {
+      return forget(heads.length);
+    }
     s.doc = doc;
     // the stand-in must come out as it went in, or the answer depended on more than its heads
     const sound = headsOnlyKey(after, s.heads) !== null && A.getHeads(doc).join(",") === s.heads.join(",");
@@ -164,7 +182,8 @@ export function receiveAcknowledgement(
   decoded: A.DecodedSyncMessage,
 ): A.SyncState | undefined {
   if (decoded.changes.length > 0 || decoded.need.length > 0 || heads.length === 0) return undefined;
-  if (decoded.heads.length !== heads.length || !decoded.heads.every((h) => heads.includes(h))) return undefined;
+  // in the order Automerge keeps them: it compares the lists as they are
+  if (decoded.heads.length !== heads.length || !decoded.heads.every((h, i) => h === heads[i])) return undefined;
   const caps = (decoded as { supportedCapabilities?: unknown }).supportedCapabilities;
   return {
     ...state,
