@@ -24,13 +24,14 @@ import {
 } from "../../protocol/collab-frames.ts";
 import type { ServerMessage } from "../../protocol/ws-messages.ts";
 import { groupVersions, type ChangeMeta } from "./document-history.ts";
-import { decodeChanges, decodeChunk, splitChunks } from "./change-chunks.ts";
+import { decodeChunk, splitChunks } from "./change-chunks.ts";
 import { diffHunks, textEdit, type Hunk } from "./line-diff.ts";
 import { canEdit, type AccessRole } from "../../protocol/api-types.ts";
 import { anchorRange, automergeCursors, type Anchor } from "../../protocol/comment-anchors.ts";
 import { readersCannot } from "../documents/document-rules.ts";
 import { SyncAnswers } from "./sync-answers.ts";
 import { generateAtHeads, receiveAcknowledgement, receiveAtHeads } from "./heads-only-answers.ts";
+import { generateFromRecent, RecentChanges } from "./recent-changes.ts";
 
 export { textEdit };
 
@@ -107,6 +108,8 @@ interface OpenDoc {
   deferred: Deferred[];
   /** What Automerge answered peers in the same state at the current heads. */
   answers: SyncAnswers;
+  /** The changes taken in through sync lately, so most answers need no walk over the history. */
+  recent: RecentChanges;
 }
 
 interface Deferred {
@@ -287,6 +290,8 @@ export class CollabDocuments {
         const woken = A.load<CollabDoc>(this.saved!.bytes);
         A.saveIncremental(woken);
         this.live = woken;
+        // a loaded document may list its history in another order than it was applied
+        this.recent.reset(A.getHeads(woken));
         return woken;
       },
       set doc(d: A.Doc<CollabDoc>) {
@@ -314,6 +319,7 @@ export class CollabDocuments {
       applying: false,
       deferred: [],
       answers: new SyncAnswers(),
+      recent: new RecentChanges(A.getHeads(doc)),
     };
     for (const [a, u] of newActors) o.actors.set(a, u);
     // A document whose text was changed outside the sync layer (or left behind by a crash) is
@@ -477,13 +483,14 @@ export class CollabDocuments {
     // change by change with the event loop free between them; what comes after it waits its turn.
     const large =
       decoded.changes.reduce((n, c) => n + c.length, 0) > LARGE_SYNC_BYTES ? { role, userId: ps.peer.userId } : null;
-    if (!large && decoded.changes.length > 0) this.checkChanges(o, decoded.changes, role, ps.peer.userId);
+    const changes =
+      !large && decoded.changes.length > 0 ? this.checkChanges(o, decoded.changes, role, ps.peer.userId) : null;
     if (o.writing || o.applying || large) {
       o.deferred.push({ peerId, message, decoded, large });
       if (!o.writing && !o.applying) this.applyDeferred(o);
       return;
     }
-    this.applySync(o, ps, message, decoded);
+    this.applySync(o, ps, message, decoded, changes);
   }
 
   /** Applies what waits, in the document's queue of writes (a REST write waits for it, and it for one). */
@@ -578,15 +585,26 @@ export class CollabDocuments {
     this.schedule(o);
   }
 
-  /** The heads moved: the document is stored at the next flush, and every peer hears of it. */
-  private moved(o: OpenDoc): void {
+  /**
+   * The heads moved: the document is stored at the next flush, and every peer hears of it. Unless
+   * the change was recorded as recent, the recent changes start again from the new heads.
+   */
+  private moved(o: OpenDoc, recorded = false): void {
+    if (!recorded) o.recent.reset(this.headsOf(o));
     o.dirty = true;
     o.history = undefined;
     o.saved = undefined;
     for (const id of o.peers.keys()) o.owed.add(id);
   }
 
-  private applySync(o: OpenDoc, ps: PeerState, message: Uint8Array, decoded: A.DecodedSyncMessage): void {
+  /** `changes`: the message's changes as checked, when they came as plain change chunks. */
+  private applySync(
+    o: OpenDoc,
+    ps: PeerState,
+    message: Uint8Array,
+    decoded: A.DecodedSyncMessage,
+    changes: A.DecodedChange[] | null = null,
+  ): void {
     const peerId = ps.peer.id;
     // A peer owed an answer gets it before its next message is applied. Automerge takes a message
     // without changes whose heads equal ours as proof the peer knows our heads, and would then
@@ -607,6 +625,7 @@ export class CollabDocuments {
       }
     }
     const before = A.getHeads(o.doc);
+    const fresh = changes?.filter((c) => c.hash && !A.hasHeads(o.doc, [c.hash])) ?? null;
     try {
       const [doc, sync] = o.answers.receive(o.doc, before.join(","), ps.sync, message, decoded.changes.length > 0);
       o.doc = doc;
@@ -615,7 +634,21 @@ export class CollabDocuments {
       this.recover(o, e);
       throw new AppError("bad_request", "malformed sync message");
     }
-    if (!sameHeads(before, A.getHeads(o.doc))) this.moved(o);
+    const after = A.getHeads(o.doc);
+    const movedOn = !sameHeads(before, after);
+    // a change that waits for one the document lacks (Automerge holds it back): nothing is
+    // answered from the recent changes until none waits
+    const waiting = decoded.changes.length > 0 && A.getMissingDeps(o.doc, []).length > 0;
+    if (waiting) o.recent.reset(after, false);
+    else if (movedOn && fresh) {
+      const backend = A.getBackend(o.doc);
+      o.recent.record(
+        fresh.map((c) => ({ hash: c.hash!, deps: c.deps })),
+        (h) => backend.getChangeByHash(h),
+        after,
+      );
+    }
+    if (movedOn) this.moved(o, waiting || fresh !== null);
     else if (decoded.changes.length > 0 || decoded.need.length > 0 || !sameHeads(decoded.heads, A.getHeads(o.doc)))
       o.owed.add(peerId);
     // Otherwise it was an acknowledgement from a peer that has everything: the answer would be empty
@@ -623,16 +656,21 @@ export class CollabDocuments {
     this.schedule(o);
   }
 
-  private checkChanges(o: OpenDoc, changes: Uint8Array[], role: CollabRole, userId: string): void {
+  /** Checks a message's changes; returns them decoded when they came as plain change chunks (not a whole document). */
+  private checkChanges(o: OpenDoc, changes: Uint8Array[], role: CollabRole, userId: string): A.DecodedChange[] | null {
     let decoded: A.DecodedChange[];
+    let plain: boolean;
     try {
-      decoded = decodeChanges(changes);
+      const chunks = splitChunks(changes);
+      plain = chunks.every((c) => c.type === "change");
+      decoded = chunks.flatMap(decodeChunk);
     } catch {
       throw new AppError("bad_request", "malformed change in sync message");
     }
     const check = this.changeCheck(o, role, userId);
     check.add(decoded);
     check.commit();
+    return plain ? decoded : null;
   }
 
   /**
@@ -782,7 +820,8 @@ export class CollabDocuments {
     // Only peers that sent something or have news get a message: a quiet peer's answer would be empty.
     const owed = o.owed;
     o.owed = new Set();
-    const heads = owed.size > 0 ? this.headsOf(o).join(",") : "";
+    const headList = owed.size > 0 ? this.headsOf(o) : [];
+    const heads = headList.join(",");
     // peers in the same state get the same message: framed once
     let last: { msg: Uint8Array; frame: Uint8Array } | undefined;
     for (const id of owed) {
@@ -798,7 +837,15 @@ export class CollabDocuments {
       }
       // a resting document answers a peer at its heads without waking
       const atHeads = o.live ? undefined : generateAtHeads(this.headsOf(o), ps.sync);
-      const [sync, msg] = atHeads ?? o.answers.generate(() => o.doc, heads, ps.sync);
+      const [sync, msg] =
+        atHeads ??
+        o.answers.generate(
+          () => o.doc,
+          heads,
+          ps.sync,
+          (state) =>
+            generateFromRecent(o.recent, headList, state, o.live ? (h) => A.hasHeads(o.live!, [h]) : undefined),
+        );
       ps.sync = sync;
       if (!msg) continue;
       if (last?.msg !== msg) last = { msg, frame: encodeSyncFrame(o.id, msg) };

@@ -33,12 +33,18 @@ export class SyncAnswers {
    * `A.generateSyncMessage(doc, state)`, from memory when a peer in the same state asked at these
    * heads; `doc` may be a function, called only when Automerge has to answer.
    */
-  generate<T>(doc: A.Doc<T> | (() => A.Doc<T>), heads: string, state: A.SyncState): [A.SyncState, Uint8Array | null] {
+  generate<T>(
+    doc: A.Doc<T> | (() => A.Doc<T>),
+    heads: string,
+    state: A.SyncState,
+    /** An answer worked out without Automerge, when it can be (undefined: it cannot). */
+    shortcut?: (state: A.SyncState) => [A.SyncState, Uint8Array | null] | undefined,
+  ): [A.SyncState, Uint8Array | null] {
     this.at(heads);
     const key = syncStateKey(state);
     const known = this.generated.get(key);
     if (known) return known;
-    const answer = A.generateSyncMessage(typeof doc === "function" ? doc() : doc, state);
+    const answer = shortcut?.(state) ?? A.generateSyncMessage(typeof doc === "function" ? doc() : doc, state);
     // a message carrying much (a newcomer's whole history) is rarely asked for twice: not kept
     if ((answer[1]?.length ?? 0) > KEEP_MAX_BYTES) return answer;
     if (this.generated.size >= this.max) this.generated.clear();
