@@ -29,7 +29,7 @@ import { diffHunks, textEdit, type Hunk } from "./line-diff.ts";
 import { canEdit, type AccessRole } from "../../protocol/api-types.ts";
 import { anchorRange, automergeCursors, type Anchor } from "../../protocol/comment-anchors.ts";
 import { readersCannot } from "../documents/document-rules.ts";
-import { SyncAnswers } from "./sync-answers.ts";
+import { sameBytes, SyncAnswers } from "./sync-answers.ts";
 import { generateAtHeads, receiveAcknowledgement, receiveAtHeads } from "./heads-only-answers.ts";
 import { generateFromRecent, RecentChanges } from "./recent-changes.ts";
 
@@ -158,9 +158,17 @@ const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
 const utf8 = (s: string) => Buffer.byteLength(s, "utf8");
 const sameHeads = (a: string[], b: string[]) => a.length === b.length && a.every((h, i) => h === b[i]);
+/** Each document version's heads, read from Automerge once (frozen: they are shared). */
+const headsCache = new WeakMap<A.Doc<CollabDoc>, string[]>();
+function headsOfDoc(doc: A.Doc<CollabDoc>): string[] {
+  let heads = headsCache.get(doc);
+  if (!heads) headsCache.set(doc, (heads = Object.freeze(A.getHeads(doc)) as string[]));
+  return heads;
+}
 
 export class CollabDocuments {
   private readonly docs = new Map<string, OpenDoc>();
+  private lastDecoded: { message: Uint8Array; decoded: A.DecodedSyncMessage } | undefined;
   private readonly idleMs: number;
   private readonly compactEvery: number;
   private readonly contentDelayMs: number;
@@ -248,7 +256,7 @@ export class CollabDocuments {
 
   /** The document's heads, read from its saved bytes' key while it rests (without waking it). */
   private headsOf(o: OpenDoc): string[] {
-    if (o.live || !o.saved) return A.getHeads(o.doc);
+    if (o.live || !o.saved) return headsOfDoc(o.doc);
     return o.saved.key === "" ? [] : o.saved.key.split(",");
   }
 
@@ -473,7 +481,12 @@ export class CollabDocuments {
     if (!o || !ps) throw new AppError("validation_failed", "join the document first");
     let decoded: A.DecodedSyncMessage;
     try {
-      decoded = A.decodeSyncMessage(message);
+      // with many editors most messages are acknowledgements alike, byte for byte: decoded once
+      const last = this.lastDecoded;
+      decoded = last && sameBytes(last.message, message) ? last.decoded : A.decodeSyncMessage(message);
+      // (a copy: the socket's buffer may be reused)
+      if (decoded.changes.length === 0 && last?.decoded !== decoded)
+        this.lastDecoded = { message: message.slice(), decoded };
     } catch {
       throw new AppError("bad_request", "malformed sync message");
     }
@@ -615,8 +628,9 @@ export class CollabDocuments {
       // an acknowledgement of everything (with 50 editors, 49 per edit) is taken in without
       // Automerge's walk over the history; a resting document answers what else it can from its heads
       const sync =
-        receiveAcknowledgement(heads, ps.sync, decoded) ??
-        (o.live ? undefined : receiveAtHeads(heads, ps.sync, message, decoded));
+        o.answers.acknowledge(heads.join(","), ps.sync, message, () =>
+          receiveAcknowledgement(heads, ps.sync, decoded),
+        ) ?? (o.live ? undefined : receiveAtHeads(heads, ps.sync, message, decoded));
       if (sync) {
         ps.sync = sync;
         if (decoded.need.length > 0 || !sameHeads(decoded.heads, heads)) o.owed.add(peerId);
