@@ -663,7 +663,7 @@ export class CollabDocuments {
       );
     }
     if (movedOn) this.moved(o, waiting || fresh !== null);
-    else if (decoded.changes.length > 0 || decoded.need.length > 0 || !sameHeads(decoded.heads, A.getHeads(o.doc)))
+    else if (decoded.changes.length > 0 || decoded.need.length > 0 || !sameHeads(decoded.heads, after))
       o.owed.add(peerId);
     // Otherwise it was an acknowledgement from a peer that has everything: the answer would be empty
     // (with 50 editors, that is 49 answers saved per edit).
@@ -850,7 +850,7 @@ export class CollabDocuments {
         ps.wantsSnapshot = false;
       }
       // a resting document answers a peer at its heads without waking
-      const atHeads = o.live ? undefined : generateAtHeads(this.headsOf(o), ps.sync);
+      const atHeads = o.live ? undefined : generateAtHeads(headList, ps.sync);
       const [sync, msg] =
         atHeads ??
         o.answers.generate(
