@@ -11,6 +11,7 @@ import remarkMath from "remark-math";
 import remarkParse from "remark-parse";
 import remarkRehype from "remark-rehype";
 import { unified } from "unified";
+import { fastMarkdown } from "./fast-markdown.ts";
 import { fencePreformatted, remarkPrintedLines } from "./printed-text.ts";
 
 /**
@@ -69,7 +70,8 @@ function dropLeadingNewlines(nodes: RootContent[] | ElementContent[]): void {
 /** Parses one Markdown text to an HTML tree (`viaHtml`: always through the HTML parser, for tests). */
 function parseOne(p: Processors, text: string, viaHtml = false): Root {
   const processor = viaHtml || NEEDS_HTML_PARSER.test(text) ? p.raw : p.plain;
-  const tree = processor.runSync(processor.parse(text)) as Root;
+  const mdast = (processor === p.plain && fastMarkdown(text)) || processor.parse(text);
+  const tree = processor.runSync(mdast) as Root;
   if (processor === p.plain) dropLeadingNewlines(tree.children);
   return tree;
 }
