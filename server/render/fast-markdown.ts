@@ -11,17 +11,7 @@
 // text: backslashes, "&" before a name or number, "<", "~", "$", "|", autolink literals, "![",
 // brackets that are not a plain inline link, a "_" not between two letters or digits, runs of
 // three or more "*", and emphasis that is not plain pairs of one opening and one closing run.
-import type {
-  Heading,
-  InlineCode,
-  Link,
-  List,
-  Paragraph,
-  PhrasingContent,
-  Root,
-  RootContent,
-  Text,
-} from "mdast";
+import type { Heading, InlineCode, Link, List, Paragraph, PhrasingContent, Root, RootContent, Text } from "mdast";
 
 /** Characters that never start a block nor need more than this reader knows. */
 const SAFE_START = /^(?:[\p{L}\p{N}("'[]|\*{1,2}[\p{L}\p{N}`(]|`{1,2}[^`])/u;
